@@ -1,0 +1,147 @@
+/**
+ * The processor ⇄ worker protocol: length-prefixed JSON frames over file descriptor 3 of the worker
+ * process (a socket pair both ways). It is language-neutral on purpose: the Python worker speaks it
+ * too, with nothing but its standard library. stdout and stderr stay free for the user's prints.
+ *
+ * Frame: 4-byte unsigned big-endian length of the body, then the body: one UTF-8 JSON object with a
+ * `type` field. One request at a time: the host sends `init`, waits for `ready` (or `initFailed`), then
+ * sends `run` and waits for its `result` before the next `run`; `shutdown` ends it (`shutdownDone`).
+ */
+
+/** A file-list mini-batch's items are absolute paths; a tabular one's are byte ranges of files. */
+export interface ByteRangeItem {
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface InitMessage {
+  readonly type: 'init';
+  readonly jobId: string;
+  readonly nodeId: string;
+  /** `process000`, `process001`, ...: stable across restarts of the same processor. */
+  readonly processName: string;
+  /** Absolute path of the entry script (inside the node's cached code snapshot). */
+  readonly entryScript: string;
+  /** Arguments after the script name: system arguments then user program arguments. */
+  readonly argv: readonly string[];
+  readonly outputDir: string;
+  /** Absolute path of this process's entry-script log file. */
+  readonly userLogFile: string;
+  readonly loggingLevel: 'DEBUG' | 'INFO' | 'WARNING';
+  /** True when run()'s returns are appended to an output (rows are sent back with each result). */
+  readonly appendRow: boolean;
+  readonly inputKind: 'files' | 'tabular';
+  /** MLTable read settings for tabular input (shape owned by src/input). */
+  readonly tabularReader?: unknown;
+}
+
+export interface RunMessage {
+  readonly type: 'run';
+  readonly miniBatchId: number;
+  readonly attempt: number;
+  /** File input: absolute paths. */
+  readonly files?: readonly string[];
+  /** Tabular input: the rows of the mini-batch, parsed by the node. */
+  readonly table?: TableBatch;
+  /** partition_keys: the mini-batch's key values. */
+  readonly partitionKeyValue?: Readonly<Record<string, unknown>>;
+}
+
+export interface ShutdownMessage {
+  readonly type: 'shutdown';
+}
+
+export type HostMessage = InitMessage | RunMessage | ShutdownMessage;
+
+export interface WireError {
+  /** The error's class name (`TypeError`, `ValueError`, ...). */
+  readonly kind: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly pid: number;
+}
+
+export interface InitFailedMessage {
+  readonly type: 'initFailed';
+  readonly error: WireError;
+  /** True when retrying cannot help: the script is missing, does not load, or has no `run`. */
+  readonly invalidEntryScript: boolean;
+}
+
+export interface ResultMessage {
+  readonly type: 'result';
+  readonly miniBatchId: number;
+  readonly attempt: number;
+  /** Items given to run(). */
+  readonly total: number;
+  /** Items run() returned (before capping at total). */
+  readonly returned: number;
+  /** min(returned, total). */
+  readonly succeeded: number;
+  /** append_row lines, each ending in "\n" (empty string when appendRow is false or nothing returned). */
+  readonly rows: string;
+  readonly rowCount: number;
+  /** Wall time of run(). */
+  readonly runMs: number;
+  /** Set when run() threw or returned something that is not a list: the attempt failed. */
+  readonly error?: WireError;
+}
+
+export interface ShutdownDoneMessage {
+  readonly type: 'shutdownDone';
+  readonly error?: WireError;
+}
+
+export type WorkerMessage = ReadyMessage | InitFailedMessage | ResultMessage | ShutdownDoneMessage;
+
+/** The file descriptor of the protocol socket in the worker process. */
+export const PROTOCOL_FD = 3;
+
+/** Encodes one message as a frame. */
+export function encodeFrame(message: HostMessage | WorkerMessage): Buffer {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, 4);
+  return frame;
+}
+
+/**
+ * Reassembles frames from a byte stream that may split or merge them arbitrarily.
+ * Feed it every chunk; it returns the complete messages decoded so far.
+ */
+export class FrameDecoder<T> {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): T[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const messages: T[] = [];
+    let offset = 0;
+    while (this.pending.length - offset >= 4) {
+      const length = this.pending.readUInt32BE(offset);
+      if (this.pending.length - offset - 4 < length) break;
+      const body = this.pending.toString('utf8', offset + 4, offset + 4 + length);
+      messages.push(JSON.parse(body) as T);
+      offset += 4 + length;
+    }
+    this.pending = offset === this.pending.length ? Buffer.alloc(0) : this.pending.subarray(offset);
+    return messages;
+  }
+}
+
+/**
+ * A tabular mini-batch as the node parsed it from the coordinator's byte ranges: one parser (the
+ * node's, src/input) for every worker language, so JS and Python see the same columns, types and nulls.
+ */
+export interface TableBatch {
+  readonly columns: readonly string[];
+  /** Rows as arrays in `columns` order; values are JSON (string, number, boolean, null). */
+  readonly rows: readonly (readonly unknown[])[];
+  /** Where the rows came from. */
+  readonly source: readonly ByteRangeItem[];
+}

@@ -1,0 +1,39 @@
+/**
+ * One pino root logger per process; everything else logs through child loggers bound to
+ * `jobId`, `nodeId`, `processName`, `miniBatchId` and `attempt`. Messages are constant strings;
+ * data goes in the object. Output is JSON lines (pino-pretty is for humans, never used here).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface RootLoggerOptions {
+  /** The process's role: `coordinator`, `node`, `cli`. */
+  readonly role: string;
+  readonly level?: LevelWithSilent;
+  /** Absolute file to append JSON lines to; undefined = stderr. */
+  readonly file?: string;
+}
+
+/** Creates the process's root logger. */
+export function createRootLogger(options: RootLoggerOptions): Logger {
+  const level = options.level ?? 'info';
+  if (options.file === undefined) return pino({ level, base: { role: options.role, pid: process.pid } }, pino.destination(2));
+  return pino({ level, base: { role: options.role, pid: process.pid } }, openLogFile(options.file));
+}
+
+/**
+ * An asynchronous append-only pino destination for a log file (the folder is created). Call
+ * `flushSync()` on it before the process exits if the last lines matter.
+ */
+export function openLogFile(file: string): ReturnType<typeof pino.destination> {
+  mkdirSync(dirname(file), { recursive: true });
+  return pino.destination({ dest: file, append: true, sync: false, mkdir: true });
+}
+
+/** Maps Azure's logging_level to pino's level names. */
+export function pinoLevel(azureLevel: 'DEBUG' | 'INFO' | 'WARNING'): LevelWithSilent {
+  return azureLevel === 'DEBUG' ? 'debug' : azureLevel === 'WARNING' ? 'warn' : 'info';
+}

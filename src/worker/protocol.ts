@@ -7,6 +7,7 @@
  * `type` field. One request at a time: the host sends `init`, waits for `ready` (or `initFailed`), then
  * sends `run` and waits for its `result` before the next `run`; `shutdown` ends it (`shutdownDone`).
  */
+import type { RunFault } from '../chaos/model.js';
 
 /** A file-list mini-batch's items are absolute paths; a tabular one's are byte ranges of files. */
 export interface ByteRangeItem {
@@ -46,6 +47,12 @@ export interface RunMessage {
   readonly table?: TableBatch;
   /** partition_keys: the mini-batch's key values. */
   readonly partitionKeyValue?: Readonly<Record<string, unknown>>;
+  /**
+   * Fault injection (src/chaos): instead of a normal call, `hang` never returns from run(), `throw`
+   * raises `message`, `fewer` drops `drop` items from what run() returned, `crash` kills the worker
+   * process (SIGKILL to itself) inside run(). Absent in normal runs.
+   */
+  readonly fault?: RunFault;
 }
 
 export interface ShutdownMessage {

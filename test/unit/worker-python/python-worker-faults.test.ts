@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultMessage, WorkerMessage } from '../../../src/worker/protocol.js';
+import { PythonWorker, Sandbox, testPython } from './python-worker-harness.js';
+
+let sandbox: Sandbox;
+let worker: PythonWorker | undefined;
+
+afterEach(() => {
+  worker?.kill();
+  worker = undefined;
+  sandbox?.remove();
+});
+
+async function started(): Promise<PythonWorker> {
+  sandbox = new Sandbox();
+  worker = new PythonWorker(testPython());
+  const script = sandbox.write('code/echo.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
+  expect((await worker.request(sandbox.initMessage(script))).type).toBe('ready');
+  return worker;
+}
+
+function asResult(message: WorkerMessage): ResultMessage {
+  if (message.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(message)}`);
+  return message;
+}
+
+describe('python worker: injected faults', () => {
+  it('fewer drops items from what run() returned', async () => {
+    const w = await started();
+    const result = asResult(
+      await w.request({ type: 'run', miniBatchId: 1, attempt: 1, files: ['/a', '/b', '/c'], fault: { action: 'fewer', drop: 2 } }),
+    );
+    expect(result).toMatchObject({ total: 3, returned: 1, succeeded: 1, rows: '/a\n' });
+  });
+
+  it('throw fails the attempt with the injected message and keeps the worker', async () => {
+    const w = await started();
+    const failed = asResult(
+      await w.request({ type: 'run', miniBatchId: 2, attempt: 1, files: ['/a'], fault: { action: 'throw', message: 'injected' } }),
+    );
+    expect(failed.error).toMatchObject({ kind: 'RuntimeError', message: 'injected' });
+    expect(asResult(await w.request({ type: 'run', miniBatchId: 2, attempt: 2, files: ['/a'] })).succeeded).toBe(1);
+  });
+
+  it('crash kills the worker process inside run()', async () => {
+    const w = await started();
+    w.send({ type: 'run', miniBatchId: 3, attempt: 1, files: ['/a'], fault: { action: 'crash' } });
+    expect(await w.waitForExit()).toBe('SIGKILL');
+  });
+
+  it('hang never answers until the host kills the worker', async () => {
+    const w = await started();
+    w.send({ type: 'run', miniBatchId: 4, attempt: 1, files: ['/a'], fault: { action: 'hang' } });
+    // The worker is still alive and silent after a normal run would have answered many times over:
+    // prove it by a second, independent process round trip rather than by waiting.
+    const probe = new PythonWorker(testPython());
+    const script = sandbox.write('code/echo2.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
+    expect((await probe.request(sandbox.initMessage(script))).type).toBe('ready');
+    expect(asResult(await probe.request({ type: 'run', miniBatchId: 0, attempt: 1, files: ['/x'] })).succeeded).toBe(1);
+    probe.kill();
+    expect(w.child.exitCode).toBeNull();
+    w.kill();
+    expect(await w.waitForExit()).toBe('SIGKILL');
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Test harness for the Python worker: spawns it for real with the protocol socket on fd 3, speaks
+ * frames through encodeFrame/FrameDecoder, and waits on messages with bounded timeouts (no sleeps).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import {
+  encodeFrame,
+  FrameDecoder,
+  type HostMessage,
+  type InitMessage,
+  type WorkerMessage,
+} from '../../../src/worker/protocol.js';
+import { findPython, pythonCanImport, pythonWorkerPath } from '../../../src/worker/python/locate.js';
+
+/** How long any one expected message or exit may take before the test fails. */
+export const MESSAGE_TIMEOUT_MS = 20_000;
+
+/** A throwaway run folder: the entry script, its logs and its output live under `root`. */
+export class Sandbox {
+  readonly root = mkdtempSync(join(tmpdir(), 'parajob-pyworker-'));
+  readonly logDir = join(this.root, 'logs');
+  readonly outputDir = join(this.root, 'outputs');
+
+  /** Writes `text` to `relativePath` under the sandbox and returns the absolute path. */
+  write(relativePath: string, text: string): string {
+    const path = join(this.root, relativePath);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    return path;
+  }
+
+  /** The entry-script log the host would give process `processName` of node `nodeId`. */
+  userLogFile(nodeId = '0', processName = 'process000'): string {
+    return join(this.logDir, 'user', 'entry_script_log', nodeId, `${processName}.log.txt`);
+  }
+
+  /** Where the worker must append init()/run() tracebacks. */
+  userErrorFile(nodeId = '0', processName = 'process000'): string {
+    return join(this.logDir, 'user', 'error', nodeId, `${processName}.txt`);
+  }
+
+  /** An init message for `entryScript` with test defaults; `overrides` win. */
+  initMessage(entryScript: string, overrides: Partial<InitMessage> = {}): InitMessage {
+    return {
+      type: 'init',
+      jobId: 'job-1',
+      nodeId: '0',
+      processName: 'process000',
+      entryScript,
+      argv: [],
+      outputDir: this.outputDir,
+      userLogFile: this.userLogFile(),
+      loggingLevel: 'INFO',
+      appendRow: true,
+      inputKind: 'files',
+      ...overrides,
+    };
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** A running Python worker and everything it said. */
+export class PythonWorker {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  /** Resolves with the exit code (or the signal name) once the process has ended. */
+  readonly exited: Promise<number | string>;
+  private readonly socket: Duplex;
+  private readonly inbox: WorkerMessage[] = [];
+  private waiter: (() => void) | undefined;
+
+  constructor(python: string) {
+    this.child = spawn(python, ['-u', pythonWorkerPath()], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout += text));
+    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
+    this.socket = this.child.stdio[3] as Duplex;
+    const decoder = new FrameDecoder<WorkerMessage>();
+    this.socket.on('data', (chunk: Buffer) => {
+      this.inbox.push(...decoder.push(chunk));
+      this.waiter?.();
+    });
+    // The worker closing its end (exit) must not surface as an unhandled stream error.
+    this.socket.on('error', () => undefined);
+    this.exited = new Promise((resolveExit) => {
+      this.child.on('exit', (code, signal) => {
+        resolveExit(code ?? signal ?? 'unknown');
+        this.waiter?.();
+      });
+    });
+  }
+
+  send(message: HostMessage): void {
+    this.socket.write(encodeFrame(message));
+  }
+
+  /** The next message from the worker; rejects after MESSAGE_TIMEOUT_MS or if the worker exits first. */
+  async next(): Promise<WorkerMessage> {
+    const deadline = Date.now() + MESSAGE_TIMEOUT_MS;
+    for (;;) {
+      const message = this.inbox.shift();
+      if (message !== undefined) return message;
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`the worker exited (${this.child.exitCode ?? this.child.signalCode}) before answering; stderr:\n${this.stderr}`);
+      }
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) throw new Error(`no message from the worker within ${MESSAGE_TIMEOUT_MS} ms; stderr:\n${this.stderr}`);
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, remainingMs);
+        this.waiter = () => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          wake();
+        };
+      });
+    }
+  }
+
+  /** Sends `message` and returns the worker's answer. */
+  async request(message: HostMessage): Promise<WorkerMessage> {
+    this.send(message);
+    return this.next();
+  }
+
+  /** Ends the protocol socket from the host side, as a dying host would. */
+  closeSocket(): void {
+    this.socket.end();
+  }
+
+  /** Waits for the exit, bounded by MESSAGE_TIMEOUT_MS. */
+  async waitForExit(): Promise<number | string> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the worker did not exit within ${MESSAGE_TIMEOUT_MS} ms`)), MESSAGE_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the worker if it is still running (test cleanup). */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** The interpreter the worker runs on in these tests: $PARAJOB_PYTHON or python3 on PATH. */
+export function testPython(): string {
+  return findPython();
+}
+
+/**
+ * An interpreter that can import pandas, or undefined: the default one first, then the system
+ * python3 (Debian's python3-pandas installs there, while a pyenv python3 on PATH may lack it).
+ */
+export function pythonWithPandas(): string | undefined {
+  const candidates = [testPython(), '/usr/bin/python3'];
+  return candidates.find((python) => pythonCanImport(python, 'pandas'));
+}

@@ -22,8 +22,9 @@ export class YamlSource {
     if (document.errors.length > 0) {
       throw new SpecErrors(
         document.errors.map((error) => {
-          const pos = error.linePos?.[0];
-          const location: SourceLocation = pos ? { file, keyPath: '', line: pos.line, column: pos.col } : { file, keyPath: '' };
+          // With prettyErrors off the package leaves linePos unset: compute it from the offset.
+          const pos = lines.linePos(error.pos[0]);
+          const location: SourceLocation = { file, keyPath: '', line: pos.line, column: pos.col };
           return new SpecError(location, `invalid YAML: ${error.message.split('\n')[0]}`);
         }),
       );

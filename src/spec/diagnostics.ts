@@ -1,0 +1,44 @@
+/**
+ * Collects every error and warning found while compiling one YAML file, so the user sees them all in
+ * one pass instead of fixing them one at a time.
+ */
+import { SpecError } from '../errors.js';
+import type { KeyPath, YamlSource } from './yaml-source.js';
+
+/** The errors and warnings of one compilation, located in `source`. */
+export class Diagnostics {
+  readonly errors: SpecError[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(readonly source: YamlSource) {}
+
+  /** Records an error located at `path` (at its key when `atKey`, else at its value). */
+  error(path: KeyPath, detail: string, atKey = false): void {
+    this.errors.push(this.source.error(path, detail, atKey));
+  }
+
+  /** Records errors made elsewhere (e.g. from zod issues). */
+  addErrors(errors: readonly SpecError[]): void {
+    this.errors.push(...errors);
+  }
+
+  /** Records a one-line warning `<file>:<line>:<col>: <key path> <detail>`, located at the key. */
+  warn(path: KeyPath, detail: string): void {
+    const location = this.source.locate(path, true);
+    const where = location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
+    this.warnings.push(`${where}: ${location.keyPath} ${detail}`);
+  }
+
+  /** One "ignored by parajob (Azure-only)" warning for each of `keys` present in `object`. */
+  warnAzureOnly(object: object | undefined | null, keys: readonly string[], path: KeyPath): void {
+    if (!object) return;
+    for (const key of keys) {
+      if (Object.hasOwn(object, key)) this.warn([...path, key], 'is ignored by parajob (Azure-only)');
+    }
+  }
+
+  /** Number of errors so far, to tell whether a stage added any. */
+  get errorCount(): number {
+    return this.errors.length;
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Compiles pipeline and step inputs: literals, local data inputs and `${{parent.inputs.x}}` bindings
+ * (a step's input values are evaluated in the pipeline's context).
+ */
+import type { CompiledInput, DataInput } from './model.js';
+import type { DataInputSpec, InputValueSpec } from './schema.js';
+import type { KeyPath } from './yaml-source.js';
+import type { Diagnostics } from './diagnostics.js';
+import { hasExpression, parseReference, wholeExpression, type Reference } from './bindings.js';
+import { resolveLocalPath } from './local-path.js';
+import { AZURE_ONLY_KEYS } from './schema.js';
+
+/**
+ * An input after compilation: a value (with `origin`, where its path or value was written), `absent`
+ * (an optional input with no value) or `invalid` (an error was already recorded for it).
+ */
+export type BoundInput =
+  | { readonly state: 'value'; readonly input: CompiledInput; readonly origin: KeyPath }
+  | { readonly state: 'absent' }
+  | { readonly state: 'invalid' };
+
+/** What an input's value is evaluated against: the pipeline's inputs, or nothing (no parent). */
+export interface InputScope {
+  readonly diagnostics: Diagnostics;
+  /** The YAML file's folder: local paths are relative to it. */
+  readonly baseDir: string;
+  /** The pipeline's inputs, for a step of a pipeline; undefined at pipeline level or standalone. */
+  readonly parentInputs: ReadonlyMap<string, BoundInput> | undefined;
+}
+
+const DEFAULT_MODE: DataInput['mode'] = 'ro_mount';
+const DEFAULT_TYPE: DataInput['type'] = 'uri_folder';
+
+/**
+ * Resolves a `${{parent.inputs.x}}` reference to the pipeline input it names; records an error and
+ * returns invalid for any other reference (they cannot be an input's value here).
+ */
+function resolveParentInput(expression: string, path: KeyPath, scope: InputScope): BoundInput {
+  const reference: Reference | undefined = parseReference(expression);
+  const fail = (detail: string): BoundInput => {
+    scope.diagnostics.error(path, detail);
+    return { state: 'invalid' };
+  };
+  if (reference?.scope === 'parent' && reference.kind === 'jobs') {
+    return fail(
+      `binding a step's output to another step's input (\${{${expression}}}) is not supported yet; run the steps as separate jobs`,
+    );
+  }
+  if (!scope.parentInputs) {
+    return fail(`\${{${expression}}} cannot be resolved: there is no parent pipeline here; give the value itself`);
+  }
+  if (reference?.scope !== 'parent' || reference.kind !== 'inputs') {
+    return fail(`\${{${expression}}} cannot be an input's value; a step input binds a pipeline input as \${{parent.inputs.<name>}}`);
+  }
+  const bound = scope.parentInputs.get(reference.name);
+  if (!bound) {
+    const known = [...scope.parentInputs.keys()];
+    return fail(`unknown pipeline input "${reference.name}"; the pipeline's inputs are: ${known.join(', ') || '(none)'}`);
+  }
+  return bound;
+}
+
+function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, scope: InputScope): BoundInput {
+  const pathKey = [...path, 'path'];
+  let bound: BoundInput | undefined;
+  if (spec.path !== undefined) {
+    const expression = wholeExpression(spec.path);
+    if (expression !== undefined) {
+      bound = resolveParentInput(expression, pathKey, scope);
+    } else if (hasExpression(spec.path)) {
+      scope.diagnostics.error(pathKey, 'a binding must be the whole value, e.g. path: ${{parent.inputs.<name>}}');
+      return { state: 'invalid' };
+    } else {
+      const resolved = resolveLocalPath(spec.path, scope.baseDir);
+      if (!resolved.ok) {
+        scope.diagnostics.error(pathKey, resolved.message);
+        return { state: 'invalid' };
+      }
+      bound = {
+        state: 'value',
+        input: { kind: 'data', name, type: DEFAULT_TYPE, path: resolved.path, mode: DEFAULT_MODE },
+        origin: pathKey,
+      };
+    }
+  }
+  if (bound === undefined) {
+    if (spec.optional === true) return { state: 'absent' };
+    scope.diagnostics.error(path, 'a data input needs a path (or optional: true when it may be left out)');
+    return { state: 'invalid' };
+  }
+  if (bound.state !== 'value') return bound;
+  const from = bound.input;
+  // A bound literal (a pipeline input given as a string) is taken as a path.
+  let dataPath = from.kind === 'data' ? from.path : undefined;
+  if (from.kind === 'literal') {
+    const resolved = resolveLocalPath(from.value, scope.baseDir);
+    if (!resolved.ok) {
+      scope.diagnostics.error(pathKey, resolved.message);
+      return { state: 'invalid' };
+    }
+    dataPath = resolved.path;
+  }
+  return {
+    state: 'value',
+    input: {
+      kind: 'data',
+      name,
+      type: spec.type ?? (from.kind === 'data' ? from.type : DEFAULT_TYPE),
+      path: dataPath as string,
+      mode: spec.mode ?? (from.kind === 'data' ? from.mode : DEFAULT_MODE),
+    },
+    origin: bound.origin,
+  };
+}
+
+/**
+ * Compiles one input written at `path`. Literals become their string form; a string that is a whole
+ * `${{parent.inputs.x}}` takes the pipeline input (renamed); objects become data inputs with local
+ * paths resolved, type uri_folder and mode ro_mount by default. Errors are recorded in the scope's
+ * diagnostics and give `invalid`.
+ */
+export function compileInput(name: string, value: InputValueSpec, path: KeyPath, scope: InputScope): BoundInput {
+  if (value === null) return { state: 'absent' };
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return { state: 'value', input: { kind: 'literal', name, value: String(value) }, origin: path };
+  }
+  if (typeof value === 'string') {
+    const expression = wholeExpression(value);
+    if (expression === undefined) {
+      if (hasExpression(value)) {
+        scope.diagnostics.error(path, 'a binding must be the whole value, e.g. ${{parent.inputs.<name>}}');
+        return { state: 'invalid' };
+      }
+      return { state: 'value', input: { kind: 'literal', name, value }, origin: path };
+    }
+    const bound = resolveParentInput(expression, path, scope);
+    return bound.state === 'value' ? { ...bound, input: { ...bound.input, name } } : bound;
+  }
+  return compileDataObject(name, value, path, scope);
+}
+
+/** Compiles a map of inputs written at `path` (e.g. `['jobs', 'score', 'inputs']`). */
+export function compileInputs(
+  specs: Readonly<Record<string, InputValueSpec>> | undefined,
+  path: KeyPath,
+  scope: InputScope,
+): Map<string, BoundInput> {
+  const out = new Map<string, BoundInput>();
+  for (const [name, value] of Object.entries(specs ?? {})) {
+    out.set(name, compileInput(name, value, [...path, name], scope));
+    scope.diagnostics.warnAzureOnly(typeof value === 'object' ? value : undefined, AZURE_ONLY_KEYS.input, [...path, name]);
+  }
+  return out;
+}

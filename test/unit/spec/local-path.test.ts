@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { resolveLocalPath } from '../../../src/spec/local-path.js';
+
+describe('resolveLocalPath', () => {
+  it.each([
+    ['./data', '/jobs/iris/data'],
+    ['data/part-1', '/jobs/iris/data/part-1'],
+    ['../shared', '/jobs/shared'],
+    ['/abs/x', '/abs/x'],
+    ['file:///abs/y', '/abs/y'],
+  ])('%s → %s', (raw, path) => {
+    expect(resolveLocalPath(raw, '/jobs/iris')).toEqual({ ok: true, path });
+  });
+
+  it.each([
+    ['azureml:iris:1'],
+    ['azureml:iris@latest'],
+    ['azureml://datastores/blob/paths/iris'],
+    ['https://example.org/iris.csv'],
+    ['wasbs://c@acct.blob.core.windows.net/x'],
+    ['abfss://c@acct.dfs.core.windows.net/x'],
+    ['adl://acct.azuredatalakestore.net/x'],
+  ])('%s is refused as remote', (raw) => {
+    expect(resolveLocalPath(raw, '/jobs')).toEqual({ ok: false, message: expect.stringContaining('remote data is not supported; give a local path') });
+  });
+});

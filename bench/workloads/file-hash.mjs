@@ -1,0 +1,66 @@
+// Workload 1, file-hash: sha256 of N files of 1 KiB, 100 files per mini-batch, 2 processes, one node,
+// append_row output — parajob end to end (cluster start included) beside GNU parallel, xargs, a
+// piscina pool and a single process (the floor). Every system's output must be identical (sorted)
+// before its time counts.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fileFolder, jobYaml, DATA_ROOT } from '../lib/data.mjs';
+import { median, repeat, runCommand } from '../lib/measure.mjs';
+import { join } from 'node:path';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const peer = (name) => join(ROOT, 'bench', 'peers', name);
+const sortedLines = (text) => text.split('\n').filter(Boolean).sort();
+
+export async function fileHash({ quick, runs }) {
+  const count = quick ? 5000 : 20000;
+  const { folder, listFile } = fileFolder(`hash-${count}`, count, 1024);
+  const job = jobYaml('file-hash', {
+    input: folder,
+    code: join(ROOT, 'bench', 'scripts'),
+    entryScript: 'hash.mjs',
+    miniBatchSize: 100,
+    processes: 2,
+  });
+  const single = await runCommand(process.execPath, [peer('single-process.mjs'), listFile]);
+  const expected = sortedLines(single.stdout);
+  if (expected.length !== count) throw new Error(`single process hashed ${expected.length} of ${count} files`);
+
+  const systems = {
+    parajob: {
+      command: process.execPath,
+      args: [join(ROOT, 'bin', 'parajob.js'), 'run', job.file, '--data-dir', join(DATA_ROOT, 'parajob-runs')],
+      output: () => readFileSync(job.result, 'utf8'),
+    },
+    'GNU parallel -j2 -N100': {
+      command: 'bash',
+      args: ['-c', `parallel -j2 -N100 ${process.execPath} ${peer('hash-batch.mjs')} :::: ${listFile}`],
+    },
+    'xargs -P2 -n100': {
+      command: 'bash',
+      args: ['-c', `xargs -P2 -n100 ${process.execPath} ${peer('hash-batch.mjs')} < ${listFile}`],
+    },
+    'piscina (2 threads)': { command: process.execPath, args: [peer('piscina-pool.mjs'), '2', '100', listFile] },
+    'single process (floor)': { command: process.execPath, args: [peer('single-process.mjs'), listFile] },
+  };
+  const rows = [];
+  for (const [name, system] of Object.entries(systems)) {
+    const results = await repeat(runs, async () => {
+      const result = await runCommand(system.command, system.args);
+      if (result.code !== 0) throw new Error(`${name} exited ${result.code}: ${result.stderr.slice(-2000)}`);
+      const lines = sortedLines(system.output ? system.output() : result.stdout);
+      if (lines.length !== expected.length || lines.some((line, i) => line !== expected[i])) {
+        throw new Error(`${name}: output differs from the single-process floor (${lines.length} lines)`);
+      }
+      return result.ms;
+    });
+    rows.push({ system: name, seconds: median(results) / 1000 });
+  }
+  const parajobSeconds = rows[0].seconds;
+  return {
+    title: `file-hash: ${count.toLocaleString('en-US')} files × 1 KiB, 100 per mini-batch, 2 processes (median of ${runs})`,
+    columns: ['system', 'seconds', 'vs parajob'],
+    rows: rows.map((row) => [row.system, row.seconds.toFixed(2), `${(row.seconds / parajobSeconds).toFixed(2)}×`]),
+    headline: { 'file-hash parajob s': parajobSeconds, 'file-hash GNU parallel / parajob': rows[1].seconds / parajobSeconds },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Cuts a whole tabular MLTable into mini-batch ranges, file after file, applying the table-level
+ * `take`/`skip` transformations: they count rows over the whole table (in file order), so the cutter
+ * first locates the byte offsets of the first and last kept rows (scanning rows only as far as it
+ * must) and then cuts inside that window. The reader never sees take/skip.
+ */
+import { InputError } from '../../errors.js';
+import type { ByteRange, CountedByteRange, TableTransform, TabularMLTable, TabularReader } from '../mltable/model.js';
+import { cutByBytes, type ByteWindow } from './cut-by-bytes.js';
+import { cutByRows } from './cut-by-rows.js';
+import { cutParquet } from './cut-parquet.js';
+import { RecordCursor } from './record-cursor.js';
+
+/** How big a mini-batch is: approximate bytes, or exact rows. */
+export type TabularBatchSize = { readonly unit: 'bytes'; readonly value: number } | { readonly unit: 'rows'; readonly value: number };
+
+/** Rows kept by take/skip: `[first, end)` in table row numbers (0-based). */
+export interface RowWindow {
+  readonly first: number;
+  /** Exclusive; Infinity when there is no `take`. */
+  readonly end: number;
+}
+
+/** Folds the take/skip transformations, in MLTable order, into one window of kept rows. */
+export function rowWindowOf(transforms: readonly TableTransform[]): RowWindow {
+  let first = 0;
+  let end = Number.POSITIVE_INFINITY;
+  for (const transform of transforms) {
+    if (transform.kind === 'take') end = Math.min(end, first + transform.count);
+    else if (transform.kind === 'skip') first = Math.min(first + transform.count, end);
+  }
+  return { first, end };
+}
+
+/**
+ * Yields every mini-batch range of the table, in file order (files in the MLTable's sorted order).
+ * For `rows` sizes (and parquet), each range carries its row count. Parquet files are cut into runs of
+ * whole row groups (cut-parquet.ts); take/skip with parquet is refused.
+ */
+export async function* cutTable(table: TabularMLTable, size: TabularBatchSize): AsyncGenerator<ByteRange | CountedByteRange> {
+  const rows = rowWindowOf(table.transforms);
+  if (table.reader.format === 'parquet') {
+    if (rows.first !== 0 || rows.end !== Number.POSITIVE_INFINITY) {
+      throw new InputError(`${table.source}: take/skip are not supported with read_parquet (parquet mini-batches are whole row groups)`);
+    }
+    for (const file of table.files) yield* cutParquet(file, size);
+    return;
+  }
+  const reader = table.reader;
+  const cut = (file: string, window?: ByteWindow) =>
+    size.unit === 'bytes' ? cutByBytes(file, size.value, reader, window) : cutByRows(file, size.value, reader, window);
+  if (rows.first === 0 && rows.end === Number.POSITIVE_INFINITY) {
+    for (const file of table.files) yield* cut(file);
+    return;
+  }
+  let tableRow = 0;
+  for (const file of table.files) {
+    // Skip satisfied and no take: the rest of the table is kept whole.
+    if (tableRow >= rows.first && rows.end === Number.POSITIVE_INFINITY) {
+      yield* cut(file);
+      continue;
+    }
+    if (tableRow >= rows.end) return;
+    const located = await locateRowWindow(file, reader, rows.first - tableRow, rows.end - tableRow);
+    tableRow += located.rowsSeen;
+    if (located.window) yield* cut(file, located.window);
+  }
+}
+
+/**
+ * Byte offsets of file rows `[firstRow, endRow)` (row numbers relative to this file, possibly
+ * negative or past its end). `rowsSeen` is how many rows the file has, as far as it was scanned: all of
+ * them unless the window ended inside the file.
+ */
+async function locateRowWindow(
+  file: string,
+  reader: TabularReader,
+  firstRow: number,
+  endRow: number,
+): Promise<{ window: ByteWindow | undefined; rowsSeen: number }> {
+  const { cursor, dataStart } = await RecordCursor.open(file, reader);
+  try {
+    let row = 0;
+    let start = firstRow <= 0 ? dataStart : undefined;
+    let end: number | undefined;
+    for (let record = await cursor.nextRecord(); record; record = await cursor.nextRecord()) {
+      if (record.blank) continue;
+      if (row === firstRow) start = record.start;
+      row += 1;
+      if (row === endRow) {
+        end = record.end;
+        break;
+      }
+      // Without a take, once the start is known the rest of the file is kept: no need to count it.
+      if (start !== undefined && endRow === Number.POSITIVE_INFINITY) {
+        return { window: { start, end: cursor.size }, rowsSeen: Number.POSITIVE_INFINITY };
+      }
+    }
+    if (start === undefined || endRow <= 0) return { window: undefined, rowsSeen: row };
+    return { window: { start, end: end ?? cursor.size }, rowsSeen: row };
+  } finally {
+    await cursor.close();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Code snapshots on the coordinator, content-addressed: `<dataDir>/code/<hash>/`. A snapshot is
+ * verified (its hash recomputed) before it is stored; its file list is also kept in memory (code
+ * folders are small) so `Code.Fetch` does not read the disk, and read back from disk after a restart.
+ */
+import { join } from 'node:path';
+import { InputError } from '../../errors.js';
+import type { CodeFile, CodeSnapshot } from '../../gen/parajob/v1/parajob.js';
+import { hashFiles, takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
+
+const HASH_FORM = /^[0-9a-f]{64}$/;
+
+/** The content-addressed snapshot store of one coordinator (see the module comment). */
+export class CodeStore {
+  private readonly inMemory = new Map<string, readonly CodeFile[]>();
+
+  /** `dataDir`: the coordinator's data folder (snapshots go to its `code/` folder). */
+  constructor(private readonly dataDir: string) {}
+
+  /** The folder of a snapshot. */
+  folderOf(hash: string): string {
+    return join(this.dataDir, 'code', hash);
+  }
+
+  /**
+   * Verifies and stores a snapshot. InputError when its hash is malformed or does not match its files
+   * (a corrupted or tampered upload), naming the snapshot's source folder.
+   */
+  async store(snapshot: CodeSnapshot): Promise<void> {
+    if (!HASH_FORM.test(snapshot.hash)) {
+      throw new InputError(`code snapshot of ${snapshot.sourceDir}: "${snapshot.hash}" is not a sha256 hex digest`);
+    }
+    const actual = hashFiles(snapshot.files);
+    if (actual !== snapshot.hash) {
+      throw new InputError(`code snapshot of ${snapshot.sourceDir}: its files hash to ${actual}, not to the ${snapshot.hash} it claims`);
+    }
+    if (!this.inMemory.has(snapshot.hash)) await writeSnapshot(snapshot.files, this.folderOf(snapshot.hash));
+    this.inMemory.set(snapshot.hash, snapshot.files);
+  }
+
+  /** The files of a stored snapshot (memory first, then disk, verified); undefined when unknown. */
+  async files(hash: string): Promise<readonly CodeFile[] | undefined> {
+    if (!HASH_FORM.test(hash)) return undefined;
+    const cached = this.inMemory.get(hash);
+    if (cached !== undefined) return cached;
+    try {
+      const snapshot = await takeSnapshot(this.folderOf(hash));
+      if (snapshot.hash !== hash) return undefined;
+      this.inMemory.set(hash, snapshot.files);
+      return snapshot.files;
+    } catch {
+      return undefined;
+    }
+  }
+}

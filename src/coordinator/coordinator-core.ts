@@ -1,0 +1,169 @@
+/**
+ * The coordinator without its gRPC server: the cluster actor, the jobs, the routing of node messages
+ * to step runs, and the code store. The services (services.ts) are thin adapters over this.
+ *
+ * Routing: every message of a node's stream refreshes its session (liveness); lease requests, results,
+ * processor events and job_left go to the step run whose wire job id they carry. Node attach and loss,
+ * emitted by the cluster machine, are offered / reported to every live step run.
+ */
+import { createActor, type Actor } from 'xstate';
+import type { Logger } from 'pino';
+import type { JobStatus, NodeMessage, SubmitJobRequest, SubmitJobResponse } from '../gen/parajob/v1/parajob.js';
+import { CodeStore } from './code/code-store.js';
+import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
+import type { HelloConnection } from './cluster/cluster.machine.js';
+import type { NodeDirectory } from './cluster/node-directory.js';
+import { JobRun } from './jobs/job-run.js';
+import { acceptSubmission, type CompileJob } from './jobs/submission.js';
+import { createTokenCounter } from './ledger/decisions.js';
+import type { StepRunSettings } from './step-run/settings.js';
+import type { StepRunMachine } from './step-run/step-run.machine.js';
+
+/** Everything the core needs; startCoordinator fills the defaults. */
+export interface CoordinatorCoreOptions {
+  readonly dataDir: string;
+  readonly heartbeatIntervalMs: number;
+  readonly nodeLostAfterMs: number;
+  readonly logger: Logger;
+  readonly compile: CompileJob;
+  readonly settings: StepRunSettings;
+}
+
+/** A node's stream as the core sees it: a connection that knows its node id once registered. */
+export interface NodeStream extends HelloConnection {
+  readonly nodeId: string | undefined;
+}
+
+/** The coordinator's state and routing, independent of the gRPC server (see the module comment). */
+export class CoordinatorCore {
+  readonly code: CodeStore;
+  private readonly cluster: Actor<typeof clusterMachine>;
+  private readonly directory: NodeDirectory;
+  private readonly jobs = new Map<string, JobRun>();
+  private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
+  private readonly tokens = createTokenCounter();
+  private readonly logger: Logger;
+  private stopped = false;
+
+  constructor(private readonly options: CoordinatorCoreOptions) {
+    this.logger = options.logger;
+    this.code = new CodeStore(options.dataDir);
+    this.cluster = createActor(clusterMachine, {
+      input: { heartbeatIntervalMs: options.heartbeatIntervalMs, nodeLostAfterMs: options.nodeLostAfterMs, logger: options.logger },
+    });
+    this.cluster.subscribe({ error: (error) => this.logger.fatal({ err: error }, 'cluster actor crashed') });
+    this.cluster.on('node.attached', ({ node }) => {
+      for (const stepRun of this.stepRuns.values()) stepRun.send({ type: 'node.offered', node });
+    });
+    this.cluster.on('node.lost', ({ nodeId, reason }) => {
+      for (const stepRun of this.stepRuns.values()) stepRun.send({ type: 'node.lost', nodeId, reason });
+    });
+    this.cluster.start();
+    this.directory = clusterDirectory(this.cluster.getSnapshot().context.registry);
+  }
+
+  /** Accepts a submission and starts the job (see jobs/submission.ts for the refusals). */
+  async submit(request: SubmitJobRequest): Promise<SubmitJobResponse> {
+    const submission = await acceptSubmission(request, {
+      dataDir: this.options.dataDir,
+      compile: this.options.compile,
+      code: this.code,
+      jobExists: (jobId) => this.jobs.has(jobId),
+    });
+    const job = new JobRun(submission, {
+      nodes: this.directory,
+      tokens: this.tokens,
+      rootLogger: this.logger,
+      settings: this.options.settings,
+      registry: {
+        register: (wireJobId, actor) => this.stepRuns.set(wireJobId, actor),
+        unregister: (wireJobId) => this.stepRuns.delete(wireJobId),
+      },
+    });
+    this.jobs.set(submission.jobId, job);
+    job.start();
+    return { jobId: submission.jobId, runDir: submission.runDir, warnings: [...submission.warnings] };
+  }
+
+  /** A job by id. */
+  job(jobId: string): JobRun | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** Every job, oldest first. */
+  allJobs(): JobRun[] {
+    return [...this.jobs.values()];
+  }
+
+  /** Cancels a job (no-op when it has ended); undefined when there is no such job. */
+  cancel(jobId: string, reason: string): JobStatus | undefined {
+    const job = this.jobs.get(jobId);
+    if (job === undefined) return undefined;
+    job.cancel(reason);
+    return job.status();
+  }
+
+  /** The ids of the live nodes (for tests and diagnostics). */
+  liveNodeIds(): string[] {
+    return this.directory.liveNodes().map((node) => node.nodeId);
+  }
+
+  /** One message from a node's stream. */
+  nodeMessage(stream: NodeStream, message: NodeMessage): void {
+    const kind = message.kind;
+    if (kind === undefined || this.stopped) return;
+    const nodeId = stream.nodeId;
+    if (kind.$case === 'hello') {
+      if (nodeId !== undefined) this.logger.warn({ nodeId }, 'second hello on a stream ignored');
+      else this.cluster.send({ type: 'node.hello', hello: kind.value, connection: stream });
+      return;
+    }
+    if (nodeId === undefined) {
+      this.logger.warn({ kind: kind.$case }, 'message before hello: stream closed');
+      stream.close();
+      return;
+    }
+    this.cluster.send({ type: 'node.activity', nodeId, connection: stream });
+    switch (kind.$case) {
+      case 'heartbeat':
+        return;
+      case 'leaseRequest': {
+        const stepRun = this.stepRuns.get(kind.value.jobId);
+        if (stepRun !== undefined) stepRun.send({ type: 'lease.requested', nodeId, count: kind.value.count });
+        // A node asking for work of a job that is over (e.g. after a reconnect) is told to stop.
+        else stream.send({ kind: { $case: 'release', value: { jobId: kind.value.jobId, reason: 'unknown or finished job' } } });
+        return;
+      }
+      case 'results': {
+        const stepRun = this.stepRuns.get(kind.value.jobId);
+        if (stepRun !== undefined) stepRun.send({ type: 'results.received', nodeId, results: kind.value.results });
+        else this.logger.debug({ nodeId, jobId: kind.value.jobId, count: kind.value.results.length }, 'results for a finished job dropped');
+        return;
+      }
+      case 'processorEvent':
+        this.stepRuns.get(kind.value.jobId)?.send({ type: 'processor.event', nodeId, event: kind.value });
+        return;
+      case 'jobLeft':
+        this.stepRuns.get(kind.value.jobId)?.send({ type: 'node.left', nodeId, reason: kind.value.reason });
+        return;
+    }
+  }
+
+  /** A node's stream ended or failed: the node is lost (if the stream was still its current one). */
+  nodeStreamEnded(stream: NodeStream, reason: string): void {
+    if (stream.nodeId !== undefined && !this.stopped) this.cluster.send({ type: 'node.disconnected', nodeId: stream.nodeId, connection: stream, reason });
+  }
+
+  /**
+   * Stops every actor and ends every node stream (jobs still running stay unfinished: the coordinator
+   * is going away; nodes see their stream end and reconnect to the next one).
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const stepRun of this.stepRuns.values()) stepRun.stop();
+    this.stepRuns.clear();
+    const registry = this.cluster.getSnapshot().context.registry;
+    for (const node of registry.values()) node.connection.close();
+    this.cluster.stop();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The coordinator process of parajob: a gRPC server that nodes attach to (Cluster), fetch code from
+ * (Code) and clients submit to (Jobs). One per cluster. See wire.md for the node contract and
+ * DESIGN.md for the actors inside.
+ */
+import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
+import { createRootLogger } from '../log/logger.js';
+import { CHANNEL_OPTIONS } from '../rpc/options.js';
+import { compileJobSpec } from '../spec/load.js';
+import { CoordinatorCore } from './coordinator-core.js';
+import type { CompileJob } from './jobs/submission.js';
+import { clusterService, codeService, jobsService } from './services.js';
+import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from './step-run/settings.js';
+
+/** The spec compiler signature (for `CoordinatorOptions.compileJob`). */
+export type { CompileJob } from './jobs/submission.js';
+/** Engine settings of step runs (for `CoordinatorOptions.stepRunSettings`). */
+export type { StepRunSettings } from './step-run/settings.js';
+
+/** Options of startCoordinator; only `port` and `dataDir` are required. */
+export interface CoordinatorOptions {
+  /** Interface to listen on. @default '0.0.0.0' */
+  readonly host?: string;
+  /** Port to listen on; 0 = any free port (read it back from `Coordinator.port`). */
+  readonly port: number;
+  /** The coordinator's data folder: `runs/<jobId>/` and `code/<hash>/` live here. */
+  readonly dataDir: string;
+  /** Heartbeat interval sent to nodes in `welcome`, in milliseconds. @default 1000 */
+  readonly heartbeatIntervalMs?: number;
+  /** Silence after which a node is lost, in milliseconds. @default 3 × heartbeatIntervalMs */
+  readonly nodeLostAfterMs?: number;
+  /** The root pino logger. @default JSON lines appended to `<dataDir>/coordinator.log` */
+  readonly logger?: Logger;
+  /** Engine settings of step runs (release wait, overview interval, supervision). @default DEFAULT_STEP_RUN_SETTINGS */
+  readonly stepRunSettings?: Partial<StepRunSettings>;
+  /** The spec compiler; tests may inject one. @default compileJobSpec from src/spec/load.ts */
+  readonly compileJob?: CompileJob;
+}
+
+/** A running coordinator. */
+export interface Coordinator {
+  /** The port the server listens on (the real one when `port` was 0). */
+  readonly port: number;
+  /** `host:port` to dial. */
+  readonly address: string;
+  /** Ends every node and client stream, stops the actors and the server. */
+  stop(): Promise<void>;
+}
+
+/** How long `stop()` lets open calls finish before forcing the server down. */
+const SHUTDOWN_GRACE_MS = 2_000;
+
+/** Starts a coordinator; resolves once the server listens. */
+export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
+  const host = options.host ?? '0.0.0.0';
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
+  if (!(heartbeatIntervalMs > 0)) throw new TypeError(`heartbeatIntervalMs must be > 0, got ${heartbeatIntervalMs}`);
+  const nodeLostAfterMs = options.nodeLostAfterMs ?? 3 * heartbeatIntervalMs;
+  if (!(nodeLostAfterMs > heartbeatIntervalMs)) {
+    throw new TypeError(`nodeLostAfterMs (${nodeLostAfterMs}) must be greater than heartbeatIntervalMs (${heartbeatIntervalMs})`);
+  }
+  const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
+  const core = new CoordinatorCore({
+    dataDir,
+    heartbeatIntervalMs,
+    nodeLostAfterMs,
+    logger,
+    compile: options.compileJob ?? compileJobSpec,
+    settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
+  });
+
+  const server = new Server(CHANNEL_OPTIONS);
+  server.addService(ClusterService, clusterService(core, logger));
+  server.addService(CodeService, codeService(core));
+  server.addService(JobsService, jobsService(core, logger));
+  const port = await new Promise<number>((resolvePort, reject) => {
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${options.port}`, ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolvePort(boundPort),
+    );
+  });
+  logger.info({ host, port, dataDir, heartbeatIntervalMs, nodeLostAfterMs }, 'coordinator listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    address: dialAddress(host, port),
+    stop: () =>
+      (stopping ??= (async () => {
+        core.stop();
+        // tryShutdown waits for open streams (nodes, watchers) forever: force it after a grace period.
+        await new Promise<void>((done) => {
+          const force = setTimeout(() => {
+            server.forceShutdown();
+            done();
+          }, SHUTDOWN_GRACE_MS);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            done();
+          });
+        });
+        logger.info('coordinator stopped');
+        logger.flush();
+      })()),
+  };
+}
+
+/** Where a local client dials a server bound to `host`: loopback for the wildcard addresses. */
+function dialAddress(host: string, port: number): string {
+  if (host === '0.0.0.0') return `127.0.0.1:${port}`;
+  if (host === '::') return `[::1]:${port}`;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,128 @@
+/**
+ * Jobs.Submit without gRPC: parse and compile the spec, check and store the code snapshots, create
+ * the run directory with a copy of the spec. Every refusal is a SubmitRejected carrying the gRPC status
+ * the service answers with and a message for the user (a spec's errors all at once, one per line).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { ParajobError } from '../../errors.js';
+import type { CompiledJob } from '../../spec/model.js';
+import type { SubmitJobRequest } from '../../gen/parajob/v1/parajob.js';
+import { runDirLayout } from '../../log/layout.js';
+import { YamlSource } from '../../spec/yaml-source.js';
+import type { CodeStore } from '../code/code-store.js';
+import { checkClientJobId, makeJobId } from './job-id.js';
+
+/** Compiles a parsed spec for a run directory (src/spec/load.ts compileJobSpec, or a test double). */
+export type CompileJob = (source: YamlSource, options: { readonly runDir: string }) => CompiledJob | Promise<CompiledJob>;
+
+/** A submission refused, with the gRPC status code to answer with. */
+export class SubmitRejected extends ParajobError {
+  override readonly name = 'SubmitRejected';
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An accepted submission, ready to run. */
+export interface Submission {
+  readonly jobId: string;
+  readonly runDir: string;
+  readonly job: CompiledJob;
+  /** Code snapshot hash by absolute `task.code` folder. */
+  readonly codeHashes: ReadonlyMap<string, string>;
+  readonly warnings: readonly string[];
+}
+
+/** What acceptSubmission needs from the coordinator. */
+export interface SubmissionContext {
+  readonly dataDir: string;
+  readonly compile: CompileJob;
+  readonly code: CodeStore;
+  /** True when a job with this id exists already. */
+  readonly jobExists: (jobId: string) => boolean;
+}
+
+/** Checks, compiles and stores a SubmitJobRequest (see the module comment). */
+export async function acceptSubmission(request: SubmitJobRequest, context: SubmissionContext): Promise<Submission> {
+  if (request.specPath === '') throw new SubmitRejected(status.INVALID_ARGUMENT, 'spec_path is empty: send the absolute path of the job YAML');
+  const source = parseSpec(request.specPath, request.specYaml);
+  const jobId = request.jobId || makeJobId(nameOf(source));
+  if (request.jobId) {
+    const problem = checkClientJobId(request.jobId);
+    if (problem !== undefined) throw new SubmitRejected(status.INVALID_ARGUMENT, problem);
+  }
+  if (context.jobExists(jobId)) throw new SubmitRejected(status.ALREADY_EXISTS, `a job with id ${jobId} exists already`);
+  const runDir = resolve(request.runDir || resolve(context.dataDir, 'runs', jobId));
+
+  const job = await compileSpec(context.compile, source, runDir);
+  const codeHashes = await storeCode(request, job, context.code);
+
+  const layout = runDirLayout(runDir);
+  await mkdir(layout.logs, { recursive: true });
+  await writeFile(layout.specCopy, request.specYaml);
+  return { jobId, runDir, job, codeHashes, warnings: job.warnings };
+}
+
+function parseSpec(specPath: string, text: string): YamlSource {
+  try {
+    return YamlSource.parse(specPath, text);
+  } catch (error) {
+    throw asRejection(error);
+  }
+}
+
+async function compileSpec(compile: CompileJob, source: YamlSource, runDir: string): Promise<CompiledJob> {
+  try {
+    return await compile(source, { runDir });
+  } catch (error) {
+    throw asRejection(error);
+  }
+}
+
+/** Spec and input errors are the user's to fix (INVALID_ARGUMENT, full message); anything else is ours. */
+function asRejection(error: unknown): SubmitRejected {
+  if (error instanceof ParajobError) return new SubmitRejected(status.INVALID_ARGUMENT, error.message);
+  return new SubmitRejected(status.INTERNAL, `compiling the job failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** The spec's `name`, if it has one (the job id is made before compiling, which needs the run dir). */
+function nameOf(source: YamlSource): string | undefined {
+  const raw = source.toJS();
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const name = (raw as Record<string, unknown>).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
+ * Verifies and stores every snapshot, and maps each step's task.code to its snapshot. A step whose
+ * code folder has no snapshot is refused, naming the step and the folder.
+ */
+async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: CodeStore): Promise<Map<string, string>> {
+  const bySource = new Map<string, string>();
+  for (const snapshot of request.code) {
+    try {
+      await store.store(snapshot);
+    } catch (error) {
+      throw asRejection(error);
+    }
+    bySource.set(resolve(snapshot.sourceDir), snapshot.hash);
+  }
+  const codeHashes = new Map<string, string>();
+  for (const step of job.steps) {
+    const hash = bySource.get(resolve(step.task.code));
+    if (hash === undefined) {
+      const sent = [...bySource.keys()].join(', ') || 'none';
+      throw new SubmitRejected(
+        status.INVALID_ARGUMENT,
+        `step '${step.name}': no code snapshot was sent for its task.code folder ${step.task.code} (snapshots sent for: ${sent})`,
+      );
+    }
+    codeHashes.set(step.task.code, hash);
+  }
+  return codeHashes;
+}

@@ -1,0 +1,54 @@
+/** The JobAssignment a node gets when a step run takes it (wire.md "Stream life" 3). */
+import { dirname } from 'node:path';
+import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';
+import { runDirLayout } from '../../log/layout.js';
+import type { CompiledParallelStep } from '../../spec/model.js';
+import type { NodeInfo } from '../cluster/node-directory.js';
+import type { StepRunSettings } from './settings.js';
+
+/** What an assignment is built from. */
+export interface AssignmentSource {
+  /** Wire job id of the step run. */
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly step: CompiledParallelStep;
+  /** Hash of the code snapshot of `step.task.code`. */
+  readonly codeHash: string;
+  readonly settings: StepRunSettings;
+}
+
+/** The folder run()'s outputs go to: the append_row file's folder, else the step's first output folder. */
+export function stepOutputDir(step: CompiledParallelStep): string {
+  if (step.task.appendRowFile !== undefined) return dirname(step.task.appendRowFile);
+  const folder = step.outputs.find((output) => output.type === 'uri_folder');
+  return folder?.path ?? runDirLayout(step.runDir).outputs;
+}
+
+/** The assignment for `node`: processors = max_concurrency_per_instance, or 0 (= the node's cores). */
+export function buildAssignment(source: AssignmentSource, node: NodeInfo): JobAssignment {
+  const { step, settings } = source;
+  const processors = step.maxConcurrencyPerInstance ?? Math.max(1, node.cores);
+  return {
+    jobId: source.jobId,
+    stepName: step.name,
+    codeHash: source.codeHash,
+    entryScript: step.task.entryScript,
+    argv: [...step.argv],
+    environmentVariables: { ...step.environmentVariables },
+    maxConcurrency: step.maxConcurrencyPerInstance ?? 0,
+    runTimeoutMs: step.runTimeoutMs,
+    outputDir: stepOutputDir(step),
+    logDir: runDirLayout(step.runDir).logs,
+    loggingLevel: step.loggingLevel,
+    appendRow: step.task.appendRowFile !== undefined,
+    prefetch: settings.prefetch,
+    inputKind: 'files',
+    tabularReaderJson: '',
+    chaosJson: '',
+    initBackoffMs: settings.initBackoffMs,
+    maxInitFailures: settings.maxInitFailuresPerProcessor * processors,
+    restartIntensity: settings.restartIntensity,
+    restartPeriodMs: settings.restartPeriodMs,
+    jobName: source.jobName,
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Types of the step-run machine: its input, events, emitted events and context. The context holds a
+ * mutable `run` object (the ledger, the serving nodes, counters) that the machine's actions change in
+ * place: the ledger is too large to copy per event, and the rest lives with it for one source of truth.
+ * XState's own context fields (sinks, the partition) are set with assign.
+ */
+import type { Logger } from 'pino';
+import type { BatchResult, ProcessorEvent } from '../../gen/parajob/v1/parajob.js';
+import type { CompiledParallelStep } from '../../spec/model.js';
+import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
+import type { TokenSource } from '../ledger/decisions.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Partition } from '../partition/partition-input.js';
+import { ErrorDigest } from '../reports/error-digest.js';
+import type { StepOutcome } from './outcome.js';
+import { ProgressRate } from './progress-rate.js';
+import type { StepRunSettings } from './settings.js';
+import type { StepSinks } from './sinks.js';
+
+/** What a step run needs from the coordinator around it. */
+export interface StepRunDeps {
+  readonly nodes: NodeDirectory;
+  readonly tokens: TokenSource;
+  /** The step's logger (writes logs/sys/master_role.txt), bound to jobId. */
+  readonly logger: Logger;
+  /** Hash of the code snapshot of step.task.code. */
+  readonly codeHash: string;
+  readonly settings: StepRunSettings;
+}
+
+/** The input of a step-run actor. */
+export interface StepRunInput {
+  /** Wire job id: the job id, or `<jobId>:<step>` in a pipeline of several steps. */
+  readonly jobId: string;
+  /** The job's name (for assignments and messages). */
+  readonly jobName: string;
+  readonly step: CompiledParallelStep;
+  readonly deps: StepRunDeps;
+}
+
+/** A node serving the step run. */
+export interface ServingNode {
+  readonly info: NodeInfo;
+  /** Leases the node asked for and has not been granted yet. */
+  credit: number;
+}
+
+/** The mutable working data of a step run (see the module comment). */
+export interface StepRunState {
+  ledger: Ledger | undefined;
+  readonly nodes: Map<string, ServingNode>;
+  /** Nodes that left the job (job_left): not offered it again. */
+  readonly leftNodes: Set<string>;
+  /** Every node that served the step run at some point (for the summary). */
+  readonly everServed: Set<string>;
+  /** Nodes sent `release` that have not yet left (finishing waits for them). */
+  readonly releasing: Set<string>;
+  grantedAny: boolean;
+  /** Rotates which node with credit is served first, so re-queued work spreads over nodes. */
+  grantCursor: number;
+  /** Milliseconds since the epoch. */
+  readonly startedAtMs: number;
+  scheduledAtMs: number | undefined;
+  runningSinceMs: number | undefined;
+  /** Last accepted result (progress = any accepted result). */
+  lastProgressAtMs: number;
+  /** Results dropped by fencing. */
+  droppedResults: number;
+  outcome: StepOutcome | undefined;
+  readonly errors: ErrorDigest;
+  readonly rate: ProgressRate;
+  /** The last "waiting for nodes" message sent, so it is sent once per change. */
+  lastNodeWaitText: string | undefined;
+}
+
+/** The step-run machine's context: fixed input, the mutable `run`, and what its actors produced. */
+export interface StepRunContext {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly step: CompiledParallelStep;
+  readonly deps: StepRunDeps;
+  readonly run: StepRunState;
+  readonly sinks: StepSinks | undefined;
+  readonly partition: Partition | undefined;
+}
+
+/** Events a step run receives (from the coordinator's routing, the cluster, or its own ticker). */
+export type StepRunEvent =
+  /** A live node the run may take (any compute: the run checks). */
+  | { readonly type: 'node.offered'; readonly node: NodeInfo }
+  /** The node's stream ended or it went silent: its leases are re-queued. */
+  | { readonly type: 'node.lost'; readonly nodeId: string; readonly reason: string }
+  /** job_left: the node stopped serving this step run. */
+  | { readonly type: 'node.left'; readonly nodeId: string; readonly reason: string }
+  | { readonly type: 'lease.requested'; readonly nodeId: string; readonly count: number }
+  | { readonly type: 'results.received'; readonly nodeId: string; readonly results: readonly BatchResult[] }
+  | { readonly type: 'processor.event'; readonly nodeId: string; readonly event: ProcessorEvent }
+  | { readonly type: 'job.cancel'; readonly reason: string }
+  /** From the overview ticker while running. */
+  | { readonly type: 'progress.tick' };
+
+/** A line worth a user's attention (forwarded to Watch as a JobMessage). */
+export interface StepRunMessage {
+  readonly type: 'step.message';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly text: string;
+  readonly atMs: number;
+}
+
+/** What a finished step-run actor outputs. */
+export type StepRunOutput = StepOutcome;
+
+/** A fresh working state. */
+export function createStepRunState(nowMs: number): StepRunState {
+  return {
+    ledger: undefined,
+    nodes: new Map(),
+    leftNodes: new Set(),
+    everServed: new Set(),
+    releasing: new Set(),
+    grantedAny: false,
+    grantCursor: 0,
+    startedAtMs: nowMs,
+    scheduledAtMs: undefined,
+    runningSinceMs: undefined,
+    lastProgressAtMs: nowMs,
+    droppedResults: 0,
+    outcome: undefined,
+    errors: new ErrorDigest(),
+    rate: new ProgressRate(),
+    lastNodeWaitText: undefined,
+  };
+}
+

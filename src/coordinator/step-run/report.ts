@@ -1,0 +1,98 @@
+/**
+ * The end-of-step files: `logs/job_result.txt` (one sentence, and on failure the reason and where to
+ * look first), `logs/job_error.txt` (when there were errors) and `logs/sys/job_report/summary.json`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { failureKindToJSON } from '../../gen/parajob/v1/parajob.js';
+import { runDirLayout } from '../../log/layout.js';
+import type { LedgerCounts } from '../ledger/ledger.js';
+import type { ErrorDigest } from '../reports/error-digest.js';
+import { formatDuration } from '../reports/progress-overview.js';
+import type { StepOutcome } from './outcome.js';
+
+/** Everything the end-of-step files say. */
+export interface StepReport {
+  /** The wire job id of the step run. */
+  readonly jobId: string;
+  readonly stepName: string;
+  readonly runDir: string;
+  readonly outcome: StepOutcome;
+  readonly startedAtMs: number;
+  readonly endedAtMs: number;
+  /** undefined when the job ended before partitioning. */
+  readonly miniBatchCount: number | undefined;
+  readonly itemsTotal: number | undefined;
+  readonly counts: LedgerCounts | undefined;
+  /** Nodes that served the step at some point. */
+  readonly nodes: readonly string[];
+  /** The append_row output, if any. */
+  readonly appendRowFile: string | undefined;
+  readonly errors: ErrorDigest;
+}
+
+/** The text of job_result.txt. */
+export function jobResultText(report: StepReport): string {
+  const { outcome } = report;
+  const took = formatDuration(report.endedAtMs - report.startedAtMs);
+  if (outcome.state === 'succeeded') {
+    const counts = report.counts;
+    const total = report.miniBatchCount ?? 0;
+    if (counts !== undefined && (counts.failed > 0 || counts.itemsFailed > 0)) {
+      return (
+        `Job ${report.jobId} succeeded with errors in ${took}: ${counts.succeeded} of ${total} mini batches succeeded, ` +
+        `${counts.failed} failed; ${counts.itemsFailed} of ${report.itemsTotal ?? 0} items failed (within the error thresholds). ` +
+        `See job_error.txt.\n`
+      );
+    }
+    return `Job ${report.jobId} succeeded: all ${total} mini batches (${report.itemsTotal ?? 0} items) processed in ${took}.\n`;
+  }
+  if (outcome.state === 'cancelled') return `Job ${report.jobId} was cancelled after ${took}: ${outcome.reason}\n`;
+  const lookAt = outcome.lookFirstAt ? ` Look first at logs/${outcome.lookFirstAt}.` : '';
+  return (
+    `Job ${report.jobId} failed after ${took} (${failureKindToJSON(outcome.failureKind)}): ${outcome.reason}${lookAt} ` +
+    `Please check logs for details. You can check logs/readme.txt for the layout of logs.\n`
+  );
+}
+
+/** The machine-readable summary (summary.json). */
+export function summaryJson(report: StepReport): unknown {
+  return {
+    jobId: report.jobId,
+    step: report.stepName,
+    state: report.outcome.state,
+    failureKind: failureKindToJSON(report.outcome.failureKind),
+    reason: report.outcome.reason,
+    startedAt: new Date(report.startedAtMs).toISOString(),
+    endedAt: new Date(report.endedAtMs).toISOString(),
+    durationSeconds: (report.endedAtMs - report.startedAtMs) / 1000,
+    miniBatches: {
+      total: report.miniBatchCount ?? 0,
+      succeeded: report.counts?.succeeded ?? 0,
+      failed: report.counts?.failed ?? 0,
+    },
+    items: {
+      total: report.itemsTotal ?? 0,
+      succeeded: report.counts?.itemsSucceeded ?? 0,
+      failed: report.counts?.itemsFailed ?? 0,
+    },
+    failedAttempts: report.counts?.failedAttempts ?? 0,
+    retries: report.counts?.retries ?? 0,
+    returnedLeases: report.counts?.returned ?? 0,
+    initFailures: report.errors.initFailures,
+    nodes: report.nodes,
+    appendRowFile: report.appendRowFile ?? null,
+  };
+}
+
+/** Writes job_result.txt, summary.json and (when there were errors) job_error.txt. */
+export async function writeStepReports(report: StepReport): Promise<void> {
+  const layout = runDirLayout(report.runDir);
+  await mkdir(dirname(layout.summaryJson), { recursive: true });
+  const writes = [
+    writeFile(layout.jobResult, jobResultText(report)),
+    writeFile(layout.summaryJson, `${JSON.stringify(summaryJson(report), null, 2)}\n`),
+  ];
+  if (report.errors.hasErrors) writes.push(writeFile(layout.jobError, report.errors.render(report.jobId)));
+  await Promise.all(writes);
+}

@@ -1,0 +1,77 @@
+/**
+ * Where a step run writes while it runs: the append_row output, the processed mini-batches CSV and
+ * the progress overview; and, at the end, the result files. The machine talks to the StepSinks
+ * interface only, so tests can use an in-memory one.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { runDirLayout } from '../../log/layout.js';
+import type { CompiledParallelStep } from '../../spec/model.js';
+import { SerialFileWriter } from '../output/serial-file-writer.js';
+import { csvAttemptLine, csvHeaderLine, type AttemptRow } from '../reports/processed-mini-batches-csv.js';
+import { overviewLine } from '../reports/progress-overview.js';
+import { logsReadmeText } from '../reports/readme.js';
+import { writeStepReports, type StepReport } from './report.js';
+
+/** The files a running step writes (see the module comment); never blocks the machine. */
+export interface StepSinks {
+  /** Queues one accepted result's rows ("\n"-terminated lines) for the append_row file, as one write. */
+  appendRows(rows: Uint8Array): void;
+  /** Buffers one CSV row (flushed by flushReports, when the buffer is large, and at the end). */
+  recordAttempt(row: AttemptRow): void;
+  /** Appends a line to job_progress_overview.txt. */
+  overview(text: string, atMs: number): void;
+  /** Hands buffered report lines to the files (not waiting for them). */
+  flushReports(): void;
+  /** The first write error of the append_row output: the job cannot succeed after it. */
+  readonly outputError: Error | undefined;
+  /** Flushes everything, fsyncs the append_row output, closes the files and writes the result files. */
+  finish(report: StepReport): Promise<void>;
+}
+
+/** CSV text buffered before it is handed to the file. */
+const CSV_BUFFER_CHARS = 256 * 1024;
+
+/**
+ * Creates the run directory's log folder and readme, and opens the files a running step writes. The
+ * append_row file is created empty (an existing one is truncated: a run directory belongs to one job).
+ */
+export async function openStepSinks(step: CompiledParallelStep, jobId: string): Promise<StepSinks> {
+  const layout = runDirLayout(step.runDir);
+  await mkdir(layout.logs, { recursive: true });
+  await writeFile(layout.readme, logsReadmeText(jobId));
+  const output = step.task.appendRowFile === undefined ? undefined : await SerialFileWriter.open(step.task.appendRowFile);
+  const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv);
+  const overview = await SerialFileWriter.open(layout.progressOverview);
+  csv.write(csvHeaderLine());
+  let csvBuffer = '';
+  const flushCsv = () => {
+    if (csvBuffer.length === 0) return;
+    csv.write(csvBuffer);
+    csvBuffer = '';
+  };
+  return {
+    appendRows(rows) {
+      output?.write(rows);
+    },
+    recordAttempt(row) {
+      csvBuffer += csvAttemptLine(row);
+      if (csvBuffer.length >= CSV_BUFFER_CHARS) flushCsv();
+    },
+    overview(text, atMs) {
+      overview.write(overviewLine(atMs, text));
+    },
+    flushReports: flushCsv,
+    get outputError() {
+      return output?.error;
+    },
+    async finish(report) {
+      flushCsv();
+      // Close everything even when one fails; a failed output fsync must turn success into failure
+      // (the caller rewrites the result files then), so the result files are written last.
+      const closed = await Promise.allSettled([output?.close({ fsync: true }), csv.close(), overview.close()]);
+      const failure = closed.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure !== undefined) throw failure.reason;
+      await writeStepReports(report);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * File-list inputs: a `uri_folder` (every file under it, recursively) or a `uri_file` (that one file),
+ * listed in one deterministic order so that mini-batch N holds the same files on every run.
+ *
+ * The order is the byte order of the UTF-8 encoded, '/'-separated path relative to the folder (what
+ * `LC_ALL=C sort` gives), independent of the platform, the filesystem's directory order and the locale.
+ * Paths are kept relative to one root (not absolute) so a listing of millions of files costs one short
+ * string per file.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { InputError } from '../errors.js';
+
+/** The files of a file-list input: `root` joined with each relative path gives an absolute path. */
+export interface FileList {
+  /** Absolute folder the paths are relative to. */
+  readonly root: string;
+  /** '/'-separated paths relative to `root`, sorted in UTF-8 byte order; files only. */
+  readonly relativePaths: readonly string[];
+}
+
+/** What {@link listFileInput} needs of a data input: its kind, path and (for messages) its name. */
+export interface FileInputRef {
+  readonly name: string;
+  readonly type: 'uri_folder' | 'uri_file';
+  /** Absolute path. */
+  readonly path: string;
+}
+
+/**
+ * Lists a file-list input. A `uri_folder` gives every regular file under it (recursively; symbolic
+ * links to files count as files, links to folders are not followed so a cycle cannot hang the listing);
+ * a `uri_file` gives that one file. Throws InputError naming the input when the path is missing or of
+ * the wrong kind. An empty folder gives an empty list: the caller decides whether that is an error.
+ */
+export async function listFileInput(input: FileInputRef): Promise<FileList> {
+  const info = await statOrUndefined(input.path);
+  if (info === undefined) {
+    throw new InputError(`input '${input.name}' (${input.type}): ${input.path} does not exist`);
+  }
+  if (input.type === 'uri_file') {
+    if (!info.isFile()) {
+      throw new InputError(`input '${input.name}' is a uri_file but ${input.path} is not a file; use type: uri_folder for a folder`);
+    }
+    return { root: dirname(input.path), relativePaths: [basename(input.path)] };
+  }
+  if (!info.isDirectory()) {
+    throw new InputError(`input '${input.name}' is a uri_folder but ${input.path} is not a folder; use type: uri_file for a single file`);
+  }
+  return { root: input.path, relativePaths: await listFolderFiles(input.path) };
+}
+
+/** Every file under `folder`, as sorted '/'-separated relative paths (see the module comment). */
+export async function listFolderFiles(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  // An explicit stack instead of recursion: deep trees cannot overflow the call stack.
+  const pending: string[] = [''];
+  while (pending.length > 0) {
+    const relativeFolder = pending.pop() as string;
+    const entries = await readdir(join(folder, relativeFolder), { withFileTypes: true });
+    for (const entry of entries) {
+      const relativePath = relativeFolder === '' ? entry.name : `${relativeFolder}/${entry.name}`;
+      if (entry.isDirectory()) pending.push(relativePath);
+      else if (entry.isFile()) found.push(relativePath);
+      else if (entry.isSymbolicLink() && (await statOrUndefined(join(folder, relativePath)))?.isFile()) found.push(relativePath);
+    }
+  }
+  return found.sort(compareUtf8);
+}
+
+/**
+ * Compares two strings in the byte order of their UTF-8 encodings (= Unicode code point order),
+ * without encoding them. JavaScript's `<` compares UTF-16 code units, which disagrees with code point
+ * order only when a surrogate (U+D800–U+DFFF) meets a code unit in U+E000–U+FFFF; the fix-up below
+ * (the one ICU uses) moves surrogates above that range.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,291 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createActor, fromPromise, type Actor } from 'xstate';
+import { pino } from 'pino';
+import {
+  BatchOutcome,
+  FailureKind,
+  type BatchResult,
+  type CoordinatorMessage,
+  type Lease,
+} from '../../../src/gen/parajob/v1/parajob.js';
+import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
+import { createTokenCounter } from '../../../src/coordinator/ledger/decisions.js';
+import { cutFileMiniBatches } from '../../../src/coordinator/partition/file-mini-batches.js';
+import type { StepRunMessage } from '../../../src/coordinator/step-run/context.js';
+import type { StepReport } from '../../../src/coordinator/step-run/report.js';
+import { DEFAULT_STEP_RUN_SETTINGS } from '../../../src/coordinator/step-run/settings.js';
+import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
+import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
+import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
+import { makeStep, type StepFixtureOptions } from './support/step-fixture.js';
+
+const FILES = ['a.txt', 'b.txt', 'c.txt', 'd.txt'];
+
+interface Harness {
+  readonly actor: Actor<StepRunMachine>;
+  readonly sent: Map<string, CoordinatorMessage[]>;
+  readonly liveNodes: NodeInfo[];
+  readonly messages: StepRunMessage[];
+  readonly rows: string[];
+  readonly attempts: AttemptRow[];
+  readonly reports: StepReport[];
+}
+
+function node(nodeId: string, compute = 'local'): NodeInfo {
+  return { nodeId, compute, cores: 1, gpus: 0, host: 'h', pid: 1, jobIds: [], attachedAtMs: 0 };
+}
+
+function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
+  const sent = new Map<string, CoordinatorMessage[]>();
+  const liveNodes: NodeInfo[] = [];
+  const messages: StepRunMessage[] = [];
+  const rows: string[] = [];
+  const attempts: AttemptRow[] = [];
+  const reports: StepReport[] = [];
+  const sinks: StepSinks = {
+    appendRows: (chunk) => rows.push(Buffer.from(chunk).toString()),
+    recordAttempt: (row) => attempts.push(row),
+    overview: () => undefined,
+    flushReports: () => undefined,
+    outputError: undefined,
+    finish: async (report) => {
+      reports.push(report);
+    },
+  };
+  const step = makeStep({ runDir: '/tmp/never-written', ...options });
+  const machine = stepRunMachine.provide({
+    actors: {
+      prepareStep: fromPromise(async () => sinks),
+      partitionInput: fromPromise(async () => cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2)),
+      finishStep: fromPromise(async ({ input }: { input: FinishStepInput }) => {
+        reports.push(input.report);
+      }),
+    },
+  });
+  const actor = createActor(machine, {
+    input: {
+      jobId: 'job-1',
+      jobName: 'job',
+      step,
+      deps: {
+        nodes: {
+          liveNodes: () => liveNodes,
+          send: (nodeId, message) => {
+            if (!liveNodes.some((candidate) => candidate.nodeId === nodeId)) return false;
+            sent.set(nodeId, [...(sent.get(nodeId) ?? []), message]);
+            return true;
+          },
+        },
+        tokens: createTokenCounter(),
+        logger: pino({ level: 'silent' }),
+        codeHash: 'hash',
+        settings: { ...DEFAULT_STEP_RUN_SETTINGS, releaseWaitMs: 1_000, overviewIntervalMs: 1_000 },
+      },
+    },
+  });
+  actor.subscribe({ error: () => undefined });
+  actor.on('step.message', (message) => messages.push(message));
+  actor.start();
+  return { actor, sent, liveNodes, messages, rows, attempts, reports };
+}
+
+function sentOfKind<K extends NonNullable<CoordinatorMessage['kind']>['$case']>(harness: Harness, nodeId: string, kind: K) {
+  return (harness.sent.get(nodeId) ?? []).flatMap((message) =>
+    message.kind?.$case === kind ? [message.kind.value as Extract<NonNullable<CoordinatorMessage['kind']>, { $case: K }>['value']] : [],
+  );
+}
+
+function leasesSent(harness: Harness, nodeId: string): Lease[] {
+  return sentOfKind(harness, nodeId, 'leases').flatMap((message) => message.leases);
+}
+
+function completed(lease: Lease, outcome = BatchOutcome.BATCH_OUTCOME_COMPLETED): BatchResult {
+  const ok = outcome === BatchOutcome.BATCH_OUTCOME_COMPLETED;
+  return {
+    miniBatchId: lease.miniBatchId,
+    attempt: lease.attempt,
+    token: lease.token,
+    outcome,
+    total: lease.files.length,
+    succeeded: ok ? lease.files.length : 0,
+    returned: ok ? lease.files.length : 0,
+    rows: Buffer.from(ok ? lease.files.map((file) => `${file}\n`).join('') : ''),
+    rowCount: ok ? lease.files.length : 0,
+    errorKind: ok ? '' : 'ValueError',
+    errorMessage: ok ? '' : `bad ${lease.miniBatchId}`,
+    processName: 'process000',
+    pid: 42,
+    startedAtMs: Date.now(),
+    runMs: 1,
+    elapsedMs: 2,
+  };
+}
+
+/** Lets promise actors settle (fake timers do not run them). */
+async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+describe('step-run machine', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fails with a TIMEOUT when no task is handed out within first_task_creation_timeout, saying it waits for nodes', async () => {
+    const harness = startHarness({ predefined: { firstTaskCreationTimeoutMs: 5_000 } });
+    await settle();
+    expect(harness.actor.getSnapshot().value).toBe('waitingForFirstTask');
+    expect(harness.messages.map((message) => message.text)).toContain("waiting for 1 more node of compute 'local' (0 of 1 attached)");
+
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(harness.actor.getSnapshot().value).toBe('waitingForFirstTask');
+    await vi.advanceTimersByTimeAsync(1);
+    await settle();
+
+    const snapshot = harness.actor.getSnapshot();
+    expect(snapshot.value).toBe('failed');
+    expect(snapshot.output?.failureKind).toBe(FailureKind.FAILURE_KIND_TIMEOUT);
+    expect(snapshot.output?.reason).toMatch(/^First task creation is taking longer than 5 seconds: .*waiting for 1 more node of compute 'local'/);
+    expect(harness.reports).toHaveLength(1);
+  });
+
+  it('fails with "No progress update in N seconds" only after a whole progress_update_timeout without an accepted result', async () => {
+    const harness = startHarness({ predefined: { progressUpdateTimeoutMs: 10_000 } });
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 1 });
+    expect(harness.actor.getSnapshot().matches('running')).toBe(true);
+
+    await vi.advanceTimersByTimeAsync(9_000);
+    const [first] = leasesSent(harness, 'n1');
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!)] });
+    // 9 s after that result, the original timer fires but sees recent progress and re-arms.
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(harness.actor.getSnapshot().matches('running')).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+    await vi.advanceTimersByTimeAsync(1_000); // release wait: n1 never confirms
+    await settle();
+
+    const snapshot = harness.actor.getSnapshot();
+    expect(snapshot.value).toBe('failed');
+    expect(snapshot.output?.failureKind).toBe(FailureKind.FAILURE_KIND_TIMEOUT);
+    expect(snapshot.output?.reason).toMatch(/^No progress update in 10 seconds\./);
+    expect(sentOfKind(harness, 'n1', 'release')).toEqual([{ jobId: 'job-1', reason: 'failed' }]);
+  });
+
+  it('runs to success: grants against credit, writes each result once, releases nodes and waits for job_left', async () => {
+    const harness = startHarness();
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    expect(sentOfKind(harness, 'n1', 'assign')).toHaveLength(1);
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 1 });
+    const [first] = leasesSent(harness, 'n1');
+    expect(first).toMatchObject({ miniBatchId: 0, attempt: 1, files: ['/data/a.txt', '/data/b.txt'], itemCount: 2 });
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!)] });
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!)] }); // duplicate: dropped
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 1 });
+    const second = leasesSent(harness, 'n1')[1]!;
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(second)] });
+
+    expect(harness.actor.getSnapshot().matches({ finishing: 'releasing' })).toBe(true);
+    expect(sentOfKind(harness, 'n1', 'release')).toEqual([{ jobId: 'job-1', reason: 'succeeded' }]);
+    harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'released' });
+    await settle();
+
+    expect(harness.actor.getSnapshot().value).toBe('succeeded');
+    expect(harness.rows).toEqual(['/data/a.txt\n/data/b.txt\n', '/data/c.txt\n/data/d.txt\n']);
+    expect(harness.attempts.map((row) => [row.miniBatchId, row.status])).toEqual([
+      [0, 'RUN_DONE'],
+      [1, 'RUN_DONE'],
+    ]);
+    expect(harness.reports[0]?.counts).toMatchObject({ succeeded: 2, itemsSucceeded: 4 });
+  });
+
+  it('re-queues a lost node’s leases at once and grants them to a node with credit', async () => {
+    const harness = startHarness({ instanceCount: 2 });
+    await settle();
+    harness.liveNodes.push(node('n1'), node('n2'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({ type: 'node.offered', node: node('n2') });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n2', count: 2 });
+    expect(leasesSent(harness, 'n1').map((lease) => lease.miniBatchId)).toEqual([0, 1]);
+    expect(leasesSent(harness, 'n2')).toEqual([]);
+
+    harness.liveNodes.splice(0, 1);
+    harness.actor.send({ type: 'node.lost', nodeId: 'n1', reason: 'stream ended' });
+    expect(leasesSent(harness, 'n2').map((lease) => [lease.miniBatchId, lease.attempt])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect(harness.attempts.filter((row) => row.status === 'REVOKED').map((row) => row.miniBatchId)).toEqual([0, 1]);
+    expect(harness.messages.map((message) => message.text)).toContain('node n1 lost (stream ended); 2 mini-batch(es) re-queued');
+    expect(harness.messages.map((message) => message.text)).toContain("waiting for 1 more node of compute 'local' (1 of 2 attached)");
+  });
+
+  it('fails with THRESHOLD once mini_batch_error_threshold is exceeded, revoking what is still leased', async () => {
+    const harness = startHarness({ maxRetries: 0, miniBatchErrorThreshold: 0 });
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
+    const [first, second] = leasesSent(harness, 'n1');
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!, BatchOutcome.BATCH_OUTCOME_EXCEPTION)] });
+
+    expect(harness.actor.getSnapshot().matches('finishing')).toBe(true);
+    expect(sentOfKind(harness, 'n1', 'revoke')).toEqual([{ jobId: 'job-1', miniBatchId: second!.miniBatchId, token: second!.token }]);
+    harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'released' });
+    await settle();
+    const snapshot = harness.actor.getSnapshot();
+    expect(snapshot.value).toBe('failed');
+    expect(snapshot.output?.failureKind).toBe(FailureKind.FAILURE_KIND_THRESHOLD);
+    expect(snapshot.output?.reason).toContain('mini_batch_error_threshold of 0 was exceeded: 1 failed mini-batches');
+    expect(snapshot.output?.reason).toContain('mini-batch 0 (attempt 1): ValueError: bad 0');
+  });
+
+  it('fails with INIT quoting the first init() error when the last node leaves after init failures', async () => {
+    const harness = startHarness();
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({
+      type: 'processor.event',
+      nodeId: 'n1',
+      event: { jobId: 'job-1', processName: 'process000', kind: 2, message: 'ImportError: no module named foo', pid: 7, exitCode: 0, signal: '' },
+    });
+    harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'too many init failures' });
+    await settle();
+    const snapshot = harness.actor.getSnapshot();
+    expect(snapshot.value).toBe('failed');
+    expect(snapshot.output?.failureKind).toBe(FailureKind.FAILURE_KIND_INIT);
+    expect(snapshot.output?.reason).toContain('ImportError: no module named foo');
+  });
+
+  it('ends CANCELLED on job.cancel and releases its nodes', async () => {
+    const harness = startHarness();
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({ type: 'job.cancel', reason: 'user asked' });
+    expect(sentOfKind(harness, 'n1', 'release')).toEqual([{ jobId: 'job-1', reason: 'cancelled' }]);
+    harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'released' });
+    await settle();
+    expect(harness.actor.getSnapshot().value).toBe('cancelled');
+    expect(harness.actor.getSnapshot().output?.reason).toBe('user asked');
+  });
+
+  it('ignores nodes of another compute', async () => {
+    const harness = startHarness();
+    await settle();
+    harness.liveNodes.push(node('gpu1', 'gpu'));
+    harness.actor.send({ type: 'node.offered', node: node('gpu1', 'gpu') });
+    expect(harness.sent.get('gpu1')).toBeUndefined();
+    expect(harness.actor.getSnapshot().context.run.nodes.size).toBe(0);
+  });
+});

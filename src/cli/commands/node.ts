@@ -1,0 +1,68 @@
+/**
+ * `parajob node --coordinator HOST:PORT [--name n1] [--compute cpu-cluster] [--cores N] [--gpus N]
+ * [--cache-dir DIR] [--python PATH]`: runs a node until SIGINT or SIGTERM (or, with the hidden
+ * `--exit-with-stdin` that `parajob run` uses, until its stdin closes because the parent died).
+ */
+import { startNode } from '../../node/index.js';
+import { createRootLogger } from '../../log/logger.js';
+import { writeLine, type CommandIo } from '../command-io.js';
+import { describeError } from '../describe-error.js';
+import { ExitCode, exitCodeForError } from '../exit-codes.js';
+import { waitForTermination } from '../interrupts.js';
+
+export interface NodeCommandOptions {
+  readonly coordinator: string;
+  readonly name?: string;
+  readonly compute?: string;
+  readonly cores?: number;
+  readonly gpus?: number;
+  readonly cacheDir?: string;
+  readonly python?: string;
+  readonly logLevel?: string;
+  /** Exit when stdin reaches its end (the parent that spawned this node is gone). */
+  readonly exitWithStdin?: boolean;
+}
+
+/** Runs `parajob node`; resolves with the exit code once stopped. */
+export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): Promise<number> {
+  const logger = createRootLogger({ role: 'node', level: (options.logLevel ?? 'info') as 'info' });
+  const terminated = new Promise<string>((resolvePromise) => {
+    void waitForTermination().then(resolvePromise);
+    if (options.exitWithStdin) {
+      process.stdin.on('end', () => resolvePromise('stdin closed'));
+      process.stdin.on('error', () => resolvePromise('stdin closed'));
+      process.stdin.resume();
+    }
+  });
+  let node;
+  try {
+    const starting = startNode({
+      coordinator: options.coordinator,
+      logger,
+      ...(options.name === undefined ? {} : { name: options.name }),
+      ...(options.compute === undefined ? {} : { compute: options.compute }),
+      ...(options.cores === undefined ? {} : { cores: options.cores }),
+      ...(options.gpus === undefined ? {} : { gpus: options.gpus }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.python === undefined ? {} : { python: options.python }),
+    });
+    // A signal while still connecting ends the process too (the node may wait long for its coordinator).
+    const first = await Promise.race([starting, terminated]);
+    if (typeof first === 'string') {
+      logger.info({ reason: first }, 'node stopping before it attached');
+      void starting.then((started) => started.stop()).catch(() => undefined);
+      logger.flush();
+      return ExitCode.succeeded;
+    }
+    node = first;
+  } catch (error) {
+    writeLine(io.stderr, describeError(error, { coordinator: options.coordinator }));
+    return exitCodeForError(error);
+  }
+  writeLine(io.stderr, `parajob node ${node.nodeId} attached to ${options.coordinator}`);
+  const reason = await terminated;
+  logger.info({ reason }, 'node stopping');
+  await node.stop();
+  logger.flush();
+  return ExitCode.succeeded;
+}

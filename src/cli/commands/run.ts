@@ -1,0 +1,182 @@
+/**
+ * `parajob run <job.yml>`: the whole cluster on this machine, for one job. Validates the spec, starts
+ * an embedded coordinator on 127.0.0.1 (any free port), spawns `instance_count` real node processes,
+ * submits over gRPC like any client, follows the job with a live progress line, prints where the
+ * outputs and logs are, then stops the nodes and the coordinator.
+ *
+ * Exit codes (src/cli/exit-codes.ts): 0 succeeded, 1 failed or cancelled, 2 invalid input, 3 internal;
+ * the first Ctrl-C cancels the job and waits (bounded) for it to end, a second exits 130 at once.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { startCoordinator } from '../../coordinator/index.js';
+import { JobState, JobStatus as JobStatusMessage, type JobStatus, type OutputLocation } from '../../gen/parajob/v1/parajob.js';
+import { createRootLogger } from '../../log/logger.js';
+import { loadJobSpec } from '../../spec/load.js';
+import type { CompiledJob } from '../../spec/model.js';
+import { JobsApi } from '../../rpc/jobs-client.js';
+import { writeLine, type CommandIo } from '../command-io.js';
+import { describeError } from '../describe-error.js';
+import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
+import { followJob } from '../follow-job.js';
+import { onInterrupts } from '../interrupts.js';
+import { formatJobSummary } from '../job-status-text.js';
+import { spawnNodeProcesses, type NodeProcessGroup } from '../node-processes.js';
+import { nodesPerCompute, prepareSubmission } from '../prepare-submission.js';
+import { createProgressDisplay } from '../progress-display.js';
+import { isTerminal } from '../progress-format.js';
+
+export interface RunCommandOptions {
+  /** Run directory for the job; undefined: `<data dir>/runs/<job id>`. */
+  readonly runDir?: string;
+  /** The embedded coordinator's data directory. */
+  readonly dataDir: string;
+  /** Node processes per compute pool; undefined: the largest instance_count of the steps on it. */
+  readonly nodes?: number;
+  /** Print the final status as JSON on stdout instead of the summary. */
+  readonly json?: boolean;
+  /** Log level of the embedded coordinator and the nodes. @default 'info' */
+  readonly logLevel?: string;
+}
+
+/** After the first Ctrl-C, how long to wait for the cancelled job to end, in milliseconds. */
+export const CANCEL_WAIT_MS = 60_000;
+
+/** Runs `parajob run`; resolves with the exit code. */
+export async function runCommand(file: string, options: RunCommandOptions, io: CommandIo): Promise<number> {
+  const dataDir = resolve(options.dataDir);
+  const runDir = options.runDir === undefined ? undefined : resolve(options.runDir);
+  let prepared;
+  try {
+    prepared = await prepareSubmission(file, { runDir, provisionalRunDir: join(dataDir, 'runs', 'pending') });
+  } catch (error) {
+    writeLine(io.stderr, describeError(error));
+    return exitCodeForError(error);
+  }
+  for (const warning of prepared.compiled.warnings) writeLine(io.stderr, `warning: ${warning}`);
+
+  await mkdir(dataDir, { recursive: true });
+  const level = (options.logLevel ?? 'info') as 'info';
+  const logger = createRootLogger({ role: 'coordinator', level, file: join(dataDir, 'coordinator.log') });
+  let coordinator;
+  try {
+    coordinator = await startCoordinator({ host: '127.0.0.1', port: 0, dataDir, logger });
+  } catch (error) {
+    writeLine(io.stderr, describeError(error));
+    return exitCodeForError(error);
+  }
+  const address = `127.0.0.1:${coordinator.port}`;
+  const display = createProgressDisplay({ stream: io.stderr });
+  const api = new JobsApi(address);
+  const follow = new AbortController();
+  let cancelRequested = false;
+  let nodesGone = false;
+  let jobId: string | undefined;
+  const pools = nodesPerCompute(prepared.compiled, options.nodes);
+  const nodeLogDir = join(dataDir, 'nodes');
+  const nodes: NodeProcessGroup = spawnNodeProcesses({
+    coordinator: address,
+    pools,
+    logDir: nodeLogDir,
+    extraArgs: options.logLevel ? ['--log-level', options.logLevel] : [],
+    onUnexpectedExit: (node) => {
+      display.message({
+        level: 'warn',
+        text: `${node.name} exited unexpectedly (${node.exit?.signal ?? `code ${node.exit?.code}`}); its log: ${node.logFile}`,
+        atMs: Date.now(),
+      });
+      // With no node left the job could only wait forever: end it.
+      if (nodes.nodes.every((n) => n.exit !== undefined)) {
+        display.message({ level: 'error', text: 'every node process has exited: cancelling the job', atMs: Date.now() });
+        nodesGone = true;
+        if (jobId !== undefined) api.cancel(jobId, 'every node process of parajob run exited; see their logs').catch(() => follow.abort());
+        else follow.abort();
+      }
+    },
+  });
+  writeLine(
+    io.stderr,
+    `Embedded coordinator on ${address} (log ${join(dataDir, 'coordinator.log')}); started ${describePools(pools)} (logs in ${nodeLogDir})`,
+  );
+
+  let cancelTimer: NodeJS.Timeout | undefined;
+  const removeInterrupts = onInterrupts({
+    first: () => {
+      cancelRequested = true;
+      display.message({ level: 'warn', text: 'Interrupted: cancelling the job (Ctrl-C again to quit at once)', atMs: Date.now() });
+      if (jobId !== undefined) api.cancel(jobId, 'cancelled by the user (Ctrl-C)').catch(() => follow.abort());
+      else follow.abort();
+      // Bounded: a cancel that never completes must not keep the user waiting forever.
+      cancelTimer = setTimeout(() => follow.abort(), CANCEL_WAIT_MS);
+      cancelTimer.unref();
+    },
+    second: () => {
+      display.stop();
+      writeLine(io.stderr, 'Interrupted twice: stopping now.');
+      nodes.kill();
+      process.exit(ExitCode.interrupted);
+    },
+  });
+
+  try {
+    const submitted = await api.submit(prepared.request);
+    jobId = submitted.jobId;
+    for (const warning of submitted.warnings) {
+      if (!prepared.compiled.warnings.includes(warning)) writeLine(io.stderr, `warning: ${warning}`);
+    }
+    // With --json, stdout carries only the final JSON document.
+    writeLine(options.json ? io.stderr : io.stdout, `Job ${jobId} submitted; run directory ${submitted.runDir}`);
+    // The user may have pressed Ctrl-C while the submission was in flight.
+    if (cancelRequested) await api.cancel(jobId, 'cancelled by the user (Ctrl-C)');
+    if (nodesGone) await api.cancel(jobId, 'every node process of parajob run exited; see their logs');
+    const final = await followJob(api, jobId, { display, signal: follow.signal });
+    display.stop();
+    const withOutputs = await withOutputPaths(final, file, submitted.runDir);
+    writeLine(io.stdout, options.json ? JSON.stringify(JobStatusMessage.toJSON(withOutputs), null, 2) : formatJobSummary(withOutputs));
+    if (!isTerminal(final.state)) {
+      writeLine(io.stderr, `error: the job did not end within ${CANCEL_WAIT_MS / 1000} s of the cancel request`);
+      return ExitCode.jobFailed;
+    }
+    if (nodesGone && final.state !== JobState.JOB_STATE_SUCCEEDED) {
+      writeLine(io.stderr, `error: the node processes exited; their logs are in ${nodeLogDir}`);
+      return ExitCode.unavailable;
+    }
+    return cancelRequested && final.state !== JobState.JOB_STATE_SUCCEEDED ? ExitCode.jobFailed : exitCodeForStatus(final);
+  } catch (error) {
+    display.stop();
+    writeLine(io.stderr, describeError(error, { coordinator: address }));
+    return exitCodeForError(error);
+  } finally {
+    clearTimeout(cancelTimer);
+    removeInterrupts();
+    api.close();
+    await nodes.stop();
+    await coordinator.stop();
+    logger.flush();
+  }
+}
+
+function describePools(pools: ReadonlyMap<string, number>): string {
+  return [...pools].map(([compute, count]) => `${count} node${count === 1 ? '' : 's'} of compute '${compute}'`).join(', ');
+}
+
+/**
+ * The status with its output paths filled in: the coordinator's when it sent them, else compiled
+ * from the spec against the job's real run directory (default outputs live under it).
+ */
+async function withOutputPaths(status: JobStatus, file: string, runDir: string): Promise<JobStatus> {
+  if (status.outputs.length > 0 || !runDir) return status;
+  let compiled: CompiledJob;
+  try {
+    compiled = await loadJobSpec(resolve(file), { runDir });
+  } catch {
+    return status;
+  }
+  const outputs: OutputLocation[] = compiled.steps.flatMap((step) =>
+    step.outputs.map((output) => ({
+      name: compiled.steps.length > 1 ? `${step.name}.${output.name}` : output.name,
+      path: step.task.appendRowTo === output.name && step.task.appendRowFile ? step.task.appendRowFile : output.path,
+    })),
+  );
+  return { ...status, outputs };
+}

@@ -1,0 +1,59 @@
+/**
+ * Follows one job to its end over `Jobs.Watch`, feeding a progress display, and returns its last
+ * status. A watch stream that ends before the job does (coordinator restart, network cut) is re-opened
+ * a few times; the status is then re-read with `Get`.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { JobStatus } from '../gen/parajob/v1/parajob.js';
+import { isUnreachable, type JobsApi } from '../rpc/jobs-client.js';
+import { isTerminal } from './progress-format.js';
+import type { ProgressDisplay } from './progress-display.js';
+
+/** Back-off step between re-opened watches after the coordinator was unreachable, in milliseconds. */
+const RECONNECT_BACKOFF_MS = 500;
+
+export interface FollowJobOptions {
+  /** Where progress goes; undefined: nowhere. */
+  readonly display?: ProgressDisplay;
+  /** Stops following (the job itself is not touched); the last status seen is returned. */
+  readonly signal?: AbortSignal;
+  /** Times a watch that ended early is re-opened before giving up. @default 5 */
+  readonly maxReconnects?: number;
+}
+
+/**
+ * Resolves with the job's terminal status, or with the last status seen when `signal` aborted.
+ * Rejects when the job is unknown or the coordinator stays unreachable.
+ */
+export async function followJob(api: Pick<JobsApi, 'watch' | 'get'>, jobId: string, options: FollowJobOptions = {}): Promise<JobStatus> {
+  const { display, signal } = options;
+  const maxReconnects = options.maxReconnects ?? 5;
+  let last: JobStatus | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for await (const event of api.watch(jobId, signal)) {
+        if (event.kind?.$case === 'status') {
+          last = event.kind.value;
+          display?.update(last);
+          if (isTerminal(last.state)) return last;
+        } else if (event.kind?.$case === 'message') {
+          display?.message(event.kind.value);
+        }
+      }
+    } catch (error) {
+      if (!isUnreachable(error) || attempt >= maxReconnects) throw error;
+      // The coordinator may be restarting: back off a little, then watch again.
+      await delay(RECONNECT_BACKOFF_MS * (attempt + 1), undefined, { signal }).catch(() => undefined);
+      if (!signal?.aborted) continue;
+    }
+    if (signal?.aborted) return last ?? (await api.get(jobId));
+    // The stream ended without a terminal status: ask directly, then watch again if still going.
+    const current = await api.get(jobId);
+    display?.update(current);
+    last = current;
+    if (isTerminal(current.state)) return current;
+    if (attempt >= maxReconnects) {
+      throw new Error(`the coordinator ended the watch of job ${jobId} ${maxReconnects + 1} times before it finished`);
+    }
+  }
+}

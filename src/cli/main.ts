@@ -1,0 +1,156 @@
+/**
+ * The `parajob` command line: builds the commander program, runs the chosen command and resolves
+ * with its exit code (src/cli/exit-codes.ts). bin/parajob.js calls `main(process.argv)`.
+ * Each command lives in its own module under src/cli/commands; this file only wires options.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { processIo, type CommandIo } from './command-io.js';
+// Commands are imported when chosen: `parajob job list` need not load the coordinator or the node.
+const loadRun = () => import('./commands/run.js');
+const loadCoordinator = () => import('./commands/coordinator.js');
+const loadNode = () => import('./commands/node.js');
+const loadJob = () => import('./commands/job.js');
+import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
+import { describeError } from './describe-error.js';
+import { ExitCode, exitCodeForError } from './exit-codes.js';
+import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
+
+/** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
+export const DEFAULT_DATA_DIR = './.parajob';
+
+const VERSION = '0.1.0';
+
+/**
+ * Builds the program. Every action stores its exit code through `setExitCode`; nothing here calls
+ * process.exit, so the program can be driven from tests with captured streams.
+ */
+export function buildProgram(io: CommandIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('parajob')
+    .description('Azure ML parallel jobs, self-hosted: a coordinator and N nodes run your entry script over a huge input.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+
+  const logLevel = (): Option => new Option('--log-level <level>', 'log level of the coordinator/node processes').choices(LOG_LEVELS);
+  const coordinatorOption = (): Option =>
+    new Option('--coordinator <host:port>', `coordinator address (env ${COORDINATOR_ENV}, default ${DEFAULT_COORDINATOR_ADDRESS})`);
+
+  program
+    .command('run')
+    .description('run a job on this machine: an embedded coordinator and instance_count node processes')
+    .argument('<job.yml>', 'the job or pipeline YAML')
+    .option('--run-dir <dir>', 'run directory of the job (default: <data dir>/runs/<job id>)')
+    .option('--data-dir <dir>', 'data directory of the embedded coordinator', DEFAULT_DATA_DIR)
+    .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
+    .option('--json', 'print the final status as JSON on stdout')
+    .addOption(logLevel())
+    .action(async (file: string, options: { runDir?: string; dataDir: string; nodes?: number; json?: boolean; logLevel?: string }) => {
+      setExitCode(await (await loadRun()).runCommand(file, options, io));
+    });
+
+  program
+    .command('coordinator')
+    .description('run a coordinator until SIGINT/SIGTERM')
+    .option('--port <port>', 'TCP port (0: any free port, printed)', parsePort, 7070)
+    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--data-dir <dir>', 'where runs, code snapshots and the journal live', DEFAULT_DATA_DIR)
+    .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
+    .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
+    .addOption(logLevel())
+    .action(async (options: { port: number; host: string; dataDir: string; heartbeatIntervalMs?: number; nodeLostAfterMs?: number; logLevel?: string }) => {
+      setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));
+    });
+
+  program
+    .command('node')
+    .description('run a node that serves jobs of one compute pool, until SIGINT/SIGTERM')
+    .addOption(coordinatorOption())
+    .option('--name <name>', 'node name, unique in the cluster (default: the host name)')
+    .option('--compute <pool>', "compute pool this node serves (a job's compute: picks it)")
+    .option('--cores <n>', 'cores to offer (default: all); processors per job when max_concurrency_per_instance is unset', parsePositiveInt)
+    .option('--gpus <n>', 'GPUs to offer', parseNonNegativeInt)
+    .option('--cache-dir <dir>', 'where code snapshots are cached')
+    .option('--python <path>', 'python interpreter for .py entry scripts')
+    .addOption(logLevel())
+    .addOption(new Option('--exit-with-stdin', 'exit when stdin closes (used by parajob run)').hideHelp())
+    .action(async (options: { coordinator?: string; name?: string; compute?: string; cores?: number; gpus?: number; cacheDir?: string; python?: string; logLevel?: string; exitWithStdin?: boolean }) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadNode()).nodeCommand({ ...options, coordinator }, io));
+    });
+
+  const job = program.command('job').description('submit, follow, inspect and cancel jobs on a running coordinator');
+  job
+    .command('create')
+    .description('validate a job locally, snapshot its code and submit it; prints the job id alone on the last line')
+    .requiredOption('--file <job.yml>', 'the job or pipeline YAML')
+    .addOption(coordinatorOption())
+    .option('--run-dir <dir>', 'run directory on the coordinator (default: <data dir>/runs/<job id>)')
+    .action(async (options: { file: string; coordinator?: string; runDir?: string }) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator }, io));
+    });
+  job
+    .command('stream')
+    .description('follow a job to its end with a progress line; exits with the job result')
+    .argument('<id>', 'job id')
+    .addOption(coordinatorOption())
+    .option('--json', 'print the final status as JSON on stdout')
+    .action(async (id: string, options: { coordinator?: string; json?: boolean }) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadJob()).jobStreamCommand(id, { ...options, coordinator }, io));
+    });
+  job
+    .command('show')
+    .description("print a job's status")
+    .argument('<id>', 'job id')
+    .addOption(coordinatorOption())
+    .option('--json', 'print the status as JSON')
+    .action(async (id: string, options: { coordinator?: string; json?: boolean }) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadJob()).jobShowCommand(id, { ...options, coordinator }, io));
+    });
+  job
+    .command('list')
+    .description('list the jobs the coordinator knows')
+    .addOption(coordinatorOption())
+    .option('--json', 'print the jobs as JSON')
+    .action(async (options: { coordinator?: string; json?: boolean }) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadJob()).jobListCommand({ ...options, coordinator }, io));
+    });
+  job
+    .command('cancel')
+    .description('cancel a job')
+    .argument('<id>', 'job id')
+    .addOption(coordinatorOption())
+    .option('--json', 'print the status as JSON')
+    .action(async (id: string, options: { coordinator?: string; json?: boolean }) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadJob()).jobCancelCommand(id, { ...options, coordinator }, io));
+    });
+
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (as process.argv: node, script, args...). Resolves with the exit code:
+ * usage errors are 2, `--help`/`--version` 0, otherwise the command's own code.
+ */
+export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  let exitCode: number = ExitCode.succeeded;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed its message; help and version are not errors.
+      return error.exitCode === 0 ? ExitCode.succeeded : ExitCode.invalidInput;
+    }
+    io.stderr.write(`${describeError(error)}\n`);
+    return exitCodeForError(error);
+  }
+}

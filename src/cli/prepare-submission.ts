@@ -1,0 +1,71 @@
+/**
+ * Everything a client does before `Jobs.Submit`: validate the spec locally (so a typo is reported in
+ * a second, with file and line, before anything starts), snapshot each distinct `task.code` folder,
+ * and read the YAML as written.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
+import { takeSnapshot } from '../code/snapshot.js';
+import type { CompiledJob } from '../spec/model.js';
+import { loadJobSpec } from '../spec/load.js';
+import type { SubmitJobInput } from '../rpc/jobs-client.js';
+
+export interface PreparedSubmission {
+  /** The spec as the client compiled it (for the node count, compute pools and warnings). */
+  readonly compiled: CompiledJob;
+  /** What to send to `Jobs.Submit`. */
+  readonly request: SubmitJobInput;
+}
+
+export interface PrepareSubmissionOptions {
+  /** Absolute run directory to ask for; undefined: the coordinator picks one. */
+  readonly runDir?: string;
+  /**
+   * Run directory used only to compile the spec locally when `runDir` is not given (default output
+   * paths depend on it; nothing is written there).
+   */
+  readonly provisionalRunDir: string;
+}
+
+/**
+ * Loads and validates `file`, snapshots its code folders and builds the Submit request. Throws the
+ * spec loader's SpecErrors for an invalid spec, and an InputError for a code folder that cannot be read.
+ */
+export async function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission> {
+  const specPath = resolve(file);
+  const compiled = await loadJobSpec(specPath, { runDir: options.runDir ?? options.provisionalRunDir });
+  const specYaml = await readFile(specPath, 'utf8');
+  const code = await snapshotCodeFolders(compiled);
+  const request: SubmitJobInput = options.runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir: options.runDir };
+  return { compiled, request };
+}
+
+/** One snapshot per distinct `task.code` folder, in step order. */
+export async function snapshotCodeFolders(compiled: CompiledJob): Promise<CodeSnapshot[]> {
+  const folders = [...new Set(compiled.steps.map((step) => step.task.code))];
+  const snapshots: CodeSnapshot[] = [];
+  for (const folder of folders) {
+    const info = await stat(folder).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      const step = compiled.steps.find((s) => s.task.code === folder);
+      throw new InputError(`${compiled.sourcePath}: jobs.${step?.name ?? '?'}.task.code: the code folder ${folder} does not exist or is not a folder`);
+    }
+    snapshots.push(await takeSnapshot(folder));
+  }
+  return snapshots;
+}
+
+/**
+ * How many node processes each compute pool needs to run every step at full width: the largest
+ * `instance_count` among the steps on that pool (or `override` for every pool when given).
+ */
+export function nodesPerCompute(compiled: CompiledJob, override?: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const step of compiled.steps) {
+    const wanted = override ?? step.instanceCount;
+    counts.set(step.compute, Math.max(counts.get(step.compute) ?? 0, wanted));
+  }
+  return counts;
+}

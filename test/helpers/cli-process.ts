@@ -1,0 +1,167 @@
+/**
+ * Test helpers that run the real `parajob` CLI (`node bin/parajob.js ...`) as OS processes and wait
+ * on their output and exit with bounded timeouts (never a sleep). Needs `npm run build` first
+ * (`npm test` type-checks and builds through tsc before vitest).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root and the launcher. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const PARAJOB_BIN = fileURLToPath(new URL('../../bin/parajob.js', import.meta.url));
+const BUILT_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+/** Throws a clear error when dist/ is missing (the tests spawn the compiled CLI). */
+export function assertBuilt(): void {
+  if (!existsSync(BUILT_MAIN)) throw new Error('dist/ is missing: run `npm run build` (or `npm test`) before the integration tests');
+}
+
+export interface CliExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A running `parajob` process with its output collected as it arrives. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  private readonly waiters = new Set<() => void>();
+  readonly exited: Promise<CliExit>;
+  exit: CliExit | undefined;
+
+  constructor(
+    readonly args: readonly string[],
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => this.received('stdout', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.received('stderr', chunk));
+    this.exited = new Promise((resolve) => {
+      child.on('close', (code, signal) => {
+        this.exit = { code, signal };
+        this.notify();
+        resolve(this.exit);
+      });
+    });
+  }
+
+  /** stdout and stderr together, for messages that may be on either. */
+  get output(): string {
+    return `${this.stdout}${this.stderr}`;
+  }
+
+  /** stdout's lines without the empty last one. */
+  get stdoutLines(): string[] {
+    return this.stdout.split('\n').filter((line) => line.length > 0);
+  }
+
+  /**
+   * Resolves with the first match of `pattern` in the output (stdout then stderr), as soon as it
+   * appears; rejects after `timeoutMs` or when the process exits without printing it.
+   */
+  waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const match = this.stdout.match(pattern) ?? this.stderr.match(pattern);
+        if (match) {
+          done();
+          resolve(match);
+          return true;
+        }
+        if (this.exit) {
+          done();
+          reject(new Error(`parajob ${this.args.join(' ')} exited (${JSON.stringify(this.exit)}) without printing ${pattern}\n${this.describeOutput()}`));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} from parajob ${this.args.join(' ')}\n${this.describeOutput()}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(listener);
+      };
+      const listener = (): void => void check();
+      if (!check()) this.waiters.add(listener);
+    });
+  }
+
+  /** Resolves with the exit once the process ended; rejects (after killing it) past `timeoutMs`. */
+  async waitForExit(timeoutMs = 60_000): Promise<CliExit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`parajob ${this.args.join(' ')} did not exit within ${timeoutMs} ms\n${this.describeOutput()}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends a signal if the process is still running. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exit) this.child.kill(signal);
+  }
+
+  /** The output, for assertion messages. */
+  describeOutput(): string {
+    return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
+  }
+
+  private received(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    this[stream] += chunk.toString('utf8');
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+const running = new Set<CliProcess>();
+
+export interface SpawnCliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `node bin/parajob.js ...args`. Every process started here is killed by `killAllCli()`. */
+export function spawnCli(args: readonly string[], options: SpawnCliOptions = {}): CliProcess {
+  const child = spawn(process.execPath, [PARAJOB_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const cli = new CliProcess(args, child);
+  running.add(cli);
+  void cli.exited.then(() => running.delete(cli));
+  return cli;
+}
+
+/** Runs `parajob ...args` to its end (bounded) and returns the process with its output. */
+export async function runCli(args: readonly string[], options: SpawnCliOptions & { timeoutMs?: number } = {}): Promise<CliProcess> {
+  const cli = spawnCli(args, options);
+  await cli.waitForExit(options.timeoutMs ?? 60_000);
+  return cli;
+}
+
+/**
+ * Stops every process still running: SIGTERM, then SIGKILL for those that do not exit within
+ * `graceMs`. For afterEach/afterAll.
+ */
+export async function killAllCli(graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    [...running].map(async (cli) => {
+      cli.signal('SIGTERM');
+      const timer = setTimeout(() => cli.signal('SIGKILL'), graceMs);
+      await cli.exited;
+      clearTimeout(timer);
+    }),
+  );
+}

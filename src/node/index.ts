@@ -1,0 +1,105 @@
+/**
+ * A parajob node: dials the coordinator, registers, heartbeats, and runs processors (worker child
+ * processes running the user's entry script) for the jobs it is assigned. See node.machine.ts for
+ * its life, job.machine.ts for a job's, processor.machine.ts for a worker's supervision.
+ */
+import { credentials } from '@grpc/grpc-js';
+import { hostname } from 'node:os';
+import { createActor, waitFor } from 'xstate';
+import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
+import { CHANNEL_OPTIONS } from '../rpc/options.js';
+import { ensureCode } from './code-cache.js';
+import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
+import { compileNodeOptions, type NodeOptions } from './node-options.js';
+import { NodeOutbox } from './outbox.js';
+import { packageVersion } from './package-root.js';
+import { readLeaseTable, type ReadTableBatch } from './table-batches.js';
+
+export type { NodeOptions } from './node-options.js';
+
+/** A started node. */
+export interface RunningNode {
+  /** The id the coordinator gave this node (set once registered; kept across reconnects). */
+  readonly nodeId: string | undefined;
+  /**
+   * Releases every job (running mini-batches are killed, shutdown() runs in every worker, job_left
+   * is sent), closes the stream and the gRPC channels. Bounded by the drain timeout; idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Not part of the public API: seams for tests and for wiring what other modules provide.
+ * @internal
+ */
+export interface NodeInternals {
+  /** Reads a tabular lease's rows. @default readLeaseTable (table-batches.ts) */
+  readonly readTableBatch?: ReadTableBatch;
+  /** Connection timings. */
+  readonly timing?: Partial<NodeTiming>;
+}
+
+/** How long stop() waits for the last stream to finish after the machine stopped. */
+const STREAM_END_WAIT_MS = 2_000;
+
+/**
+ * Starts a node and resolves once the coordinator has registered it (it keeps retrying until then,
+ * with capped exponential backoff). Throws TypeError for invalid options.
+ */
+export async function startNode(options: NodeOptions, internals: NodeInternals = {}): Promise<RunningNode> {
+  const compiled = compileNodeOptions(options);
+  const logger = compiled.logger;
+  const channelCredentials = credentials.createInsecure();
+  const clusterClient = new ClusterClient(compiled.coordinator, channelCredentials, CHANNEL_OPTIONS);
+  const codeClient = new CodeClient(compiled.coordinator, channelCredentials, CHANNEL_OPTIONS);
+  let lastStreamEnded: Promise<void> = Promise.resolve();
+
+  const actor = createActor(nodeMachine, {
+    input: {
+      options: compiled,
+      clusterClient,
+      ensureCode: (hash: string) => ensureCode(codeClient, compiled.cacheDir, hash),
+      outbox: new NodeOutbox(),
+      readTableBatch: internals.readTableBatch ?? readLeaseTable,
+      timing: { ...DEFAULT_NODE_TIMING, ...internals.timing },
+      version: packageVersion(),
+      host: hostname(),
+      trackStream: (ended: Promise<void>) => {
+        lastStreamEnded = ended;
+      },
+    },
+  });
+  actor.subscribe({ error: (error) => logger.error({ error: String(error), stack: (error as Error).stack }, 'node machine failed') });
+  logger.info({ coordinator: compiled.coordinator, name: compiled.name, compute: compiled.compute, cores: compiled.cores, gpus: compiled.gpus }, 'node starting');
+  actor.start();
+
+  const closeChannels = (): void => {
+    clusterClient.close();
+    codeClient.close();
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (actor.getSnapshot().status === 'active') {
+        actor.send({ type: 'node.stop' });
+        const drainMs = { ...DEFAULT_NODE_TIMING, ...internals.timing }.drainTimeoutMs;
+        await waitFor(actor, (snapshot) => snapshot.status !== 'active', { timeout: drainMs + 5_000 }).catch(() => undefined);
+        actor.stop();
+      }
+      await Promise.race([lastStreamEnded, new Promise<void>((resolvePromise) => setTimeout(resolvePromise, STREAM_END_WAIT_MS).unref())]);
+      closeChannels();
+    })());
+
+  try {
+    await waitFor(actor, (snapshot) => snapshot.context.nodeId !== undefined || snapshot.status !== 'active');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    get nodeId() {
+      return actor.getSnapshot().context.nodeId;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The node's public options and their compiled form (defaults filled, every invalid option a
+ * TypeError naming it).
+ */
+import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createRootLogger } from '../log/logger.js';
+
+export interface NodeOptions {
+  /** The coordinator's `host:port`. */
+  readonly coordinator: string;
+  /** Requested node name, unique in the cluster. @default os.hostname() */
+  readonly name?: string;
+  /** Compute pool this node serves (a job's `compute:`). @default 'local' */
+  readonly compute?: string;
+  /** Cores offered; a job's processors default to this. @default os.availableParallelism() */
+  readonly cores?: number;
+  /** GPUs on this machine (CUDA_VISIBLE_DEVICES per processor). @default 0 */
+  readonly gpus?: number;
+  /** Code snapshot cache and workers' working folders. @default <os.tmpdir()>/parajob-cache */
+  readonly cacheDir?: string;
+  /** Interpreter for `.py` entry scripts. @default $PARAJOB_PYTHON, then python3 on PATH */
+  readonly python?: string;
+  /** Root pino logger. @default JSON lines to stderr */
+  readonly logger?: Logger;
+}
+
+/** NodeOptions with every default applied. */
+export interface CompiledNodeOptions {
+  readonly coordinator: string;
+  readonly name: string;
+  readonly compute: string;
+  readonly cores: number;
+  readonly gpus: number;
+  readonly cacheDir: string;
+  readonly python: string | undefined;
+  readonly logger: Logger;
+}
+
+/** Fills defaults and validates; throws TypeError naming the first invalid option. */
+export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
+  if (typeof options.coordinator !== 'string' || !/^\S+:\d{1,5}$/.test(options.coordinator)) {
+    throw new TypeError(`options.coordinator must be "host:port", got ${JSON.stringify(options.coordinator)}`);
+  }
+  const cores = options.cores ?? availableParallelism();
+  if (!Number.isInteger(cores) || cores < 1) throw new TypeError(`options.cores must be a positive integer, got ${String(options.cores)}`);
+  const gpus = options.gpus ?? 0;
+  if (!Number.isInteger(gpus) || gpus < 0) throw new TypeError(`options.gpus must be a non-negative integer, got ${String(options.gpus)}`);
+  const name = options.name ?? hostname();
+  if (name.trim() === '') throw new TypeError('options.name must not be empty');
+  const compute = options.compute ?? 'local';
+  if (compute.trim() === '') throw new TypeError('options.compute must not be empty');
+  return {
+    coordinator: options.coordinator,
+    name,
+    compute,
+    cores,
+    gpus,
+    cacheDir: resolve(options.cacheDir ?? join(tmpdir(), 'parajob-cache')),
+    python: options.python === '' ? undefined : options.python,
+    logger: options.logger ?? createRootLogger({ role: 'node' }),
+  };
+}

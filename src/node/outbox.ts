@@ -1,0 +1,143 @@
+/**
+ * Everything the node says on its stream goes through the outbox, which
+ * - batches results and lease requests per job per event-loop turn (one `results` and one
+ *   `lease_request` message per job per turn, wire.md §4–5),
+ * - keeps order (a job's results are written before its later events and its job_left),
+ * - respects `write()` returning false (waits for 'drain'),
+ * - keeps results, processor events and job_left while no stream is attached and writes them after
+ *   the next welcome; lease requests and heartbeats belong to one stream's session and are dropped.
+ */
+import type { BatchResult, NodeMessage } from '../gen/parajob/v1/parajob.js';
+
+/** The part of a grpc-js client duplex stream the outbox writes to. */
+export interface MessageSink {
+  write(message: NodeMessage): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  removeListener(event: 'drain', listener: () => void): unknown;
+}
+
+/** What jobs use to talk to the coordinator. */
+export interface JobOutbox {
+  /** Queues one result; all of a job's results of this turn travel in one message. */
+  sendResult(jobId: string, result: BatchResult): void;
+  /** Asks for `count` more leases; requests of one turn add up into one message. */
+  requestLeases(jobId: string, count: number): void;
+  /** Sends a processor event, job_left or heartbeat, after everything queued before it. */
+  send(message: NodeMessage): void;
+}
+
+/** Lease requests and heartbeats mean nothing on a later stream. */
+function isSessionBound(message: NodeMessage): boolean {
+  return message.kind?.$case === 'leaseRequest' || message.kind?.$case === 'heartbeat';
+}
+
+/** The node's single outbox; see the module comment. */
+export class NodeOutbox implements JobOutbox {
+  private sink: MessageSink | undefined;
+  private readonly ready: NodeMessage[] = [];
+  private readonly results = new Map<string, BatchResult[]>();
+  private readonly credit = new Map<string, number>();
+  private turnScheduled = false;
+  private drainListener: (() => void) | undefined;
+
+  sendResult(jobId: string, result: BatchResult): void {
+    const batch = this.results.get(jobId);
+    if (batch === undefined) this.results.set(jobId, [result]);
+    else batch.push(result);
+    this.scheduleTurn();
+  }
+
+  requestLeases(jobId: string, count: number): void {
+    if (count <= 0) return;
+    this.credit.set(jobId, (this.credit.get(jobId) ?? 0) + count);
+    this.scheduleTurn();
+  }
+
+  send(message: NodeMessage): void {
+    this.collectTurn();
+    if (this.sink === undefined && isSessionBound(message)) return;
+    this.ready.push(message);
+    this.pump();
+  }
+
+  /** Starts writing to a freshly registered stream (kept messages first). */
+  attach(sink: MessageSink): void {
+    this.detach();
+    this.sink = sink;
+    this.pump();
+  }
+
+  /**
+   * Stops writing to `sink` (the current one when omitted), its session's lease requests and
+   * heartbeats are dropped. Messages handed to a stream that then broke are not recovered.
+   */
+  detach(sink?: MessageSink): void {
+    if (this.sink === undefined || (sink !== undefined && sink !== this.sink)) return;
+    if (this.drainListener !== undefined) this.sink.removeListener('drain', this.drainListener);
+    this.drainListener = undefined;
+    this.sink = undefined;
+    this.credit.clear();
+    const kept = this.ready.filter((message) => !isSessionBound(message));
+    this.ready.length = 0;
+    this.ready.push(...kept);
+  }
+
+  /**
+   * Writes everything still queued to `sink` regardless of backpressure (the stream is about to be
+   * half-closed; grpc-js buffers the writes before its end), then detaches.
+   */
+  flushAndDetach(sink: MessageSink): void {
+    if (this.sink !== sink) return;
+    this.collectTurn();
+    if (this.drainListener !== undefined) sink.removeListener('drain', this.drainListener);
+    this.drainListener = undefined;
+    for (const message of this.ready.splice(0)) sink.write(message);
+    this.detach(sink);
+  }
+
+  /** True while a stream is attached. */
+  get attached(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /** Messages waiting to be written (for heartbeats deciding whether to skip, and tests). */
+  get backlog(): number {
+    return this.ready.length + this.results.size + this.credit.size;
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.collectTurn();
+      this.pump();
+    });
+  }
+
+  /** Moves this turn's batched results and credit into the ordered queue. */
+  private collectTurn(): void {
+    this.turnScheduled = false;
+    for (const [jobId, results] of this.results) this.ready.push({ kind: { $case: 'results', value: { jobId, results } } });
+    this.results.clear();
+    if (this.sink !== undefined) {
+      for (const [jobId, count] of this.credit) this.ready.push({ kind: { $case: 'leaseRequest', value: { jobId, count } } });
+    }
+    this.credit.clear();
+  }
+
+  private pump(): void {
+    const sink = this.sink;
+    if (sink === undefined || this.drainListener !== undefined) return;
+    while (this.ready.length > 0) {
+      const message = this.ready.shift() as NodeMessage;
+      if (!sink.write(message)) {
+        this.drainListener = () => {
+          this.drainListener = undefined;
+          this.pump();
+        };
+        sink.once('drain', this.drainListener);
+        return;
+      }
+    }
+  }
+}

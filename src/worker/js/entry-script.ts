@@ -1,0 +1,62 @@
+/**
+ * Loads the user's entry script (an ES module, or CommonJS through Node's interop) and sorts load
+ * failures into "retrying cannot help" (missing file, syntax error, no `run` export) and the rest.
+ */
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { WireError } from '../protocol.js';
+import { toWireError } from './wire-error.js';
+
+/** The functions an entry script may export. Only `run` is required. */
+export interface EntryScriptModule {
+  readonly init?: (context: unknown) => unknown;
+  readonly run: (miniBatch: unknown, context: unknown) => unknown;
+  readonly shutdown?: (context: unknown) => unknown;
+}
+
+/** The outcome of loading: the module, or why it cannot be used. */
+export type LoadOutcome =
+  | { readonly ok: true; readonly module: EntryScriptModule }
+  | { readonly ok: false; readonly error: WireError; readonly invalidEntryScript: boolean };
+
+/** Imports `entryScript` (absolute path) and checks its exports. Never throws. */
+export async function loadEntryScript(entryScript: string): Promise<LoadOutcome> {
+  if (!existsSync(entryScript)) {
+    return invalid('EntryScriptNotFound', `entry script ${entryScript} does not exist; check task.code and task.entry_script`);
+  }
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(pathToFileURL(entryScript).href)) as Record<string, unknown>;
+  } catch (thrown) {
+    // A syntax error never fixes itself; anything else thrown while loading (a top-level throw, a
+    // flaky dependency) is an init failure that a fresh worker may get past.
+    return { ok: false, error: toWireError(thrown), invalidEntryScript: thrown instanceof SyntaxError };
+  }
+  const exports = pickExports(namespace);
+  if (typeof exports.run !== 'function') {
+    return invalid(
+      'EntryScriptError',
+      `entry script ${entryScript} has no run() export; expected \`export function run(miniBatch, context)\` returning an array`,
+    );
+  }
+  for (const name of ['init', 'shutdown'] as const) {
+    if (exports[name] !== undefined && typeof exports[name] !== 'function') {
+      return invalid('EntryScriptError', `entry script ${entryScript} exports ${name} as a ${typeof exports[name]}; expected a function`);
+    }
+  }
+  return { ok: true, module: exports as unknown as EntryScriptModule };
+}
+
+/** Named exports, or those of a CommonJS `module.exports` object seen as the default export. */
+function pickExports(namespace: Record<string, unknown>): Record<string, unknown> {
+  if (typeof namespace['run'] === 'function') return namespace;
+  const fallback = namespace['default'];
+  if (fallback !== null && typeof fallback === 'object' && typeof (fallback as Record<string, unknown>)['run'] === 'function') {
+    return fallback as Record<string, unknown>;
+  }
+  return namespace;
+}
+
+function invalid(kind: string, message: string): LoadOutcome {
+  return { ok: false, error: { kind, message }, invalidEntryScript: true };
+}

@@ -1,0 +1,260 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { takeSnapshot } from '../../../src/code/snapshot.js';
+import { BatchOutcome, ProcessorEventKind, type CodeSnapshot, type JobAssignment, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
+import { startNode, type RunningNode } from '../../../src/node/index.js';
+import { requireBuiltWorker } from '../worker/worker-harness.js';
+import { FakeCoordinator, type Session } from './fake-coordinator.js';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { leaseOf } from './processor-harness.js';
+
+/** The node's root log lines, parsed. */
+const rootLines: Record<string, unknown>[] = [];
+const rootLogger = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') rootLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  }),
+);
+
+const SCRIPT = `
+  import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+  import { join } from 'node:path';
+  export async function run(batch, context) {
+    const gate = batch.find((file) => file.startsWith('gate:'));
+    if (gate) {
+      const folder = gate.slice(5);
+      writeFileSync(join(folder, 'started'), '');
+      while (!existsSync(join(folder, 'go'))) await new Promise((resolve) => setTimeout(resolve, 20));
+      writeFileSync(join(folder, 'finished'), '');
+    }
+    return batch.map((file) => context.processName + ' ' + file);
+  }
+  export function shutdown(context) { appendFileSync(join(context.outputDir, 'shutdown.txt'), context.processName + '\\n'); }
+`;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+beforeAll(() => requireBuiltWorker());
+
+interface Setup {
+  readonly dir: string;
+  readonly snapshot: CodeSnapshot;
+  readonly fake: FakeCoordinator;
+  readonly node: RunningNode;
+  readonly first: Session;
+}
+
+async function setUp(files: Record<string, string> = {}): Promise<Setup> {
+  const dir = await mkdtemp(join(tmpdir(), 'parajob-nodetest-'));
+  await mkdir(join(dir, 'src'));
+  await mkdir(join(dir, 'out'));
+  for (const [name, content] of Object.entries({ 'score.mjs': SCRIPT, ...files })) await writeFile(join(dir, 'src', name), content);
+  const snapshot = await takeSnapshot(join(dir, 'src'));
+  const fake = new FakeCoordinator([snapshot]);
+  const address = await fake.start();
+  cleanups.push(() => fake.stop());
+  // The node only resolves once welcomed: welcome it from a session as soon as it says hello.
+  const nodeStarting = startNode(
+    { coordinator: address, name: 'n1', compute: 'cpu', cores: 2, cacheDir: join(dir, 'cache'), logger: rootLogger },
+    { timing: { reconnectInitialMs: 50, reconnectMaxMs: 200, connectTimeoutMs: 2_000, drainTimeoutMs: 15_000 } },
+  );
+  const first = await fake.session(1);
+  const hello = await first.until(() => first.all('hello')[0], 'hello');
+  expect(hello).toMatchObject({ name: 'n1', compute: 'cpu', cores: 2, gpus: 0, nodeId: '', jobIds: [] });
+  first.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+  const node = await nodeStarting;
+  cleanups.push(() => node.stop());
+  return { dir, snapshot, fake, node, first };
+}
+
+function assignment(setup: Setup, overrides: Partial<JobAssignment> = {}): JobAssignment {
+  return {
+    jobId: 'job-1',
+    stepName: 'score',
+    codeHash: setup.snapshot.hash,
+    entryScript: 'score.mjs',
+    argv: ['--mini_batch_size', '2'],
+    environmentVariables: { EXAMPLE: 'yes' },
+    maxConcurrency: 2,
+    runTimeoutMs: 10_000,
+    outputDir: join(setup.dir, 'out'),
+    logDir: join(setup.dir, 'logs'),
+    loggingLevel: 'INFO',
+    appendRow: true,
+    prefetch: 1,
+    inputKind: 'files',
+    tabularReaderJson: '',
+    chaosJson: '',
+    initBackoffMs: 50,
+    maxInitFailures: 0,
+    restartIntensity: 0,
+    restartPeriodMs: 0,
+    jobName: 'job',
+    ...overrides,
+  };
+}
+
+function creditOf(session: Session, jobId = 'job-1'): number {
+  return session.all('leaseRequest').filter((request) => request.jobId === jobId).reduce((sum, request) => sum + request.count, 0);
+}
+
+function resultsOf(session: Session) {
+  return session.all('results').flatMap((batch) => batch.results);
+}
+
+function grant(session: Session, leases: Lease[]): void {
+  session.send({ kind: { $case: 'leases', value: { jobId: 'job-1', leases } } });
+}
+
+describe('node against a fake coordinator', () => {
+  it('registers, runs an assignment with credits and batched results, heartbeats, and leaves on release after shutdown()', async () => {
+    const setup = await setUp();
+    const { first: session, node, dir } = setup;
+    expect(node.nodeId).toBe('n1');
+
+    session.send({ kind: { $case: 'assign', value: assignment(setup) } });
+    // Two processors × (1 running + 1 prefetched).
+    await session.until(() => creditOf(session) === 4, 'the initial credit of 4');
+    expect(existsSync(join(dir, 'cache', 'code', setup.snapshot.hash, 'score.mjs'))).toBe(true);
+
+    grant(session, [leaseOf(0, ['a', 'b']), leaseOf(1, ['c']), leaseOf(2, ['d']), leaseOf(3, ['e', 'f'])]);
+    const results = await session.until(() => (resultsOf(session).length === 4 ? resultsOf(session) : undefined), '4 results');
+    expect(results.every((result) => result.outcome === BatchOutcome.BATCH_OUTCOME_COMPLETED)).toBe(true);
+    expect(results.map((result) => result.miniBatchId).sort()).toEqual([0, 1, 2, 3]);
+    const first = results.find((result) => result.miniBatchId === 0);
+    expect(first).toMatchObject({ token: 100, attempt: 1, total: 2, succeeded: 2, rowCount: 2 });
+    expect(first?.rows.toString()).toMatch(/^(process00[01]) a\n\1 b\n$/);
+    // Every finished lease asks for one more, in batches.
+    await session.until(() => creditOf(session) === 8, 'credit topped up to 8');
+    expect(session.all('results').length).toBeLessThanOrEqual(4);
+    await session.until(() => session.all('heartbeat').length >= 2, 'two heartbeats');
+    const readyNames = (): string[] =>
+      session
+        .all('processorEvent')
+        .filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_READY)
+        .map((event) => event.processName)
+        .sort();
+    await session.until(() => readyNames().length === 2, 'both processors ready');
+    expect(readyNames()).toEqual(['process000', 'process001']);
+
+    session.send({ kind: { $case: 'release', value: { jobId: 'job-1', reason: 'succeeded' } } });
+    const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
+    expect(left).toEqual({ jobId: 'job-1', reason: 'released: succeeded' });
+    const kinds = session.received.map((message) => message.kind?.$case);
+    const stopped = session.all('processorEvent').filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED);
+    expect(stopped.map((event) => event.processName).sort()).toEqual(['process000', 'process001']);
+    expect(kinds.lastIndexOf('processorEvent')).toBeLessThan(kinds.indexOf('jobLeft'));
+    const shutdowns = (await readFile(join(dir, 'out', 'shutdown.txt'), 'utf8')).trim().split('\n').sort();
+    expect(shutdowns).toEqual(['process000', 'process001']);
+
+    // The job's node log carries its bindings.
+    const log = (await readFile(join(dir, 'logs', 'sys', 'node', 'n1', '_main.txt'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(log.length).toBeGreaterThan(0);
+    expect(log.every((line) => line['nodeId'] === 'n1' && line['jobId'] === 'job-1')).toBe(true);
+    expect(log.some((line) => line['processName'] === 'process000')).toBe(true);
+  });
+
+  it('reconnects after the coordinator drops the stream and re-sends what it produced meanwhile', async () => {
+    const setup = await setUp();
+    const { first, fake, dir } = setup;
+    const gate = join(dir, 'gate');
+    await mkdir(gate);
+    first.send({ kind: { $case: 'assign', value: assignment(setup, { maxConcurrency: 1 }) } });
+    await first.until(() => creditOf(first) === 2, 'the initial credit of 2');
+    grant(first, [leaseOf(0, [`gate:${gate}`]), leaseOf(1, ['queued'])]);
+    await first.until(() => existsSync(join(gate, 'started')), 'the gated run to start');
+
+    first.drop();
+    const second = await fake.session(2);
+    const hello = await second.until(() => second.all('hello')[0], 'the second hello');
+    expect(hello).toMatchObject({ name: 'n1', nodeId: 'n1', jobIds: ['job-1'] });
+
+    // Let the run finish while the node waits for its welcome: the result must be kept.
+    await writeFile(join(gate, 'go'), '');
+    await second.until(() => existsSync(join(gate, 'finished')), 'the gated run to finish');
+    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+
+    const results = await second.until(() => (resultsOf(second).length >= 2 ? resultsOf(second) : undefined), 'results on the new stream');
+    expect(results.find((result) => result.miniBatchId === 0)).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, token: 100, succeeded: 1 });
+    // The lease still queued when the stream broke is handed back rather than run late.
+    expect(results.find((result) => result.miniBatchId === 1)).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_RETURNED, token: 101 });
+    expect(resultsOf(first)).toHaveLength(0);
+    // Credit is asked afresh on the new session (the coordinator forgot the old one).
+    await second.until(() => creditOf(second) === 2, 'credit of 2 on the new stream');
+    await second.until(() => second.all('heartbeat').length >= 1, 'a heartbeat on the new stream');
+  });
+
+  it('answers a release for a job it does not run with job_left at once', async () => {
+    const setup = await setUp();
+    const { first } = setup;
+    first.send({ kind: { $case: 'release', value: { jobId: 'ghost', reason: 'cancelled' } } });
+    const left = await first.until(() => first.all('jobLeft')[0], 'job_left');
+    expect(left.jobId).toBe('ghost');
+  });
+
+  it('leaves a job after max_init_failures init failures on this node, quoting the first', async () => {
+    const setup = await setUp({ 'broken.mjs': `export function init() { throw new TypeError('weights missing'); }\nexport const run = (b) => b;` });
+    const { first: session } = setup;
+    session.send({ kind: { $case: 'assign', value: assignment(setup, { entryScript: 'broken.mjs', maxConcurrency: 1, maxInitFailures: 2, initBackoffMs: 20 }) } });
+    const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
+    const failures = session.all('processorEvent').filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]?.message).toMatch(/^TypeError: weights missing \(at .*broken\.mjs:1:\d+\)+$/);
+    expect(left.reason).toBe(`init() failed 2 times on this node (max_init_failures 2): ${failures[0]?.message}`);
+    expect(resultsOf(session)).toHaveLength(0);
+  });
+
+  it('reports an invalid entry script and leaves the job once no processor can serve it', async () => {
+    const setup = await setUp({ 'norun.mjs': 'export const nothing = 1;' });
+    const { first: session } = setup;
+    session.send({ kind: { $case: 'assign', value: assignment(setup, { entryScript: 'norun.mjs', maxConcurrency: 2 }) } });
+    const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
+    const invalid = session.all('processorEvent').filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT);
+    expect(invalid.map((event) => event.processName).sort()).toEqual(['process000', 'process001']);
+    expect(invalid[0]?.message).toContain('has no run() export');
+    expect(left.reason).toBe('all 2 processors escalated or found the entry script unusable');
+  });
+
+  it('drops a revoked queued lease, and kills running work on a release that is not a success', async () => {
+    const setup = await setUp();
+    const { first: session, dir } = setup;
+    const gate = join(dir, 'gate');
+    await mkdir(gate);
+    session.send({ kind: { $case: 'assign', value: assignment(setup, { maxConcurrency: 1 }) } });
+    await session.until(() => creditOf(session) === 2, 'the initial credit of 2');
+    grant(session, [leaseOf(0, [`gate:${gate}`]), leaseOf(1, ['revoked'])]);
+    await session.until(() => existsSync(join(gate, 'started')), 'the gated run to start');
+    session.send({ kind: { $case: 'revoke', value: { jobId: 'job-1', miniBatchId: 1, token: 101 } } });
+    // The revoked lease frees its credit: the node asks for one more.
+    await session.until(() => creditOf(session) === 3, 'credit for the revoked lease');
+    grant(session, [leaseOf(2, ['after'])]);
+    await writeFile(join(gate, 'go'), '');
+    const results = await session.until(() => (resultsOf(session).length >= 2 ? resultsOf(session) : undefined), 'two results');
+    expect(results.map((result) => result.miniBatchId)).toEqual([0, 2]);
+
+    await rm(join(gate, 'go'));
+    await rm(join(gate, 'started'));
+    grant(session, [leaseOf(3, [`gate:${gate}`])]);
+    await session.until(() => existsSync(join(gate, 'started')), 'the second gated run to start');
+    session.send({ kind: { $case: 'release', value: { jobId: 'job-1', reason: 'cancelled' } } });
+    const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
+    expect(left.reason).toBe('released: cancelled');
+    expect(resultsOf(session).map((result) => result.miniBatchId)).toEqual([0, 2]);
+    expect(existsSync(join(gate, 'finished'))).toBe(true);
+    // Killed, so its shutdown() never ran; and the STOPPED event still came before job_left.
+    expect(existsSync(join(dir, 'out', 'shutdown.txt'))).toBe(false);
+    const kinds = session.received.map((message) => message.kind?.$case);
+    expect(kinds.lastIndexOf('processorEvent')).toBeLessThan(kinds.indexOf('jobLeft'));
+  });
+});

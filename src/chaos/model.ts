@@ -7,8 +7,11 @@
  *   throw:p=0.05:seed=7        5% of attempts (chosen by a seeded hash, so reruns repeat) throw
  *   fewer:mb=5:drop=2          run() of mini-batch 5 returns 2 items fewer than it was given
  *   crash:mb=2-4:attempt=1-9   the worker process dies (SIGKILL) inside run()
+ *   hang-load:mb=1:attempt=1   the node never finishes loading the mini-batch, so run() is never
+ *                              called: --task_overhead_timeout fails the attempt (node-side, no worker)
  * `mb` and `attempt` take a number, a range `a-b`, or a list `1|4|9`; `p` a probability in [0, 1].
  * The JSON form is `{"faults": [{"action": "hang", "mb": "3", "attempt": "1"}]}`.
+ * Faults of the node process itself (kill-node, mute-heartbeats) are a separate plan: node-plan.ts.
  */
 import { ParajobError } from '../errors.js';
 
@@ -21,6 +24,14 @@ export type RunFault =
 
 export type RunFaultAction = RunFault['action'];
 
+/** What the node does instead of loading a mini-batch for one attempt (before run() is called). */
+export interface LoadFault {
+  readonly action: 'hang-load';
+}
+
+/** Every action of a job's chaos plan. */
+export type ChaosAction = RunFaultAction | LoadFault['action'];
+
 interface Selector {
   readonly miniBatches: NumberSet | undefined;
   readonly attempts: NumberSet | undefined;
@@ -29,7 +40,7 @@ interface Selector {
 }
 
 export interface ChaosFault {
-  readonly fault: RunFault;
+  readonly fault: RunFault | LoadFault;
   readonly selector: Selector;
   /** The fault as written, for logs. */
   readonly text: string;
@@ -41,7 +52,7 @@ export interface ChaosPlan {
 
 type NumberSet = (n: number) => boolean;
 
-const ACTIONS: readonly RunFaultAction[] = ['hang', 'throw', 'fewer', 'crash'];
+const ACTIONS: readonly ChaosAction[] = ['hang', 'throw', 'fewer', 'crash', 'hang-load'];
 
 /** Thrown for a chaos text that does not parse; says which part and what is expected. */
 export class ChaosSyntaxError extends ParajobError {
@@ -76,7 +87,7 @@ function parseJsonPlan(text: string): ChaosPlan {
 
 function parseFault(text: string): ChaosFault {
   const [action = '', ...pairs] = text.split(':').map((word) => word.trim());
-  if (!ACTIONS.includes(action as RunFaultAction)) {
+  if (!ACTIONS.includes(action as ChaosAction)) {
     throw new ChaosSyntaxError(`chaos: unknown fault "${action}" in "${text}"; expected one of ${ACTIONS.join(', ')}`);
   }
   const options = new Map<string, string>();
@@ -99,13 +110,13 @@ function parseFault(text: string): ChaosFault {
     probability,
     seed: Number(take('seed') ?? 0) | 0,
   };
-  let fault: RunFault;
+  let fault: RunFault | LoadFault;
   if (action === 'throw') fault = { action, message: take('message') ?? 'chaos: injected exception' };
   else if (action === 'fewer') {
     const drop = Number(take('drop') ?? 1);
     if (!Number.isInteger(drop) || drop < 1) throw new ChaosSyntaxError(`chaos: drop must be a positive integer in "${text}"`);
     fault = { action, drop };
-  } else fault = { action } as RunFault;
+  } else fault = { action } as RunFault | LoadFault;
   if (options.size > 0) {
     throw new ChaosSyntaxError(`chaos: unknown option(s) ${[...options.keys()].join(', ')} in "${text}"`);
   }
@@ -128,15 +139,29 @@ function parseNumberSet(text: string | undefined, context: string): NumberSet | 
   return (n) => parts.some((matches) => matches(n));
 }
 
-/** The fault (if any) for one attempt: the first fault whose selector matches. Pure and repeatable. */
+/**
+ * The run() fault (if any) for one attempt: the first run fault whose selector matches (load faults
+ * are skipped: see loadFaultFor). Pure and repeatable.
+ */
 export function faultFor(plan: ChaosPlan, miniBatchId: number, attempt: number): RunFault | undefined {
   for (const { fault, selector } of plan.faults) {
-    if (selector.miniBatches && !selector.miniBatches(miniBatchId)) continue;
-    if (selector.attempts && !selector.attempts(attempt)) continue;
-    if (selector.probability < 1 && unitHash(selector.seed, miniBatchId, attempt) >= selector.probability) continue;
-    return fault;
+    if (fault.action !== 'hang-load' && matches(selector, miniBatchId, attempt)) return fault;
   }
   return undefined;
+}
+
+/** The load fault (if any) for one attempt: the first `hang-load` whose selector matches. */
+export function loadFaultFor(plan: ChaosPlan, miniBatchId: number, attempt: number): LoadFault | undefined {
+  for (const { fault, selector } of plan.faults) {
+    if (fault.action === 'hang-load' && matches(selector, miniBatchId, attempt)) return fault;
+  }
+  return undefined;
+}
+
+function matches(selector: Selector, miniBatchId: number, attempt: number): boolean {
+  if (selector.miniBatches && !selector.miniBatches(miniBatchId)) return false;
+  if (selector.attempts && !selector.attempts(attempt)) return false;
+  return selector.probability >= 1 || unitHash(selector.seed, miniBatchId, attempt) < selector.probability;
 }
 
 /** A deterministic number in [0, 1) from (seed, mini-batch, attempt): a 32-bit integer mix. */

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { FailureKind, JobState, type JobStatus } from '../gen/parajob/v1/parajob.js';
-import { formatDuration, formatProgressLine, progressOf, stateLabel } from './progress-format.js';
+import { formatDuration, formatProgressLine, itemsTotalText, progressOf, stateLabel } from './progress-format.js';
 
 /** The logs folder of a run directory (`<run dir>/logs`), or '' when the status has no run dir. */
 export function logsFolder(runDir: string): string {
@@ -61,7 +61,7 @@ export function formatJobSummary(status: JobStatus, nowMs: number = Date.now()):
   const lines = [
     `Job ${status.jobId} ${stateWithKind(status)} in ${formatDuration(elapsedMs(status, nowMs))}: ` +
       `${p.miniBatchesSucceeded}/${p.miniBatchesTotal} mini-batches succeeded (${p.miniBatchesFailed} failed), ` +
-      `${p.itemsSucceeded}/${p.itemsTotal} items succeeded (${p.itemsFailed} failed).`,
+      `${p.itemsSucceeded}/${itemsTotalText(p)} items succeeded (${p.itemsFailed} failed).`,
   ];
   if (status.state !== JobState.JOB_STATE_SUCCEEDED && status.stateReason) lines.push(`Reason: ${status.stateReason}`);
   if (status.outputs.length > 0) {

@@ -14,6 +14,7 @@ import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress
 import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
+import { parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 
 /** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
 export const DEFAULT_DATA_DIR = './.parajob';
@@ -44,8 +45,10 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--data-dir <dir>', 'data directory of the embedded coordinator', DEFAULT_DATA_DIR)
     .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
     .option('--json', 'print the final status as JSON on stdout')
+    .option('--chaos <plan>', 'inject faults into run() calls to rehearse thresholds, e.g. "throw:p=0.1:seed=1" (README: Fault injection)', parseJobChaosOption)
     .addOption(logLevel())
-    .action(async (file: string, options: { runDir?: string; dataDir: string; nodes?: number; json?: boolean; logLevel?: string }) => {
+    .option('--python <path>', 'python interpreter for .py entry scripts, given to every node (default: $PARAJOB_PYTHON, then python3 on PATH)')
+    .action(async (file: string, options: { runDir?: string; dataDir: string; nodes?: number; json?: boolean; logLevel?: string; chaos?: string; python?: string }) => {
       setExitCode(await (await loadRun()).runCommand(file, options, io));
     });
 
@@ -72,10 +75,12 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--gpus <n>', 'GPUs to offer', parseNonNegativeInt)
     .option('--cache-dir <dir>', 'where code snapshots are cached')
     .option('--python <path>', 'python interpreter for .py entry scripts')
+    .option('--chaos <plan>', 'inject faults into this node, e.g. "kill-node:after=40" (README: Fault injection)', parseNodeChaosOption)
     .addOption(logLevel())
     .addOption(new Option('--exit-with-stdin', 'exit when stdin closes (used by parajob run)').hideHelp())
-    .action(async (options: { coordinator?: string; name?: string; compute?: string; cores?: number; gpus?: number; cacheDir?: string; python?: string; logLevel?: string; exitWithStdin?: boolean }) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
+    .action(async (options: { coordinator?: string; name?: string; compute?: string; cores?: number; gpus?: number; cacheDir?: string; python?: string; chaos?: string; logLevel?: string; exitWithStdin?: boolean }) => {
+      // `-`: the embedded `parajob run` writes the address on stdin once its coordinator listens.
+      const coordinator = options.coordinator === '-' ? '-' : resolveCoordinatorAddress(options.coordinator);
       setExitCode(await (await loadNode()).nodeCommand({ ...options, coordinator }, io));
     });
 
@@ -86,7 +91,8 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .requiredOption('--file <job.yml>', 'the job or pipeline YAML')
     .addOption(coordinatorOption())
     .option('--run-dir <dir>', 'run directory on the coordinator (default: <data dir>/runs/<job id>)')
-    .action(async (options: { file: string; coordinator?: string; runDir?: string }) => {
+    .option('--chaos <plan>', 'inject faults into run() calls to rehearse thresholds, e.g. "hang:mb=3:attempt=1" (README: Fault injection)', parseJobChaosOption)
+    .action(async (options: { file: string; coordinator?: string; runDir?: string; chaos?: string }) => {
       const coordinator = resolveCoordinatorAddress(options.coordinator);
       setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator }, io));
     });

@@ -15,6 +15,9 @@ import { once } from 'node:events';
 /** Grace period between SIGTERM and SIGKILL when stopping nodes, in milliseconds. */
 export const NODE_STOP_GRACE_MS = 5_000;
 
+/** `--coordinator -`: read the address from the first line of stdin (see `connect()`). */
+export const STDIN_ADDRESS = '-';
+
 /** Absolute path of bin/parajob.js (this file is compiled to dist/src/cli/). */
 export function parajobLauncherPath(): string {
   return fileURLToPath(new URL('../../../bin/parajob.js', import.meta.url));
@@ -33,8 +36,11 @@ export interface NodeProcess {
 }
 
 export interface SpawnNodesOptions {
-  /** `host:port` of the coordinator. */
-  readonly coordinator: string;
+  /**
+   * `host:port` of the coordinator; undefined: not known yet — the nodes start at once (their start-up
+   * overlaps the coordinator's) and learn the address from `connect()` through their stdin.
+   */
+  readonly coordinator: string | undefined;
   /** Compute pool → number of nodes to start for it. */
   readonly pools: ReadonlyMap<string, number>;
   /** Folder for the node processes' own logs (`<name>.log`). */
@@ -52,6 +58,8 @@ export interface NodeProcessGroup {
   stop(): Promise<void>;
   /** SIGKILL to each at once, synchronously (a second Ctrl-C). */
   kill(): void;
+  /** Tells nodes spawned without an address where the coordinator is (a line on their stdin). */
+  connect(address: string): void;
 }
 
 /** Starts `node-1`, `node-2`, ... (numbered across pools). */
@@ -67,7 +75,7 @@ export function spawnNodeProcesses(options: SpawnNodesOptions): NodeProcessGroup
       const name = `node-${index}`;
       const logFile = join(options.logDir, `${name}.log`);
       const fd = openSync(logFile, 'a');
-      const args = [launcher, 'node', '--coordinator', options.coordinator, '--name', name, '--compute', compute, '--exit-with-stdin', ...(options.extraArgs ?? [])];
+      const args = [launcher, 'node', '--coordinator', options.coordinator ?? STDIN_ADDRESS, '--name', name, '--compute', compute, '--exit-with-stdin', ...(options.extraArgs ?? [])];
       const child = spawn(process.execPath, args, { stdio: ['pipe', fd, fd], detached: true });
       // The child has its own copy of the descriptor.
       closeSync(fd);
@@ -103,6 +111,9 @@ export function spawnNodeProcesses(options: SpawnNodesOptions): NodeProcessGroup
     kill() {
       stopping = true;
       for (const node of running()) node.child.kill('SIGKILL');
+    },
+    connect(address) {
+      for (const node of running()) node.child.stdin?.write(`${address}\n`);
     },
   };
 }

@@ -10,6 +10,8 @@ import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
 import { takeSnapshot } from '../code/snapshot.js';
 import type { CompiledJob } from '../spec/model.js';
 import { loadJobSpec } from '../spec/load.js';
+import { loadMLTable } from '../input/mltable/index.js';
+import { probeTable } from '../input/tabular/probe-table.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
 
 export interface PreparedSubmission {
@@ -36,10 +38,28 @@ export interface PrepareSubmissionOptions {
 export async function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission> {
   const specPath = resolve(file);
   const compiled = await loadJobSpec(specPath, { runDir: options.runDir ?? options.provisionalRunDir });
+  await checkMLTableInputs(compiled);
   const specYaml = await readFile(specPath, 'utf8');
   const code = await snapshotCodeFolders(compiled);
   const request: SubmitJobInput = options.runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir: options.runDir };
   return { compiled, request };
+}
+
+/**
+ * Loads the MLTable of every step whose input_data is an mltable, and reads the first rows of a
+ * tabular one, as the coordinator will: an invalid MLTable (SpecErrors naming the MLTable file, key
+ * path and line) or data its read settings do not fit (InputError naming the data file) is reported
+ * before anything is submitted. The coordinator checks again (the data may change meanwhile).
+ */
+export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
+  const checked = new Set<string>();
+  for (const step of compiled.steps) {
+    const input = step.inputs.find((candidate) => candidate.name === step.inputData);
+    if (input?.kind !== 'data' || input.type !== 'mltable' || checked.has(input.path)) continue;
+    checked.add(input.path);
+    const table = await loadMLTable(input.path);
+    if (table.kind === 'tabular') await probeTable(table);
+  }
 }
 
 /** One snapshot per distinct `task.code` folder, in step order. */

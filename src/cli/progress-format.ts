@@ -80,6 +80,14 @@ export function progressOf(status: Pick<JobStatus, 'progress'>): Progress {
   return status.progress ?? EMPTY_PROGRESS;
 }
 
+/**
+ * The items total as text: `?` while the coordinator does not know it yet (it sends 0 with
+ * mini-batches: rows of a table cut by size are counted as they are read).
+ */
+export function itemsTotalText(p: Pick<Progress, 'itemsTotal' | 'miniBatchesTotal'>): string {
+  return p.itemsTotal === 0 && p.miniBatchesTotal > 0 ? '?' : String(p.itemsTotal);
+}
+
 /** The pieces of the progress line, computed once for both the bar and the plain line. */
 export interface ProgressFields {
   readonly state: string;
@@ -109,7 +117,7 @@ export function progressFields(status: Pick<JobStatus, 'state' | 'progress' | 's
     failed: p.miniBatchesFailed,
     running: p.miniBatchesRunning,
     total: p.miniBatchesTotal,
-    items: p.itemsFailed > 0 ? `${itemsDone}/${p.itemsTotal} (${p.itemsFailed} failed)` : `${itemsDone}/${p.itemsTotal}`,
+    items: p.itemsFailed > 0 ? `${itemsDone}/${itemsTotalText(p)} (${p.itemsFailed} failed)` : `${itemsDone}/${itemsTotalText(p)}`,
     rate: formatRate(p.ratePerS),
     eta: running ? formatDuration(p.etaMs) : '--',
     nodes: `${p.nodesActive}/${p.nodesWanted}`,

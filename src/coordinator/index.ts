@@ -52,7 +52,7 @@ export interface Coordinator {
 }
 
 /** How long `stop()` lets open calls finish before forcing the server down. */
-const SHUTDOWN_GRACE_MS = 2_000;
+const SHUTDOWN_GRACE_MS = 250;
 
 /** Starts a coordinator; resolves once the server listens. */
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {

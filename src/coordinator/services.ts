@@ -31,7 +31,7 @@ export function clusterService(core: CoordinatorCore, logger: Logger): ClusterSe
       call.on('data', (message) => core.nodeMessage(connection, message));
       call.on('end', () => end('the node closed its stream'));
       call.on('error', (error: Error) => {
-        logger.debug({ nodeId: connection.nodeId, err: error }, 'node stream error');
+        logger.warn({ nodeId: connection.nodeId, err: error }, 'node stream error');
         end(`stream error: ${error.message}`);
       });
       call.on('cancelled', () => end('the stream was cancelled'));

@@ -57,7 +57,9 @@ export function workerResult(held: HeldLease, facts: RunFacts, result: ResultMes
     rowCount: result.rowCount,
     errorKind: result.error?.kind ?? '',
     errorMessage: result.error?.message ?? '',
-    runMs: result.runMs,
+    // The wire field is a uint32: a worker's fractional or negative time must not fail the
+    // serialisation of the node's whole stream.
+    runMs: Math.max(0, Math.round(result.runMs)),
   };
 }
 
@@ -68,6 +70,18 @@ export function timeoutResult(held: HeldLease, facts: RunFacts, timeoutMs: numbe
     errorKind: 'Timeout',
     errorMessage: `run() did not return within ${timeoutMs} ms (retry_settings.timeout); its worker was killed`,
     runMs: Math.max(0, Date.now() - facts.startedAtMs),
+  };
+}
+
+/**
+ * The mini-batch was not loaded and handed to run() within --task_overhead_timeout: the attempt
+ * failed (TIMEOUT outcome, error kind LoadTimeout) and the worker, which never saw it, is kept.
+ */
+export function loadTimeoutResult(held: HeldLease, facts: RunFacts, timeoutMs: number): BatchResult {
+  return {
+    ...base(held, facts, BatchOutcome.BATCH_OUTCOME_TIMEOUT),
+    errorKind: 'LoadTimeout',
+    errorMessage: `the mini-batch was not loaded and handed to run() within ${timeoutMs} ms (--task_overhead_timeout)`,
   };
 }
 

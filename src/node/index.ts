@@ -11,6 +11,7 @@ import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { ensureCode } from './code-cache.js';
 import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
 import { compileNodeOptions, type NodeOptions } from './node-options.js';
+import { NodeChaosAgent } from './node-chaos.js';
 import { NodeOutbox } from './outbox.js';
 import { packageVersion } from './package-root.js';
 import { readLeaseTable, type ReadTableBatch } from './table-batches.js';
@@ -59,7 +60,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       options: compiled,
       clusterClient,
       ensureCode: (hash: string) => ensureCode(codeClient, compiled.cacheDir, hash),
-      outbox: new NodeOutbox(),
+      outbox: new NodeOutbox(compiled.chaos.faults.length > 0 ? new NodeChaosAgent(compiled.chaos, logger) : undefined),
       readTableBatch: internals.readTableBatch ?? readLeaseTable,
       timing: { ...DEFAULT_NODE_TIMING, ...internals.timing },
       version: packageVersion(),
@@ -71,6 +72,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
   });
   actor.subscribe({ error: (error) => logger.error({ error: String(error), stack: (error as Error).stack }, 'node machine failed') });
   logger.info({ coordinator: compiled.coordinator, name: compiled.name, compute: compiled.compute, cores: compiled.cores, gpus: compiled.gpus }, 'node starting');
+  if (compiled.chaos.faults.length > 0) logger.warn({ chaos: compiled.chaos.faults.map((fault) => fault.text) }, 'chaos: node faults armed');
   actor.start();
 
   const closeChannels = (): void => {

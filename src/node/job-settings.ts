@@ -40,6 +40,8 @@ export interface JobSettings {
   readonly processors: number;
   /** run() time limit; 0 = unlimited. */
   readonly runTimeoutMs: number;
+  /** --task_overhead_timeout: loading a mini-batch and handing it to run() (the processor's `loading`); 0 = unlimited. */
+  readonly taskOverheadTimeoutMs: number;
   readonly outputDir: string;
   readonly logDir: string;
   readonly layout: ReturnType<typeof logDirLayout>;
@@ -59,6 +61,8 @@ export interface JobSettings {
   readonly workDir: string;
   /** Injected faults (chaos_json); the empty plan for normal jobs. */
   readonly chaos: ChaosPlan;
+  /** The checked Python interpreter of a `.py` entry script (job-python.ts, set at job start); undefined for JS. */
+  readonly python?: string;
 }
 
 /** Node facts the compilation needs. */
@@ -87,6 +91,7 @@ export function compileJobSettings(assignment: JobAssignment, node: NodeFacts): 
     environment: { ...assignment.environmentVariables },
     processors,
     runTimeoutMs: assignment.runTimeoutMs,
+    taskOverheadTimeoutMs: assignment.taskOverheadTimeoutMs,
     outputDir: assignment.outputDir,
     logDir: assignment.logDir,
     layout: logDirLayout(assignment.logDir),

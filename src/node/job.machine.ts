@@ -3,7 +3,8 @@
  * feeds them leases from a local queue (lease-book.ts), keeps the coordinator's credit topped up,
  * and leaves the job when told to or when it cannot serve it any more.
  *
- * fetchingCode   Code.Fetch into the cache, settings compiled.  done → running; error → left
+ * fetchingCode   Code.Fetch into the cache, settings compiled, a .py job's Python checked (job-python.ts).
+ *                                               done → running; error → left
  *                                               job.release → left
  * running        processors spawned; credit requested.
  *                lease.granted / processor.idle / processor.bounced → dispatch queued leases to idle processors
@@ -15,14 +16,18 @@
  *                connection.restored → credit asked afresh
  *                job.release → stopping
  * stopping       queue dropped; processors told to stop (running work killed unless the release
- *                reason is "succeeded"). All processors STOPPED, or after stopGrace → left
+ *                reason is "succeeded" or "cancelled": a cancelled job's running mini-batches get
+ *                cancelRunGrace to finish, then are killed, so that shutdown() runs in every worker
+ *                that can still take it). All processors STOPPED, or after stopGrace → left
  * left           job_left sent; the node is told (job.left to the parent) and stops the actor.
  */
 import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, sendParent, setup, type ActorRefFrom } from 'xstate';
+import { ParajobError } from '../errors.js';
 import { ProcessorEventKind, type JobAssignment, type Lease } from '../gen/parajob/v1/parajob.js';
 import { returnedResult } from './batch-results.js';
 import { compileJobSettings, type JobSettings } from './job-settings.js';
+import { checkJobPython } from './job-python.js';
 import {
   addLeases,
   bounce,
@@ -100,6 +105,9 @@ interface JobContext {
 /** Extra time, beyond a worker's shutdown grace, that stopping may take before the job leaves anyway. */
 const STOP_SLACK_MS = 5_000;
 
+/** How long a cancelled job's running mini-batches may go on before their workers are killed. */
+export const CANCEL_RUN_GRACE_MS = 5_000;
+
 function liveProcessors(context: JobContext): number {
   return context.processors.length - new Set([...context.unusable, ...context.stopped]).size;
 }
@@ -119,7 +127,10 @@ export const jobMachine = setup({
     processor: processorMachine,
     prepareJob: fromPromise<JobSettings, JobInput>(async ({ input }) => {
       const codeDir = await input.ensureCode(input.assignment.codeHash);
-      return compileJobSettings(input.assignment, { cores: input.node.cores, codeDir, cacheDir: input.node.cacheDir });
+      const settings = compileJobSettings(input.assignment, { cores: input.node.cores, codeDir, cacheDir: input.node.cacheDir });
+      // A Python job fails here, once, when its interpreter is missing or lacks pandas for tabular input.
+      const python = await checkJobPython(settings, input.node.python);
+      return python === undefined ? settings : { ...settings, python };
     }),
   },
   actions: {
@@ -225,7 +236,8 @@ export const jobMachine = setup({
     dropQueue: assign({ book: ({ context }) => clearQueue(context.book).book }),
     leaveForRelease: assign(({ event }) => {
       assertEvent(event, 'job.release');
-      return { leaveReason: `released: ${event.reason}`, killRunning: event.reason !== 'succeeded' };
+      // A failed job kills what runs at once; a cancelled one lets it finish briefly (cancelRunGrace).
+      return { leaveReason: `released: ${event.reason}`, killRunning: event.reason !== 'succeeded' && event.reason !== 'cancelled' };
     }),
     leaveForInitFailures: assign(({ context }) => ({
       leaveReason: `init() failed ${context.initFailures} times on this node (max_init_failures ${context.settings?.maxInitFailures}): ${context.firstInitError}`,
@@ -235,11 +247,22 @@ export const jobMachine = setup({
       leaveReason: `all ${context.processors.length} processors escalated or found the entry script unusable`,
       killRunning: true,
     })),
-    leaveForPrepareFailure: assign({ leaveReason: (_, params: { readonly error: unknown }) => `cannot prepare the job: ${String(params.error)}`, killRunning: true }),
+    leaveForPrepareFailure: assign({
+      // A ParajobError's message is written for the user (job_result.txt quotes it): no class name in front.
+      leaveReason: (_, params: { readonly error: unknown }) =>
+        `cannot prepare the job: ${params.error instanceof ParajobError ? params.error.message : String(params.error)}`,
+      killRunning: true,
+    }),
     stopProcessors: enqueueActions(({ context, enqueue }) => {
       context.logger.info({ reason: context.leaveReason, killRunning: context.killRunning }, 'stopping processors');
       context.processors.forEach((processor, index) => {
         if (!context.stopped.has(index)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: context.killRunning });
+      });
+    }),
+    killRunningWork: enqueueActions(({ context, enqueue }) => {
+      context.logger.info({ graceMs: CANCEL_RUN_GRACE_MS }, 'running mini-batches did not finish in the cancel grace; killing their workers');
+      context.processors.forEach((processor, index) => {
+        if (!context.stopped.has(index)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: true });
       });
     }),
     sendJobLeft: ({ context }) => {
@@ -259,9 +282,11 @@ export const jobMachine = setup({
     isStopped: ({ event }) => isEventOf(event, ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED),
     noProcessorLeft: ({ context }) => context.processors.length > 0 && liveProcessors(context) === 0,
     allProcessorsStopped: ({ context }) => context.stopped.size >= context.processors.length,
+    letsRunningWorkFinish: ({ context }) => !context.killRunning,
   },
   delays: {
     stopGrace: ({ context }) => (context.settings?.shutdownGraceMs ?? 0) + STOP_SLACK_MS,
+    cancelRunGrace: CANCEL_RUN_GRACE_MS,
   },
 }).createMachine({
   id: 'job',
@@ -329,7 +354,10 @@ export const jobMachine = setup({
     stopping: {
       entry: ['dropQueue', 'stopProcessors'],
       always: { guard: 'allProcessorsStopped', target: 'left' },
-      after: { stopGrace: { target: 'left' } },
+      after: {
+        stopGrace: { target: 'left' },
+        cancelRunGrace: { guard: 'letsRunningWorkFinish', actions: 'killRunningWork' },
+      },
       on: {
         'processor.result': { actions: 'sendResult' },
         'processor.event': [{ guard: 'isStopped', actions: ['forwardEvent', 'markStopped'] }, { actions: 'forwardEvent' }],

@@ -5,6 +5,7 @@
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { parseNodeChaosPlan, type NodeChaosPlan } from '../chaos/node-plan.js';
 import { createRootLogger } from '../log/logger.js';
 
 export interface NodeOptions {
@@ -24,6 +25,11 @@ export interface NodeOptions {
   readonly python?: string;
   /** Root pino logger. @default JSON lines to stderr */
   readonly logger?: Logger;
+  /**
+   * Faults of this node process (src/chaos/node-plan.ts), e.g. `kill-node:after=40`. For rehearsals
+   * and tests only. @default '' (none)
+   */
+  readonly chaos?: string;
 }
 
 /** NodeOptions with every default applied. */
@@ -36,9 +42,13 @@ export interface CompiledNodeOptions {
   readonly cacheDir: string;
   readonly python: string | undefined;
   readonly logger: Logger;
+  readonly chaos: NodeChaosPlan;
 }
 
-/** Fills defaults and validates; throws TypeError naming the first invalid option. */
+/**
+ * Fills defaults and validates; throws TypeError naming the first invalid option (a chaos plan that
+ * does not parse: ChaosSyntaxError, which says which part).
+ */
 export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
   if (typeof options.coordinator !== 'string' || !/^\S+:\d{1,5}$/.test(options.coordinator)) {
     throw new TypeError(`options.coordinator must be "host:port", got ${JSON.stringify(options.coordinator)}`);
@@ -60,5 +70,6 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
     cacheDir: resolve(options.cacheDir ?? join(tmpdir(), 'parajob-cache')),
     python: options.python === '' ? undefined : options.python,
     logger: options.logger ?? createRootLogger({ role: 'node' }),
+    chaos: parseNodeChaosPlan(options.chaos ?? ''),
   };
 }

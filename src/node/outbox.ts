@@ -26,6 +26,15 @@ export interface JobOutbox {
   send(message: NodeMessage): void;
 }
 
+/**
+ * Observers of the outbox (fault injection: src/node/node-chaos.ts). `allows` may veto a message
+ * handed to `send` (it is dropped); `written` hears of every message after it is written to a stream.
+ */
+export interface OutboxHooks {
+  allows(message: NodeMessage): boolean;
+  written(message: NodeMessage): void;
+}
+
 /** Lease requests and heartbeats mean nothing on a later stream. */
 function isSessionBound(message: NodeMessage): boolean {
   return message.kind?.$case === 'leaseRequest' || message.kind?.$case === 'heartbeat';
@@ -39,6 +48,8 @@ export class NodeOutbox implements JobOutbox {
   private readonly credit = new Map<string, number>();
   private turnScheduled = false;
   private drainListener: (() => void) | undefined;
+
+  constructor(private readonly hooks?: OutboxHooks) {}
 
   sendResult(jobId: string, result: BatchResult): void {
     const batch = this.results.get(jobId);
@@ -54,6 +65,7 @@ export class NodeOutbox implements JobOutbox {
   }
 
   send(message: NodeMessage): void {
+    if (this.hooks !== undefined && !this.hooks.allows(message)) return;
     this.collectTurn();
     if (this.sink === undefined && isSessionBound(message)) return;
     this.ready.push(message);
@@ -91,7 +103,10 @@ export class NodeOutbox implements JobOutbox {
     this.collectTurn();
     if (this.drainListener !== undefined) sink.removeListener('drain', this.drainListener);
     this.drainListener = undefined;
-    for (const message of this.ready.splice(0)) sink.write(message);
+    for (const message of this.ready.splice(0)) {
+      sink.write(message);
+      this.hooks?.written(message);
+    }
     this.detach(sink);
   }
 
@@ -130,7 +145,9 @@ export class NodeOutbox implements JobOutbox {
     if (sink === undefined || this.drainListener !== undefined) return;
     while (this.ready.length > 0) {
       const message = this.ready.shift() as NodeMessage;
-      if (!sink.write(message)) {
+      const flowing = sink.write(message);
+      this.hooks?.written(message);
+      if (!flowing) {
         this.drainListener = () => {
           this.drainListener = undefined;
           this.pump();

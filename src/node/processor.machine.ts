@@ -7,9 +7,12 @@
  *                                        worker.initFailed → restarting (INIT_FAILED), or invalid when
  *                                        retrying cannot help (INVALID_ENTRY_SCRIPT)
  *                       (both)           worker.exited → restarting (INIT_FAILED); processor.stop → stopped
- *   idle                reports processor.idle.  processor.run → running (files) | loading (tabular)
+ *   idle                reports processor.idle.  processor.run → running (files) | loading (tabular, or
+ *                                        a chaos hang-load for that attempt)
  *                                        worker.exited → restarting (WORKER_EXITED); processor.stop → shuttingDown
  *   loading             reads a tabular lease's rows.  done → running; error → idle (EXCEPTION result)
+ *                                        after taskOverheadTimeout → idle (TIMEOUT result, LoadTimeout):
+ *                                        --task_overhead_timeout bounds loading + handing to run()
  *   running             `run` sent.      worker.result → idle, or shuttingDown when a stop is pending
  *                                        after runTimeout → restarting (TIMEOUT result)
  *                                        worker.exited → restarting (WORKER_CRASHED result)
@@ -29,7 +32,7 @@
 import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
 import { ProcessorEventKind, type BatchResult, type Lease, type ProcessorEvent as WireProcessorEvent } from '../gen/parajob/v1/parajob.js';
-import { faultFor, type ChaosPlan } from '../chaos/model.js';
+import { faultFor, loadFaultFor, type ChaosPlan } from '../chaos/model.js';
 import { processName as processNameOf } from '../log/layout.js';
 import type { RunMessage, TableBatch } from '../worker/protocol.js';
 import {
@@ -37,6 +40,7 @@ import {
   describeExit,
   describeInitError,
   inputErrorResult,
+  loadTimeoutResult,
   returnedResult,
   timeoutResult,
   workerResult,
@@ -142,6 +146,14 @@ function runMessage(current: CurrentRun, chaos: ChaosPlan): RunMessage {
   };
 }
 
+/**
+ * A tabular attempt that timed out or crashed still read its rows: report them as its total, so that
+ * rows the coordinator did not know at cut time (a size cut) count as failed items.
+ */
+function withTableRows(result: BatchResult, current: CurrentRun): BatchResult {
+  return current.table === undefined ? result : { ...result, total: current.table.rows.length };
+}
+
 /** The processor machine; see the module comment for its states. */
 export const processorMachine = setup({
   types: {
@@ -151,8 +163,15 @@ export const processorMachine = setup({
   },
   actors: {
     workerProcess: workerActor,
-    loadTable: fromPromise<TableBatch, { readonly read: ReadTableBatch; readonly reader: unknown; readonly lease: Lease }>(({ input }) =>
-      input.read(input.reader, input.lease),
+    /**
+     * Loads a lease's input before run(): a tabular lease's rows (undefined for file input, whose
+     * worker reads the files itself). A chaos `hang-load` never finishes, until the state is left.
+     */
+    loadTable: fromPromise<TableBatch | undefined, { readonly read: ReadTableBatch; readonly reader: unknown; readonly lease: Lease; readonly tabular: boolean; readonly hang: boolean }>(
+      ({ input, signal }) => {
+        if (input.hang) return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('chaos: hang-load aborted'))));
+        return input.tabular ? input.read(input.reader, input.lease) : Promise.resolve(undefined);
+      },
     ),
   },
   actions: {
@@ -220,7 +239,7 @@ export const processorMachine = setup({
       enqueue.sendTo(context.parent, { type: 'processor.bounced', index: context.index, held: event.held });
     }),
     keepTable: assign({
-      current: ({ context }, params: { readonly table: TableBatch }) =>
+      current: ({ context }, params: { readonly table: TableBatch | undefined }) =>
         context.current === undefined ? undefined : { ...context.current, table: params.table },
     }),
     markRunStarted: assign({
@@ -240,14 +259,22 @@ export const processorMachine = setup({
       const current = context.current as CurrentRun;
       const { miniBatchId, attempt } = current.held.lease;
       context.logger.warn({ miniBatchId, attempt, timeoutMs: context.settings.runTimeoutMs, pid: context.pid }, 'run() timed out; killing its worker');
-      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result: timeoutResult(current.held, runFacts(context), context.settings.runTimeoutMs) });
+      const result = withTableRows(timeoutResult(current.held, runFacts(context), context.settings.runTimeoutMs), current);
+      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result });
     }),
     reportCrash: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'worker.exited');
       const current = context.current as CurrentRun;
-      const result = crashResult(current.held, runFacts(context), event.exit);
+      const result = withTableRows(crashResult(current.held, runFacts(context), event.exit), current);
       context.logger.warn({ miniBatchId: result.miniBatchId, attempt: result.attempt, pid: context.pid, error: result.errorMessage }, 'worker died during run()');
       enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result });
+    }),
+    reportLoadTimeout: enqueueActions(({ context, enqueue }) => {
+      const current = context.current as CurrentRun;
+      const { miniBatchId, attempt } = current.held.lease;
+      const timeoutMs = context.settings.taskOverheadTimeoutMs;
+      context.logger.warn({ miniBatchId, attempt, timeoutMs }, 'mini-batch not loaded within task_overhead_timeout');
+      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result: loadTimeoutResult(current.held, runFacts(context), timeoutMs) });
     }),
     reportLoadFailed: enqueueActions(({ context, enqueue }, params: { readonly error: unknown }) => {
       const current = context.current as CurrentRun;
@@ -277,7 +304,11 @@ export const processorMachine = setup({
   },
   guards: {
     isInvalidEntryScript: ({ event }) => event.type === 'worker.initFailed' && event.invalidEntryScript,
-    isTabularInput: ({ context }) => context.settings.inputKind === 'tabular',
+    /** Tabular input (rows to read), or a chaos hang-load for this attempt. */
+    needsLoading: ({ context, event }) =>
+      context.settings.inputKind === 'tabular' ||
+      (event.type === 'processor.run' && loadFaultFor(context.settings.chaos, event.held.lease.miniBatchId, event.held.lease.attempt) !== undefined),
+    hasTaskOverheadTimeout: ({ context }) => context.settings.taskOverheadTimeoutMs > 0,
     isStopPending: ({ context }) => context.stopRequested,
     killsRunningWork: ({ event }) => event.type === 'processor.stop' && event.killRunning,
     isCurrentLease: ({ context, event }) => event.type === 'processor.revoke' && context.current?.held.lease.token === event.token,
@@ -286,6 +317,7 @@ export const processorMachine = setup({
   },
   delays: {
     runTimeout: ({ context }) => Math.min(context.settings.runTimeoutMs || NEVER_MS, NEVER_MS),
+    taskOverheadTimeout: ({ context }) => Math.min(context.settings.taskOverheadTimeoutMs || NEVER_MS, NEVER_MS),
     restartBackoff: ({ context }) =>
       Math.min(MAX_RESTART_BACKOFF_MS, context.settings.initBackoffMs * 2 ** Math.max(0, context.consecutiveInitFailures - 1)),
     shutdownGrace: ({ context }) => context.settings.shutdownGraceMs,
@@ -341,7 +373,7 @@ export const processorMachine = setup({
           entry: 'reportIdle',
           on: {
             'processor.run': [
-              { guard: 'isTabularInput', target: 'loading', actions: 'takeLease' },
+              { guard: 'needsLoading', target: 'loading', actions: 'takeLease' },
               { target: 'running', actions: 'takeLease' },
             ],
             'worker.exited': { target: '#processor.restarting', actions: ['recordRestart', 'reportWorkerExited'] },
@@ -352,9 +384,21 @@ export const processorMachine = setup({
           invoke: {
             id: 'loadTable',
             src: 'loadTable',
-            input: ({ context }) => ({ read: context.readTableBatch, reader: context.settings.tabularReader, lease: (context.current as CurrentRun).held.lease }),
+            input: ({ context }) => {
+              const { lease } = (context.current as CurrentRun).held;
+              return {
+                read: context.readTableBatch,
+                reader: context.settings.tabularReader,
+                lease,
+                tabular: context.settings.inputKind === 'tabular',
+                hang: loadFaultFor(context.settings.chaos, lease.miniBatchId, lease.attempt) !== undefined,
+              };
+            },
             onDone: { target: 'running', actions: { type: 'keepTable', params: ({ event }) => ({ table: event.output }) } },
             onError: { target: 'idle', actions: [{ type: 'reportLoadFailed', params: ({ event }) => ({ error: event.error }) }, 'clearLease'] },
+          },
+          after: {
+            taskOverheadTimeout: { guard: 'hasTaskOverheadTimeout', target: 'idle', actions: ['reportLoadTimeout', 'clearLease'] },
           },
           on: {
             'worker.exited': { target: '#processor.restarting', actions: ['returnLease', 'clearLease', 'recordRestart', 'reportWorkerExited'] },

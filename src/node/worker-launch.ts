@@ -40,9 +40,11 @@ export function workerEnvironment(settings: JobSettings, who: WorkerIdentity, ba
 
 /** The spawn settings of a processor's worker. */
 export function workerLaunch(settings: JobSettings, who: WorkerIdentity): WorkerLaunch {
+  const python = settings.python ?? who.python;
   return {
     entryScript: settings.entryScript,
-    ...(who.python === undefined ? {} : { python: who.python }),
+    // The interpreter checked at job start wins over the node's raw --python.
+    ...(python === undefined ? {} : { python }),
     env: workerEnvironment(settings, who),
     // Each worker gets its own folder (Azure: a temp dir per process) so downloads do not collide.
     cwd: join(settings.workDir, who.processName),

@@ -24,6 +24,8 @@ export interface SubmitJobInput {
   readonly runDir?: string;
   /** Job id to use; undefined: the coordinator makes one. */
   readonly jobId?: string;
+  /** Fault injection for the job's run() calls (src/chaos/model.ts text form); undefined: none. */
+  readonly chaos?: string;
 }
 
 export interface JobsApiOptions {
@@ -66,6 +68,7 @@ export class JobsApi {
       code: [...input.code],
       runDir: input.runDir ?? '',
       jobId: input.jobId ?? '',
+      chaos: input.chaos ?? '',
     };
     return new Promise((resolve, reject) => {
       this.client.submit(request, this.metadata(), { deadline: deadlineIn(this.deadlineMs) }, (error, response) =>

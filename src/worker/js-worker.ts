@@ -14,7 +14,7 @@ import { HostChannel } from './js/channel.js';
 import { loadEntryScript, type EntryScriptModule } from './js/entry-script.js';
 import { applyFaultToReturn, injectBeforeRun } from './js/fault.js';
 import { miniBatchOf } from './js/mini-batch.js';
-import { formatRows } from './js/rows.js';
+import { formatRows, formatTabularRows } from './js/rows.js';
 import { createRunContext, enterMiniBatch, type RunContext } from './js/run-context.js';
 import { AppendFile, createEntryScriptLogger, errorLogPathFor } from './js/user-log.js';
 import { toWireError } from './js/wire-error.js';
@@ -90,7 +90,9 @@ async function runMiniBatch(message: RunMessage): Promise<ResultMessage> {
     return { ...base, returned: 0, succeeded: 0, rows: '', rowCount: 0, runMs, error };
   }
   const returned = returnedValue.length;
-  const rows = loaded.appendRow ? formatRows(returnedValue) : '';
+  // Tabular mini-batches write rows the way Azure writes a returned DataFrame (rows.ts).
+  const format = message.table === undefined ? formatRows : formatTabularRows;
+  const rows = loaded.appendRow ? format(returnedValue) : '';
   return { ...base, returned, succeeded: Math.min(returned, total), rows, rowCount: loaded.appendRow ? returned : 0, runMs };
 }
 

@@ -93,7 +93,7 @@ export interface ResultMessage {
   /** append_row lines, each ending in "\n" (empty string when appendRow is false or nothing returned). */
   readonly rows: string;
   readonly rowCount: number;
-  /** Wall time of run(). */
+  /** Wall time of run(), in whole milliseconds (the host rounds whatever it gets). */
   readonly runMs: number;
   /** Set when run() threw or returned something that is not a list: the attempt failed. */
   readonly error?: WireError;

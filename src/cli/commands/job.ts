@@ -33,6 +33,8 @@ export interface JobCreateOptions {
   readonly file: string;
   readonly coordinator: string;
   readonly runDir?: string;
+  /** Job chaos plan (src/chaos/model.ts), already checked by the option parser. */
+  readonly chaos?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
   const local = prepared.compiled.warnings;
   for (const warning of local) writeLine(io.stderr, `warning: ${warning}`);
   return withApi(options.coordinator, io, async (api) => {
-    const submitted = await api.submit(prepared.request);
+    const submitted = await api.submit(options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos });
     for (const warning of submitted.warnings) if (!local.includes(warning)) writeLine(io.stderr, `warning: ${warning}`);
     writeLine(io.stdout, `Submitted job ${submitted.jobId} to ${options.coordinator}; run directory ${submitted.runDir}`);
     writeLine(io.stdout, submitted.jobId);

@@ -9,6 +9,7 @@ import { writeLine, type CommandIo } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError } from '../exit-codes.js';
 import { waitForTermination } from '../interrupts.js';
+import { STDIN_ADDRESS } from '../node-processes.js';
 
 export interface NodeCommandOptions {
   readonly coordinator: string;
@@ -18,9 +19,27 @@ export interface NodeCommandOptions {
   readonly gpus?: number;
   readonly cacheDir?: string;
   readonly python?: string;
+  /** Node faults (src/chaos/node-plan.ts), already checked by the option parser. */
+  readonly chaos?: string;
   readonly logLevel?: string;
   /** Exit when stdin reaches its end (the parent that spawned this node is gone). */
   readonly exitWithStdin?: boolean;
+}
+
+/** The first line written to stdin (the embedded `parajob run` writes the coordinator address there). */
+function firstStdinLine(): Promise<string> {
+  return new Promise((resolveLine) => {
+    let text = '';
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('utf8');
+      const newline = text.indexOf('\n');
+      if (newline >= 0) {
+        process.stdin.off('data', onData);
+        resolveLine(text.slice(0, newline).trim());
+      }
+    };
+    process.stdin.on('data', onData);
+  });
 }
 
 /** Runs `parajob node`; resolves with the exit code once stopped. */
@@ -28,16 +47,29 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
   const logger = createRootLogger({ role: 'node', level: (options.logLevel ?? 'info') as 'info' });
   const terminated = new Promise<string>((resolvePromise) => {
     void waitForTermination().then(resolvePromise);
-    if (options.exitWithStdin) {
+    if (options.exitWithStdin || options.coordinator === STDIN_ADDRESS) {
       process.stdin.on('end', () => resolvePromise('stdin closed'));
       process.stdin.on('error', () => resolvePromise('stdin closed'));
       process.stdin.resume();
     }
   });
   let node;
+  let coordinator = options.coordinator;
   try {
+    if (coordinator === STDIN_ADDRESS) {
+      const learned = await Promise.race([
+        firstStdinLine().then((address) => ({ address })),
+        terminated.then((reason) => ({ reason })),
+      ]);
+      if ('reason' in learned) {
+        logger.info({ reason: learned.reason }, 'node stopping before it learned the coordinator address');
+        logger.flush();
+        return ExitCode.succeeded;
+      }
+      coordinator = learned.address;
+    }
     const starting = startNode({
-      coordinator: options.coordinator,
+      coordinator,
       logger,
       ...(options.name === undefined ? {} : { name: options.name }),
       ...(options.compute === undefined ? {} : { compute: options.compute }),
@@ -45,6 +77,7 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
       ...(options.gpus === undefined ? {} : { gpus: options.gpus }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       ...(options.python === undefined ? {} : { python: options.python }),
+      ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
     });
     // A signal while still connecting ends the process too (the node may wait long for its coordinator).
     const first = await Promise.race([starting, terminated]);
@@ -56,10 +89,10 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
     }
     node = first;
   } catch (error) {
-    writeLine(io.stderr, describeError(error, { coordinator: options.coordinator }));
+    writeLine(io.stderr, describeError(error, { coordinator }));
     return exitCodeForError(error);
   }
-  writeLine(io.stderr, `parajob node ${node.nodeId} attached to ${options.coordinator}`);
+  writeLine(io.stderr, `parajob node ${node.nodeId} attached to ${coordinator}`);
   const reason = await terminated;
   logger.info({ reason }, 'node stopping');
   await node.stop();

@@ -37,6 +37,10 @@ export interface RunCommandOptions {
   readonly json?: boolean;
   /** Log level of the embedded coordinator and the nodes. @default 'info' */
   readonly logLevel?: string;
+  /** Job chaos plan (src/chaos/model.ts), already checked by the option parser. */
+  readonly chaos?: string;
+  /** Python interpreter for `.py` entry scripts, passed to every node as `--python`. */
+  readonly python?: string;
 }
 
 /** After the first Ctrl-C, how long to wait for the cancelled job to end, in milliseconds. */
@@ -56,29 +60,21 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   for (const warning of prepared.compiled.warnings) writeLine(io.stderr, `warning: ${warning}`);
 
   await mkdir(dataDir, { recursive: true });
-  const level = (options.logLevel ?? 'info') as 'info';
-  const logger = createRootLogger({ role: 'coordinator', level, file: join(dataDir, 'coordinator.log') });
-  let coordinator;
-  try {
-    coordinator = await startCoordinator({ host: '127.0.0.1', port: 0, dataDir, logger });
-  } catch (error) {
-    writeLine(io.stderr, describeError(error));
-    return exitCodeForError(error);
-  }
-  const address = `127.0.0.1:${coordinator.port}`;
   const display = createProgressDisplay({ stream: io.stderr });
-  const api = new JobsApi(address);
   const follow = new AbortController();
+  let api: JobsApi | undefined;
   let cancelRequested = false;
   let nodesGone = false;
   let jobId: string | undefined;
   const pools = nodesPerCompute(prepared.compiled, options.nodes);
   const nodeLogDir = join(dataDir, 'nodes');
+  // The nodes start before the coordinator: their start-up (loading Node and parajob) overlaps the
+  // coordinator's, and they learn its address on stdin once it listens.
   const nodes: NodeProcessGroup = spawnNodeProcesses({
-    coordinator: address,
+    coordinator: undefined,
     pools,
     logDir: nodeLogDir,
-    extraArgs: options.logLevel ? ['--log-level', options.logLevel] : [],
+    extraArgs: [...(options.logLevel ? ['--log-level', options.logLevel] : []), ...(options.python ? ['--python', options.python] : [])],
     onUnexpectedExit: (node) => {
       display.message({
         level: 'warn',
@@ -89,11 +85,25 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       if (nodes.nodes.every((n) => n.exit !== undefined)) {
         display.message({ level: 'error', text: 'every node process has exited: cancelling the job', atMs: Date.now() });
         nodesGone = true;
-        if (jobId !== undefined) api.cancel(jobId, 'every node process of parajob run exited; see their logs').catch(() => follow.abort());
-        else follow.abort();
+        if (jobId !== undefined && api !== undefined) {
+          api.cancel(jobId, 'every node process of parajob run exited; see their logs').catch(() => follow.abort());
+        } else follow.abort();
       }
     },
   });
+  const level = (options.logLevel ?? 'info') as 'info';
+  const logger = createRootLogger({ role: 'coordinator', level, file: join(dataDir, 'coordinator.log') });
+  let coordinator;
+  try {
+    coordinator = await startCoordinator({ host: '127.0.0.1', port: 0, dataDir, logger });
+  } catch (error) {
+    nodes.kill();
+    writeLine(io.stderr, describeError(error));
+    return exitCodeForError(error);
+  }
+  const address = `127.0.0.1:${coordinator.port}`;
+  nodes.connect(address);
+  api = new JobsApi(address);
   writeLine(
     io.stderr,
     `Embedded coordinator on ${address} (log ${join(dataDir, 'coordinator.log')}); started ${describePools(pools)} (logs in ${nodeLogDir})`,
@@ -104,7 +114,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     first: () => {
       cancelRequested = true;
       display.message({ level: 'warn', text: 'Interrupted: cancelling the job (Ctrl-C again to quit at once)', atMs: Date.now() });
-      if (jobId !== undefined) api.cancel(jobId, 'cancelled by the user (Ctrl-C)').catch(() => follow.abort());
+      if (jobId !== undefined) api?.cancel(jobId, 'cancelled by the user (Ctrl-C)').catch(() => follow.abort());
       else follow.abort();
       // Bounded: a cancel that never completes must not keep the user waiting forever.
       cancelTimer = setTimeout(() => follow.abort(), CANCEL_WAIT_MS);
@@ -119,7 +129,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   });
 
   try {
-    const submitted = await api.submit(prepared.request);
+    const submitted = await api.submit(options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos });
     jobId = submitted.jobId;
     for (const warning of submitted.warnings) {
       if (!prepared.compiled.warnings.includes(warning)) writeLine(io.stderr, `warning: ${warning}`);

@@ -168,6 +168,7 @@ export class JobRun {
     if (slot === undefined) return;
     this.current = index;
     const logger = this.stepLogger(slot);
+    if (this.submission.chaos) logger.warn({ chaos: this.submission.chaos }, 'fault injection is on for this job');
     const actor = createActor(stepRunMachine, {
       input: {
         jobId: slot.wireJobId,
@@ -178,6 +179,7 @@ export class JobRun {
           tokens: this.deps.tokens,
           logger,
           codeHash: this.submission.codeHashes.get(slot.step.task.code) ?? '',
+          chaos: this.submission.chaos,
           settings: this.deps.settings,
         },
       },
@@ -271,7 +273,8 @@ function sumProgress(progresses: readonly (Progress | undefined)[]): Progress | 
     miniBatchesSucceeded: sum((progress) => progress.miniBatchesSucceeded),
     miniBatchesFailed: sum((progress) => progress.miniBatchesFailed),
     miniBatchesRunning: sum((progress) => progress.miniBatchesRunning),
-    itemsTotal: sum((progress) => progress.itemsTotal),
+    // A step whose total is not known yet (0 with mini-batches) makes the job's total unknown (0) too.
+    itemsTotal: present.some((progress) => progress.itemsTotal === 0 && progress.miniBatchesTotal > 0) ? 0 : sum((progress) => progress.itemsTotal),
     itemsSucceeded: sum((progress) => progress.itemsSucceeded),
     itemsFailed: sum((progress) => progress.itemsFailed),
     ratePerS: last.ratePerS,

@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { status } from '@grpc/grpc-js';
+import { parseChaosPlan } from '../../chaos/model.js';
 import { ParajobError } from '../../errors.js';
 import type { CompiledJob } from '../../spec/model.js';
 import type { SubmitJobRequest } from '../../gen/parajob/v1/parajob.js';
@@ -36,6 +37,8 @@ export interface Submission {
   /** Code snapshot hash by absolute `task.code` folder. */
   readonly codeHashes: ReadonlyMap<string, string>;
   readonly warnings: readonly string[];
+  /** Fault injection for the job's run() calls (src/chaos/model.ts text form), '' for none. */
+  readonly chaos: string;
 }
 
 /** What acceptSubmission needs from the coordinator. */
@@ -56,6 +59,14 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
     const problem = checkClientJobId(request.jobId);
     if (problem !== undefined) throw new SubmitRejected(status.INVALID_ARGUMENT, problem);
   }
+  const chaos = request.chaos.trim();
+  if (chaos !== '') {
+    try {
+      parseChaosPlan(chaos);
+    } catch (error) {
+      throw new SubmitRejected(status.INVALID_ARGUMENT, (error as Error).message);
+    }
+  }
   if (context.jobExists(jobId)) throw new SubmitRejected(status.ALREADY_EXISTS, `a job with id ${jobId} exists already`);
   const runDir = resolve(request.runDir || resolve(context.dataDir, 'runs', jobId));
 
@@ -65,7 +76,8 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   const layout = runDirLayout(runDir);
   await mkdir(layout.logs, { recursive: true });
   await writeFile(layout.specCopy, request.specYaml);
-  return { jobId, runDir, job, codeHashes, warnings: job.warnings };
+  const warnings = chaos === '' ? job.warnings : [...job.warnings, `fault injection is on for this job (chaos "${chaos}"): expect failures`];
+  return { jobId, runDir, job, codeHashes, warnings, chaos };
 }
 
 function parseSpec(specPath: string, text: string): YamlSource {

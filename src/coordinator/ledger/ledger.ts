@@ -111,8 +111,12 @@ export interface Ledger {
   readonly miniBatchCount: number;
   /** Failed attempts a mini-batch may have before it is failed: retry_settings.max_retries + 1. */
   readonly maxAttempts: number;
-  /** Items in mini-batch `id` (files or rows), known at cut time. */
+  /**
+   * Items in mini-batch `id` (files or rows): known at cut time, except rows of a table cut by size,
+   * which are 0 until a worker reported reading them (see partition-input.ts noteItemsRead).
+   */
   readonly itemCount: (miniBatchId: number) => number;
+  /** Items known at cut time; 0 when they are counted as read (see step-run/work.ts itemsTotalOf). */
   readonly itemsTotal: number;
   /** MiniBatchState per mini-batch. */
   readonly states: Uint8Array;

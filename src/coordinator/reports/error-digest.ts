@@ -1,7 +1,8 @@
 /**
  * Errors of a step run summarised by kind (`logs/job_error.txt`): how many attempts failed with each
  * error kind, how many mini-batches failed for good, and the first few examples of each, plus init()
- * failures. Memory stays bounded however many errors there are.
+ * failures and run() calls that returned fewer items (failed items, not retried) or more items (capped)
+ * than they were given. Memory stays bounded however many errors there are.
  */
 
 /** Examples kept per error kind. */
@@ -17,6 +18,16 @@ export interface ErrorExample {
   readonly message: string;
 }
 
+/** run() returned fewer items than it was given, or more. */
+export type ItemCountWarning = 'fewer' | 'more';
+
+interface ItemCountTally {
+  miniBatches: number;
+  /** Items missing (fewer) or in excess (more). */
+  items: number;
+  readonly examples: ErrorExample[];
+}
+
 interface KindTally {
   attempts: number;
   miniBatchesFailed: number;
@@ -28,6 +39,10 @@ export class ErrorDigest {
   private readonly byKind = new Map<string, KindTally>();
   private initFailureCount = 0;
   private readonly initExamples: ErrorExample[] = [];
+  private readonly itemCounts: Record<ItemCountWarning, ItemCountTally> = {
+    fewer: { miniBatches: 0, items: 0, examples: [] },
+    more: { miniBatches: 0, items: 0, examples: [] },
+  };
 
   /** Counts a failed attempt; `final` when it was the mini-batch's last allowed attempt. */
   recordAttemptFailure(kind: string, example: ErrorExample, final: boolean): void {
@@ -47,6 +62,28 @@ export class ErrorDigest {
     if (this.initExamples.length < EXAMPLES_PER_KIND) this.initExamples.push(example);
   }
 
+  /**
+   * Counts a completed run() that returned fewer items than given (`items` = the failed ones) or more
+   * (`items` = the excess, not counted as succeeded).
+   */
+  recordItemCountWarning(kind: ItemCountWarning, example: ErrorExample, items: number): void {
+    const tally = this.itemCounts[kind];
+    tally.miniBatches += 1;
+    tally.items += items;
+    if (tally.examples.length < EXAMPLES_PER_KIND) tally.examples.push(example);
+  }
+
+  /** Mini-batches whose run() returned fewer / more items than given, and those items. */
+  itemCountWarnings(kind: ItemCountWarning): { readonly miniBatches: number; readonly items: number } {
+    const { miniBatches, items } = this.itemCounts[kind];
+    return { miniBatches, items };
+  }
+
+  /** Failed attempts by error kind (Exception, Timeout, WorkerCrashed, LoadTimeout, ...). */
+  attemptFailuresByKind(): Record<string, number> {
+    return Object.fromEntries([...this.byKind].map(([kind, tally]) => [kind, tally.attempts]));
+  }
+
   /** init() failures so far. */
   get initFailures(): number {
     return this.initFailureCount;
@@ -59,7 +96,7 @@ export class ErrorDigest {
 
   /** True when anything was recorded. */
   get hasErrors(): boolean {
-    return this.byKind.size > 0 || this.initFailureCount > 0;
+    return this.byKind.size > 0 || this.initFailureCount > 0 || this.itemCounts.fewer.miniBatches > 0 || this.itemCounts.more.miniBatches > 0;
   }
 
   /** The text of job_error.txt (kinds by descending attempt count). */
@@ -74,6 +111,17 @@ export class ErrorDigest {
     for (const [kind, tally] of kinds) {
       lines.push(`${kind}: ${tally.attempts} failed attempt(s), ${tally.miniBatchesFailed} mini-batch(es) failed after their last attempt`);
       for (const example of tally.examples) lines.push(`  - ${where(example)}: ${firstLines(example.message)}`);
+      lines.push('');
+    }
+    const { fewer, more } = this.itemCounts;
+    if (fewer.miniBatches > 0) {
+      lines.push(`FewerItems: ${fewer.miniBatches} run() call(s) returned fewer items than given: ${fewer.items} failed item(s), not retried`);
+      for (const example of fewer.examples) lines.push(`  - ${where(example)}: ${firstLines(example.message)}`);
+      lines.push('');
+    }
+    if (more.miniBatches > 0) {
+      lines.push(`TooManyItems (warning): ${more.miniBatches} run() call(s) returned more items than given: ${more.items} extra item(s), not counted as succeeded (their rows are kept)`);
+      for (const example of more.examples) lines.push(`  - ${where(example)}: ${firstLines(example.message)}`);
       lines.push('');
     }
     return lines.join('\n');

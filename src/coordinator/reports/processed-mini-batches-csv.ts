@@ -22,10 +22,12 @@ export const PROCESSED_MINI_BATCHES_COLUMNS = [
 ] as const;
 
 /**
- * Status of an attempt: Azure's RUN_DONE / RUN_EXCEPTION / RUN_TIMEOUT, plus parajob's WORKER_CRASHED,
- * RETURNED (given back unrun) and REVOKED (withdrawn: its node was lost or left).
+ * Status of an attempt: Azure's RUN_DONE / RUN_EXCEPTION / RUN_TIMEOUT / LOAD_TIMEOUT (not loaded and
+ * handed to run() within --task_overhead_timeout), plus parajob's WORKER_CRASHED, RETURNED (given back
+ * unrun) and REVOKED (withdrawn: its node was lost or left). A RUN_DONE row whose run() returned fewer or
+ * more items than given says so in Error Category (FewerItems, TooManyItems) and Error Message.
  */
-export type AttemptStatus = 'RUN_DONE' | 'RUN_EXCEPTION' | 'RUN_TIMEOUT' | 'WORKER_CRASHED' | 'RETURNED' | 'REVOKED';
+export type AttemptStatus = 'RUN_DONE' | 'RUN_EXCEPTION' | 'RUN_TIMEOUT' | 'LOAD_TIMEOUT' | 'WORKER_CRASHED' | 'RETURNED' | 'REVOKED';
 
 /** One attempt, as reported. Times in milliseconds. */
 export interface AttemptRow {

@@ -17,10 +17,16 @@ export function overviewLine(atMs: number, text: string): string {
   return `${new Date(atMs).toISOString()} ${text}\n`;
 }
 
-/** "Scheduling finished. Scheduled N mini batches in S seconds. There are N tasks with M items." */
-export function schedulingFinishedText(miniBatches: number, elapsedMs: number, items: number): string {
+/**
+ * "Scheduling finished. Scheduled N mini batches in S seconds. There are N tasks with M items." When
+ * the item count is not known yet (`items` undefined: rows of a table cut by size, counted as they are
+ * read), the last sentence says so instead of giving a number.
+ */
+export function schedulingFinishedText(miniBatches: number, elapsedMs: number, items: number | undefined): string {
   const seconds = Math.round(elapsedMs / 1000);
-  return `Scheduling finished. Scheduled ${miniBatches} mini batches in ${seconds} seconds. There are ${miniBatches} tasks with ${items} items.`;
+  const head = `Scheduling finished. Scheduled ${miniBatches} mini batches in ${seconds} seconds.`;
+  if (items === undefined) return `${head} There are ${miniBatches} tasks; their rows are counted as they are read.`;
+  return `${head} There are ${miniBatches} tasks with ${items} items.`;
 }
 
 /** "No task has been processed yet." */

@@ -19,8 +19,9 @@ sys/master_role.txt       The coordinator's log of this job (JSON lines): nodes 
                           scheduling, thresholds, timeouts, the result.
 sys/job_report/processed_mini-batches.csv
                           One row per attempt of a mini-batch: node, process, start time, item counts,
-                          durations, status (RUN_DONE, RUN_EXCEPTION, RUN_TIMEOUT, WORKER_CRASHED,
-                          RETURNED, REVOKED) and the error.
+                          durations, status (RUN_DONE, RUN_EXCEPTION, RUN_TIMEOUT, LOAD_TIMEOUT,
+                          WORKER_CRASHED, RETURNED, REVOKED) and the error; a RUN_DONE row whose
+                          run() returned fewer or more items than given says FewerItems/TooManyItems.
 sys/job_report/summary.json
                           The result, counts and times, machine-readable.
 sys/node/<node>/_main.txt The node's log of this job (JSON lines): workers started, exited, restarted.

@@ -15,6 +15,12 @@ export interface AssignmentSource {
   /** Hash of the code snapshot of `step.task.code`. */
   readonly codeHash: string;
   readonly settings: StepRunSettings;
+  /** The job's chaos plan for run() calls (src/chaos/model.ts text form); '' or undefined for none. */
+  readonly chaos?: string;
+  /** 'tabular' for a table input (leases carry byte ranges); default 'files'. */
+  readonly inputKind?: 'files' | 'tabular';
+  /** For tabular input: `{"reader": TabularReader, "transforms": TableTransform[]}` (src/node/table-batches.ts). */
+  readonly tabularReaderJson?: string;
 }
 
 /** The folder run()'s outputs go to: the append_row file's folder, else the step's first output folder. */
@@ -42,9 +48,10 @@ export function buildAssignment(source: AssignmentSource, node: NodeInfo): JobAs
     loggingLevel: step.loggingLevel,
     appendRow: step.task.appendRowFile !== undefined,
     prefetch: settings.prefetch,
-    inputKind: 'files',
-    tabularReaderJson: '',
-    chaosJson: '',
+    inputKind: source.inputKind ?? 'files',
+    tabularReaderJson: source.tabularReaderJson ?? '',
+    chaosJson: source.chaos ?? '',
+    taskOverheadTimeoutMs: step.predefined.taskOverheadTimeoutMs,
     initBackoffMs: settings.initBackoffMs,
     maxInitFailures: settings.maxInitFailuresPerProcessor * processors,
     restartIntensity: settings.restartIntensity,

@@ -26,6 +26,8 @@ export interface StepRunDeps {
   /** Hash of the code snapshot of step.task.code. */
   readonly codeHash: string;
   readonly settings: StepRunSettings;
+  /** The job's chaos plan for run() calls (src/chaos/model.ts), sent to nodes in the assignment; '' or undefined for none. */
+  readonly chaos?: string;
 }
 
 /** The input of a step-run actor. */

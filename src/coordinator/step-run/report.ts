@@ -22,6 +22,7 @@ export interface StepReport {
   readonly endedAtMs: number;
   /** undefined when the job ended before partitioning. */
   readonly miniBatchCount: number | undefined;
+  /** undefined before partitioning, and while rows counted as they are read were not all read. */
   readonly itemsTotal: number | undefined;
   readonly counts: LedgerCounts | undefined;
   /** Nodes that served the step at some point. */
@@ -29,6 +30,8 @@ export interface StepReport {
   /** The append_row output, if any. */
   readonly appendRowFile: string | undefined;
   readonly errors: ErrorDigest;
+  /** Results dropped by fencing (late results of revoked or superseded leases). */
+  readonly droppedResults?: number;
 }
 
 /** The text of job_result.txt. */
@@ -45,7 +48,12 @@ export function jobResultText(report: StepReport): string {
         `See job_error.txt.\n`
       );
     }
-    return `Job ${report.jobId} succeeded: all ${total} mini batches (${report.itemsTotal ?? 0} items) processed in ${took}.\n`;
+    const more = report.errors.itemCountWarnings('more');
+    const warning =
+      more.miniBatches > 0
+        ? ` Warning: ${more.miniBatches} run() call(s) returned more items than given (${more.items} extra, capped); see job_error.txt.`
+        : '';
+    return `Job ${report.jobId} succeeded: all ${total} mini batches (${report.itemsTotal ?? 0} items) processed in ${took}.${warning}\n`;
   }
   if (outcome.state === 'cancelled') return `Job ${report.jobId} was cancelled after ${took}: ${outcome.reason}\n`;
   const lookAt = outcome.lookFirstAt ? ` Look first at logs/${outcome.lookFirstAt}.` : '';
@@ -72,7 +80,8 @@ export function summaryJson(report: StepReport): unknown {
       failed: report.counts?.failed ?? 0,
     },
     items: {
-      total: report.itemsTotal ?? 0,
+      // null: not known (see itemsTotal).
+      total: report.itemsTotal ?? null,
       succeeded: report.counts?.itemsSucceeded ?? 0,
       failed: report.counts?.itemsFailed ?? 0,
     },
@@ -80,6 +89,10 @@ export function summaryJson(report: StepReport): unknown {
     retries: report.counts?.retries ?? 0,
     returnedLeases: report.counts?.returned ?? 0,
     initFailures: report.errors.initFailures,
+    attemptFailuresByKind: report.errors.attemptFailuresByKind(),
+    fewerItems: report.errors.itemCountWarnings('fewer'),
+    tooManyItems: report.errors.itemCountWarnings('more'),
+    droppedResults: report.droppedResults ?? 0,
     nodes: report.nodes,
     appendRowFile: report.appendRowFile ?? null,
   };

@@ -33,8 +33,7 @@ import { FailureKind, ProcessorEventKind } from '../../gen/parajob/v1/parajob.js
 import { InputError } from '../../errors.js';
 import { createLedger, finishedCount, isLedgerComplete } from '../ledger/ledger.js';
 import { describeBreach, findThresholdBreach, thresholdsOf } from '../ledger/thresholds.js';
-import { fileCountOf } from '../partition/file-mini-batches.js';
-import { checkStepInput, partitionStepInput, type Partition } from '../partition/partition-input.js';
+import { checkStepInput, itemCountOf, knownItemsTotal, partitionStepInput, type Partition } from '../partition/partition-input.js';
 import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
 import {
   createStepRunState,
@@ -179,17 +178,20 @@ export const stepRunMachine = setup({
     createLedger: ({ context }) => {
       const partition = context.partition;
       if (partition === undefined) return;
+      // Rows of a table cut by size are counted as workers read them: the ledger's total starts at 0
+      // and itemCount grows (see itemsTotalOf in work.ts for what progress shows meanwhile).
+      const itemsTotal = knownItemsTotal(partition);
       context.run.ledger = createLedger({
         miniBatchCount: partition.miniBatchCount,
         maxRetries: context.step.maxRetries,
-        itemCount: (id) => fileCountOf(partition, id),
-        itemsTotal: partition.itemsTotal,
+        itemCount: (id) => itemCountOf(partition, id),
+        itemsTotal: itemsTotal ?? 0,
       });
       const nowMs = Date.now();
       context.run.scheduledAtMs = nowMs;
-      const text = schedulingFinishedText(partition.miniBatchCount, nowMs - context.run.startedAtMs, partition.itemsTotal);
+      const text = schedulingFinishedText(partition.miniBatchCount, nowMs - context.run.startedAtMs, itemsTotal);
       context.sinks?.overview(text, nowMs);
-      context.deps.logger.info({ miniBatches: partition.miniBatchCount, items: partition.itemsTotal }, 'scheduling finished');
+      context.deps.logger.info({ miniBatches: partition.miniBatchCount, items: itemsTotal ?? 'counted as read', input: partition.kind }, 'scheduling finished');
     },
     takeAvailableNodes: enqueueActions(({ context, enqueue }) => {
       const messages: Messages = [];
@@ -347,7 +349,7 @@ export const stepRunMachine = setup({
     },
     endLeasing: ({ context }) => {
       const reason = context.run.outcome?.state ?? 'failed';
-      revokeOutstandingLeases(context, `job ${reason}`);
+      revokeOutstandingLeases(context, `job ${reason}`, reason !== 'cancelled');
       releaseNodes(context, reason);
     },
     markNodeReleased: ({ context, event }) => {

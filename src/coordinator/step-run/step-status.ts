@@ -7,7 +7,7 @@ import { FailureKind, JobState, type Progress, type StepStatus } from '../../gen
 import { finishedCount } from '../ledger/ledger.js';
 import type { StepRunContext } from './context.js';
 import type { StepRunMachine } from './step-run.machine.js';
-import { nodeWaitText } from './work.js';
+import { itemsTotalOf, nodeWaitText } from './work.js';
 
 /** The machine's top-level state as a JobState. */
 export function jobStateOf(snapshot: SnapshotFrom<StepRunMachine>): JobState {
@@ -55,7 +55,9 @@ export function progressOf(context: StepRunContext, nowMs: number): Progress {
     miniBatchesSucceeded: ledger?.counts.succeeded ?? 0,
     miniBatchesFailed: ledger?.counts.failed ?? 0,
     miniBatchesRunning: ledger?.leases.size ?? 0,
-    itemsTotal: ledger?.itemsTotal ?? 0,
+    // 0 = not known yet (rows of a table cut by size are counted as they are read; a file list or a
+    // table cut by rows always has items, so 0 is never a real total of a partitioned input).
+    itemsTotal: itemsTotalOf(context) ?? 0,
     itemsSucceeded: ledger?.counts.itemsSucceeded ?? 0,
     itemsFailed: ledger?.counts.itemsFailed ?? 0,
     ratePerS: run.rate.perSecond(nowMs, finished),

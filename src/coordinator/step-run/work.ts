@@ -10,8 +10,8 @@
 import { BatchOutcome, type BatchResult, type Lease } from '../../gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import { acceptResult, grantLeases, revokeAllLeases, revokeNodeLeases } from '../ledger/decisions.js';
-import { applyLedgerEvent, FAILED_EXAMPLES_KEPT, finishedCount, type LeaseRecord, type RevokeCause } from '../ledger/ledger.js';
-import { fileCountOf, filesOf } from '../partition/file-mini-batches.js';
+import { applyLedgerEvent, FAILED_EXAMPLES_KEPT, finishedCount, isLedgerComplete, type LeaseRecord, type RevokeCause } from '../ledger/ledger.js';
+import { assignmentInputOf, knownItemsTotal, leaseContentOf, noteItemsRead } from '../partition/partition-input.js';
 import type { AttemptStatus } from '../reports/processed-mini-batches-csv.js';
 import { buildAssignment } from './assignment.js';
 import type { ServingNode, StepRunContext, StepRunMessage } from './context.js';
@@ -52,8 +52,9 @@ export function canUseNode(context: StepRunContext, node: NodeInfo): boolean {
 /** Takes `node`: it serves the run from now on and is sent its JobAssignment. */
 export function takeNode(context: StepRunContext, node: NodeInfo, messages: Messages): void {
   const { run, deps } = context;
+  const input = context.partition === undefined ? undefined : assignmentInputOf(context.partition);
   const assignment = buildAssignment(
-    { jobId: context.jobId, jobName: context.jobName, step: context.step, codeHash: deps.codeHash, settings: deps.settings },
+    { jobId: context.jobId, jobName: context.jobName, step: context.step, codeHash: deps.codeHash, settings: deps.settings, chaos: deps.chaos, ...input },
     node,
   );
   if (!deps.nodes.send(node.nodeId, { kind: { $case: 'assign', value: assignment } })) return;
@@ -108,15 +109,7 @@ export function grantTo(context: StepRunContext, serving: ServingNode): number {
   for (const event of events) {
     applyLedgerEvent(ledger, event);
     if (event.type !== 'lease.granted') continue;
-    leases.push({
-      miniBatchId: event.miniBatchId,
-      attempt: event.attempt,
-      token: event.token,
-      files: filesOf(partition, event.miniBatchId),
-      ranges: [],
-      partitionKeyJson: '',
-      itemCount: fileCountOf(partition, event.miniBatchId),
-    });
+    leases.push({ miniBatchId: event.miniBatchId, attempt: event.attempt, token: event.token, ...leaseContentOf(partition, event.miniBatchId) });
   }
   serving.credit -= leases.length;
   run.grantedAny = true;
@@ -142,6 +135,12 @@ const FAILED_STATUS: Readonly<Partial<Record<BatchOutcome, AttemptStatus>>> = {
   [BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED]: 'WORKER_CRASHED',
 };
 
+/** The CSV status of a failed attempt: LOAD_TIMEOUT (task_overhead_timeout) is a TIMEOUT outcome with its own kind. */
+function failedStatusOf(result: BatchResult): AttemptStatus {
+  if (result.outcome === BatchOutcome.BATCH_OUTCOME_TIMEOUT && result.errorKind === 'LoadTimeout') return 'LOAD_TIMEOUT';
+  return FAILED_STATUS[result.outcome] ?? 'RUN_EXCEPTION';
+}
+
 /**
  * Accepts a batch of results from `nodeId`: fencing, the ledger, the append_row rows (one write per
  * completed result), the CSV rows, the error digest; then re-queued work goes to nodes with credit.
@@ -155,12 +154,17 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
   for (const result of results) {
     const decision = acceptResult(ledger, result);
     if (!decision.accepted) {
+      // A zombie (a worker that finished after its lease was revoked or superseded, a lost node's
+      // message arriving after the re-lease): fencing drops it, and the log says so.
       run.droppedResults += 1;
-      deps.logger.debug({ nodeId, miniBatchId: result.miniBatchId, attempt: result.attempt, reason: decision.reason }, 'result dropped');
+      deps.logger.warn({ nodeId, miniBatchId: result.miniBatchId, attempt: result.attempt, token: result.token, reason: decision.reason }, 'late result dropped (fencing)');
       continue;
     }
     const lease = ledger.leases.get(result.miniBatchId) as LeaseRecord;
     const { event } = decision;
+    // Rows of a table cut by size are known once a worker read them: before the ledger counts a
+    // final failure with itemCount.
+    if (context.partition !== undefined && result.total > 0) noteItemsRead(context.partition, result.miniBatchId, result.total);
     applyLedgerEvent(ledger, event);
     accepted += 1;
     const total = result.total || ledger.itemCount(result.miniBatchId);
@@ -173,11 +177,22 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
       if (result.rows.length > 0) sinks.appendRows(result.rows);
       succeededItems = Math.min(event.succeeded, event.total);
       failedItems = event.total - succeededItems;
+      const where = { miniBatchId: result.miniBatchId, attempt: lease.attempt, nodeId, processName: result.processName };
+      if (result.returned > event.total) {
+        // Azure counts at most one success per input item; the rows are kept as returned.
+        errorCategory = 'TooManyItems';
+        errorMessage = `warning: run() returned ${result.returned} items for ${event.total} inputs; counted ${event.total} as succeeded`;
+        run.errors.recordItemCountWarning('more', { ...where, message: errorMessage }, result.returned - event.total);
+      } else if (failedItems > 0) {
+        errorCategory = 'FewerItems';
+        errorMessage = `run() returned ${succeededItems} items for ${event.total} inputs: ${failedItems} failed item(s), not retried`;
+        run.errors.recordItemCountWarning('fewer', { ...where, message: errorMessage }, failedItems);
+      }
     } else if (event.type === 'lease.revoked') {
       status = 'RETURNED';
       requeued += 1;
     } else if (event.type === 'attempt.failed' || event.type === 'batch.failed') {
-      status = FAILED_STATUS[result.outcome] ?? 'RUN_EXCEPTION';
+      status = failedStatusOf(result);
       failedItems = total;
       errorCategory = event.errorKind;
       errorMessage = event.errorMessage;
@@ -242,14 +257,18 @@ export function dropNode(context: StepRunContext, nodeId: string, cause: Extract
   return requeued;
 }
 
-/** Withdraws every live lease (the run is over): a Revoke to its node and a CSV row each. */
-export function revokeOutstandingLeases(context: StepRunContext, reason: string): void {
+/**
+ * Withdraws every live lease (the run is over): a CSV row each and, with `tellNodes`, a Revoke to its
+ * node (which kills the worker running it). A cancelled run does not tell: its nodes' `release` lets
+ * running mini-batches finish briefly so that shutdown() runs in their workers.
+ */
+export function revokeOutstandingLeases(context: StepRunContext, reason: string, tellNodes = true): void {
   const { run, deps } = context;
   if (run.ledger === undefined) return;
   for (const event of revokeAllLeases(run.ledger)) {
     const lease = run.ledger.leases.get(event.miniBatchId);
     if (lease !== undefined) {
-      deps.nodes.send(lease.nodeId, { kind: { $case: 'revoke', value: { jobId: context.jobId, miniBatchId: lease.miniBatchId, token: lease.token } } });
+      if (tellNodes) deps.nodes.send(lease.nodeId, { kind: { $case: 'revoke', value: { jobId: context.jobId, miniBatchId: lease.miniBatchId, token: lease.token } } });
       recordRevoked(context, lease, 'JobEnded', reason);
     }
     applyLedgerEvent(run.ledger, event);
@@ -279,12 +298,27 @@ export function buildReport(context: StepRunContext): StepReport {
     startedAtMs: run.startedAtMs,
     endedAtMs: Date.now(),
     miniBatchCount: run.ledger?.miniBatchCount,
-    itemsTotal: run.ledger?.itemsTotal,
+    itemsTotal: itemsTotalOf(context),
     counts: run.ledger === undefined ? undefined : { ...run.ledger.counts },
     nodes: [...run.everServed],
     appendRowFile: context.step.task.appendRowFile,
     errors: run.errors,
+    droppedResults: run.droppedResults,
   };
+}
+
+/**
+ * Items in the step's input as far as honestly known: the partition's total when it was known at cut
+ * time (files, rows of a rows/parquet cut); for rows counted as they are read (a table cut by size, or
+ * by key), the rows counted once every mini-batch finished; undefined before that.
+ */
+export function itemsTotalOf(context: StepRunContext): number | undefined {
+  const { partition } = context;
+  const ledger = context.run.ledger;
+  if (partition === undefined || ledger === undefined) return undefined;
+  const known = knownItemsTotal(partition);
+  if (known !== undefined) return known;
+  return isLedgerComplete(ledger) ? ledger.counts.itemsSucceeded + ledger.counts.itemsFailed : undefined;
 }
 
 function recordRevoked(context: StepRunContext, lease: LeaseRecord, category: string, reason: string): void {

@@ -83,6 +83,7 @@ async function submit(client: JobsClient, fixture: Fixture): Promise<SubmitJobRe
     code: [await takeSnapshot(join(fixture.dir, 'code'))],
     runDir: '',
     jobId: '',
+    chaos: '',
   };
   return new Promise((resolve, reject) => {
     client.submit(request, { deadline: deadlineIn(10_000) } as never, (error, response) => (error ? reject(error) : resolve(response)));
@@ -239,7 +240,7 @@ describe('coordinator over loopback gRPC', () => {
   });
 
   it('refuses a submission without a snapshot of the step’s code folder', async () => {
-    const request: SubmitJobRequest = { specYaml: readFileSync(fixture.specPath, 'utf8'), specPath: fixture.specPath, code: [], runDir: '', jobId: '' };
+    const request: SubmitJobRequest = { specYaml: readFileSync(fixture.specPath, 'utf8'), specPath: fixture.specPath, code: [], runDir: '', jobId: '', chaos: '' };
     const error = await new Promise((resolve) => jobs.submit(request, (failure) => resolve(failure)));
     expect(error).toMatchObject({ code: 3, details: expect.stringContaining(`no code snapshot was sent for its task.code folder ${join(fixture.dir, 'code')}`) });
   });

@@ -11,6 +11,7 @@ import {
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
 import { createTokenCounter } from '../../../src/coordinator/ledger/decisions.js';
 import { cutFileMiniBatches } from '../../../src/coordinator/partition/file-mini-batches.js';
+import type { Partition } from '../../../src/coordinator/partition/partition-input.js';
 import type { StepRunMessage } from '../../../src/coordinator/step-run/context.js';
 import type { StepReport } from '../../../src/coordinator/step-run/report.js';
 import { DEFAULT_STEP_RUN_SETTINGS } from '../../../src/coordinator/step-run/settings.js';
@@ -56,7 +57,7 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
   const machine = stepRunMachine.provide({
     actors: {
       prepareStep: fromPromise(async () => sinks),
-      partitionInput: fromPromise(async () => cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2)),
+      partitionInput: fromPromise(async (): Promise<Partition> => cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2)),
       finishStep: fromPromise(async ({ input }: { input: FinishStepInput }) => {
         reports.push(input.report);
       }),

@@ -96,6 +96,7 @@ function assignment(setup: Setup, overrides: Partial<JobAssignment> = {}): JobAs
     inputKind: 'files',
     tabularReaderJson: '',
     chaosJson: '',
+    taskOverheadTimeoutMs: 0,
     initBackoffMs: 50,
     maxInitFailures: 0,
     restartIntensity: 0,
@@ -247,9 +248,10 @@ describe('node against a fake coordinator', () => {
     await rm(join(gate, 'started'));
     grant(session, [leaseOf(3, [`gate:${gate}`])]);
     await session.until(() => existsSync(join(gate, 'started')), 'the second gated run to start');
-    session.send({ kind: { $case: 'release', value: { jobId: 'job-1', reason: 'cancelled' } } });
+    // 'failed' kills at once ('cancelled' would first give the run CANCEL_RUN_GRACE_MS to finish).
+    session.send({ kind: { $case: 'release', value: { jobId: 'job-1', reason: 'failed' } } });
     const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
-    expect(left.reason).toBe('released: cancelled');
+    expect(left.reason).toBe('released: failed');
     expect(resultsOf(session).map((result) => result.miniBatchId)).toEqual([0, 2]);
     expect(existsSync(join(gate, 'finished'))).toBe(true);
     // Killed, so its shutdown() never ran; and the STOPPED event still came before job_left.

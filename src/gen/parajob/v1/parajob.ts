@@ -450,7 +450,7 @@ export interface JobAssignment {
   inputKind: string;
   /** The MLTable read transformation and options, JSON, for tabular input. */
   tabularReaderJson: string;
-  /** Fault injection for this job (JSON of the chaos model in src/chaos), empty for none. */
+  /** Fault injection for this job: a chaos plan of src/chaos/model.ts (its text or JSON form), empty for none. */
   chaosJson: string;
   /**
    * Supervision: a worker whose init() fails is restarted after init_backoff_ms × 2^(n-1) (capped);
@@ -465,6 +465,11 @@ export interface JobAssignment {
   restartIntensity: number;
   restartPeriodMs: number;
   jobName: string;
+  /**
+   * --task_overhead_timeout: how long a processor may take to load a mini-batch and hand it to run()
+   * (from taking the lease to sending run); over it the attempt fails with LoadTimeout. 0 = none.
+   */
+  taskOverheadTimeoutMs: number;
 }
 
 export interface JobAssignment_EnvironmentVariablesEntry {
@@ -546,6 +551,11 @@ export interface SubmitJobRequest {
   runDir: string;
   /** Job id to use; empty: the coordinator makes one. */
   jobId: string;
+  /**
+   * Fault injection for the job's run() calls (src/chaos/model.ts text form, e.g. "hang:mb=3:attempt=1");
+   * empty for none. Refused with INVALID_ARGUMENT when it does not parse.
+   */
+  chaos: string;
 }
 
 export interface SubmitJobResponse {
@@ -2217,6 +2227,7 @@ function createBaseJobAssignment(): JobAssignment {
     restartIntensity: 0,
     restartPeriodMs: 0,
     jobName: "",
+    taskOverheadTimeoutMs: 0,
   };
 }
 
@@ -2284,6 +2295,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     }
     if (message.jobName !== "") {
       writer.uint32(170).string(message.jobName);
+    }
+    if (message.taskOverheadTimeoutMs !== 0) {
+      writer.uint32(176).uint32(message.taskOverheadTimeoutMs);
     }
     return writer;
   },
@@ -2472,6 +2486,14 @@ export const JobAssignment: MessageFns<JobAssignment> = {
             message.jobName = reader.string();
             continue;
           }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.taskOverheadTimeoutMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2607,6 +2629,11 @@ export const JobAssignment: MessageFns<JobAssignment> = {
         : isSet(object.job_name)
         ? globalThis.String(object.job_name)
         : "",
+      taskOverheadTimeoutMs: isSet(object.taskOverheadTimeoutMs)
+        ? globalThis.Number(object.taskOverheadTimeoutMs)
+        : isSet(object.task_overhead_timeout_ms)
+        ? globalThis.Number(object.task_overhead_timeout_ms)
+        : 0,
     };
   },
 
@@ -2681,6 +2708,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     if (message.jobName !== "") {
       obj.jobName = message.jobName;
     }
+    if (message.taskOverheadTimeoutMs !== 0) {
+      obj.taskOverheadTimeoutMs = Math.round(message.taskOverheadTimeoutMs);
+    }
     return obj;
   },
 
@@ -2716,6 +2746,7 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     message.restartIntensity = object.restartIntensity ?? 0;
     message.restartPeriodMs = object.restartPeriodMs ?? 0;
     message.jobName = object.jobName ?? "";
+    message.taskOverheadTimeoutMs = object.taskOverheadTimeoutMs ?? 0;
     return message;
   },
 };
@@ -3648,7 +3679,7 @@ export const CodeSnapshot: MessageFns<CodeSnapshot> = {
 };
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "" };
+  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "", chaos: "" };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -3667,6 +3698,9 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     }
     if (message.jobId !== "") {
       writer.uint32(42).string(message.jobId);
+    }
+    if (message.chaos !== "") {
+      writer.uint32(50).string(message.chaos);
     }
     return writer;
   },
@@ -3724,6 +3758,14 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
             message.jobId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.chaos = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3759,6 +3801,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
         : isSet(object.job_id)
         ? globalThis.String(object.job_id)
         : "",
+      chaos: isSet(object.chaos) ? globalThis.String(object.chaos) : "",
     };
   },
 
@@ -3779,6 +3822,9 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     if (message.jobId !== "") {
       obj.jobId = message.jobId;
     }
+    if (message.chaos !== "") {
+      obj.chaos = message.chaos;
+    }
     return obj;
   },
 
@@ -3792,6 +3838,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     message.code = object.code?.map((e) => CodeSnapshot.fromPartial(e)) || [];
     message.runDir = object.runDir ?? "";
     message.jobId = object.jobId ?? "";
+    message.chaos = object.chaos ?? "";
     return message;
   },
 };

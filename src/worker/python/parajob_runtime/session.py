@@ -36,6 +36,11 @@ def _inject_before_run(fault: Dict[str, Any]) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _elapsed_ms(started: float) -> int:
+    """Whole milliseconds since `started` (a perf_counter() reading): the wire's runMs is a uint32."""
+    return max(0, round((perf_counter() - started) * 1000.0))
+
+
 def _drop_items(value: Any, drop: int) -> Any:
     """Fault injection `fewer`: the same return value with its last `drop` items removed."""
     if hasattr(value, "iloc"):
@@ -155,14 +160,14 @@ class Session:
             else:
                 value = script.run(mini_batch)
         except BaseException as error:  # noqa: BLE001 - sys.exit() in run() fails the mini-batch, not the worker
-            result["runMs"] = (perf_counter() - started) * 1000.0
+            result["runMs"] = _elapsed_ms(started)
             if isinstance(error, KeyboardInterrupt):
                 raise
             stack = traceback.format_exc()
             result["error"] = _wire_error(type(error).__name__, str(error), stack)
             self._record_run_error(mini_batch_id, attempt, type(error).__name__, stack)
             return result
-        result["runMs"] = (perf_counter() - started) * 1000.0
+        result["runMs"] = _elapsed_ms(started)
         if action == "fewer":
             value = _drop_items(value, int(fault.get("drop", 1)))
 

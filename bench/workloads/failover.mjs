@@ -1,0 +1,1 @@
+export async function failover() { throw new Error('not measured yet'); }

@@ -1,0 +1,29 @@
+/**
+ * Parsers for the `--chaos "<plan>"` options (commander's `(value) => parsed` shape): the plan is
+ * checked here so a typo is a usage error (exit 2) naming the part at fault, and then passed on as
+ * written. `parajob run` / `job create` take a job plan (src/chaos/model.ts: run() faults);
+ * `parajob node` takes a node plan (src/chaos/node-plan.ts: kill-node, mute-heartbeats).
+ */
+import { InvalidArgumentError } from 'commander';
+import { parseChaosPlan } from '../chaos/model.js';
+import { parseNodeChaosPlan } from '../chaos/node-plan.js';
+
+/** A job chaos plan, e.g. `hang:mb=3:attempt=1; throw:p=0.05:seed=7`. */
+export function parseJobChaosOption(value: string): string {
+  try {
+    parseChaosPlan(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+/** A node chaos plan, e.g. `kill-node:after=40`. */
+export function parseNodeChaosOption(value: string): string {
+  try {
+    parseNodeChaosPlan(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}

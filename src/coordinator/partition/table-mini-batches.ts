@@ -1,0 +1,162 @@
+/**
+ * Mini-batches of a tabular MLTable input: byte ranges of its files, cut at record boundaries by size
+ * or by rows (src/input/tabular/cut-table.ts, which streams and never loads a file), or grouped by
+ * partition_keys (one mini-batch per key tuple, possibly many ranges each).
+ *
+ * Storage is compact (see range-table.ts): per mini-batch a row count (4 bytes) and, for size/rows
+ * cuts, exactly one range (20 bytes); key partitions add a range offset per mini-batch and a key JSON
+ * string per mini-batch (there is one per distinct key, so their number is the user's choice).
+ *
+ * Items are rows. A rows cut (and parquet, whose row groups are counted in the footer) knows each
+ * mini-batch's rows up front; a size cut does not (counting would mean parsing the whole input), so
+ * its row counts are filled in as workers report them ({@link noteRowsRead}) and the total is known
+ * once every mini-batch has been read.
+ */
+import { InputError } from '../../errors.js';
+import type { ByteRange, TabularMLTable } from '../../input/mltable/model.js';
+import { cutTable, type KeyedMiniBatch, type TabularBatchSize } from '../../input/tabular/index.js';
+import { DEFAULT_BYTES_PER_MINI_BATCH, type MiniBatchSize } from '../../spec/model.js';
+import { RangeTable, Uint32List } from './range-table.js';
+
+/** A tabular input cut into mini-batches of byte ranges. */
+export interface TableMiniBatches {
+  readonly kind: 'tabular';
+  /** Absolute path of the MLTable file (for messages). */
+  readonly source: string;
+  /** The table's files (absolute, sorted); ranges refer to them by index. */
+  readonly files: readonly string[];
+  /** JobAssignment.tabular_reader_json: `{"reader": TabularReader, "transforms": TableTransform[]}`. */
+  readonly readerJson: string;
+  readonly miniBatchCount: number;
+  readonly ranges: RangeTable;
+  /**
+   * Key partitions: mini-batch i holds ranges `[rangeOffsets[i], rangeOffsets[i + 1])`. Undefined for
+   * size/rows cuts, where range i is mini-batch i.
+   */
+  readonly rangeOffsets: Uint32Array | undefined;
+  /** Key partitions: the lease's partition_key_json of each mini-batch. */
+  readonly partitionKeyJson: readonly string[] | undefined;
+  /**
+   * Rows per mini-batch: exact from the cut when `rowsKnownAtCut`, else the rows a worker last reported
+   * reading (0 until one did).
+   */
+  readonly rows: Uint32Array;
+  readonly rowsKnownAtCut: boolean;
+}
+
+/**
+ * The cut size of a tabular input from `mini_batch_size`: `"<n> rows"` is rows; a kb/mb/gb size or a
+ * plain number is bytes (Azure: for tabular data the number is a size); absent: Azure's 1 MB.
+ */
+export function tabularBatchSize(size: MiniBatchSize | undefined): TabularBatchSize {
+  if (size === undefined) return { unit: 'bytes', value: DEFAULT_BYTES_PER_MINI_BATCH };
+  return size.unit === 'rows' ? { unit: 'rows', value: size.value } : { unit: 'bytes', value: size.value };
+}
+
+/** `{"reader": ..., "transforms": [...]}`, what nodes read leases with (src/node/table-batches.ts). */
+export function tabularReaderJson(table: TabularMLTable): string {
+  return JSON.stringify({ reader: table.reader, transforms: table.transforms });
+}
+
+/**
+ * Cuts `table` into mini-batches of `size` (bytes or rows), one range each, streaming file by file.
+ * @throws InputError from the cutter (unreadable file, parquet footer) or when the table has no rows.
+ */
+export async function cutTableMiniBatches(table: TabularMLTable, size: TabularBatchSize): Promise<TableMiniBatches> {
+  const fileIndex = new Map(table.files.map((file, index) => [file, index]));
+  const ranges = new RangeTable();
+  const rows = new Uint32List();
+  let counted = true;
+  for await (const range of cutTable(table, size)) {
+    ranges.push(indexOf(fileIndex, range.path), range.start, range.end);
+    const rowCount = 'rows' in range ? (range as { rows: number }).rows : undefined;
+    if (rowCount === undefined) counted = false;
+    rows.push(rowCount ?? 0);
+  }
+  ranges.trim();
+  if (ranges.length === 0) throw new InputError(`${table.source}: the table has no rows (every file is empty or holds only a header)`);
+  return {
+    kind: 'tabular',
+    source: table.source,
+    files: table.files,
+    readerJson: tabularReaderJson(table),
+    miniBatchCount: ranges.length,
+    ranges,
+    rangeOffsets: undefined,
+    partitionKeyJson: undefined,
+    rows: counted ? rows.toArray() : new Uint32Array(ranges.length),
+    rowsKnownAtCut: counted,
+  };
+}
+
+/** One mini-batch per key tuple of `partitionByKeys` (rows counted by the workers). */
+export function keyedTableMiniBatches(table: TabularMLTable, keyed: readonly KeyedMiniBatch[]): TableMiniBatches {
+  if (keyed.length === 0) throw new InputError(`${table.source}: the table has no rows to partition by key`);
+  const fileIndex = new Map(table.files.map((file, index) => [file, index]));
+  const ranges = new RangeTable(Math.max(16, keyed.length));
+  const offsets = new Uint32Array(keyed.length + 1);
+  const keys: string[] = [];
+  keyed.forEach((batch, i) => {
+    offsets[i] = ranges.length;
+    for (const range of batch.ranges) ranges.push(indexOf(fileIndex, range.path), range.start, range.end);
+    keys.push(JSON.stringify(batch.partitionKeyValue));
+  });
+  offsets[keyed.length] = ranges.length;
+  ranges.trim();
+  return {
+    kind: 'tabular',
+    source: table.source,
+    files: table.files,
+    readerJson: tabularReaderJson(table),
+    miniBatchCount: keyed.length,
+    ranges,
+    rangeOffsets: offsets,
+    partitionKeyJson: keys,
+    rows: new Uint32Array(keyed.length),
+    rowsKnownAtCut: false,
+  };
+}
+
+/** The byte ranges of mini-batch `id` (what its Lease carries). O(ranges of the mini-batch). */
+export function rangesOf(batches: TableMiniBatches, id: number): ByteRange[] {
+  const first = batches.rangeOffsets === undefined ? id : (batches.rangeOffsets[id] ?? 0);
+  const end = batches.rangeOffsets === undefined ? id + 1 : (batches.rangeOffsets[id + 1] ?? first);
+  const out: ByteRange[] = [];
+  for (let i = first; i < end; i++) {
+    out.push({ path: batches.files[batches.ranges.fileIndex(i)] as string, start: batches.ranges.start(i), end: batches.ranges.end(i) });
+  }
+  return out;
+}
+
+/** Rows of mini-batch `id`: exact when known at cut time, else as last reported (0 = not read yet). */
+export function rowCountOf(batches: TableMiniBatches, id: number): number {
+  return batches.rows[id] ?? 0;
+}
+
+/** Rows in mini-batch `id` when known at cut time (the Lease's item_count); 0 when the worker counts them. */
+export function leaseRowCountOf(batches: TableMiniBatches, id: number): number {
+  return batches.rowsKnownAtCut ? rowCountOf(batches, id) : 0;
+}
+
+/**
+ * Records that an attempt of mini-batch `id` read `rows` rows (a worker's result total). Only for
+ * counts not known at cut time; a later attempt's count replaces an earlier one (the data is the same).
+ */
+export function noteRowsRead(batches: TableMiniBatches, id: number, rows: number): void {
+  if (batches.rowsKnownAtCut || !(rows > 0) || id < 0 || id >= batches.miniBatchCount) return;
+  batches.rows[id] = Math.min(rows, 0xffffffff);
+}
+
+/** Total rows when known at cut time; undefined otherwise (counted as mini-batches are read). */
+export function tableRowsTotal(batches: TableMiniBatches): number | undefined {
+  if (!batches.rowsKnownAtCut) return undefined;
+  let total = 0;
+  for (const rows of batches.rows) total += rows;
+  return total;
+}
+
+function indexOf(fileIndex: ReadonlyMap<string, number>, path: string): number {
+  const index = fileIndex.get(path);
+  if (index === undefined) throw new Error(`the cutter produced a range of ${path}, which is not a file of the table`);
+  return index;
+}

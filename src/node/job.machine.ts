@@ -43,6 +43,7 @@ import {
   type LeaseBook,
 } from './lease-book.js';
 import type { JobOutbox } from './outbox.js';
+import { INITIAL_TUNER, noteAsked, noteGranted, noteRun, prefetchFor, type PrefetchTuner } from './prefetch-tuner.js';
 import { processorMachine, type ProcessorNotice } from './processor.machine.js';
 import type { ReadTableBatch } from './table-batches.js';
 
@@ -100,6 +101,8 @@ interface JobContext {
   readonly killRunning: boolean;
   /** False between a lost stream and the next welcome. */
   readonly connected: boolean;
+  /** Measures round trips and run costs to size the prefetch (prefetch-tuner.ts). */
+  readonly tuner: PrefetchTuner;
 }
 
 /** Extra time, beyond a worker's shutdown grace, that stopping may take before the job leaves anyway. */
@@ -166,6 +169,10 @@ export const jobMachine = setup({
         const receivedAtMs = Date.now();
         return addLeases(context.book, event.leases.map((lease) => ({ lease, receivedAtMs })));
       },
+      tuner: ({ context, event }) => {
+        assertEvent(event, 'lease.granted');
+        return noteGranted(context.tuner, Date.now(), context.book.pendingCredit > event.leases.length);
+      },
     }),
     markIdle: assign({
       book: ({ context, event }) => {
@@ -190,16 +197,17 @@ export const jobMachine = setup({
     sendResult: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'processor.result');
       context.input.outbox.sendResult(context.jobId, event.result);
-      enqueue.assign({ book: finishRun(context.book, event.index) });
+      enqueue.assign({ book: finishRun(context.book, event.index), tuner: noteRun(context.tuner, event.result.runMs) });
     }),
     topUpCredit: enqueueActions(({ context, enqueue }) => {
       const settings = context.settings;
       // Credit asked while no stream is attached would be lost: ask once reconnected.
       if (settings === undefined || !context.connected) return;
-      const want = creditToRequest(context.book, liveProcessors(context) * (1 + settings.prefetch));
+      const prefetch = prefetchFor(context.tuner, settings.prefetch);
+      const want = creditToRequest(context.book, liveProcessors(context) * (1 + prefetch));
       if (want === 0) return;
       context.input.outbox.requestLeases(context.jobId, want);
-      enqueue.assign({ book: requested(context.book, want) });
+      enqueue.assign({ book: requested(context.book, want), tuner: noteAsked(context.tuner, Date.now()) });
     }),
     forwardEvent: ({ context, event }) => {
       assertEvent(event, 'processor.event');
@@ -297,6 +305,7 @@ export const jobMachine = setup({
     settings: undefined,
     processors: [],
     book: EMPTY_BOOK,
+    tuner: INITIAL_TUNER,
     unusable: new Set(),
     stopped: new Set(),
     initFailures: 0,

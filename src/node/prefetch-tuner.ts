@@ -1,0 +1,64 @@
+/**
+ * Adaptive prefetch: how many leases each processor keeps queued beyond the one it runs.
+ *
+ * A processor that finishes a mini-batch must find the next one already on the node, or it idles for
+ * a round trip to the coordinator. One queued lease is enough when a run takes longer than that round
+ * trip; tiny mini-batches (a no-op run takes well under a millisecond) need as many queued as fit in one
+ * round trip. So the node measures both — the round trip from asking for credit to receiving leases,
+ * and the cost of a run — as moving averages, and prefetches `ceil(roundTrip / runCost)` per processor,
+ * between the job's configured prefetch and MAX_PREFETCH. Long mini-batches keep the configured value,
+ * so no lease waits on a busy node while another node idles; short ones are never starved.
+ *
+ * Plain data and pure functions; the job machine feeds it.
+ */
+
+/** Upper bound of leases queued per processor: bounds the work a lost node takes with it. */
+export const MAX_PREFETCH = 32;
+
+/** Weight of a new sample in the moving averages. */
+const SMOOTHING = 0.2;
+
+/** Floor of the run cost, in ms: a no-op run still costs a frame each way. */
+const MIN_RUN_COST_MS = 0.05;
+
+export interface PrefetchTuner {
+  /** Moving average of the credit round trip, ms; undefined before the first sample. */
+  readonly roundTripMs: number | undefined;
+  /** Moving average of one run's cost on a processor, ms; undefined before the first sample. */
+  readonly runCostMs: number | undefined;
+  /** When the oldest unanswered credit request was sent (ms since epoch), if one is out. */
+  readonly askedAtMs: number | undefined;
+}
+
+export const INITIAL_TUNER: PrefetchTuner = { roundTripMs: undefined, runCostMs: undefined, askedAtMs: undefined };
+
+function average(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : previous + SMOOTHING * (sample - previous);
+}
+
+/** Credit was requested at `atMs` (only the oldest outstanding request is timed). */
+export function noteAsked(tuner: PrefetchTuner, atMs: number): PrefetchTuner {
+  return tuner.askedAtMs === undefined ? { ...tuner, askedAtMs: atMs } : tuner;
+}
+
+/** Leases arrived at `atMs`: one round-trip sample when a request was out; `stillOwed` says if more are. */
+export function noteGranted(tuner: PrefetchTuner, atMs: number, stillOwed: boolean): PrefetchTuner {
+  if (tuner.askedAtMs === undefined) return tuner;
+  return {
+    ...tuner,
+    roundTripMs: average(tuner.roundTripMs, Math.max(0, atMs - tuner.askedAtMs)),
+    askedAtMs: stillOwed ? atMs : undefined,
+  };
+}
+
+/** A processor finished a run whose run() took `runMs`. */
+export function noteRun(tuner: PrefetchTuner, runMs: number): PrefetchTuner {
+  return { ...tuner, runCostMs: average(tuner.runCostMs, Math.max(MIN_RUN_COST_MS, runMs)) };
+}
+
+/** Leases to keep queued per processor: at least `configured`, at most MAX_PREFETCH. */
+export function prefetchFor(tuner: PrefetchTuner, configured: number): number {
+  if (tuner.roundTripMs === undefined || tuner.runCostMs === undefined) return configured;
+  const needed = Math.ceil(tuner.roundTripMs / tuner.runCostMs);
+  return Math.min(MAX_PREFETCH, Math.max(configured, needed));
+}

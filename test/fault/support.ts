@@ -1,0 +1,111 @@
+/**
+ * Shared pieces of the fault tests: a workspace with input files, the fault-probe entry script, and
+ * job YAML with the settings the tests vary. The script's run() returns each file's base name, so the
+ * append_row output of a job over N files is N known lines; its behaviour is steered by environment
+ * variables set in the job (environment_variables), never by timing.
+ */
+import { join } from 'node:path';
+import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
+
+/**
+ * The entry script. FAULT_SLEEP_MS: every run() waits that long first; FAULT_SLOW_NODE and
+ * FAULT_SLOW_MS: the first run() of each worker on that node waits FAULT_SLOW_MS instead;
+ * FAULT_EXTRA_MB: that mini-batch returns 2 items more than it was given; FAULT_INIT_THROWS: init()
+ * throws that message; shutdown() logs "shutdown called" to the entry-script log.
+ */
+export const FAULT_PROBE_SCRIPT = `import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export function init() {
+  if (process.env.FAULT_INIT_THROWS) throw new Error('init exploded: ' + process.env.FAULT_INIT_THROWS);
+}
+
+let runs = 0;
+
+export async function run(miniBatch, context) {
+  runs += 1;
+  const slow = runs === 1 && process.env.FAULT_SLOW_NODE === context.nodeId;
+  const sleepMs = Number((slow ? process.env.FAULT_SLOW_MS : process.env.FAULT_SLEEP_MS) ?? 0);
+  if (sleepMs > 0) await sleep(sleepMs);
+  const rows = miniBatch.map((file) => basename(file));
+  if (process.env.FAULT_EXTRA_MB === String(context.miniBatchId)) rows.push('extra-' + context.miniBatchId + '-a', 'extra-' + context.miniBatchId + '-b');
+  return rows;
+}
+
+export function shutdown(context) {
+  context.logger.info('shutdown called');
+}
+`;
+
+/** A folder with `data/` (the input files), `code/probe.mjs` and room for job files. */
+export interface FaultWorkspace {
+  readonly dir: string;
+  /** Base names of the input files, in listing order: the expected output lines. */
+  readonly names: string[];
+}
+
+/** Creates a workspace with `files` input files. */
+export async function makeFaultWorkspace(prefix: string, files: number): Promise<FaultWorkspace> {
+  const dir = await makeTempDir(`parajob-fault-${prefix}-`);
+  const names = await makeInputFiles(join(dir, 'data'), files);
+  await writeText(dir, 'code/probe.mjs', FAULT_PROBE_SCRIPT);
+  return { dir, names };
+}
+
+/** The settings a fault test varies; everything else is fixed. */
+export interface FaultJobOptions {
+  /** File name of the YAML; also names the output `out/<name>.txt`. */
+  readonly name: string;
+  readonly miniBatchSize: number;
+  readonly compute?: string;
+  readonly instanceCount?: number;
+  readonly concurrency?: number;
+  readonly maxRetries?: number;
+  /** retry_settings.timeout in seconds (whole). */
+  readonly timeoutS?: number;
+  readonly miniBatchErrorThreshold?: number;
+  /** Predefined arguments, e.g. `--error_threshold 2`. */
+  readonly programArguments?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Writes `<dir>/<name>.yml` and returns its path and the append_row output file. */
+export async function writeFaultJob(workspace: FaultWorkspace, options: FaultJobOptions): Promise<{ spec: string; output: string }> {
+  const env = Object.entries(options.env ?? {});
+  const lines = [
+    'type: parallel',
+    `name: ${options.name}`,
+    `compute: azureml:${options.compute ?? 'cpu'}`,
+    'inputs:',
+    '  files:',
+    '    type: uri_folder',
+    '    path: ./data',
+    'outputs:',
+    '  result:',
+    '    type: uri_file',
+    `    path: ./out/${options.name}.txt`,
+    'input_data: ${{inputs.files}}',
+    `mini_batch_size: "${options.miniBatchSize}"`,
+    'resources:',
+    `  instance_count: ${options.instanceCount ?? 1}`,
+    `max_concurrency_per_instance: ${options.concurrency ?? 2}`,
+    `mini_batch_error_threshold: ${options.miniBatchErrorThreshold ?? -1}`,
+    'retry_settings:',
+    `  max_retries: ${options.maxRetries ?? 2}`,
+    `  timeout: ${options.timeoutS ?? 30}`,
+    ...(env.length === 0 ? [] : ['environment_variables:', ...env.map(([key, value]) => `  ${key}: "${value}"`)]),
+    'task:',
+    '  type: run_function',
+    '  code: ./code',
+    '  entry_script: probe.mjs',
+    '  append_row_to: ${{outputs.result}}',
+    ...(options.programArguments === undefined ? [] : [`  program_arguments: ${options.programArguments}`]),
+  ];
+  const spec = await writeText(workspace.dir, `${options.name}.yml`, `${lines.join('\n')}\n`);
+  return { spec, output: join(workspace.dir, 'out', `${options.name}.txt`) };
+}
+
+/** The base names of mini-batch `id`'s files (file input is listed in name order). */
+export function namesOf(workspace: FaultWorkspace, miniBatchSize: number, id: number): string[] {
+  return workspace.names.slice(id * miniBatchSize, (id + 1) * miniBatchSize);
+}

@@ -1,0 +1,142 @@
+/**
+ * Faults inside a job's workers, over real processes (a coordinator and a node started through
+ * bin/parajob.js, loopback gRPC): a run() that hangs, a worker SIGKILLed mid-batch (by chaos, every
+ * attempt; and from outside), init() that always throws, and a cancelled job. Each checks the
+ * append_row output line by line and what the reports say.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault/exactly-once.js';
+import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
+import { readAttempts, readJobError, readJobResult, readSummary } from '../../cluster/fault/run-reports.js';
+import { JobState } from '../../src/gen/parajob/v1/parajob.js';
+import { assertBuilt, runCli } from '../helpers/cli-process.js';
+import { makeFaultWorkspace, namesOf, writeFaultJob, type FaultWorkspace } from './support.js';
+
+describe('worker faults', () => {
+  let workspace: FaultWorkspace;
+  let cluster: FaultCluster;
+
+  beforeAll(async () => {
+    assertBuilt();
+    workspace = await makeFaultWorkspace('worker', 40);
+    cluster = await FaultCluster.start({ dir: join(workspace.dir, 'cluster') });
+    await cluster.startNode({ name: 'w1', cores: 2 });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('times out a run() that hangs on its first attempt, retries it, and writes every line once', async () => {
+    const { spec, output } = await writeFaultJob(workspace, { name: 'hang', miniBatchSize: 4, timeoutS: 1 });
+    const job = await cluster.submit(spec, { chaos: 'hang:mb=2:attempt=1' });
+    const final = await job.end();
+    expect(final.state, job.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const check = await checkOutputFile(output, workspace.names);
+    expect(isExact(check), describeLineCheck(check)).toBe(true);
+    const attempts = (await readAttempts(job.runDir)).filter((row) => row.miniBatchId === 2);
+    expect(attempts.map((row) => [row.attempt, row.status])).toEqual([
+      [1, 'RUN_TIMEOUT'],
+      [2, 'RUN_DONE'],
+    ]);
+    expect(attempts[0]?.errorMessage).toMatch(/did not return within 1000 ms/);
+  });
+
+  it.each([
+    { threshold: -1, state: JobState.JOB_STATE_SUCCEEDED },
+    { threshold: 0, state: JobState.JOB_STATE_FAILED },
+  ])('fails a mini-batch whose worker is killed in every attempt after max_retries + 1; mini_batch_error_threshold $threshold decides', async ({ threshold, state }) => {
+    const { spec, output } = await writeFaultJob(workspace, {
+      name: `crash-${threshold < 0 ? 'ignored' : 'fatal'}`,
+      miniBatchSize: 4,
+      maxRetries: 2,
+      miniBatchErrorThreshold: threshold,
+      // One processor: the job cannot finish the other mini-batches before the threshold trips.
+      concurrency: 1,
+    });
+    const job = await cluster.submit(spec, { chaos: 'crash:mb=3' });
+    const final = await job.end();
+    expect(final.state, job.describe()).toBe(state);
+    const crashed = (await readAttempts(job.runDir)).filter((row) => row.miniBatchId === 3);
+    expect(crashed.map((row) => [row.attempt, row.status])).toEqual([
+      [1, 'WORKER_CRASHED'],
+      [2, 'WORKER_CRASHED'],
+      [3, 'WORKER_CRASHED'],
+    ]);
+    expect(crashed[0]?.errorMessage).toMatch(/signal SIGKILL/);
+    const result = await readJobResult(job.runDir);
+    if (state === JobState.JOB_STATE_SUCCEEDED) {
+      expect(result).toMatch(/succeeded with errors.*9 of 10 mini batches succeeded, 1 failed/);
+      // Every line but the failed mini-batch's, each once.
+      const check = await checkOutputFile(output, workspace.names);
+      expect(check.lost.sort()).toEqual(namesOf(workspace, 4, 3));
+      expect(check.duplicated).toEqual([]);
+      expect(check.unexpected).toEqual([]);
+    } else {
+      expect(result).toMatch(/The mini_batch_error_threshold of 0 was exceeded: 1 failed mini-batches/);
+      expect(result).toMatch(/mini-batch 3 \(attempt 3\): WorkerCrashed: worker process exited with signal SIGKILL/);
+      const check = await checkOutputFile(output, workspace.names);
+      expect(check.duplicated).toEqual([]);
+      expect(check.lost).toEqual(expect.arrayContaining(namesOf(workspace, 4, 3)));
+    }
+    expect(await readJobError(job.runDir)).toMatch(/WorkerCrashed: 3 failed attempt\(s\), 1 mini-batch\(es\) failed after their last attempt/);
+    const summary = await readSummary(job.runDir);
+    expect(summary.miniBatches.failed).toBe(1);
+    expect(summary.attemptFailuresByKind['WorkerCrashed']).toBe(3);
+  });
+
+  it('retries the mini-batch of a worker SIGKILLed from outside in the middle of run()', async () => {
+    const { spec, output } = await writeFaultJob(workspace, { name: 'external-kill', miniBatchSize: 4, timeoutS: 60 });
+    // Mini-batch 1 hangs on its first attempt: once the other nine are done, its worker is the one busy.
+    const job = await cluster.submit(spec, { chaos: 'hang:mb=1:attempt=1' });
+    await job.until('9 of 10 mini-batches done', (tracker) => (tracker.latest?.progress?.miniBatchesSucceeded ?? 0) === 9);
+    const killed = await cluster.node('w1').killWorkers();
+    expect(killed.length).toBeGreaterThan(0);
+    const final = await job.end();
+    expect(final.state, job.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const attempts = (await readAttempts(job.runDir)).filter((row) => row.miniBatchId === 1);
+    expect(attempts.map((row) => [row.attempt, row.status])).toEqual([
+      [1, 'WORKER_CRASHED'],
+      [2, 'RUN_DONE'],
+    ]);
+    const check = await checkOutputFile(output, workspace.names);
+    expect(isExact(check), describeLineCheck(check)).toBe(true);
+  });
+
+  it('fails the job when init() keeps failing, quoting the init error', async () => {
+    const { spec } = await writeFaultJob(workspace, { name: 'init-fails', miniBatchSize: 4, concurrency: 1, env: { FAULT_INIT_THROWS: 'no model file' } });
+    const job = await cluster.submit(spec);
+    const final = await job.end();
+    expect(final.state, job.describe()).toBe(JobState.JOB_STATE_FAILED);
+    expect(final.stateReason).toMatch(/init\(\) kept failing.*init exploded: no model file/s);
+    const result = await readJobResult(job.runDir);
+    expect(result).toMatch(/\(FAILURE_KIND_INIT\)/);
+    expect(result).toMatch(/Error: init exploded: no model file/);
+    expect(await readJobError(job.runDir)).toMatch(/init\(\) failures: 3/);
+  });
+
+  it('cancels a running job with `parajob job cancel`: workers shut down, the output stays consistent', async () => {
+    const { spec, output } = await writeFaultJob(workspace, { name: 'cancel', miniBatchSize: 2, env: { FAULT_SLEEP_MS: '150' } });
+    const job = await cluster.submit(spec);
+    await job.until('3 mini-batches done', (tracker) => (tracker.latest?.progress?.miniBatchesSucceeded ?? 0) >= 3);
+    const cancel = await runCli(['job', 'cancel', job.jobId, '--coordinator', cluster.address]);
+    expect(cancel.exit?.code, cancel.describeOutput()).toBe(0);
+    const final = await job.end();
+    expect(final.state, job.describe()).toBe(JobState.JOB_STATE_CANCELLED);
+    expect(await readJobResult(job.runDir)).toMatch(/was cancelled after .*: cancelled with parajob job cancel/);
+    // Each line at most once, and exactly the items the CSV counts as succeeded.
+    const check = await checkOutputFile(output, workspace.names);
+    expect(check.duplicated).toEqual([]);
+    expect(check.unexpected).toEqual([]);
+    const done = (await readAttempts(job.runDir)).filter((row) => row.status === 'RUN_DONE');
+    expect(check.total).toBe(done.reduce((sum, row) => sum + row.succeeded, 0));
+    expect(check.total).toBeLessThan(workspace.names.length);
+    // shutdown() ran in every worker of the job.
+    const logDir = join(job.runDir, 'logs', 'user', 'entry_script_log', 'w1');
+    const logs = await Promise.all((await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')));
+    expect(logs).toHaveLength(2);
+    for (const log of logs) expect(log).toContain('shutdown called');
+  });
+});

@@ -97,7 +97,9 @@ export function revokeNodeLeases(ledger: Ledger, nodeId: string, cause: RevokeCa
   for (const lease of ledger.leases.values()) {
     if (lease.nodeId === nodeId) events.push({ type: 'lease.revoked', miniBatchId: lease.miniBatchId, token: lease.token, cause });
   }
-  return events;
+  // Each revoked lease goes to the head of the pending queue: revoking the newest first leaves the
+  // oldest leased next, so the re-run keeps the original order.
+  return events.reverse();
 }
 
 /** `lease.revoked` events (cause 'job-ended': not re-queued) for every live lease: the job is over. */

@@ -1,5 +1,5 @@
 /**
- * A FIFO queue of non-negative integers in one typed array (a ring buffer): the ledger's pending queue
+ * A queue of non-negative integers (FIFO, plus insertion at the head) in one typed array (a ring buffer): the ledger's pending queue
  * of mini-batch ids. A job with millions of mini-batches costs 4 bytes per queued id and no object per
  * id. The capacity is fixed at creation: the ledger never queues a mini-batch twice, so the number of
  * mini-batches is always enough.
@@ -23,6 +23,14 @@ export class IntQueue {
   push(value: number): void {
     if (this.size === this.items.length) throw new RangeError(`IntQueue is full (capacity ${this.items.length})`);
     this.items[(this.head + this.size) % this.items.length] = value;
+    this.size += 1;
+  }
+
+  /** Inserts `value` at the head (it is leased next); throws when the queue is full (a ledger bug). */
+  unshift(value: number): void {
+    if (this.size === this.items.length) throw new RangeError(`IntQueue is full (capacity ${this.items.length})`);
+    this.head = (this.head - 1 + this.items.length) % this.items.length;
+    this.items[this.head] = value;
     this.size += 1;
   }
 

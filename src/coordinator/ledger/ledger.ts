@@ -198,7 +198,9 @@ export function applyLedgerEvent(ledger: Ledger, event: LedgerEvent): void {
       if (event.cause === 'job-ended') return;
       if (event.cause === 'returned') ledger.counts.returned += 1;
       else ledger.counts.retries += 1;
-      requeue(ledger, event.miniBatchId);
+      // Work taken back from a lost, leaving or returning node did not fail: it goes to the head of the
+      // queue so that it runs again at once (failover), not after everything else.
+      requeue(ledger, event.miniBatchId, 'head');
       return;
     }
     case 'batch.completed': {
@@ -214,7 +216,9 @@ export function applyLedgerEvent(ledger: Ledger, event: LedgerEvent): void {
       endLease(ledger, event.miniBatchId, event.token, event.type);
       countFailedAttempt(ledger, event.miniBatchId);
       ledger.counts.retries += 1;
-      requeue(ledger, event.miniBatchId);
+      // A failed attempt goes to the tail: by the time it is leased again it likely lands on another
+      // processor or node, which is what a retry should prefer.
+      requeue(ledger, event.miniBatchId, 'tail');
       return;
     }
     case 'batch.failed': {
@@ -255,9 +259,10 @@ function endLease(ledger: Ledger, miniBatchId: number, token: number, eventType:
   return lease;
 }
 
-function requeue(ledger: Ledger, miniBatchId: number): void {
+function requeue(ledger: Ledger, miniBatchId: number, where: 'head' | 'tail'): void {
   ledger.states[miniBatchId] = MiniBatchState.pending;
-  ledger.pending.push(miniBatchId);
+  if (where === 'head') ledger.pending.unshift(miniBatchId);
+  else ledger.pending.push(miniBatchId);
 }
 
 function countFailedAttempt(ledger: Ledger, miniBatchId: number): void {

@@ -158,7 +158,7 @@ describe('acceptResult', () => {
     grant(ledger, tokens, 'n2', 2);
     const decision = acceptResult(ledger, stale);
     expect(decision.accepted).toBe(false);
-    expect(!decision.accepted && decision.reason).toMatch(/stale token 1 .*live lease is token 3/);
+    expect(!decision.accepted && decision.reason).toMatch(/stale token 1 .*live lease is token 2/);
     expect(ledger.counts.succeeded).toBe(0);
     // The live lease still completes normally; sending its result again is dropped.
     const live = resultFor(ledger, 0, BatchOutcome.BATCH_OUTCOME_COMPLETED);
@@ -179,15 +179,15 @@ describe('acceptResult', () => {
 });
 
 describe('revoking leases', () => {
-  it('re-queues only the lost node’s leases, at the tail, counting them as retries', () => {
+  it('re-queues only the lost node’s leases, at the head and in order, counting them as retries', () => {
     const ledger = newLedger(6, 2);
     const tokens = createTokenCounter();
     grant(ledger, tokens, 'a', 2); // 0, 1
     grant(ledger, tokens, 'b', 2); // 2, 3
     const events = revokeNodeLeases(ledger, 'a', 'node-lost');
     applyAll(ledger, events);
-    expect(events.map((event) => event.miniBatchId)).toEqual([0, 1]);
-    expect(ledger.pending.toArray()).toEqual([4, 5, 0, 1]);
+    expect(events.map((event) => event.miniBatchId)).toEqual([1, 0]);
+    expect(ledger.pending.toArray()).toEqual([0, 1, 4, 5]);
     expect([...ledger.leases.keys()]).toEqual([2, 3]);
     expect(ledger.counts.retries).toBe(2);
     expect(ledger.counts.failedAttempts).toBe(0);

@@ -15,4 +15,4 @@ const code = await main(process.argv);
 process.exitCode = code;
 // Exit now even if a stray handle (a socket closing, a timer) would keep the event loop alive a
 // little longer; the timer is unref'd so a clean exit happens sooner on its own.
-setTimeout(() => process.exit(code), 1000).unref();
+setTimeout(() => process.exit(code), 100).unref();

@@ -9,10 +9,16 @@ const { ClusterClient, BatchOutcome } = gen;
 
 /**
  * Attaches `count` simulated nodes to `address` (compute pool `compute`), each keeping `credit`
- * leases outstanding. Returns {completed(), stop()}; completed() counts results sent by all nodes.
+ * leases outstanding. Returns {completed(), assigned(), whenCompleted(n), start(), stop()}; completed() counts results
+ * sent by all nodes, assigned() the job assignments received. With `hold`, a node that is assigned a
+ * job asks for no lease until start() (so that a benchmark can time leasing apart from connecting).
  */
-export function attachSimulatedNodes(address, count, { compute = 'sim', credit = 64 } = {}) {
+export function attachSimulatedNodes(address, count, { compute = 'sim', credit = 64, hold = false } = {}) {
   let completed = 0;
+  let assigned = 0;
+  let holding = hold;
+  const held = [];
+  const completionWaiters = [];
   const clients = [];
   for (let i = 0; i < count; i++) {
     const client = new ClusterClient(address, credentials.createInsecure(), {
@@ -32,7 +38,10 @@ export function attachSimulatedNodes(address, count, { compute = 'sim', credit =
           stream.write({ kind: { $case: 'heartbeat', value: { seq: ++seq, sentAtMs: Date.now(), running: 0 } } });
         }, kind.value.heartbeatIntervalMs || 1000);
       } else if (kind.$case === 'assign') {
-        stream.write({ kind: { $case: 'leaseRequest', value: { jobId: kind.value.jobId, count: credit } } });
+        assigned += 1;
+        const request = () => stream.write({ kind: { $case: 'leaseRequest', value: { jobId: kind.value.jobId, count: credit } } });
+        if (holding) held.push(request);
+        else request();
       } else if (kind.$case === 'leases') {
         const { jobId, leases } = kind.value;
         const results = leases.map((lease) => ({
@@ -54,6 +63,9 @@ export function attachSimulatedNodes(address, count, { compute = 'sim', credit =
           elapsedMs: 0,
         }));
         completed += results.length;
+        for (let w = completionWaiters.length - 1; w >= 0; w--) {
+          if (completed >= completionWaiters[w].count) completionWaiters.splice(w, 1)[0].resolve(Date.now());
+        }
         stream.write({ kind: { $case: 'results', value: { jobId, results } } });
         stream.write({ kind: { $case: 'leaseRequest', value: { jobId, count: leases.length } } });
       } else if (kind.$case === 'release') {
@@ -64,6 +76,14 @@ export function attachSimulatedNodes(address, count, { compute = 'sim', credit =
   }
   return {
     completed: () => completed,
+    assigned: () => assigned,
+    /** Resolves with the time (ms since the epoch) at which the nodes had sent `count` results. */
+    whenCompleted: (count) => (completed >= count ? Promise.resolve(Date.now()) : new Promise((resolve) => completionWaiters.push({ count, resolve }))),
+    /** Held nodes ask for their leases now (and later assignments are answered at once). */
+    start() {
+      holding = false;
+      for (const request of held.splice(0)) request();
+    },
     stop() {
       for (const { client, stream, stop } of clients) {
         stop();

@@ -5,7 +5,8 @@
  *
  * Storage is compact (see range-table.ts): per mini-batch a row count (4 bytes) and, for size/rows
  * cuts, exactly one range (20 bytes); key partitions add a range offset per mini-batch and a key JSON
- * string per mini-batch (there is one per distinct key, so their number is the user's choice).
+ * string per mini-batch (there is one per distinct key, so their number is the user's choice). The
+ * cut streams straight into those columns (cutTableInto): no object per mini-batch, ever.
  *
  * Items are rows. A rows cut (and parquet, whose row groups are counted in the footer) knows each
  * mini-batch's rows up front; a size cut does not (counting would mean parsing the whole input), so
@@ -14,7 +15,7 @@
  */
 import { InputError } from '../../errors.js';
 import type { ByteRange, TabularMLTable } from '../../input/mltable/model.js';
-import { cutTable, type KeyedMiniBatch, type TabularBatchSize } from '../../input/tabular/index.js';
+import { cutTableInto, type KeyedMiniBatch, type TabularBatchSize } from '../../input/tabular/index.js';
 import { DEFAULT_BYTES_PER_MINI_BATCH, type MiniBatchSize } from '../../spec/model.js';
 import { RangeTable, Uint32List } from './range-table.js';
 
@@ -40,8 +41,10 @@ export interface TableMiniBatches {
    * Rows per mini-batch: exact from the cut when `rowsKnownAtCut`, else the rows a worker last reported
    * reading (0 until one did).
    */
-  readonly rows: Uint32Array;
+  readonly rows: Uint32List;
   readonly rowsKnownAtCut: boolean;
+  /** Sum of `rows` when `rowsKnownAtCut` (summed once at cut time: progress asks often); else undefined. */
+  readonly rowsTotal: number | undefined;
 }
 
 /**
@@ -63,17 +66,18 @@ export function tabularReaderJson(table: TabularMLTable): string {
  * @throws InputError from the cutter (unreadable file, parquet footer) or when the table has no rows.
  */
 export async function cutTableMiniBatches(table: TabularMLTable, size: TabularBatchSize): Promise<TableMiniBatches> {
-  const fileIndex = new Map(table.files.map((file, index) => [file, index]));
   const ranges = new RangeTable();
   const rows = new Uint32List();
   let counted = true;
-  for await (const range of cutTable(table, size)) {
-    ranges.push(indexOf(fileIndex, range.path), range.start, range.end);
-    const rowCount = 'rows' in range ? (range as { rows: number }).rows : undefined;
+  let rowsTotal = 0;
+  await cutTableInto(table, size, (fileIndex, start, end, rowCount) => {
+    ranges.push(fileIndex, start, end);
     if (rowCount === undefined) counted = false;
     rows.push(rowCount ?? 0);
-  }
+    rowsTotal += rowCount ?? 0;
+  });
   ranges.trim();
+  rows.trim();
   if (ranges.length === 0) throw new InputError(`${table.source}: the table has no rows (every file is empty or holds only a header)`);
   return {
     kind: 'tabular',
@@ -84,8 +88,10 @@ export async function cutTableMiniBatches(table: TabularMLTable, size: TabularBa
     ranges,
     rangeOffsets: undefined,
     partitionKeyJson: undefined,
-    rows: counted ? rows.toArray() : new Uint32Array(ranges.length),
+    // Not counted: every count is 0 already (pushed as 0), to be filled in as workers read them.
+    rows,
     rowsKnownAtCut: counted,
+    rowsTotal: counted ? rowsTotal : undefined,
   };
 }
 
@@ -112,8 +118,9 @@ export function keyedTableMiniBatches(table: TabularMLTable, keyed: readonly Key
     ranges,
     rangeOffsets: offsets,
     partitionKeyJson: keys,
-    rows: new Uint32Array(keyed.length),
+    rows: Uint32List.zeros(keyed.length),
     rowsKnownAtCut: false,
+    rowsTotal: undefined,
   };
 }
 
@@ -130,7 +137,7 @@ export function rangesOf(batches: TableMiniBatches, id: number): ByteRange[] {
 
 /** Rows of mini-batch `id`: exact when known at cut time, else as last reported (0 = not read yet). */
 export function rowCountOf(batches: TableMiniBatches, id: number): number {
-  return batches.rows[id] ?? 0;
+  return batches.rows.at(id);
 }
 
 /** Rows in mini-batch `id` when known at cut time (the Lease's item_count); 0 when the worker counts them. */
@@ -144,15 +151,12 @@ export function leaseRowCountOf(batches: TableMiniBatches, id: number): number {
  */
 export function noteRowsRead(batches: TableMiniBatches, id: number, rows: number): void {
   if (batches.rowsKnownAtCut || !(rows > 0) || id < 0 || id >= batches.miniBatchCount) return;
-  batches.rows[id] = Math.min(rows, 0xffffffff);
+  batches.rows.set(id, rows);
 }
 
 /** Total rows when known at cut time; undefined otherwise (counted as mini-batches are read). */
 export function tableRowsTotal(batches: TableMiniBatches): number | undefined {
-  if (!batches.rowsKnownAtCut) return undefined;
-  let total = 0;
-  for (const rows of batches.rows) total += rows;
-  return total;
+  return batches.rowsTotal;
 }
 
 function indexOf(fileIndex: ReadonlyMap<string, number>, path: string): number {

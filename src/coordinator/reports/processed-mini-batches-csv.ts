@@ -54,27 +54,32 @@ export function csvHeaderLine(): string {
 
 /** One attempt as a CSV line, "\n"-terminated. Start Time is UTC ISO 8601; seconds have 3 decimals. */
 export function csvAttemptLine(row: AttemptRow): string {
+  // One template instead of an array and a join: this runs once per attempt, tens of thousands of
+  // times a second on a busy coordinator.
   return (
-    [
-      String(row.miniBatchId),
-      String(row.attempt),
-      csvField(row.nodeId),
-      csvField(row.processName),
-      row.startedAtMs > 0 ? new Date(row.startedAtMs).toISOString() : '',
-      String(row.total),
-      String(row.succeeded),
-      String(row.failed),
-      (row.elapsedMs / 1000).toFixed(3),
-      (row.runMs / 1000).toFixed(3),
-      row.status,
-      csvField(row.errorCategory),
-      csvField(row.errorMessage),
-    ].join(',') + '\n'
+    `${row.miniBatchId},${row.attempt},${csvField(row.nodeId)},${csvField(row.processName)},${isoTime(row.startedAtMs)},` +
+    `${row.total},${row.succeeded},${row.failed},${(row.elapsedMs / 1000).toFixed(3)},${(row.runMs / 1000).toFixed(3)},` +
+    `${row.status},${csvField(row.errorCategory)},${csvField(row.errorMessage)}\n`
   );
 }
 
+let lastIsoMs = 0;
+let lastIso = '';
+
+/** UTC ISO 8601 of `ms`, '' for 0 (unknown). Results of one batch often share their start millisecond. */
+function isoTime(ms: number): string {
+  if (!(ms > 0)) return '';
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
 /** A field quoted when it holds a comma, a quote, a line break or edge spaces; quotes doubled. */
 export function csvField(value: string): string {
-  if (!/[",\r\n]|^\s|\s$/.test(value)) return value;
+  if (value.length === 0 || !NEEDS_QUOTES.test(value)) return value;
   return `"${value.replace(/"/g, '""')}"`;
 }

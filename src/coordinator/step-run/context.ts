@@ -99,7 +99,9 @@ export type StepRunEvent =
   | { readonly type: 'processor.event'; readonly nodeId: string; readonly event: ProcessorEvent }
   | { readonly type: 'job.cancel'; readonly reason: string }
   /** From the overview ticker while running. */
-  | { readonly type: 'progress.tick' };
+  | { readonly type: 'progress.tick' }
+  /** The output files' write queues drained after a backlog (sinks.ts): leasing resumes. */
+  | { readonly type: 'output.drained' };
 
 /** A line worth a user's attention (forwarded to Watch as a JobMessage). */
 export interface StepRunMessage {

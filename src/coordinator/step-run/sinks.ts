@@ -24,12 +24,24 @@ export interface StepSinks {
   flushReports(): void;
   /** The first write error of the append_row output: the job cannot succeed after it. */
   readonly outputError: Error | undefined;
+  /**
+   * True while the files' write queues are too long (the disk lags the results): the run grants no
+   * new lease until `onDrained` listeners hear they shrank. Bounds the coordinator's write buffers.
+   */
+  readonly backlogged: boolean;
+  /** Calls `listener` each time a backlog ends; returns its removal. */
+  onDrained(listener: () => void): () => void;
   /** Flushes everything, fsyncs the append_row output, closes the files and writes the result files. */
   finish(report: StepReport): Promise<void>;
 }
 
 /** CSV text buffered before it is handed to the file. */
 const CSV_BUFFER_CHARS = 256 * 1024;
+
+/** Bytes queued for one file (not yet written) at which the run stops granting leases. */
+export const BACKLOG_HIGH_BYTES = 32 * 1024 * 1024;
+/** ... and below which it grants again. */
+export const BACKLOG_LOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * Creates the run directory's log folder and readme, and opens the files a running step writes. The
@@ -44,14 +56,28 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
   const overview = await SerialFileWriter.open(layout.progressOverview);
   csv.write(csvHeaderLine());
   let csvBuffer = '';
+  let backlogged = false;
+  const drainListeners = new Set<() => void>();
+  // After a write: a queue past the high mark starts a backlog, which ends when every queue is
+  // below the low mark (or its writer failed: a failed output fails the job elsewhere).
+  const checkBacklog = () => {
+    if (backlogged || ((output?.pendingBytes ?? 0) < BACKLOG_HIGH_BYTES && csv.pendingBytes < BACKLOG_HIGH_BYTES)) return;
+    backlogged = true;
+    void Promise.all([output?.whenPendingBelow(BACKLOG_LOW_BYTES), csv.whenPendingBelow(BACKLOG_LOW_BYTES)]).then(() => {
+      backlogged = false;
+      for (const listener of drainListeners) listener();
+    });
+  };
   const flushCsv = () => {
     if (csvBuffer.length === 0) return;
     csv.write(csvBuffer);
     csvBuffer = '';
+    checkBacklog();
   };
   return {
     appendRows(rows) {
       output?.write(rows);
+      checkBacklog();
     },
     recordAttempt(row) {
       csvBuffer += csvAttemptLine(row);
@@ -63,6 +89,13 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
     flushReports: flushCsv,
     get outputError() {
       return output?.error;
+    },
+    get backlogged() {
+      return backlogged;
+    },
+    onDrained(listener) {
+      drainListeners.add(listener);
+      return () => drainListeners.delete(listener);
     },
     async finish(report) {
       flushCsv();

@@ -17,7 +17,9 @@
  *   every mini-batch finished → succeeded; an append_row write error → failed INTERNAL.
  *   `progressUpdateTimeout` (since the last accepted result) → failed TIMEOUT. The timer is not re-armed
  *   per result (that would be a timer per results message): when it fires it checks the time of the
- *   last progress and re-enters with the remaining delay if there was some.
+ *   last progress and re-enters with the remaining delay if there was some. While the output files'
+ *   write queues are backlogged (the disk lags), no lease is granted and the timeout does not count;
+ *   `output.drained` grants the credit the nodes kept asking for.
  * - both: `node.lost` re-queues the node's leases at once (the job keeps going with the rest and takes
  *   a replacement when one is offered); `node.left` (job_left) does the same and, when no node can
  *   serve the job any more, fails it (INIT quoting the first init() error when init failures are
@@ -140,6 +142,10 @@ export const stepRunMachine = setup({
       const timer = setInterval(() => sendBack({ type: 'progress.tick' }), input.intervalMs);
       return () => clearInterval(timer);
     }),
+    /** running: an `output.drained` each time the output files' write backlog ends (sinks.ts). */
+    outputDrainWatcher: fromCallback<EventObject, { readonly sinks: StepSinks | undefined }>(({ sendBack, input }) => {
+      return input.sinks?.onDrained(() => sendBack({ type: 'output.drained' }));
+    }),
   },
   guards: {
     hasGrantedLeases: ({ context }) => context.run.grantedAny,
@@ -158,7 +164,9 @@ export const stepRunMachine = setup({
     allMiniBatchesFinished: ({ context }) => context.run.ledger !== undefined && isLedgerComplete(context.run.ledger),
     outputFailed: ({ context }) => context.sinks?.outputError !== undefined,
     /** The progress timer fired and no result was accepted for a whole progress_update_timeout. */
-    progressStalled: ({ context }) => Date.now() - context.run.lastProgressAtMs >= context.step.predefined.progressUpdateTimeoutMs,
+    // Not while the run holds leases back for its own lagging disk (sinks.backlogged): the nodes are not stalled.
+    progressStalled: ({ context }) =>
+      context.sinks?.backlogged !== true && Date.now() - context.run.lastProgressAtMs >= context.step.predefined.progressUpdateTimeoutMs,
     allNodesReleased: ({ context }) => context.run.releasing.size === 0,
     outcomeSucceeded: ({ context }) => context.run.outcome?.state === 'succeeded',
     outcomeCancelled: ({ context }) => context.run.outcome?.state === 'cancelled',
@@ -218,6 +226,12 @@ export const stepRunMachine = setup({
     }),
     grantRequestedLeases: ({ context, event }) => {
       if (event.type === 'lease.requested') addCredit(context, event.nodeId, event.count);
+    },
+    /** The write backlog ended: the credit the nodes kept asking for is granted now. */
+    resumeLeasing: ({ context }) => {
+      // The wait was the coordinator's own: progress_update_timeout counts from here.
+      context.run.lastProgressAtMs = Date.now();
+      grantToWaitingNodes(context);
     },
     acceptResults: ({ context, event }) => {
       if (event.type === 'results.received') acceptResults(context, event.nodeId, event.results);
@@ -422,7 +436,10 @@ export const stepRunMachine = setup({
     },
     running: {
       entry: 'startRunning',
-      invoke: { src: 'overviewTicker', input: ({ context }) => ({ intervalMs: context.deps.settings.overviewIntervalMs }) },
+      invoke: [
+        { src: 'overviewTicker', input: ({ context }) => ({ intervalMs: context.deps.settings.overviewIntervalMs }) },
+        { src: 'outputDrainWatcher', input: ({ context }) => ({ sinks: context.sinks }) },
+      ],
       always: [
         { guard: 'outputFailed', target: 'finishing', actions: 'decideOutputFailure' },
         { guard: 'thresholdExceeded', target: 'finishing', actions: 'decideThresholdFailure' },
@@ -453,6 +470,7 @@ export const stepRunMachine = setup({
         'lease.requested': { actions: 'grantRequestedLeases' },
         'results.received': { actions: 'acceptResults' },
         'progress.tick': { actions: 'writeProgressOverview' },
+        'output.drained': { actions: 'resumeLeasing' },
       },
     },
     finishing: {

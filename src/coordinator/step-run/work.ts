@@ -103,13 +103,26 @@ export function grantTo(context: StepRunContext, serving: ServingNode): number {
   const ledger = run.ledger;
   const partition = context.partition;
   if (ledger === undefined || partition === undefined || run.outcome !== undefined || serving.credit <= 0) return 0;
+  // The disk lags the results: no new work until the write queues drain (the machine then calls
+  // grantToWaitingNodes); the credit is kept, so the nodes get their leases then.
+  if (context.sinks?.backlogged === true) return 0;
   const events = grantLeases(ledger, serving.info.nodeId, serving.credit, deps.tokens, Date.now());
   if (events.length === 0) return 0;
   const leases: Lease[] = [];
   for (const event of events) {
     applyLedgerEvent(ledger, event);
     if (event.type !== 'lease.granted') continue;
-    leases.push({ miniBatchId: event.miniBatchId, attempt: event.attempt, token: event.token, ...leaseContentOf(partition, event.miniBatchId) });
+    const content = leaseContentOf(partition, event.miniBatchId);
+    // Fields spelled out (not spread): one object shape for every Lease, built per lease granted.
+    leases.push({
+      miniBatchId: event.miniBatchId,
+      attempt: event.attempt,
+      token: event.token,
+      files: content.files,
+      ranges: content.ranges,
+      partitionKeyJson: content.partitionKeyJson,
+      itemCount: content.itemCount,
+    });
   }
   serving.credit -= leases.length;
   run.grantedAny = true;

@@ -7,7 +7,7 @@
 import { InputError } from '../../errors.js';
 import type { ByteRange, CountedByteRange, TableTransform, TabularMLTable, TabularReader } from '../mltable/model.js';
 import { cutByBytes, type ByteWindow } from './cut-by-bytes.js';
-import { cutByRows } from './cut-by-rows.js';
+import { cutByRows, cutByRowsInto } from './cut-by-rows.js';
 import { cutParquet } from './cut-parquet.js';
 import { RecordCursor } from './record-cursor.js';
 
@@ -38,32 +38,66 @@ export function rowWindowOf(transforms: readonly TableTransform[]): RowWindow {
  * whole row groups (cut-parquet.ts); take/skip with parquet is refused.
  */
 export async function* cutTable(table: TabularMLTable, size: TabularBatchSize): AsyncGenerator<ByteRange | CountedByteRange> {
+  for await (const { file, window } of fileWindows(table)) yield* cutFile(table, file, size, window);
+}
+
+/**
+ * Receives one range of the table: `[start, end)` of `table.files[fileIndex]`, with its row count
+ * when the cut knows it (rows sizes, parquet), else undefined.
+ */
+export type TableRangeSink = (fileIndex: number, start: number, end: number, rows: number | undefined) => void;
+
+/**
+ * The same ranges as {@link cutTable}, in the same order, handed to `emit`: a rows cut of a delimited
+ * or JSON-lines file makes no object per range (cut-by-rows.ts cutByRowsInto), so cutting a table
+ * into millions of mini-batches costs only what the caller stores.
+ */
+export async function cutTableInto(table: TabularMLTable, size: TabularBatchSize, emit: TableRangeSink): Promise<void> {
+  const reader = table.reader;
+  for await (const { file, fileIndex, window } of fileWindows(table)) {
+    if (size.unit === 'rows' && reader.format !== 'parquet') {
+      await cutByRowsInto(file, size.value, reader, (start, end, rows) => emit(fileIndex, start, end, rows), window);
+      continue;
+    }
+    for await (const range of cutFile(table, file, size, window)) emit(fileIndex, range.start, range.end, 'rows' in range ? range.rows : undefined);
+  }
+}
+
+/** One file's ranges (see cutTable). */
+function cutFile(table: TabularMLTable, file: string, size: TabularBatchSize, window: ByteWindow | undefined): AsyncGenerator<ByteRange | CountedByteRange> {
+  const reader = table.reader;
+  if (reader.format === 'parquet') return cutParquet(file, size);
+  return size.unit === 'bytes' ? cutByBytes(file, size.value, reader, window) : cutByRows(file, size.value, reader, window);
+}
+
+/**
+ * The files to cut, in order, each with the byte window take/skip keep of it (undefined: all of it).
+ * Files before `skip` ends are scanned for their rows only as far as needed; files after `take` ends
+ * are not visited at all.
+ */
+async function* fileWindows(table: TabularMLTable): AsyncGenerator<{ file: string; fileIndex: number; window: ByteWindow | undefined }> {
   const rows = rowWindowOf(table.transforms);
+  const files = table.files;
   if (table.reader.format === 'parquet') {
     if (rows.first !== 0 || rows.end !== Number.POSITIVE_INFINITY) {
       throw new InputError(`${table.source}: take/skip are not supported with read_parquet (parquet mini-batches are whole row groups)`);
     }
-    for (const file of table.files) yield* cutParquet(file, size);
+    for (let fileIndex = 0; fileIndex < files.length; fileIndex++) yield { file: files[fileIndex] as string, fileIndex, window: undefined };
     return;
   }
   const reader = table.reader;
-  const cut = (file: string, window?: ByteWindow) =>
-    size.unit === 'bytes' ? cutByBytes(file, size.value, reader, window) : cutByRows(file, size.value, reader, window);
-  if (rows.first === 0 && rows.end === Number.POSITIVE_INFINITY) {
-    for (const file of table.files) yield* cut(file);
-    return;
-  }
   let tableRow = 0;
-  for (const file of table.files) {
-    // Skip satisfied and no take: the rest of the table is kept whole.
+  for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
+    const file = files[fileIndex] as string;
+    // No skip left and no take: the rest of the table is kept whole.
     if (tableRow >= rows.first && rows.end === Number.POSITIVE_INFINITY) {
-      yield* cut(file);
+      yield { file, fileIndex, window: undefined };
       continue;
     }
     if (tableRow >= rows.end) return;
     const located = await locateRowWindow(file, reader, rows.first - tableRow, rows.end - tableRow);
     tableRow += located.rowsSeen;
-    if (located.window) yield* cut(file, located.window);
+    if (located.window) yield { file, fileIndex, window: located.window };
   }
 }
 

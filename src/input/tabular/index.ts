@@ -3,9 +3,9 @@
  * file), reading one mini-batch's rows (node side) and rendering append_row output.
  */
 export { cutByBytes, type ByteWindow } from './cut-by-bytes.js';
-export { cutByRows } from './cut-by-rows.js';
+export { cutByRows, cutByRowsInto, type RowRangeSink } from './cut-by-rows.js';
 export { cutParquet } from './cut-parquet.js';
-export { cutTable, rowWindowOf, type RowWindow, type TabularBatchSize } from './cut-table.js';
+export { cutTable, cutTableInto, rowWindowOf, type RowWindow, type TableRangeSink, type TabularBatchSize } from './cut-table.js';
 export { partitionByKeys, type KeyedMiniBatch } from './partition-by-keys.js';
 export { readTableBatch, PATH_COLUMN } from './read-table-batch.js';
 export { formatTableRows } from './format-table-rows.js';

@@ -30,6 +30,8 @@ interface Harness {
   readonly rows: string[];
   readonly attempts: AttemptRow[];
   readonly reports: StepReport[];
+  /** Makes the sinks report a write backlog, or ends it (calling the drain listeners). */
+  setBacklogged(on: boolean): void;
 }
 
 function node(nodeId: string, compute = 'local'): NodeInfo {
@@ -43,12 +45,21 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
   const rows: string[] = [];
   const attempts: AttemptRow[] = [];
   const reports: StepReport[] = [];
+  let backlogged = false;
+  const drainListeners = new Set<() => void>();
   const sinks: StepSinks = {
     appendRows: (chunk) => rows.push(Buffer.from(chunk).toString()),
     recordAttempt: (row) => attempts.push(row),
     overview: () => undefined,
     flushReports: () => undefined,
     outputError: undefined,
+    get backlogged() {
+      return backlogged;
+    },
+    onDrained: (listener) => {
+      drainListeners.add(listener);
+      return () => drainListeners.delete(listener);
+    },
     finish: async (report) => {
       reports.push(report);
     },
@@ -87,7 +98,11 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
   actor.subscribe({ error: () => undefined });
   actor.on('step.message', (message) => messages.push(message));
   actor.start();
-  return { actor, sent, liveNodes, messages, rows, attempts, reports };
+  const setBacklogged = (on: boolean) => {
+    backlogged = on;
+    if (!on) for (const listener of drainListeners) listener();
+  };
+  return { actor, sent, liveNodes, messages, rows, attempts, reports, setBacklogged };
 }
 
 function sentOfKind<K extends NonNullable<CoordinatorMessage['kind']>['$case']>(harness: Harness, nodeId: string, kind: K) {
@@ -177,6 +192,31 @@ describe('step-run machine', () => {
     expect(snapshot.output?.failureKind).toBe(FailureKind.FAILURE_KIND_TIMEOUT);
     expect(snapshot.output?.reason).toMatch(/^No progress update in 10 seconds\./);
     expect(sentOfKind(harness, 'n1', 'release')).toEqual([{ jobId: 'job-1', reason: 'failed' }]);
+  });
+
+  it('grants no lease while the output is backlogged, does not time out meanwhile, and grants the kept credit when it drains', async () => {
+    const harness = startHarness({ predefined: { progressUpdateTimeoutMs: 10_000 } });
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 1 });
+    const [first] = leasesSent(harness, 'n1');
+    harness.setBacklogged(true);
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!)] });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 1 });
+    expect(leasesSent(harness, 'n1')).toHaveLength(1);
+
+    // Longer than progress_update_timeout: the wait is the coordinator's disk, not the node.
+    await vi.advanceTimersByTimeAsync(25_000);
+    expect(harness.actor.getSnapshot().matches('running')).toBe(true);
+    expect(leasesSent(harness, 'n1')).toHaveLength(1);
+
+    harness.setBacklogged(false);
+    const second = leasesSent(harness, 'n1')[1];
+    expect(second).toMatchObject({ miniBatchId: 1, attempt: 1 });
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(second!)] });
+    expect(harness.actor.getSnapshot().matches({ finishing: 'releasing' })).toBe(true);
+    expect(sentOfKind(harness, 'n1', 'release')).toEqual([{ jobId: 'job-1', reason: 'succeeded' }]);
   });
 
   it('runs to success: grants against credit, writes each result once, releases nodes and waits for job_left', async () => {

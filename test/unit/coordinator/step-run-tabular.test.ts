@@ -53,6 +53,8 @@ function start(tablePath: string, miniBatchSize: MiniBatchSize, maxRetries = 0):
     overview: () => undefined,
     flushReports: () => undefined,
     outputError: undefined,
+    backlogged: false,
+    onDrained: () => () => undefined,
     finish: async (report) => {
       reports.push(report);
     },

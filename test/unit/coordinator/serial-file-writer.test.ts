@@ -1,0 +1,39 @@
+/** SerialFileWriter's queue accounting: pending bytes while writes are queued, and waiting for them to drain. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SerialFileWriter } from '../../../src/coordinator/output/serial-file-writer.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'parajob-writer-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('SerialFileWriter', () => {
+  it('counts queued bytes until they are written, and whenPendingBelow resolves once they are', async () => {
+    const writer = await SerialFileWriter.open(join(dir, 'out.txt'));
+    writer.write('abc');
+    writer.write(new Uint8Array([0x64, 0x65]));
+    writer.write('é');
+    expect(writer.pendingBytes).toBe(7);
+    await writer.whenPendingBelow(1);
+    expect(writer.pendingBytes).toBe(0);
+    expect(writer.bytesWritten).toBe(7);
+    // Already below: resolves at once.
+    await writer.whenPendingBelow(1);
+    await writer.close();
+    expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe('abcdeé');
+  });
+
+  it('wakes waiters when it closes, so nobody waits on a queue that will not move', async () => {
+    const writer = await SerialFileWriter.open(join(dir, 'out.txt'));
+    writer.write('x'.repeat(1000));
+    const waiting = writer.whenPendingBelow(0); // never true by size alone
+    await writer.close();
+    await expect(waiting).resolves.toBeUndefined();
+  });
+});

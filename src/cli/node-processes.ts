@@ -7,8 +7,8 @@
  * parent dies and its stdin pipe closes (no orphan nodes even after a SIGKILL of the parent).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 
@@ -18,9 +18,19 @@ export const NODE_STOP_GRACE_MS = 5_000;
 /** `--coordinator -`: read the address from the first line of stdin (see `connect()`). */
 export const STDIN_ADDRESS = '-';
 
-/** Absolute path of bin/parajob.js (this file is compiled to dist/src/cli/). */
+/**
+ * Absolute path of bin/parajob.js, found by walking up from this module to the package root: this
+ * code runs from dist/src/cli/ and from the dist/parajob.mjs bundle alike.
+ */
 export function parajobLauncherPath(): string {
-  return fileURLToPath(new URL('../../../bin/parajob.js', import.meta.url));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const launcher = join(dir, 'bin', 'parajob.js');
+    if (existsSync(launcher) && existsSync(join(dir, 'package.json'))) return launcher;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find bin/parajob.js above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
 }
 
 export interface NodeProcess {

@@ -44,7 +44,12 @@ export async function fileHash({ quick, runs }) {
     'single process (floor)': { command: process.execPath, args: [peer('single-process.mjs'), listFile] },
   };
   const rows = [];
+  const hasGnuParallel = (await runCommand('bash', ['-c', 'command -v parallel'])).code === 0;
   for (const [name, system] of Object.entries(systems)) {
+    if (name.startsWith('GNU parallel') && !hasGnuParallel) {
+      rows.push({ system: `${name} (not installed: apt-get install parallel)`, seconds: Number.NaN });
+      continue;
+    }
     const results = await repeat(runs, async () => {
       const result = await runCommand(system.command, system.args);
       if (result.code !== 0) throw new Error(`${name} exited ${result.code}: ${result.stderr.slice(-2000)}`);
@@ -60,7 +65,9 @@ export async function fileHash({ quick, runs }) {
   return {
     title: `file-hash: ${count.toLocaleString('en-US')} files × 1 KiB, 100 per mini-batch, 2 processes (median of ${runs})`,
     columns: ['system', 'seconds', 'vs parajob'],
-    rows: rows.map((row) => [row.system, row.seconds.toFixed(2), `${(row.seconds / parajobSeconds).toFixed(2)}×`]),
+    rows: rows.map((row) =>
+      Number.isNaN(row.seconds) ? [row.system, 'n/a', 'n/a'] : [row.system, row.seconds.toFixed(2), `${(row.seconds / parajobSeconds).toFixed(2)}×`],
+    ),
     headline: { 'file-hash parajob s': parajobSeconds, 'file-hash GNU parallel / parajob': rows[1].seconds / parajobSeconds },
   };
 }

@@ -128,6 +128,8 @@ export interface Ledger {
   readonly pending: IntQueue;
   /** Live leases by mini-batch id. */
   readonly leases: Map<number, LeaseRecord>;
+  /** Live leases per node id (derived from `leases`, kept for O(1) fair-share checks). */
+  readonly leasesByNode: Map<string, number>;
   readonly counts: LedgerCounts;
   /** The first {@link FAILED_EXAMPLES_KEPT} failed mini-batches, in the order they failed. */
   readonly firstFailures: FailedMiniBatch[];
@@ -159,6 +161,7 @@ export function createLedger(init: LedgerInit): Ledger {
     failedAttempts: new Uint32Array(init.miniBatchCount),
     pending,
     leases: new Map(),
+    leasesByNode: new Map(),
     counts: { succeeded: 0, failed: 0, itemsSucceeded: 0, itemsFailed: 0, failedAttempts: 0, retries: 0, returned: 0 },
     firstFailures: [],
   };
@@ -184,6 +187,7 @@ export function applyLedgerEvent(ledger: Ledger, event: LedgerEvent): void {
       ledger.pending.shift();
       ledger.states[event.miniBatchId] = MiniBatchState.leased;
       ledger.attempts[event.miniBatchId] = event.attempt;
+      ledger.leasesByNode.set(event.nodeId, (ledger.leasesByNode.get(event.nodeId) ?? 0) + 1);
       ledger.leases.set(event.miniBatchId, {
         miniBatchId: event.miniBatchId,
         attempt: event.attempt,
@@ -256,6 +260,9 @@ function endLease(ledger: Ledger, miniBatchId: number, token: number, eventType:
     throw new LedgerInvariantError(`${eventType} for mini-batch ${miniBatchId} token ${token}, which is not its live lease`);
   }
   ledger.leases.delete(miniBatchId);
+  const held = (ledger.leasesByNode.get(lease.nodeId) ?? 1) - 1;
+  if (held === 0) ledger.leasesByNode.delete(lease.nodeId);
+  else ledger.leasesByNode.set(lease.nodeId, held);
   return lease;
 }
 

@@ -97,6 +97,21 @@ export function addCredit(context: StepRunContext, nodeId: string, count: number
   grantTo(context, serving);
 }
 
+/**
+ * Leases `serving` may take now beyond those it holds: its share of the unfinished work
+ * (pending + leased, divided by instance_count), and never less than twice its processors. A node
+ * that asks for a deep prefetch (tiny mini-batches) cannot take the whole job before the other nodes
+ * of the job attach; a job that never gets its other nodes still runs to the end on this one.
+ */
+function fairShareAllowance(context: StepRunContext, serving: ServingNode): number {
+  const ledger = context.run.ledger;
+  if (ledger === undefined) return 0;
+  const unfinished = ledger.pending.length + ledger.leases.size;
+  const processors = context.step.maxConcurrencyPerInstance ?? serving.info.cores;
+  const share = Math.max(Math.ceil(unfinished / Math.max(1, context.step.instanceCount)), 2 * Math.max(1, processors));
+  return share - (ledger.leasesByNode.get(serving.info.nodeId) ?? 0);
+}
+
 /** Grants up to the node's credit from the pending queue, as one Leases message. Returns leases granted. */
 export function grantTo(context: StepRunContext, serving: ServingNode): number {
   const { run, deps } = context;
@@ -106,7 +121,9 @@ export function grantTo(context: StepRunContext, serving: ServingNode): number {
   // The disk lags the results: no new work until the write queues drain (the machine then calls
   // grantToWaitingNodes); the credit is kept, so the nodes get their leases then.
   if (context.sinks?.backlogged === true) return 0;
-  const events = grantLeases(ledger, serving.info.nodeId, serving.credit, deps.tokens, Date.now());
+  const count = Math.min(serving.credit, fairShareAllowance(context, serving));
+  if (count <= 0) return 0;
+  const events = grantLeases(ledger, serving.info.nodeId, count, deps.tokens, Date.now());
   if (events.length === 0) return 0;
   const leases: Lease[] = [];
   for (const event of events) {
@@ -243,6 +260,9 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
     run.rate.sample(nowMs, finishedCount(ledger));
   }
   if (requeued > 0) grantToWaitingNodes(context);
+  // The node's finished leases free room in its fair share: credit it asked for earlier may fit now.
+  const sender = run.nodes.get(nodeId);
+  if (sender !== undefined && sender.credit > 0) grantTo(context, sender);
 }
 
 /**

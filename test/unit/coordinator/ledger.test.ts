@@ -193,6 +193,19 @@ describe('revoking leases', () => {
     expect(ledger.counts.failedAttempts).toBe(0);
   });
 
+  it('counts live leases per node as they are granted, settled and revoked', () => {
+    const ledger = newLedger(6, 2);
+    const tokens = createTokenCounter();
+    grant(ledger, tokens, 'a', 3); // 0, 1, 2
+    grant(ledger, tokens, 'b', 2); // 3, 4
+    expect(Object.fromEntries(ledger.leasesByNode)).toEqual({ a: 3, b: 2 });
+    settle(ledger, resultFor(ledger, 0, BatchOutcome.BATCH_OUTCOME_COMPLETED));
+    settle(ledger, resultFor(ledger, 3, BatchOutcome.BATCH_OUTCOME_EXCEPTION));
+    expect(Object.fromEntries(ledger.leasesByNode)).toEqual({ a: 2, b: 1 });
+    applyAll(ledger, revokeNodeLeases(ledger, 'a', 'node-lost'));
+    expect(Object.fromEntries(ledger.leasesByNode)).toEqual({ b: 1 });
+  });
+
   it('withdraws every lease without re-queueing when the job ends', () => {
     const ledger = newLedger(3, 2);
     grant(ledger, createTokenCounter(), 'a', 3);

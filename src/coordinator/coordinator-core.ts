@@ -2,7 +2,9 @@
  * The coordinator without its gRPC server: the cluster actor, the jobs, the routing of node messages
  * to step runs, and the code store. The services (services.ts) are thin adapters over this.
  *
- * Routing: every message of a node's stream refreshes its session (liveness); lease requests, results,
+ * Routing: a node's stream refreshes its session (liveness) on its messages — at most once per
+ * ACTIVITY_REFRESH_FRACTION of nodeLostAfterMs, since a busy node sends results many times a
+ * millisecond and each refresh costs two machine macrosteps and a timer; lease requests, results,
  * processor events and job_left go to the step run whose wire job id they carry. Node attach and loss,
  * emitted by the cluster machine, are offered / reported to every live step run.
  */
@@ -18,6 +20,13 @@ import { acceptSubmission, type CompileJob } from './jobs/submission.js';
 import { createTokenCounter } from './ledger/decisions.js';
 import type { StepRunSettings } from './step-run/settings.js';
 import type { StepRunMachine } from './step-run/step-run.machine.js';
+
+/**
+ * A node's liveness is refreshed at most once per this fraction of nodeLostAfterMs (and at most once
+ * per 100 ms): a node is then deemed lost at most that much before nodeLostAfterMs of real silence.
+ */
+const ACTIVITY_REFRESH_FRACTION = 0.1;
+const MAX_ACTIVITY_REFRESH_MS = 100;
 
 /** Everything the core needs; startCoordinator fills the defaults. */
 export interface CoordinatorCoreOptions {
@@ -43,10 +52,14 @@ export class CoordinatorCore {
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
   private readonly tokens = createTokenCounter();
   private readonly logger: Logger;
+  /** When each stream last refreshed its node's session (Date.now()). */
+  private readonly lastActivityMs = new WeakMap<NodeStream, number>();
+  private readonly activityRefreshMs: number;
   private stopped = false;
 
   constructor(private readonly options: CoordinatorCoreOptions) {
     this.logger = options.logger;
+    this.activityRefreshMs = Math.min(MAX_ACTIVITY_REFRESH_MS, options.nodeLostAfterMs * ACTIVITY_REFRESH_FRACTION);
     this.code = new CodeStore(options.dataDir);
     this.cluster = createActor(clusterMachine, {
       input: { heartbeatIntervalMs: options.heartbeatIntervalMs, nodeLostAfterMs: options.nodeLostAfterMs, logger: options.logger },
@@ -123,7 +136,11 @@ export class CoordinatorCore {
       stream.close();
       return;
     }
-    this.cluster.send({ type: 'node.activity', nodeId, connection: stream });
+    const now = Date.now();
+    if (now - (this.lastActivityMs.get(stream) ?? 0) >= this.activityRefreshMs) {
+      this.lastActivityMs.set(stream, now);
+      this.cluster.send({ type: 'node.activity', nodeId, connection: stream });
+    }
     switch (kind.$case) {
       case 'heartbeat':
         return;

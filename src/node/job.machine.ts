@@ -7,12 +7,15 @@
  *                                               done → running; error → left
  *                                               job.release → left
  * running        processors spawned; credit requested.
- *                lease.granted / processor.idle / processor.bounced → dispatch queued leases to idle processors
- *                processor.result → result sent (batched), credit topped up
+ *                lease.granted / processor.idle / processor.bounced → dispatch queued leases to ready
+ *                                 processors, a few each (lease-book.ts; processors run them back to back)
+ *                processor.settled (one per event-loop turn: the results themselves went straight from
+ *                                 the processors to the outbox, settle-feed.ts) → dispatch, credit topped up
  *                processor.event → forwarded; INIT_FAILED counted: max_init_failures → stopping;
  *                                  every processor escalated or invalid → stopping
- *                lease.revoke → dropped from the queue, or its processor kills its worker
- *                connection.lost → queued leases handed back (RETURNED, kept until reconnected)
+ *                lease.revoke → dropped from the queue, or processors drop it or kill its worker
+ *                connection.lost → queued leases (the job's and the processors') handed back
+ *                                  (RETURNED, kept until reconnected)
  *                connection.restored → credit asked afresh
  *                job.release → stopping
  * stopping       queue dropped; processors told to stop (running work killed unless the release
@@ -31,20 +34,22 @@ import { checkJobPython } from './job-python.js';
 import {
   addLeases,
   bounce,
+  busyProcessors,
   clearQueue,
   creditToRequest,
   dispatch,
   EMPTY_BOOK,
-  finishRun,
   forgetProcessor,
-  markIdle,
+  markAccepting,
   requested,
-  revoke,
+  revokeQueued,
+  settle,
   type LeaseBook,
 } from './lease-book.js';
 import type { JobOutbox } from './outbox.js';
-import { INITIAL_TUNER, noteAsked, noteGranted, noteRun, prefetchFor, type PrefetchTuner } from './prefetch-tuner.js';
+import { INITIAL_TUNER, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, type PrefetchTuner } from './prefetch-tuner.js';
 import { processorMachine, type ProcessorNotice } from './processor.machine.js';
+import { SettleFeed, type SettledEvent } from './settle-feed.js';
 import type { ReadTableBatch } from './table-batches.js';
 
 /** Node facts a job needs. */
@@ -82,7 +87,7 @@ export type JobCommand =
   | { readonly type: 'connection.lost' }
   | { readonly type: 'connection.restored' };
 
-type JobEvent = JobCommand | ProcessorNotice;
+type JobEvent = JobCommand | ProcessorNotice | SettledEvent;
 type ProcessorRef = ActorRefFrom<typeof processorMachine>;
 
 interface JobContext {
@@ -91,6 +96,8 @@ interface JobContext {
   readonly logger: Logger;
   readonly settings: JobSettings | undefined;
   readonly processors: readonly ProcessorRef[];
+  /** Where the processors report settled leases; created with them. */
+  readonly feed: SettleFeed | undefined;
   readonly book: LeaseBook;
   /** Processors that escalated or found the entry script invalid: they take no work. */
   readonly unusable: ReadonlySet<number>;
@@ -138,12 +145,16 @@ export const jobMachine = setup({
   },
   actions: {
     keepSettings: assign({ settings: (_, params: { readonly settings: JobSettings }) => params.settings }),
-    spawnProcessors: assign({
-      processors: ({ context, spawn, self }) => {
-        const settings = context.settings as JobSettings;
-        const { node } = context.input;
-        context.logger.info({ processors: settings.processors, entryScript: settings.entryScript }, 'starting processors');
-        return Array.from({ length: settings.processors }, (_, index) =>
+    spawnProcessors: assign(({ context, spawn, self }) => {
+      const settings = context.settings as JobSettings;
+      const { node } = context.input;
+      context.logger.info({ processors: settings.processors, entryScript: settings.entryScript }, 'starting processors');
+      const feed = new SettleFeed(context.jobId, context.input.outbox, (event) => {
+        if (self.getSnapshot().status === 'active') self.send(event);
+      });
+      return {
+        feed,
+        processors: Array.from({ length: settings.processors }, (_, index) =>
           spawn('processor', {
             id: `processor-${index}`,
             input: {
@@ -154,11 +165,12 @@ export const jobMachine = setup({
               ...(node.python === undefined ? {} : { python: node.python }),
               logger: context.logger,
               parent: self,
+              sink: feed,
               readTableBatch: context.input.readTableBatch,
             },
           }),
-        );
-      },
+        ),
+      };
     }),
     logPrepareFailure: ({ context }, params: { readonly error: unknown }) => {
       context.logger.error({ error: String(params.error) }, 'cannot prepare the job (code or settings)');
@@ -174,30 +186,31 @@ export const jobMachine = setup({
         return noteGranted(context.tuner, Date.now(), context.book.pendingCredit > event.leases.length);
       },
     }),
-    markIdle: assign({
+    markAccepting: assign({
       book: ({ context, event }) => {
         assertEvent(event, 'processor.idle');
-        return markIdle(context.book, event.index);
+        return markAccepting(context.book, event.index);
       },
     }),
     requeueBounced: assign({
       book: ({ context, event }) => {
         assertEvent(event, 'processor.bounced');
-        return bounce(context.book, event.index, event.held);
+        return bounce(context.book, event.index, event.leases);
       },
     }),
     dispatchLeases: enqueueActions(({ context, enqueue }) => {
-      const { book, dispatches } = dispatch(context.book);
+      const { book, dispatches } = dispatch(context.book, processorQueueFor(context.tuner));
       if (dispatches.length === 0) return;
       enqueue.assign({ book });
-      for (const { index, held } of dispatches) {
-        enqueue.sendTo(context.processors[index] as ProcessorRef, { type: 'processor.run', held });
+      for (const { index, leases } of dispatches) {
+        enqueue.sendTo(context.processors[index] as ProcessorRef, { type: 'processor.run', leases });
       }
     }),
-    sendResult: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'processor.result');
-      context.input.outbox.sendResult(context.jobId, event.result);
-      enqueue.assign({ book: finishRun(context.book, event.index), tuner: noteRun(context.tuner, event.result.runMs) });
+    noteSettled: assign(({ context, event }) => {
+      assertEvent(event, 'processor.settled');
+      let tuner = context.tuner;
+      for (const runMs of event.runMs) tuner = noteRun(tuner, runMs);
+      return { book: settle(context.book, event.counts), tuner };
     }),
     topUpCredit: enqueueActions(({ context, enqueue }) => {
       const settings = context.settings;
@@ -227,9 +240,13 @@ export const jobMachine = setup({
     }),
     revokeLease: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'lease.revoke');
-      const { book, runningOn } = revoke(context.book, event.token);
-      enqueue.assign({ book });
-      if (runningOn !== undefined) enqueue.sendTo(context.processors[runningOn] as ProcessorRef, { type: 'processor.revoke', token: event.token });
+      const { book, queued } = revokeQueued(context.book, event.token);
+      if (queued) {
+        enqueue.assign({ book });
+        return;
+      }
+      // Rare (a cancel): whichever processor holds it drops it or kills its worker; the others ignore it.
+      for (const processor of context.processors) enqueue.sendTo(processor, { type: 'processor.revoke', token: event.token });
     }),
     returnQueuedLeases: enqueueActions(({ context, enqueue }) => {
       // The stream broke: the coordinator re-queues this node's leases (results for them will be
@@ -240,6 +257,8 @@ export const jobMachine = setup({
         context.input.outbox.sendResult(context.jobId, returnedResult(held, { processName: '', pid: 0, startedAtMs: 0 }, 'node reconnected'));
       }
       enqueue.assign({ book });
+      // Processors hand back their own run queues (through the feed, counted as settled).
+      for (const processor of context.processors) enqueue.sendTo(processor, { type: 'processor.returnQueued' });
     }),
     dropQueue: assign({ book: ({ context }) => clearQueue(context.book).book }),
     leaveForRelease: assign(({ event }) => {
@@ -274,6 +293,7 @@ export const jobMachine = setup({
       });
     }),
     sendJobLeft: ({ context }) => {
+      context.feed?.close();
       context.input.outbox.send({ kind: { $case: 'jobLeft', value: { jobId: context.jobId, reason: context.leaveReason } } });
       context.logger.info({ reason: context.leaveReason }, 'left the job');
     },
@@ -304,6 +324,7 @@ export const jobMachine = setup({
     logger: input.logger,
     settings: undefined,
     processors: [],
+    feed: undefined,
     book: EMPTY_BOOK,
     tuner: INITIAL_TUNER,
     unusable: new Set(),
@@ -344,9 +365,9 @@ export const jobMachine = setup({
       always: { guard: 'noProcessorLeft', target: 'stopping', actions: 'leaveForNoProcessors' },
       on: {
         'lease.granted': { actions: ['keepLeases', 'dispatchLeases'] },
-        'processor.idle': { actions: ['markIdle', 'dispatchLeases'] },
+        'processor.idle': { actions: ['markAccepting', 'dispatchLeases'] },
         'processor.bounced': { actions: ['requeueBounced', 'dispatchLeases'] },
-        'processor.result': { actions: ['sendResult', 'topUpCredit'] },
+        'processor.settled': { actions: ['noteSettled', 'dispatchLeases', 'topUpCredit'] },
         'processor.event': [
           { guard: 'isLastAllowedInitFailure', target: 'stopping', actions: ['forwardEvent', 'countInitFailure', 'leaveForInitFailures'] },
           { guard: 'isInitFailure', actions: ['forwardEvent', 'countInitFailure'] },
@@ -368,7 +389,7 @@ export const jobMachine = setup({
         cancelRunGrace: { guard: 'letsRunningWorkFinish', actions: 'killRunningWork' },
       },
       on: {
-        'processor.result': { actions: 'sendResult' },
+        'processor.settled': { actions: 'noteSettled' },
         'processor.event': [{ guard: 'isStopped', actions: ['forwardEvent', 'markStopped'] }, { actions: 'forwardEvent' }],
         'lease.revoke': { actions: 'revokeLease' },
         'connection.lost': { actions: 'markDisconnected' },
@@ -385,8 +406,8 @@ export const jobMachine = setup({
 /** The running job actor type, for the node machine. */
 export type JobRef = ActorRefFrom<typeof jobMachine>;
 
-/** Mini-batches running right now in a job (for heartbeats). */
+/** Mini-batches running right now in a job (for heartbeats): its processors holding leases. */
 export function runningCount(job: JobRef): number {
-  return job.getSnapshot().context.book.running.size;
+  return busyProcessors(job.getSnapshot().context.book);
 }
 

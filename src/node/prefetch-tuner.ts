@@ -56,6 +56,22 @@ export function noteRun(tuner: PrefetchTuner, runMs: number): PrefetchTuner {
   return { ...tuner, runCostMs: average(tuner.runCostMs, Math.max(MIN_RUN_COST_MS, runMs)) };
 }
 
+/** Runs shorter than this (ms) are worth queueing on the processor itself (processorQueueFor). */
+export const SHORT_RUN_MS = 5;
+
+/** Leases a processor may hold queued behind the one it runs when runs are short. */
+export const SHORT_RUN_PROCESSOR_QUEUE = 3;
+
+/**
+ * How many leases one processor may hold (the one it runs included): with short runs it runs a few
+ * back to back without waiting on its job (one job event per turn instead of one per mini-batch);
+ * with long or unmeasured runs just one, so no lease waits behind a long mini-batch while another
+ * processor idles.
+ */
+export function processorQueueFor(tuner: PrefetchTuner): number {
+  return tuner.runCostMs !== undefined && tuner.runCostMs < SHORT_RUN_MS ? 1 + SHORT_RUN_PROCESSOR_QUEUE : 1;
+}
+
 /** Leases to keep queued per processor: at least `configured`, at most MAX_PREFETCH. */
 export function prefetchFor(tuner: PrefetchTuner, configured: number): number {
   if (tuner.roundTripMs === undefined || tuner.runCostMs === undefined) return configured;

@@ -7,17 +7,24 @@
  *                                        worker.initFailed → restarting (INIT_FAILED), or invalid when
  *                                        retrying cannot help (INVALID_ENTRY_SCRIPT)
  *                       (both)           worker.exited → restarting (INIT_FAILED); processor.stop → stopped
- *   idle                reports processor.idle.  processor.run → running (files) | loading (tabular, or
- *                                        a chaos hang-load for that attempt)
+ *   idle                reports processor.idle (ready for leases).  processor.run → next
  *                                        worker.exited → restarting (WORKER_EXITED); processor.stop → shuttingDown
- *   loading             reads a tabular lease's rows.  done → running; error → idle (EXCEPTION result)
- *                                        after taskOverheadTimeout → idle (TIMEOUT result, LoadTimeout):
+ *   next                (transient) → shuttingDown when a stop is pending; else the head of the run
+ *                                        queue → loading (tabular, or a chaos hang-load for that
+ *                                        attempt) | running (files); → idle when the queue is empty
+ *   loading             reads a tabular lease's rows.  done → running; error → next (EXCEPTION result)
+ *                       (brief / long as in running)
+ *                                        after taskOverheadTimeout → next (TIMEOUT result, LoadTimeout):
  *                                        --task_overhead_timeout bounds loading + handing to run()
- *   running             `run` sent.      worker.result → idle, or shuttingDown when a stop is pending
+ *   running             `run` sent.      worker.result → next (so back-to-back leases re-enter running,
+ *                                        restarting its runTimeout, in one macrostep)
  *                                        after runTimeout → restarting (TIMEOUT result)
  *                                        worker.exited → restarting (WORKER_CRASHED result)
  *                                        processor.revoke (its lease) → restarting, no result
  *                                        processor.stop → stopped if it kills running work, else pending
+ *     brief             leases handed meanwhile are queued.  after queueHold → long, the queue
+ *                                        bounced to the job (nothing waits behind a run that long)
+ *     long              leases handed meanwhile are bounced.
  *   shuttingDown        `shutdown` sent. worker.shutdownDone | worker.exited | after shutdownGrace → stopped
  * restarting            no worker.       after restartBackoff → alive; a pending stop → stopped;
  *                                        more than restart_intensity restarts in restart_period → escalated
@@ -25,9 +32,19 @@
  * invalid               the entry script is unusable.       processor.stop → stopped
  * stopped               STOPPED; terminal (the actor ends with its job).
  *
- * A `processor.run` that reaches any state but idle is bounced back to the job (processor.bounced),
- * so a lease is never lost to a processor that just crashed. The machine talks to its job only
- * through notices sent to `input.parent`.
+ * Run queue: the job hands leases in bulk (`processor.run`, a few at a time); idle, loading and running
+ * keep them in `queue` and run them one after another without asking the job. Results (and leases
+ * ending without one) go to `input.sink` as plain calls (settle-feed.ts), so the job machine hears one
+ * tally per event-loop turn rather than events per mini-batch. Queued leases are never lost: a
+ * `processor.run` reaching a state that cannot take it, and the queue of a worker that crashed, timed
+ * out or was killed, are bounced back to the job (processor.bounced); a revoked one is dropped;
+ * `processor.returnQueued` (the node's stream broke) hands the queue back as RETURNED results; a stop
+ * drops it (the job is leaving). Other than that, the machine talks to its job only through notices
+ * sent to `input.parent`.
+ *
+ * The job queues leases on a processor only while runs are short (prefetch-tuner.ts processorQueueFor),
+ * and a run outliving QUEUE_HOLD_MS hands the queue back, so a slow or hung mini-batch holds no other
+ * lease hostage: the other processors take them.
  */
 import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
@@ -48,21 +65,29 @@ import {
   type RunFacts,
 } from './batch-results.js';
 import { MAX_RESTART_BACKOFF_MS, type JobSettings } from './job-settings.js';
+import type { ProcessorSink } from './settle-feed.js';
 import { partitionKeyValueOf, type ReadTableBatch } from './table-batches.js';
 import { workerActor, type WorkerActorEvent } from './worker-actor.js';
 import { initMessage, workerLaunch, type WorkerIdentity } from './worker-launch.js';
 
-/** What a processor tells its job. `index` is the processor index. */
+/**
+ * What a processor tells its job (besides results, which go to `input.sink`). `index` is the
+ * processor index. `processor.idle`: ready for leases (its run queue is empty). `processor.bounced`:
+ * leases it cannot run (never started), for the job to queue again.
+ */
 export type ProcessorNotice =
   | { readonly type: 'processor.idle'; readonly index: number }
-  | { readonly type: 'processor.bounced'; readonly index: number; readonly held: HeldLease }
-  | { readonly type: 'processor.result'; readonly index: number; readonly result: BatchResult }
+  | { readonly type: 'processor.bounced'; readonly index: number; readonly leases: readonly HeldLease[] }
   | { readonly type: 'processor.event'; readonly index: number; readonly event: WireProcessorEvent };
 
 /** What a job tells a processor. */
 export type ProcessorCommand =
-  | { readonly type: 'processor.run'; readonly held: HeldLease }
+  /** Leases to run, in order, after those already queued. */
+  | { readonly type: 'processor.run'; readonly leases: readonly HeldLease[] }
+  /** Drop lease `token` if queued, or kill the worker running it (no result either way). */
   | { readonly type: 'processor.revoke'; readonly token: number }
+  /** The node's stream broke: hand queued (not running) leases back as RETURNED results. */
+  | { readonly type: 'processor.returnQueued' }
   /** Stop after the current run (killRunning false) or kill it (true); then shutdown() and STOPPED. */
   | { readonly type: 'processor.stop'; readonly killRunning: boolean };
 
@@ -79,6 +104,8 @@ export interface ProcessorInput {
   readonly logger: Logger;
   /** Receives every ProcessorNotice (the job actor). */
   readonly parent: AnyActorRef;
+  /** Receives the end of every lease handed to this processor (settle-feed.ts). */
+  readonly sink: ProcessorSink;
   readonly readTableBatch: ReadTableBatch;
 }
 
@@ -94,10 +121,13 @@ interface ProcessorContext {
   readonly settings: JobSettings;
   readonly logger: Logger;
   readonly parent: AnyActorRef;
+  readonly sink: ProcessorSink;
   readonly readTableBatch: ReadTableBatch;
   /** The live worker's pid, 0 before the first spawn. */
   readonly pid: number;
   readonly current: CurrentRun | undefined;
+  /** Leases handed by the job and not started yet, in order. */
+  readonly queue: readonly HeldLease[];
   readonly stopRequested: boolean;
   /** Init failures since the last successful init: the exponent of the restart backoff. */
   readonly consecutiveInitFailures: number;
@@ -106,6 +136,12 @@ interface ProcessorContext {
 }
 
 type ProcessorMachineEvent = ProcessorCommand | WorkerActorEvent;
+
+/**
+ * How long a run may go on before the leases queued behind it go back to the job (ms): far beyond
+ * the short runs that get a run queue (SHORT_RUN_MS), well below anything a user would notice.
+ */
+export const QUEUE_HOLD_MS = 50;
 
 /** setTimeout's largest delay; used as "never" for a run without a timeout. */
 const NEVER_MS = 2_147_483_647;
@@ -127,8 +163,8 @@ function wireEvent(context: ProcessorContext, kind: ProcessorEventKind, message 
   };
 }
 
-function runMessage(current: CurrentRun, chaos: ChaosPlan): RunMessage {
-  const { lease } = current.held;
+function runMessage({ held, table }: CurrentRun, chaos: ChaosPlan): RunMessage {
+  const { lease } = held;
   let partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
   try {
     partitionKeyValue = partitionKeyValueOf(lease);
@@ -140,7 +176,7 @@ function runMessage(current: CurrentRun, chaos: ChaosPlan): RunMessage {
     type: 'run',
     miniBatchId: lease.miniBatchId,
     attempt: lease.attempt,
-    ...(current.table === undefined ? { files: lease.files } : { table: current.table }),
+    ...(table === undefined ? { files: lease.files } : { table }),
     ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
     ...(fault === undefined ? {} : { fault }),
   };
@@ -228,15 +264,9 @@ export const processorMachine = setup({
       },
     }),
     reportIdle: sendTo(({ context }) => context.parent, ({ context }) => ({ type: 'processor.idle', index: context.index })),
-    takeLease: assign({
-      current: ({ event }) => {
-        assertEvent(event, 'processor.run');
-        return { held: event.held, startedAtMs: Date.now() };
-      },
-    }),
-    bounceLease: enqueueActions(({ context, event, enqueue }) => {
+    bounceLeases: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'processor.run');
-      enqueue.sendTo(context.parent, { type: 'processor.bounced', index: context.index, held: event.held });
+      enqueue.sendTo(context.parent, { type: 'processor.bounced', index: context.index, leases: event.leases });
     }),
     keepTable: assign({
       current: ({ context }, params: { readonly table: TableBatch | undefined }) =>
@@ -246,44 +276,84 @@ export const processorMachine = setup({
       current: ({ context }) => (context.current === undefined ? undefined : { ...context.current, startedAtMs: Date.now() }),
     }),
     sendRun: sendTo('worker', ({ context }) => ({ type: 'worker.send', message: runMessage(context.current as CurrentRun, context.settings.chaos) })),
-    reportResult: enqueueActions(({ context, event, enqueue }) => {
+    reportResult: ({ context, event }) => {
       assertEvent(event, 'worker.result');
       const current = context.current as CurrentRun;
       const result = workerResult(current.held, runFacts(context), event.result);
       if (context.logger.isLevelEnabled('debug')) {
         context.logger.debug({ miniBatchId: result.miniBatchId, attempt: result.attempt, succeeded: result.succeeded, runMs: result.runMs }, 'mini-batch done');
       }
-      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result });
-    }),
-    reportTimeout: enqueueActions(({ context, enqueue }) => {
+      context.sink.result(context.index, result);
+    },
+    reportTimeout: ({ context }) => {
       const current = context.current as CurrentRun;
       const { miniBatchId, attempt } = current.held.lease;
       context.logger.warn({ miniBatchId, attempt, timeoutMs: context.settings.runTimeoutMs, pid: context.pid }, 'run() timed out; killing its worker');
       const result = withTableRows(timeoutResult(current.held, runFacts(context), context.settings.runTimeoutMs), current);
-      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result });
-    }),
-    reportCrash: enqueueActions(({ context, event, enqueue }) => {
+      context.sink.result(context.index, result);
+    },
+    reportCrash: ({ context, event }) => {
       assertEvent(event, 'worker.exited');
       const current = context.current as CurrentRun;
       const result = withTableRows(crashResult(current.held, runFacts(context), event.exit), current);
       context.logger.warn({ miniBatchId: result.miniBatchId, attempt: result.attempt, pid: context.pid, error: result.errorMessage }, 'worker died during run()');
-      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result });
-    }),
-    reportLoadTimeout: enqueueActions(({ context, enqueue }) => {
+      context.sink.result(context.index, result);
+    },
+    reportLoadTimeout: ({ context }) => {
       const current = context.current as CurrentRun;
       const { miniBatchId, attempt } = current.held.lease;
       const timeoutMs = context.settings.taskOverheadTimeoutMs;
       context.logger.warn({ miniBatchId, attempt, timeoutMs }, 'mini-batch not loaded within task_overhead_timeout');
-      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result: loadTimeoutResult(current.held, runFacts(context), timeoutMs) });
-    }),
-    reportLoadFailed: enqueueActions(({ context, enqueue }, params: { readonly error: unknown }) => {
+      context.sink.result(context.index, loadTimeoutResult(current.held, runFacts(context), timeoutMs));
+    },
+    reportLoadFailed: ({ context }, params: { readonly error: unknown }) => {
       const current = context.current as CurrentRun;
       context.logger.warn({ miniBatchId: current.held.lease.miniBatchId, error: String(params.error) }, 'cannot read the rows of a mini-batch');
-      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result: inputErrorResult(current.held, runFacts(context), params.error) });
-    }),
-    returnLease: enqueueActions(({ context, enqueue }) => {
+      context.sink.result(context.index, inputErrorResult(current.held, runFacts(context), params.error));
+    },
+    returnLease: ({ context }) => {
       if (context.current === undefined) return;
-      enqueue.sendTo(context.parent, { type: 'processor.result', index: context.index, result: returnedResult(context.current.held, runFacts(context), 'processor stopping') });
+      context.sink.result(context.index, returnedResult(context.current.held, runFacts(context), 'processor stopping'));
+    },
+    /** The current lease ends without a result (revoked, or killed by a stop). */
+    releaseLease: ({ context }) => {
+      if (context.current !== undefined) context.sink.released(context.index, 1);
+    },
+    queueLeases: assign({
+      queue: ({ context, event }) => {
+        assertEvent(event, 'processor.run');
+        return context.queue.length === 0 ? event.leases : [...context.queue, ...event.leases];
+      },
+    }),
+    takeNextLease: assign(({ context }) => ({
+      current: { held: context.queue[0] as HeldLease, startedAtMs: Date.now() },
+      queue: context.queue.slice(1),
+    })),
+    /** A stop drops the run queue: the job is leaving, and the coordinator re-queues its leases. */
+    dropQueue: enqueueActions(({ context, enqueue }) => {
+      if (context.queue.length === 0) return;
+      context.sink.released(context.index, context.queue.length);
+      enqueue.assign({ queue: [] });
+    }),
+    dropRevokedLease: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'processor.revoke');
+      const queue = context.queue.filter((held) => held.lease.token !== event.token);
+      context.sink.released(context.index, context.queue.length - queue.length);
+      enqueue.assign({ queue });
+    }),
+    /**
+     * Queued leases go back to the job (to run elsewhere, or here once idle again): the worker is gone,
+     * or its current run is too long to wait behind.
+     */
+    bounceQueue: enqueueActions(({ context, enqueue }) => {
+      if (context.queue.length === 0) return;
+      enqueue.sendTo(context.parent, { type: 'processor.bounced', index: context.index, leases: context.queue });
+      enqueue.assign({ queue: [] });
+    }),
+    returnQueue: enqueueActions(({ context, enqueue }) => {
+      if (context.queue.length === 0) return;
+      for (const held of context.queue) context.sink.result(context.index, returnedResult(held, runFacts(context), 'node reconnected'));
+      enqueue.assign({ queue: [] });
     }),
     logRevoked: ({ context }) => {
       const lease = context.current?.held.lease;
@@ -305,9 +375,13 @@ export const processorMachine = setup({
   guards: {
     isInvalidEntryScript: ({ event }) => event.type === 'worker.initFailed' && event.invalidEntryScript,
     /** Tabular input (rows to read), or a chaos hang-load for this attempt. */
-    needsLoading: ({ context, event }) =>
-      context.settings.inputKind === 'tabular' ||
-      (event.type === 'processor.run' && loadFaultFor(context.settings.chaos, event.held.lease.miniBatchId, event.held.lease.attempt) !== undefined),
+    hasQueuedLease: ({ context }) => context.queue.length > 0,
+    nextNeedsLoading: ({ context }) => {
+      const next = context.queue[0];
+      if (next === undefined) return false;
+      return context.settings.inputKind === 'tabular' || loadFaultFor(context.settings.chaos, next.lease.miniBatchId, next.lease.attempt) !== undefined;
+    },
+    isQueuedLease: ({ context, event }) => event.type === 'processor.revoke' && context.queue.some((held) => held.lease.token === event.token),
     hasTaskOverheadTimeout: ({ context }) => context.settings.taskOverheadTimeoutMs > 0,
     isStopPending: ({ context }) => context.stopRequested,
     killsRunningWork: ({ event }) => event.type === 'processor.stop' && event.killRunning,
@@ -321,6 +395,7 @@ export const processorMachine = setup({
     restartBackoff: ({ context }) =>
       Math.min(MAX_RESTART_BACKOFF_MS, context.settings.initBackoffMs * 2 ** Math.max(0, context.consecutiveInitFailures - 1)),
     shutdownGrace: ({ context }) => context.settings.shutdownGraceMs,
+    queueHold: QUEUE_HOLD_MS,
   },
 }).createMachine({
   id: 'processor',
@@ -332,9 +407,11 @@ export const processorMachine = setup({
       settings: input.settings,
       logger: input.logger.child({ processName }),
       parent: input.parent,
+      sink: input.sink,
       readTableBatch: input.readTableBatch,
       pid: 0,
       current: undefined,
+      queue: [],
       stopRequested: false,
       consecutiveInitFailures: 0,
       restartTimesMs: [],
@@ -342,7 +419,7 @@ export const processorMachine = setup({
   },
   initial: 'alive',
   on: {
-    'processor.run': { actions: 'bounceLease' },
+    'processor.run': { actions: 'bounceLeases' },
   },
   states: {
     alive: {
@@ -355,6 +432,8 @@ export const processorMachine = setup({
       on: {
         'worker.exited': { target: 'restarting', actions: ['countInitFailure', 'recordRestart', 'reportInitFailed'] },
         'processor.stop': { target: 'stopped' },
+        'processor.revoke': { guard: 'isQueuedLease', actions: 'dropRevokedLease' },
+        'processor.returnQueued': { actions: 'returnQueue' },
       },
       states: {
         starting: {
@@ -372,13 +451,18 @@ export const processorMachine = setup({
         idle: {
           entry: 'reportIdle',
           on: {
-            'processor.run': [
-              { guard: 'needsLoading', target: 'loading', actions: 'takeLease' },
-              { target: 'running', actions: 'takeLease' },
-            ],
+            'processor.run': { target: 'next', actions: 'queueLeases' },
             'worker.exited': { target: '#processor.restarting', actions: ['recordRestart', 'reportWorkerExited'] },
             'processor.stop': { target: 'shuttingDown' },
           },
+        },
+        next: {
+          always: [
+            { guard: 'isStopPending', target: 'shuttingDown', actions: 'dropQueue' },
+            { guard: 'nextNeedsLoading', target: 'loading', actions: 'takeNextLease' },
+            { guard: 'hasQueuedLease', target: 'running', actions: 'takeNextLease' },
+            { target: 'idle' },
+          ],
         },
         loading: {
           invoke: {
@@ -395,32 +479,49 @@ export const processorMachine = setup({
               };
             },
             onDone: { target: 'running', actions: { type: 'keepTable', params: ({ event }) => ({ table: event.output }) } },
-            onError: { target: 'idle', actions: [{ type: 'reportLoadFailed', params: ({ event }) => ({ error: event.error }) }, 'clearLease'] },
+            onError: { target: 'next', actions: [{ type: 'reportLoadFailed', params: ({ event }) => ({ error: event.error }) }, 'clearLease'] },
           },
           after: {
-            taskOverheadTimeout: { guard: 'hasTaskOverheadTimeout', target: 'idle', actions: ['reportLoadTimeout', 'clearLease'] },
+            taskOverheadTimeout: { guard: 'hasTaskOverheadTimeout', target: 'next', actions: ['reportLoadTimeout', 'clearLease'] },
+          },
+          initial: 'brief',
+          states: {
+            brief: {
+              after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
+              on: { 'processor.run': { actions: 'queueLeases' } },
+            },
+            long: {
+              on: { 'processor.run': { actions: 'bounceLeases' } },
+            },
           },
           on: {
             'worker.exited': { target: '#processor.restarting', actions: ['returnLease', 'clearLease', 'recordRestart', 'reportWorkerExited'] },
-            'processor.revoke': { guard: 'isCurrentLease', target: 'idle', actions: 'clearLease' },
-            'processor.stop': { target: 'shuttingDown', actions: ['returnLease', 'clearLease'] },
+            'processor.revoke': { guard: 'isCurrentLease', target: 'next', actions: ['releaseLease', 'clearLease'] },
+            'processor.stop': { target: 'shuttingDown', actions: ['returnLease', 'clearLease', 'dropQueue'] },
           },
         },
         running: {
           entry: ['markRunStarted', 'sendRun'],
+          initial: 'brief',
+          states: {
+            brief: {
+              after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
+              on: { 'processor.run': { actions: 'queueLeases' } },
+            },
+            long: {
+              on: { 'processor.run': { actions: 'bounceLeases' } },
+            },
+          },
           after: {
             runTimeout: { guard: 'hasRunTimeout', target: '#processor.restarting', actions: ['reportTimeout', 'clearLease', 'recordRestart'] },
           },
           on: {
-            'worker.result': [
-              { guard: 'isStopPending', target: 'shuttingDown', actions: ['reportResult', 'clearLease'] },
-              { target: 'idle', actions: ['reportResult', 'clearLease'] },
-            ],
+            'worker.result': { target: 'next', actions: ['reportResult', 'clearLease'] },
             'worker.exited': { target: '#processor.restarting', actions: ['reportCrash', 'clearLease', 'recordRestart'] },
-            'processor.revoke': { guard: 'isCurrentLease', target: '#processor.restarting', actions: ['logRevoked', 'clearLease'] },
+            'processor.revoke': { guard: 'isCurrentLease', target: '#processor.restarting', actions: ['logRevoked', 'releaseLease', 'clearLease'] },
             'processor.stop': [
-              { guard: 'killsRunningWork', target: '#processor.stopped', actions: 'clearLease' },
-              { actions: 'markStopRequested' },
+              { guard: 'killsRunningWork', target: '#processor.stopped', actions: ['releaseLease', 'clearLease', 'dropQueue'] },
+              { actions: ['markStopRequested', 'dropQueue'] },
             ],
           },
         },
@@ -436,6 +537,7 @@ export const processorMachine = setup({
       },
     },
     restarting: {
+      entry: 'bounceQueue',
       always: [
         { guard: 'isStopPending', target: 'stopped' },
         { guard: 'restartIntensityExceeded', target: 'escalated' },

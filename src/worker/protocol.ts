@@ -111,10 +111,12 @@ export const PROTOCOL_FD = 3;
 
 /** Encodes one message as a frame. */
 export function encodeFrame(message: HostMessage | WorkerMessage): Buffer {
-  const body = Buffer.from(JSON.stringify(message), 'utf8');
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
+  const json = JSON.stringify(message);
+  // One allocation per frame: the body is written in place after its length.
+  const length = Buffer.byteLength(json, 'utf8');
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(json, 4, length, 'utf8');
   return frame;
 }
 

@@ -3,23 +3,26 @@ import type { HeldLease } from '../../../src/node/batch-results.js';
 import {
   addLeases,
   bounce,
+  busyProcessors,
   clearQueue,
   creditToRequest,
   dispatch,
   EMPTY_BOOK,
-  finishRun,
   forgetProcessor,
-  markIdle,
+  heldBy,
+  markAccepting,
   requested,
-  revoke,
+  revokeQueued,
+  settle,
 } from '../../../src/node/lease-book.js';
 import { leaseOf } from './processor-harness.js';
 
 const held = (id: number): HeldLease => ({ lease: leaseOf(id, [`f${id}`]), receivedAtMs: 0 });
 const ids = (list: readonly HeldLease[]): number[] => list.map((entry) => entry.lease.miniBatchId);
+const given = (dispatches: readonly { index: number; leases: readonly HeldLease[] }[]) => dispatches.map((d) => [d.index, ids(d.leases)]);
 
 describe('lease book', () => {
-  it('keeps processors × (1 + prefetch) leases outstanding', () => {
+  it('keeps processors × (1 + prefetch) leases outstanding, counting what processors hold', () => {
     let book = EMPTY_BOOK;
     expect(creditToRequest(book, 4)).toBe(4);
     book = requested(book, 4);
@@ -27,51 +30,63 @@ describe('lease book', () => {
     book = addLeases(book, [held(0), held(1), held(2)]);
     expect(book.pendingCredit).toBe(1);
     expect(creditToRequest(book, 4)).toBe(0);
-    book = markIdle(markIdle(book, 0), 1);
-    const first = dispatch(book);
-    expect(first.dispatches.map((d) => [d.index, d.held.lease.miniBatchId])).toEqual([
-      [0, 0],
-      [1, 1],
+    book = markAccepting(markAccepting(book, 0), 1);
+    const first = dispatch(book, 1);
+    expect(given(first.dispatches)).toEqual([
+      [0, [0]],
+      [1, [1]],
     ]);
-    book = finishRun(first.book, 0);
+    expect(ids(first.book.queue)).toEqual([2]);
+    expect(creditToRequest(first.book, 4)).toBe(0);
+    book = settle(first.book, new Map([[0, 1]]));
+    expect(heldBy(book, 0)).toBe(0);
+    expect(busyProcessors(book)).toBe(1);
     expect(creditToRequest(book, 4)).toBe(1);
   });
 
-  it('dispatches first come first served and only while both queue and idle processors exist', () => {
-    let book = markIdle(markIdle(markIdle(EMPTY_BOOK, 2), 0), 2);
-    expect(book.idle).toEqual([2, 0]);
-    expect(dispatch(book).dispatches).toEqual([]);
+  it('feeds the processor holding the fewest first, up to the per-processor limit, in ready order', () => {
+    let book = markAccepting(markAccepting(markAccepting(EMPTY_BOOK, 2), 0), 2);
+    expect(book.accepting).toEqual([2, 0]);
+    expect(dispatch(book, 3).dispatches).toEqual([]);
     book = addLeases(book, [held(5)]);
-    const { book: after, dispatches } = dispatch(book);
-    expect(dispatches).toEqual([{ index: 2, held: held(5) }]);
-    expect(after.idle).toEqual([0]);
-    expect(after.running.get(2)).toEqual(held(5));
+    const one = dispatch(book, 3);
+    expect(given(one.dispatches)).toEqual([[2, [5]]]);
+    expect(heldBy(one.book, 2)).toBe(1);
+
+    const many = dispatch(addLeases(one.book, [6, 7, 8, 9, 10, 11].map(held)), 3);
+    // Processor 0 (holding none) first, then both in turn up to 3 each; one lease stays queued.
+    expect(given(many.dispatches)).toEqual([
+      [0, [6, 8, 10]],
+      [2, [7, 9]],
+    ]);
+    expect(ids(many.book.queue)).toEqual([11]);
+    expect([heldBy(many.book, 0), heldBy(many.book, 2)]).toEqual([3, 3]);
   });
 
-  it('puts a bounced lease back at the front and takes its processor off the idle list', () => {
-    let book = addLeases(markIdle(EMPTY_BOOK, 0), [held(1), held(2)]);
-    book = dispatch(book).book;
-    book = bounce(markIdle(book, 0), 0, held(1));
-    expect(ids(book.queue)).toEqual([1, 2]);
-    expect(book.idle).toEqual([]);
-    expect(book.running.size).toBe(0);
+  it('puts bounced leases back at the front and takes their processor off the ready list', () => {
+    let book = addLeases(markAccepting(EMPTY_BOOK, 0), [held(1), held(2), held(3)]);
+    book = dispatch(book, 2).book;
+    book = bounce(book, 0, [held(1), held(2)]);
+    expect(ids(book.queue)).toEqual([1, 2, 3]);
+    expect(book.accepting).toEqual([]);
+    expect(heldBy(book, 0)).toBe(0);
+    expect(dispatch(book, 2).dispatches).toEqual([]);
   });
 
-  it('revokes a queued lease by dropping it, a running one by naming its processor', () => {
-    let book = addLeases(markIdle(EMPTY_BOOK, 3), [held(1), held(2)]);
-    book = dispatch(book).book;
-    const queued = revoke(book, 102);
+  it('revokes a lease of its own queue; one held by a processor is not its to drop', () => {
+    let book = addLeases(markAccepting(EMPTY_BOOK, 3), [held(1), held(2)]);
+    book = dispatch(book, 1).book;
+    const queued = revokeQueued(book, 102);
+    expect(queued.queued).toBe(true);
     expect(ids(queued.book.queue)).toEqual([]);
-    expect(queued.runningOn).toBeUndefined();
-    const running = revoke(book, 101);
-    expect(running.runningOn).toBe(3);
-    expect(running.book.running.size).toBe(0);
-    expect(revoke(book, 999)).toEqual({ book, runningOn: undefined });
+    expect(revokeQueued(book, 101)).toEqual({ book, queued: false });
   });
 
-  it('clears the queue and the asked credit, returning what was queued', () => {
-    const book = requested(addLeases(forgetProcessor(markIdle(EMPTY_BOOK, 0), 0), [held(1)]), 3);
-    expect(book.idle).toEqual([]);
+  it('forgets a processor and clears the queue and the asked credit, returning what was queued', () => {
+    let book = dispatch(addLeases(markAccepting(EMPTY_BOOK, 0), [held(0)]), 1).book;
+    book = requested(addLeases(forgetProcessor(book, 0), [held(1)]), 3);
+    expect(book.accepting).toEqual([]);
+    expect(heldBy(book, 0)).toBe(0);
     const { book: cleared, dropped } = clearQueue(book);
     expect(ids(dropped)).toEqual([1]);
     expect(cleared.queue).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_TUNER, MAX_PREFETCH, noteAsked, noteGranted, noteRun, prefetchFor } from '../../../src/node/prefetch-tuner.js';
+import { INITIAL_TUNER, MAX_PREFETCH, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, SHORT_RUN_PROCESSOR_QUEUE } from '../../../src/node/prefetch-tuner.js';
 
 describe('prefetch tuner', () => {
   it('keeps the configured prefetch until it has measured both a round trip and a run', () => {
@@ -31,5 +31,11 @@ describe('prefetch tuner', () => {
     expect(tuner.roundTripMs).toBeCloseTo(10 + 0.2 * (20 - 10));
     expect(tuner.askedAtMs).toBeUndefined();
     expect(noteGranted(tuner, 500, false)).toBe(tuner);
+  });
+
+  it('lets a processor queue a few leases only while runs are short', () => {
+    expect(processorQueueFor(INITIAL_TUNER)).toBe(1);
+    expect(processorQueueFor(noteRun(INITIAL_TUNER, 0))).toBe(1 + SHORT_RUN_PROCESSOR_QUEUE);
+    expect(processorQueueFor(noteRun(INITIAL_TUNER, 2_000))).toBe(1);
   });
 });

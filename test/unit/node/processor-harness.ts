@@ -7,9 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createActor, fromCallback, type AnyActorRef } from 'xstate';
-import { JobAssignment, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
+import { JobAssignment, type BatchResult, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
 import { compileJobSettings, type JobSettings } from '../../../src/node/job-settings.js';
-import type { ProcessorNotice } from '../../../src/node/processor.machine.js';
+import type { ProcessorNotice as MachineNotice } from '../../../src/node/processor.machine.js';
+import type { ProcessorSink } from '../../../src/node/settle-feed.js';
+
+/** What a processor tells its job: its notices, plus what it reports to its sink. */
+export type ProcessorNotice =
+  | MachineNotice
+  | { readonly type: 'processor.result'; readonly index: number; readonly result: BatchResult }
+  | { readonly type: 'processor.released'; readonly index: number; readonly count: number };
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -56,6 +63,12 @@ export class NoticeRecorder {
     for (const wake of [...this.waiters]) wake();
   };
 
+  /** Stands in for the job's feed: give it to a processor as its `sink`. */
+  readonly sink: ProcessorSink = {
+    result: (index, result) => this.report({ type: 'processor.result', index, result }),
+    released: (index, count) => this.report({ type: 'processor.released', index, count }),
+  };
+
   /** An actor standing in for the job: give it to a processor as its `parent`. */
   readonly parent: AnyActorRef = createActor(
     fromCallback<ProcessorNotice>(({ receive }) => {
@@ -98,5 +111,7 @@ export const isEvent =
 export const isResult = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.result' }> =>
   notice.type === 'processor.result';
 export const isIdle = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.idle' }> => notice.type === 'processor.idle';
+export const isReleased = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.released' }> =>
+  notice.type === 'processor.released';
 export const isBounced = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.bounced' }> =>
   notice.type === 'processor.bounced';

@@ -5,10 +5,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActor, waitFor, type ActorRefFrom } from 'xstate';
 import { BatchOutcome, ProcessorEventKind } from '../../../src/gen/parajob/v1/parajob.js';
 import type { JobSettings } from '../../../src/node/job-settings.js';
-import { processorMachine } from '../../../src/node/processor.machine.js';
+import { processorMachine, QUEUE_HOLD_MS } from '../../../src/node/processor.machine.js';
 import { readLeaseTable } from '../../../src/node/table-batches.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
-import { isBounced, isEvent, isIdle, isResult, jobWith, leaseOf, NoticeRecorder, silentLogger } from './processor-harness.js';
+import { isBounced, isEvent, isIdle, isReleased, isResult, jobWith, leaseOf, NoticeRecorder, silentLogger } from './processor-harness.js';
 
 const actors: ActorRefFrom<typeof processorMachine>[] = [];
 const recorders: NoticeRecorder[] = [];
@@ -16,7 +16,7 @@ const recorders: NoticeRecorder[] = [];
 function startProcessor(settings: JobSettings, recorder: NoticeRecorder) {
   recorders.push(recorder);
   const actor = createActor(processorMachine, {
-    input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, readTableBatch: readLeaseTable },
+    input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: readLeaseTable },
   });
   actor.subscribe({ error: (error) => recorder.failures.push(error) });
   actors.push(actor);
@@ -61,7 +61,7 @@ describe('processor machine with a real worker', () => {
     const recorder = new NoticeRecorder();
     const actor = startProcessor(settings, recorder);
     await recorder.waitFor(isIdle);
-    actor.send({ type: 'processor.run', held: { lease: leaseOf(4, ['a', 'b']), receivedAtMs: Date.now() } });
+    actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(4, ['a', 'b']), receivedAtMs: Date.now() }] });
     const { result } = await recorder.waitFor(isResult);
     expect(result).toMatchObject({ miniBatchId: 4, attempt: 1, token: 104, outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, total: 2, succeeded: 2, processName: 'process000' });
     expect(result.rows.toString()).toBe('done a\ndone b\n');
@@ -78,7 +78,7 @@ describe('processor machine with a real worker', () => {
     const actor = startProcessor(settings, recorder);
     const firstReady = await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY));
     const started = Date.now();
-    actor.send({ type: 'processor.run', held: { lease: leaseOf(1, ['spin']), receivedAtMs: started } });
+    actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(1, ['spin']), receivedAtMs: started }] });
     const { result } = await recorder.waitFor(isResult);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(result).toMatchObject({ miniBatchId: 1, outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, errorKind: 'Timeout', succeeded: 0 });
@@ -90,7 +90,7 @@ describe('processor machine with a real worker', () => {
     const inits = (await readFile(`${settings.outputDir}.inits`, 'utf8')).trim().split('\n');
     expect(inits).toEqual([String(firstReady.event.pid), String(secondReady.event.pid)]);
 
-    actor.send({ type: 'processor.run', held: { lease: leaseOf(2, ['ok']), receivedAtMs: Date.now() } });
+    actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(2, ['ok']), receivedAtMs: Date.now() }] });
     const second = await recorder.waitFor(isResult, 2);
     expect(second.result.outcome).toBe(BatchOutcome.BATCH_OUTCOME_COMPLETED);
   });
@@ -103,26 +103,74 @@ describe('processor machine with a real worker', () => {
     const recorder = new NoticeRecorder();
     const actor = startProcessor(settings, recorder);
     await recorder.waitFor(isIdle);
-    actor.send({ type: 'processor.run', held: { lease: leaseOf(9, [mode]), receivedAtMs: Date.now() } });
+    actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(9, [mode]), receivedAtMs: Date.now() }] });
     const { result } = await recorder.waitFor(isResult);
     expect(result).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, errorKind: 'WorkerCrashed', errorMessage: message });
     await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
   });
 
-  it('bounces a lease it cannot take and kills the worker of a revoked lease without a result', async () => {
+  it('runs queued leases back to back, in order', async () => {
+    const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs');
+    const recorder = new NoticeRecorder();
+    const actor = startProcessor(settings, recorder);
+    await recorder.waitFor(isIdle);
+    const held = (id: number) => ({ lease: leaseOf(id, [`f${id}`]), receivedAtMs: Date.now() });
+    actor.send({ type: 'processor.run', leases: [held(1), held(2)] });
+    actor.send({ type: 'processor.run', leases: [held(3)] });
+    await recorder.waitFor(isResult, 3);
+    const results = recorder.notices.map((entry) => entry.notice).filter(isResult);
+    expect(results.map((notice) => [notice.result.miniBatchId, notice.result.rows.toString()])).toEqual([
+      [1, 'done f1\n'],
+      [2, 'done f2\n'],
+      [3, 'done f3\n'],
+    ]);
+    // Idle again only once the queue is empty: after the first READY, one more.
+    await recorder.waitFor(isIdle, 2);
+    expect(recorder.notices.filter((entry) => isIdle(entry.notice))).toHaveLength(2);
+  });
+
+  it('bounces leases it cannot take, hands its queue back when a run goes on, and kills the worker of a revoked lease', async () => {
+    const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs', { initBackoffMs: 20 });
+    const recorder = new NoticeRecorder();
+    const actor = startProcessor(settings, recorder);
+    // Not ready yet: bounced at once.
+    actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(7, ['x']), receivedAtMs: Date.now() }] });
+    const early = await recorder.waitFor(isBounced);
+    expect(early.leases.map((held) => held.lease.miniBatchId)).toEqual([7]);
+
+    await recorder.waitFor(isIdle);
+    const sentAt = Date.now();
+    actor.send({ type: 'processor.run', leases: [1, 2, 3].map((id) => ({ lease: leaseOf(id, [id === 1 ? 'hang' : 'x']), receivedAtMs: Date.now() })) });
+    // Nothing waits behind a run past QUEUE_HOLD_MS: the queue goes back to the job, and so does a later lease.
+    const queued = await recorder.waitFor(isBounced, 2);
+    expect(queued.leases.map((held) => held.lease.miniBatchId)).toEqual([2, 3]);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(QUEUE_HOLD_MS);
+    actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(4, ['x']), receivedAtMs: Date.now() }] });
+    const later = await recorder.waitFor(isBounced, 3);
+    expect(later.leases.map((held) => held.lease.miniBatchId)).toEqual([4]);
+
+    actor.send({ type: 'processor.revoke', token: 101 });
+    const released = await recorder.waitFor(isReleased);
+    expect(released.count).toBe(1);
+    await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
+    expect(recorder.notices.filter((entry) => isResult(entry.notice))).toHaveLength(0);
+  });
+
+  it('drops a revoked queued lease, and hands its queue back as RETURNED results when told the stream broke', async () => {
     const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs', { initBackoffMs: 20 });
     const recorder = new NoticeRecorder();
     const actor = startProcessor(settings, recorder);
     await recorder.waitFor(isIdle);
-    actor.send({ type: 'processor.run', held: { lease: leaseOf(1, ['hang']), receivedAtMs: Date.now() } });
-    actor.send({ type: 'processor.run', held: { lease: leaseOf(2, ['x']), receivedAtMs: Date.now() } });
-    const bounced = await recorder.waitFor(isBounced);
-    expect(bounced.held.lease.miniBatchId).toBe(2);
-
-    await waitFor(actor, (snapshot) => snapshot.matches({ alive: 'running' }), { timeout: 5_000 });
-    actor.send({ type: 'processor.revoke', token: 101 });
-    await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
-    expect(recorder.notices.filter((entry) => isResult(entry.notice))).toHaveLength(0);
+    // Handled at once (actor.send is synchronous): 1 runs (and hangs), 2 and 3 are queued.
+    actor.send({ type: 'processor.run', leases: [1, 2, 3].map((id) => ({ lease: leaseOf(id, [id === 1 ? 'hang' : 'x']), receivedAtMs: Date.now() })) });
+    actor.send({ type: 'processor.revoke', token: 102 });
+    actor.send({ type: 'processor.returnQueued' });
+    expect(actor.getSnapshot().matches({ alive: 'running' })).toBe(true);
+    const released = await recorder.waitFor(isReleased);
+    expect(released.count).toBe(1);
+    const { result } = await recorder.waitFor(isResult);
+    expect(result).toMatchObject({ miniBatchId: 3, outcome: BatchOutcome.BATCH_OUTCOME_RETURNED });
+    expect(recorder.notices.filter((entry) => isBounced(entry.notice))).toHaveLength(0);
   });
 
   it('restarts a failing init() with growing backoff, then escalates past the restart intensity', async () => {
@@ -179,18 +227,18 @@ describe('processor machine with a real worker', () => {
     const size = (await stat(csv)).size;
     const recorder = new NoticeRecorder();
     const actor = createActor(processorMachine, {
-      input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, readTableBatch: readLeaseTable },
+      input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: readLeaseTable },
     });
     actors.push(actor);
     actor.start();
     await recorder.waitFor(isIdle);
     const tabularLease = (miniBatchId: number) => ({ ...leaseOf(miniBatchId, []), ranges: [{ path: csv, start: 'id,name\n'.length, end: size }] });
-    actor.send({ type: 'processor.run', held: { lease: tabularLease(1), receivedAtMs: Date.now() } });
+    actor.send({ type: 'processor.run', leases: [{ lease: tabularLease(1), receivedAtMs: Date.now() }] });
     const { result } = await recorder.waitFor(isResult);
     expect(result).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, total: 2, succeeded: 2 });
     expect(result.rows.toString()).toBe('1:ann:number\n2:bob:number\n');
 
-    actor.send({ type: 'processor.run', held: { lease: tabularLease(2), receivedAtMs: Date.now() } });
+    actor.send({ type: 'processor.run', leases: [{ lease: tabularLease(2), receivedAtMs: Date.now() }] });
     const faulted = await recorder.waitFor(isResult, 2);
     expect(faulted.result).toMatchObject({ total: 2, returned: 1, succeeded: 1 });
   });
@@ -203,7 +251,7 @@ describe('processor machine with a real worker', () => {
     const recorder = new NoticeRecorder();
     const actor = startProcessor(settings, recorder);
     await recorder.waitFor(isIdle);
-    actor.send({ type: 'processor.run', held: { lease: leaseOf(0, ['a', 'b']), receivedAtMs: Date.now() } });
+    actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(0, ['a', 'b']), receivedAtMs: Date.now() }] });
     const { result } = await recorder.waitFor(isResult);
     expect(result).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, total: 2, succeeded: 2 });
     expect(result.rows.toString()).toBe('py a\npy b\n');

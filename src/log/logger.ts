@@ -20,7 +20,9 @@ export interface RootLoggerOptions {
 /** Creates the process's root logger. */
 export function createRootLogger(options: RootLoggerOptions): Logger {
   const level = options.level ?? 'info';
-  if (options.file === undefined) return pino({ level, base: { role: options.role, pid: process.pid } }, pino.destination(2));
+  // stderr is written synchronously: a process's last words (a crash, a chaos SIGKILL) must not be
+  // lost in a buffer, and nothing logs per mini-batch at INFO, so the cost is small.
+  if (options.file === undefined) return pino({ level, base: { role: options.role, pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
   return pino({ level, base: { role: options.role, pid: process.pid } }, openLogFile(options.file));
 }
 

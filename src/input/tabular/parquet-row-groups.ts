@@ -33,7 +33,12 @@ export function rowGroupSpans(metadata: FileMetaData): RowGroupSpan[] {
     for (const chunk of group.columns) {
       const meta = chunk.meta_data;
       if (!meta) continue;
-      const chunkStart = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      // A chunk starts at its dictionary page when it has one. Some writers put 0 (or nothing) in
+      // dictionary_page_offset when there is no dictionary: 0 is never a page (the file starts with
+      // "PAR1"), and taking it would give every row group the same start, so ranges would overlap.
+      const dataOffset = Number(meta.data_page_offset);
+      const dictionaryOffset = Number(meta.dictionary_page_offset ?? 0);
+      const chunkStart = dictionaryOffset > 0 ? Math.min(dictionaryOffset, dataOffset) : dataOffset;
       start = Math.min(start, chunkStart);
       end = Math.max(end, chunkStart + Number(meta.total_compressed_size));
     }

@@ -110,6 +110,25 @@ export interface FinishStepInput {
 }
 
 /** The step-run machine (see the module comment); provide fake actors with `.provide()` in tests. */
+/**
+ * What waitingForFirstTask and running both answer: nodes come and go, leases are asked for,
+ * results arrive. (Kept in one place so the two states cannot drift apart.)
+ */
+const SERVING_EVENTS = {
+  'node.offered': { guard: 'canUseOfferedNode', actions: 'takeOfferedNode' },
+  'node.lost': { guard: 'servesJob', actions: 'dropNode' },
+  'node.left': [
+    { guard: 'isLastNodeLeaving', target: '#stepRun.finishing', actions: ['dropNode', 'decideNoNodesLeft'] },
+    { guard: 'servesJob', actions: 'dropNode' },
+  ],
+  'processor.event': [
+    { guard: 'isInvalidEntryScript', target: '#stepRun.finishing', actions: 'decideInvalidEntryScript' },
+    { actions: 'recordProcessorEvent' },
+  ],
+  'lease.requested': { actions: 'grantRequestedLeases' },
+  'results.received': { actions: 'acceptResults' },
+} as const;
+
 export const stepRunMachine = setup({
   types: {} as {
     context: StepRunContext;
@@ -420,18 +439,7 @@ export const stepRunMachine = setup({
       },
       always: { guard: 'hasGrantedLeases', target: 'running' },
       on: {
-        'node.offered': { guard: 'canUseOfferedNode', actions: 'takeOfferedNode' },
-        'node.lost': { guard: 'servesJob', actions: 'dropNode' },
-        'node.left': [
-          { guard: 'isLastNodeLeaving', target: 'finishing', actions: ['dropNode', 'decideNoNodesLeft'] },
-          { guard: 'servesJob', actions: 'dropNode' },
-        ],
-        'processor.event': [
-          { guard: 'isInvalidEntryScript', target: 'finishing', actions: 'decideInvalidEntryScript' },
-          { actions: 'recordProcessorEvent' },
-        ],
-        'lease.requested': { actions: 'grantRequestedLeases' },
-        'results.received': { actions: 'acceptResults' },
+        ...SERVING_EVENTS,
       },
     },
     running: {
@@ -457,18 +465,7 @@ export const stepRunMachine = setup({
         },
       },
       on: {
-        'node.offered': { guard: 'canUseOfferedNode', actions: 'takeOfferedNode' },
-        'node.lost': { guard: 'servesJob', actions: 'dropNode' },
-        'node.left': [
-          { guard: 'isLastNodeLeaving', target: 'finishing', actions: ['dropNode', 'decideNoNodesLeft'] },
-          { guard: 'servesJob', actions: 'dropNode' },
-        ],
-        'processor.event': [
-          { guard: 'isInvalidEntryScript', target: 'finishing', actions: 'decideInvalidEntryScript' },
-          { actions: 'recordProcessorEvent' },
-        ],
-        'lease.requested': { actions: 'grantRequestedLeases' },
-        'results.received': { actions: 'acceptResults' },
+        ...SERVING_EVENTS,
         'progress.tick': { actions: 'writeProgressOverview' },
         'output.drained': { actions: 'resumeLeasing' },
       },

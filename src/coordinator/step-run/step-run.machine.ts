@@ -109,7 +109,6 @@ export interface FinishStepInput {
   readonly report: StepReport;
 }
 
-/** The step-run machine (see the module comment); provide fake actors with `.provide()` in tests. */
 /**
  * What waitingForFirstTask and running both answer: nodes come and go, leases are asked for,
  * results arrive. (Kept in one place so the two states cannot drift apart.)
@@ -129,6 +128,7 @@ const SERVING_EVENTS = {
   'results.received': { actions: 'acceptResults' },
 } as const;
 
+/** The step-run machine (see the module comment); provide fake actors with `.provide()` in tests. */
 export const stepRunMachine = setup({
   types: {} as {
     context: StepRunContext;

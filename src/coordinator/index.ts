@@ -47,8 +47,12 @@ export interface Coordinator {
   readonly port: number;
   /** `host:port` to dial. */
   readonly address: string;
-  /** Ends every node and client stream, stops the actors and the server. */
-  stop(): Promise<void>;
+  /**
+   * Ends every node and client stream, stops the actors and the server. Open calls get `graceMs`
+   * (default SHUTDOWN_GRACE_MS) to finish before the server is forced down; 0 when nothing is left
+   * to wait for (the embedded `parajob run` after its job ended).
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
 /** How long `stop()` lets open calls finish before forcing the server down. */
@@ -90,7 +94,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   return {
     port,
     address: dialAddress(host, port),
-    stop: () =>
+    stop: (stopOptions) =>
       (stopping ??= (async () => {
         core.stop();
         // tryShutdown waits for open streams (nodes, watchers) forever: force it after a grace period.
@@ -98,7 +102,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           const force = setTimeout(() => {
             server.forceShutdown();
             done();
-          }, SHUTDOWN_GRACE_MS);
+          }, stopOptions?.graceMs ?? SHUTDOWN_GRACE_MS);
           server.tryShutdown(() => {
             clearTimeout(force);
             done();

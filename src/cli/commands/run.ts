@@ -161,7 +161,8 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     removeInterrupts();
     api.close();
     await nodes.stop();
-    await coordinator.stop();
+    // The job is over and the nodes are gone: nothing is left for a graceful shutdown to wait for.
+    await coordinator.stop({ graceMs: 0 });
     logger.flush();
   }
 }

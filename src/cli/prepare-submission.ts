@@ -3,13 +3,14 @@
  * a second, with file and line, before anything starts), snapshot each distinct `task.code` folder,
  * and read the YAML as written.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
 import { takeSnapshot } from '../code/snapshot.js';
 import type { CompiledJob } from '../spec/model.js';
-import { loadJobSpec } from '../spec/load.js';
+import { compileJobSpec, readJobText } from '../spec/load.js';
+import { YamlSource } from '../spec/yaml-source.js';
 import { loadMLTable } from '../input/mltable/index.js';
 import { probeTable } from '../input/tabular/probe-table.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
@@ -37,9 +38,10 @@ export interface PrepareSubmissionOptions {
  */
 export async function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission> {
   const specPath = resolve(file);
-  const compiled = await loadJobSpec(specPath, { runDir: options.runDir ?? options.provisionalRunDir });
+  // Read once: the YAML sent is exactly the YAML validated here.
+  const specYaml = await readJobText(specPath);
+  const compiled = compileJobSpec(YamlSource.parse(specPath, specYaml), { runDir: options.runDir ?? options.provisionalRunDir });
   await checkMLTableInputs(compiled);
-  const specYaml = await readFile(specPath, 'utf8');
   const code = await snapshotCodeFolders(compiled);
   const request: SubmitJobInput = options.runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir: options.runDir };
   return { compiled, request };

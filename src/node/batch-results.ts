@@ -22,6 +22,9 @@ export interface RunFacts {
   readonly startedAtMs: number;
 }
 
+/** The RunFacts of a lease no processor took (handed back from a job's queue, or for an unknown job). */
+export const NOT_RUN: RunFacts = { processName: '', pid: 0, startedAtMs: 0 };
+
 function base(held: HeldLease, facts: RunFacts, outcome: BatchOutcome): BatchResult {
   return {
     miniBatchId: held.lease.miniBatchId,

@@ -53,6 +53,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
   const channelCredentials = credentials.createInsecure();
   const clusterClient = new ClusterClient(compiled.coordinator, channelCredentials, CHANNEL_OPTIONS);
   const codeClient = new CodeClient(compiled.coordinator, channelCredentials, CHANNEL_OPTIONS);
+  const timing: NodeTiming = { ...DEFAULT_NODE_TIMING, ...internals.timing };
   let lastStreamEnded: Promise<void> = Promise.resolve();
 
   const actor = createActor(nodeMachine, {
@@ -62,7 +63,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       ensureCode: (hash: string) => ensureCode(codeClient, compiled.cacheDir, hash),
       outbox: new NodeOutbox(compiled.chaos.faults.length > 0 ? new NodeChaosAgent(compiled.chaos, logger) : undefined),
       readTableBatch: internals.readTableBatch ?? readLeaseTable,
-      timing: { ...DEFAULT_NODE_TIMING, ...internals.timing },
+      timing,
       version: packageVersion(),
       host: hostname(),
       trackStream: (ended: Promise<void>) => {
@@ -84,8 +85,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
     (stopping ??= (async () => {
       if (actor.getSnapshot().status === 'active') {
         actor.send({ type: 'node.stop' });
-        const drainMs = { ...DEFAULT_NODE_TIMING, ...internals.timing }.drainTimeoutMs;
-        await waitFor(actor, (snapshot) => snapshot.status !== 'active', { timeout: drainMs + 5_000 }).catch(() => undefined);
+        await waitFor(actor, (snapshot) => snapshot.status !== 'active', { timeout: timing.drainTimeoutMs + 5_000 }).catch(() => undefined);
         actor.stop();
       }
       await Promise.race([lastStreamEnded, new Promise<void>((resolvePromise) => setTimeout(resolvePromise, STREAM_END_WAIT_MS).unref())]);

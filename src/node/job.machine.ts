@@ -28,7 +28,7 @@ import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, sendParent, setup, type ActorRefFrom } from 'xstate';
 import { ParajobError } from '../errors.js';
 import { ProcessorEventKind, type JobAssignment, type Lease } from '../gen/parajob/v1/parajob.js';
-import { returnedResult } from './batch-results.js';
+import { NOT_RUN, returnedResult } from './batch-results.js';
 import { compileJobSettings, type JobSettings } from './job-settings.js';
 import { checkJobPython } from './job-python.js';
 import {
@@ -120,6 +120,11 @@ export const CANCEL_RUN_GRACE_MS = 5_000;
 
 function liveProcessors(context: JobContext): number {
   return context.processors.length - new Set([...context.unusable, ...context.stopped]).size;
+}
+
+/** Processors that have not reported STOPPED yet. */
+function unstoppedProcessors(context: JobContext): ProcessorRef[] {
+  return context.processors.filter((_, index) => !context.stopped.has(index));
 }
 
 function isEventOf(event: JobEvent, ...kinds: ProcessorEventKind[]): boolean {
@@ -254,7 +259,7 @@ export const jobMachine = setup({
       // welcome), and the credit asked on the old stream is forgotten.
       const { book, dropped } = clearQueue(context.book);
       for (const held of dropped) {
-        context.input.outbox.sendResult(context.jobId, returnedResult(held, { processName: '', pid: 0, startedAtMs: 0 }, 'node reconnected'));
+        context.input.outbox.sendResult(context.jobId, returnedResult(held, NOT_RUN, 'node reconnected'));
       }
       enqueue.assign({ book });
       // Processors hand back their own run queues (through the feed, counted as settled).
@@ -282,15 +287,11 @@ export const jobMachine = setup({
     }),
     stopProcessors: enqueueActions(({ context, enqueue }) => {
       context.logger.info({ reason: context.leaveReason, killRunning: context.killRunning }, 'stopping processors');
-      context.processors.forEach((processor, index) => {
-        if (!context.stopped.has(index)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: context.killRunning });
-      });
+      for (const processor of unstoppedProcessors(context)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: context.killRunning });
     }),
     killRunningWork: enqueueActions(({ context, enqueue }) => {
       context.logger.info({ graceMs: CANCEL_RUN_GRACE_MS }, 'running mini-batches did not finish in the cancel grace; killing their workers');
-      context.processors.forEach((processor, index) => {
-        if (!context.stopped.has(index)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: true });
-      });
+      for (const processor of unstoppedProcessors(context)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: true });
     }),
     sendJobLeft: ({ context }) => {
       context.feed?.close();

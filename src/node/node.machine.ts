@@ -20,7 +20,7 @@ import { assertEvent, assign, enqueueActions, fromPromise, setup, stopChild } fr
 import type { ClusterClient, CoordinatorMessage, JobAssignment, NodeHello } from '../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../log/layout.js';
 import { deadlineIn } from '../rpc/options.js';
-import { returnedResult } from './batch-results.js';
+import { NOT_RUN, returnedResult } from './batch-results.js';
 import { clusterStreamActor, type ClusterStreamEvent } from './cluster-stream.js';
 import type { CompiledNodeOptions } from './node-options.js';
 import { jobMachine, runningCount, type JobRef } from './job.machine.js';
@@ -90,7 +90,6 @@ type NodeEvent =
 function jobIdOf(message: CoordinatorMessage): string | undefined {
   switch (message.kind?.$case) {
     case 'assign':
-      return message.kind.value.jobId;
     case 'leases':
     case 'revoke':
     case 'release':
@@ -191,7 +190,7 @@ export const nodeMachine = setup({
       } else if (kind.$case === 'leases') {
         // Leases for a job this node no longer serves go straight back to the queue.
         for (const lease of kind.value.leases) {
-          context.input.outbox.sendResult(jobId, returnedResult({ lease, receivedAtMs: Date.now() }, { processName: '', pid: 0, startedAtMs: 0 }, 'node does not serve this job'));
+          context.input.outbox.sendResult(jobId, returnedResult({ lease, receivedAtMs: Date.now() }, NOT_RUN, 'node does not serve this job'));
         }
       } else if (kind.$case === 'release') {
         // Nothing to stop: say so at once so the coordinator does not wait for this node.

@@ -190,6 +190,20 @@ function withTableRows(result: BatchResult, current: CurrentRun): BatchResult {
   return current.table === undefined ? result : { ...result, total: current.table.rows.length };
 }
 
+/**
+ * The `brief` / `long` substates shared by `loading` and `running`: leases handed during the first
+ * QUEUE_HOLD_MS of a lease are queued; after that the queue is bounced and later ones are too.
+ */
+const QUEUE_HOLD_STATES = {
+  brief: {
+    after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
+    on: { 'processor.run': { actions: 'queueLeases' } },
+  },
+  long: {
+    on: { 'processor.run': { actions: 'bounceLeases' } },
+  },
+} as const;
+
 /** The processor machine; see the module comment for its states. */
 export const processorMachine = setup({
   types: {
@@ -485,15 +499,7 @@ export const processorMachine = setup({
             taskOverheadTimeout: { guard: 'hasTaskOverheadTimeout', target: 'next', actions: ['reportLoadTimeout', 'clearLease'] },
           },
           initial: 'brief',
-          states: {
-            brief: {
-              after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
-              on: { 'processor.run': { actions: 'queueLeases' } },
-            },
-            long: {
-              on: { 'processor.run': { actions: 'bounceLeases' } },
-            },
-          },
+          states: QUEUE_HOLD_STATES,
           on: {
             'worker.exited': { target: '#processor.restarting', actions: ['returnLease', 'clearLease', 'recordRestart', 'reportWorkerExited'] },
             'processor.revoke': { guard: 'isCurrentLease', target: 'next', actions: ['releaseLease', 'clearLease'] },
@@ -503,15 +509,7 @@ export const processorMachine = setup({
         running: {
           entry: ['markRunStarted', 'sendRun'],
           initial: 'brief',
-          states: {
-            brief: {
-              after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
-              on: { 'processor.run': { actions: 'queueLeases' } },
-            },
-            long: {
-              on: { 'processor.run': { actions: 'bounceLeases' } },
-            },
-          },
+          states: QUEUE_HOLD_STATES,
           after: {
             runTimeout: { guard: 'hasRunTimeout', target: '#processor.restarting', actions: ['reportTimeout', 'clearLease', 'recordRestart'] },
           },

@@ -185,11 +185,14 @@ export function compileJobSpec(source: YamlSource, options: CompileOptions): Com
  * SpecErrors for an unreadable file, invalid YAML or an invalid job.
  */
 export async function loadJobSpec(file: string, options: CompileOptions): Promise<CompiledJob> {
-  let text: string;
+  return compileJobSpec(YamlSource.parse(file, await readJobText(file)), options);
+}
+
+/** The text of the job file `file` (absolute); an unreadable file is a SpecErrors naming it. */
+export async function readJobText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     throw new SpecErrors([new SpecError({ file, keyPath: '' }, `cannot read the job file: ${(error as Error).message}`)]);
   }
-  return compileJobSpec(YamlSource.parse(file, text), options);
 }

@@ -12,9 +12,10 @@ import { join, resolve } from 'node:path';
 import { startCoordinator } from '../../coordinator/index.js';
 import { JobState, JobStatus as JobStatusMessage, type JobStatus, type OutputLocation } from '../../gen/parajob/v1/parajob.js';
 import { createRootLogger } from '../../log/logger.js';
-import { loadJobSpec } from '../../spec/load.js';
+import { compileJobSpec } from '../../spec/load.js';
 import type { CompiledJob } from '../../spec/model.js';
-import { JobsApi } from '../../rpc/jobs-client.js';
+import { YamlSource } from '../../spec/yaml-source.js';
+import { JobsApi, type SubmitJobInput } from '../../rpc/jobs-client.js';
 import { writeLine, type CommandIo } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
@@ -141,7 +142,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     if (nodesGone) await api.cancel(jobId, 'every node process of parajob run exited; see their logs');
     const final = await followJob(api, jobId, { display, signal: follow.signal });
     display.stop();
-    const withOutputs = await withOutputPaths(final, file, submitted.runDir);
+    const withOutputs = withOutputPaths(final, prepared.request, submitted.runDir);
     writeLine(io.stdout, options.json ? JSON.stringify(JobStatusMessage.toJSON(withOutputs), null, 2) : formatJobSummary(withOutputs));
     if (!isTerminal(final.state)) {
       writeLine(io.stderr, `error: the job did not end within ${CANCEL_WAIT_MS / 1000} s of the cancel request`);
@@ -173,13 +174,14 @@ function describePools(pools: ReadonlyMap<string, number>): string {
 
 /**
  * The status with its output paths filled in: the coordinator's when it sent them, else compiled
- * from the spec against the job's real run directory (default outputs live under it).
+ * from the submitted YAML against the job's real run directory (default outputs live under it).
+ * Compiled from the text sent, not the file, which may have been edited since (and need not be read again).
  */
-async function withOutputPaths(status: JobStatus, file: string, runDir: string): Promise<JobStatus> {
+function withOutputPaths(status: JobStatus, request: SubmitJobInput, runDir: string): JobStatus {
   if (status.outputs.length > 0 || !runDir) return status;
   let compiled: CompiledJob;
   try {
-    compiled = await loadJobSpec(resolve(file), { runDir });
+    compiled = compileJobSpec(YamlSource.parse(request.specPath, request.specYaml), { runDir });
   } catch {
     return status;
   }

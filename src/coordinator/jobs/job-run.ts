@@ -16,7 +16,7 @@ import type { TokenSource } from '../ledger/decisions.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
 import { stepRunMachine, type StepRunMachine } from '../step-run/step-run.machine.js';
-import { failureKindOf, jobStateOf, stepStatusOf } from '../step-run/step-status.js';
+import { failureKindOf, stepStatusOf } from '../step-run/step-status.js';
 import { stepRunId } from './job-id.js';
 import type { Submission } from './submission.js';
 
@@ -49,13 +49,6 @@ interface StepSlot {
   actor: Actor<StepRunMachine> | undefined;
   /** Set when the actor itself crashed (a bug): the step's outcome then comes from here. */
   crash: StepOutcome | undefined;
-}
-
-const TERMINAL_STATES = new Set([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED]);
-
-/** True for SUCCEEDED, FAILED and CANCELLED. */
-export function isTerminalState(state: JobState): boolean {
-  return TERMINAL_STATES.has(state);
 }
 
 /** One submitted job and its step runs (see the module comment). Create, then start(). */
@@ -145,10 +138,9 @@ export class JobRun {
       if (this.isTerminal) return { state: JobState.JOB_STATE_CANCELLED, failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason: this.cancelReason ?? 'cancelled' };
       return { state: JobState.JOB_STATE_VALIDATING, failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason: 'starting' };
     }
-    const snapshot = focus.actor.getSnapshot();
     // A step that succeeded while a later one is about to start: the job is still running.
-    const state = stepState === JobState.JOB_STATE_SUCCEEDED && !this.isTerminal ? JobState.JOB_STATE_RUNNING : jobStateOf(snapshot);
-    return { state, failureKind: failureKindOf(snapshot), reason: stepReason };
+    const state = stepState === JobState.JOB_STATE_SUCCEEDED && !this.isTerminal ? JobState.JOB_STATE_RUNNING : stepState;
+    return { state, failureKind: failureKindOf(focus.actor.getSnapshot()), reason: stepReason };
   }
 
   private outputs(): { name: string; path: string }[] {

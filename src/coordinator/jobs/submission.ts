@@ -96,10 +96,13 @@ async function compileSpec(compile: CompileJob, source: YamlSource, runDir: stri
   }
 }
 
-/** Spec and input errors are the user's to fix (INVALID_ARGUMENT, full message); anything else is ours. */
-function asRejection(error: unknown): SubmitRejected {
+/**
+ * Spec and input errors are the user's to fix (INVALID_ARGUMENT, full message); anything else is ours,
+ * reported as `<doing> failed: <error>` so the message says which step of the submission broke.
+ */
+function asRejection(error: unknown, doing = 'compiling the job'): SubmitRejected {
   if (error instanceof ParajobError) return new SubmitRejected(status.INVALID_ARGUMENT, error.message);
-  return new SubmitRejected(status.INTERNAL, `compiling the job failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new SubmitRejected(status.INTERNAL, `${doing} failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** The spec's `name`, if it has one (the job id is made before compiling, which needs the run dir). */
@@ -120,7 +123,8 @@ async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: Cod
     try {
       await store.store(snapshot);
     } catch (error) {
-      throw asRejection(error);
+      // A write error here (disk full, permissions) is not a compile error: say where it happened.
+      throw asRejection(error, `storing the code snapshot of ${snapshot.sourceDir} under the coordinator's data folder`);
     }
     bySource.set(resolve(snapshot.sourceDir), snapshot.hash);
   }

@@ -183,11 +183,13 @@ function applyTransform(table: WorkingTable, transform: TableTransform): Working
       };
       const added = compiled.columns.filter((column) => !table.columns.includes(column));
       const columns = [...table.columns, ...added];
+      // Where each extracted column lands, found once rather than per row.
+      const positions = compiled.columns.map((column) => [column, columns.indexOf(column)] as const);
       const rows = table.rows.map((row, r) => {
         const extracted = values(table.rowFiles[r]!);
         const wide = [...row, ...added.map((column) => extracted[column] ?? null)];
         // A data column with the same name takes the path's value, as the path is the partition.
-        for (const column of compiled.columns) wide[columns.indexOf(column)] = extracted[column] ?? null;
+        for (const [column, position] of positions) wide[position] = extracted[column] ?? null;
         return wide;
       });
       return { columns, rows, rowFiles: table.rowFiles };

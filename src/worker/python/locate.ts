@@ -16,14 +16,20 @@ export const PYTHON_ENV_VAR = 'PARAJOB_PYTHON';
 
 const WORKER_SCRIPT = join('src', 'worker', 'python', 'parajob_worker.py');
 
-function packageRoot(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
+let cachedRoot: string | undefined;
+
+/**
+ * The absolute package root (the folder holding parajob's package.json), found once by walking up
+ * from this module. Throws ParajobError when there is none. Shared with the node's package-root.ts.
+ */
+export function packageRoot(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  const here = fileURLToPath(import.meta.url);
+  let folder = dirname(here);
   for (;;) {
-    if (existsSync(join(folder, 'package.json'))) return folder;
+    if (existsSync(join(folder, 'package.json'))) return (cachedRoot = folder);
     const parent = dirname(folder);
-    if (parent === folder) {
-      throw new ParajobError(`cannot find parajob's package.json above ${fileURLToPath(import.meta.url)}; the installation is incomplete`);
-    }
+    if (parent === folder) throw new ParajobError(`cannot find parajob's package.json above ${here}; the installation is incomplete`);
     folder = parent;
   }
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createActor, fromPromise, type Actor } from 'xstate';
-import { pino } from 'pino';
+import { fromPromise, type Actor } from 'xstate';
 import {
   BatchOutcome,
   FailureKind,
@@ -9,15 +8,14 @@ import {
   type Lease,
 } from '../../../src/gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
-import { createTokenCounter } from '../../../src/coordinator/ledger/decisions.js';
 import { cutFileMiniBatches } from '../../../src/coordinator/partition/file-mini-batches.js';
 import type { Partition } from '../../../src/coordinator/partition/partition-input.js';
 import type { StepRunMessage } from '../../../src/coordinator/step-run/context.js';
 import type { StepReport } from '../../../src/coordinator/step-run/report.js';
-import { DEFAULT_STEP_RUN_SETTINGS } from '../../../src/coordinator/step-run/settings.js';
 import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
 import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
 import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
+import { createStepRunActor } from './support/step-run-actor.js';
 import { makeStep, type StepFixtureOptions } from './support/step-fixture.js';
 
 const FILES = ['a.txt', 'b.txt', 'c.txt', 'd.txt'];
@@ -74,28 +72,18 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
       }),
     },
   });
-  const actor = createActor(machine, {
-    input: {
-      jobId: 'job-1',
-      jobName: 'job',
-      step,
-      deps: {
-        nodes: {
-          liveNodes: () => liveNodes,
-          send: (nodeId, message) => {
-            if (!liveNodes.some((candidate) => candidate.nodeId === nodeId)) return false;
-            sent.set(nodeId, [...(sent.get(nodeId) ?? []), message]);
-            return true;
-          },
-        },
-        tokens: createTokenCounter(),
-        logger: pino({ level: 'silent' }),
-        codeHash: 'hash',
-        settings: { ...DEFAULT_STEP_RUN_SETTINGS, releaseWaitMs: 1_000, overviewIntervalMs: 1_000 },
+  const actor = createStepRunActor(machine, {
+    step,
+    nodes: {
+      liveNodes: () => liveNodes,
+      send: (nodeId, message) => {
+        if (!liveNodes.some((candidate) => candidate.nodeId === nodeId)) return false;
+        sent.set(nodeId, [...(sent.get(nodeId) ?? []), message]);
+        return true;
       },
     },
+    settings: { releaseWaitMs: 1_000, overviewIntervalMs: 1_000 },
   });
-  actor.subscribe({ error: () => undefined });
   actor.on('step.message', (message) => messages.push(message));
   actor.start();
   const setBacklogged = (on: boolean) => {

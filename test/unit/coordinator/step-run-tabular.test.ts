@@ -5,20 +5,18 @@
  * count as failed items, and an invalid MLTable fails the job as INVALID_INPUT naming the file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
+import { fromPromise, waitFor, type Actor } from 'xstate';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { BatchOutcome, FailureKind, type BatchResult, type CoordinatorMessage, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
-import { createTokenCounter } from '../../../src/coordinator/ledger/decisions.js';
 import type { StepReport } from '../../../src/coordinator/step-run/report.js';
-import { DEFAULT_STEP_RUN_SETTINGS } from '../../../src/coordinator/step-run/settings.js';
 import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
 import { progressOf } from '../../../src/coordinator/step-run/step-status.js';
 import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
 import type { MiniBatchSize } from '../../../src/spec/model.js';
+import { createStepRunActor } from './support/step-run-actor.js';
 import { makeStep } from './support/step-fixture.js';
 
 let dir: string;
@@ -68,22 +66,12 @@ function start(tablePath: string, miniBatchSize: MiniBatchSize, maxRetries = 0):
       }),
     },
   });
-  const actor = createActor(machine, {
-    input: {
-      jobId: 'job-1',
-      jobName: 'job',
-      step,
-      deps: {
-        nodes: { liveNodes: () => [NODE], send: (_nodeId, message) => (sent.push(message), true) },
-        tokens: createTokenCounter(),
-        logger: pino({ level: 'silent' }),
-        codeHash: 'hash',
-        chaos: '',
-        settings: { ...DEFAULT_STEP_RUN_SETTINGS, releaseWaitMs: 200, overviewIntervalMs: 60_000 },
-      },
-    },
+  const actor = createStepRunActor(machine, {
+    step,
+    nodes: { liveNodes: () => [NODE], send: (_nodeId, message) => (sent.push(message), true) },
+    chaos: '',
+    settings: { releaseWaitMs: 200, overviewIntervalMs: 60_000 },
   });
-  actor.subscribe({ error: () => undefined });
   actor.start();
   return { actor, sent, reports };
 }

@@ -1,27 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ResultMessage, WorkerMessage } from '../../../src/worker/protocol.js';
-import { PythonWorker, Sandbox, testPython } from './python-worker-harness.js';
+import { describe, expect, it } from 'vitest';
+import { asResult, PythonWorker, testPython, useWorkerFixture } from './python-worker-harness.js';
 
-let sandbox: Sandbox;
-let worker: PythonWorker | undefined;
-
-afterEach(() => {
-  worker?.kill();
-  worker = undefined;
-  sandbox?.remove();
-});
+const fixture = useWorkerFixture();
 
 async function started(): Promise<PythonWorker> {
-  sandbox = new Sandbox();
-  worker = new PythonWorker(testPython());
-  const script = sandbox.write('code/echo.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
-  expect((await worker.request(sandbox.initMessage(script))).type).toBe('ready');
+  const worker = fixture.start();
+  const script = fixture.sandbox.write('code/echo.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
+  expect((await worker.request(fixture.sandbox.initMessage(script))).type).toBe('ready');
   return worker;
-}
-
-function asResult(message: WorkerMessage): ResultMessage {
-  if (message.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(message)}`);
-  return message;
 }
 
 describe('python worker: injected faults', () => {
@@ -54,10 +40,13 @@ describe('python worker: injected faults', () => {
     // The worker is still alive and silent after a normal run would have answered many times over:
     // prove it by a second, independent process round trip rather than by waiting.
     const probe = new PythonWorker(testPython());
-    const script = sandbox.write('code/echo2.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
-    expect((await probe.request(sandbox.initMessage(script))).type).toBe('ready');
-    expect(asResult(await probe.request({ type: 'run', miniBatchId: 0, attempt: 1, files: ['/x'] })).succeeded).toBe(1);
-    probe.kill();
+    try {
+      const script = fixture.sandbox.write('code/echo2.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
+      expect((await probe.request(fixture.sandbox.initMessage(script))).type).toBe('ready');
+      expect(asResult(await probe.request({ type: 'run', miniBatchId: 0, attempt: 1, files: ['/x'] })).succeeded).toBe(1);
+    } finally {
+      probe.kill(); // also when an expectation above fails: no stray interpreter
+    }
     expect(w.child.exitCode).toBeNull();
     w.kill();
     expect(await w.waitForExit()).toBe('SIGKILL');

@@ -7,11 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { afterEach } from 'vitest';
 import {
   encodeFrame,
   FrameDecoder,
   type HostMessage,
+  type InitFailedMessage,
   type InitMessage,
+  type ResultMessage,
   type WorkerMessage,
 } from '../../../src/worker/protocol.js';
 import { findPython, pythonCanImport, pythonWorkerPath } from '../../../src/worker/python/locate.js';
@@ -165,4 +168,50 @@ export function testPython(): string {
 export function pythonWithPandas(): string | undefined {
   const candidates = [testPython(), '/usr/bin/python3'];
   return candidates.find((python) => pythonCanImport(python, 'pandas'));
+}
+
+/** `message` as a run result; throws (failing the test) with the message shown when it is anything else. */
+export function asResult(message: WorkerMessage): ResultMessage {
+  if (message.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(message)}`);
+  return message;
+}
+
+/** `message` as an initFailed answer; throws (failing the test) with the message shown otherwise. */
+export function asInitFailed(message: WorkerMessage): InitFailedMessage {
+  if (message.type !== 'initFailed') throw new Error(`expected initFailed, got ${JSON.stringify(message)}`);
+  return message;
+}
+
+/** One sandbox and one worker per test, both cleaned up after each test. */
+export interface WorkerFixture {
+  /** The current test's sandbox; throws if start() has not been called in this test. */
+  readonly sandbox: Sandbox;
+  /** A fresh sandbox and a worker on `python` (default testPython()). */
+  start(python?: string): PythonWorker;
+}
+
+/**
+ * Call at the top of a test file: registers an afterEach that kills the test's worker and removes its
+ * sandbox, and returns the fixture the tests start them with.
+ */
+export function useWorkerFixture(): WorkerFixture {
+  let sandbox: Sandbox | undefined;
+  let worker: PythonWorker | undefined;
+  afterEach(() => {
+    worker?.kill();
+    worker = undefined;
+    sandbox?.remove();
+    sandbox = undefined;
+  });
+  return {
+    get sandbox(): Sandbox {
+      if (sandbox === undefined) throw new Error('call start() before using the sandbox');
+      return sandbox;
+    },
+    start(python = testPython()): PythonWorker {
+      sandbox = new Sandbox();
+      worker = new PythonWorker(python);
+      return worker;
+    },
+  };
 }

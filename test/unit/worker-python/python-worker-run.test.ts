@@ -1,40 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ResultMessage, WorkerMessage } from '../../../src/worker/protocol.js';
-import { PythonWorker, Sandbox, testPython } from './python-worker-harness.js';
+import { describe, expect, it } from 'vitest';
+import { asResult, useWorkerFixture } from './python-worker-harness.js';
 
-let sandbox: Sandbox;
-let worker: PythonWorker | undefined;
-
-afterEach(() => {
-  worker?.kill();
-  worker = undefined;
-  sandbox?.remove();
-});
-
-function start(): PythonWorker {
-  sandbox = new Sandbox();
-  worker = new PythonWorker(testPython());
-  return worker;
-}
-
-function asResult(message: WorkerMessage): ResultMessage {
-  if (message.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(message)}`);
-  return message;
-}
+const fixture = useWorkerFixture();
 
 describe('python worker: file-list mini-batches', () => {
   it('returns one row per returned item, formatted as str(item) + newline', async () => {
-    const w = start();
-    const script = sandbox.write('code/score.py', [
+    const w = fixture.start();
+    const script = fixture.sandbox.write('code/score.py', [
       'import os',
       'def run(mini_batch):',
       '    return [f"{os.path.basename(p)},{os.path.getsize(p)}" for p in mini_batch] + [{"k": 1}, 2.5, None]',
     ].join('\n'));
-    const files = [sandbox.write('in/a.txt', 'aaa'), sandbox.write('in/b.txt', 'bbbbb')];
+    const files = [fixture.sandbox.write('in/a.txt', 'aaa'), fixture.sandbox.write('in/b.txt', 'bbbbb')];
 
-    const ready = await w.request(sandbox.initMessage(script));
+    const ready = await w.request(fixture.sandbox.initMessage(script));
     expect(ready).toEqual({ type: 'ready', pid: w.child.pid });
 
     const result = asResult(await w.request({ type: 'run', miniBatchId: 7, attempt: 2, files }));
@@ -45,25 +26,25 @@ describe('python worker: file-list mini-batches', () => {
   });
 
   it('counts fewer returned items as fewer successes', async () => {
-    const w = start();
-    const script = sandbox.write('code/half.py', 'def run(mini_batch):\n    return tuple(mini_batch[::2])\n');
-    await w.request(sandbox.initMessage(script));
+    const w = fixture.start();
+    const script = fixture.sandbox.write('code/half.py', 'def run(mini_batch):\n    return tuple(mini_batch[::2])\n');
+    await w.request(fixture.sandbox.initMessage(script));
     const files = ['/x/1', '/x/2', '/x/3', '/x/4', '/x/5'];
     const result = asResult(await w.request({ type: 'run', miniBatchId: 0, attempt: 1, files }));
     expect(result).toMatchObject({ total: 5, returned: 3, succeeded: 3, rows: '/x/1\n/x/3\n/x/5\n', rowCount: 3 });
   });
 
   it('sends no rows when append_row is off, but still counts', async () => {
-    const w = start();
-    const script = sandbox.write('code/summary.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
-    await w.request(sandbox.initMessage(script, { appendRow: false }));
+    const w = fixture.start();
+    const script = fixture.sandbox.write('code/summary.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
+    await w.request(fixture.sandbox.initMessage(script, { appendRow: false }));
     const result = asResult(await w.request({ type: 'run', miniBatchId: 1, attempt: 1, files: ['/a', '/b'] }));
     expect(result).toMatchObject({ total: 2, returned: 2, succeeded: 2, rows: '', rowCount: 0 });
   });
 
   it('gives argparse (parse_known_args, allow_abbrev=False) both user and system arguments', async () => {
-    const w = start();
-    const script = sandbox.write('code/args.py', [
+    const w = fixture.start();
+    const script = fixture.sandbox.write('code/args.py', [
       'import argparse, sys',
       'parser = argparse.ArgumentParser(allow_abbrev=False)',
       'parser.add_argument("--model_name", required=True)',
@@ -73,20 +54,20 @@ describe('python worker: file-list mini-batches', () => {
       '    return [args.model_name, args.logging_level, " ".join(unknown), sys.argv[0]]',
     ].join('\n'));
     const argv = ['--logging_level', 'DEBUG', '--mini_batch_size', '10', '--model', 'short', '--model_name', 'resnet'];
-    await w.request(sandbox.initMessage(script, { argv }));
+    await w.request(fixture.sandbox.initMessage(script, { argv }));
     const result = asResult(await w.request({ type: 'run', miniBatchId: 0, attempt: 1, files: [] }));
     // allow_abbrev=False: "--model" must not be taken for "--model_name"; it stays unknown.
     expect(result.rows).toBe(`resnet\nDEBUG\n--mini_batch_size 10 --model short\n${script}\n`);
   });
 
   it('passes mini_batch_context to a two-argument run()', async () => {
-    const w = start();
-    const script = sandbox.write('code/partitioned.py', [
+    const w = fixture.start();
+    const script = fixture.sandbox.write('code/partitioned.py', [
       'def run(mini_batch, mini_batch_context):',
       '    c = mini_batch_context',
       '    return [sorted(c.partition_key_value.items()), c.minibatch_index, c.mini_batch_id, c.attempt]',
     ].join('\n'));
-    await w.request(sandbox.initMessage(script));
+    await w.request(fixture.sandbox.initMessage(script));
     const result = asResult(await w.request({
       type: 'run', miniBatchId: 4, attempt: 3, files: ['/p'], partitionKeyValue: { store: 'S1', brand: 'tropicana' },
     }));
@@ -94,9 +75,9 @@ describe('python worker: file-list mini-batches', () => {
   });
 
   it('sets up the working folder, sys.path, AZUREML_BI_OUTPUT_PATH and the EntryScript helper', async () => {
-    const w = start();
-    sandbox.write('code/helper_module.py', 'GREETING = "hello from a sibling module"\n');
-    const script = sandbox.write('code/entry.py', [
+    const w = fixture.start();
+    fixture.sandbox.write('code/helper_module.py', 'GREETING = "hello from a sibling module"\n');
+    const script = fixture.sandbox.write('code/entry.py', [
       'import logging, os',
       'from azureml_user.parallel_run import EntryScript',
       'import helper_module',
@@ -113,14 +94,14 @@ describe('python worker: file-list mini-batches', () => {
       '    return [es is state["first"], es.agent_name, es.output_dir, es.log_dir, es.working_dir == os.getcwd(),',
       '            os.environ["AZUREML_BI_OUTPUT_PATH"], helper_module.GREETING]',
     ].join('\n'));
-    await w.request(sandbox.initMessage(script, { processName: 'process003', userLogFile: sandbox.userLogFile('0', 'process003') }));
+    await w.request(fixture.sandbox.initMessage(script, { processName: 'process003', userLogFile: fixture.sandbox.userLogFile('0', 'process003') }));
     const result = asResult(await w.request({ type: 'run', miniBatchId: 0, attempt: 1, files: ['/a', '/b'] }));
-    const logDir = join(sandbox.logDir, 'user', 'entry_script_log', '0');
+    const logDir = join(fixture.sandbox.logDir, 'user', 'entry_script_log', '0');
     expect(result.rows).toBe(
-      ['True', 'process003', sandbox.outputDir, logDir, 'True', sandbox.outputDir, 'hello from a sibling module', ''].join('\n'),
+      ['True', 'process003', fixture.sandbox.outputDir, logDir, 'True', fixture.sandbox.outputDir, 'hello from a sibling module', ''].join('\n'),
     );
 
-    const logLines = readFileSync(sandbox.userLogFile('0', 'process003'), 'utf8').trimEnd().split('\n');
+    const logLines = readFileSync(fixture.sandbox.userLogFile('0', 'process003'), 'utf8').trimEnd().split('\n');
     expect(logLines).toHaveLength(2);
     expect(logLines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\|ParallelRunStep\|init\(\)\|INFO\|model loaded$/);
     expect(logLines[1]).toMatch(/\|ParallelRunStep\|run\(\)\|WARNING\|batch of 2$/);
@@ -133,9 +114,9 @@ describe('python worker: file-list mini-batches', () => {
   });
 
   it('answers back-to-back runs in order, one result each', async () => {
-    const w = start();
-    const script = sandbox.write('code/echo.py', 'def run(mini_batch, ctx):\n    return [ctx.minibatch_index] * len(mini_batch)\n');
-    await w.request(sandbox.initMessage(script));
+    const w = fixture.start();
+    const script = fixture.sandbox.write('code/echo.py', 'def run(mini_batch, ctx):\n    return [ctx.minibatch_index] * len(mini_batch)\n');
+    await w.request(fixture.sandbox.initMessage(script));
     const count = 300;
     // All frames in one write: the worker must split merged frames exactly.
     const frames = Array.from({ length: count }, (_, id) => ({ type: 'run' as const, miniBatchId: id, attempt: 1, files: ['/f'.repeat(id % 5)] }));
@@ -148,30 +129,30 @@ describe('python worker: file-list mini-batches', () => {
   });
 
   it('calls shutdown() and exits 0 after answering', async () => {
-    const w = start();
-    const marker = join(sandbox.root, 'shutdown-called.txt');
-    const script = sandbox.write('code/closer.py', [
+    const w = fixture.start();
+    const marker = join(fixture.sandbox.root, 'shutdown-called.txt');
+    const script = fixture.sandbox.write('code/closer.py', [
       'def run(mini_batch):',
       '    return []',
       'def shutdown():',
       `    open(${JSON.stringify(marker)}, "w").write("bye")`,
     ].join('\n'));
-    await w.request(sandbox.initMessage(script));
+    await w.request(fixture.sandbox.initMessage(script));
     expect(await w.request({ type: 'shutdown' })).toEqual({ type: 'shutdownDone' });
     expect(await w.waitForExit()).toBe(0);
     expect(readFileSync(marker, 'utf8')).toBe('bye');
   });
 
   it('still runs shutdown() when the host hangs up right after sending it', async () => {
-    const w = start();
-    const marker = join(sandbox.root, 'late-shutdown.txt');
-    const script = sandbox.write('code/late_closer.py', [
+    const w = fixture.start();
+    const marker = join(fixture.sandbox.root, 'late-shutdown.txt');
+    const script = fixture.sandbox.write('code/late_closer.py', [
       'def run(mini_batch):',
       '    return []',
       'def shutdown():',
       `    open(${JSON.stringify(marker)}, "w").write("done")`,
     ].join('\n'));
-    await w.request(sandbox.initMessage(script));
+    await w.request(fixture.sandbox.initMessage(script));
     w.send({ type: 'shutdown' });
     w.closeSocket();
     expect(await w.waitForExit()).toBe(0);
@@ -179,25 +160,25 @@ describe('python worker: file-list mini-batches', () => {
   });
 
   it('reports a failing shutdown() and still exits 0', async () => {
-    const w = start();
-    const script = sandbox.write('code/bad_closer.py', 'def run(b):\n    return b\ndef shutdown():\n    raise OSError("disk gone")\n');
-    await w.request(sandbox.initMessage(script));
+    const w = fixture.start();
+    const script = fixture.sandbox.write('code/bad_closer.py', 'def run(b):\n    return b\ndef shutdown():\n    raise OSError("disk gone")\n');
+    await w.request(fixture.sandbox.initMessage(script));
     const done = await w.request({ type: 'shutdown' });
     expect(done).toMatchObject({ type: 'shutdownDone', error: { kind: 'OSError', message: 'disk gone' } });
     expect(await w.waitForExit()).toBe(0);
   });
 
   it('exits promptly when the host closes the socket, even while run() is busy', async () => {
-    const w = start();
-    const started = join(sandbox.root, 'started.txt');
-    const script = sandbox.write('code/slow.py', [
+    const w = fixture.start();
+    const started = join(fixture.sandbox.root, 'started.txt');
+    const script = fixture.sandbox.write('code/slow.py', [
       'import threading',
       'def run(mini_batch):',
       `    open(${JSON.stringify(started)}, "w").close()`,
       '    threading.Event().wait(600)',
       '    return mini_batch',
     ].join('\n'));
-    await w.request(sandbox.initMessage(script));
+    await w.request(fixture.sandbox.initMessage(script));
     w.send({ type: 'run', miniBatchId: 0, attempt: 1, files: [] });
     await expect.poll(() => existsSync(started), { timeout: 10_000 }).toBe(true);
     w.closeSocket();

@@ -1,23 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ResultMessage, WorkerMessage } from '../../../src/worker/protocol.js';
-import { PythonWorker, pythonWithPandas, Sandbox, testPython } from './python-worker-harness.js';
+import { describe, expect, it } from 'vitest';
+import { asResult, pythonWithPandas, testPython, useWorkerFixture } from './python-worker-harness.js';
 
 const pandasPython = pythonWithPandas();
 const NO_PANDAS = 'skipped: no python3 here can import pandas (install python3-pandas or set PARAJOB_PYTHON)';
 
-let sandbox: Sandbox;
-let worker: PythonWorker | undefined;
-
-afterEach(() => {
-  worker?.kill();
-  worker = undefined;
-  sandbox?.remove();
-});
-
-function asResult(message: WorkerMessage): ResultMessage {
-  if (message.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(message)}`);
-  return message;
-}
+const fixture = useWorkerFixture();
 
 const table = {
   columns: ['name', 'qty', 'note'],
@@ -31,9 +18,8 @@ const table = {
 
 describe('python worker: pandas DataFrames', () => {
   it.skipIf(pandasPython === undefined)(`gives tabular batches as a DataFrame and writes returned DataFrames as pandas CSV ${pandasPython ? '' : NO_PANDAS}`, async () => {
-    sandbox = new Sandbox();
-    worker = new PythonWorker(pandasPython!);
-    const script = sandbox.write('code/tabular.py', [
+    const worker = fixture.start(pandasPython!);
+    const script = fixture.sandbox.write('code/tabular.py', [
       'import pandas as pd',
       'def run(mini_batch):',
       '    assert isinstance(mini_batch, pd.DataFrame), type(mini_batch)',
@@ -42,7 +28,7 @@ describe('python worker: pandas DataFrames', () => {
       '    out["qty"] = out["qty"] * 2',
       '    return out',
     ].join('\n'));
-    expect((await worker.request(sandbox.initMessage(script, { inputKind: 'tabular' }))).type).toBe('ready');
+    expect((await worker.request(fixture.sandbox.initMessage(script, { inputKind: 'tabular' }))).type).toBe('ready');
     const result = asResult(await worker.request({ type: 'run', miniBatchId: 0, attempt: 1, table }));
     expect(result.error).toBeUndefined();
     expect(result).toMatchObject({ total: 3, returned: 2, succeeded: 2, rowCount: 2 });
@@ -55,20 +41,18 @@ describe('python worker: pandas DataFrames', () => {
   });
 
   it.skipIf(pandasPython === undefined)(`quotes fields with quotes as pandas does ${pandasPython ? '' : NO_PANDAS}`, async () => {
-    sandbox = new Sandbox();
-    worker = new PythonWorker(pandasPython!);
-    const script = sandbox.write('code/quoted.py', 'def run(mini_batch):\n    return mini_batch.iloc[[2]]\n');
-    await worker.request(sandbox.initMessage(script, { inputKind: 'tabular' }));
+    const worker = fixture.start(pandasPython!);
+    const script = fixture.sandbox.write('code/quoted.py', 'def run(mini_batch):\n    return mini_batch.iloc[[2]]\n');
+    await worker.request(fixture.sandbox.initMessage(script, { inputKind: 'tabular' }));
     const result = asResult(await worker.request({ type: 'run', miniBatchId: 1, attempt: 1, table }));
     expect(result.rows).toBe('plum 1.5 "say ""hi"""\n');
   });
 
   it('reports a clear error for tabular input when the interpreter has no pandas', async (context) => {
     if (pandasPython === testPython()) context.skip();
-    sandbox = new Sandbox();
-    worker = new PythonWorker(testPython());
-    const script = sandbox.write('code/tabular.py', 'def run(mini_batch):\n    return mini_batch\n');
-    expect((await worker.request(sandbox.initMessage(script, { inputKind: 'tabular' }))).type).toBe('ready');
+    const worker = fixture.start();
+    const script = fixture.sandbox.write('code/tabular.py', 'def run(mini_batch):\n    return mini_batch\n');
+    expect((await worker.request(fixture.sandbox.initMessage(script, { inputKind: 'tabular' }))).type).toBe('ready');
     const result = asResult(await worker.request({ type: 'run', miniBatchId: 0, attempt: 1, table }));
     expect(result).toMatchObject({ total: 3, succeeded: 0, error: { kind: 'ModuleNotFoundError' } });
     expect(result.error?.message).toContain('tabular input needs pandas');

@@ -116,8 +116,6 @@ export interface Ledger {
    * which are 0 until a worker reported reading them (see partition-input.ts noteItemsRead).
    */
   readonly itemCount: (miniBatchId: number) => number;
-  /** Items known at cut time; 0 when they are counted as read (see step-run/work.ts itemsTotalOf). */
-  readonly itemsTotal: number;
   /** MiniBatchState per mini-batch. */
   readonly states: Uint8Array;
   /** The last attempt number given to each mini-batch (0 = never leased). */
@@ -144,7 +142,6 @@ export interface LedgerInit {
   /** retry_settings.max_retries (≥ 0). */
   readonly maxRetries: number;
   readonly itemCount: (miniBatchId: number) => number;
-  readonly itemsTotal: number;
 }
 
 /** A ledger with every mini-batch pending, in id order. */
@@ -155,7 +152,6 @@ export function createLedger(init: LedgerInit): Ledger {
     miniBatchCount: init.miniBatchCount,
     maxAttempts: Math.max(0, init.maxRetries) + 1,
     itemCount: init.itemCount,
-    itemsTotal: init.itemsTotal,
     states: new Uint8Array(init.miniBatchCount),
     attempts: new Uint32Array(init.miniBatchCount),
     failedAttempts: new Uint32Array(init.miniBatchCount),

@@ -212,7 +212,6 @@ export const stepRunMachine = setup({
         miniBatchCount: partition.miniBatchCount,
         maxRetries: context.step.maxRetries,
         itemCount: (id) => itemCountOf(partition, id),
-        itemsTotal: itemsTotal ?? 0,
       });
       const nowMs = Date.now();
       context.run.scheduledAtMs = nowMs;

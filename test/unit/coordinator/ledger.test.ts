@@ -23,7 +23,7 @@ import { describeBreach, findThresholdBreach } from '../../../src/coordinator/le
 const ITEMS_PER_BATCH = 3;
 
 function newLedger(miniBatchCount: number, maxRetries: number): Ledger {
-  return createLedger({ miniBatchCount, maxRetries, itemCount: () => ITEMS_PER_BATCH, itemsTotal: miniBatchCount * ITEMS_PER_BATCH });
+  return createLedger({ miniBatchCount, maxRetries, itemCount: () => ITEMS_PER_BATCH });
 }
 
 function applyAll(ledger: Ledger, events: readonly LedgerEvent[]): void {

@@ -13,13 +13,13 @@
  */
 
 /** Upper bound of leases queued per processor: bounds the work a lost node takes with it. */
-export const MAX_PREFETCH = 32;
+export const MAX_PREFETCH = 64;
 
 /** Weight of a new sample in the moving averages. */
 const SMOOTHING = 0.2;
 
 /** Floor of the run cost, in ms: a no-op run still costs a frame each way. */
-const MIN_RUN_COST_MS = 0.05;
+const MIN_RUN_COST_MS = 0.02;
 
 export interface PrefetchTuner {
   /** Moving average of the credit round trip, ms; undefined before the first sample. */
@@ -59,22 +59,32 @@ export function noteRun(tuner: PrefetchTuner, runMs: number): PrefetchTuner {
 /** Runs shorter than this (ms) are worth queueing on the processor itself (processorQueueFor). */
 export const SHORT_RUN_MS = 5;
 
-/** Leases a processor may hold queued behind the one it runs when runs are short. */
-export const SHORT_RUN_PROCESSOR_QUEUE = 3;
+/**
+ * How much predicted work (ms) a processor may hold behind the run it is on. Those leases are
+ * pipelined into its worker and cannot be taken back from a busy worker, so a run that turns out long
+ * holds about this much work hostage at most — while tiny runs get enough queued to travel and settle
+ * in batches (one write, one wake-up, one event for many mini-batches).
+ */
+export const PIPELINE_BUDGET_MS = 2;
+
+/** Upper bound of the leases queued on one processor behind its current run. */
+export const MAX_PROCESSOR_QUEUE = 48;
 
 /**
- * How many leases one processor may hold (the one it runs included): with short runs it runs a few
- * back to back without waiting on its job (one job event per turn instead of one per mini-batch);
+ * How many leases one processor may hold (the one it runs included): with short runs, as many as fit
+ * in PIPELINE_BUDGET_MS of measured run time (it runs them back to back without waiting on its job);
  * with long or unmeasured runs just one, so no lease waits behind a long mini-batch while another
  * processor idles.
  */
 export function processorQueueFor(tuner: PrefetchTuner): number {
-  return tuner.runCostMs !== undefined && tuner.runCostMs < SHORT_RUN_MS ? 1 + SHORT_RUN_PROCESSOR_QUEUE : 1;
+  if (tuner.runCostMs === undefined || tuner.runCostMs >= SHORT_RUN_MS) return 1;
+  return 1 + Math.min(MAX_PROCESSOR_QUEUE, Math.max(1, Math.floor(PIPELINE_BUDGET_MS / tuner.runCostMs)));
 }
 
 /** Leases to keep queued per processor: at least `configured`, at most MAX_PREFETCH. */
 export function prefetchFor(tuner: PrefetchTuner, configured: number): number {
   if (tuner.roundTripMs === undefined || tuner.runCostMs === undefined) return configured;
   const needed = Math.ceil(tuner.roundTripMs / tuner.runCostMs);
-  return Math.min(MAX_PREFETCH, Math.max(configured, needed));
+  // Enough to fill every processor's pipeline too, or it would run dry between grants.
+  return Math.min(MAX_PREFETCH, Math.max(configured, needed, processorQueueFor(tuner) - 1));
 }

@@ -16,8 +16,10 @@
  *                       (brief / long as in running)
  *                                        after taskOverheadTimeout → next (TIMEOUT result, LoadTimeout):
  *                                        --task_overhead_timeout bounds loading + handing to run()
- *   running             `run` sent.      worker.result → next (so back-to-back leases re-enter running,
- *                                        restarting its runTimeout, in one macrostep)
+ *   running             `run` sent, and while runs are short the queue pipelined behind it (`ahead`).
+ *                                        worker.results → next (so back-to-back leases re-enter running,
+ *                                        restarting its runTimeout, in one macrostep; `next` goes back to
+ *                                        running for a pipelined run before anything else, a stop too)
  *                                        after runTimeout → restarting (TIMEOUT result)
  *                                        worker.exited → restarting (WORKER_CRASHED result)
  *                                        processor.revoke (its lease) → restarting, no result
@@ -44,14 +46,20 @@
  *
  * The job queues leases on a processor only while runs are short (prefetch-tuner.ts processorQueueFor),
  * and a run outliving QUEUE_HOLD_MS hands the queue back, so a slow or hung mini-batch holds no other
- * lease hostage: the other processors take them.
+ * lease hostage: the other processors take them. Runs already pipelined into the worker are the
+ * exception, bounded by the pipeline budget: they wait for the run ahead of them, and when its worker
+ * is killed (timeout) or dies, they go back to the job unrun (never counted as failed attempts).
+ *
+ * Which run failed is known by order, not by asking the worker: both workers run their frames one at
+ * a time and write each result before reading the next run, so a worker that dies or hangs is in the
+ * first run without a result (`current`).
  */
 import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
 import { ProcessorEventKind, type BatchResult, type Lease, type ProcessorEvent as WireProcessorEvent } from '../gen/parajob/v1/parajob.js';
 import { faultFor, loadFaultFor, type ChaosPlan } from '../chaos/model.js';
 import { processName as processNameOf } from '../log/layout.js';
-import type { RunMessage, TableBatch } from '../worker/protocol.js';
+import type { HostMessage, RunMessage, TableBatch } from '../worker/protocol.js';
 import {
   crashResult,
   describeExit,
@@ -65,6 +73,7 @@ import {
   type RunFacts,
 } from './batch-results.js';
 import { MAX_RESTART_BACKOFF_MS, type JobSettings } from './job-settings.js';
+import { SHORT_RUN_MS } from './prefetch-tuner.js';
 import type { ProcessorSink } from './settle-feed.js';
 import { partitionKeyValueOf, type ReadTableBatch } from './table-batches.js';
 import { workerActor, type WorkerActorEvent } from './worker-actor.js';
@@ -113,6 +122,16 @@ interface CurrentRun {
   readonly held: HeldLease;
   readonly startedAtMs: number;
   readonly table?: TableBatch;
+  /** Its `run` frame is already with the worker (it was pipelined while the previous run went on). */
+  readonly sent?: boolean;
+  /** The coordinator withdrew it after it was sent: whatever comes of it is dropped, not reported. */
+  readonly revoked?: boolean;
+}
+
+/** A lease whose `run` frame went to the worker behind the current one (pipelined), not started yet. */
+interface AheadRun {
+  readonly held: HeldLease;
+  readonly revoked: boolean;
 }
 
 interface ProcessorContext {
@@ -126,8 +145,16 @@ interface ProcessorContext {
   /** The live worker's pid, 0 before the first spawn. */
   readonly pid: number;
   readonly current: CurrentRun | undefined;
+  /**
+   * Runs sent to the worker behind `current`, in order (pipelining, see sendRuns). The worker
+   * runs its frames one after another and writes each result before starting the next, so when it
+   * dies or is killed, `current` is the run it was in and these never started.
+   */
+  readonly ahead: readonly AheadRun[];
   /** Leases handed by the job and not started yet, in order. */
   readonly queue: readonly HeldLease[];
+  /** The last run of this worker took less than SHORT_RUN_MS: the next ones may be pipelined. */
+  readonly lastRunShort: boolean;
   readonly stopRequested: boolean;
   /** Init failures since the last successful init: the exponent of the restart backoff. */
   readonly consecutiveInitFailures: number;
@@ -163,7 +190,7 @@ function wireEvent(context: ProcessorContext, kind: ProcessorEventKind, message 
   };
 }
 
-function runMessage({ held, table }: CurrentRun, chaos: ChaosPlan): RunMessage {
+function runMessage({ held, table }: { readonly held: HeldLease; readonly table?: TableBatch | undefined }, chaos: ChaosPlan): RunMessage {
   const { lease } = held;
   let partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
   try {
@@ -180,6 +207,18 @@ function runMessage({ held, table }: CurrentRun, chaos: ChaosPlan): RunMessage {
     ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
     ...(fault === undefined ? {} : { fault }),
   };
+}
+
+/** A lease whose input the node reads before run() (tabular rows, or a chaos hang-load): never pipelined. */
+function needsLoading(settings: JobSettings, held: HeldLease): boolean {
+  return settings.inputKind === 'tabular' || loadFaultFor(settings.chaos, held.lease.miniBatchId, held.lease.attempt) !== undefined;
+}
+
+/** The run the worker turns to after the current one: the first pipelined one, timed from now. */
+function advance(ahead: readonly AheadRun[]): { readonly current: CurrentRun | undefined; readonly ahead: readonly AheadRun[] } {
+  const next = ahead[0];
+  if (next === undefined) return { current: undefined, ahead };
+  return { current: { held: next.held, startedAtMs: Date.now(), sent: true, revoked: next.revoked }, ahead: ahead.slice(1) };
 }
 
 /**
@@ -289,18 +328,84 @@ export const processorMachine = setup({
     markRunStarted: assign({
       current: ({ context }) => (context.current === undefined ? undefined : { ...context.current, startedAtMs: Date.now() }),
     }),
-    sendRun: sendTo('worker', ({ context }) => ({ type: 'worker.send', message: runMessage(context.current as CurrentRun, context.settings.chaos) })),
-    reportResult: ({ context, event }) => {
-      assertEvent(event, 'worker.result');
+    /**
+     * Sends the current run unless it was pipelined, then, while this worker's runs are short, every
+     * queued lease behind it, all in one write: the worker finds its next run already read instead of
+     * waiting a round trip through the node, and many runs cost one write and one wake-up. A run sent
+     * ahead cannot be taken back from a busy worker (only killed with it), so the job hands a processor
+     * only as many as fit in a small budget of measured run time (prefetch-tuner.ts
+     * processorQueueFor), and nothing more is sent behind a run that took long.
+     */
+    sendRuns: enqueueActions(({ context, enqueue }) => {
+      const messages: HostMessage[] = [];
       const current = context.current as CurrentRun;
-      const result = workerResult(current.held, runFacts(context), event.result);
-      if (context.logger.isLevelEnabled('debug')) {
-        context.logger.debug({ miniBatchId: result.miniBatchId, attempt: result.attempt, succeeded: result.succeeded, runMs: result.runMs }, 'mini-batch done');
+      if (current.sent !== true) messages.push(runMessage(current, context.settings.chaos));
+      let taken = 0;
+      const ahead: AheadRun[] = [];
+      // Nothing new goes to a worker that is to stop after what it has.
+      if (context.lastRunShort && !context.stopRequested) {
+        while (taken < context.queue.length) {
+          const held = context.queue[taken] as HeldLease;
+          if (needsLoading(context.settings, held)) break;
+          messages.push(runMessage({ held }, context.settings.chaos));
+          ahead.push({ held, revoked: false });
+          taken++;
+        }
       }
-      context.sink.result(context.index, result);
-    },
+      if (messages.length > 0) enqueue.sendTo('worker', { type: 'worker.send', messages });
+      enqueue.assign({
+        current: current.sent === true ? current : { ...current, sent: true },
+        ...(taken === 0 ? {} : { ahead: [...context.ahead, ...ahead], queue: context.queue.slice(taken) }),
+      });
+    }),
+    /**
+     * Reports the worker's results, in order: each is the current run's; the first pipelined run
+     * becomes current after it. A result that is not the current run's breaks the protocol and is
+     * dropped (logged).
+     */
+    settleResults: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'worker.results');
+      let state: { readonly current: CurrentRun | undefined; readonly ahead: readonly AheadRun[] } = { current: context.current, ahead: context.ahead };
+      let lastRunMs: number | undefined;
+      for (const message of event.results) {
+        const current = state.current;
+        if (current === undefined || current.held.lease.miniBatchId !== message.miniBatchId || current.held.lease.attempt !== message.attempt) {
+          context.logger.error({ miniBatchId: message.miniBatchId, attempt: message.attempt, expected: current?.held.lease.miniBatchId }, 'worker sent a result for a run it was not running; dropped');
+          continue;
+        }
+        lastRunMs = message.runMs;
+        if (current.revoked === true) {
+          context.sink.released(context.index, 1);
+        } else {
+          const result = workerResult(current.held, { processName: context.who.processName, pid: context.pid, startedAtMs: current.startedAtMs }, message);
+          if (context.logger.isLevelEnabled('debug')) {
+            context.logger.debug({ miniBatchId: result.miniBatchId, attempt: result.attempt, succeeded: result.succeeded, runMs: result.runMs }, 'mini-batch done');
+          }
+          context.sink.result(context.index, result, message.runMs);
+        }
+        state = advance(state.ahead);
+      }
+      enqueue.assign({ ...state, ...(lastRunMs === undefined ? {} : { lastRunShort: lastRunMs < SHORT_RUN_MS }) });
+    }),
+    /**
+     * The worker is gone (killed or dead) with runs sent ahead of it: they never started, so they go
+     * back to the front of the run queue (bounced or dropped with it); revoked ones end here.
+     */
+    recallAhead: enqueueActions(({ context, enqueue }) => {
+      if (context.ahead.length === 0) return;
+      const kept = context.ahead.filter((run) => !run.revoked).map((run) => run.held);
+      context.sink.released(context.index, context.ahead.length - kept.length);
+      enqueue.assign({ ahead: [], queue: [...kept, ...context.queue], lastRunShort: false });
+    }),
+    markAheadRevoked: assign({
+      ahead: ({ context, event }) => {
+        assertEvent(event, 'processor.revoke');
+        return context.ahead.map((run) => (run.held.lease.token === event.token ? { ...run, revoked: true } : run));
+      },
+    }),
     reportTimeout: ({ context }) => {
       const current = context.current as CurrentRun;
+      if (current.revoked === true) return context.sink.released(context.index, 1);
       const { miniBatchId, attempt } = current.held.lease;
       context.logger.warn({ miniBatchId, attempt, timeoutMs: context.settings.runTimeoutMs, pid: context.pid }, 'run() timed out; killing its worker');
       const result = withTableRows(timeoutResult(current.held, runFacts(context), context.settings.runTimeoutMs), current);
@@ -309,6 +414,7 @@ export const processorMachine = setup({
     reportCrash: ({ context, event }) => {
       assertEvent(event, 'worker.exited');
       const current = context.current as CurrentRun;
+      if (current.revoked === true) return context.sink.released(context.index, 1);
       const result = withTableRows(crashResult(current.held, runFacts(context), event.exit), current);
       context.logger.warn({ miniBatchId: result.miniBatchId, attempt: result.attempt, pid: context.pid, error: result.errorMessage }, 'worker died during run()');
       context.sink.result(context.index, result);
@@ -375,7 +481,7 @@ export const processorMachine = setup({
     },
     clearLease: assign({ current: undefined }),
     markStopRequested: assign({ stopRequested: true }),
-    sendShutdown: sendTo('worker', { type: 'worker.send', message: { type: 'shutdown' } }),
+    sendShutdown: sendTo('worker', { type: 'worker.send', messages: [{ type: 'shutdown' }] }),
     reportEscalated: enqueueActions(({ context, enqueue }) => {
       const message = `more than ${context.settings.restartIntensity} worker restarts within ${context.settings.restartPeriodMs} ms`;
       context.logger.error({ restarts: context.restartTimesMs.length }, 'processor escalated');
@@ -390,10 +496,12 @@ export const processorMachine = setup({
     isInvalidEntryScript: ({ event }) => event.type === 'worker.initFailed' && event.invalidEntryScript,
     /** Tabular input (rows to read), or a chaos hang-load for this attempt. */
     hasQueuedLease: ({ context }) => context.queue.length > 0,
+    /** A pipelined run became current: the worker is already on it. */
+    hasPipelinedRun: ({ context }) => context.current !== undefined,
+    isAheadLease: ({ context, event }) => event.type === 'processor.revoke' && context.ahead.some((run) => run.held.lease.token === event.token),
     nextNeedsLoading: ({ context }) => {
       const next = context.queue[0];
-      if (next === undefined) return false;
-      return context.settings.inputKind === 'tabular' || loadFaultFor(context.settings.chaos, next.lease.miniBatchId, next.lease.attempt) !== undefined;
+      return next !== undefined && needsLoading(context.settings, next);
     },
     isQueuedLease: ({ context, event }) => event.type === 'processor.revoke' && context.queue.some((held) => held.lease.token === event.token),
     hasTaskOverheadTimeout: ({ context }) => context.settings.taskOverheadTimeoutMs > 0,
@@ -425,7 +533,9 @@ export const processorMachine = setup({
       readTableBatch: input.readTableBatch,
       pid: 0,
       current: undefined,
+      ahead: [],
       queue: [],
+      lastRunShort: false,
       stopRequested: false,
       consecutiveInitFailures: 0,
       restartTimesMs: [],
@@ -472,6 +582,8 @@ export const processorMachine = setup({
         },
         next: {
           always: [
+            // Runs already with the worker finish first, even when stopping: they cannot be taken back.
+            { guard: 'hasPipelinedRun', target: 'running' },
             { guard: 'isStopPending', target: 'shuttingDown', actions: 'dropQueue' },
             { guard: 'nextNeedsLoading', target: 'loading', actions: 'takeNextLease' },
             { guard: 'hasQueuedLease', target: 'running', actions: 'takeNextLease' },
@@ -507,18 +619,30 @@ export const processorMachine = setup({
           },
         },
         running: {
-          entry: ['markRunStarted', 'sendRun'],
+          // Entered afresh for every run (a pipelined one too), so its timeout counts from its start.
+          entry: ['markRunStarted', 'sendRuns'],
           initial: 'brief',
-          states: QUEUE_HOLD_STATES,
+          states: {
+            brief: {
+              after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
+              // Leases handed meanwhile are queued, and pipelined at once while runs are short.
+              on: { 'processor.run': { actions: ['queueLeases', 'sendRuns'] } },
+            },
+            long: QUEUE_HOLD_STATES.long,
+          },
           after: {
-            runTimeout: { guard: 'hasRunTimeout', target: '#processor.restarting', actions: ['reportTimeout', 'clearLease', 'recordRestart'] },
+            runTimeout: { guard: 'hasRunTimeout', target: '#processor.restarting', actions: ['reportTimeout', 'clearLease', 'recallAhead', 'recordRestart'] },
           },
           on: {
-            'worker.result': { target: 'next', actions: ['reportResult', 'clearLease'] },
-            'worker.exited': { target: '#processor.restarting', actions: ['reportCrash', 'clearLease', 'recordRestart'] },
-            'processor.revoke': { guard: 'isCurrentLease', target: '#processor.restarting', actions: ['logRevoked', 'releaseLease', 'clearLease'] },
+            'worker.results': { target: 'next', actions: 'settleResults' },
+            'worker.exited': { target: '#processor.restarting', actions: ['reportCrash', 'clearLease', 'recallAhead', 'recordRestart'] },
+            'processor.revoke': [
+              { guard: 'isCurrentLease', target: '#processor.restarting', actions: ['logRevoked', 'releaseLease', 'clearLease', 'recallAhead'] },
+              { guard: 'isAheadLease', actions: 'markAheadRevoked' },
+              { guard: 'isQueuedLease', actions: 'dropRevokedLease' },
+            ],
             'processor.stop': [
-              { guard: 'killsRunningWork', target: '#processor.stopped', actions: ['releaseLease', 'clearLease', 'dropQueue'] },
+              { guard: 'killsRunningWork', target: '#processor.stopped', actions: ['releaseLease', 'clearLease', 'recallAhead', 'dropQueue'] },
               { actions: ['markStopRequested', 'dropQueue'] },
             ],
           },
@@ -535,7 +659,8 @@ export const processorMachine = setup({
       },
     },
     restarting: {
-      entry: 'bounceQueue',
+      // The next worker's pace is unknown until it has run something.
+      entry: ['bounceQueue', assign({ lastRunShort: false })],
       always: [
         { guard: 'isStopPending', target: 'stopped' },
         { guard: 'restartIntensityExceeded', target: 'escalated' },

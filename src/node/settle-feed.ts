@@ -13,8 +13,11 @@ import type { JobOutbox } from './outbox.js';
 
 /** Where a processor reports the end of every lease it was handed (exactly once per lease). */
 export interface ProcessorSink {
-  /** Lease ended with `result` (any outcome, RETURNED included): it is sent to the coordinator. */
-  result(index: number, result: BatchResult): void;
+  /**
+   * Lease ended with `result` (any outcome, RETURNED included): it is sent to the coordinator.
+   * `runMs`: run()'s time as the worker measured it, fractional (result.runMs is whole ms).
+   */
+  result(index: number, result: BatchResult, runMs?: number): void;
   /** `count` leases ended without a result (revoked, or dropped because the processor stops). */
   released(index: number, count: number): void;
 }
@@ -42,12 +45,12 @@ export class SettleFeed implements ProcessorSink {
     private readonly notify: (event: SettledEvent) => void,
   ) {}
 
-  result(index: number, result: BatchResult): void {
+  result(index: number, result: BatchResult, runMs = result.runMs): void {
     if (this.closed) return;
     // Tallied (and its delivery scheduled) before the outbox schedules its own turn, so the credit the
     // job asks on hearing the tally usually leaves in the same flush as these results.
     this.count(index, 1);
-    this.runMs.push(result.runMs);
+    this.runMs.push(runMs);
     this.outbox.sendResult(this.jobId, result);
   }
 

@@ -14,10 +14,10 @@ export interface WorkerActorInput {
   readonly init: InitMessage;
 }
 
-/** Frames the processor asks the actor to send to the worker. */
+/** Frames the processor asks the actor to send to the worker, in order, in one write. */
 export interface WorkerSendCommand {
   readonly type: 'worker.send';
-  readonly message: HostMessage;
+  readonly messages: readonly HostMessage[];
 }
 
 /** Events the actor sends to the processor. */
@@ -25,7 +25,8 @@ export type WorkerActorEvent =
   | { readonly type: 'worker.spawned'; readonly pid: number }
   | { readonly type: 'worker.ready'; readonly pid: number }
   | { readonly type: 'worker.initFailed'; readonly error: WireError; readonly invalidEntryScript: boolean }
-  | { readonly type: 'worker.result'; readonly result: ResultMessage }
+  /** Consecutive results read at once (one event however many a read held), in the worker's order. */
+  | { readonly type: 'worker.results'; readonly results: readonly ResultMessage[] }
   | { readonly type: 'worker.shutdownDone'; readonly error?: WireError }
   | { readonly type: 'worker.exited'; readonly exit: WorkerExit };
 
@@ -37,22 +38,38 @@ export const workerActor = fromCallback<WorkerSendCommand, WorkerActorInput>(({ 
   };
   const worker = WorkerProcess.launch(input.launch, {
     onSpawn: (pid) => emit({ type: 'worker.spawned', pid }),
-    onMessage: (message) => {
-      switch (message.type) {
-        case 'ready':
-          return emit({ type: 'worker.ready', pid: message.pid });
-        case 'initFailed':
-          return emit({ type: 'worker.initFailed', error: message.error, invalidEntryScript: message.invalidEntryScript });
-        case 'result':
-          return emit({ type: 'worker.result', result: message });
-        case 'shutdownDone':
-          return emit({ type: 'worker.shutdownDone', ...(message.error === undefined ? {} : { error: message.error }) });
+    onMessages: (messages) => {
+      let results: ResultMessage[] = [];
+      const flushResults = (): void => {
+        if (results.length === 0) return;
+        emit({ type: 'worker.results', results });
+        results = [];
+      };
+      for (const message of messages) {
+        switch (message.type) {
+          case 'result':
+            results.push(message);
+            break;
+          case 'ready':
+            flushResults();
+            emit({ type: 'worker.ready', pid: message.pid });
+            break;
+          case 'initFailed':
+            flushResults();
+            emit({ type: 'worker.initFailed', error: message.error, invalidEntryScript: message.invalidEntryScript });
+            break;
+          case 'shutdownDone':
+            flushResults();
+            emit({ type: 'worker.shutdownDone', ...(message.error === undefined ? {} : { error: message.error }) });
+            break;
+        }
       }
+      flushResults();
     },
     onExit: (exit) => emit({ type: 'worker.exited', exit }),
   });
   worker.send(input.init);
-  receive((command) => worker.send(command.message));
+  receive((command) => worker.sendAll(command.messages));
   return () => {
     stopped = true;
     worker.kill('SIGKILL');

@@ -1,6 +1,6 @@
 /**
  * The node's side of one worker child process: spawns it with its stdout/stderr appended to the
- * user's log files and the frame protocol (src/worker/protocol.ts) on fd 3, and reports its messages
+ * user's log files and the frame protocol (src/worker/protocol.ts) on fds 3 and 4, and reports its messages
  * and its exit. It knows nothing of leases or retries: the processor machine decides those.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,11 +8,11 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { ParajobError } from '../errors.js';
-import { encodeFrame, FrameDecoder, type HostMessage, type WorkerMessage } from '../worker/protocol.js';
+import { encodeFrame, FrameDecoder, REPLY_FD, REQUEST_FD, type HostMessage, type WorkerMessage } from '../worker/protocol.js';
 import { findPython, pythonWorkerPath } from '../worker/python/locate.js';
 import { jsWorkerPath } from './package-root.js';
 
-/** How long after a worker's exit its protocol socket may take to deliver its last bytes. */
+/** How long after a worker's exit its reply channel may take to deliver its last bytes. */
 const EXIT_CLOSE_GRACE_MS = 1_000;
 
 /** How to start one worker. */
@@ -40,7 +40,8 @@ export interface WorkerExit {
 /** Callbacks of a running worker; none is called after `onExit`. */
 export interface WorkerCallbacks {
   readonly onSpawn: (pid: number) => void;
-  readonly onMessage: (message: WorkerMessage) => void;
+  /** The messages decoded from one read of the reply channel, in order (one call per read). */
+  readonly onMessages: (messages: readonly WorkerMessage[]) => void;
   readonly onExit: (exit: WorkerExit) => void;
 }
 
@@ -61,7 +62,8 @@ export class WorkerProcess {
 
   private constructor(
     private readonly child: ChildProcess | undefined,
-    private readonly protocol: Duplex | undefined,
+    private readonly requests: Duplex | undefined,
+    private readonly replies: Duplex | undefined,
   ) {}
 
   /**
@@ -76,13 +78,15 @@ export class WorkerProcess {
       stdout = openAppend(launch.stdoutFile);
       stderr = openAppend(launch.stderrFile);
       mkdirSync(launch.cwd, { recursive: true });
-      const child = spawn(command, [...args], { cwd: launch.cwd, env: launch.env, stdio: ['ignore', stdout, stderr, 'pipe'] });
-      const protocol = child.stdio[3] as Duplex | null;
-      const worker = new WorkerProcess(child, protocol ?? undefined);
+      // fd 3 carries requests to the worker, fd 4 its replies (src/worker/protocol.ts says why two).
+      const child = spawn(command, [...args], { cwd: launch.cwd, env: launch.env, stdio: ['ignore', stdout, stderr, 'pipe', 'pipe'] });
+      const requests = child.stdio[REQUEST_FD] as Duplex | null;
+      const replies = child.stdio[REPLY_FD] as Duplex | null;
+      const worker = new WorkerProcess(child, requests ?? undefined, replies ?? undefined);
       worker.wire(callbacks);
       return worker;
     } catch (error) {
-      const worker = new WorkerProcess(undefined, undefined);
+      const worker = new WorkerProcess(undefined, undefined, undefined);
       setImmediate(() => worker.finish(callbacks, { code: null, signal: null, spawnError: error as Error }));
       return worker;
     } finally {
@@ -104,8 +108,16 @@ export class WorkerProcess {
 
   /** Sends one frame; ignored once the process is gone. */
   send(message: HostMessage): void {
-    if (this.exited || this.protocol === undefined || this.protocol.destroyed) return;
-    this.protocol.write(encodeFrame(message));
+    this.sendAll([message]);
+  }
+
+  /**
+   * Sends frames in order with one write: pipelined runs reach the worker in one system call and
+   * wake it once.
+   */
+  sendAll(messages: readonly HostMessage[]): void {
+    if (messages.length === 0 || this.exited || this.requests === undefined || this.requests.destroyed) return;
+    this.requests.write(messages.length === 1 ? encodeFrame(messages[0] as HostMessage) : Buffer.concat(messages.map(encodeFrame)));
   }
 
   /** Kills the process (SIGKILL by default: a hung run() cannot be interrupted any other way). */
@@ -118,12 +130,15 @@ export class WorkerProcess {
     child.once('spawn', () => {
       if (!this.exited && child.pid !== undefined) callbacks.onSpawn(child.pid);
     });
-    this.protocol?.on('data', (chunk: Buffer) => {
+    this.replies?.on('data', (chunk: Buffer) => {
       if (this.exited) return;
-      for (const message of this.decoder.push(chunk)) callbacks.onMessage(message);
+      const messages = this.decoder.push(chunk);
+      if (messages.length > 0) callbacks.onMessages(messages);
     });
-    // A broken protocol socket is followed by the exit, which is what gets reported.
-    this.protocol?.on('error', () => undefined);
+    // A broken channel is followed by the exit, which is what gets reported. (Writing to a worker that
+    // died with runs unread resets the request channel; the reply channel still yields every reply.)
+    this.requests?.on('error', () => undefined);
+    this.replies?.on('error', () => undefined);
     child.once('error', (error) => this.finish(callbacks, { code: null, signal: null, spawnError: error }));
     // 'exit' can precede the last protocol bytes; 'close' waits for stdio to drain, so a final result
     // or shutdownDone written just before exiting is delivered first.

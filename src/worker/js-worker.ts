@@ -1,6 +1,6 @@
 /**
  * The JS worker: a child process of a node's processor that loads the user's entry script and runs
- * it over mini-batches, speaking the frame protocol of ./protocol.ts on file descriptor 3.
+ * it over mini-batches, speaking the frame protocol of ./protocol.ts (requests on file descriptor 3, replies on 4).
  *
  * init  → set process.argv, import the script, call its init(context) → `ready` | `initFailed`
  * run   → `await run(miniBatch, context)` → `result` (counts, append_row lines, or the error);
@@ -127,8 +127,9 @@ function exit(code: number): void {
   process.exit(code);
 }
 
+/** Milliseconds to the microsecond: the node tunes its pipelining on it (and rounds it for the wire). */
 function elapsedSince(started: number): number {
-  return Math.round(performance.now() - started);
+  return Math.round((performance.now() - started) * 1000) / 1000;
 }
 
 function describeType(value: unknown): string {

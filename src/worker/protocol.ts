@@ -1,11 +1,19 @@
 /**
- * The processor ⇄ worker protocol: length-prefixed JSON frames over file descriptor 3 of the worker
- * process (a socket pair both ways). It is language-neutral on purpose: the Python worker speaks it
- * too, with nothing but its standard library. stdout and stderr stay free for the user's prints.
+ * The processor ⇄ worker protocol: length-prefixed JSON frames; the worker reads the host's requests
+ * on file descriptor 3 and writes its replies on file descriptor 4. It is language-neutral on purpose:
+ * the Python worker speaks it too, with nothing but its standard library. stdout and stderr stay free
+ * for the user's prints.
+ *
+ * Two one-way channels, not one socket both ways, because a Unix socket closed with unread data in it
+ * resets its peer: a worker killed while pipelined runs wait unread would make the host's reads fail
+ * (ECONNRESET) and lose the results the worker wrote just before. The reply channel never holds
+ * anything unread on the worker's side, so the host always reads every reply, then end-of-file.
  *
  * Frame: 4-byte unsigned big-endian length of the body, then the body: one UTF-8 JSON object with a
- * `type` field. One request at a time: the host sends `init`, waits for `ready` (or `initFailed`), then
- * sends `run` and waits for its `result` before the next `run`; `shutdown` ends it (`shutdownDone`).
+ * `type` field. The host sends `init` and waits for `ready` (or `initFailed`); then it may send several
+ * `run`s ahead (pipelining): the worker handles them strictly one after another and writes each
+ * `result` before it reads the next `run`, so the first run without a result is the one a dead or hung
+ * worker was in. `shutdown` (after the last run) ends it (`shutdownDone`).
  */
 import type { RunFault } from '../chaos/model.js';
 
@@ -93,7 +101,7 @@ export interface ResultMessage {
   /** append_row lines, each ending in "\n" (empty string when appendRow is false or nothing returned). */
   readonly rows: string;
   readonly rowCount: number;
-  /** Wall time of run(), in whole milliseconds (the host rounds whatever it gets). */
+  /** Wall time of run(), in milliseconds, fractional (to the microsecond); the host rounds it for the wire. */
   readonly runMs: number;
   /** Set when run() threw or returned something that is not a list: the attempt failed. */
   readonly error?: WireError;
@@ -106,8 +114,11 @@ export interface ShutdownDoneMessage {
 
 export type WorkerMessage = ReadyMessage | InitFailedMessage | ResultMessage | ShutdownDoneMessage;
 
-/** The file descriptor of the protocol socket in the worker process. */
-export const PROTOCOL_FD = 3;
+/** The worker reads the host's frames from this file descriptor. */
+export const REQUEST_FD = 3;
+
+/** The worker writes its frames to this file descriptor. */
+export const REPLY_FD = 4;
 
 /** Encodes one message as a frame. */
 export function encodeFrame(message: HostMessage | WorkerMessage): Buffer {

@@ -88,7 +88,8 @@ describe('worker faults', () => {
   });
 
   it('retries the mini-batch of a worker SIGKILLed from outside in the middle of run()', async () => {
-    const { spec, output } = await writeFaultJob(workspace, { name: 'external-kill', miniBatchSize: 4, timeoutS: 60 });
+    // Runs of 20 ms (beyond SHORT_RUN_MS) are not pipelined: nothing waits in the hung worker.
+    const { spec, output } = await writeFaultJob(workspace, { name: 'external-kill', miniBatchSize: 4, timeoutS: 60, env: { FAULT_SLEEP_MS: '20' } });
     // Mini-batch 1 hangs on its first attempt: once the other nine are done, its worker is the one busy.
     const job = await cluster.submit(spec, { chaos: 'hang:mb=1:attempt=1' });
     await job.until('9 of 10 mini-batches done', (tracker) => (tracker.latest?.progress?.miniBatchesSucceeded ?? 0) === 9);
@@ -103,6 +104,26 @@ describe('worker faults', () => {
     ]);
     const check = await checkOutputFile(output, workspace.names);
     expect(isExact(check), describeLineCheck(check)).toBe(true);
+  });
+
+  it('blames a crash and a hang among pipelined tiny runs on the mini-batch they happened in; the runs behind them go back unrun', async () => {
+    // 40 one-file mini-batches on one processor: runs are short, so after the first few each worker
+    // holds several runs at once; the faults hit runs with others pipelined behind them.
+    const { spec, output } = await writeFaultJob(workspace, { name: 'pipelined', miniBatchSize: 1, concurrency: 1, timeoutS: 1 });
+    const job = await cluster.submit(spec, { chaos: 'crash:mb=20:attempt=1;hang:mb=30:attempt=1' });
+    const final = await job.end();
+    expect(final.state, job.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const check = await checkOutputFile(output, workspace.names);
+    expect(isExact(check), describeLineCheck(check)).toBe(true);
+    const attempts = await readAttempts(job.runDir);
+    const byBatch = new Map<number, [number, string][]>();
+    for (const row of attempts) byBatch.set(row.miniBatchId, [...(byBatch.get(row.miniBatchId) ?? []), [row.attempt, row.status]]);
+    expect(byBatch.size).toBe(40);
+    for (const [id, rows] of byBatch) {
+      const expected: [number, string][] =
+        id === 20 ? [[1, 'WORKER_CRASHED'], [2, 'RUN_DONE']] : id === 30 ? [[1, 'RUN_TIMEOUT'], [2, 'RUN_DONE']] : [[1, 'RUN_DONE']];
+      expect(rows, `mini-batch ${id}`).toEqual(expected);
+    }
   });
 
   it('fails the job when init() keeps failing, quoting the init error', async () => {

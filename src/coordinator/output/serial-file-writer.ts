@@ -1,8 +1,11 @@
 /**
  * One file written by one ordered queue: chunks are written in the order given, never interleaved,
- * each chunk contiguous; chunks queued while a write is in flight go out together in the next
- * `writev`, so thousands of small results per second cost few system calls. Used for the append_row
- * output (one chunk per accepted result) and the CSV report.
+ * each chunk contiguous. Used for the append_row output (one chunk per accepted result) and the CSV
+ * report, i.e. tens of thousands of small chunks a second on a busy coordinator, so writes are
+ * coalesced: small chunks are copied into 64 KiB slabs, and the queue is handed to the OS (one
+ * `writev`) at most every {@link COALESCE_MS} ms, or at once when {@link EAGER_BYTES} are queued, or
+ * when someone waits (flush, close, whenPendingBelow). An async write costs ~10 µs of the event loop
+ * whatever its size, so a write per result would cost more than the result itself.
  *
  * write() never blocks, so the queue grows while the disk lags; its size is {@link pendingBytes} and
  * {@link whenPendingBelow} tells when it shrank, for callers that bound it (step-run/sinks.ts holds
@@ -11,9 +14,22 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** Longest wait (ms) before queued chunks are handed to the OS. */
+export const COALESCE_MS = 20;
+/** Queued bytes at which they are handed to the OS without waiting for COALESCE_MS. */
+export const EAGER_BYTES = 1024 * 1024;
+/** Size of the slabs small chunks are copied into (bytes). */
+const SLAB_BYTES = 64 * 1024;
+/** Chunks from this size on are queued as they are, not copied. */
+const COPY_BELOW_BYTES = 8 * 1024;
+
 /** An append-only file written through one ordered queue (see the module comment). */
 export class SerialFileWriter {
   private queue: Buffer[] = [];
+  /** The slab small chunks are being copied into, and its bytes used (not yet in `queue`). */
+  private slab: Buffer | undefined;
+  private slabUsed = 0;
+  private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
   private closed = false;
@@ -53,6 +69,7 @@ export class SerialFileWriter {
    */
   whenPendingBelow(belowBytes: number): Promise<void> {
     if (this.pending < belowBytes || this.failure !== undefined || this.closed) return Promise.resolve();
+    this.startPump();
     return new Promise((resolve) => this.waiters.push({ belowBytes, resolve }));
   }
 
@@ -65,15 +82,29 @@ export class SerialFileWriter {
   write(chunk: Uint8Array | string): void {
     if (this.closed) throw new Error(`${this.path}: write after close`);
     if (this.failure !== undefined || chunk.length === 0) return;
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.queue.push(buffer);
-    this.pending += buffer.byteLength;
-    this.pumping ??= this.pump();
+    if (typeof chunk === 'string') {
+      // At most 3 UTF-8 bytes per UTF-16 unit: a short string is encoded straight into the slab.
+      if (chunk.length * 3 <= COPY_BELOW_BYTES) {
+        const slab = this.slabWithRoom(chunk.length * 3);
+        const bytes = slab.write(chunk, this.slabUsed, 'utf8');
+        this.slabUsed += bytes;
+        this.pending += bytes;
+      } else this.enqueue(Buffer.from(chunk, 'utf8'));
+    } else if (chunk.byteLength < COPY_BELOW_BYTES) {
+      this.slabWithRoom(chunk.byteLength).set(chunk, this.slabUsed);
+      this.slabUsed += chunk.byteLength;
+      this.pending += chunk.byteLength;
+    } else this.enqueue(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.schedule();
   }
 
   /** Resolves when every chunk queued so far has been handed to the OS; rejects with a write error. */
   async flush(): Promise<void> {
-    while (this.pumping !== undefined) await this.pumping;
+    for (;;) {
+      this.startPump();
+      if (this.pumping === undefined) break;
+      await this.pumping;
+    }
     if (this.failure !== undefined) throw this.failure;
   }
 
@@ -93,24 +124,68 @@ export class SerialFileWriter {
     }
   }
 
+  /** The current slab, sealed and replaced first when it has fewer than `bytes` bytes left. */
+  private slabWithRoom(bytes: number): Buffer {
+    if (this.slab !== undefined && this.slabUsed + bytes <= this.slab.byteLength) return this.slab;
+    this.sealSlab();
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    return this.slab;
+  }
+
+  /** Moves the used part of the slab to the queue (the rest of it is dropped). */
+  private sealSlab(): void {
+    if (this.slab !== undefined && this.slabUsed > 0) this.queue.push(this.slab.subarray(0, this.slabUsed));
+    this.slab = undefined;
+    this.slabUsed = 0;
+  }
+
+  /** Queues a chunk as it is, after what the slab holds (order is kept). */
+  private enqueue(buffer: Buffer): void {
+    this.sealSlab();
+    this.queue.push(buffer);
+    this.pending += buffer.byteLength;
+  }
+
+  /** Hands the queue to the OS now when it is large, else within COALESCE_MS. */
+  private schedule(): void {
+    if (this.pumping !== undefined || this.timer !== undefined) return;
+    if (this.pending >= EAGER_BYTES) this.startPump();
+    else this.timer = setTimeout(() => this.startPump(), COALESCE_MS);
+  }
+
+  private startPump(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pumping === undefined && (this.queue.length > 0 || this.slabUsed > 0)) this.pumping = this.pump();
+  }
+
   private async pump(): Promise<void> {
     try {
-      while (this.queue.length > 0 && this.failure === undefined) {
+      for (;;) {
+        this.sealSlab();
+        if (this.queue.length === 0 || this.failure !== undefined) break;
         const batch = this.queue;
         this.queue = [];
         const { bytesWritten } = await this.handle.writev(batch);
         this.written += bytesWritten;
         for (const buffer of batch) this.pending -= buffer.byteLength;
         this.wakeWaiters();
+        // What came meanwhile waits for the next window, unless someone waits for it (or it is large).
+        if (this.waiters.length === 0 && !this.closed && this.pending < EAGER_BYTES) break;
       }
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
       this.queue = [];
+      this.slab = undefined;
+      this.slabUsed = 0;
       this.pending = 0;
     } finally {
       this.pumping = undefined;
       this.wakeWaiters();
     }
+    if (this.failure === undefined && (this.queue.length > 0 || this.slabUsed > 0)) this.schedule();
   }
 
   private wakeWaiters(): void {

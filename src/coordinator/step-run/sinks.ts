@@ -16,11 +16,11 @@ import { writeStepReports, type StepReport } from './report.js';
 export interface StepSinks {
   /** Queues one accepted result's rows ("\n"-terminated lines) for the append_row file, as one write. */
   appendRows(rows: Uint8Array): void;
-  /** Buffers one CSV row (flushed by flushReports, when the buffer is large, and at the end). */
+  /** Queues one CSV row (the writer coalesces rows into few writes). */
   recordAttempt(row: AttemptRow): void;
   /** Appends a line to job_progress_overview.txt. */
   overview(text: string, atMs: number): void;
-  /** Hands buffered report lines to the files (not waiting for them). */
+  /** Hands queued report lines to the files (not waiting for them). */
   flushReports(): void;
   /** The first write error of the append_row output: the job cannot succeed after it. */
   readonly outputError: Error | undefined;
@@ -34,9 +34,6 @@ export interface StepSinks {
   /** Flushes everything, fsyncs the append_row output, closes the files and writes the result files. */
   finish(report: StepReport): Promise<void>;
 }
-
-/** CSV text buffered before it is handed to the file. */
-const CSV_BUFFER_CHARS = 256 * 1024;
 
 /** Bytes queued for one file (not yet written) at which the run stops granting leases. */
 export const BACKLOG_HIGH_BYTES = 32 * 1024 * 1024;
@@ -55,7 +52,6 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
   const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv);
   const overview = await SerialFileWriter.open(layout.progressOverview);
   csv.write(csvHeaderLine());
-  let csvBuffer = '';
   let backlogged = false;
   const drainListeners = new Set<() => void>();
   // After a write: a queue past the high mark starts a backlog, which ends when every queue is
@@ -69,10 +65,7 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
     });
   };
   const flushCsv = () => {
-    if (csvBuffer.length === 0) return;
-    csv.write(csvBuffer);
-    csvBuffer = '';
-    checkBacklog();
+    void csv.flush().catch(() => undefined); // a failed CSV write surfaces in finish()
   };
   return {
     appendRows(rows) {
@@ -80,8 +73,9 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
       checkBacklog();
     },
     recordAttempt(row) {
-      csvBuffer += csvAttemptLine(row);
-      if (csvBuffer.length >= CSV_BUFFER_CHARS) flushCsv();
+      // Straight into the writer's slab: no per-row Buffer, no long concatenated string to flatten.
+      csv.write(csvAttemptLine(row));
+      checkBacklog();
     },
     overview(text, atMs) {
       overview.write(overviewLine(atMs, text));
@@ -98,7 +92,6 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
       return () => drainListeners.delete(listener);
     },
     async finish(report) {
-      flushCsv();
       // Close everything even when one fails; a failed output fsync must turn success into failure
       // (the caller rewrites the result files then), so the result files are written last.
       const closed = await Promise.allSettled([output?.close({ fsync: true }), csv.close(), overview.close()]);

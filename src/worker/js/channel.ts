@@ -1,10 +1,10 @@
 /**
- * The worker's end of the protocol socket (file descriptor 3, see ../protocol.ts): decodes frames
- * from the host and writes frames back. Only the protocol module is imported, so the worker loads
- * nothing of the node.
+ * The worker's ends of the protocol (see ../protocol.ts): decodes the host's frames from file
+ * descriptor 3 and writes frames back on file descriptor 4. Only the protocol module is imported, so
+ * the worker loads nothing of the node.
  */
 import { Socket } from 'node:net';
-import { FrameDecoder, PROTOCOL_FD, encodeFrame, type HostMessage, type WorkerMessage } from '../protocol.js';
+import { FrameDecoder, REPLY_FD, REQUEST_FD, encodeFrame, type HostMessage, type WorkerMessage } from '../protocol.js';
 
 /** What the worker does with the host's messages and with the end of the socket. */
 export interface ChannelHandlers {
@@ -14,16 +14,20 @@ export interface ChannelHandlers {
   readonly onEnd: () => void;
 }
 
-/** A framed, ordered, two-way channel on the protocol socket. */
+/** A framed, ordered, two-way channel to the host. */
 export class HostChannel {
-  private readonly socket: Socket;
+  private readonly requests: Socket;
+  private readonly replies: Socket;
   private readonly decoder = new FrameDecoder<HostMessage>();
   /** Serialises message handling: the host sends one request at a time, but a misbehaving one must not overlap runs. */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(handlers: ChannelHandlers, fd: number = PROTOCOL_FD) {
-    this.socket = new Socket({ fd, readable: true, writable: true });
-    this.socket.on('data', (chunk: Buffer) => {
+  constructor(handlers: ChannelHandlers, requestFd: number = REQUEST_FD, replyFd: number = REPLY_FD) {
+    this.requests = new Socket({ fd: requestFd, readable: true, writable: false });
+    // Replies are written as soon as send() is called (the socket is idle): a result is with the host
+    // before the next run starts, which is how the host tells which run a dead worker was in.
+    this.replies = new Socket({ fd: replyFd, readable: false, writable: true });
+    this.requests.on('data', (chunk: Buffer) => {
       for (const message of this.decoder.push(chunk)) {
         this.chain = this.chain.then(() => handlers.onMessage(message));
       }
@@ -32,17 +36,19 @@ export class HostChannel {
     const end = (): void => {
       this.chain = this.chain.then(handlers.onEnd, handlers.onEnd);
     };
-    this.socket.on('end', end);
-    this.socket.on('error', end);
+    this.requests.on('end', end);
+    this.requests.on('error', end);
+    // A host that is gone is noticed on the request side; a failed reply write has no one to tell.
+    this.replies.on('error', () => undefined);
   }
 
   /** Sends one message to the host. */
   send(message: WorkerMessage): void {
-    this.socket.write(encodeFrame(message));
+    this.replies.write(encodeFrame(message));
   }
 
   /** Sends a last message and calls `done` once it has been handed to the kernel. */
   sendLast(message: WorkerMessage, done: () => void): void {
-    this.socket.write(encodeFrame(message), () => done());
+    this.replies.write(encodeFrame(message), () => done());
   }
 }

@@ -36,7 +36,7 @@ export function packageRoot(): string {
 
 /**
  * The absolute path of `parajob_worker.py` (start it as `<python> -u <path>` with the protocol
- * socket on fd 3). Throws ParajobError if the package was installed without its Python sources.
+ * channels on fds 3 and 4). Throws ParajobError if the package was installed without its Python sources.
  */
 export function pythonWorkerPath(): string {
   const root = packageRoot();

@@ -1,4 +1,4 @@
-"""parajob's Python worker: `python3 -u parajob_worker.py`, protocol socket on file descriptor 3.
+"""parajob's Python worker: `python3 -u parajob_worker.py`; the host's frames on fd 3, its replies on fd 4.
 
 The node starts one per processor. It loads the user's entry script (init() once, run() per
 mini-batch, shutdown() at the end) and answers the host's frames; stdout and stderr are the user's.
@@ -18,7 +18,7 @@ import traceback  # noqa: E402
 
 import azureml_user.parallel_run  # noqa: E402,F401 - cached now, so a user folder cannot shadow it
 from parajob_runtime.session import Session  # noqa: E402
-from parajob_runtime.wire import PROTOCOL_FD, Channel  # noqa: E402
+from parajob_runtime.wire import REPLY_FD, REQUEST_FD, Channel  # noqa: E402
 
 
 def _flush_user_streams() -> None:
@@ -43,16 +43,17 @@ def _host_gone() -> None:
 def main() -> None:
     """Serves the host until `shutdown` (exit 0), end of file (exit 0) or a protocol error (exit 2)."""
     try:
-        os.fstat(PROTOCOL_FD)
+        os.fstat(REQUEST_FD)
+        os.fstat(REPLY_FD)
     except OSError:
         print(
-            f"parajob worker: file descriptor {PROTOCOL_FD} (the protocol socket) is not open; "
+            f"parajob worker: file descriptors {REQUEST_FD} and {REPLY_FD} (the protocol channels) are not open; "
             "this program is started by a parajob node, not by hand",
             file=sys.stderr,
             flush=True,
         )
         _exit_now(2)
-    session = Session(Channel(PROTOCOL_FD, _host_gone))
+    session = Session(Channel(REQUEST_FD, REPLY_FD, _host_gone))
     try:
         session.serve()
     except KeyboardInterrupt:

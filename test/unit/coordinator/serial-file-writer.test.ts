@@ -36,4 +36,21 @@ describe('SerialFileWriter', () => {
     await writer.close();
     await expect(waiting).resolves.toBeUndefined();
   });
+
+  it('keeps the order of small (coalesced) and large chunks, strings and bytes, across flushes', async () => {
+    const writer = await SerialFileWriter.open(join(dir, 'out.txt'));
+    const expected: string[] = [];
+    const put = (chunk: string, asBytes: boolean) => {
+      writer.write(asBytes ? new TextEncoder().encode(chunk) : chunk);
+      expected.push(chunk);
+    };
+    for (let i = 0; i < 3000; i++) {
+      put(`row ${i} é\n`, i % 2 === 0);
+      if (i % 700 === 0) put('L'.repeat(20_000 + i) + '\n', i % 1400 === 0);
+      if (i === 1500) await writer.flush();
+    }
+    await writer.close();
+    expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe(expected.join(''));
+    expect(writer.pendingBytes).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_TUNER, MAX_PREFETCH, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, SHORT_RUN_PROCESSOR_QUEUE } from '../../../src/node/prefetch-tuner.js';
+import { INITIAL_TUNER, MAX_PREFETCH, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, MAX_PROCESSOR_QUEUE, PIPELINE_BUDGET_MS } from '../../../src/node/prefetch-tuner.js';
 
 describe('prefetch tuner', () => {
   it('keeps the configured prefetch until it has measured both a round trip and a run', () => {
@@ -33,9 +33,12 @@ describe('prefetch tuner', () => {
     expect(noteGranted(tuner, 500, false)).toBe(tuner);
   });
 
-  it('lets a processor queue a few leases only while runs are short', () => {
+  it('lets a processor queue leases only while runs are short, as many as fit in the pipeline budget', () => {
     expect(processorQueueFor(INITIAL_TUNER)).toBe(1);
-    expect(processorQueueFor(noteRun(INITIAL_TUNER, 0))).toBe(1 + SHORT_RUN_PROCESSOR_QUEUE);
+    expect(processorQueueFor(noteRun(INITIAL_TUNER, 0))).toBe(1 + MAX_PROCESSOR_QUEUE);
+    expect(processorQueueFor(noteRun(INITIAL_TUNER, 0.5))).toBe(1 + PIPELINE_BUDGET_MS / 0.5);
+    // A run longer than the budget still gets one queued behind it while it is short.
+    expect(processorQueueFor(noteRun(INITIAL_TUNER, 3))).toBe(2);
     expect(processorQueueFor(noteRun(INITIAL_TUNER, 2_000))).toBe(1);
   });
 });

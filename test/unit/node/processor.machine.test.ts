@@ -129,6 +129,39 @@ describe('processor machine with a real worker', () => {
     expect(recorder.notices.filter((entry) => isIdle(entry.notice))).toHaveLength(2);
   });
 
+  it.each([
+    { mode: 'sigkill', outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, timeoutMs: 0 },
+    { mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
+  ])('pipelines runs while they are short, blames a $mode on the run it happened in, and hands back the runs behind it unrun', async ({ mode, outcome, timeoutMs }) => {
+    const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs', { initBackoffMs: 20, runTimeoutMs: timeoutMs });
+    const recorder = new NoticeRecorder();
+    const actor = startProcessor(settings, recorder);
+    await recorder.waitFor(isIdle);
+    const held = (id: number, file: string) => ({ lease: leaseOf(id, [file]), receivedAtMs: Date.now() });
+    // Nothing is pipelined before this worker has shown its runs are short.
+    actor.send({ type: 'processor.run', leases: [held(1, 'a'), held(2, 'b')] });
+    expect(actor.getSnapshot().context.ahead).toHaveLength(0);
+    await recorder.waitFor(isResult, 2);
+    await recorder.waitFor(isIdle, 2);
+    // Now 3 runs with the worker behind run 3 (written in one frame batch); 4 fails; 5 and 6 never start.
+    actor.send({ type: 'processor.run', leases: [held(3, 'c'), held(4, mode), held(5, 'e'), held(6, 'f')] });
+    expect(actor.getSnapshot().context.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5, 6]);
+    const bounced = await recorder.waitFor(isBounced);
+    expect(bounced.leases.map((lease) => lease.lease.miniBatchId)).toEqual([5, 6]);
+    const results = recorder.notices.map((entry) => entry.notice).filter(isResult).map((notice) => notice.result);
+    expect(results.map((result) => [result.miniBatchId, result.outcome])).toEqual([
+      [1, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+      [2, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+      [3, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+      [4, outcome],
+    ]);
+    // The next worker starts unpipelined again.
+    await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
+    actor.send({ type: 'processor.run', leases: [held(5, 'e'), held(6, 'f')] });
+    expect(actor.getSnapshot().context.ahead).toHaveLength(0);
+    await recorder.waitFor(isResult, 6);
+  });
+
   it('bounces leases it cannot take, hands its queue back when a run goes on, and kills the worker of a revoked lease', async () => {
     const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs', { initBackoffMs: 20 });
     const recorder = new NoticeRecorder();

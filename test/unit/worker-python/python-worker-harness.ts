@@ -1,5 +1,5 @@
 /**
- * Test harness for the Python worker: spawns it for real with the protocol socket on fd 3, speaks
+ * Test harness for the Python worker: spawns it for real with the protocol channels on fds 3 and 4, speaks
  * frames through encodeFrame/FrameDecoder, and waits on messages with bounded timeouts (no sleeps).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +11,8 @@ import { afterEach } from 'vitest';
 import {
   encodeFrame,
   FrameDecoder,
+  REPLY_FD,
+  REQUEST_FD,
   type HostMessage,
   type InitFailedMessage,
   type InitMessage,
@@ -81,12 +83,14 @@ export class PythonWorker {
   private waiter: (() => void) | undefined;
 
   constructor(python: string) {
-    this.child = spawn(python, ['-u', pythonWorkerPath()], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    this.child = spawn(python, ['-u', pythonWorkerPath()], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout += text));
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
-    this.socket = this.child.stdio[3] as Duplex;
+    this.socket = this.child.stdio[REQUEST_FD] as Duplex;
+    const replies = this.child.stdio[REPLY_FD] as Duplex;
+    replies.on('error', () => undefined);
     const decoder = new FrameDecoder<WorkerMessage>();
-    this.socket.on('data', (chunk: Buffer) => {
+    replies.on('data', (chunk: Buffer) => {
       this.inbox.push(...decoder.push(chunk));
       this.waiter?.();
     });

@@ -1,6 +1,6 @@
 /**
  * Test harness: runs the compiled JS worker (dist/, build first) as a real child process and talks
- * frames with it on fd 3, the way a node's processor does.
+ * frames with it on fds 3 and 4, the way a node's processor does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { encodeFrame, FrameDecoder, type HostMessage, type InitMessage, type WorkerMessage } from '../../../src/worker/protocol.js';
+import { encodeFrame, FrameDecoder, REPLY_FD, REQUEST_FD, type HostMessage, type InitMessage, type WorkerMessage } from '../../../src/worker/protocol.js';
 
 export const JS_WORKER = resolve(import.meta.dirname, '../../../dist/src/worker/js-worker.js');
 
@@ -35,9 +35,11 @@ export class WorkerUnderTest {
   stderr = '';
 
   constructor() {
-    this.child = spawn(process.execPath, [JS_WORKER], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    this.socket = this.child.stdio[3] as Duplex;
-    this.socket.on('data', (chunk: Buffer) => {
+    this.child = spawn(process.execPath, [JS_WORKER], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+    this.socket = this.child.stdio[REQUEST_FD] as Duplex;
+    const replies = this.child.stdio[REPLY_FD] as Duplex;
+    replies.on('error', () => undefined);
+    replies.on('data', (chunk: Buffer) => {
       this.inbox.push(...this.decoder.push(chunk));
       this.waiter?.();
     });

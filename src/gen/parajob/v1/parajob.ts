@@ -369,6 +369,11 @@ export interface BatchResults {
 export interface BatchResult {
   miniBatchId: number;
   attempt: number;
+  /**
+   * Tokens and epoch milliseconds are integers below 2^53 sent as `double`: a JS number both ends,
+   * where a 64-bit varint costs a BigInt round trip per field (ts-proto forceLong=number), on every
+   * result and lease.
+   */
   token: number;
   outcome: BatchOutcome;
   /** Items given to run(), items counted succeeded (min(returned, total)), items returned by run(). */
@@ -376,7 +381,7 @@ export interface BatchResult {
   succeeded: number;
   returned: number;
   /** append_row lines, each terminated by "\n", already formatted by the worker. Empty for summary_only. */
-  rows: Buffer;
+  rows: Uint8Array;
   rowCount: number;
   /** Error class (e.g. "TypeError", "Timeout", "WorkerCrashed") and message; empty on success. */
   errorKind: string;
@@ -486,6 +491,7 @@ export interface ByteRange {
 export interface Lease {
   miniBatchId: number;
   attempt: number;
+  /** An integer below 2^53 (see BatchResult.token). */
   token: number;
   /** File input: absolute paths of the mini-batch's files. */
   files: string[];
@@ -509,6 +515,7 @@ export interface Leases {
 export interface Revoke {
   jobId: string;
   miniBatchId: number;
+  /** An integer below 2^53 (see BatchResult.token). */
   token: number;
 }
 
@@ -525,7 +532,7 @@ export interface FetchCodeRequest {
 export interface CodeFile {
   /** Path relative to the snapshot root, '/'-separated. */
   path: string;
-  content: Buffer;
+  content: Uint8Array;
   mode: number;
 }
 
@@ -1332,7 +1339,7 @@ function createBaseBatchResult(): BatchResult {
     total: 0,
     succeeded: 0,
     returned: 0,
-    rows: Buffer.alloc(0),
+    rows: new Uint8Array(0),
     rowCount: 0,
     errorKind: "",
     errorMessage: "",
@@ -1353,7 +1360,7 @@ export const BatchResult: MessageFns<BatchResult> = {
       writer.uint32(16).uint32(message.attempt);
     }
     if (message.token !== 0) {
-      writer.uint32(24).uint64(message.token);
+      writer.uint32(25).double(message.token);
     }
     if (message.outcome !== 0) {
       writer.uint32(32).int32(message.outcome);
@@ -1386,7 +1393,7 @@ export const BatchResult: MessageFns<BatchResult> = {
       writer.uint32(104).uint32(message.pid);
     }
     if (message.startedAtMs !== 0) {
-      writer.uint32(112).uint64(message.startedAtMs);
+      writer.uint32(113).double(message.startedAtMs);
     }
     if (message.runMs !== 0) {
       writer.uint32(120).uint32(message.runMs);
@@ -1427,11 +1434,11 @@ export const BatchResult: MessageFns<BatchResult> = {
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 25) {
               break;
             }
 
-            message.token = longToNumber(reader.uint64());
+            message.token = reader.double();
             continue;
           }
           case 4: {
@@ -1471,7 +1478,7 @@ export const BatchResult: MessageFns<BatchResult> = {
               break;
             }
 
-            message.rows = Buffer.from(reader.bytes());
+            message.rows = reader.bytes();
             continue;
           }
           case 9: {
@@ -1515,11 +1522,11 @@ export const BatchResult: MessageFns<BatchResult> = {
             continue;
           }
           case 14: {
-            if (tag !== 112) {
+            if (tag !== 113) {
               break;
             }
 
-            message.startedAtMs = longToNumber(reader.uint64());
+            message.startedAtMs = reader.double();
             continue;
           }
           case 15: {
@@ -1563,7 +1570,7 @@ export const BatchResult: MessageFns<BatchResult> = {
       total: isSet(object.total) ? globalThis.Number(object.total) : 0,
       succeeded: isSet(object.succeeded) ? globalThis.Number(object.succeeded) : 0,
       returned: isSet(object.returned) ? globalThis.Number(object.returned) : 0,
-      rows: isSet(object.rows) ? Buffer.from(bytesFromBase64(object.rows)) : Buffer.alloc(0),
+      rows: isSet(object.rows) ? bytesFromBase64(object.rows) : new Uint8Array(0),
       rowCount: isSet(object.rowCount)
         ? globalThis.Number(object.rowCount)
         : isSet(object.row_count)
@@ -1612,7 +1619,7 @@ export const BatchResult: MessageFns<BatchResult> = {
       obj.attempt = Math.round(message.attempt);
     }
     if (message.token !== 0) {
-      obj.token = Math.round(message.token);
+      obj.token = floatToJson(message.token);
     }
     if (message.outcome !== 0) {
       obj.outcome = batchOutcomeToJSON(message.outcome);
@@ -1645,7 +1652,7 @@ export const BatchResult: MessageFns<BatchResult> = {
       obj.pid = Math.round(message.pid);
     }
     if (message.startedAtMs !== 0) {
-      obj.startedAtMs = Math.round(message.startedAtMs);
+      obj.startedAtMs = floatToJson(message.startedAtMs);
     }
     if (message.runMs !== 0) {
       obj.runMs = Math.round(message.runMs);
@@ -1668,7 +1675,7 @@ export const BatchResult: MessageFns<BatchResult> = {
     message.total = object.total ?? 0;
     message.succeeded = object.succeeded ?? 0;
     message.returned = object.returned ?? 0;
-    message.rows = object.rows ?? Buffer.alloc(0);
+    message.rows = object.rows ?? new Uint8Array(0);
     message.rowCount = object.rowCount ?? 0;
     message.errorKind = object.errorKind ?? "";
     message.errorMessage = object.errorMessage ?? "";
@@ -2954,7 +2961,7 @@ export const Lease: MessageFns<Lease> = {
       writer.uint32(16).uint32(message.attempt);
     }
     if (message.token !== 0) {
-      writer.uint32(24).uint64(message.token);
+      writer.uint32(25).double(message.token);
     }
     for (const v of message.files) {
       writer.uint32(34).string(v!);
@@ -3001,11 +3008,11 @@ export const Lease: MessageFns<Lease> = {
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 25) {
               break;
             }
 
-            message.token = longToNumber(reader.uint64());
+            message.token = reader.double();
             continue;
           }
           case 4: {
@@ -3085,7 +3092,7 @@ export const Lease: MessageFns<Lease> = {
       obj.attempt = Math.round(message.attempt);
     }
     if (message.token !== 0) {
-      obj.token = Math.round(message.token);
+      obj.token = floatToJson(message.token);
     }
     if (message.files?.length) {
       obj.files = message.files;
@@ -3220,7 +3227,7 @@ export const Revoke: MessageFns<Revoke> = {
       writer.uint32(16).uint32(message.miniBatchId);
     }
     if (message.token !== 0) {
-      writer.uint32(24).uint64(message.token);
+      writer.uint32(25).double(message.token);
     }
     return writer;
   },
@@ -3255,11 +3262,11 @@ export const Revoke: MessageFns<Revoke> = {
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 25) {
               break;
             }
 
-            message.token = longToNumber(reader.uint64());
+            message.token = reader.double();
             continue;
           }
         }
@@ -3299,7 +3306,7 @@ export const Revoke: MessageFns<Revoke> = {
       obj.miniBatchId = Math.round(message.miniBatchId);
     }
     if (message.token !== 0) {
-      obj.token = Math.round(message.token);
+      obj.token = floatToJson(message.token);
     }
     return obj;
   },
@@ -3473,7 +3480,7 @@ export const FetchCodeRequest: MessageFns<FetchCodeRequest> = {
 };
 
 function createBaseCodeFile(): CodeFile {
-  return { path: "", content: Buffer.alloc(0), mode: 0 };
+  return { path: "", content: new Uint8Array(0), mode: 0 };
 }
 
 export const CodeFile: MessageFns<CodeFile> = {
@@ -3516,7 +3523,7 @@ export const CodeFile: MessageFns<CodeFile> = {
               break;
             }
 
-            message.content = Buffer.from(reader.bytes());
+            message.content = reader.bytes();
             continue;
           }
           case 3: {
@@ -3542,7 +3549,7 @@ export const CodeFile: MessageFns<CodeFile> = {
   fromJSON(object: any): CodeFile {
     return {
       path: isSet(object.path) ? globalThis.String(object.path) : "",
-      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      content: isSet(object.content) ? bytesFromBase64(object.content) : new Uint8Array(0),
       mode: isSet(object.mode) ? globalThis.Number(object.mode) : 0,
     };
   },
@@ -3567,7 +3574,7 @@ export const CodeFile: MessageFns<CodeFile> = {
   fromPartial<I extends Exact<DeepPartial<CodeFile>, I>>(object: I): CodeFile {
     const message = createBaseCodeFile();
     message.path = object.path ?? "";
-    message.content = object.content ?? Buffer.alloc(0);
+    message.content = object.content ?? new Uint8Array(0);
     message.mode = object.mode ?? 0;
     return message;
   },
@@ -5534,11 +5541,28 @@ export const JobsClient = makeGenericClientConstructor(JobsService, "parajob.v1.
 };
 
 function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+  if ((globalThis as any).Buffer) {
+    return Uint8Array.from((globalThis as any).Buffer.from(b64, "base64"));
+  } else {
+    const bin = globalThis.atob(b64);
+    const arr = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; ++i) {
+      arr[i] = bin.charCodeAt(i);
+    }
+    return arr;
+  }
 }
 
 function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
+  if ((globalThis as any).Buffer) {
+    return (globalThis as any).Buffer.from(arr).toString("base64");
+  } else {
+    const bin: string[] = [];
+    arr.forEach((byte) => {
+      bin.push(globalThis.String.fromCharCode(byte));
+    });
+    return globalThis.btoa(bin.join(""));
+  }
 }
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {

@@ -36,9 +36,10 @@ def _inject_before_run(fault: Dict[str, Any]) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _elapsed_ms(started: float) -> int:
-    """Whole milliseconds since `started` (a perf_counter() reading): the wire's runMs is a uint32."""
-    return max(0, round((perf_counter() - started) * 1000.0))
+def _elapsed_ms(started: float) -> float:
+    """Milliseconds since `started` (a perf_counter() reading), to the microsecond: the node tunes its
+    pipelining on it and rounds it for the wire's whole-millisecond runMs."""
+    return max(0.0, round((perf_counter() - started) * 1000.0, 3))
 
 
 def _drop_items(value: Any, drop: int) -> Any:

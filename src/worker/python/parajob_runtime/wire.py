@@ -1,4 +1,5 @@
-"""Length-prefixed JSON frames over the protocol file descriptor (see src/worker/protocol.ts).
+"""Length-prefixed JSON frames: the host's on file descriptor 3, ours on 4 (see src/worker/protocol.ts,
+which also says why two one-way channels).
 
 A frame is a 4-byte unsigned big-endian body length followed by one UTF-8 JSON object.
 """
@@ -12,8 +13,10 @@ import sys
 import threading
 from typing import Any, Callable, Dict, Optional
 
-#: File descriptor of the protocol socket, fixed by the host (PROTOCOL_FD in protocol.ts).
-PROTOCOL_FD = 3
+#: The host's frames are read from this file descriptor (REQUEST_FD in protocol.ts).
+REQUEST_FD = 3
+#: Replies are written to this one (REPLY_FD in protocol.ts).
+REPLY_FD = 4
 
 _LENGTH = struct.Struct(">I")
 # Large enough that a typical run message (a list of paths) arrives in one read() system call.
@@ -27,7 +30,7 @@ class ProtocolError(Exception):
 
 
 class Channel:
-    """The worker's end of the protocol socket.
+    """The worker's ends of the protocol channels.
 
     The main thread reads and writes frames itself: no thread hand-off per message. The host's
     death while the main thread is busy in user code is caught by a watcher thread that sleeps in
@@ -35,12 +38,14 @@ class Channel:
     `on_host_gone` must not return (it calls os._exit).
     """
 
-    def __init__(self, fd: int, on_host_gone: Callable[[], None]) -> None:
-        self._fd = fd
-        # The socket must not leak into the user's subprocesses: a grandchild holding it open would
+    def __init__(self, request_fd: int, reply_fd: int, on_host_gone: Callable[[], None]) -> None:
+        self._fd = request_fd
+        self._reply_fd = reply_fd
+        # The channels must not leak into the user's subprocesses: a grandchild holding them open would
         # hide this worker's death from the host.
-        os.set_inheritable(fd, False)
-        self._reader = open(fd, "rb", buffering=_READ_BUFFER_BYTES, closefd=False)
+        os.set_inheritable(request_fd, False)
+        os.set_inheritable(reply_fd, False)
+        self._reader = open(request_fd, "rb", buffering=_READ_BUFFER_BYTES, closefd=False)
         self._on_host_gone = on_host_gone
         self._state_lock = threading.Lock()
         self._busy = False
@@ -71,12 +76,13 @@ class Channel:
         return message
 
     def send(self, message: Dict[str, Any]) -> None:
-        """Writes one message as one frame; a vanished host ends the worker."""
+        """Writes one message as one frame, before returning (the host tells which run a dead worker
+        was in by which results arrived); a vanished host ends the worker."""
         body = _encode_json(message).encode("utf-8")
         frame = memoryview(_LENGTH.pack(len(body)) + body)
         try:
             while frame:
-                written = os.write(self._fd, frame)
+                written = os.write(self._reply_fd, frame)
                 frame = frame[written:]
         except (BrokenPipeError, ConnectionResetError):
             self._on_host_gone()
@@ -104,7 +110,7 @@ class Channel:
             except InterruptedError:
                 continue
             except OSError as error:
-                print(f"parajob worker: cannot watch the protocol socket: {error!r}", file=sys.stderr, flush=True)
+                print(f"parajob worker: cannot watch the request channel: {error!r}", file=sys.stderr, flush=True)
                 return
             if any(mask & select.POLLNVAL for _, mask in events):
                 return

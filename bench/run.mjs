@@ -68,6 +68,9 @@ function renderSection(section) {
   const lines = [`## ${section.title}`, '', `| ${section.columns.join(' | ')} |`, `|${section.columns.map(() => '---').join('|')}|`];
   for (const row of section.rows) lines.push(`| ${row.join(' | ')} |`);
   if (section.notes) lines.push('', section.notes);
-  lines.push('', `(${section.seconds?.toFixed(1) ?? '?'} s)`, '');
+  // A workload may add a second table (e.g. tabular: the cut, then a job over the same kind of data).
+  if (section.extra) lines.push('', renderSection(section.extra).trimEnd());
+  if (section.seconds !== undefined) lines.push('', `(${section.seconds.toFixed(1)} s)`);
+  lines.push('');
   return lines.join('\n');
 }

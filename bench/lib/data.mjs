@@ -23,7 +23,7 @@ export function fileFolder(name, count, bytes) {
 }
 
 /** Writes a parajob job YAML for a benchmark run and returns its path. */
-export function jobYaml(name, { input, code, entryScript, miniBatchSize, instances = 1, processes = 2, appendRow = true, extra = '' }) {
+export function jobYaml(name, { input, inputType = 'uri_folder', code, entryScript, miniBatchSize, instances = 1, processes = 2, appendRow = true, extra = '' }) {
   const dir = join(DATA_ROOT, 'jobs', name);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'job.yml');
@@ -32,7 +32,7 @@ export function jobYaml(name, { input, code, entryScript, miniBatchSize, instanc
     `name: ${name}`,
     'inputs:',
     '  data:',
-    '    type: uri_folder',
+    `    type: ${inputType}`,
     `    path: ${input}`,
     ...(appendRow ? ['outputs:', '  result:', '    type: uri_file', `    path: ${join(dir, 'result.txt')}`] : []),
     'input_data: ${{inputs.data}}',

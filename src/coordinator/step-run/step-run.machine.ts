@@ -257,7 +257,13 @@ export const stepRunMachine = setup({
     dropLateResults: ({ context, event }) => {
       if (event.type !== 'results.received') return;
       context.run.droppedResults += event.results.length;
-      context.deps.logger.debug({ nodeId: event.nodeId, count: event.results.length }, 'results after the end dropped');
+      // Logged like every other fenced result, so the log and summary.json's droppedResults agree.
+      for (const result of event.results) {
+        context.deps.logger.warn(
+          { nodeId: event.nodeId, miniBatchId: result.miniBatchId, attempt: result.attempt, token: result.token, reason: 'the step run is over: its leases were revoked' },
+          'late result dropped (fencing)',
+        );
+      }
     },
     recordProcessorEvent: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'processor.event') return;

@@ -14,7 +14,8 @@ import { compileNodeOptions, type NodeOptions } from './node-options.js';
 import { NodeChaosAgent } from './node-chaos.js';
 import { NodeOutbox } from './outbox.js';
 import { packageVersion } from './package-root.js';
-import { readLeaseTable, type ReadTableBatch } from './table-batches.js';
+import type { ReadTableBatch } from './table-batches.js';
+import { TableReadPool } from './table-read-pool.js';
 
 export type { NodeOptions } from './node-options.js';
 
@@ -34,7 +35,7 @@ export interface RunningNode {
  * @internal
  */
 export interface NodeInternals {
-  /** Reads a tabular lease's rows. @default readLeaseTable (table-batches.ts) */
+  /** Reads a tabular lease's rows. @default a TableReadPool (table-read-pool.ts) of `cores` threads */
   readonly readTableBatch?: ReadTableBatch;
   /** Connection timings. */
   readonly timing?: Partial<NodeTiming>;
@@ -55,6 +56,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
   const codeClient = new CodeClient(compiled.coordinator, channelCredentials, CHANNEL_OPTIONS);
   const timing: NodeTiming = { ...DEFAULT_NODE_TIMING, ...internals.timing };
   let lastStreamEnded: Promise<void> = Promise.resolve();
+  const tableReaders = internals.readTableBatch === undefined ? new TableReadPool(compiled.cores) : undefined;
 
   const actor = createActor(nodeMachine, {
     input: {
@@ -62,7 +64,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       clusterClient,
       ensureCode: (hash: string) => ensureCode(codeClient, compiled.cacheDir, hash),
       outbox: new NodeOutbox(compiled.chaos.faults.length > 0 ? new NodeChaosAgent(compiled.chaos, logger) : undefined),
-      readTableBatch: internals.readTableBatch ?? readLeaseTable,
+      readTableBatch: internals.readTableBatch ?? (tableReaders as TableReadPool).read,
       timing,
       version: packageVersion(),
       host: hostname(),
@@ -90,6 +92,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       }
       await Promise.race([lastStreamEnded, new Promise<void>((resolvePromise) => setTimeout(resolvePromise, STREAM_END_WAIT_MS).unref())]);
       closeChannels();
+      await tableReaders?.close();
     })());
 
   try {

@@ -59,7 +59,7 @@ import { assertEvent, assign, enqueueActions, fromPromise, sendTo, setup, type A
 import { ProcessorEventKind, type BatchResult, type Lease, type ProcessorEvent as WireProcessorEvent } from '../gen/parajob/v1/parajob.js';
 import { faultFor, loadFaultFor, type ChaosPlan } from '../chaos/model.js';
 import { processName as processNameOf } from '../log/layout.js';
-import type { HostMessage, RunMessage, TableBatch } from '../worker/protocol.js';
+import { encodeRunFrame, type HostMessage, type RunMessage } from '../worker/protocol.js';
 import {
   crashResult,
   describeExit,
@@ -75,7 +75,7 @@ import {
 import { MAX_RESTART_BACKOFF_MS, type JobSettings } from './job-settings.js';
 import { SHORT_RUN_MS } from './prefetch-tuner.js';
 import type { ProcessorSink } from './settle-feed.js';
-import { partitionKeyValueOf, type ReadTableBatch } from './table-batches.js';
+import { partitionKeyValueOf, type LoadedTable, type ReadTableBatch } from './table-batches.js';
 import { workerActor, type WorkerActorEvent } from './worker-actor.js';
 import { initMessage, workerLaunch, type WorkerIdentity } from './worker-launch.js';
 
@@ -121,7 +121,8 @@ export interface ProcessorInput {
 interface CurrentRun {
   readonly held: HeldLease;
   readonly startedAtMs: number;
-  readonly table?: TableBatch;
+  /** A tabular lease's rows, read by `loading`. */
+  readonly table?: LoadedTable;
   /** Its `run` frame is already with the worker (it was pipelined while the previous run went on). */
   readonly sent?: boolean;
   /** The coordinator withdrew it after it was sent: whatever comes of it is dropped, not reported. */
@@ -190,7 +191,13 @@ function wireEvent(context: ProcessorContext, kind: ProcessorEventKind, message 
   };
 }
 
-function runMessage({ held, table }: { readonly held: HeldLease; readonly table?: TableBatch | undefined }, chaos: ChaosPlan): RunMessage {
+/** The `run` frame of a lease: a message, or with a tabular lease's rows spliced in already encoded. */
+function runFrame(run: { readonly held: HeldLease; readonly table?: LoadedTable | undefined }, chaos: ChaosPlan): RunMessage | Uint8Array {
+  const message = runMessage(run.held, chaos);
+  return run.table === undefined ? message : encodeRunFrame(message, run.table.json);
+}
+
+function runMessage(held: HeldLease, chaos: ChaosPlan): RunMessage {
   const { lease } = held;
   let partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
   try {
@@ -203,7 +210,7 @@ function runMessage({ held, table }: { readonly held: HeldLease; readonly table?
     type: 'run',
     miniBatchId: lease.miniBatchId,
     attempt: lease.attempt,
-    ...(table === undefined ? { files: lease.files } : { table }),
+    ...(lease.ranges.length === 0 ? { files: lease.files } : {}),
     ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
     ...(fault === undefined ? {} : { fault }),
   };
@@ -226,7 +233,7 @@ function advance(ahead: readonly AheadRun[]): { readonly current: CurrentRun | u
  * rows the coordinator did not know at cut time (a size cut) count as failed items.
  */
 function withTableRows(result: BatchResult, current: CurrentRun): BatchResult {
-  return current.table === undefined ? result : { ...result, total: current.table.rows.length };
+  return current.table === undefined ? result : { ...result, total: current.table.rowCount };
 }
 
 /**
@@ -256,7 +263,7 @@ export const processorMachine = setup({
      * Loads a lease's input before run(): a tabular lease's rows (undefined for file input, whose
      * worker reads the files itself). A chaos `hang-load` never finishes, until the state is left.
      */
-    loadTable: fromPromise<TableBatch | undefined, { readonly read: ReadTableBatch; readonly reader: unknown; readonly lease: Lease; readonly tabular: boolean; readonly hang: boolean }>(
+    loadTable: fromPromise<LoadedTable | undefined, { readonly read: ReadTableBatch; readonly reader: unknown; readonly lease: Lease; readonly tabular: boolean; readonly hang: boolean }>(
       ({ input, signal }) => {
         if (input.hang) return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('chaos: hang-load aborted'))));
         return input.tabular ? input.read(input.reader, input.lease) : Promise.resolve(undefined);
@@ -322,7 +329,7 @@ export const processorMachine = setup({
       enqueue.sendTo(context.parent, { type: 'processor.bounced', index: context.index, leases: event.leases });
     }),
     keepTable: assign({
-      current: ({ context }, params: { readonly table: TableBatch | undefined }) =>
+      current: ({ context }, params: { readonly table: LoadedTable | undefined }) =>
         context.current === undefined ? undefined : { ...context.current, table: params.table },
     }),
     markRunStarted: assign({
@@ -337,9 +344,9 @@ export const processorMachine = setup({
      * processorQueueFor), and nothing more is sent behind a run that took long.
      */
     sendRuns: enqueueActions(({ context, enqueue }) => {
-      const messages: HostMessage[] = [];
+      const messages: (HostMessage | Uint8Array)[] = [];
       const current = context.current as CurrentRun;
-      if (current.sent !== true) messages.push(runMessage(current, context.settings.chaos));
+      if (current.sent !== true) messages.push(runFrame(current, context.settings.chaos));
       let taken = 0;
       const ahead: AheadRun[] = [];
       // Nothing new goes to a worker that is to stop after what it has.
@@ -347,7 +354,7 @@ export const processorMachine = setup({
         while (taken < context.queue.length) {
           const held = context.queue[taken] as HeldLease;
           if (needsLoading(context.settings, held)) break;
-          messages.push(runMessage({ held }, context.settings.chaos));
+          messages.push(runMessage(held, context.settings.chaos));
           ahead.push({ held, revoked: false });
           taken++;
         }

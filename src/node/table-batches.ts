@@ -1,8 +1,7 @@
 /**
  * Reading a tabular lease's byte ranges into the rows a worker receives (protocol TableBatch). The
  * node parses, not the worker, so JS and Python workers see the same columns, types and nulls; the
- * parser is src/input/tabular/read-table-batch.ts.
- *
+ * parser is src/input/tabular/read-table-batch.ts, run on the node's threads (table-read-pool.ts). *
  * The assignment's tabular_reader_json is `{"reader": TabularReader, "transforms": TableTransform[]}`
  * (src/input/mltable/model.ts); a bare TabularReader (an object with `format`) means no transforms.
  */
@@ -12,8 +11,21 @@ import type { TableTransform, TabularReader } from '../input/mltable/model.js';
 import { readTableBatch } from '../input/tabular/read-table-batch.js';
 import type { TableBatch } from '../worker/protocol.js';
 
-/** Reads one lease's rows. `settings` is the parsed tabular_reader_json of the assignment. */
-export type ReadTableBatch = (settings: unknown, lease: Lease) => Promise<TableBatch>;
+/**
+ * One lease's rows as the worker receives them: the JSON of a protocol TableBatch, spliced as is into
+ * the `run` frame (encodeRunFrame), and the row count (a failed attempt's items).
+ */
+export interface LoadedTable {
+  readonly rowCount: number;
+  /** UTF-8 JSON of the TableBatch. */
+  readonly json: Uint8Array;
+}
+
+/**
+ * Reads one lease's rows. `settings` is the parsed tabular_reader_json of the assignment. The node
+ * reads on threads (table-read-pool.ts); readLeaseTableHere reads on the calling thread.
+ */
+export type ReadTableBatch = (settings: unknown, lease: Lease) => Promise<LoadedTable>;
 
 /** The lease's partition_keys values, undefined when it has none. */
 export function partitionKeyValueOf(lease: Lease): Readonly<Record<string, unknown>> | undefined {
@@ -39,8 +51,16 @@ export function tabularSettingsOf(settings: unknown): { readonly reader: Tabular
   throw new InputError(`tabular input: the assignment's tabular_reader_json is ${JSON.stringify(settings)}; expected {"reader": {"format": ...}, "transforms": [...]}`);
 }
 
-/** Reads a lease with src/input's table reader (the node's default ReadTableBatch). */
-export const readLeaseTable: ReadTableBatch = async (settings, lease) => {
+/** Reads a lease's rows with src/input's table reader. */
+export async function readLeaseTable(settings: unknown, lease: Lease): Promise<TableBatch> {
   const { reader, transforms } = tabularSettingsOf(settings);
   return readTableBatch(lease.ranges, reader, transforms, partitionKeyValueOf(lease));
+}
+
+const encoder = new TextEncoder();
+
+/** A ReadTableBatch on the calling thread (tests, and what each pool thread runs). */
+export const readLeaseTableHere: ReadTableBatch = async (settings, lease) => {
+  const table = await readLeaseTable(settings, lease);
+  return { rowCount: table.rows.length, json: encoder.encode(JSON.stringify(table)) };
 };

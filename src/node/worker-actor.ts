@@ -14,10 +14,10 @@ export interface WorkerActorInput {
   readonly init: InitMessage;
 }
 
-/** Frames the processor asks the actor to send to the worker, in order, in one write. */
+/** Frames the processor asks the actor to send to the worker, in order, in one write (a Uint8Array is an encoded frame). */
 export interface WorkerSendCommand {
   readonly type: 'worker.send';
-  readonly messages: readonly HostMessage[];
+  readonly messages: readonly (HostMessage | Uint8Array)[];
 }
 
 /** Events the actor sends to the processor. */

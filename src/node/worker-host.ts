@@ -113,11 +113,12 @@ export class WorkerProcess {
 
   /**
    * Sends frames in order with one write: pipelined runs reach the worker in one system call and
-   * wake it once.
+   * wake it once. A Uint8Array is a frame encoded already (encodeRunFrame).
    */
-  sendAll(messages: readonly HostMessage[]): void {
+  sendAll(messages: readonly (HostMessage | Uint8Array)[]): void {
     if (messages.length === 0 || this.exited || this.requests === undefined || this.requests.destroyed) return;
-    this.requests.write(messages.length === 1 ? encodeFrame(messages[0] as HostMessage) : Buffer.concat(messages.map(encodeFrame)));
+    const frames = messages.map((message) => (message instanceof Uint8Array ? message : encodeFrame(message)));
+    this.requests.write(frames.length === 1 ? (frames[0] as Uint8Array) : Buffer.concat(frames));
   }
 
   /** Kills the process (SIGKILL by default: a hung run() cannot be interrupted any other way). */

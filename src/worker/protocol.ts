@@ -132,6 +132,25 @@ export function encodeFrame(message: HostMessage | WorkerMessage): Buffer {
 }
 
 /**
+ * Encodes a `run` message whose `table` is already JSON (the node reads tables on threads that hand
+ * back the encoded TableBatch): the bytes are spliced in, not parsed and re-serialised. `message`
+ * must not have a `table` of its own.
+ */
+export function encodeRunFrame(message: RunMessage, tableJson: Uint8Array): Buffer {
+  const head = JSON.stringify(message);
+  // `{...}` → `{...,"table":<tableJson>}`
+  const prefix = `${head.slice(0, -1)},"table":`;
+  const prefixLength = Buffer.byteLength(prefix, 'utf8');
+  const length = prefixLength + tableJson.byteLength + 1;
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(prefix, 4, prefixLength, 'utf8');
+  frame.set(tableJson, 4 + prefixLength);
+  frame[4 + length - 1] = 0x7d; // '}'
+  return frame;
+}
+
+/**
  * Reassembles frames from a byte stream that may split or merge them arbitrarily.
  * Feed it every chunk; it returns the complete messages decoded so far.
  */

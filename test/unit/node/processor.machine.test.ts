@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createActor, waitFor, type ActorRefFrom } from 'xstate';
 import { BatchOutcome, ProcessorEventKind } from '../../../src/gen/parajob/v1/parajob.js';
 import type { JobSettings } from '../../../src/node/job-settings.js';
 import { processorMachine, QUEUE_HOLD_MS } from '../../../src/node/processor.machine.js';
-import { readLeaseTable } from '../../../src/node/table-batches.js';
+import { readLeaseTableHere } from '../../../src/node/table-batches.js';
+import { TableReadPool } from '../../../src/node/table-read-pool.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
 import { isBounced, isEvent, isIdle, isReleased, isResult, jobWith, leaseOf, NoticeRecorder, silentLogger } from './processor-harness.js';
 
@@ -16,7 +17,7 @@ const recorders: NoticeRecorder[] = [];
 function startProcessor(settings: JobSettings, recorder: NoticeRecorder) {
   recorders.push(recorder);
   const actor = createActor(processorMachine, {
-    input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: readLeaseTable },
+    input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: readLeaseTableHere },
   });
   actor.subscribe({ error: (error) => recorder.failures.push(error) });
   actors.push(actor);
@@ -259,8 +260,11 @@ describe('processor machine with a real worker', () => {
     await writeFile(csv, 'id,name\n1,ann\n2,bob\n');
     const size = (await stat(csv)).size;
     const recorder = new NoticeRecorder();
+    // The node's own reader: a thread that hands back the rows encoded for the run frame.
+    const pool = new TableReadPool(1);
+    onTestFinished(() => pool.close());
     const actor = createActor(processorMachine, {
-      input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: readLeaseTable },
+      input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: pool.read },
     });
     actors.push(actor);
     actor.start();

@@ -1,0 +1,68 @@
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../../src/errors.js';
+import { readLeaseTable } from '../../../src/node/table-batches.js';
+import { TableReadPool } from '../../../src/node/table-read-pool.js';
+import { requireBuiltWorker } from '../worker/worker-harness.js';
+import { leaseOf } from './processor-harness.js';
+
+const reader = {
+  format: 'delimited',
+  delimiter: ',',
+  header: 'all_files_same_headers',
+  encoding: 'utf8',
+  emptyAsString: false,
+  includePathColumn: false,
+  supportMultiLine: true,
+  inferColumnTypes: true,
+};
+const settings = { reader, transforms: [] };
+const pools: TableReadPool[] = [];
+
+beforeAll(() => requireBuiltWorker());
+afterEach(async () => {
+  for (const pool of pools.splice(0)) await pool.close();
+});
+
+async function csvLease(miniBatchId: number, text: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'parajob-pool-'));
+  const file = join(dir, 'table.csv');
+  await writeFile(file, text);
+  const header = text.indexOf('\n') + 1;
+  return { ...leaseOf(miniBatchId, []), ranges: [{ path: file, start: header, end: (await stat(file)).size }] };
+}
+
+describe('table read pool', () => {
+  it('reads leases on threads into exactly the JSON of the rows the node reader gives, several at once', async () => {
+    const pool = new TableReadPool(2);
+    pools.push(pool);
+    const leases = await Promise.all(
+      [0, 1, 2, 3, 4].map((id) => csvLease(id, `id,name,note\n${id},"ann ${id}","two\nlines"\n${id + 10},bob,\n`)),
+    );
+    const loaded = await Promise.all(leases.map((lease) => pool.read(settings, lease)));
+    for (const [index, lease] of leases.entries()) {
+      const expected = await readLeaseTable(settings, lease);
+      expect(loaded[index]?.rowCount).toBe(2);
+      expect(JSON.parse(new TextDecoder().decode(loaded[index]?.json))).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+  });
+
+  it('fails a read of a missing file with an InputError naming it, and goes on reading', async () => {
+    const pool = new TableReadPool(1);
+    pools.push(pool);
+    const missing = { ...leaseOf(7, []), ranges: [{ path: '/nonexistent/parajob/table.csv', start: 0, end: 10 }] };
+    const failure = await pool.read(settings, missing).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InputError);
+    expect(String((failure as Error).message)).toMatch(/\/nonexistent\/parajob\/table\.csv/);
+    const ok = await pool.read(settings, await csvLease(8, 'id\n1\n2\n3\n'));
+    expect(ok.rowCount).toBe(3);
+  });
+
+  it('refuses reads once closed', async () => {
+    const pool = new TableReadPool(1);
+    await pool.close();
+    await expect(pool.read(settings, await csvLease(9, 'id\n1\n'))).rejects.toThrow(/stopping/);
+  });
+});

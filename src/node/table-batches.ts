@@ -1,7 +1,8 @@
 /**
  * Reading a tabular lease's byte ranges into the rows a worker receives (protocol TableBatch). The
  * node parses, not the worker, so JS and Python workers see the same columns, types and nulls; the
- * parser is src/input/tabular/read-table-batch.ts, run on the node's threads (table-read-pool.ts). *
+ * parser is src/input/tabular/read-table-batch.ts, run on the node's threads (table-read-pool.ts).
+ *
  * The assignment's tabular_reader_json is `{"reader": TabularReader, "transforms": TableTransform[]}`
  * (src/input/mltable/model.ts); a bare TabularReader (an object with `format`) means no transforms.
  */

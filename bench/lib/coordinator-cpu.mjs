@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { DATA_ROOT, fileFolder } from './data.mjs';
-import { median, runCommand } from './measure.mjs';
+import { coordinatorAddress, median, runCommand } from './measure.mjs';
 import { attachSimulatedNodes } from './sim-node.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,14 +78,7 @@ async function startCoordinator(dataDir) {
   const profile = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
   const extra = process.env.COORDINATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...extra, ...profile, process.env.COORDINATOR_CLI ?? CLI, 'coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', process.env.CPU_STDERR ? 'inherit' : 'ignore'] });
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  for (;;) {
-    const match = /listening on [^:]+:(\d+)/.exec(out);
-    if (match) return { child, address: `127.0.0.1:${match[1]}` };
-    if (child.exitCode !== null) throw new Error(`coordinator exited: ${out}`);
-    await once(child.stdout, 'data');
-  }
+  return { child, address: await coordinatorAddress(child) };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

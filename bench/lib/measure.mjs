@@ -1,5 +1,6 @@
 // Timing helpers for the benchmarks: run a command or a function several times, keep the median.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 
 /** Median of numbers (the mean of the middle two for an even count). */
@@ -53,4 +54,19 @@ export function fmt(value, digits = 2) {
   if (value === undefined || value === null || Number.isNaN(value)) return 'n/a';
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   return value.toFixed(digits);
+}
+
+/**
+ * Resolves with the loopback address of a `parajob coordinator --port 0` child once it prints
+ * "listening on host:port"; throws if it exits first.
+ */
+export async function coordinatorAddress(child) {
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  for (;;) {
+    const match = /listening on [^:]+:(\d+)/.exec(out);
+    if (match) return `127.0.0.1:${match[1]}`;
+    if (child.exitCode !== null) throw new Error(`coordinator exited: ${out}`);
+    await once(child.stdout, 'data');
+  }
 }

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { DATA_ROOT } from '../lib/data.mjs';
-import { median, peakRssKb, repeat, runCommand } from '../lib/measure.mjs';
+import { coordinatorAddress, median, peakRssKb, repeat, runCommand } from '../lib/measure.mjs';
 import { attachSimulatedNodes } from '../lib/sim-node.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -69,14 +69,7 @@ async function startCoordinator(dataDir, probeFile) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PARAJOB_MEMORY_PROBE: probeFile },
   });
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  for (;;) {
-    const match = /listening on [^:]+:(\d+)/.exec(out);
-    if (match) return { child, address: `127.0.0.1:${match[1]}` };
-    if (child.exitCode !== null) throw new Error(`coordinator exited: ${out}`);
-    await once(child.stdout, 'data');
-  }
+  return { child, address: await coordinatorAddress(child) };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,6 +8,7 @@ import type { JobSettings } from '../../../src/node/job-settings.js';
 import { processorMachine, QUEUE_HOLD_MS } from '../../../src/node/processor.machine.js';
 import { readLeaseTableHere } from '../../../src/node/table-batches.js';
 import { TableReadPool } from '../../../src/node/table-read-pool.js';
+import { delimited } from '../input/helpers.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
 import { isBounced, isEvent, isIdle, isReleased, isResult, jobWith, leaseOf, NoticeRecorder, silentLogger } from './processor-harness.js';
 
@@ -48,6 +49,18 @@ const SCRIPT = `
     return batch.map((file) => 'done ' + file);
   }
   export function shutdown(context) { appendFileSync(context.outputDir + '.shutdown', context.processName + '\\n'); }
+`;
+
+/** The Python twin of SCRIPT's run() modes used by the pipelining test. */
+const PY_SCRIPT = `import os, signal, time
+
+def run(mini_batch):
+    mode = mini_batch[0]
+    if mode == "hang":
+        time.sleep(3600)
+    if mode == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return ["done " + item for item in mini_batch]
 `;
 
 beforeAll(() => requireBuiltWorker());
@@ -131,10 +144,14 @@ describe('processor machine with a real worker', () => {
   });
 
   it.each([
-    { mode: 'sigkill', outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, timeoutMs: 0 },
-    { mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
-  ])('pipelines runs while they are short, blames a $mode on the run it happened in, and hands back the runs behind it unrun', async ({ mode, outcome, timeoutMs }) => {
-    const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs', { initBackoffMs: 20, runTimeoutMs: timeoutMs });
+    { worker: 'JS', mode: 'sigkill', outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, timeoutMs: 0 },
+    { worker: 'JS', mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
+    { worker: 'Python', mode: 'sigkill', outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, timeoutMs: 0 },
+    { worker: 'Python', mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
+  ])('$worker worker: pipelines runs while they are short, blames a $mode on the run it happened in, and hands back the runs behind it unrun', async ({ worker, mode, outcome, timeoutMs }) => {
+    if (worker === 'Python' && !hasPython) return;
+    const files: Record<string, string> = worker === 'JS' ? { 'score.mjs': SCRIPT } : { 'score.py': PY_SCRIPT };
+    const { settings } = await jobWith(files, worker === 'JS' ? 'score.mjs' : 'score.py', { initBackoffMs: 20, runTimeoutMs: timeoutMs });
     const recorder = new NoticeRecorder();
     const actor = startProcessor(settings, recorder);
     await recorder.waitFor(isIdle);
@@ -241,16 +258,7 @@ describe('processor machine with a real worker', () => {
   });
 
   it('reads a tabular lease with the node\'s table reader and applies planned faults', async () => {
-    const reader = {
-      format: 'delimited',
-      delimiter: ',',
-      header: 'all_files_same_headers',
-      encoding: 'utf8',
-      emptyAsString: false,
-      includePathColumn: false,
-      supportMultiLine: false,
-      inferColumnTypes: true,
-    };
+    const reader = delimited({ inferColumnTypes: true });
     const { dir, settings } = await jobWith(
       { 'rows.mjs': 'export const run = (rows) => rows.map((row) => `${row.id}:${row.name}:${typeof row.id}`);' },
       'rows.mjs',

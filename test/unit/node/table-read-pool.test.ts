@@ -5,19 +5,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
 import { readLeaseTable } from '../../../src/node/table-batches.js';
 import { TableReadPool } from '../../../src/node/table-read-pool.js';
+import { delimited } from '../input/helpers.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
 import { leaseOf } from './processor-harness.js';
 
-const reader = {
-  format: 'delimited',
-  delimiter: ',',
-  header: 'all_files_same_headers',
-  encoding: 'utf8',
-  emptyAsString: false,
-  includePathColumn: false,
-  supportMultiLine: true,
-  inferColumnTypes: true,
-};
+const reader = delimited({ supportMultiLine: true, inferColumnTypes: true });
 const settings = { reader, transforms: [] };
 const pools: TableReadPool[] = [];
 

@@ -3,8 +3,8 @@
  * reader and transforms. It does not touch the filesystem (src/input/mltable/load-mltable.ts resolves
  * the paths). Every problem becomes a SpecError located at its key path; all are reported at once.
  */
-import { closest } from 'fastest-levenshtein';
 import { SpecError, SpecErrors } from '../../errors.js';
+import { nearestKey } from '../../spec/nearest-key.js';
 import type { KeyPath, YamlSource } from '../../spec/yaml-source.js';
 import {
   HEADER_MODES,
@@ -103,7 +103,8 @@ class Checker {
   unknownKeys(options: Record<string, Json>, known: readonly string[], path: KeyPath, what: string): void {
     for (const key of Object.keys(options)) {
       if (known.includes(key)) continue;
-      const hint = known.length > 0 ? ` (did you mean \`${closest(key, [...known])}\`?)` : '';
+      const near = nearestKey(key, known);
+      const hint = near === undefined ? '' : ` (did you mean \`${near}\`?)`;
       this.fail([...path, key], `unknown key \`${key}\` in ${what}${hint}; expected one of: ${known.join(', ')}`, true);
     }
   }
@@ -208,7 +209,9 @@ function parseTransformations(check: Checker, value: Json): { reader: TabularRea
       const transform = parseTableTransform(check, name, options, at);
       if (transform) transforms.push(transform);
     } else {
-      check.fail(at, `unknown transformation \`${name}\` (did you mean \`${closest(name, known)}\`?); expected one of: ${known.join(', ')}`, true);
+      const near = nearestKey(name, known);
+      const hint = near === undefined ? '' : ` (did you mean \`${near}\`?)`;
+      check.fail(at, `unknown transformation \`${name}\`${hint}; expected one of: ${known.join(', ')}`, true);
     }
   });
   if (!reader) {

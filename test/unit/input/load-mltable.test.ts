@@ -72,6 +72,15 @@ describe('loadMLTable', () => {
     expect(error.message).toMatch(/unknown transformation `reed_lines`/);
   });
 
+  it('suggests a key only when it is a plausible typo', async () => {
+    const typo = await loadError("paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {delimter: ';'}\n");
+    expect(typo.message).toMatch(/unknown key `delimter` in read_delimited \(did you mean `delimiter`\?\)/);
+    const unrelated = await loadError("paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {compression_codec: gzip}\n  - shuffle_rows_now: {}\n");
+    expect(unrelated.message).toMatch(/unknown key `compression_codec` in read_delimited; expected one of:/);
+    expect(unrelated.message).toMatch(/unknown transformation `shuffle_rows_now`; expected one of:/);
+    expect(unrelated.message).not.toMatch(/did you mean/);
+  });
+
   it('refuses filter and read_delta_lake by name', async () => {
     const error = await loadError("paths:\n  - file: ./data.csv\ntransformations:\n  - read_delta_lake: {version_as_of: 1}\n  - filter: 'col(\"a\") > 1'\n");
     expect(error.message).toMatch(/read_delta_lake.*not supported by parajob/);

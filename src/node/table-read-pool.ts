@@ -63,7 +63,14 @@ export class TableReadPool {
 
   private dispatch(): void {
     while (this.waiting.length > 0) {
-      const thread = this.idle.pop() ?? this.spawn();
+      let thread: Worker | undefined;
+      try {
+        thread = this.idle.pop() ?? this.spawn();
+      } catch (error) {
+        // No thread can start (the build is incomplete): every waiting read fails with the reason.
+        for (const pending of this.waiting.splice(0)) pending.reject(error as Error);
+        return;
+      }
       if (thread === undefined) return;
       const pending = this.waiting.shift() as PendingRead;
       this.busy.set(thread, pending);

@@ -39,8 +39,8 @@ async function handle(message: HostMessage): Promise<void> {
     case 'init':
       return initialise(message);
     case 'run':
-      channel.send(await runMiniBatch(message));
-      return;
+      // The result is with the host before the next run starts (see HostChannel.send).
+      return channel.send(await runMiniBatch(message));
     case 'shutdown':
       return shutdown();
   }
@@ -51,7 +51,7 @@ async function initialise(message: InitMessage): Promise<void> {
   process.argv = [process.execPath, message.entryScript, ...message.argv];
   const outcome = await loadEntryScript(message.entryScript);
   if (!outcome.ok) {
-    channel.send({ type: 'initFailed', error: outcome.error, invalidEntryScript: outcome.invalidEntryScript });
+    void channel.send({ type: 'initFailed', error: outcome.error, invalidEntryScript: outcome.invalidEntryScript });
     return;
   }
   const userLog = new AppendFile(message.userLogFile);
@@ -59,11 +59,11 @@ async function initialise(message: InitMessage): Promise<void> {
   try {
     await outcome.module.init?.(context);
   } catch (thrown) {
-    channel.send({ type: 'initFailed', error: toWireError(thrown), invalidEntryScript: false });
+    void channel.send({ type: 'initFailed', error: toWireError(thrown), invalidEntryScript: false });
     return;
   }
   loaded = { script: outcome.module, context, appendRow: message.appendRow, userLog, errorLog: new AppendFile(errorLogPathFor(message.userLogFile)) };
-  channel.send({ type: 'ready', pid: process.pid });
+  void channel.send({ type: 'ready', pid: process.pid });
 }
 
 async function runMiniBatch(message: RunMessage): Promise<ResultMessage> {

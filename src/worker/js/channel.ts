@@ -42,9 +42,26 @@ export class HostChannel {
     this.replies.on('error', () => undefined);
   }
 
-  /** Sends one message to the host. */
-  send(message: WorkerMessage): void {
-    this.replies.write(encodeFrame(message));
+  /**
+   * Sends one message to the host; resolves once all of it is with the kernel. Usually at once: a
+   * frame larger than the socket's buffer is written in part, the rest later, and the next run must
+   * not start before (a crash in it would lose the end of this result, and the host would blame the
+   * wrong run) — so the caller awaits it.
+   */
+  send(message: WorkerMessage): Promise<void> {
+    let flushed = false;
+    let wake: (() => void) | undefined;
+    // The callback runs once the frame is with the kernel (or the write failed: the host is gone,
+    // which the request side handles).
+    this.replies.write(encodeFrame(message), () => {
+      flushed = true;
+      wake?.();
+    });
+    if (this.replies.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (flushed) resolve();
+      else wake = resolve;
+    });
   }
 
   /** Sends a last message and calls `done` once it has been handed to the kernel. */

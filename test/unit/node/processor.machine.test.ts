@@ -46,6 +46,8 @@ const SCRIPT = `
     if (mode === 'spin') for (;;) {}
     if (mode === 'exit3') process.exit(3);
     if (mode === 'sigkill') process.kill(process.pid, 'SIGKILL');
+    // A result larger than the reply socket's buffer (about 400 KB).
+    if (mode === 'big') return Array.from({ length: 8000 }, (_, i) => 'row ' + i + ' ' + 'x'.repeat(40));
     return batch.map((file) => 'done ' + file);
   }
   export function shutdown(context) { appendFileSync(context.outputDir + '.shutdown', context.processName + '\\n'); }
@@ -178,6 +180,29 @@ describe('processor machine with a real worker', () => {
     actor.send({ type: 'processor.run', leases: [held(5, 'e'), held(6, 'f')] });
     expect(actor.getSnapshot().context.ahead).toHaveLength(0);
     await recorder.waitFor(isResult, 6);
+  });
+
+  it('delivers a result larger than the socket buffer whole before a pipelined run behind it crashes', async () => {
+    const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs', { initBackoffMs: 20 });
+    const recorder = new NoticeRecorder();
+    const actor = startProcessor(settings, recorder);
+    await recorder.waitFor(isIdle);
+    const held = (id: number, file: string) => ({ lease: leaseOf(id, [file]), receivedAtMs: Date.now() });
+    actor.send({ type: 'processor.run', leases: [held(1, 'a'), held(2, 'b')] });
+    await recorder.waitFor(isResult, 2);
+    await recorder.waitFor(isIdle, 2);
+    actor.send({ type: 'processor.run', leases: [held(3, 'big'), held(4, 'sigkill'), held(5, 'e')] });
+    expect(actor.getSnapshot().context.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5]);
+    const bounced = await recorder.waitFor(isBounced);
+    expect(bounced.leases.map((lease) => lease.lease.miniBatchId)).toEqual([5]);
+    const results = recorder.notices.map((entry) => entry.notice).filter(isResult).map((notice) => notice.result);
+    expect(results.map((result) => [result.miniBatchId, result.outcome])).toEqual([
+      [1, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+      [2, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+      [3, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+      [4, BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED],
+    ]);
+    expect(results[2]?.rowCount).toBe(8000);
   });
 
   it('bounces leases it cannot take, hands its queue back when a run goes on, and kills the worker of a revoked lease', async () => {

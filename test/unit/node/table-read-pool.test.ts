@@ -52,6 +52,12 @@ describe('table read pool', () => {
     expect(ok.rowCount).toBe(3);
   });
 
+  it('fails reads, not the node, when its thread cannot start', async () => {
+    const pool = new TableReadPool(1, '/nonexistent/parajob/table-read-thread.js');
+    pools.push(pool);
+    await expect(pool.read(settings, await csvLease(10, 'id\n1\n'))).rejects.toThrow(/table reader .*missing; run `npm run build`/);
+  });
+
   it('refuses reads once closed', async () => {
     const pool = new TableReadPool(1);
     await pool.close();

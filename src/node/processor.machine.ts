@@ -266,7 +266,8 @@ export const processorMachine = setup({
     loadTable: fromPromise<LoadedTable | undefined, { readonly read: ReadTableBatch; readonly reader: unknown; readonly lease: Lease; readonly tabular: boolean; readonly hang: boolean }>(
       ({ input, signal }) => {
         if (input.hang) return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('chaos: hang-load aborted'))));
-        return input.tabular ? input.read(input.reader, input.lease) : Promise.resolve(undefined);
+        // Leaving `loading` (task_overhead_timeout, a revoke, a stop) aborts the read: its thread is freed.
+        return input.tabular ? input.read(input.reader, input.lease, signal) : Promise.resolve(undefined);
       },
     ),
   },

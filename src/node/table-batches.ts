@@ -26,7 +26,7 @@ export interface LoadedTable {
  * Reads one lease's rows. `settings` is the parsed tabular_reader_json of the assignment. The node
  * reads on threads (table-read-pool.ts); readLeaseTableHere reads on the calling thread.
  */
-export type ReadTableBatch = (settings: unknown, lease: Lease) => Promise<LoadedTable>;
+export type ReadTableBatch = (settings: unknown, lease: Lease, signal?: AbortSignal) => Promise<LoadedTable>;
 
 /** The lease's partition_keys values, undefined when it has none. */
 export function partitionKeyValueOf(lease: Lease): Readonly<Record<string, unknown>> | undefined {

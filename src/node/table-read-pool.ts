@@ -5,7 +5,10 @@
  * worker's `run` frame carries (LoadedTable), parsed and encoded off the main thread.
  *
  * Threads start on the first read (file jobs never start one) and are unref'd: they never keep a
- * node process alive. A thread that dies fails the read it had and is replaced on demand.
+ * node process alive. A thread that dies fails the read it had and is replaced on demand. A read
+ * whose caller gives up (its AbortSignal: task_overhead_timeout, a revoke, a stop) leaves the queue,
+ * or ends its thread if it is being read, so stuck reads (a hung network filesystem) cannot hold the
+ * pool.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,15 +46,26 @@ export class TableReadPool {
   ) {}
 
   /** Reads one lease's rows on a thread (a ReadTableBatch). */
-  readonly read: ReadTableBatch = (settings: unknown, lease: Lease) =>
+  readonly read: ReadTableBatch = (settings: unknown, lease: Lease, signal?: AbortSignal) =>
     new Promise<LoadedTable>((resolve, reject) => {
       if (this.closed) {
         reject(new ParajobError('the node is stopping: tabular reads are closed'));
         return;
       }
-      this.waiting.push({ request: { id: this.nextId++, settings, lease }, resolve, reject });
+      if (signal?.aborted === true) {
+        reject(new ParajobError('the read was abandoned'));
+        return;
+      }
+      const pending: PendingRead = { request: { id: this.nextId++, settings, lease }, resolve, reject };
+      signal?.addEventListener('abort', () => this.abandon(pending), { once: true });
+      this.waiting.push(pending);
       this.dispatch();
     });
+
+  /** Threads started and not ended (for tests). */
+  get threads(): number {
+    return this.started;
+  }
 
   /** Ends every thread; reads still waiting fail. */
   async close(): Promise<void> {
@@ -106,6 +120,18 @@ export class TableReadPool {
       }
     }
     this.dispatch();
+  }
+
+  /** The caller gave up on `pending`: dequeue it, or end the thread reading it (started anew on demand). */
+  private abandon(pending: PendingRead): void {
+    const queued = this.waiting.indexOf(pending);
+    if (queued >= 0) this.waiting.splice(queued, 1);
+    for (const [thread, busy] of this.busy) {
+      if (busy !== pending) continue;
+      this.forget(thread, new ParajobError('the read was abandoned'));
+      void thread.terminate();
+    }
+    pending.reject(new ParajobError('the read was abandoned'));
   }
 
   private forget(thread: Worker, error: Error): void {

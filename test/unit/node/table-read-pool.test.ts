@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,19 @@ async function csvLease(miniBatchId: number, text: string) {
   await writeFile(file, text);
   const header = text.indexOf('\n') + 1;
   return { ...leaseOf(miniBatchId, []), ranges: [{ path: file, start: header, end: (await stat(file)).size }] };
+}
+
+/** A write descriptor of `fifo` once some reader has it open (polled, at most 10 s). */
+async function waitForReader(fifo: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }
 
 describe('table read pool', () => {
@@ -56,6 +71,26 @@ describe('table read pool', () => {
     const pool = new TableReadPool(1, '/nonexistent/parajob/table-read-thread.js');
     pools.push(pool);
     await expect(pool.read(settings, await csvLease(10, 'id\n1\n'))).rejects.toThrow(/table reader .*missing; run `npm run build`/);
+  });
+
+  it('frees the thread of a read its caller gave up on, so a stuck read cannot hold the pool', async () => {
+    const pool = new TableReadPool(1);
+    pools.push(pool);
+    // Opening a FIFO nobody writes to blocks: a read that never ends, like a hung network filesystem.
+    const dir = await mkdtemp(join(tmpdir(), 'parajob-pool-'));
+    const fifo = join(dir, 'stuck.csv');
+    execFileSync('mkfifo', [fifo]);
+    const abandon = new AbortController();
+    const stuck = pool.read(settings, { ...leaseOf(11, []), ranges: [{ path: fifo, start: 0, end: 100 }] }, abandon.signal);
+    // Wait (bounded) until the thread is inside the read: the FIFO then has a reader, and a
+    // non-blocking open for writing succeeds. The write end stays open so the read stays stuck.
+    const writer = await waitForReader(fifo);
+    abandon.abort();
+    await expect(stuck).rejects.toThrow(/abandoned/);
+    // The one thread was busy with the stuck read; the next read gets a new one.
+    const next = await pool.read(settings, await csvLease(12, 'id\n1\n2\n'));
+    expect(next.rowCount).toBe(2);
+    closeSync(writer);
   });
 
   it('refuses reads once closed', async () => {

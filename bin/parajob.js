@@ -16,7 +16,7 @@ if (!existsSync(cliMain)) {
 
 const { main } = await import(pathToFileURL(cliMain).href);
 const code = await main(process.argv);
-process.exitCode = code;
 // Exit now even if a stray handle (a socket closing, a timer) would keep the event loop alive a
-// little longer (gRPC channels linger for about a second); 100 ms lets asynchronous log writes land.
-setTimeout(() => process.exit(code), 100).unref();
+// little longer (gRPC channels linger for about a second). main() has written the log files' last
+// lines synchronously, and stdout/stderr are synchronous for files and pipes.
+process.exit(code);

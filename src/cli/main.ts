@@ -15,6 +15,7 @@ import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
 import { parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
+import { flushLogFilesSync } from '../log/logger.js';
 
 /** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
 export const DEFAULT_DATA_DIR = './.parajob';
@@ -158,5 +159,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
     }
     io.stderr.write(`${describeError(error)}\n`);
     return exitCodeForError(error);
+  } finally {
+    // The launcher exits as soon as main resolves: the log files' last lines are written now.
+    flushLogFilesSync();
   }
 }

@@ -26,13 +26,35 @@ export function createRootLogger(options: RootLoggerOptions): Logger {
   return pino({ level, base: { role: options.role, pid: process.pid } }, openLogFile(options.file));
 }
 
+type FileDestination = ReturnType<typeof pino.destination>;
+
+/** Log files open in this process, for flushLogFilesSync. */
+const openFiles = new Set<FileDestination>();
+
 /**
- * An asynchronous append-only pino destination for a log file (the folder is created). Call
- * `flushSync()` on it before the process exits if the last lines matter.
+ * An asynchronous append-only pino destination for a log file (the folder is created). What it
+ * still buffers when the process exits is written by flushLogFilesSync (the CLI calls it last).
  */
-export function openLogFile(file: string): ReturnType<typeof pino.destination> {
+export function openLogFile(file: string): FileDestination {
   mkdirSync(dirname(file), { recursive: true });
-  return pino.destination({ dest: file, append: true, sync: false, mkdir: true });
+  const destination = pino.destination({ dest: file, append: true, sync: false, mkdir: true });
+  openFiles.add(destination);
+  destination.on('close', () => openFiles.delete(destination));
+  return destination;
+}
+
+/**
+ * Writes, synchronously, what every open log file still buffers: called right before the process
+ * exits, so that it can exit at once instead of waiting for asynchronous writes to land.
+ */
+export function flushLogFilesSync(): void {
+  for (const destination of openFiles) {
+    try {
+      destination.flushSync();
+    } catch {
+      // Not open yet (nothing written) or already closed: nothing is left to save.
+    }
+  }
 }
 
 /** Maps Azure's logging_level to pino's level names. */

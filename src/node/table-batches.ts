@@ -60,7 +60,10 @@ export async function readLeaseTable(settings: unknown, lease: Lease): Promise<T
 
 const encoder = new TextEncoder();
 
-/** A ReadTableBatch on the calling thread (tests, and what each pool thread runs). */
+/**
+ * A ReadTableBatch on the calling thread (tests, and what each pool thread runs). The JSON is
+ * TextEncoder output: a buffer of its own, which a thread can transfer.
+ */
 export const readLeaseTableHere: ReadTableBatch = async (settings, lease) => {
   const table = await readLeaseTable(settings, lease);
   return { rowCount: table.rows.length, json: encoder.encode(JSON.stringify(table)) };

@@ -1,12 +1,12 @@
 /**
  * The body of a table-reading thread (table-read-pool.ts): reads one tabular lease's rows with the
- * node's reader (table-batches.ts readLeaseTable) and sends them back already encoded as the JSON of
+ * node's reader (table-batches.ts readLeaseTableHere) and sends them back already encoded as the JSON of
  * a protocol TableBatch, in a transferred buffer, so the node's main thread neither parses rows nor
  * serialises them — it only splices the bytes into the worker's `run` frame.
  */
 import { parentPort } from 'node:worker_threads';
 import type { Lease } from '../gen/parajob/v1/parajob.js';
-import { readLeaseTable } from './table-batches.js';
+import { readLeaseTableHere } from './table-batches.js';
 
 /** A request from the pool. */
 export interface TableReadRequest {
@@ -22,14 +22,12 @@ export type TableReadReply =
 
 const port = parentPort;
 if (port === null) throw new Error('table-read-thread.js runs as a worker thread of a parajob node');
-const encoder = new TextEncoder();
 
 port.on('message', (request: TableReadRequest) => {
-  readLeaseTable(request.settings, request.lease).then(
-    (table) => {
-      // TextEncoder gives a buffer of its own (never a slice of a shared pool), safe to transfer.
-      const json = encoder.encode(JSON.stringify(table));
-      const reply: TableReadReply = { id: request.id, rowCount: table.rows.length, json };
+  readLeaseTableHere(request.settings, request.lease).then(
+    ({ rowCount, json }) => {
+      // The JSON's buffer is its own (TextEncoder output, never a slice of a shared pool): moved, not copied.
+      const reply: TableReadReply = { id: request.id, rowCount, json };
       port.postMessage(reply, [json.buffer as ArrayBuffer]);
     },
     (error: unknown) => {

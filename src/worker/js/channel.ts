@@ -19,7 +19,7 @@ export class HostChannel {
   private readonly requests: Socket;
   private readonly replies: Socket;
   private readonly decoder = new FrameDecoder<HostMessage>();
-  /** Serialises message handling: the host sends one request at a time, but a misbehaving one must not overlap runs. */
+  /** Serialises message handling: the host sends runs ahead (pipelining), and they run strictly one after another. */
   private chain: Promise<void> = Promise.resolve();
 
   constructor(handlers: ChannelHandlers, requestFd: number = REQUEST_FD, replyFd: number = REPLY_FD) {

@@ -96,8 +96,9 @@ async function measureOnce(job) {
       if (Date.now() > deadline) throw new Error('the simulated node was not assigned the job within 120 s');
       await sleep(20);
     }
+    // The stream CLI attaches its Watch while the run goes on: one call's CPU inside the window, and
+    // it waits for the end whenever it attaches.
     const stream = runCommand(process.execPath, [CLI, 'job', 'stream', id, '--coordinator', address]);
-    await sleep(300); // the stream CLI starts and attaches its Watch
     const cpuBefore = cpuMs(child.pid);
     const started = Date.now();
     sims.start();

@@ -4,6 +4,7 @@
  */
 import { JobState, type JobMessage, type JobStatus } from '../../src/gen/parajob/v1/parajob.js';
 import type { JobsApi } from '../../src/rpc/jobs-client.js';
+import { ConditionWaiters } from './condition-waiters.js';
 
 const TERMINAL = new Set([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED]);
 
@@ -20,7 +21,7 @@ export class JobTracker {
   readonly statuses: JobStatus[] = [];
   /** Every message received (node lost, retries, init errors, ...), oldest first. */
   readonly messages: JobMessage[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new ConditionWaiters();
   private readonly abort = new AbortController();
   private watchError: unknown;
   private watchEnded = false;
@@ -55,28 +56,17 @@ export class JobTracker {
    * with `what` and the last status, or when the job ends without it.
    */
   until(what: string, condition: (tracker: JobTracker) => boolean, timeoutMs = 30_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (condition(this)) {
-          done();
-          resolve();
-        } else if (this.isTerminal || this.watchEnded) {
-          done();
-          reject(new Error(`job ${this.jobId} ended before: ${what}. ${this.describe()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for: ${what}. ${this.describe()}`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.waitFor(
+      () => {
+        if (condition(this)) return { done: undefined };
+        if (this.isTerminal || this.watchEnded) return { failed: `job ${this.jobId} ended before: ${what}. ${this.describe()}` };
+        return undefined;
+      },
+      timeoutMs,
+      () => `timed out after ${timeoutMs} ms waiting for: ${what}. ${this.describe()}`,
+    );
   }
+
 
   /** Resolves with the terminal status; rejects after `timeoutMs`. */
   async end(timeoutMs = 60_000): Promise<JobStatus> {
@@ -115,6 +105,6 @@ export class JobTracker {
   }
 
   private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   }
 }

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConditionWaiters } from './condition-waiters.js';
 
 /** The repository root: the folder holding bin/parajob.js (this file runs from cluster/ or dist/cluster/). */
 export function repoRoot(): string {
@@ -29,7 +30,7 @@ export interface ProcessExit {
 /** A running `parajob` process; see the module comment. */
 export class ParajobProcess {
   private text = '';
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new ConditionWaiters();
   private readonly log: WriteStream;
   readonly child: ChildProcess;
   readonly exited: Promise<ProcessExit>;
@@ -54,7 +55,7 @@ export class ParajobProcess {
     const received = (chunk: Buffer): void => {
       this.text += chunk.toString('utf8');
       this.log.write(chunk);
-      for (const waiter of [...this.waiters]) waiter();
+      this.waiters.notify();
     };
     this.child.stdout?.on('data', received);
     this.child.stderr?.on('data', received);
@@ -62,7 +63,7 @@ export class ParajobProcess {
       this.child.on('close', (code, signal) => {
         this.exit = { code, signal };
         this.log.end();
-        for (const waiter of [...this.waiters]) waiter();
+        this.waiters.notify();
         resolve(this.exit);
       });
     });
@@ -83,29 +84,18 @@ export class ParajobProcess {
    * process exits without writing it.
    */
   waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
+    return this.waiters.waitFor<RegExpMatchArray>(
+      () => {
         const match = this.text.match(pattern);
-        if (match) {
-          done();
-          resolve(match);
-        } else if (this.exit) {
-          done();
-          reject(new Error(`${this.name} exited (${JSON.stringify(this.exit)}) without writing ${pattern}; log ${this.logFile}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} from ${this.name}; log ${this.logFile}`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+        if (match) return { done: match };
+        if (this.exit) return { failed: `${this.name} exited (${JSON.stringify(this.exit)}) without writing ${pattern}; log ${this.logFile}` };
+        return undefined;
+      },
+      timeoutMs,
+      () => `timed out after ${timeoutMs} ms waiting for ${pattern} from ${this.name}; log ${this.logFile}`,
+    );
   }
+
 
   /** Sends `signal` if the process still runs (SIGKILL: a crash; SIGSTOP/SIGCONT: a hang and its end). */
   signal(signal: NodeJS.Signals): void {

@@ -221,7 +221,11 @@ function needsLoading(settings: JobSettings, held: HeldLease): boolean {
   return settings.inputKind === 'tabular' || loadFaultFor(settings.chaos, held.lease.miniBatchId, held.lease.attempt) !== undefined;
 }
 
-/** The run the worker turns to after the current one: the first pipelined one, timed from now. */
+/**
+ * The run the worker turns to after the current one: the first pipelined one, timed from now (its
+ * result may be in the same read as the one before it, so it needs its start before `running` is
+ * entered again).
+ */
 function advance(ahead: readonly AheadRun[]): { readonly current: CurrentRun | undefined; readonly ahead: readonly AheadRun[] } {
   const next = ahead[0];
   if (next === undefined) return { current: undefined, ahead };
@@ -360,7 +364,8 @@ export const processorMachine = setup({
           taken++;
         }
       }
-      if (messages.length > 0) enqueue.sendTo('worker', { type: 'worker.send', messages });
+      if (messages.length === 0) return;
+      enqueue.sendTo('worker', { type: 'worker.send', messages });
       enqueue.assign({
         current: current.sent === true ? current : { ...current, sent: true },
         ...(taken === 0 ? {} : { ahead: [...context.ahead, ...ahead], queue: context.queue.slice(taken) }),

@@ -16,6 +16,7 @@ import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
 import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
 import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
 import { createStepRunActor } from './support/step-run-actor.js';
+import { resultFor } from './support/batch-result.js';
 import { makeStep, type StepFixtureOptions } from './support/step-fixture.js';
 
 const FILES = ['a.txt', 'b.txt', 'c.txt', 'd.txt'];
@@ -104,25 +105,7 @@ function leasesSent(harness: Harness, nodeId: string): Lease[] {
 }
 
 function completed(lease: Lease, outcome = BatchOutcome.BATCH_OUTCOME_COMPLETED): BatchResult {
-  const ok = outcome === BatchOutcome.BATCH_OUTCOME_COMPLETED;
-  return {
-    miniBatchId: lease.miniBatchId,
-    attempt: lease.attempt,
-    token: lease.token,
-    outcome,
-    total: lease.files.length,
-    succeeded: ok ? lease.files.length : 0,
-    returned: ok ? lease.files.length : 0,
-    rows: Buffer.from(ok ? lease.files.map((file) => `${file}\n`).join('') : ''),
-    rowCount: ok ? lease.files.length : 0,
-    errorKind: ok ? '' : 'ValueError',
-    errorMessage: ok ? '' : `bad ${lease.miniBatchId}`,
-    processName: 'process000',
-    pid: 42,
-    startedAtMs: Date.now(),
-    runMs: 1,
-    elapsedMs: 2,
-  };
+  return resultFor(lease, { total: lease.files.length, outcome, lines: lease.files });
 }
 
 /** Lets promise actors settle (fake timers do not run them). */

@@ -17,6 +17,7 @@ import { progressOf } from '../../../src/coordinator/step-run/step-status.js';
 import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
 import type { MiniBatchSize } from '../../../src/spec/model.js';
 import { createStepRunActor } from './support/step-run-actor.js';
+import { resultFor } from './support/batch-result.js';
 import { makeStep } from './support/step-fixture.js';
 
 let dir: string;
@@ -81,25 +82,7 @@ function leases(harness: Harness): Lease[] {
 }
 
 function result(lease: Lease, rows: number, outcome = BatchOutcome.BATCH_OUTCOME_COMPLETED): BatchResult {
-  const ok = outcome === BatchOutcome.BATCH_OUTCOME_COMPLETED;
-  return {
-    miniBatchId: lease.miniBatchId,
-    attempt: lease.attempt,
-    token: lease.token,
-    outcome,
-    total: rows,
-    succeeded: ok ? rows : 0,
-    returned: ok ? rows : 0,
-    rows: Buffer.alloc(0),
-    rowCount: 0,
-    errorKind: ok ? '' : 'ValueError',
-    errorMessage: ok ? '' : 'bad row',
-    processName: 'process000',
-    pid: 42,
-    startedAtMs: Date.now(),
-    runMs: 1,
-    elapsedMs: 2,
-  };
+  return resultFor(lease, { total: rows, outcome, errorMessage: 'bad row' });
 }
 
 describe('step run over a tabular MLTable', () => {

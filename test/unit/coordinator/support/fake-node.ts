@@ -15,30 +15,14 @@ import {
   type NodeMessage,
 } from '../../../../src/gen/parajob/v1/parajob.js';
 import { CHANNEL_OPTIONS } from '../../../../src/rpc/options.js';
+import { resultFor } from './batch-result.js';
 
 /** What the node does with a lease: answer it now with a result, or hold it (never answer). */
 export type LeaseHandler = (lease: Lease, jobId: string) => BatchResult | 'hold';
 
 /** A COMPLETED result whose rows are the lease's file paths, one per line. */
 export function echoFiles(lease: Lease): BatchResult {
-  return {
-    miniBatchId: lease.miniBatchId,
-    attempt: lease.attempt,
-    token: lease.token,
-    outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED,
-    total: lease.files.length,
-    succeeded: lease.files.length,
-    returned: lease.files.length,
-    rows: Buffer.from(lease.files.map((file) => `${file}\n`).join('')),
-    rowCount: lease.files.length,
-    errorKind: '',
-    errorMessage: '',
-    processName: 'process000',
-    pid: process.pid,
-    startedAtMs: Date.now(),
-    runMs: 1,
-    elapsedMs: 1,
-  };
+  return resultFor(lease, { total: lease.files.length, lines: lease.files });
 }
 
 export class FakeNode extends EventEmitter {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 
 const dist = (path) => new URL(`../../dist/src/${path}`, import.meta.url).href;
 const { partitionStepInput } = await import(dist('coordinator/partition/partition-input.js'));
-const { parseMiniBatchSize } = await import(dist('spec/mini-batch-size.js'));
+const { parseMiniBatchSize } = await import(dist('jobspec/mini-batch-size.js'));
 
 const vmHwmKb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
 const [table, sizeText] = process.argv.slice(2);

@@ -16,7 +16,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { takeSnapshot } from '../../src/code/snapshot.js';
 import { JobsApi } from '../../src/rpc/jobs-client.js';
-import { loadJobSpec } from '../../src/spec/load.js';
+import { loadJobSpec } from '../../src/jobspec/load.js';
 import { JobTracker } from './job-tracker.js';
 import { ParajobProcess } from './parajob-process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

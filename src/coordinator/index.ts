@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
-import { compileJobSpec } from '../spec/load.js';
+import { compileJobSpec } from '../jobspec/load.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import type { CompileJob } from './jobs/submission.js';
 import { clusterService, codeService, jobsService } from './services.js';
@@ -37,7 +37,7 @@ export interface CoordinatorOptions {
   readonly logger?: Logger;
   /** Engine settings of step runs (release wait, overview interval, supervision). @default DEFAULT_STEP_RUN_SETTINGS */
   readonly stepRunSettings?: Partial<StepRunSettings>;
-  /** The spec compiler; tests may inject one. @default compileJobSpec from src/spec/load.ts */
+  /** The spec compiler; tests may inject one. @default compileJobSpec from src/jobspec/load.ts */
   readonly compileJob?: CompileJob;
 }
 

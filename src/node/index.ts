@@ -8,14 +8,14 @@ import { hostname } from 'node:os';
 import { createActor, waitFor } from 'xstate';
 import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
-import { ensureCode } from './code-cache.js';
+import { ensureCode } from './job/code-cache.js';
 import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
 import { compileNodeOptions, type NodeOptions } from './node-options.js';
 import { NodeChaosAgent } from './node-chaos.js';
 import { NodeOutbox } from './outbox.js';
 import { packageVersion } from './package-root.js';
-import type { ReadTableBatch } from './table-batches.js';
-import { TableReadPool } from './table-read-pool.js';
+import type { ReadTableBatch } from './tabular/table-batches.js';
+import { TableReadPool } from './tabular/table-read-pool.js';
 
 export type { NodeOptions } from './node-options.js';
 

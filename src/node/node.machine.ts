@@ -20,13 +20,13 @@ import { assertEvent, assign, enqueueActions, fromPromise, setup, stopChild } fr
 import type { ClusterClient, CoordinatorMessage, JobAssignment, NodeHello } from '../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../log/layout.js';
 import { deadlineIn } from '../rpc/options.js';
-import { NOT_RUN, returnedResult } from './batch-results.js';
+import { NOT_RUN, returnedResult } from './processor/batch-results.js';
 import { clusterStreamActor, type ClusterStreamEvent } from './cluster-stream.js';
 import type { CompiledNodeOptions } from './node-options.js';
-import { jobMachine, runningCount, type JobRef } from './job.machine.js';
-import { openJobLog, type JobLog } from './job-log.js';
+import { jobMachine, runningCount, type JobRef } from './job/job.machine.js';
+import { openJobLog, type JobLog } from './job/job-log.js';
 import type { NodeOutbox } from './outbox.js';
-import type { ReadTableBatch } from './table-batches.js';
+import type { ReadTableBatch } from './tabular/table-batches.js';
 
 /** Timings of the node's connection; all in milliseconds. */
 export interface NodeTiming {

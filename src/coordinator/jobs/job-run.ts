@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { FailureKind, JobState, type JobMessage, type JobStatus, type Progress } from '../../gen/parajob/v1/parajob.js';
 import { openLogFile, pinoLevel } from '../../log/logger.js';
 import { runDirLayout } from '../../log/layout.js';
-import type { CompiledParallelStep } from '../../spec/model.js';
+import type { CompiledParallelStep } from '../../jobspec/model.js';
 import type { NodeDirectory } from '../cluster/node-directory.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import type { StepOutcome } from '../step-run/outcome.js';

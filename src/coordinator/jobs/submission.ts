@@ -8,14 +8,14 @@ import { resolve } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { parseChaosPlan } from '../../chaos/model.js';
 import { ParajobError } from '../../errors.js';
-import type { CompiledJob } from '../../spec/model.js';
+import type { CompiledJob } from '../../jobspec/model.js';
 import type { SubmitJobRequest } from '../../gen/parajob/v1/parajob.js';
 import { runDirLayout } from '../../log/layout.js';
-import { YamlSource } from '../../spec/yaml-source.js';
+import { YamlSource } from '../../jobspec/yaml-source.js';
 import type { CodeStore } from '../code/code-store.js';
 import { checkClientJobId, makeJobId } from './job-id.js';
 
-/** Compiles a parsed spec for a run directory (src/spec/load.ts compileJobSpec, or a test double). */
+/** Compiles a parsed spec for a run directory (src/jobspec/load.ts compileJobSpec, or a test double). */
 export type CompileJob = (source: YamlSource, options: { readonly runDir: string }) => CompiledJob | Promise<CompiledJob>;
 
 /** A submission refused, with the gRPC status code to answer with. */

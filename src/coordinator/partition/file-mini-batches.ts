@@ -5,7 +5,7 @@
  */
 import { InputError } from '../../errors.js';
 import type { FileList } from '../../input/files.js';
-import { DEFAULT_FILES_PER_MINI_BATCH, type MiniBatchSize } from '../../spec/model.js';
+import { DEFAULT_FILES_PER_MINI_BATCH, type MiniBatchSize } from '../../jobspec/model.js';
 
 /** A file list cut into mini-batches of `filesPerMiniBatch` files (the last may hold fewer). */
 export interface FileMiniBatches {

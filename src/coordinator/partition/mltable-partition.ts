@@ -14,7 +14,7 @@ import type { FileList } from '../../input/files.js';
 import { loadMLTable, type FileListMLTable, type MLTable, type TabularMLTable } from '../../input/mltable/index.js';
 import { partitionByKeys } from '../../input/tabular/index.js';
 import { probeTable } from '../../input/tabular/probe-table.js';
-import type { CompiledParallelStep, DataInput } from '../../spec/model.js';
+import type { CompiledParallelStep, DataInput } from '../../jobspec/model.js';
 import { cutFileMiniBatches, filesPerMiniBatch, type FileMiniBatches } from './file-mini-batches.js';
 import { keyedFileMiniBatches, type KeyedFileMiniBatches } from './keyed-file-mini-batches.js';
 import { cutTableMiniBatches, keyedTableMiniBatches, tabularBatchSize, type TableMiniBatches } from './table-mini-batches.js';

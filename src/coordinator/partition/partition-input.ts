@@ -6,7 +6,7 @@
 import { InputError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { listFileInput } from '../../input/files.js';
-import type { CompiledParallelStep, DataInput } from '../../spec/model.js';
+import type { CompiledParallelStep, DataInput } from '../../jobspec/model.js';
 import { cutFileMiniBatches, fileCountOf, filesOf, filesPerMiniBatch, type FileMiniBatches } from './file-mini-batches.js';
 import { keyedFileCountOf, keyedFilesOf, type KeyedFileMiniBatches } from './keyed-file-mini-batches.js';
 import { partitionMltable } from './mltable-partition.js';

@@ -16,7 +16,7 @@
 import { InputError } from '../../errors.js';
 import type { ByteRange, TabularMLTable } from '../../input/mltable/model.js';
 import { cutTableInto, type KeyedMiniBatch, type TabularBatchSize } from '../../input/tabular/index.js';
-import { DEFAULT_BYTES_PER_MINI_BATCH, type MiniBatchSize } from '../../spec/model.js';
+import { DEFAULT_BYTES_PER_MINI_BATCH, type MiniBatchSize } from '../../jobspec/model.js';
 import { RangeTable, Uint32List } from './range-table.js';
 
 /** A tabular input cut into mini-batches of byte ranges. */
@@ -56,7 +56,7 @@ export function tabularBatchSize(size: MiniBatchSize | undefined): TabularBatchS
   return size.unit === 'rows' ? { unit: 'rows', value: size.value } : { unit: 'bytes', value: size.value };
 }
 
-/** `{"reader": ..., "transforms": [...]}`, what nodes read leases with (src/node/table-batches.ts). */
+/** `{"reader": ..., "transforms": [...]}`, what nodes read leases with (src/node/tabular/table-batches.ts). */
 export function tabularReaderJson(table: TabularMLTable): string {
   return JSON.stringify({ reader: table.reader, transforms: table.transforms });
 }

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';
 import { runDirLayout } from '../../log/layout.js';
-import type { CompiledParallelStep } from '../../spec/model.js';
+import type { CompiledParallelStep } from '../../jobspec/model.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import type { StepRunSettings } from './settings.js';
 
@@ -19,7 +19,7 @@ export interface AssignmentSource {
   readonly chaos?: string;
   /** 'tabular' for a table input (leases carry byte ranges); default 'files'. */
   readonly inputKind?: 'files' | 'tabular';
-  /** For tabular input: `{"reader": TabularReader, "transforms": TableTransform[]}` (src/node/table-batches.ts). */
+  /** For tabular input: `{"reader": TabularReader, "transforms": TableTransform[]}` (src/node/tabular/table-batches.ts). */
   readonly tabularReaderJson?: string;
 }
 

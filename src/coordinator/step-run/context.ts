@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { BatchResult, ProcessorEvent } from '../../gen/parajob/v1/parajob.js';
-import type { CompiledParallelStep } from '../../spec/model.js';
+import type { CompiledParallelStep } from '../../jobspec/model.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { runDirLayout } from '../../log/layout.js';
-import type { CompiledParallelStep } from '../../spec/model.js';
+import type { CompiledParallelStep } from '../../jobspec/model.js';
 import { SerialFileWriter } from '../output/serial-file-writer.js';
 import { csvAttemptLine, csvHeaderLine, type AttemptRow } from '../reports/processed-mini-batches-csv.js';
 import { overviewLine } from '../reports/progress-overview.js';

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { InputError, SpecError, SpecErrors } from '../../errors.js';
-import { YamlSource } from '../../spec/yaml-source.js';
+import { YamlSource } from '../../jobspec/yaml-source.js';
 import type { MLTable, TableTransform, TabularReader } from './model.js';
 import { parseMLTable, type PathEntry } from './parse-mltable.js';
 

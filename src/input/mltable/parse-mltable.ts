@@ -4,8 +4,8 @@
  * the paths). Every problem becomes a SpecError located at its key path; all are reported at once.
  */
 import { SpecError, SpecErrors } from '../../errors.js';
-import { nearestKey } from '../../spec/nearest-key.js';
-import type { KeyPath, YamlSource } from '../../spec/yaml-source.js';
+import { nearestKey } from '../../jobspec/nearest-key.js';
+import type { KeyPath, YamlSource } from '../../jobspec/yaml-source.js';
 import {
   HEADER_MODES,
   type ColumnType,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
 import { hashFiles } from '../../../src/code/snapshot.js';
 import { InputError } from '../../../src/errors.js';
-import type { CompiledJob, CompiledParallelStep } from '../../../src/spec/model.js';
+import type { CompiledJob, CompiledParallelStep } from '../../../src/jobspec/model.js';
 import { nodesPerCompute, prepareSubmission, snapshotCodeFolders } from '../../../src/cli/prepare-submission.js';
 
 function job(steps: Partial<CompiledParallelStep>[]): CompiledJob {

@@ -15,7 +15,7 @@ import type { StepReport } from '../../../src/coordinator/step-run/report.js';
 import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
 import { progressOf } from '../../../src/coordinator/step-run/step-status.js';
 import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
-import type { MiniBatchSize } from '../../../src/spec/model.js';
+import type { MiniBatchSize } from '../../../src/jobspec/model.js';
 import { createStepRunActor } from './support/step-run-actor.js';
 import { resultFor } from './support/batch-result.js';
 import { makeStep } from './support/step-fixture.js';

@@ -20,7 +20,7 @@ import {
   type Partition,
 } from '../../../src/coordinator/partition/partition-input.js';
 import { RangeTable } from '../../../src/coordinator/partition/range-table.js';
-import type { CompiledParallelStep, MiniBatchSize } from '../../../src/spec/model.js';
+import type { CompiledParallelStep, MiniBatchSize } from '../../../src/jobspec/model.js';
 import { makeStep } from './support/step-fixture.js';
 
 let dir: string;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkJobPython, choosePython } from '../../../src/node/job-python.js';
+import { checkJobPython, choosePython } from '../../../src/node/job/job-python.js';
 import { findPython } from '../../../src/worker/python/locate.js';
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HeldLease } from '../../../src/node/batch-results.js';
+import type { HeldLease } from '../../../src/node/processor/batch-results.js';
 import {
   addLeases,
   bounce,
@@ -14,7 +14,7 @@ import {
   requested,
   revokeQueued,
   settle,
-} from '../../../src/node/lease-book.js';
+} from '../../../src/node/job/lease-book.js';
 import { leaseOf } from './processor-harness.js';
 
 const held = (id: number): HeldLease => ({ lease: leaseOf(id, [`f${id}`]), receivedAtMs: 0 });

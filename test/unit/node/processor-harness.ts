@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createActor, fromCallback, type AnyActorRef } from 'xstate';
 import { JobAssignment, type BatchResult, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
-import { compileJobSettings, type JobSettings } from '../../../src/node/job-settings.js';
-import type { ProcessorNotice as MachineNotice } from '../../../src/node/processor.machine.js';
-import type { ProcessorSink } from '../../../src/node/settle-feed.js';
+import { compileJobSettings, type JobSettings } from '../../../src/node/job/job-settings.js';
+import type { ProcessorNotice as MachineNotice } from '../../../src/node/processor/processor.machine.js';
+import type { ProcessorSink } from '../../../src/node/processor/settle-feed.js';
 
 /** What a processor tells its job: its notices, plus what it reports to its sink. */
 export type ProcessorNotice =

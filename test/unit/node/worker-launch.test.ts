@@ -1,6 +1,6 @@
 /** What a worker is started with: CUDA_VISIBLE_DEVICES per processor index on a GPU node, and the interpreter. */
 import { describe, expect, it } from 'vitest';
-import { workerEnvironment, workerLaunch } from '../../../src/node/worker-launch.js';
+import { workerEnvironment, workerLaunch } from '../../../src/node/processor/worker-launch.js';
 import { jobWith } from './processor-harness.js';
 
 describe('workerEnvironment', () => {

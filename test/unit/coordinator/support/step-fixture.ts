@@ -1,6 +1,6 @@
 /** A hand-built CompiledParallelStep for coordinator tests (no YAML, no spec compiler needed). */
 import { join } from 'node:path';
-import type { CompiledParallelStep, PredefinedArguments } from '../../../../src/spec/model.js';
+import type { CompiledParallelStep, PredefinedArguments } from '../../../../src/jobspec/model.js';
 
 export interface StepFixtureOptions {
   readonly runDir: string;

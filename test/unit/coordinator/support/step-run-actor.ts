@@ -5,7 +5,7 @@ import type { NodeDirectory } from '../../../../src/coordinator/cluster/node-dir
 import { createTokenCounter } from '../../../../src/coordinator/ledger/decisions.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from '../../../../src/coordinator/step-run/settings.js';
 import type { StepRunMachine } from '../../../../src/coordinator/step-run/step-run.machine.js';
-import type { CompiledParallelStep } from '../../../../src/spec/model.js';
+import type { CompiledParallelStep } from '../../../../src/jobspec/model.js';
 
 export interface StepRunActorOptions {
   readonly step: CompiledParallelStep;

@@ -12,8 +12,8 @@
  */
 import { execFile } from 'node:child_process';
 import { extname } from 'node:path';
-import { ParajobError } from '../errors.js';
-import { findPython, PYTHON_ENV_VAR } from '../worker/python/locate.js';
+import { ParajobError } from '../../errors.js';
+import { findPython, PYTHON_ENV_VAR } from '../../worker/python/locate.js';
 import type { JobSettings } from './job-settings.js';
 
 /** The oldest Python the worker supports, as [major, minor]. */

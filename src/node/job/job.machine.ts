@@ -26,9 +26,9 @@
  */
 import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, sendParent, setup, type ActorRefFrom } from 'xstate';
-import { ParajobError } from '../errors.js';
-import { ProcessorEventKind, type JobAssignment, type Lease } from '../gen/parajob/v1/parajob.js';
-import { NOT_RUN, returnedResult } from './batch-results.js';
+import { ParajobError } from '../../errors.js';
+import { ProcessorEventKind, type JobAssignment, type Lease } from '../../gen/parajob/v1/parajob.js';
+import { NOT_RUN, returnedResult } from '../processor/batch-results.js';
 import { compileJobSettings, type JobSettings } from './job-settings.js';
 import { checkJobPython } from './job-python.js';
 import {
@@ -46,11 +46,11 @@ import {
   settle,
   type LeaseBook,
 } from './lease-book.js';
-import type { JobOutbox } from './outbox.js';
-import { INITIAL_TUNER, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, type PrefetchTuner } from './prefetch-tuner.js';
-import { processorMachine, type ProcessorNotice } from './processor.machine.js';
-import { SettleFeed, type SettledEvent } from './settle-feed.js';
-import type { ReadTableBatch } from './table-batches.js';
+import type { JobOutbox } from '../outbox.js';
+import { INITIAL_TUNER, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, type PrefetchTuner } from '../processor/prefetch-tuner.js';
+import { processorMachine, type ProcessorNotice } from '../processor/processor.machine.js';
+import { SettleFeed, type SettledEvent } from '../processor/settle-feed.js';
+import type { ReadTableBatch } from '../tabular/table-batches.js';
 
 /** Node facts a job needs. */
 export interface JobNodeFacts {

@@ -3,8 +3,8 @@
  * descriptions of worker failures that travel in results and processor events.
  */
 import { basename, extname } from 'node:path';
-import { BatchOutcome, type BatchResult, type Lease } from '../gen/parajob/v1/parajob.js';
-import type { ResultMessage, WireError } from '../worker/protocol.js';
+import { BatchOutcome, type BatchResult, type Lease } from '../../gen/parajob/v1/parajob.js';
+import type { ResultMessage, WireError } from '../../worker/protocol.js';
 import type { WorkerExit } from './worker-host.js';
 
 /** A lease as the node holds it: when it arrived, for `elapsed_ms`. */

@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { ParajobError } from '../errors.js';
-import { encodeFrame, FrameDecoder, REPLY_FD, REQUEST_FD, type HostMessage, type WorkerMessage } from '../worker/protocol.js';
-import { findPython, pythonWorkerPath } from '../worker/python/locate.js';
-import { jsWorkerPath } from './package-root.js';
+import { ParajobError } from '../../errors.js';
+import { encodeFrame, FrameDecoder, REPLY_FD, REQUEST_FD, type HostMessage, type WorkerMessage } from '../../worker/protocol.js';
+import { findPython, pythonWorkerPath } from '../../worker/python/locate.js';
+import { jsWorkerPath } from '../package-root.js';
 
 /** How long after a worker's exit its reply channel may take to deliver its last bytes. */
 const EXIT_CLOSE_GRACE_MS = 1_000;

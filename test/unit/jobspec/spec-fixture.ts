@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpecError, SpecErrors } from '../../../src/errors.js';
-import { compileJobSpec } from '../../../src/spec/load.js';
-import type { CompiledJob } from '../../../src/spec/model.js';
-import { YamlSource } from '../../../src/spec/yaml-source.js';
+import { compileJobSpec } from '../../../src/jobspec/load.js';
+import type { CompiledJob } from '../../../src/jobspec/model.js';
+import { YamlSource } from '../../../src/jobspec/yaml-source.js';
 
 export interface SpecFixture {
   /** The temp folder that holds job.yml, script/score.py and data/. */

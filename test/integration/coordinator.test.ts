@@ -11,17 +11,17 @@ import { credentials } from '@grpc/grpc-js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startCoordinator, type Coordinator } from '../../../src/coordinator/index.js';
-import { takeSnapshot } from '../../../src/code/snapshot.js';
+import { startCoordinator, type Coordinator } from '../../src/coordinator/index.js';
+import { takeSnapshot } from '../../src/code/snapshot.js';
 import {
   JobsClient,
   JobState,
   type JobEvent,
   type SubmitJobRequest,
   type SubmitJobResponse,
-} from '../../../src/gen/parajob/v1/parajob.js';
-import { CHANNEL_OPTIONS, deadlineIn } from '../../../src/rpc/options.js';
-import { echoFiles, FakeNode } from './support/fake-node.js';
+} from '../../src/gen/parajob/v1/parajob.js';
+import { CHANNEL_OPTIONS, deadlineIn } from '../../src/rpc/options.js';
+import { echoFiles, FakeNode } from '../unit/coordinator/support/fake-node.js';
 
 const FILE_COUNT = 25;
 const FILES_PER_MINI_BATCH = 2;

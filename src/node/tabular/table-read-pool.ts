@@ -13,15 +13,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { InputError, ParajobError } from '../errors.js';
-import type { Lease } from '../gen/parajob/v1/parajob.js';
-import { packageRoot } from '../worker/python/locate.js';
+import { InputError, ParajobError } from '../../errors.js';
+import type { Lease } from '../../gen/parajob/v1/parajob.js';
+import { packageRoot } from '../../worker/python/locate.js';
 import type { LoadedTable, ReadTableBatch } from './table-batches.js';
 import type { TableReadReply, TableReadRequest } from './table-read-thread.js';
 
 /** The compiled thread body (`npm run build` produces it). */
 export function tableReadThreadPath(): string {
-  return join(packageRoot(), 'dist', 'src', 'node', 'table-read-thread.js');
+  return join(packageRoot(), 'dist', 'src', 'node', 'tabular', 'table-read-thread.js');
 }
 
 interface PendingRead {

@@ -12,7 +12,7 @@
  * without asking the job in between); the rest wait in the job's queue, so a processor stuck on a long
  * mini-batch keeps few leases from the others.
  */
-import type { HeldLease } from './batch-results.js';
+import type { HeldLease } from '../processor/batch-results.js';
 
 export interface LeaseBook {
   /** Leases received and not yet handed to a processor, oldest first. */

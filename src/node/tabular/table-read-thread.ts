@@ -5,7 +5,7 @@
  * serialises them — it only splices the bytes into the worker's `run` frame.
  */
 import { parentPort } from 'node:worker_threads';
-import type { Lease } from '../gen/parajob/v1/parajob.js';
+import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { readLeaseTableHere } from './table-batches.js';
 
 /** A request from the pool. */

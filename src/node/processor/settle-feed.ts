@@ -8,8 +8,8 @@
  * event per event-loop turn, however many mini-batches finished in it: the machines decide when
  * (credit, dispatch), this carries the what.
  */
-import type { BatchResult } from '../gen/parajob/v1/parajob.js';
-import type { JobOutbox } from './outbox.js';
+import type { BatchResult } from '../../gen/parajob/v1/parajob.js';
+import type { JobOutbox } from '../outbox.js';
 
 /** Where a processor reports the end of every lease it was handed (exactly once per lease). */
 export interface ProcessorSink {

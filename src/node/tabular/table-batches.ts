@@ -6,11 +6,11 @@
  * The assignment's tabular_reader_json is `{"reader": TabularReader, "transforms": TableTransform[]}`
  * (src/input/mltable/model.ts); a bare TabularReader (an object with `format`) means no transforms.
  */
-import { InputError } from '../errors.js';
-import type { Lease } from '../gen/parajob/v1/parajob.js';
-import type { TableTransform, TabularReader } from '../input/mltable/model.js';
-import { readTableBatch } from '../input/tabular/read-table-batch.js';
-import type { TableBatch } from '../worker/protocol.js';
+import { InputError } from '../../errors.js';
+import type { Lease } from '../../gen/parajob/v1/parajob.js';
+import type { TableTransform, TabularReader } from '../../input/mltable/model.js';
+import { readTableBatch } from '../../input/tabular/read-table-batch.js';
+import type { TableBatch } from '../../worker/protocol.js';
 
 /**
  * One lease's rows as the worker receives them: the JSON of a protocol TableBatch, spliced as is into

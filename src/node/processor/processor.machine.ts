@@ -56,10 +56,10 @@
  */
 import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
-import { ProcessorEventKind, type BatchResult, type Lease, type ProcessorEvent as WireProcessorEvent } from '../gen/parajob/v1/parajob.js';
-import { faultFor, loadFaultFor, type ChaosPlan } from '../chaos/model.js';
-import { processName as processNameOf } from '../log/layout.js';
-import { encodeRunFrame, type HostMessage, type RunMessage } from '../worker/protocol.js';
+import { ProcessorEventKind, type BatchResult, type Lease, type ProcessorEvent as WireProcessorEvent } from '../../gen/parajob/v1/parajob.js';
+import { faultFor, loadFaultFor, type ChaosPlan } from '../../chaos/model.js';
+import { processName as processNameOf } from '../../log/layout.js';
+import { encodeRunFrame, type HostMessage, type RunMessage } from '../../worker/protocol.js';
 import {
   crashResult,
   describeExit,
@@ -72,10 +72,10 @@ import {
   type HeldLease,
   type RunFacts,
 } from './batch-results.js';
-import { MAX_RESTART_BACKOFF_MS, type JobSettings } from './job-settings.js';
+import { MAX_RESTART_BACKOFF_MS, type JobSettings } from '../job/job-settings.js';
 import { SHORT_RUN_MS } from './prefetch-tuner.js';
 import type { ProcessorSink } from './settle-feed.js';
-import { partitionKeyValueOf, type LoadedTable, type ReadTableBatch } from './table-batches.js';
+import { partitionKeyValueOf, type LoadedTable, type ReadTableBatch } from '../tabular/table-batches.js';
 import { workerActor, type WorkerActorEvent } from './worker-actor.js';
 import { initMessage, workerLaunch, type WorkerIdentity } from './worker-launch.js';
 

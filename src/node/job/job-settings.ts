@@ -4,10 +4,10 @@
  * assignment, so the defaults live in one place.
  */
 import { join } from 'node:path';
-import { parseChaosPlan, type ChaosPlan } from '../chaos/model.js';
-import { ParajobError } from '../errors.js';
-import type { JobAssignment } from '../gen/parajob/v1/parajob.js';
-import { logDirLayout } from '../log/layout.js';
+import { parseChaosPlan, type ChaosPlan } from '../../chaos/model.js';
+import { ParajobError } from '../../errors.js';
+import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';
+import { logDirLayout } from '../../log/layout.js';
 
 /** Default restart backoff after an init failure or crash (`init_backoff_ms` 0). */
 export const DEFAULT_INIT_BACKOFF_MS = 100;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { compileJobSpec, stepRunDir } from '../../../src/spec/load.js';
-import { YamlSource } from '../../../src/spec/yaml-source.js';
+import { compileJobSpec, stepRunDir } from '../../../src/jobspec/load.js';
+import { YamlSource } from '../../../src/jobspec/yaml-source.js';
 import { createSpecFixture, lineOf, type SpecFixture } from './spec-fixture.js';
 
 /** Modelled on Azure's iris batch-prediction pipeline (cli/jobs/pipelines/iris-batch-prediction-using-parallel). */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpecErrors } from '../../../src/errors.js';
-import { loadJobSpec } from '../../../src/spec/load.js';
+import { loadJobSpec } from '../../../src/jobspec/load.js';
 import { createSpecFixture, lineOf, type SpecFixture } from './spec-fixture.js';
 
 /** A valid pipeline; each case below breaks one thing in it. */

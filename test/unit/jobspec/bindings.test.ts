@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandTemplate, parseReference, wholeExpression, type Resolution } from '../../../src/spec/bindings.js';
+import { expandTemplate, parseReference, wholeExpression, type Resolution } from '../../../src/jobspec/bindings.js';
 
 describe('parseReference', () => {
   it.each([

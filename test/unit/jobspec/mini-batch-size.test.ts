@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMiniBatchSize } from '../../../src/spec/mini-batch-size.js';
+import { parseMiniBatchSize } from '../../../src/jobspec/mini-batch-size.js';
 
 describe('parseMiniBatchSize', () => {
   it.each([

@@ -3,8 +3,8 @@
  * the `init` frame. Pure functions of the job settings and the processor's identity.
  */
 import { join } from 'node:path';
-import type { InitMessage } from '../worker/protocol.js';
-import type { JobSettings } from './job-settings.js';
+import type { InitMessage } from '../../worker/protocol.js';
+import type { JobSettings } from '../job/job-settings.js';
 import type { WorkerLaunch } from './worker-host.js';
 
 /** Who a worker is. `index` is the processor index (0-based); `gpus` the node's GPU count. */

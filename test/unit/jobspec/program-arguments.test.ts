@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readPredefinedArguments, splitProgramArguments } from '../../../src/spec/program-arguments.js';
+import { readPredefinedArguments, splitProgramArguments } from '../../../src/jobspec/program-arguments.js';
 
 describe('splitProgramArguments', () => {
   it.each([

@@ -3,7 +3,7 @@
  * bound {nodeId, jobId} writing JSON lines there, at the root logger's level.
  */
 import { pino, type Logger } from 'pino';
-import { openLogFile } from '../log/logger.js';
+import { openLogFile } from '../../log/logger.js';
 
 /** A job's logger and how to close its file. */
 export interface JobLog {

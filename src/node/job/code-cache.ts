@@ -4,10 +4,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashFiles, writeSnapshot } from '../code/snapshot.js';
-import { ParajobError } from '../errors.js';
-import type { CodeClient, CodeFile } from '../gen/parajob/v1/parajob.js';
-import { deadlineIn } from '../rpc/options.js';
+import { hashFiles, writeSnapshot } from '../../code/snapshot.js';
+import { ParajobError } from '../../errors.js';
+import type { CodeClient, CodeFile } from '../../gen/parajob/v1/parajob.js';
+import { deadlineIn } from '../../rpc/options.js';
 
 /** Where the snapshot `hash` lives under `cacheDir`. */
 export function codeDirFor(cacheDir: string, hash: string): string {

@@ -1,10 +1,10 @@
 /**
- * The compiled job model: what the YAML schema (src/spec/schema.ts) becomes once it is validated,
+ * The compiled job model: what the YAML schema (src/jobspec/schema.ts) becomes once it is validated,
  * defaults are filled in, bindings (`${{parent.inputs.x}}`, `${{inputs.x}}`, `${{outputs.y}}`) are
  * resolved and relative paths are made absolute. Everything is required here; durations carry units.
  *
  * The CLI (to validate before submitting), the coordinator (to run) and the future SDK all use this one
- * model through `loadJobSpec` / `compileJobSpec` (src/spec/load.ts). Nothing else parses job YAML.
+ * model through `loadJobSpec` / `compileJobSpec` (src/jobspec/load.ts). Nothing else parses job YAML.
  */
 
 /** A literal pipeline/step input (number, integer, boolean or string), as its string form. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveLocalPath } from '../../../src/spec/local-path.js';
+import { resolveLocalPath } from '../../../src/jobspec/local-path.js';
 
 describe('resolveLocalPath', () => {
   it.each([

@@ -41,7 +41,12 @@ for (const name of only) {
   try {
     section = await workload({ quick, runs });
   } catch (error) {
-    section = { title: `${name}: FAILED`, columns: ['error'], rows: [[String(error.message ?? error).slice(0, 500)]], headline: {} };
+    section = {
+      title: `${name}: FAILED`,
+      columns: ['error'],
+      rows: [[String(error.message ?? error).slice(0, 500)]],
+      headline: {},
+    };
     process.exitCode = 1;
   }
   section.seconds = (Date.now() - started) / 1000;
@@ -65,7 +70,12 @@ if (!quick && only.length === Object.keys(WORKLOADS).length) {
 
 /** A markdown table for one workload. */
 function renderSection(section) {
-  const lines = [`## ${section.title}`, '', `| ${section.columns.join(' | ')} |`, `|${section.columns.map(() => '---').join('|')}|`];
+  const lines = [
+    `## ${section.title}`,
+    '',
+    `| ${section.columns.join(' | ')} |`,
+    `|${section.columns.map(() => '---').join('|')}|`,
+  ];
   for (const row of section.rows) lines.push(`| ${row.join(' | ')} |`);
   if (section.notes) lines.push('', section.notes);
   // A workload may add a second table (e.g. tabular: the cut, then a job over the same kind of data).

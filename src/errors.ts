@@ -58,6 +58,7 @@ export class NodeLostError extends ParajobError {
 
 /** `file:line:col: key.path: detail` (line and column when known). */
 export function formatLocated(location: SourceLocation, detail: string): string {
-  const where = location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
+  const where =
+    location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
   return location.keyPath ? `${where}: ${location.keyPath}: ${detail}` : `${where}: ${detail}`;
 }

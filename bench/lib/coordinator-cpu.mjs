@@ -77,7 +77,22 @@ function jobFile(folder) {
 async function startCoordinator(dataDir) {
   const profile = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
   const extra = process.env.COORDINATOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, ...profile, process.env.COORDINATOR_CLI ?? CLI, 'coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', process.env.CPU_STDERR ? 'inherit' : 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...extra,
+      ...profile,
+      process.env.COORDINATOR_CLI ?? CLI,
+      'coordinator',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+    ],
+    { stdio: ['ignore', 'pipe', process.env.CPU_STDERR ? 'inherit' : 'ignore'] },
+  );
   return { child, address: await coordinatorAddress(child) };
 }
 
@@ -88,7 +103,15 @@ async function measureOnce(job) {
   const { child, address } = await startCoordinator(dataDir);
   const sims = attachSimulatedNodes(address, 1, { compute: 'sim', credit, hold: true, resultBatch: batch, rows: true });
   try {
-    const created = await runCommand(process.execPath, [CLI, 'job', 'create', '--file', job.file, '--coordinator', address]);
+    const created = await runCommand(process.execPath, [
+      CLI,
+      'job',
+      'create',
+      '--file',
+      job.file,
+      '--coordinator',
+      address,
+    ]);
     if (created.code !== 0) throw new Error(`job create failed: ${created.stderr}`);
     const id = created.stdout.trim().split('\n').pop();
     const deadline = Date.now() + 120_000;
@@ -123,7 +146,9 @@ const runs = [];
 for (let i = 0; i < Number(values.runs); i++) {
   const run = await measureOnce(job);
   runs.push(run);
-  console.log(`run ${i + 1}: coordinator CPU ${run.cpu} ms over ${run.wallMs} ms wall = ${((run.cpu * 1000) / miniBatches).toFixed(1)} µs/mini-batch`);
+  console.log(
+    `run ${i + 1}: coordinator CPU ${run.cpu} ms over ${run.wallMs} ms wall = ${((run.cpu * 1000) / miniBatches).toFixed(1)} µs/mini-batch`,
+  );
 }
 const cpu = median(runs.map((run) => run.cpu));
 console.log(

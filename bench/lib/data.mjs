@@ -15,15 +15,31 @@ export function fileFolder(name, count, bytes) {
   if (!existsSync(folder) || readdirSync(folder).length !== count) {
     rmSync(folder, { recursive: true, force: true });
     mkdirSync(folder, { recursive: true });
-    for (let i = 0; i < count; i++) writeFileSync(join(folder, `f${String(i).padStart(6, '0')}.bin`), randomBytes(bytes));
+    for (let i = 0; i < count; i++)
+      writeFileSync(join(folder, `f${String(i).padStart(6, '0')}.bin`), randomBytes(bytes));
   }
-  const files = readdirSync(folder).sort().map((file) => join(folder, file));
+  const files = readdirSync(folder)
+    .sort()
+    .map((file) => join(folder, file));
   writeFileSync(listFile, files.join('\n') + '\n');
   return { folder, listFile, files };
 }
 
 /** Writes a parajob job YAML for a benchmark run and returns its path. */
-export function jobYaml(name, { input, inputType = 'uri_folder', code, entryScript, miniBatchSize, instances = 1, processes = 2, appendRow = true, extra = '' }) {
+export function jobYaml(
+  name,
+  {
+    input,
+    inputType = 'uri_folder',
+    code,
+    entryScript,
+    miniBatchSize,
+    instances = 1,
+    processes = 2,
+    appendRow = true,
+    extra = '',
+  },
+) {
   const dir = join(DATA_ROOT, 'jobs', name);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'job.yml');

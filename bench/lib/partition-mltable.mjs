@@ -27,4 +27,6 @@ const started = process.hrtime.bigint();
 const partition = await partitionStepInput(step);
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 const storageBytes = partition.kind === 'tabular' ? partition.ranges.byteLength + partition.rows.byteLength : 0;
-process.stdout.write(JSON.stringify({ miniBatches: partition.miniBatchCount, ms, peakRssKb: vmHwmKb(), baseRssKb, storageBytes }) + '\n');
+process.stdout.write(
+  JSON.stringify({ miniBatches: partition.miniBatchCount, ms, peakRssKb: vmHwmKb(), baseRssKb, storageBytes }) + '\n',
+);

@@ -15,7 +15,11 @@ const { ClusterClient, BatchOutcome } = gen;
  * sent by all nodes, assigned() the job assignments received. With `hold`, a node that is assigned a
  * job asks for no lease until start() (so that a benchmark can time leasing apart from connecting).
  */
-export function attachSimulatedNodes(address, count, { compute = 'sim', credit = 64, hold = false, resultBatch = 0, flushMs = 2, rows = false } = {}) {
+export function attachSimulatedNodes(
+  address,
+  count,
+  { compute = 'sim', credit = 64, hold = false, resultBatch = 0, flushMs = 2, rows = false } = {},
+) {
   let completed = 0;
   let assigned = 0;
   let holding = hold;
@@ -43,7 +47,22 @@ export function attachSimulatedNodes(address, count, { compute = 'sim', credit =
       stream.write({ kind: { $case: 'results', value: { jobId, results } } });
       stream.write({ kind: { $case: 'leaseRequest', value: { jobId, count: results.length } } });
     };
-    stream.write({ kind: { $case: 'hello', value: { name: `sim-${i}`, compute, cores: 1, gpus: 0, host: 'sim', pid: process.pid, version: 'sim', nodeId: '', jobIds: [] } } });
+    stream.write({
+      kind: {
+        $case: 'hello',
+        value: {
+          name: `sim-${i}`,
+          compute,
+          cores: 1,
+          gpus: 0,
+          host: 'sim',
+          pid: process.pid,
+          version: 'sim',
+          nodeId: '',
+          jobIds: [],
+        },
+      },
+    });
     stream.on('data', (message) => {
       const kind = message.kind;
       if (!kind) return;
@@ -53,7 +72,8 @@ export function attachSimulatedNodes(address, count, { compute = 'sim', credit =
         }, kind.value.heartbeatIntervalMs || 1000);
       } else if (kind.$case === 'assign') {
         assigned += 1;
-        const request = () => stream.write({ kind: { $case: 'leaseRequest', value: { jobId: kind.value.jobId, count: credit } } });
+        const request = () =>
+          stream.write({ kind: { $case: 'leaseRequest', value: { jobId: kind.value.jobId, count: credit } } });
         if (holding) held.push(request);
         else request();
       } else if (kind.$case === 'leases') {
@@ -95,7 +115,10 @@ export function attachSimulatedNodes(address, count, { compute = 'sim', credit =
     completed: () => completed,
     assigned: () => assigned,
     /** Resolves with the time (ms since the epoch) at which the nodes had sent `count` results. */
-    whenCompleted: (count) => (completed >= count ? Promise.resolve(Date.now()) : new Promise((resolve) => completionWaiters.push({ count, resolve }))),
+    whenCompleted: (count) =>
+      completed >= count
+        ? Promise.resolve(Date.now())
+        : new Promise((resolve) => completionWaiters.push({ count, resolve })),
     /** Held nodes ask for their leases now (and later assignments are answered at once). */
     start() {
       holding = false;

@@ -33,12 +33,29 @@ export async function efficiency({ quick, runs }) {
   const runPhase = run1 / run2;
   return {
     title: `parallel efficiency: ${count} CPU-bound items (200,000 sha256 rounds each), 1 vs 2 processes (median of ${runs})`,
-    columns: ['processes', 'end to end s', 'run phase s', 'speedup end to end', 'speedup run phase', 'efficiency (run phase)'],
+    columns: [
+      'processes',
+      'end to end s',
+      'run phase s',
+      'speedup end to end',
+      'speedup run phase',
+      'efficiency (run phase)',
+    ],
     rows: [
       ['1', (times[1] / 1000).toFixed(2), (run1 / 1000).toFixed(2), '1.00×', '1.00×', '100%'],
-      ['2', (times[2] / 1000).toFixed(2), (run2 / 1000).toFixed(2), `${endToEnd.toFixed(2)}×`, `${runPhase.toFixed(2)}×`, `${((runPhase / ideal) * 100).toFixed(0)}%`],
+      [
+        '2',
+        (times[2] / 1000).toFixed(2),
+        (run2 / 1000).toFixed(2),
+        `${endToEnd.toFixed(2)}×`,
+        `${runPhase.toFixed(2)}×`,
+        `${((runPhase / ideal) * 100).toFixed(0)}%`,
+      ],
     ],
     notes: `End-to-end efficiency ${((endToEnd / ideal) * 100).toFixed(0)}%. Run phase = end to end minus the start-up of a 1-item job with the same settings, plus one item of work.`,
-    headline: { 'parallel efficiency % (run phase)': (runPhase / ideal) * 100, 'parallel efficiency % (end to end)': (endToEnd / ideal) * 100 },
+    headline: {
+      'parallel efficiency % (run phase)': (runPhase / ideal) * 100,
+      'parallel efficiency % (end to end)': (endToEnd / ideal) * 100,
+    },
   };
 }

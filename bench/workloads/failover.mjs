@@ -16,8 +16,20 @@ async function once(kind) {
   const { FaultCluster } = await import(new URL('../../dist/cluster/fault/fault-cluster.js', import.meta.url).href);
   const { fractionDone } = await import(new URL('../../dist/cluster/fault/job-tracker.js', import.meta.url).href);
   const { folder } = fileFolder('failover-400', 400, 8);
-  const job = jobYaml('failover', { input: folder, code: join(ROOT, 'bench', 'scripts'), entryScript: 'sleep.mjs', miniBatchSize: 4, instances: 2, processes: 2, extra: 'compute: cpu' });
-  const cluster = await FaultCluster.start({ dir: join(DATA_ROOT, 'failover-runs', `${kind}-${Date.now()}`), heartbeatIntervalMs: HEARTBEAT_MS, nodeLostAfterMs: LOST_AFTER_MS });
+  const job = jobYaml('failover', {
+    input: folder,
+    code: join(ROOT, 'bench', 'scripts'),
+    entryScript: 'sleep.mjs',
+    miniBatchSize: 4,
+    instances: 2,
+    processes: 2,
+    extra: 'compute: cpu',
+  });
+  const cluster = await FaultCluster.start({
+    dir: join(DATA_ROOT, 'failover-runs', `${kind}-${Date.now()}`),
+    heartbeatIntervalMs: HEARTBEAT_MS,
+    nodeLostAfterMs: LOST_AFTER_MS,
+  });
   try {
     const victim = await cluster.startNode({ name: 'n1', compute: 'cpu' });
     await cluster.startNode({ name: 'n2', compute: 'cpu' });
@@ -28,12 +40,16 @@ async function once(kind) {
     else victim.pause();
     const final = await tracker.end(120_000);
     if (kind !== 'SIGKILL') victim.resume();
-    const csv = readFileSync(join(tracker.runDir, 'logs', 'sys', 'job_report', 'processed_mini-batches.csv'), 'utf8').trim().split('\n').slice(1);
+    const csv = readFileSync(join(tracker.runDir, 'logs', 'sys', 'job_report', 'processed_mini-batches.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     const rows = csv.map((line) => line.split(','));
     const onVictim = new Set(rows.filter((r) => r[2] === 'n1' && r[1] === '1').map((r) => r[0]));
     const reruns = rows.filter((r) => r[2] === 'n2' && Number(r[1]) > 1).map((r) => Date.parse(r[4]));
     if (final.state !== 6) throw new Error(`failover job ended in state ${final.state}`);
-    if (reruns.length === 0) throw new Error(`no mini-batch of the ${kind} node was re-run (${onVictim.size} were on it)`);
+    if (reruns.length === 0)
+      throw new Error(`no mini-batch of the ${kind} node was re-run (${onVictim.size} were on it)`);
     return (Math.min(...reruns) - faultAtMs) / 1000;
   } finally {
     await cluster.stop();

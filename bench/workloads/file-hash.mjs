@@ -66,8 +66,13 @@ export async function fileHash({ quick, runs }) {
     title: `file-hash: ${count.toLocaleString('en-US')} files × 1 KiB, 100 per mini-batch, 2 processes (median of ${runs})`,
     columns: ['system', 'seconds', 'vs parajob'],
     rows: rows.map((row) =>
-      Number.isNaN(row.seconds) ? [row.system, 'n/a', 'n/a'] : [row.system, row.seconds.toFixed(2), `${(row.seconds / parajobSeconds).toFixed(2)}×`],
+      Number.isNaN(row.seconds)
+        ? [row.system, 'n/a', 'n/a']
+        : [row.system, row.seconds.toFixed(2), `${(row.seconds / parajobSeconds).toFixed(2)}×`],
     ),
-    headline: { 'file-hash parajob s': parajobSeconds, 'file-hash GNU parallel / parajob': rows[1].seconds / parajobSeconds },
+    headline: {
+      'file-hash parajob s': parajobSeconds,
+      'file-hash GNU parallel / parajob': rows[1].seconds / parajobSeconds,
+    },
   };
 }

@@ -38,7 +38,10 @@ function tableJob(rows, instances) {
     for (let i = 0; i < rows; i++) lines.push(String(i));
     writeFileSync(csv, lines.join('\n') + '\n');
   }
-  writeFileSync(join(dir, 'MLTable'), 'paths:\n  - file: ./rows.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n');
+  writeFileSync(
+    join(dir, 'MLTable'),
+    'paths:\n  - file: ./rows.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n',
+  );
   const job = join(dir, `job-${instances}.yml`);
   writeFileSync(
     job,
@@ -65,10 +68,14 @@ function tableJob(rows, instances) {
 }
 
 async function startCoordinator(dataDir, probeFile) {
-  const child = spawn(process.execPath, ['--expose-gc', '-r', PROBE, CLI, 'coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PARAJOB_MEMORY_PROBE: probeFile },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '-r', PROBE, CLI, 'coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PARAJOB_MEMORY_PROBE: probeFile },
+    },
+  );
   return { child, address: await coordinatorAddress(child) };
 }
 
@@ -84,7 +91,8 @@ async function waitUntilPartitioned(id, address, expected) {
     const total = Number(status.progress?.miniBatchesTotal ?? 0);
     if (total === expected) return;
     if (total !== 0) throw new Error(`expected ${expected} mini-batches, the coordinator cut ${total}`);
-    if (/FAILED|CANCELLED|SUCCEEDED/.test(String(status.state))) throw new Error(`job ended before running: ${status.stateReason}`);
+    if (/FAILED|CANCELLED|SUCCEEDED/.test(String(status.state)))
+      throw new Error(`job ended before running: ${status.stateReason}`);
     if (Date.now() > deadline) throw new Error(`job ${id} not partitioned within 300 s`);
     await sleep(100);
   }
@@ -100,7 +108,8 @@ async function retainedMemory(child, probeFile) {
     await sleep(20);
   }
   const usage = JSON.parse(readFileSync(probeFile, 'utf8'));
-  if (!usage.gcRan) throw new Error('the coordinator was started without --expose-gc: retained memory would include garbage');
+  if (!usage.gcRan)
+    throw new Error('the coordinator was started without --expose-gc: retained memory would include garbage');
   return usage;
 }
 
@@ -114,7 +123,15 @@ async function measure(rows, nodes) {
   const { child, address } = await startCoordinator(dataDir, probeFile);
   let sims;
   try {
-    const created = await runCommand(process.execPath, [CLI, 'job', 'create', '--file', tableJob(rows, nodes), '--coordinator', address]);
+    const created = await runCommand(process.execPath, [
+      CLI,
+      'job',
+      'create',
+      '--file',
+      tableJob(rows, nodes),
+      '--coordinator',
+      address,
+    ]);
     if (created.code !== 0) throw new Error(`job create failed: ${created.stderr}`);
     const id = created.stdout.trim().split('\n').pop();
     await waitUntilPartitioned(id, address, rows);
@@ -122,7 +139,8 @@ async function measure(rows, nodes) {
     sims = attachSimulatedNodes(address, nodes, { compute: 'sim', credit: 256, hold: true });
     const attachDeadline = Date.now() + 60_000;
     while (sims.assigned() < nodes) {
-      if (Date.now() > attachDeadline) throw new Error(`only ${sims.assigned()} of ${nodes} simulated nodes were assigned the job within 60 s`);
+      if (Date.now() > attachDeadline)
+        throw new Error(`only ${sims.assigned()} of ${nodes} simulated nodes were assigned the job within 60 s`);
       await sleep(20);
     }
     // Timed on the nodes' side, with no CLI process starting meanwhile: from the first lease requests
@@ -166,14 +184,23 @@ export async function scale({ quick, runs }) {
     title: `scale: ${n} mini-batches on one coordinator, simulated nodes over real gRPC (median of ${runs})`,
     columns: ['figure', 'value'],
     rows: [
-      [`retained bytes per pending mini-batch (heapUsed + external after a full GC, ${n} pending vs 1)`, retainedPer.toFixed(0)],
+      [
+        `retained bytes per pending mini-batch (heapUsed + external after a full GC, ${n} pending vs 1)`,
+        retainedPer.toFixed(0),
+      ],
       ['coordinator retained, 1-mini-batch job (heapUsed + external after GC)', mib(baseline.retained / 1024)],
-      [`coordinator retained, ${n} pending (heapUsed + external after GC)`, mib(median(one.map((r) => r.retained)) / 1024)],
+      [
+        `coordinator retained, ${n} pending (heapUsed + external after GC)`,
+        mib(median(one.map((r) => r.retained)) / 1024),
+      ],
       ['coordinator peak RSS, 1-mini-batch job', mib(baseline.peakKb)],
       [`coordinator peak RSS, ${n} mini-batches, 1 node (partitioning and run)`, mib(peakKb)],
       [`coordinator peak RSS, ${n} mini-batches, 64 nodes`, mib(peakManyKb)],
       ['peak RSS difference per mini-batch (bytes; mostly GC timing and transient buffers)', peakPer.toFixed(0)],
-      ['lease rate, 1 node (mini-batches/s, first lease request to last result)', Math.round(rateOne).toLocaleString('en-US')],
+      [
+        'lease rate, 1 node (mini-batches/s, first lease request to last result)',
+        Math.round(rateOne).toLocaleString('en-US'),
+      ],
       ['lease rate, 64 nodes (mini-batches/s)', Math.round(rateMany).toLocaleString('en-US')],
       ['64 nodes / 1 node', `${((rateMany / rateOne) * 100).toFixed(0)}%`],
     ],

@@ -11,9 +11,15 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Runs a parajob job to completion; returns wall ms. Throws when it does not succeed. */
 export async function runParajob(job, extraArgs = []) {
   const result = await runCommand(process.execPath, [
-    join(ROOT, 'bin', 'parajob.js'), 'run', job.file, '--data-dir', join(DATA_ROOT, 'parajob-runs'), ...extraArgs,
+    join(ROOT, 'bin', 'parajob.js'),
+    'run',
+    job.file,
+    '--data-dir',
+    join(DATA_ROOT, 'parajob-runs'),
+    ...extraArgs,
   ]);
-  if (result.code !== 0) throw new Error(`parajob run ${job.file} exited ${result.code}: ${(result.stderr + result.stdout).slice(-3000)}`);
+  if (result.code !== 0)
+    throw new Error(`parajob run ${job.file} exited ${result.code}: ${(result.stderr + result.stdout).slice(-3000)}`);
   return result.ms;
 }
 
@@ -23,7 +29,10 @@ export async function scheduling({ quick, runs }) {
   const rows = [];
   const headline = {};
   const python = findPythonForBench();
-  for (const [worker, script] of [['JS', 'noop.mjs'], ['Python', 'noop.py']]) {
+  for (const [worker, script] of [
+    ['JS', 'noop.mjs'],
+    ['Python', 'noop.py'],
+  ]) {
     if (worker === 'Python' && !python) {
       rows.push([worker, 'skipped: no python3', '', '']);
       continue;

@@ -45,7 +45,12 @@ export async function tabular({ quick, runs }) {
   rows.push(['wc -l (reads every byte)', (mb / (wc / 1000)).toFixed(0), '', '']);
   for (const multiLine of ['0', '1']) {
     const results = await repeat(runs, async () => {
-      const result = await runCommand(process.execPath, [join(ROOT, 'bench', 'lib', 'cut-file.mjs'), file, String(2 ** 20), multiLine]);
+      const result = await runCommand(process.execPath, [
+        join(ROOT, 'bench', 'lib', 'cut-file.mjs'),
+        file,
+        String(2 ** 20),
+        multiLine,
+      ]);
       if (result.code !== 0) throw new Error(`cutter failed: ${result.stderr.slice(-1500)}`);
       return JSON.parse(result.stdout);
     });
@@ -86,7 +91,15 @@ async function countRowsJob(runs, headline) {
       '',
     ].join('\n'),
   );
-  const job = jobYaml('count-rows', { input: mltable, inputType: 'mltable', code: join(ROOT, 'bench', 'scripts'), entryScript: 'noop.mjs', miniBatchSize: '1mb', processes: 2, appendRow: false });
+  const job = jobYaml('count-rows', {
+    input: mltable,
+    inputType: 'mltable',
+    code: join(ROOT, 'bench', 'scripts'),
+    entryScript: 'noop.mjs',
+    miniBatchSize: '1mb',
+    processes: 2,
+    appendRow: false,
+  });
   const peer = await repeat(runs, async () => {
     const result = await runCommand(process.execPath, [join(ROOT, 'bench', 'lib', 'count-rows.mjs'), file]);
     if (result.code !== 0) throw new Error(`count-rows failed: ${result.stderr.slice(-1500)}`);
@@ -103,7 +116,12 @@ async function countRowsJob(runs, headline) {
       columns: ['system', 'seconds', 'rows/s', 'vs parajob'],
       rows: [
         ['parajob (cluster start included)', (parajobMs / 1000).toFixed(2), rate(parajobMs), '1.00×'],
-        ['one process: csv-parse stream, count (no scheduling)', (peerMs / 1000).toFixed(2), rate(peerMs), `${(peerMs / parajobMs).toFixed(2)}×`],
+        [
+          'one process: csv-parse stream, count (no scheduling)',
+          (peerMs / 1000).toFixed(2),
+          rate(peerMs),
+          `${(peerMs / parajobMs).toFixed(2)}×`,
+        ],
       ],
     },
   };

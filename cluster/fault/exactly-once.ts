@@ -57,7 +57,8 @@ export function isExact(check: LineCheck): boolean {
 
 /** "12 lost, 0 duplicated, 0 unexpected (first lost: a, b, c)", for assertion messages. */
 export function describeLineCheck(check: LineCheck): string {
-  const sample = (label: string, lines: readonly string[]) => (lines.length === 0 ? '' : ` first ${label}: ${lines.slice(0, 3).join(', ')}.`);
+  const sample = (label: string, lines: readonly string[]) =>
+    lines.length === 0 ? '' : ` first ${label}: ${lines.slice(0, 3).join(', ')}.`;
   return (
     `${check.lost.length} lost, ${check.duplicated.length} duplicated, ${check.unexpected.length} unexpected of ${check.total} lines.` +
     sample('lost', check.lost) +

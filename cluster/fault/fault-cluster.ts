@@ -14,9 +14,10 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+
 import { takeSnapshot } from '../../src/code/snapshot.js';
-import { JobsApi } from '../../src/rpc/jobs-client.js';
 import { loadJobSpec } from '../../src/jobspec/load.js';
+import { JobsApi } from '../../src/rpc/jobs-client.js';
 import { JobTracker } from './job-tracker.js';
 import { ParajobProcess } from './parajob-process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -143,10 +144,12 @@ export class FaultCluster {
       ],
       join(compiled.dir, 'logs', 'coordinator.log'),
     );
-    const listening = await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/, compiled.startTimeoutMs).catch(async (error: unknown) => {
-      await coordinator.stop();
-      throw error;
-    });
+    const listening = await coordinator
+      .waitFor(/listening on 127\.0\.0\.1:(\d+)/, compiled.startTimeoutMs)
+      .catch(async (error: unknown) => {
+        await coordinator.stop();
+        throw error;
+      });
     const address = `127.0.0.1:${listening[1]}`;
     return new FaultCluster(compiled, coordinator, address, new JobsApi(address));
   }
@@ -180,7 +183,11 @@ export class FaultCluster {
       this.options.logLevel,
       ...(options.chaos === undefined ? [] : ['--chaos', options.chaos]),
     ];
-    const process = new ParajobProcess(`node ${options.name}`, args, join(this.options.dir, 'logs', `node-${options.name}-${this.nodeStarts}.log`));
+    const process = new ParajobProcess(
+      `node ${options.name}`,
+      args,
+      join(this.options.dir, 'logs', `node-${options.name}-${this.nodeStarts}.log`),
+    );
     const node = new FaultNode(options.name, process, proxy);
     this.nodes.set(options.name, node);
     if (options.waitAttached ?? true) await process.waitFor(/attached to/, this.options.startTimeoutMs);
@@ -202,7 +209,9 @@ export class FaultCluster {
     const file = resolve(specPath);
     const provisionalRunDir = options.runDir ?? join(this.options.dir, 'validate');
     const compiled = await loadJobSpec(file, { runDir: provisionalRunDir });
-    const code = await Promise.all([...new Set(compiled.steps.map((step) => step.task.code))].map((folder) => takeSnapshot(folder)));
+    const code = await Promise.all(
+      [...new Set(compiled.steps.map((step) => step.task.code))].map((folder) => takeSnapshot(folder)),
+    );
     const response = await this.api.submit({
       specYaml: await readFile(file, 'utf8'),
       specPath: file,
@@ -223,7 +232,9 @@ export class FaultCluster {
   /** Stops everything: trackers, nodes (SIGTERM, then SIGKILL), proxies, the coordinator. */
   async stop(): Promise<void> {
     for (const tracker of this.trackers) tracker.close();
-    await Promise.all([...[...this.nodes.values()].map((node) => node.process), ...this.retired].map((process) => process.stop()));
+    await Promise.all(
+      [...[...this.nodes.values()].map((node) => node.process), ...this.retired].map((process) => process.stop()),
+    );
     for (const proxy of this.proxies) await proxy.close();
     this.api.close();
     await this.coordinator.stop();

@@ -2,7 +2,7 @@
  * Follows one submitted job over `Jobs.Watch` and keeps every status and message it sent, so a fault
  * test can wait for a cue ("halfway through", "node n1 lost") and then act. Every wait is bounded.
  */
-import { JobState, type JobMessage, type JobStatus } from '../../src/gen/parajob/v1/parajob.js';
+import { type JobMessage, JobState, type JobStatus } from '../../src/gen/parajob/v1/parajob.js';
 import type { JobsApi } from '../../src/rpc/jobs-client.js';
 import { ConditionWaiters } from './condition-waiters.js';
 
@@ -59,14 +59,14 @@ export class JobTracker {
     return this.waiters.waitFor(
       () => {
         if (condition(this)) return { done: undefined };
-        if (this.isTerminal || this.watchEnded) return { failed: `job ${this.jobId} ended before: ${what}. ${this.describe()}` };
+        if (this.isTerminal || this.watchEnded)
+          return { failed: `job ${this.jobId} ended before: ${what}. ${this.describe()}` };
         return undefined;
       },
       timeoutMs,
       () => `timed out after ${timeoutMs} ms waiting for: ${what}. ${this.describe()}`,
     );
   }
-
 
   /** Resolves with the terminal status; rejects after `timeoutMs`. */
   async end(timeoutMs = 60_000): Promise<JobStatus> {

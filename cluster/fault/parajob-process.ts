@@ -4,10 +4,11 @@
  * always bounded) and hit with real signals: SIGKILL for a crash, SIGSTOP/SIGCONT for a process that
  * hangs and comes back (a zombie).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { ConditionWaiters } from './condition-waiters.js';
 
 /** The repository root: the folder holding bin/parajob.js (this file runs from cluster/ or dist/cluster/). */
@@ -88,14 +89,16 @@ export class ParajobProcess {
       () => {
         const match = this.text.match(pattern);
         if (match) return { done: match };
-        if (this.exit) return { failed: `${this.name} exited (${JSON.stringify(this.exit)}) without writing ${pattern}; log ${this.logFile}` };
+        if (this.exit)
+          return {
+            failed: `${this.name} exited (${JSON.stringify(this.exit)}) without writing ${pattern}; log ${this.logFile}`,
+          };
         return undefined;
       },
       timeoutMs,
       () => `timed out after ${timeoutMs} ms waiting for ${pattern} from ${this.name}; log ${this.logFile}`,
     );
   }
-
 
   /** Sends `signal` if the process still runs (SIGKILL: a crash; SIGSTOP/SIGCONT: a hang and its end). */
   signal(signal: NodeJS.Signals): void {

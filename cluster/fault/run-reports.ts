@@ -3,7 +3,9 @@
  * attempts, summary.json, job_result.txt, job_error.txt and the coordinator's master_role.txt.
  */
 import { readFile } from 'node:fs/promises';
+
 import { parse } from 'csv-parse/sync';
+
 import { runDirLayout } from '../../src/log/layout.js';
 
 /** One row of processed_mini-batches.csv. */
@@ -22,7 +24,10 @@ export interface AttemptRecord {
 
 /** The attempts of the CSV, in file order. */
 export async function readAttempts(runDir: string): Promise<AttemptRecord[]> {
-  const rows = parse(await readFile(runDirLayout(runDir).processedMiniBatchesCsv, 'utf8'), { columns: true }) as Record<string, string>[];
+  const rows = parse(await readFile(runDirLayout(runDir).processedMiniBatchesCsv, 'utf8'), { columns: true }) as Record<
+    string,
+    string
+  >[];
   return rows.map((row) => ({
     miniBatchId: Number(row['Mini-batch Id']),
     attempt: Number(row['Attempt']),

@@ -3,8 +3,8 @@
  * outage) can cut every connection on cue, refuse new ones for a while, then let them through again.
  * gRPC sees exactly what a network partition looks like: the stream dies, the node reconnects.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpProxy {
   /** `127.0.0.1:<port>`: give this to nodes instead of the coordinator's address. */

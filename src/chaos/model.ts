@@ -64,7 +64,13 @@ export function parseChaosPlan(text: string): ChaosPlan {
   const trimmed = text.trim();
   if (trimmed === '') return { faults: [] };
   if (trimmed.startsWith('{')) return parseJsonPlan(trimmed);
-  return { faults: trimmed.split(';').map((part) => part.trim()).filter(Boolean).map(parseFault) };
+  return {
+    faults: trimmed
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map(parseFault),
+  };
 }
 
 function parseJsonPlan(text: string): ChaosPlan {
@@ -114,7 +120,8 @@ function parseFault(text: string): ChaosFault {
   if (action === 'throw') fault = { action, message: take('message') ?? 'chaos: injected exception' };
   else if (action === 'fewer') {
     const drop = Number(take('drop') ?? 1);
-    if (!Number.isInteger(drop) || drop < 1) throw new ChaosSyntaxError(`chaos: drop must be a positive integer in "${text}"`);
+    if (!Number.isInteger(drop) || drop < 1)
+      throw new ChaosSyntaxError(`chaos: drop must be a positive integer in "${text}"`);
     fault = { action, drop };
   } else fault = { action } as RunFault | LoadFault;
   if (options.size > 0) {
@@ -132,7 +139,8 @@ function parseNumberSet(text: string | undefined, context: string): NumberSet | 
       const high = Number(range[2]);
       return (n: number) => n >= low && n <= high;
     }
-    if (!/^\d+$/.test(part)) throw new ChaosSyntaxError(`chaos: expected a number, a-b or a|b, got "${text}" in "${context}"`);
+    if (!/^\d+$/.test(part))
+      throw new ChaosSyntaxError(`chaos: expected a number, a-b or a|b, got "${text}" in "${context}"`);
     const value = Number(part);
     return (n: number) => n === value;
   });

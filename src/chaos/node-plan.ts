@@ -15,7 +15,12 @@ import { ChaosSyntaxError } from './model.js';
 /** One node fault. Counts are results written to the coordinator stream; durations in milliseconds. */
 export type NodeFault =
   | { readonly action: 'kill-node'; readonly afterResults: number; readonly text: string }
-  | { readonly action: 'mute-heartbeats'; readonly afterResults: number; readonly forMs: number; readonly text: string };
+  | {
+      readonly action: 'mute-heartbeats';
+      readonly afterResults: number;
+      readonly forMs: number;
+      readonly text: string;
+    };
 
 export interface NodeChaosPlan {
   readonly faults: readonly NodeFault[];
@@ -35,7 +40,9 @@ export function parseNodeChaosPlan(text: string): NodeChaosPlan {
 function parseNodeFault(text: string): NodeFault {
   const [action = '', ...pairs] = text.split(':').map((word) => word.trim());
   if (!(NODE_ACTIONS as readonly string[]).includes(action)) {
-    throw new ChaosSyntaxError(`node chaos: unknown fault "${action}" in "${text}"; expected one of ${NODE_ACTIONS.join(', ')}`);
+    throw new ChaosSyntaxError(
+      `node chaos: unknown fault "${action}" in "${text}"; expected one of ${NODE_ACTIONS.join(', ')}`,
+    );
   }
   const options = new Map<string, string>();
   for (const pair of pairs) {
@@ -56,6 +63,7 @@ function parseNodeFault(text: string): NodeFault {
     action === 'kill-node'
       ? { action, afterResults: wholeNumber('after', 1), text }
       : { action: 'mute-heartbeats', afterResults: wholeNumber('after', 0), forMs: wholeNumber('for', 1), text };
-  if (options.size > 0) throw new ChaosSyntaxError(`node chaos: unknown option(s) ${[...options.keys()].join(', ')} in "${text}"`);
+  if (options.size > 0)
+    throw new ChaosSyntaxError(`node chaos: unknown option(s) ${[...options.keys()].join(', ')} in "${text}"`);
   return fault;
 }

@@ -5,6 +5,7 @@
  * `parajob node` takes a node plan (src/chaos/node-plan.ts: kill-node, mute-heartbeats).
  */
 import { InvalidArgumentError } from 'commander';
+
 import { parseChaosPlan } from '../chaos/model.js';
 import { parseNodeChaosPlan } from '../chaos/node-plan.js';
 

@@ -4,6 +4,7 @@
  * anything unexpected with its stack (it is a bug in parajob, and the stack is what helps).
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
+
 import { ParajobError, SpecErrors } from '../errors.js';
 import { isServiceError, isUnreachable } from '../rpc/jobs-client.js';
 

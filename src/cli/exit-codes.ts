@@ -10,7 +10,8 @@
  * | 130  | interrupted (a second Ctrl-C, or Ctrl-C while only following a job) |
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ParajobError, SpecError, SpecErrors, InputError, EntryScriptError } from '../errors.js';
+
+import { EntryScriptError, InputError, ParajobError, SpecError, SpecErrors } from '../errors.js';
 import { FailureKind, JobState, type JobStatus } from '../gen/parajob/v1/parajob.js';
 import { isServiceError } from '../rpc/jobs-client.js';
 

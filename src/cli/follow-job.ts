@@ -4,10 +4,11 @@
  * a few times; the status is then re-read with `Get`.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+
 import type { JobStatus } from '../gen/parajob/v1/parajob.js';
 import { isUnreachable, type JobsApi } from '../rpc/jobs-client.js';
-import { isTerminal } from './progress-format.js';
 import type { ProgressDisplay } from './progress-display.js';
+import { isTerminal } from './progress-format.js';
 
 /** Back-off step between re-opened watches after the coordinator was unreachable, in milliseconds. */
 const RECONNECT_BACKOFF_MS = 500;
@@ -25,7 +26,11 @@ export interface FollowJobOptions {
  * Resolves with the job's terminal status, or with the last status seen when `signal` aborted.
  * Rejects when the job is unknown or the coordinator stays unreachable.
  */
-export async function followJob(api: Pick<JobsApi, 'watch' | 'get'>, jobId: string, options: FollowJobOptions = {}): Promise<JobStatus> {
+export async function followJob(
+  api: Pick<JobsApi, 'watch' | 'get'>,
+  jobId: string,
+  options: FollowJobOptions = {},
+): Promise<JobStatus> {
   const { display, signal } = options;
   const maxReconnects = options.maxReconnects ?? 5;
   let last: JobStatus | undefined;

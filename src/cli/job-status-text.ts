@@ -3,6 +3,7 @@
  * `job show`, and the `job list` table. Pure functions of a JobStatus.
  */
 import { join } from 'node:path';
+
 import { FailureKind, JobState, type JobStatus } from '../gen/parajob/v1/parajob.js';
 import { formatDuration, formatProgressLine, itemsTotalText, progressOf, stateLabel } from './progress-format.js';
 
@@ -88,7 +89,10 @@ function logLines(status: JobStatus): string[] {
 
 /** `parajob job show`: the status as labelled lines. */
 export function formatJobStatus(status: JobStatus, nowMs: number = Date.now()): string {
-  const lines = [`Job:      ${status.jobId}${nameOf(status) ? ` (${nameOf(status)})` : ''}`, `State:    ${stateWithKind(status)}`];
+  const lines = [
+    `Job:      ${status.jobId}${nameOf(status) ? ` (${nameOf(status)})` : ''}`,
+    `State:    ${stateWithKind(status)}`,
+  ];
   if (status.stateReason) lines.push(`Reason:   ${status.stateReason}`);
   if (status.createdAtMs) lines.push(`Created:  ${new Date(status.createdAtMs).toISOString()}`);
   if (status.endedAtMs) lines.push(`Ended:    ${new Date(status.endedAtMs).toISOString()}`);

@@ -4,18 +4,19 @@
  * Each command lives in its own module under src/cli/commands; this file only wires options.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { processIo, type CommandIo } from './command-io.js';
+
+import { type CommandIo, processIo } from './command-io.js';
 // Commands are imported when chosen: `parajob job list` need not load the coordinator or the node.
 const loadRun = () => import('./commands/run.js');
 const loadCoordinator = () => import('./commands/coordinator.js');
 const loadNode = () => import('./commands/node.js');
 const loadJob = () => import('./commands/job.js');
+import { flushLogFilesSync } from '../log/logger.js';
+import { parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
 import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
-import { parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
-import { flushLogFilesSync } from '../log/logger.js';
 
 /** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
 export const DEFAULT_DATA_DIR = './.parajob';
@@ -28,15 +29,21 @@ const VERSION = '0.1.0';
  */
 export function buildProgram(io: CommandIo, setExitCode: (code: number) => void): Command {
   const program = new Command('parajob')
-    .description('Azure ML parallel jobs, self-hosted: a coordinator and N nodes run your entry script over a huge input.')
+    .description(
+      'Azure ML parallel jobs, self-hosted: a coordinator and N nodes run your entry script over a huge input.',
+    )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
 
-  const logLevel = (): Option => new Option('--log-level <level>', 'log level of the coordinator/node processes').choices(LOG_LEVELS);
+  const logLevel = (): Option =>
+    new Option('--log-level <level>', 'log level of the coordinator/node processes').choices(LOG_LEVELS);
   const coordinatorOption = (): Option =>
-    new Option('--coordinator <host:port>', `coordinator address (env ${COORDINATOR_ENV}, default ${DEFAULT_COORDINATOR_ADDRESS})`);
+    new Option(
+      '--coordinator <host:port>',
+      `coordinator address (env ${COORDINATOR_ENV}, default ${DEFAULT_COORDINATOR_ADDRESS})`,
+    );
 
   program
     .command('run')
@@ -46,12 +53,32 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--data-dir <dir>', 'data directory of the embedded coordinator', DEFAULT_DATA_DIR)
     .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
     .option('--json', 'print the final status as JSON on stdout')
-    .option('--chaos <plan>', 'inject faults into run() calls to rehearse thresholds, e.g. "throw:p=0.1:seed=1" (README: Fault injection)', parseJobChaosOption)
+    .option(
+      '--chaos <plan>',
+      'inject faults into run() calls to rehearse thresholds, e.g. "throw:p=0.1:seed=1" (README: Fault injection)',
+      parseJobChaosOption,
+    )
     .addOption(logLevel())
-    .option('--python <path>', 'python interpreter for .py entry scripts, given to every node (default: $PARAJOB_PYTHON, then python3 on PATH)')
-    .action(async (file: string, options: { runDir?: string; dataDir: string; nodes?: number; json?: boolean; logLevel?: string; chaos?: string; python?: string }) => {
-      setExitCode(await (await loadRun()).runCommand(file, options, io));
-    });
+    .option(
+      '--python <path>',
+      'python interpreter for .py entry scripts, given to every node (default: $PARAJOB_PYTHON, then python3 on PATH)',
+    )
+    .action(
+      async (
+        file: string,
+        options: {
+          runDir?: string;
+          dataDir: string;
+          nodes?: number;
+          json?: boolean;
+          logLevel?: string;
+          chaos?: string;
+          python?: string;
+        },
+      ) => {
+        setExitCode(await (await loadRun()).runCommand(file, options, io));
+      },
+    );
 
   program
     .command('coordinator')
@@ -62,9 +89,18 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
     .addOption(logLevel())
-    .action(async (options: { port: number; host: string; dataDir: string; heartbeatIntervalMs?: number; nodeLostAfterMs?: number; logLevel?: string }) => {
-      setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));
-    });
+    .action(
+      async (options: {
+        port: number;
+        host: string;
+        dataDir: string;
+        heartbeatIntervalMs?: number;
+        nodeLostAfterMs?: number;
+        logLevel?: string;
+      }) => {
+        setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));
+      },
+    );
 
   program
     .command('node')
@@ -72,18 +108,39 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .addOption(coordinatorOption())
     .option('--name <name>', 'node name, unique in the cluster (default: the host name)')
     .option('--compute <pool>', "compute pool this node serves (a job's compute: picks it)")
-    .option('--cores <n>', 'cores to offer (default: all); processors per job when max_concurrency_per_instance is unset', parsePositiveInt)
+    .option(
+      '--cores <n>',
+      'cores to offer (default: all); processors per job when max_concurrency_per_instance is unset',
+      parsePositiveInt,
+    )
     .option('--gpus <n>', 'GPUs to offer', parseNonNegativeInt)
     .option('--cache-dir <dir>', 'where code snapshots are cached')
     .option('--python <path>', 'python interpreter for .py entry scripts')
-    .option('--chaos <plan>', 'inject faults into this node, e.g. "kill-node:after=40" (README: Fault injection)', parseNodeChaosOption)
+    .option(
+      '--chaos <plan>',
+      'inject faults into this node, e.g. "kill-node:after=40" (README: Fault injection)',
+      parseNodeChaosOption,
+    )
     .addOption(logLevel())
     .addOption(new Option('--exit-with-stdin', 'exit when stdin closes (used by parajob run)').hideHelp())
-    .action(async (options: { coordinator?: string; name?: string; compute?: string; cores?: number; gpus?: number; cacheDir?: string; python?: string; chaos?: string; logLevel?: string; exitWithStdin?: boolean }) => {
-      // `-`: the embedded `parajob run` writes the address on stdin once its coordinator listens.
-      const coordinator = options.coordinator === '-' ? '-' : resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadNode()).nodeCommand({ ...options, coordinator }, io));
-    });
+    .action(
+      async (options: {
+        coordinator?: string;
+        name?: string;
+        compute?: string;
+        cores?: number;
+        gpus?: number;
+        cacheDir?: string;
+        python?: string;
+        chaos?: string;
+        logLevel?: string;
+        exitWithStdin?: boolean;
+      }) => {
+        // `-`: the embedded `parajob run` writes the address on stdin once its coordinator listens.
+        const coordinator = options.coordinator === '-' ? '-' : resolveCoordinatorAddress(options.coordinator);
+        setExitCode(await (await loadNode()).nodeCommand({ ...options, coordinator }, io));
+      },
+    );
 
   const job = program.command('job').description('submit, follow, inspect and cancel jobs on a running coordinator');
   job
@@ -92,7 +149,11 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .requiredOption('--file <job.yml>', 'the job or pipeline YAML')
     .addOption(coordinatorOption())
     .option('--run-dir <dir>', 'run directory on the coordinator (default: <data dir>/runs/<job id>)')
-    .option('--chaos <plan>', 'inject faults into run() calls to rehearse thresholds, e.g. "hang:mb=3:attempt=1" (README: Fault injection)', parseJobChaosOption)
+    .option(
+      '--chaos <plan>',
+      'inject faults into run() calls to rehearse thresholds, e.g. "hang:mb=3:attempt=1" (README: Fault injection)',
+      parseJobChaosOption,
+    )
     .action(async (options: { file: string; coordinator?: string; runDir?: string; chaos?: string }) => {
       const coordinator = resolveCoordinatorAddress(options.coordinator);
       setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator }, io));

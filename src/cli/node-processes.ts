@@ -6,11 +6,11 @@
  * then cancels the job cleanly; and each gets `--exit-with-stdin`, so it exits by itself when the
  * parent dies and its stdin pipe closes (no orphan nodes even after a SIGKILL of the parent).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
 
 /** Grace period between SIGTERM and SIGKILL when stopping nodes, in milliseconds. */
 export const NODE_STOP_GRACE_MS = 5_000;
@@ -85,7 +85,18 @@ export function spawnNodeProcesses(options: SpawnNodesOptions): NodeProcessGroup
       const name = `node-${index}`;
       const logFile = join(options.logDir, `${name}.log`);
       const fd = openSync(logFile, 'a');
-      const args = [launcher, 'node', '--coordinator', options.coordinator ?? STDIN_ADDRESS, '--name', name, '--compute', compute, '--exit-with-stdin', ...(options.extraArgs ?? [])];
+      const args = [
+        launcher,
+        'node',
+        '--coordinator',
+        options.coordinator ?? STDIN_ADDRESS,
+        '--name',
+        name,
+        '--compute',
+        compute,
+        '--exit-with-stdin',
+        ...(options.extraArgs ?? []),
+      ];
       const child = spawn(process.execPath, args, { stdio: ['pipe', fd, fd], detached: true });
       // The child has its own copy of the descriptor.
       closeSync(fd);

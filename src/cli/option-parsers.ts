@@ -17,14 +17,16 @@ export function parsePositiveInt(value: string): number {
 /** An integer ≥ 0 (GPUs, milliseconds). */
 export function parseNonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of at least 0.');
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number of at least 0.');
   return n;
 }
 
 /** A TCP port, 0..65535 (0 = any free port). */
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  if (!/^\d+$/.test(value.trim()) || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535.');
   return n;
 }
 

@@ -5,14 +5,15 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+
+import { takeSnapshot } from '../code/snapshot.js';
 import { InputError } from '../errors.js';
 import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
-import { takeSnapshot } from '../code/snapshot.js';
-import type { CompiledJob } from '../jobspec/model.js';
-import { compileJobSpec, readJobText } from '../jobspec/load.js';
-import { YamlSource } from '../jobspec/yaml-source.js';
 import { loadMLTable } from '../input/mltable/index.js';
 import { probeTable } from '../input/tabular/probe-table.js';
+import { compileJobSpec, readJobText } from '../jobspec/load.js';
+import type { CompiledJob } from '../jobspec/model.js';
+import { YamlSource } from '../jobspec/yaml-source.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
 
 export interface PreparedSubmission {
@@ -40,10 +41,13 @@ export async function prepareSubmission(file: string, options: PrepareSubmission
   const specPath = resolve(file);
   // Read once: the YAML sent is exactly the YAML validated here.
   const specYaml = await readJobText(specPath);
-  const compiled = compileJobSpec(YamlSource.parse(specPath, specYaml), { runDir: options.runDir ?? options.provisionalRunDir });
+  const compiled = compileJobSpec(YamlSource.parse(specPath, specYaml), {
+    runDir: options.runDir ?? options.provisionalRunDir,
+  });
   await checkMLTableInputs(compiled);
   const code = await snapshotCodeFolders(compiled);
-  const request: SubmitJobInput = options.runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir: options.runDir };
+  const request: SubmitJobInput =
+    options.runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir: options.runDir };
   return { compiled, request };
 }
 
@@ -72,7 +76,9 @@ export async function snapshotCodeFolders(compiled: CompiledJob): Promise<CodeSn
     const info = await stat(folder).catch(() => undefined);
     if (!info?.isDirectory()) {
       const step = compiled.steps.find((s) => s.task.code === folder);
-      throw new InputError(`${compiled.sourcePath}: jobs.${step?.name ?? '?'}.task.code: the code folder ${folder} does not exist or is not a folder`);
+      throw new InputError(
+        `${compiled.sourcePath}: jobs.${step?.name ?? '?'}.task.code: the code folder ${folder} does not exist or is not a folder`,
+      );
     }
     snapshots.push(await takeSnapshot(folder));
   }

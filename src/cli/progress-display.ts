@@ -5,8 +5,9 @@
  * job waits for) are printed as their own lines in both modes.
  */
 import cliProgress from 'cli-progress';
+
 import type { JobMessage, JobStatus } from '../gen/parajob/v1/parajob.js';
-import { formatProgressLine, progressFields, isTerminal } from './progress-format.js';
+import { formatProgressLine, isTerminal, progressFields } from './progress-format.js';
 
 /** What a job follower tells the display. */
 export interface ProgressDisplay {
@@ -129,7 +130,17 @@ export class BarProgressDisplay implements ProgressDisplay {
   }
 
   private payload(status: JobStatus | undefined): Record<string, string | number> {
-    if (!status) return { state: 'submitted', failed: 0, running: 0, items: '0/0', rate: '--', etaText: '--', nodes: '0/0', note: '' };
+    if (!status)
+      return {
+        state: 'submitted',
+        failed: 0,
+        running: 0,
+        items: '0/0',
+        rate: '--',
+        etaText: '--',
+        nodes: '0/0',
+        note: '',
+      };
     const f = progressFields(status);
     return {
       state: f.state,

@@ -31,7 +31,9 @@ export function stateLabel(state: JobState): string {
 /** True for succeeded, failed and cancelled: the job will not change any more. */
 export function isTerminal(state: JobState): boolean {
   return (
-    state === JobState.JOB_STATE_SUCCEEDED || state === JobState.JOB_STATE_FAILED || state === JobState.JOB_STATE_CANCELLED
+    state === JobState.JOB_STATE_SUCCEEDED ||
+    state === JobState.JOB_STATE_FAILED ||
+    state === JobState.JOB_STATE_CANCELLED
   );
 }
 
@@ -117,7 +119,10 @@ export function progressFields(status: Pick<JobStatus, 'state' | 'progress' | 's
     failed: p.miniBatchesFailed,
     running: p.miniBatchesRunning,
     total: p.miniBatchesTotal,
-    items: p.itemsFailed > 0 ? `${itemsDone}/${itemsTotalText(p)} (${p.itemsFailed} failed)` : `${itemsDone}/${itemsTotalText(p)}`,
+    items:
+      p.itemsFailed > 0
+        ? `${itemsDone}/${itemsTotalText(p)} (${p.itemsFailed} failed)`
+        : `${itemsDone}/${itemsTotalText(p)}`,
     rate: formatRate(p.ratePerS),
     eta: running ? formatDuration(p.etaMs) : '--',
     nodes: `${p.nodesActive}/${p.nodesWanted}`,

@@ -4,8 +4,9 @@
  * during a run changes nothing. Stored and cached content-addressed by `hash`.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile, chmod } from 'node:fs/promises';
-import { join, relative, sep, dirname } from 'node:path';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+
 import { InputError } from '../errors.js';
 import type { CodeFile, CodeSnapshot } from '../gen/parajob/v1/parajob.js';
 

@@ -8,13 +8,14 @@
  * processor events and job_left go to the step run whose wire job id they carry. Node attach and loss,
  * emitted by the cluster machine, are offered / reported to every live step run.
  */
-import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
+import { type Actor, createActor } from 'xstate';
+
 import type { JobStatus, NodeMessage, SubmitJobRequest, SubmitJobResponse } from '../gen/parajob/v1/parajob.js';
-import { CodeStore } from './code/code-store.js';
-import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { HelloConnection } from './cluster/cluster.machine.js';
+import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { NodeDirectory } from './cluster/node-directory.js';
+import { CodeStore } from './code/code-store.js';
 import { JobRun } from './jobs/job-run.js';
 import { acceptSubmission, type CompileJob } from './jobs/submission.js';
 import { createTokenCounter } from './ledger/decisions.js';
@@ -62,7 +63,11 @@ export class CoordinatorCore {
     this.activityRefreshMs = Math.min(MAX_ACTIVITY_REFRESH_MS, options.nodeLostAfterMs * ACTIVITY_REFRESH_FRACTION);
     this.code = new CodeStore(options.dataDir);
     this.cluster = createActor(clusterMachine, {
-      input: { heartbeatIntervalMs: options.heartbeatIntervalMs, nodeLostAfterMs: options.nodeLostAfterMs, logger: options.logger },
+      input: {
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        nodeLostAfterMs: options.nodeLostAfterMs,
+        logger: options.logger,
+      },
     });
     this.cluster.subscribe({ error: (error) => this.logger.fatal({ err: error }, 'cluster actor crashed') });
     this.cluster.on('node.attached', ({ node }) => {
@@ -148,13 +153,20 @@ export class CoordinatorCore {
         const stepRun = this.stepRuns.get(kind.value.jobId);
         if (stepRun !== undefined) stepRun.send({ type: 'lease.requested', nodeId, count: kind.value.count });
         // A node asking for work of a job that is over (e.g. after a reconnect) is told to stop.
-        else stream.send({ kind: { $case: 'release', value: { jobId: kind.value.jobId, reason: 'unknown or finished job' } } });
+        else
+          stream.send({
+            kind: { $case: 'release', value: { jobId: kind.value.jobId, reason: 'unknown or finished job' } },
+          });
         return;
       }
       case 'results': {
         const stepRun = this.stepRuns.get(kind.value.jobId);
         if (stepRun !== undefined) stepRun.send({ type: 'results.received', nodeId, results: kind.value.results });
-        else this.logger.debug({ nodeId, jobId: kind.value.jobId, count: kind.value.results.length }, 'results for a finished job dropped');
+        else
+          this.logger.debug(
+            { nodeId, jobId: kind.value.jobId, count: kind.value.results.length },
+            'results for a finished job dropped',
+          );
         return;
       }
       case 'processorEvent':
@@ -168,7 +180,8 @@ export class CoordinatorCore {
 
   /** A node's stream ended or failed: the node is lost (if the stream was still its current one). */
   nodeStreamEnded(stream: NodeStream, reason: string): void {
-    if (stream.nodeId !== undefined && !this.stopped) this.cluster.send({ type: 'node.disconnected', nodeId: stream.nodeId, connection: stream, reason });
+    if (stream.nodeId !== undefined && !this.stopped)
+      this.cluster.send({ type: 'node.disconnected', nodeId: stream.nodeId, connection: stream, reason });
   }
 
   /**

@@ -3,14 +3,16 @@
  * (Code) and clients submit to (Jobs). One per cluster. See wire.md for the node contract and
  * DESIGN.md for the actors inside.
  */
-import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+
 import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
+import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
-import { compileJobSpec } from '../jobspec/load.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import type { CompileJob } from './jobs/submission.js';
 import { clusterService, codeService, jobsService } from './services.js';
@@ -67,7 +69,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   if (!(heartbeatIntervalMs > 0)) throw new TypeError(`heartbeatIntervalMs must be > 0, got ${heartbeatIntervalMs}`);
   const nodeLostAfterMs = options.nodeLostAfterMs ?? 3 * heartbeatIntervalMs;
   if (!(nodeLostAfterMs > heartbeatIntervalMs)) {
-    throw new TypeError(`nodeLostAfterMs (${nodeLostAfterMs}) must be greater than heartbeatIntervalMs (${heartbeatIntervalMs})`);
+    throw new TypeError(
+      `nodeLostAfterMs (${nodeLostAfterMs}) must be greater than heartbeatIntervalMs (${heartbeatIntervalMs})`,
+    );
   }
   const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
   const core = new CoordinatorCore({
@@ -84,8 +88,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   server.addService(CodeService, codeService(core));
   server.addService(JobsService, jobsService(core, logger));
   const port = await new Promise<number>((resolvePort, reject) => {
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${options.port}`, ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolvePort(boundPort),
+    server.bindAsync(
+      `${host.includes(':') ? `[${host}]` : host}:${options.port}`,
+      ServerCredentials.createInsecure(),
+      (error, boundPort) => (error ? reject(error) : resolvePort(boundPort)),
     );
   });
   logger.info({ host, port, dataDir, heartbeatIntervalMs, nodeLostAfterMs }, 'coordinator listening');

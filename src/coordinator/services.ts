@@ -3,8 +3,10 @@
  * they translate streams and calls, map refusals to gRPC status codes, and respect back-pressure.
  */
 import { once } from 'node:events';
-import { status, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
+
+import { type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+
 import type { ClusterServer, CodeFile, CodeServer, FetchCodeRequest, JobsServer } from '../gen/parajob/v1/parajob.js';
 import { GrpcNodeConnection } from './cluster/node-connection.js';
 import type { CoordinatorCore } from './coordinator-core.js';
@@ -48,7 +50,10 @@ export function codeService(core: CoordinatorCore): CodeServer {
   };
 }
 
-async function streamCode(core: CoordinatorCore, call: ServerWritableStream<FetchCodeRequest, CodeFile>): Promise<void> {
+async function streamCode(
+  core: CoordinatorCore,
+  call: ServerWritableStream<FetchCodeRequest, CodeFile>,
+): Promise<void> {
   const files = await core.code.files(call.request.hash);
   if (files === undefined) {
     call.emit('error', grpcError(status.NOT_FOUND, `no code snapshot with hash ${call.request.hash}`));
@@ -77,7 +82,9 @@ export function jobsService(core: CoordinatorCore, logger: Logger): JobsServer {
             return;
           }
           logger.error({ err: error }, 'submit failed');
-          callback(grpcError(status.INTERNAL, `submit failed: ${error instanceof Error ? error.message : String(error)}`));
+          callback(
+            grpcError(status.INTERNAL, `submit failed: ${error instanceof Error ? error.message : String(error)}`),
+          );
         },
       );
     },

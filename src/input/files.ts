@@ -9,6 +9,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
 import { InputError } from '../errors.js';
 
 /** The files of a file-list input: `root` joined with each relative path gives an absolute path. */
@@ -40,12 +41,16 @@ export async function listFileInput(input: FileInputRef): Promise<FileList> {
   }
   if (input.type === 'uri_file') {
     if (!info.isFile()) {
-      throw new InputError(`input '${input.name}' is a uri_file but ${input.path} is not a file; use type: uri_folder for a folder`);
+      throw new InputError(
+        `input '${input.name}' is a uri_file but ${input.path} is not a file; use type: uri_folder for a folder`,
+      );
     }
     return { root: dirname(input.path), relativePaths: [basename(input.path)] };
   }
   if (!info.isDirectory()) {
-    throw new InputError(`input '${input.name}' is a uri_folder but ${input.path} is not a folder; use type: uri_file for a single file`);
+    throw new InputError(
+      `input '${input.name}' is a uri_folder but ${input.path} is not a folder; use type: uri_file for a single file`,
+    );
   }
   return { root: input.path, relativePaths: await listFolderFiles(input.path) };
 }
@@ -62,7 +67,8 @@ export async function listFolderFiles(folder: string): Promise<string[]> {
       const relativePath = relativeFolder === '' ? entry.name : `${relativeFolder}/${entry.name}`;
       if (entry.isDirectory()) pending.push(relativePath);
       else if (entry.isFile()) found.push(relativePath);
-      else if (entry.isSymbolicLink() && (await statOrUndefined(join(folder, relativePath)))?.isFile()) found.push(relativePath);
+      else if (entry.isSymbolicLink() && (await statOrUndefined(join(folder, relativePath)))?.isFile())
+        found.push(relativePath);
     }
   }
   return found.sort(compareUtf8);

@@ -79,7 +79,9 @@ export function expandTemplate(template: string, resolve: (expression: string) =
       } else if (inOptionalSegment) {
         absent = true;
       } else {
-        problems.push(`${whole} has no value (an optional input that is not given); wrap it in $[[ … ]] to drop it when missing`);
+        problems.push(
+          `${whole} has no value (an optional input that is not given); wrap it in $[[ … ]] to drop it when missing`,
+        );
       }
       return '';
     });

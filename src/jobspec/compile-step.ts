@@ -4,19 +4,27 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
 import { quote } from 'shlex';
-import type { CompiledInput, CompiledOutput, CompiledParallelStep, MiniBatchSize, PredefinedArguments } from './model.js';
-import type { ParallelStepSpec } from './schema.js';
-import type { KeyPath } from './yaml-source.js';
+
+import { expandTemplate, parseReference, type Resolution, wholeExpression } from './bindings.js';
 import type { Diagnostics } from './diagnostics.js';
-import { AZURE_ONLY_KEYS } from './schema.js';
-import { expandTemplate, parseReference, wholeExpression, type Resolution } from './bindings.js';
-import { compileInputs, type BoundInput } from './inputs.js';
-import { APPEND_ROW_FILE_NAME, compileStepOutput, type PipelineOutputDeclaration } from './outputs.js';
-import { parseMiniBatchSize } from './mini-batch-size.js';
-import { readPredefinedArguments, splitProgramArguments, type PredefinedArgumentValues } from './program-arguments.js';
-import { buildEntryArgv } from './system-arguments.js';
+import { type BoundInput, compileInputs } from './inputs.js';
 import { resolveLocalPath } from './local-path.js';
+import { parseMiniBatchSize } from './mini-batch-size.js';
+import type {
+  CompiledInput,
+  CompiledOutput,
+  CompiledParallelStep,
+  MiniBatchSize,
+  PredefinedArguments,
+} from './model.js';
+import { APPEND_ROW_FILE_NAME, compileStepOutput, type PipelineOutputDeclaration } from './outputs.js';
+import { type PredefinedArgumentValues, readPredefinedArguments, splitProgramArguments } from './program-arguments.js';
+import type { ParallelStepSpec } from './schema.js';
+import { AZURE_ONLY_KEYS } from './schema.js';
+import { buildEntryArgv } from './system-arguments.js';
+import type { KeyPath } from './yaml-source.js';
 
 /** Azure's defaults for the values a step may leave out. */
 const DEFAULTS = {
@@ -55,12 +63,19 @@ function computeName(raw: string | undefined): string | undefined {
 }
 
 /** `input_data: ${{inputs.x}}` → the data input x (recording an error and returning undefined otherwise). */
-function resolveInputData(spec: ParallelStepSpec, inputs: ReadonlyMap<string, BoundInput>, scope: StepScope): string | undefined {
+function resolveInputData(
+  spec: ParallelStepSpec,
+  inputs: ReadonlyMap<string, BoundInput>,
+  scope: StepScope,
+): string | undefined {
   const path = [...scope.stepPath, 'input_data'];
   const expression = wholeExpression(spec.input_data);
   const reference = expression === undefined ? undefined : parseReference(expression);
   if (reference?.scope !== 'self' || reference.kind !== 'inputs') {
-    scope.diagnostics.error(path, `must be \${{inputs.<name>}} naming the data input to split; got "${spec.input_data}"`);
+    scope.diagnostics.error(
+      path,
+      `must be \${{inputs.<name>}} naming the data input to split; got "${spec.input_data}"`,
+    );
     return undefined;
   }
   const bound = inputs.get(reference.name);
@@ -71,15 +86,24 @@ function resolveInputData(spec: ParallelStepSpec, inputs: ReadonlyMap<string, Bo
   }
   if (bound.state === 'invalid') return undefined;
   if (bound.state === 'absent') {
-    scope.diagnostics.error(path, `names input "${reference.name}", which has no value; the input to split must be given`);
+    scope.diagnostics.error(
+      path,
+      `names input "${reference.name}", which has no value; the input to split must be given`,
+    );
     return undefined;
   }
   if (bound.input.kind !== 'data') {
-    scope.diagnostics.error(path, `names input "${reference.name}", a literal; expected a data input (uri_folder, uri_file or mltable)`);
+    scope.diagnostics.error(
+      path,
+      `names input "${reference.name}", a literal; expected a data input (uri_folder, uri_file or mltable)`,
+    );
     return undefined;
   }
   if (!existsSync(bound.input.path)) {
-    scope.diagnostics.error(bound.origin, `the input_data path does not exist: ${bound.input.path} (input "${reference.name}")`);
+    scope.diagnostics.error(
+      bound.origin,
+      `the input_data path does not exist: ${bound.input.path} (input "${reference.name}")`,
+    );
   }
   return reference.name;
 }
@@ -107,7 +131,11 @@ function resolveCode(spec: ParallelStepSpec, scope: StepScope): string | undefin
 }
 
 /** `append_row_to: ${{outputs.y}}` → y and the file rows go to; undefined for summary_only or on error. */
-function resolveAppendRow(spec: ParallelStepSpec, outputs: ReadonlyMap<string, CompiledOutput | undefined>, scope: StepScope) {
+function resolveAppendRow(
+  spec: ParallelStepSpec,
+  outputs: ReadonlyMap<string, CompiledOutput | undefined>,
+  scope: StepScope,
+) {
   const raw = spec.task.append_row_to;
   if (raw === undefined) return undefined;
   const path = [...scope.stepPath, 'task', 'append_row_to'];
@@ -124,7 +152,10 @@ function resolveAppendRow(spec: ParallelStepSpec, outputs: ReadonlyMap<string, C
   }
   const output = outputs.get(reference.name);
   if (!output) return undefined;
-  return { name: output.name, file: output.type === 'uri_file' ? output.path : join(output.path, APPEND_ROW_FILE_NAME) };
+  return {
+    name: output.name,
+    file: output.type === 'uri_file' ? output.path : join(output.path, APPEND_ROW_FILE_NAME),
+  };
 }
 
 /** Substitutes `${{inputs.x}}` / `${{outputs.y}}` (shell-quoted), drops `$[[…]]` as needed and splits. */
@@ -139,19 +170,28 @@ function resolveProgramArguments(
     const reference = parseReference(expression);
     const value = (raw: string): Resolution => ({ kind: 'value', value: quote(raw) });
     if (reference?.scope !== 'self') {
-      return { kind: 'error', message: `\${{${expression}}} cannot be used here; program_arguments can use \${{inputs.<name>}} and \${{outputs.<name>}}` };
+      return {
+        kind: 'error',
+        message: `\${{${expression}}} cannot be used here; program_arguments can use \${{inputs.<name>}} and \${{outputs.<name>}}`,
+      };
     }
     if (reference.kind === 'inputs') {
       const bound = inputs.get(reference.name);
       if (bound === undefined) {
-        return { kind: 'error', message: `\${{${expression}}}: unknown input "${reference.name}"; the step's inputs are: ${[...inputs.keys()].join(', ') || '(none)'}` };
+        return {
+          kind: 'error',
+          message: `\${{${expression}}}: unknown input "${reference.name}"; the step's inputs are: ${[...inputs.keys()].join(', ') || '(none)'}`,
+        };
       }
       if (bound.state === 'invalid') return { kind: 'value', value: '' };
       if (bound.state === 'absent') return { kind: 'absent' };
       return value(bound.input.kind === 'literal' ? bound.input.value : bound.input.path);
     }
     if (!outputs.has(reference.name)) {
-      return { kind: 'error', message: `\${{${expression}}}: unknown output "${reference.name}"; the step's outputs are: ${[...outputs.keys()].join(', ') || '(none)'}` };
+      return {
+        kind: 'error',
+        message: `\${{${expression}}}: unknown output "${reference.name}"; the step's outputs are: ${[...outputs.keys()].join(', ') || '(none)'}`,
+      };
     }
     return value(outputs.get(reference.name)?.path ?? '');
   };
@@ -178,7 +218,10 @@ function resolvePartitionKeys(raw: ParallelStepSpec['partition_keys'], scope: St
     }
   }
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((key) => typeof key === 'string' && key !== '')) {
-    scope.diagnostics.error(path, 'expected a non-empty list of column names, e.g. [store, brand] or \'["store", "brand"]\'');
+    scope.diagnostics.error(
+      path,
+      'expected a non-empty list of column names, e.g. [store, brand] or \'["store", "brand"]\'',
+    );
     return undefined;
   }
   return keys as string[];
@@ -189,8 +232,17 @@ function resolvePartitionKeys(raw: ParallelStepSpec['partition_keys'], scope: St
  * `--error_threshold` in program_arguments (the key is the v2 way to say it; a warning notes the
  * conflict); otherwise the argument, otherwise -1.
  */
-function settlePredefined(values: PredefinedArgumentValues, spec: ParallelStepSpec, runTimeoutS: number, scope: StepScope): PredefinedArguments {
-  if (spec.error_threshold !== undefined && values.errorThreshold !== undefined && values.errorThreshold !== spec.error_threshold) {
+function settlePredefined(
+  values: PredefinedArgumentValues,
+  spec: ParallelStepSpec,
+  runTimeoutS: number,
+  scope: StepScope,
+): PredefinedArguments {
+  if (
+    spec.error_threshold !== undefined &&
+    values.errorThreshold !== undefined &&
+    values.errorThreshold !== spec.error_threshold
+  ) {
     scope.diagnostics.warn(
       [...scope.stepPath, 'error_threshold'],
       `(${spec.error_threshold}) overrides --error_threshold ${values.errorThreshold} in task.program_arguments`,
@@ -202,7 +254,9 @@ function settlePredefined(values: PredefinedArgumentValues, spec: ParallelStepSp
     allowedFailedPercent: values.allowedFailedPercent ?? DEFAULTS.allowedFailedPercent,
     taskOverheadTimeoutMs: Math.round(overheadS * 1000),
     progressUpdateTimeoutMs: Math.round((values.progressUpdateTimeoutS ?? 3 * (runTimeoutS + overheadS)) * 1000),
-    firstTaskCreationTimeoutMs: Math.round((values.firstTaskCreationTimeoutS ?? DEFAULTS.firstTaskCreationTimeoutS) * 1000),
+    firstTaskCreationTimeoutMs: Math.round(
+      (values.firstTaskCreationTimeoutS ?? DEFAULTS.firstTaskCreationTimeoutS) * 1000,
+    ),
     resourceMonitorIntervalMs: (values.resourceMonitorIntervalS ?? DEFAULTS.resourceMonitorIntervalS) * 1000,
     copyLogsToParent: values.copyLogsToParent ?? false,
     pushMetricsToParent: values.pushMetricsToParent ?? false,
@@ -281,7 +335,9 @@ export function compileParallelStep(spec: ParallelStepSpec, scope: StepScope): C
     runTimeoutMs: runTimeoutS * 1000,
     miniBatchErrorThreshold: spec.mini_batch_error_threshold ?? DEFAULTS.miniBatchErrorThreshold,
     loggingLevel,
-    environmentVariables: Object.fromEntries(Object.entries(spec.environment_variables ?? {}).map(([key, value]) => [key, String(value)])),
+    environmentVariables: Object.fromEntries(
+      Object.entries(spec.environment_variables ?? {}).map(([key, value]) => [key, String(value)]),
+    ),
     task: {
       type: 'run_function',
       code,

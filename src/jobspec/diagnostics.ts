@@ -2,7 +2,7 @@
  * Collects every error and warning found while compiling one YAML file, so the user sees them all in
  * one pass instead of fixing them one at a time.
  */
-import { SpecError } from '../errors.js';
+import type { SpecError } from '../errors.js';
 import type { KeyPath, YamlSource } from './yaml-source.js';
 
 /** The errors and warnings of one compilation, located in `source`. */
@@ -25,7 +25,8 @@ export class Diagnostics {
   /** Records a one-line warning `<file>:<line>:<col>: <key path> <detail>`, located at the key. */
   warn(path: KeyPath, detail: string): void {
     const location = this.source.locate(path, true);
-    const where = location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
+    const where =
+      location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
     this.warnings.push(`${where}: ${location.keyPath} ${detail}`);
   }
 

@@ -2,13 +2,13 @@
  * Compiles pipeline and step inputs: literals, local data inputs and `${{parent.inputs.x}}` bindings
  * (a step's input values are evaluated in the pipeline's context).
  */
+import { hasExpression, parseReference, type Reference, wholeExpression } from './bindings.js';
+import type { Diagnostics } from './diagnostics.js';
+import { resolveLocalPath } from './local-path.js';
 import type { CompiledInput, DataInput } from './model.js';
 import type { DataInputSpec, InputValueSpec } from './schema.js';
-import type { KeyPath } from './yaml-source.js';
-import type { Diagnostics } from './diagnostics.js';
-import { hasExpression, parseReference, wholeExpression, type Reference } from './bindings.js';
-import { resolveLocalPath } from './local-path.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
+import type { KeyPath } from './yaml-source.js';
 
 /**
  * An input after compilation: a value (with `origin`, where its path or value was written), `absent`
@@ -50,12 +50,16 @@ function resolveParentInput(expression: string, path: KeyPath, scope: InputScope
     return fail(`\${{${expression}}} cannot be resolved: there is no parent pipeline here; give the value itself`);
   }
   if (reference?.scope !== 'parent' || reference.kind !== 'inputs') {
-    return fail(`\${{${expression}}} cannot be an input's value; a step input binds a pipeline input as \${{parent.inputs.<name>}}`);
+    return fail(
+      `\${{${expression}}} cannot be an input's value; a step input binds a pipeline input as \${{parent.inputs.<name>}}`,
+    );
   }
   const bound = scope.parentInputs.get(reference.name);
   if (!bound) {
     const known = [...scope.parentInputs.keys()];
-    return fail(`unknown pipeline input "${reference.name}"; the pipeline's inputs are: ${known.join(', ') || '(none)'}`);
+    return fail(
+      `unknown pipeline input "${reference.name}"; the pipeline's inputs are: ${known.join(', ') || '(none)'}`,
+    );
   }
   return bound;
 }
@@ -148,7 +152,10 @@ export function compileInputs(
   const out = new Map<string, BoundInput>();
   for (const [name, value] of Object.entries(specs ?? {})) {
     out.set(name, compileInput(name, value, [...path, name], scope));
-    scope.diagnostics.warnAzureOnly(typeof value === 'object' ? value : undefined, AZURE_ONLY_KEYS.input, [...path, name]);
+    scope.diagnostics.warnAzureOnly(typeof value === 'object' ? value : undefined, AZURE_ONLY_KEYS.input, [
+      ...path,
+      name,
+    ]);
   }
   return out;
 }

@@ -5,15 +5,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+
 import { SpecError, SpecErrors } from '../errors.js';
-import type { CompiledJob, CompiledParallelStep } from './model.js';
-import { YamlSource } from './yaml-source.js';
-import { Diagnostics } from './diagnostics.js';
-import { AZURE_ONLY_KEYS, ParallelStepSchema, PipelineSchema, StandaloneParallelSchema } from './schema.js';
-import { issuesToSpecErrors } from './zod-issues.js';
-import { compileInputs } from './inputs.js';
-import { compilePipelineOutputs } from './outputs.js';
 import { compileParallelStep } from './compile-step.js';
+import { Diagnostics } from './diagnostics.js';
+import { compileInputs } from './inputs.js';
+import type { CompiledJob, CompiledParallelStep } from './model.js';
+import { compilePipelineOutputs } from './outputs.js';
+import { AZURE_ONLY_KEYS, ParallelStepSchema, PipelineSchema, StandaloneParallelSchema } from './schema.js';
+import { YamlSource } from './yaml-source.js';
+import { issuesToSpecErrors } from './zod-issues.js';
 
 /** Options of compileJobSpec / loadJobSpec. */
 export interface CompileOptions {
@@ -51,13 +52,19 @@ function unsupportedTypeMessage(type: unknown, expected: string): string {
   return `type "${String(type)}" is not supported; expected ${expected}`;
 }
 
-function compilePipeline(source: YamlSource, raw: Record<string, unknown>, diagnostics: Diagnostics, options: CompileOptions): CompiledJob | undefined {
+function compilePipeline(
+  source: YamlSource,
+  raw: Record<string, unknown>,
+  diagnostics: Diagnostics,
+  options: CompileOptions,
+): CompiledJob | undefined {
   const baseDir = dirname(resolve(source.file));
   const parsed = PipelineSchema.safeParse(raw);
   if (!parsed.success) diagnostics.addErrors(issuesToSpecErrors(source, parsed.error.issues, raw));
   const jobs = isMap(raw.jobs) ? raw.jobs : {};
   const stepNames = Object.keys(jobs);
-  if (isMap(raw.jobs) && stepNames.length === 0) diagnostics.error(['jobs'], 'has no steps; add at least one type: parallel step');
+  if (isMap(raw.jobs) && stepNames.length === 0)
+    diagnostics.error(['jobs'], 'has no steps; add at least one type: parallel step');
 
   const spec = parsed.success ? parsed.data : undefined;
   if (spec) {
@@ -67,7 +74,9 @@ function compilePipeline(source: YamlSource, raw: Record<string, unknown>, diagn
       diagnostics.warn(['settings', 'continue_on_step_failure'], 'is not supported yet and is ignored');
     }
   }
-  const parentInputs = spec ? compileInputs(spec.inputs, ['inputs'], { diagnostics, baseDir, parentInputs: undefined }) : undefined;
+  const parentInputs = spec
+    ? compileInputs(spec.inputs, ['inputs'], { diagnostics, baseDir, parentInputs: undefined })
+    : undefined;
   const parentOutputs = spec ? compilePipelineOutputs(spec.outputs, ['outputs'], diagnostics, baseDir) : undefined;
   const bindings: { name: string; step: string; output: string }[] = [];
 
@@ -108,7 +117,11 @@ function compilePipeline(source: YamlSource, raw: Record<string, unknown>, diagn
 
   for (const name of parentOutputs?.keys() ?? []) {
     const bound = bindings.filter((binding) => binding.name === name);
-    if (bound.length === 0) diagnostics.warn(['outputs', name], 'is not bound by any step (no ${{parent.outputs.' + name + '}}); nothing is written there');
+    if (bound.length === 0)
+      diagnostics.warn(
+        ['outputs', name],
+        'is not bound by any step (no ${{parent.outputs.' + name + '}}); nothing is written there',
+      );
     if (bound.length > 1) {
       const who = bound.map((binding) => `jobs.${binding.step}.outputs.${binding.output}`).join(' and ');
       diagnostics.error(['outputs', name], `is bound by more than one step output (${who}); bind it once`, true);
@@ -126,7 +139,12 @@ function compilePipeline(source: YamlSource, raw: Record<string, unknown>, diagn
   };
 }
 
-function compileStandalone(source: YamlSource, raw: Record<string, unknown>, diagnostics: Diagnostics, options: CompileOptions): CompiledJob | undefined {
+function compileStandalone(
+  source: YamlSource,
+  raw: Record<string, unknown>,
+  diagnostics: Diagnostics,
+  options: CompileOptions,
+): CompiledJob | undefined {
   const parsed = StandaloneParallelSchema.safeParse(raw);
   if (!parsed.success) {
     diagnostics.addErrors(issuesToSpecErrors(source, parsed.error.issues, raw));
@@ -193,6 +211,8 @@ export async function readJobText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new SpecErrors([new SpecError({ file, keyPath: '' }, `cannot read the job file: ${(error as Error).message}`)]);
+    throw new SpecErrors([
+      new SpecError({ file, keyPath: '' }, `cannot read the job file: ${(error as Error).message}`),
+    ]);
   }
 }

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 const REMOTE = /^(azureml:|(?!file:)[a-z][a-z0-9+.-]*:\/\/)/i;
 
 /** The absolute path, or the reason the path cannot be used. */
-export type LocalPathResult = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly message: string };
+export type LocalPathResult =
+  { readonly ok: true; readonly path: string } | { readonly ok: false; readonly message: string };
 
 /**
  * Resolves `raw` against `baseDir` (the YAML file's folder). `file://` URIs are accepted;
@@ -18,7 +19,8 @@ export type LocalPathResult = { readonly ok: true; readonly path: string } | { r
 export function resolveLocalPath(raw: string, baseDir: string): LocalPathResult {
   const text = raw.trim();
   if (text === '') return { ok: false, message: 'the path is empty; give a local path' };
-  if (REMOTE.test(text)) return { ok: false, message: `remote data is not supported; give a local path (got "${text}")` };
+  if (REMOTE.test(text))
+    return { ok: false, message: `remote data is not supported; give a local path (got "${text}")` };
   if (/^file:/i.test(text)) return { ok: true, path: fileURLToPath(text) };
   return { ok: true, path: isAbsolute(text) ? resolve(text) : resolve(baseDir, text) };
 }

@@ -12,7 +12,8 @@ const ROWS_FORM = /^(\d+)\s*rows?$/i;
 const UNIT_BYTES: Readonly<Record<string, number>> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** Either the parsed size or a message saying what is wrong and what is expected. */
-export type MiniBatchSizeResult = { readonly ok: true; readonly size: MiniBatchSize } | { readonly ok: false; readonly message: string };
+export type MiniBatchSizeResult =
+  { readonly ok: true; readonly size: MiniBatchSize } | { readonly ok: false; readonly message: string };
 
 /**
  * Parses a `mini_batch_size` value as written in YAML (a string or a number). Plain digits stay
@@ -32,7 +33,9 @@ export function parseMiniBatchSize(raw: string | number): MiniBatchSizeResult {
   } else if (sized) {
     const suffix = sized[2]?.toLowerCase();
     const count = Number(sized[1]);
-    size = suffix ? { value: count * (UNIT_BYTES[suffix] ?? 1), unit: 'bytes', text } : { value: count, unit: 'plain', text };
+    size = suffix
+      ? { value: count * (UNIT_BYTES[suffix] ?? 1), unit: 'bytes', text }
+      : { value: count, unit: 'plain', text };
   } else {
     return { ok: false, message: `"${text}" is not a valid mini_batch_size; ${expected}` };
   }

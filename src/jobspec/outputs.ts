@@ -3,13 +3,14 @@
  * directory, and `${{parent.outputs.y}}` bindings that make a step output the pipeline's output.
  */
 import { join } from 'node:path';
+
+import { hasExpression, parseReference, wholeExpression } from './bindings.js';
+import type { Diagnostics } from './diagnostics.js';
+import { resolveLocalPath } from './local-path.js';
 import type { CompiledOutput } from './model.js';
 import type { OutputObjectSpec, OutputValueSpec } from './schema.js';
-import type { KeyPath } from './yaml-source.js';
-import type { Diagnostics } from './diagnostics.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
-import { hasExpression, parseReference, wholeExpression } from './bindings.js';
-import { resolveLocalPath } from './local-path.js';
+import type { KeyPath } from './yaml-source.js';
 
 /** File name of the append_row target inside a folder output (Azure's default). */
 export const APPEND_ROW_FILE_NAME = 'parallel_run_step.txt';
@@ -34,7 +35,11 @@ export interface OutputScope {
 }
 
 /** An output's type: mltable is written as a folder (with a warning), uri_folder by default. */
-function outputType(spec: OutputObjectSpec, path: KeyPath, diagnostics: Diagnostics): CompiledOutput['type'] | undefined {
+function outputType(
+  spec: OutputObjectSpec,
+  path: KeyPath,
+  diagnostics: Diagnostics,
+): CompiledOutput['type'] | undefined {
   if (spec.type === 'mltable') {
     diagnostics.warn([...path, 'type'], 'mltable is written as a uri_folder by parajob (no MLTable file is generated)');
     return 'uri_folder';
@@ -60,15 +65,26 @@ export function compilePipelineOutputs(
       continue;
     }
     diagnostics.warnAzureOnly(spec, AZURE_ONLY_KEYS.output, at);
-    out.set(name, { type: outputType(spec, at, diagnostics), path: resolveOutputPath(spec.path, [...at, 'path'], diagnostics, baseDir) });
+    out.set(name, {
+      type: outputType(spec, at, diagnostics),
+      path: resolveOutputPath(spec.path, [...at, 'path'], diagnostics, baseDir),
+    });
   }
   return out;
 }
 
-function resolveOutputPath(raw: string | undefined, path: KeyPath, diagnostics: Diagnostics, baseDir: string): string | undefined {
+function resolveOutputPath(
+  raw: string | undefined,
+  path: KeyPath,
+  diagnostics: Diagnostics,
+  baseDir: string,
+): string | undefined {
   if (raw === undefined) return undefined;
   if (hasExpression(raw)) {
-    diagnostics.error(path, 'expressions in output paths (${{name}}, ${{default_datastore}}, …) are not supported; give a local path');
+    diagnostics.error(
+      path,
+      'expressions in output paths (${{name}}, ${{default_datastore}}, …) are not supported; give a local path',
+    );
     return undefined;
   }
   const resolved = resolveLocalPath(raw, baseDir);
@@ -80,10 +96,18 @@ function resolveOutputPath(raw: string | undefined, path: KeyPath, diagnostics: 
 }
 
 /** The pipeline output named by a whole `${{parent.outputs.y}}`, recording the binding; undefined on error. */
-function bindParentOutput(expression: string, name: string, path: KeyPath, scope: OutputScope): PipelineOutputDeclaration | undefined {
+function bindParentOutput(
+  expression: string,
+  name: string,
+  path: KeyPath,
+  scope: OutputScope,
+): PipelineOutputDeclaration | undefined {
   const reference = parseReference(expression);
   if (reference?.scope !== 'parent' || reference.kind !== 'outputs') {
-    scope.diagnostics.error(path, `\${{${expression}}} cannot be an output's value; a step output binds a pipeline output as \${{parent.outputs.<name>}}`);
+    scope.diagnostics.error(
+      path,
+      `\${{${expression}}} cannot be an output's value; a step output binds a pipeline output as \${{parent.outputs.<name>}}`,
+    );
     return undefined;
   }
   if (!scope.parentOutputs) {
@@ -105,7 +129,12 @@ function bindParentOutput(expression: string, name: string, path: KeyPath, scope
  * gives them; without a path the output lives at `<step run dir>/outputs/<name>` (a uri_file at
  * `<…>/outputs/<name>/parallel_run_step.txt`). Returns undefined after recording an error.
  */
-export function compileStepOutput(name: string, value: OutputValueSpec, path: KeyPath, scope: OutputScope): CompiledOutput | undefined {
+export function compileStepOutput(
+  name: string,
+  value: OutputValueSpec,
+  path: KeyPath,
+  scope: OutputScope,
+): CompiledOutput | undefined {
   let spec: OutputObjectSpec = {};
   let pathKey = path;
   let bindingText: string | undefined;
@@ -133,7 +162,10 @@ export function compileStepOutput(name: string, value: OutputValueSpec, path: Ke
     if (!declared) return undefined;
   }
   const type = declared?.type ?? outputType(spec, path, scope.diagnostics) ?? 'uri_folder';
-  const ownPath = bindingText === undefined ? resolveOutputPath(spec.path, [...path, 'path'], scope.diagnostics, scope.baseDir) : undefined;
+  const ownPath =
+    bindingText === undefined
+      ? resolveOutputPath(spec.path, [...path, 'path'], scope.diagnostics, scope.baseDir)
+      : undefined;
   if (bindingText === undefined && spec.path !== undefined && ownPath === undefined) return undefined;
   const explicit = declared?.path ?? ownPath;
   if (explicit !== undefined) return { name, type, path: explicit, explicitPath: true };

@@ -3,11 +3,12 @@
  * PRS arguments (SPEC.md 4.1) that configure the engine. The words stay in the user's argv as well,
  * because Azure passes the whole argv to the entry script.
  */
-import { split } from 'shlex';
 import { distance } from 'fastest-levenshtein';
+import { split } from 'shlex';
 
 /** Either the argv words or why the text cannot be split (an unclosed quote). */
-export type SplitResult = { readonly ok: true; readonly words: string[] } | { readonly ok: false; readonly message: string };
+export type SplitResult =
+  { readonly ok: true; readonly words: string[] } | { readonly ok: false; readonly message: string };
 
 /** Splits `text` into words with shell quoting rules (single and double quotes, backslashes). */
 export function splitProgramArguments(text: string): SplitResult {

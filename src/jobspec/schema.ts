@@ -5,6 +5,7 @@
  * nearest valid key. Azure-only keys are accepted (typed `unknown`) and warned about by the compiler.
  */
 import * as z from 'zod';
+
 import { unknownKeyMessage } from './nearest-key.js';
 import { MAX_TIMEOUT_S } from './program-arguments.js';
 
@@ -15,7 +16,17 @@ import { MAX_TIMEOUT_S } from './program-arguments.js';
 export const AZURE_ONLY_KEYS = {
   pipeline: ['identity', 'tags', 'properties'],
   settings: ['default_datastore', 'force_rerun'],
-  step: ['environment', 'identity', 'is_deterministic', 'tags', 'version', 'properties', 'docker_args', 'shm_size', 'component'],
+  step: [
+    'environment',
+    'identity',
+    'is_deterministic',
+    'tags',
+    'version',
+    'properties',
+    'docker_args',
+    'shm_size',
+    'component',
+  ],
   resources: ['instance_type', 'properties', 'docker_args', 'shm_size', 'locations'],
   task: ['environment', 'model'],
   input: ['datastore'],
@@ -36,7 +47,9 @@ function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
   const valid = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) =>
-      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => unknownKeyMessage(key, valid)).join('\n') : undefined,
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => unknownKeyMessage(key, valid)).join('\n')
+        : undefined,
   });
 }
 
@@ -53,7 +66,9 @@ export const DataInputSchema = strictObject({
   type: z.enum(['uri_folder', 'uri_file', 'mltable'], { error: 'expected uri_folder, uri_file or mltable' }).optional(),
   path: text.optional(),
   mode: z
-    .enum(['ro_mount', 'download', 'direct', 'eval_mount'], { error: 'expected ro_mount, download, direct or eval_mount' })
+    .enum(['ro_mount', 'download', 'direct', 'eval_mount'], {
+      error: 'expected ro_mount, download, direct or eval_mount',
+    })
     .optional(),
   optional: z.boolean({ error: 'expected true or false' }).optional(),
   description: text.optional(),
@@ -112,7 +127,9 @@ const parallelShape = {
   outputs: z.record(z.string(), OutputValueSchema).optional(),
   compute: text.optional(),
   input_data: text,
-  mini_batch_size: z.union([z.string(), z.number()], { error: 'expected a string like "10", "10kb" or "500 rows"' }).optional(),
+  mini_batch_size: z
+    .union([z.string(), z.number()], { error: 'expected a string like "10", "10kb" or "500 rows"' })
+    .optional(),
   partition_keys: z
     .union([z.array(text), z.string()], { error: 'expected a list of column names (or its JSON string)' })
     .optional(),
@@ -128,7 +145,10 @@ const parallelShape = {
   max_concurrency_per_instance: int(1, 'an integer ≥ 1 (processes per node)').optional(),
   retry_settings: RetrySettingsSchema.optional(),
   environment_variables: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }))
+    .record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
+    )
     .optional(),
   task: TaskSchema,
   ...azureOnly(AZURE_ONLY_KEYS.step),
@@ -164,7 +184,9 @@ export const PipelineSchema = strictObject({
   description: text.optional(),
   settings: PipelineSettingsSchema.optional(),
   inputs: z.record(z.string(), InputValueSchema).optional(),
-  outputs: z.record(z.string(), z.union([z.null(), OutputObjectSchema], { error: 'expected an output {type, path}' })).optional(),
+  outputs: z
+    .record(z.string(), z.union([z.null(), OutputObjectSchema], { error: 'expected an output {type, path}' }))
+    .optional(),
   jobs: z.record(z.string(), z.unknown(), { error: 'expected a map of step name → step' }),
   ...azureOnly(AZURE_ONLY_KEYS.pipeline),
 });

@@ -3,6 +3,7 @@
  * then the user's program arguments, so that a script using `parse_known_args` sees both.
  */
 import { basename, dirname } from 'node:path';
+
 import type { CompiledParallelStep, MiniBatchSize } from './model.js';
 
 /** The settled step values the system arguments are made of. */

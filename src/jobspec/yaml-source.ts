@@ -3,8 +3,10 @@
  * file, the key path and the line. Shared by the job spec and the MLTable parser.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
-import { SpecError, SpecErrors, type SourceLocation } from '../errors.js';
+
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+
+import { type SourceLocation, SpecError, SpecErrors } from '../errors.js';
 
 export type KeyPath = readonly (string | number)[];
 
@@ -57,7 +59,9 @@ export class YamlSource {
     for (let i = 0; i < path.length; i++) {
       const key = path[i];
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key),
+        );
         if (!pair) break;
         const last = i === path.length - 1;
         best = (last && atKey ? pair.key : (pair.value ?? pair.key)) as Node;

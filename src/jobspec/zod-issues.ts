@@ -3,6 +3,7 @@
  * that the message names the file, the line and the key.
  */
 import type * as z from 'zod';
+
 import type { SpecError } from '../errors.js';
 import type { KeyPath, YamlSource } from './yaml-source.js';
 
@@ -51,7 +52,12 @@ function isTypeMismatchOnly(issues: readonly Issue[]): boolean {
  * `source`). Unknown keys give one error each, located at the key itself; a failed union reports the
  * branch the value was evidently meant for (the one it has the type of) when there is one.
  */
-export function issuesToSpecErrors(source: YamlSource, issues: readonly Issue[], value: unknown, prefix: KeyPath = []): SpecError[] {
+export function issuesToSpecErrors(
+  source: YamlSource,
+  issues: readonly Issue[],
+  value: unknown,
+  prefix: KeyPath = [],
+): SpecError[] {
   const errors: SpecError[] = [];
   const visit = (issue: Issue, base: readonly PropertyKey[]): void => {
     const relative = [...base, ...issue.path];
@@ -81,7 +87,10 @@ export function issuesToSpecErrors(source: YamlSource, issues: readonly Issue[],
             ? `expected ${EXPECTED_WORDS[issue.expected] ?? issue.expected}`
             : issue.message.replace(/^Invalid (input|option): /, '');
         const actual = valueAt(value, relative);
-        const detail = actual === undefined ? `is required (${expected.replace(/^expected /, '')})` : `${expected}, got ${describeType(actual)}`;
+        const detail =
+          actual === undefined
+            ? `is required (${expected.replace(/^expected /, '')})`
+            : `${expected}, got ${describeType(actual)}`;
         errors.push(source.error(path, detail));
         return;
       }

@@ -38,8 +38,10 @@ export function logDirLayout(logs: string) {
     processorDetail: (nodeId: string, processName: string) => join(logs, 'sys', 'node', nodeId, `${processName}.txt`),
     userEntryScriptLog: (nodeId: string, processName: string) =>
       join(logs, 'user', 'entry_script_log', nodeId, `${processName}.log.txt`),
-    userStdout: (nodeId: string, processName: string) => join(logs, 'user', 'stdout', nodeId, `${processName}.stdout.txt`),
-    userStderr: (nodeId: string, processName: string) => join(logs, 'user', 'stderr', nodeId, `${processName}.stderr.txt`),
+    userStdout: (nodeId: string, processName: string) =>
+      join(logs, 'user', 'stdout', nodeId, `${processName}.stdout.txt`),
+    userStderr: (nodeId: string, processName: string) =>
+      join(logs, 'user', 'stderr', nodeId, `${processName}.stderr.txt`),
     userError: (nodeId: string, processName: string) => join(logs, 'user', 'error', nodeId, `${processName}.txt`),
   } as const;
 }

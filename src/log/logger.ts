@@ -5,7 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+import { type LevelWithSilent, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -22,7 +23,8 @@ export function createRootLogger(options: RootLoggerOptions): Logger {
   const level = options.level ?? 'info';
   // stderr is written synchronously: a process's last words (a crash, a chaos SIGKILL) must not be
   // lost in a buffer, and nothing logs per mini-batch at INFO, so the cost is small.
-  if (options.file === undefined) return pino({ level, base: { role: options.role, pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
+  if (options.file === undefined)
+    return pino({ level, base: { role: options.role, pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
   return pino({ level, base: { role: options.role, pid: process.pid } }, openLogFile(options.file));
 }
 

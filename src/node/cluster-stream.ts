@@ -6,6 +6,7 @@
  * coordinator does not finish it soon after.
  */
 import { fromCallback } from 'xstate';
+
 import type { ClusterClient, CoordinatorMessage, NodeHello } from '../gen/parajob/v1/parajob.js';
 import type { NodeOutbox } from './outbox.js';
 
@@ -27,43 +28,49 @@ export type ClusterStreamEvent =
   | { readonly type: 'stream.closed'; readonly reason: string };
 
 /** The callback actor logic; see the module comment. */
-export const clusterStreamActor = fromCallback<{ readonly type: 'stream.noop' }, ClusterStreamInput>(({ input, sendBack }) => {
-  let open = true;
-  let ended = false;
-  const emit = (event: ClusterStreamEvent): void => {
-    if (open) sendBack(event);
-  };
-  const call = input.client.attach();
-  input.track(
-    new Promise<void>((resolvePromise) => {
-      call.on('status', () => resolvePromise());
-      call.on('close', () => resolvePromise());
-    }),
-  );
-  call.on('data', (message: CoordinatorMessage) => {
-    if (message.kind?.$case === 'welcome') {
-      input.outbox.attach(call);
-      emit({ type: 'stream.welcome', nodeId: message.kind.value.nodeId, heartbeatIntervalMs: message.kind.value.heartbeatIntervalMs });
-    } else {
-      emit({ type: 'stream.message', message });
-    }
-  });
-  call.on('error', (error: Error) => {
-    ended = true;
-    input.outbox.detach(call);
-    emit({ type: 'stream.closed', reason: error.message });
-  });
-  call.on('end', () => {
-    ended = true;
-    input.outbox.detach(call);
-    emit({ type: 'stream.closed', reason: 'the coordinator ended the stream' });
-  });
-  call.write({ kind: { $case: 'hello', value: input.hello } });
-  return () => {
-    open = false;
-    if (ended) return;
-    input.outbox.flushAndDetach(call);
-    call.end();
-    setTimeout(() => call.cancel(), CLOSE_GRACE_MS).unref();
-  };
-});
+export const clusterStreamActor = fromCallback<{ readonly type: 'stream.noop' }, ClusterStreamInput>(
+  ({ input, sendBack }) => {
+    let open = true;
+    let ended = false;
+    const emit = (event: ClusterStreamEvent): void => {
+      if (open) sendBack(event);
+    };
+    const call = input.client.attach();
+    input.track(
+      new Promise<void>((resolvePromise) => {
+        call.on('status', () => resolvePromise());
+        call.on('close', () => resolvePromise());
+      }),
+    );
+    call.on('data', (message: CoordinatorMessage) => {
+      if (message.kind?.$case === 'welcome') {
+        input.outbox.attach(call);
+        emit({
+          type: 'stream.welcome',
+          nodeId: message.kind.value.nodeId,
+          heartbeatIntervalMs: message.kind.value.heartbeatIntervalMs,
+        });
+      } else {
+        emit({ type: 'stream.message', message });
+      }
+    });
+    call.on('error', (error: Error) => {
+      ended = true;
+      input.outbox.detach(call);
+      emit({ type: 'stream.closed', reason: error.message });
+    });
+    call.on('end', () => {
+      ended = true;
+      input.outbox.detach(call);
+      emit({ type: 'stream.closed', reason: 'the coordinator ended the stream' });
+    });
+    call.write({ kind: { $case: 'hello', value: input.hello } });
+    return () => {
+      open = false;
+      if (ended) return;
+      input.outbox.flushAndDetach(call);
+      call.end();
+      setTimeout(() => call.cancel(), CLOSE_GRACE_MS).unref();
+    };
+  },
+);

@@ -3,15 +3,17 @@
  * processes running the user's entry script) for the jobs it is assigned. See node.machine.ts for
  * its life, job.machine.ts for a job's, processor.machine.ts for a worker's supervision.
  */
-import { credentials } from '@grpc/grpc-js';
 import { hostname } from 'node:os';
+
+import { credentials } from '@grpc/grpc-js';
 import { createActor, waitFor } from 'xstate';
+
 import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { ensureCode } from './job/code-cache.js';
 import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
-import { compileNodeOptions, type NodeOptions } from './node-options.js';
 import { NodeChaosAgent } from './node-chaos.js';
+import { compileNodeOptions, type NodeOptions } from './node-options.js';
 import { NodeOutbox } from './outbox.js';
 import { packageVersion } from './package-root.js';
 import type { ReadTableBatch } from './tabular/table-batches.js';
@@ -73,9 +75,21 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       },
     },
   });
-  actor.subscribe({ error: (error) => logger.error({ error: String(error), stack: (error as Error).stack }, 'node machine failed') });
-  logger.info({ coordinator: compiled.coordinator, name: compiled.name, compute: compiled.compute, cores: compiled.cores, gpus: compiled.gpus }, 'node starting');
-  if (compiled.chaos.faults.length > 0) logger.warn({ chaos: compiled.chaos.faults.map((fault) => fault.text) }, 'chaos: node faults armed');
+  actor.subscribe({
+    error: (error) => logger.error({ error: String(error), stack: (error as Error).stack }, 'node machine failed'),
+  });
+  logger.info(
+    {
+      coordinator: compiled.coordinator,
+      name: compiled.name,
+      compute: compiled.compute,
+      cores: compiled.cores,
+      gpus: compiled.gpus,
+    },
+    'node starting',
+  );
+  if (compiled.chaos.faults.length > 0)
+    logger.warn({ chaos: compiled.chaos.faults.map((fault) => fault.text) }, 'chaos: node faults armed');
   actor.start();
 
   const closeChannels = (): void => {
@@ -87,10 +101,15 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
     (stopping ??= (async () => {
       if (actor.getSnapshot().status === 'active') {
         actor.send({ type: 'node.stop' });
-        await waitFor(actor, (snapshot) => snapshot.status !== 'active', { timeout: timing.drainTimeoutMs + 5_000 }).catch(() => undefined);
+        await waitFor(actor, (snapshot) => snapshot.status !== 'active', {
+          timeout: timing.drainTimeoutMs + 5_000,
+        }).catch(() => undefined);
         actor.stop();
       }
-      await Promise.race([lastStreamEnded, new Promise<void>((resolvePromise) => setTimeout(resolvePromise, STREAM_END_WAIT_MS).unref())]);
+      await Promise.race([
+        lastStreamEnded,
+        new Promise<void>((resolvePromise) => setTimeout(resolvePromise, STREAM_END_WAIT_MS).unref()),
+      ]);
       closeChannels();
       await tableReaders?.close();
     })());

@@ -5,8 +5,9 @@
  * plan does the same thing on every run whatever the timing.
  */
 import type { Logger } from 'pino';
-import type { NodeMessage } from '../gen/parajob/v1/parajob.js';
+
 import type { NodeChaosPlan, NodeFault } from '../chaos/node-plan.js';
+import type { NodeMessage } from '../gen/parajob/v1/parajob.js';
 import type { OutboxHooks } from './outbox.js';
 
 /** Seams for tests: how to die, and the clock (milliseconds). */
@@ -49,7 +50,9 @@ export class NodeChaosAgent implements OutboxHooks {
     if (message.kind?.$case !== 'results') return;
     this.resultsWritten += message.kind.value.results.length;
     this.startDueMutes();
-    const kill = this.plan.faults.find((fault) => fault.action === 'kill-node' && this.resultsWritten >= fault.afterResults);
+    const kill = this.plan.faults.find(
+      (fault) => fault.action === 'kill-node' && this.resultsWritten >= fault.afterResults,
+    );
     if (kill !== undefined && !this.killed) {
       this.killed = true;
       this.logger.warn({ fault: kill.text, resultsWritten: this.resultsWritten }, 'chaos: killing this node (SIGKILL)');
@@ -61,9 +64,17 @@ export class NodeChaosAgent implements OutboxHooks {
 
   private startDueMutes(): void {
     for (const fault of this.plan.faults) {
-      if (fault.action !== 'mute-heartbeats' || this.muteStartedAtMs.has(fault) || this.resultsWritten < fault.afterResults) continue;
+      if (
+        fault.action !== 'mute-heartbeats' ||
+        this.muteStartedAtMs.has(fault) ||
+        this.resultsWritten < fault.afterResults
+      )
+        continue;
       this.muteStartedAtMs.set(fault, this.nowMs());
-      this.logger.warn({ fault: fault.text, resultsWritten: this.resultsWritten, forMs: fault.forMs }, 'chaos: heartbeats muted');
+      this.logger.warn(
+        { fault: fault.text, resultsWritten: this.resultsWritten, forMs: fault.forMs },
+        'chaos: heartbeats muted',
+      );
     }
   }
 }

@@ -4,8 +4,10 @@
  */
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import type { Logger } from 'pino';
-import { parseNodeChaosPlan, type NodeChaosPlan } from '../chaos/node-plan.js';
+
+import { type NodeChaosPlan, parseNodeChaosPlan } from '../chaos/node-plan.js';
 import { createRootLogger } from '../log/logger.js';
 
 export interface NodeOptions {
@@ -54,9 +56,11 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
     throw new TypeError(`options.coordinator must be "host:port", got ${JSON.stringify(options.coordinator)}`);
   }
   const cores = options.cores ?? availableParallelism();
-  if (!Number.isInteger(cores) || cores < 1) throw new TypeError(`options.cores must be a positive integer, got ${String(options.cores)}`);
+  if (!Number.isInteger(cores) || cores < 1)
+    throw new TypeError(`options.cores must be a positive integer, got ${String(options.cores)}`);
   const gpus = options.gpus ?? 0;
-  if (!Number.isInteger(gpus) || gpus < 0) throw new TypeError(`options.gpus must be a non-negative integer, got ${String(options.gpus)}`);
+  if (!Number.isInteger(gpus) || gpus < 0)
+    throw new TypeError(`options.gpus must be a non-negative integer, got ${String(options.gpus)}`);
   const name = options.name ?? hostname();
   if (name.trim() === '') throw new TypeError('options.name must not be empty');
   const compute = options.compute ?? 'local';

@@ -17,15 +17,16 @@
  */
 import type { Logger } from 'pino';
 import { assertEvent, assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
+
 import type { ClusterClient, CoordinatorMessage, JobAssignment, NodeHello } from '../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../log/layout.js';
 import { deadlineIn } from '../rpc/options.js';
-import { NOT_RUN, returnedResult } from './processor/batch-results.js';
 import { clusterStreamActor, type ClusterStreamEvent } from './cluster-stream.js';
+import { jobMachine, type JobRef, runningCount } from './job/job.machine.js';
+import { type JobLog, openJobLog } from './job/job-log.js';
 import type { CompiledNodeOptions } from './node-options.js';
-import { jobMachine, runningCount, type JobRef } from './job/job.machine.js';
-import { openJobLog, type JobLog } from './job/job-log.js';
 import type { NodeOutbox } from './outbox.js';
+import { NOT_RUN, returnedResult } from './processor/batch-results.js';
 import type { ReadTableBatch } from './tabular/table-batches.js';
 
 /** Timings of the node's connection; all in milliseconds. */
@@ -100,7 +101,8 @@ function jobIdOf(message: CoordinatorMessage): string | undefined {
 }
 
 function assignmentOf(event: NodeEvent): JobAssignment {
-  if (event.type !== 'stream.message' || event.message.kind?.$case !== 'assign') throw new TypeError(`not an assignment: ${event.type}`);
+  if (event.type !== 'stream.message' || event.message.kind?.$case !== 'assign')
+    throw new TypeError(`not an assignment: ${event.type}`);
   return event.message.kind.value;
 }
 
@@ -123,7 +125,14 @@ export const nodeMachine = setup({
   },
   actions: {
     logConnectFailure: ({ context }, params: { readonly error: unknown }) => {
-      context.logger.warn({ coordinator: context.input.options.coordinator, error: String(params.error), attempt: context.reconnectAttempts + 1 }, 'cannot reach the coordinator');
+      context.logger.warn(
+        {
+          coordinator: context.input.options.coordinator,
+          error: String(params.error),
+          attempt: context.reconnectAttempts + 1,
+        },
+        'cannot reach the coordinator',
+      );
     },
     logDisconnected: ({ context, event }) => {
       const reason = event.type === 'stream.closed' ? event.reason : 'no welcome in time';
@@ -132,10 +141,14 @@ export const nodeMachine = setup({
     countReconnect: assign({ reconnectAttempts: ({ context }) => context.reconnectAttempts + 1 }),
     register: assign(({ context, event }) => {
       assertEvent(event, 'stream.welcome');
-      context.logger.info({ nodeId: event.nodeId, heartbeatIntervalMs: event.heartbeatIntervalMs, jobs: Object.keys(context.jobs) }, 'registered with the coordinator');
+      context.logger.info(
+        { nodeId: event.nodeId, heartbeatIntervalMs: event.heartbeatIntervalMs, jobs: Object.keys(context.jobs) },
+        'registered with the coordinator',
+      );
       return {
         nodeId: event.nodeId,
-        heartbeatIntervalMs: event.heartbeatIntervalMs > 0 ? event.heartbeatIntervalMs : context.input.timing.defaultHeartbeatMs,
+        heartbeatIntervalMs:
+          event.heartbeatIntervalMs > 0 ? event.heartbeatIntervalMs : context.input.timing.defaultHeartbeatMs,
         reconnectAttempts: 0,
         logger: context.input.options.logger.child({ nodeId: event.nodeId }),
       };
@@ -148,7 +161,9 @@ export const nodeMachine = setup({
     }),
     sendHeartbeat: enqueueActions(({ context, enqueue }) => {
       const running = Object.values(context.jobs).reduce((sum, job) => sum + runningCount(job.ref), 0);
-      context.input.outbox.send({ kind: { $case: 'heartbeat', value: { seq: context.heartbeatSeq, sentAtMs: Date.now(), running } } });
+      context.input.outbox.send({
+        kind: { $case: 'heartbeat', value: { seq: context.heartbeatSeq, sentAtMs: Date.now(), running } },
+      });
       enqueue.assign({ heartbeatSeq: context.heartbeatSeq + 1 });
     }),
     startJob: assign({
@@ -160,13 +175,27 @@ export const nodeMachine = setup({
           return context.jobs;
         }
         const { options } = context.input;
-        const log = openJobLog(options.logger, logDirLayout(assignment.logDir).nodeMain(nodeId), nodeId, assignment.jobId);
-        context.logger.info({ jobId: assignment.jobId, jobName: assignment.jobName, stepName: assignment.stepName }, 'job assigned');
+        const log = openJobLog(
+          options.logger,
+          logDirLayout(assignment.logDir).nodeMain(nodeId),
+          nodeId,
+          assignment.jobId,
+        );
+        context.logger.info(
+          { jobId: assignment.jobId, jobName: assignment.jobName, stepName: assignment.stepName },
+          'job assigned',
+        );
         const ref = spawn('job', {
           id: `job:${assignment.jobId}`,
           input: {
             assignment,
-            node: { nodeId, cores: options.cores, gpus: options.gpus, cacheDir: options.cacheDir, ...(options.python === undefined ? {} : { python: options.python }) },
+            node: {
+              nodeId,
+              cores: options.cores,
+              gpus: options.gpus,
+              cacheDir: options.cacheDir,
+              ...(options.python === undefined ? {} : { python: options.python }),
+            },
             outbox: context.input.outbox,
             logger: log.logger,
             ensureCode: context.input.ensureCode,
@@ -190,11 +219,16 @@ export const nodeMachine = setup({
       } else if (kind.$case === 'leases') {
         // Leases for a job this node no longer serves go straight back to the queue.
         for (const lease of kind.value.leases) {
-          context.input.outbox.sendResult(jobId, returnedResult({ lease, receivedAtMs: Date.now() }, NOT_RUN, 'node does not serve this job'));
+          context.input.outbox.sendResult(
+            jobId,
+            returnedResult({ lease, receivedAtMs: Date.now() }, NOT_RUN, 'node does not serve this job'),
+          );
         }
       } else if (kind.$case === 'release') {
         // Nothing to stop: say so at once so the coordinator does not wait for this node.
-        context.input.outbox.send({ kind: { $case: 'jobLeft', value: { jobId, reason: 'released: not running here' } } });
+        context.input.outbox.send({
+          kind: { $case: 'jobLeft', value: { jobId, reason: 'released: not running here' } },
+        });
       }
     }),
     removeJob: enqueueActions(({ context, event, enqueue }) => {
@@ -209,7 +243,8 @@ export const nodeMachine = setup({
       enqueue.assign({ jobs: rest });
     }),
     releaseAllJobs: enqueueActions(({ context, enqueue }) => {
-      for (const job of Object.values(context.jobs)) enqueue.sendTo(job.ref, { type: 'job.release', reason: 'node stopping' });
+      for (const job of Object.values(context.jobs))
+        enqueue.sendTo(job.ref, { type: 'job.release', reason: 'node stopping' });
     }),
     closeJobLogs: ({ context }) => {
       for (const job of Object.values(context.jobs)) job.log.close();
@@ -222,7 +257,10 @@ export const nodeMachine = setup({
   },
   delays: {
     reconnectBackoff: ({ context }) =>
-      Math.min(context.input.timing.reconnectMaxMs, context.input.timing.reconnectInitialMs * 2 ** Math.max(0, context.reconnectAttempts - 1)),
+      Math.min(
+        context.input.timing.reconnectMaxMs,
+        context.input.timing.reconnectInitialMs * 2 ** Math.max(0, context.reconnectAttempts - 1),
+      ),
     heartbeatInterval: ({ context }) => context.heartbeatIntervalMs,
     registerTimeout: ({ context }) => context.input.timing.registerTimeoutMs,
     drainTimeout: ({ context }) => context.input.timing.drainTimeoutMs,
@@ -246,16 +284,24 @@ export const nodeMachine = setup({
     connecting: {
       invoke: {
         src: 'waitForCoordinator',
-        input: ({ context }) => ({ client: context.input.clusterClient, timeoutMs: context.input.timing.connectTimeoutMs }),
+        input: ({ context }) => ({
+          client: context.input.clusterClient,
+          timeoutMs: context.input.timing.connectTimeoutMs,
+        }),
         onDone: { target: 'attached' },
-        onError: { target: 'reconnecting', actions: { type: 'logConnectFailure', params: ({ event }) => ({ error: event.error }) } },
+        onError: {
+          target: 'reconnecting',
+          actions: { type: 'logConnectFailure', params: ({ event }) => ({ error: event.error }) },
+        },
       },
       on: { 'node.stop': { target: 'stopped' } },
     },
     attached: {
       invoke: {
         src: 'clusterStream',
-        input: ({ context }): { client: ClusterClient; hello: NodeHello; outbox: NodeOutbox; track: (ended: Promise<void>) => void } => {
+        input: ({
+          context,
+        }): { client: ClusterClient; hello: NodeHello; outbox: NodeOutbox; track: (ended: Promise<void>) => void } => {
           const { options } = context.input;
           return {
             client: context.input.clusterClient,
@@ -281,7 +327,9 @@ export const nodeMachine = setup({
       },
       states: {
         registering: {
-          after: { registerTimeout: { target: '#node.reconnecting', actions: ['logDisconnected', 'tellJobsDisconnected'] } },
+          after: {
+            registerTimeout: { target: '#node.reconnecting', actions: ['logDisconnected', 'tellJobsDisconnected'] },
+          },
           on: {
             'stream.welcome': { target: 'ready', actions: 'register' },
             'node.stop': { target: '#node.stopped' },
@@ -297,7 +345,10 @@ export const nodeMachine = setup({
           },
           on: {
             'stream.message': [
-              { guard: 'isAssignment', actions: { type: 'startJob', params: ({ event }) => ({ assignment: assignmentOf(event) }) } },
+              {
+                guard: 'isAssignment',
+                actions: { type: 'startJob', params: ({ event }) => ({ assignment: assignmentOf(event) }) },
+              },
               { actions: 'routeToJob' },
             ],
             'node.stop': { target: 'draining' },

@@ -132,10 +132,12 @@ export class NodeOutbox implements JobOutbox {
   /** Moves this turn's batched results and credit into the ordered queue. */
   private collectTurn(): void {
     this.turnScheduled = false;
-    for (const [jobId, results] of this.results) this.ready.push({ kind: { $case: 'results', value: { jobId, results } } });
+    for (const [jobId, results] of this.results)
+      this.ready.push({ kind: { $case: 'results', value: { jobId, results } } });
     this.results.clear();
     if (this.sink !== undefined) {
-      for (const [jobId, count] of this.credit) this.ready.push({ kind: { $case: 'leaseRequest', value: { jobId, count } } });
+      for (const [jobId, count] of this.credit)
+        this.ready.push({ kind: { $case: 'leaseRequest', value: { jobId, count } } });
     }
     this.credit.clear();
   }

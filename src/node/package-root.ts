@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { packageRoot } from '../worker/python/locate.js';
 
 /** The compiled JS worker (`npm run build` produces it): `<root>/dist/src/worker/js-worker.js`. */

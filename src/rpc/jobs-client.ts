@@ -3,11 +3,18 @@
  * Every unary call carries a deadline (src/rpc/options.ts); `watch` is an async iterable of JobEvents
  * that ends when the server ends the stream and can be stopped early with an AbortSignal.
  */
-import { credentials, Metadata, status as GrpcStatus, type ServiceError, type ClientReadableStream } from '@grpc/grpc-js';
 import {
-  JobsClient,
+  type ClientReadableStream,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
+
+import {
   type CodeSnapshot,
   type JobEvent,
+  JobsClient,
   type JobStatus,
   type SubmitJobResponse,
 } from '../gen/parajob/v1/parajob.js';
@@ -40,7 +47,9 @@ export function isServiceError(error: unknown): error is ServiceError {
 
 /** True when the gRPC call failed because nothing answered at the address (or the deadline passed connecting). */
 export function isUnreachable(error: unknown): boolean {
-  return isServiceError(error) && (error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.DEADLINE_EXCEEDED);
+  return (
+    isServiceError(error) && (error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.DEADLINE_EXCEEDED)
+  );
 }
 
 /**
@@ -98,8 +107,11 @@ export class JobsApi {
   /** Asks the coordinator to cancel the job; resolves with its status right after the request. */
   cancel(jobId: string, reason = 'cancelled by the user'): Promise<JobStatus> {
     return new Promise((resolve, reject) => {
-      this.client.cancel({ jobId, reason }, this.metadata(), { deadline: deadlineIn(this.deadlineMs) }, (error, response) =>
-        error ? reject(error) : resolve(response),
+      this.client.cancel(
+        { jobId, reason },
+        this.metadata(),
+        { deadline: deadlineIn(this.deadlineMs) },
+        (error, response) => (error ? reject(error) : resolve(response)),
       );
     });
   }

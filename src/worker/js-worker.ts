@@ -9,15 +9,15 @@
  *
  * It imports only the protocol and ./js/*: nothing of the node is loaded into the user's process.
  */
-import type { InitMessage, RunMessage, WorkerMessage, HostMessage, ResultMessage } from './protocol.js';
 import { HostChannel } from './js/channel.js';
-import { loadEntryScript, type EntryScriptModule } from './js/entry-script.js';
+import { type EntryScriptModule, loadEntryScript } from './js/entry-script.js';
 import { applyFaultToReturn, injectBeforeRun } from './js/fault.js';
 import { miniBatchOf } from './js/mini-batch.js';
 import { formatRows, formatTabularRows } from './js/rows.js';
 import { createRunContext, enterMiniBatch, type RunContext } from './js/run-context.js';
 import { AppendFile, createEntryScriptLogger, errorLogPathFor } from './js/user-log.js';
 import { toWireError } from './js/wire-error.js';
+import type { HostMessage, InitMessage, ResultMessage, RunMessage, WorkerMessage } from './protocol.js';
 
 interface Loaded {
   readonly script: EntryScriptModule;
@@ -55,14 +55,23 @@ async function initialise(message: InitMessage): Promise<void> {
     return;
   }
   const userLog = new AppendFile(message.userLogFile);
-  const context = createRunContext(message, createEntryScriptLogger(userLog, message.processName, message.loggingLevel));
+  const context = createRunContext(
+    message,
+    createEntryScriptLogger(userLog, message.processName, message.loggingLevel),
+  );
   try {
     await outcome.module.init?.(context);
   } catch (thrown) {
     void channel.send({ type: 'initFailed', error: toWireError(thrown), invalidEntryScript: false });
     return;
   }
-  loaded = { script: outcome.module, context, appendRow: message.appendRow, userLog, errorLog: new AppendFile(errorLogPathFor(message.userLogFile)) };
+  loaded = {
+    script: outcome.module,
+    context,
+    appendRow: message.appendRow,
+    userLog,
+    errorLog: new AppendFile(errorLogPathFor(message.userLogFile)),
+  };
   void channel.send({ type: 'ready', pid: process.pid });
 }
 
@@ -70,7 +79,15 @@ async function runMiniBatch(message: RunMessage): Promise<ResultMessage> {
   const { items, total } = miniBatchOf(message);
   const base = { type: 'result', miniBatchId: message.miniBatchId, attempt: message.attempt, total } as const;
   if (loaded === undefined) {
-    return { ...base, returned: 0, succeeded: 0, rows: '', rowCount: 0, runMs: 0, error: { kind: 'ProtocolError', message: 'run before a successful init' } };
+    return {
+      ...base,
+      returned: 0,
+      succeeded: 0,
+      rows: '',
+      rowCount: 0,
+      runMs: 0,
+      error: { kind: 'ProtocolError', message: 'run before a successful init' },
+    };
   }
   enterMiniBatch(loaded.context, message);
   const started = performance.now();
@@ -93,7 +110,14 @@ async function runMiniBatch(message: RunMessage): Promise<ResultMessage> {
   // Tabular mini-batches write rows the way Azure writes a returned DataFrame (rows.ts).
   const format = message.table === undefined ? formatRows : formatTabularRows;
   const rows = loaded.appendRow ? format(returnedValue) : '';
-  return { ...base, returned, succeeded: Math.min(returned, total), rows, rowCount: loaded.appendRow ? returned : 0, runMs };
+  return {
+    ...base,
+    returned,
+    succeeded: Math.min(returned, total),
+    rows,
+    rowCount: loaded.appendRow ? returned : 0,
+    runMs,
+  };
 }
 
 async function shutdown(): Promise<void> {
@@ -114,7 +138,9 @@ async function shutdown(): Promise<void> {
 /** Appends a failed run's stack to logs/user/error/<node>/<process>.txt; logging must not fail the run. */
 function recordError(state: Loaded, message: RunMessage, text: string): void {
   try {
-    state.errorLog.append(`${new Date().toISOString()}|${state.context.processName}|mini-batch ${message.miniBatchId} attempt ${message.attempt}\n${text}\n`);
+    state.errorLog.append(
+      `${new Date().toISOString()}|${state.context.processName}|mini-batch ${message.miniBatchId} attempt ${message.attempt}\n${text}\n`,
+    );
   } catch {
     // The error still travels to the coordinator in the result.
   }

@@ -6,14 +6,16 @@
  * each expected output line exactly once.
  */
 import { join } from 'node:path';
+
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault/exactly-once.js';
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import { fractionDone } from '../../cluster/fault/job-tracker.js';
 import { readAttempts, readMasterLog, readSummary } from '../../cluster/fault/run-reports.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
-import { makeFaultWorkspace, writeFaultJob, type FaultWorkspace } from './support.js';
+import { type FaultWorkspace, makeFaultWorkspace, writeFaultJob } from './support.js';
 
 /** The coordinator's "late result dropped" log lines of a run. */
 async function droppedLines(runDir: string): Promise<Record<string, unknown>[]> {
@@ -34,7 +36,10 @@ describe('node faults', () => {
     cluster = undefined;
   });
 
-  async function startCluster(name: string, nodes: readonly { name: string; chaos?: string; viaProxy?: boolean }[]): Promise<FaultCluster> {
+  async function startCluster(
+    name: string,
+    nodes: readonly { name: string; chaos?: string; viaProxy?: boolean }[],
+  ): Promise<FaultCluster> {
     cluster = await FaultCluster.start({ dir: join(workspace.dir, `cluster-${name}`) });
     const started = cluster;
     await Promise.all(nodes.map((node) => started.startNode({ cores: 2, ...node })));
@@ -44,7 +49,12 @@ describe('node faults', () => {
   it('survives SIGKILL of one of two nodes halfway through a 2,000-file job: every line once, re-leased attempts in the CSV', async () => {
     const faults = await startCluster('sigkill', [{ name: 'n1' }, { name: 'n2' }]);
     // 286 mini-batches of 7 files; each run() takes 30 ms, so the job is surely still going halfway.
-    const { spec, output } = await writeFaultJob(workspace, { name: 'sigkill', miniBatchSize: 7, instanceCount: 2, env: { FAULT_SLEEP_MS: '30' } });
+    const { spec, output } = await writeFaultJob(workspace, {
+      name: 'sigkill',
+      miniBatchSize: 7,
+      instanceCount: 2,
+      env: { FAULT_SLEEP_MS: '30' },
+    });
     const job = await faults.submit(spec);
     await job.until('half the mini-batches done', (tracker) => fractionDone(tracker.latest) >= 0.5);
     await faults.node('n1').kill('SIGKILL');
@@ -76,7 +86,10 @@ describe('node faults', () => {
     // z1 sends no heartbeat for 2.5 s and its first run() takes 1.5 s, so it says nothing for over a
     // second: the coordinator deems it lost and re-queues that lease. z1 reconnects at once (hello is
     // not a heartbeat), and when the run ends its result arrives on the new stream, superseded.
-    const faults = await startCluster('zombie', [{ name: 'z1', chaos: 'mute-heartbeats:after=0:for=2500' }, { name: 'z2' }]);
+    const faults = await startCluster('zombie', [
+      { name: 'z1', chaos: 'mute-heartbeats:after=0:for=2500' },
+      { name: 'z2' },
+    ]);
     const { spec, output } = await writeFaultJob(workspace, {
       name: 'zombie',
       miniBatchSize: 20,
@@ -101,21 +114,31 @@ describe('node faults', () => {
     expect(String(dropped[0]?.['reason'])).toMatch(/stale token|has no live lease/);
     // z1's lease was revoked when it was lost, and z1 was taken back and worked again afterwards.
     const attempts = await readAttempts(job.runDir);
-    const revokedAt = attempts.findIndex((row) => row.node === 'z1' && row.status === 'REVOKED' && row.errorCategory === 'NodeLost');
+    const revokedAt = attempts.findIndex(
+      (row) => row.node === 'z1' && row.status === 'REVOKED' && row.errorCategory === 'NodeLost',
+    );
     expect(revokedAt).toBeGreaterThanOrEqual(0);
     expect(attempts.slice(revokedAt).some((row) => row.node === 'z1' && row.status === 'RUN_DONE')).toBe(true);
   });
 
   it('carries on when a node hangs (SIGSTOP) until it is lost and then comes back (SIGCONT)', async () => {
     const faults = await startCluster('hung', [{ name: 'h1' }, { name: 'h2' }]);
-    const { spec, output } = await writeFaultJob(workspace, { name: 'hung', miniBatchSize: 20, instanceCount: 2, env: { FAULT_SLEEP_MS: '30' } });
+    const { spec, output } = await writeFaultJob(workspace, {
+      name: 'hung',
+      miniBatchSize: 20,
+      instanceCount: 2,
+      env: { FAULT_SLEEP_MS: '30' },
+    });
     const job = await faults.submit(spec);
     await job.until('a fifth of the mini-batches done', (tracker) => fractionDone(tracker.latest) >= 0.2);
     const hung = faults.node('h1');
     hung.pause();
     await job.until('h1 lost', (tracker) => tracker.hasMessage(/node h1 lost/), 15_000);
     hung.resume();
-    await hung.process.waitFor(/"msg":"registered with the coordinator"[\s\S]*"msg":"registered with the coordinator"/, 15_000);
+    await hung.process.waitFor(
+      /"msg":"registered with the coordinator"[\s\S]*"msg":"registered with the coordinator"/,
+      15_000,
+    );
     const final = await job.end();
     expect(final.state, job.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
     const check = await checkOutputFile(output, workspace.names);
@@ -127,7 +150,12 @@ describe('node faults', () => {
 
   it('carries on when a node’s stream is cut and restored: the node reconnects, nothing lost or duplicated', async () => {
     const faults = await startCluster('cut', [{ name: 'p1', viaProxy: true }, { name: 'p2' }]);
-    const { spec, output } = await writeFaultJob(workspace, { name: 'cut', miniBatchSize: 10, instanceCount: 2, env: { FAULT_SLEEP_MS: '15' } });
+    const { spec, output } = await writeFaultJob(workspace, {
+      name: 'cut',
+      miniBatchSize: 10,
+      instanceCount: 2,
+      env: { FAULT_SLEEP_MS: '15' },
+    });
     const job = await faults.submit(spec);
     const proxy = faults.node('p1').proxy;
     if (proxy === undefined) throw new Error('p1 has no proxy');
@@ -155,7 +183,12 @@ describe('node faults', () => {
 
   it('runs the job to the end on the other node when a node kills itself on cue (kill-node chaos)', async () => {
     const faults = await startCluster('kill-node', [{ name: 'k1', chaos: 'kill-node:after=15' }, { name: 'k2' }]);
-    const { spec, output } = await writeFaultJob(workspace, { name: 'kill-node', miniBatchSize: 20, instanceCount: 2, env: { FAULT_SLEEP_MS: '10' } });
+    const { spec, output } = await writeFaultJob(workspace, {
+      name: 'kill-node',
+      miniBatchSize: 20,
+      instanceCount: 2,
+      env: { FAULT_SLEEP_MS: '10' },
+    });
     const job = await faults.submit(spec);
     const final = await job.end();
     expect(final.state, job.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);

@@ -7,13 +7,15 @@
  * prints runs, faults injected, rows lost and rows duplicated.
  */
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { checkOutputFile, type LineCheck } from '../../cluster/fault/exactly-once.js';
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import { fractionDone, type JobTracker } from '../../cluster/fault/job-tracker.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
-import { makeFaultWorkspace, namesOf, writeFaultJob, type FaultWorkspace } from './support.js';
+import { type FaultWorkspace, makeFaultWorkspace, namesOf, writeFaultJob } from './support.js';
 
 const SEED = 20_261_126;
 const RUNS = 20;
@@ -36,7 +38,16 @@ function seededRandom(seed: number): () => number {
 }
 
 type FaultKind = 'hang' | 'throw' | 'fewer' | 'crash' | 'kill-node' | 'pause-node' | 'kill-workers' | 'cut-stream';
-const KINDS: readonly FaultKind[] = ['hang', 'throw', 'fewer', 'crash', 'kill-node', 'pause-node', 'kill-workers', 'cut-stream'];
+const KINDS: readonly FaultKind[] = [
+  'hang',
+  'throw',
+  'fewer',
+  'crash',
+  'kill-node',
+  'pause-node',
+  'kill-workers',
+  'cut-stream',
+];
 
 describe('fault soak', () => {
   let workspace: FaultWorkspace;
@@ -87,7 +98,8 @@ describe('fault soak', () => {
       });
       const job = await cluster.submit(spec, chaos.length === 0 ? {} : { chaos: chaos.join('; ') });
       let faults = chaos.length;
-      for (const kind of new Set(kinds)) if (!external.includes(kind)) injected.set(kind, (injected.get(kind) ?? 0) + 1);
+      for (const kind of new Set(kinds))
+        if (!external.includes(kind)) injected.set(kind, (injected.get(kind) ?? 0) + 1);
       for (const kind of external) {
         if (await injectOnCue(job, kind, 0.15 + random() * 0.5, random)) {
           faults += 1;
@@ -102,7 +114,8 @@ describe('fault soak', () => {
       totals.lost += check.lost.length;
       totals.duplicated += check.duplicated.length;
       totals.unexpected += check.unexpected.length;
-      if (final.state !== JobState.JOB_STATE_SUCCEEDED) totals.failedJobs.push(`run ${run} (${[...kinds].join(', ')}; chaos "${chaos.join('; ')}"): ${job.describe()}`);
+      if (final.state !== JobState.JOB_STATE_SUCCEEDED)
+        totals.failedJobs.push(`run ${run} (${[...kinds].join(', ')}; chaos "${chaos.join('; ')}"): ${job.describe()}`);
     }
 
     const byKind = [...injected].map(([kind, count]) => `${kind} ${count}`).join(', ');
@@ -111,7 +124,11 @@ describe('fault soak', () => {
     );
     expect(totals.failedJobs).toEqual([]);
     expect(totals.runs).toBe(RUNS);
-    expect({ lost: totals.lost, duplicated: totals.duplicated, unexpected: totals.unexpected }).toEqual({ lost: 0, duplicated: 0, unexpected: 0 });
+    expect({ lost: totals.lost, duplicated: totals.duplicated, unexpected: totals.unexpected }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+    });
     expect(totals.faults).toBeGreaterThanOrEqual(RUNS);
     // About 40 s alone; the bound leaves room for a loaded CI machine.
   }, 180_000);
@@ -121,7 +138,8 @@ describe('fault soak', () => {
     await Promise.all(
       NODES.map(async (name) => {
         const node = cluster.nodes.get(name);
-        if (node === undefined || node.process.exit !== undefined) await cluster.startNode({ name, cores: 2, viaProxy: PROXIED.has(name) });
+        if (node === undefined || node.process.exit !== undefined)
+          await cluster.startNode({ name, cores: 2, viaProxy: PROXIED.has(name) });
         else await node.process.waitFor(/attached to/);
       }),
     );
@@ -131,9 +149,18 @@ describe('fault soak', () => {
    * Waits until `fraction` of the job is done, then injects `kind`. False when the job ended first
    * (the fault was not injected).
    */
-  async function injectOnCue(job: JobTracker, kind: FaultKind, fraction: number, random: () => number): Promise<boolean> {
+  async function injectOnCue(
+    job: JobTracker,
+    kind: FaultKind,
+    fraction: number,
+    random: () => number,
+  ): Promise<boolean> {
     try {
-      await job.until(`${Math.round(fraction * 100)}% done`, (tracker) => fractionDone(tracker.latest) >= fraction, 30_000);
+      await job.until(
+        `${Math.round(fraction * 100)}% done`,
+        (tracker) => fractionDone(tracker.latest) >= fraction,
+        30_000,
+      );
     } catch (error) {
       if (job.isTerminal) return false;
       throw error;
@@ -146,14 +173,27 @@ describe('fault soak', () => {
         await node.kill('SIGKILL');
         // The replacement registers under the same name; a third of the time it carries node chaos.
         const roll = random();
-        const chaos = roll < 0.33 ? `kill-node:after=${5 + Math.floor(random() * 10)}` : roll < 0.66 ? 'mute-heartbeats:after=2:for=1500' : undefined;
-        await cluster.startNode({ name, cores: 2, viaProxy: PROXIED.has(name), waitAttached: false, ...(chaos === undefined ? {} : { chaos }) });
+        const chaos =
+          roll < 0.33
+            ? `kill-node:after=${5 + Math.floor(random() * 10)}`
+            : roll < 0.66
+              ? 'mute-heartbeats:after=2:for=1500'
+              : undefined;
+        await cluster.startNode({
+          name,
+          cores: 2,
+          viaProxy: PROXIED.has(name),
+          waitAttached: false,
+          ...(chaos === undefined ? {} : { chaos }),
+        });
         return true;
       }
       case 'pause-node': {
         node.pause();
         try {
-          await job.until(`${name} lost`, (tracker) => tracker.hasMessage(new RegExp(`node ${name} lost`)), 15_000).catch(() => undefined);
+          await job
+            .until(`${name} lost`, (tracker) => tracker.hasMessage(new RegExp(`node ${name} lost`)), 15_000)
+            .catch(() => undefined);
         } finally {
           node.resume();
         }

@@ -5,6 +5,7 @@
  * variables set in the job (environment_variables), never by timing.
  */
 import { join } from 'node:path';
+
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 
 /**
@@ -70,7 +71,10 @@ export interface FaultJobOptions {
 }
 
 /** Writes `<dir>/<name>.yml` and returns its path and the append_row output file. */
-export async function writeFaultJob(workspace: FaultWorkspace, options: FaultJobOptions): Promise<{ spec: string; output: string }> {
+export async function writeFaultJob(
+  workspace: FaultWorkspace,
+  options: FaultJobOptions,
+): Promise<{ spec: string; output: string }> {
   const env = Object.entries(options.env ?? {});
   const lines = [
     'type: parallel',

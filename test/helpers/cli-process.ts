@@ -3,7 +3,7 @@
  * on their output and exit with bounded timeouts (never a sleep). Needs `npm run build` first
  * (`npm test` type-checks and builds through tsc before vitest).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +14,8 @@ const BUILT_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.me
 
 /** Throws a clear error when dist/ is missing (the tests spawn the compiled CLI). */
 export function assertBuilt(): void {
-  if (!existsSync(BUILT_MAIN)) throw new Error('dist/ is missing: run `npm run build` (or `npm test`) before the integration tests');
+  if (!existsSync(BUILT_MAIN))
+    throw new Error('dist/ is missing: run `npm run build` (or `npm test`) before the integration tests');
 }
 
 export interface CliExit {
@@ -70,14 +71,22 @@ export class CliProcess {
         }
         if (this.exit) {
           done();
-          reject(new Error(`parajob ${this.args.join(' ')} exited (${JSON.stringify(this.exit)}) without printing ${pattern}\n${this.describeOutput()}`));
+          reject(
+            new Error(
+              `parajob ${this.args.join(' ')} exited (${JSON.stringify(this.exit)}) without printing ${pattern}\n${this.describeOutput()}`,
+            ),
+          );
           return true;
         }
         return false;
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} from parajob ${this.args.join(' ')}\n${this.describeOutput()}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${pattern} from parajob ${this.args.join(' ')}\n${this.describeOutput()}`,
+          ),
+        );
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -94,7 +103,9 @@ export class CliProcess {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        reject(new Error(`parajob ${this.args.join(' ')} did not exit within ${timeoutMs} ms\n${this.describeOutput()}`));
+        reject(
+          new Error(`parajob ${this.args.join(' ')} did not exit within ${timeoutMs} ms\n${this.describeOutput()}`),
+        );
       }, timeoutMs);
     });
     try {
@@ -145,7 +156,10 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions = {})
 }
 
 /** Runs `parajob ...args` to its end (bounded) and returns the process with its output. */
-export async function runCli(args: readonly string[], options: SpawnCliOptions & { timeoutMs?: number } = {}): Promise<CliProcess> {
+export async function runCli(
+  args: readonly string[],
+  options: SpawnCliOptions & { timeoutMs?: number } = {},
+): Promise<CliProcess> {
   const cli = spawnCli(args, options);
   await cli.waitForExit(options.timeoutMs ?? 60_000);
   return cli;

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { findPython, pythonCanImport } from '../../src/worker/python/locate.js';
 
 function firstPython(): string | undefined {
@@ -27,10 +28,14 @@ export const NO_PYTHON = '(skipped: no python3 on PATH and no $PARAJOB_PYTHON)';
  * when neither can.
  */
 export function pandasPython(): string {
-  const candidates = [...new Set([TEST_PYTHON, '/usr/bin/python3'].filter((python): python is string => python !== undefined))];
+  const candidates = [
+    ...new Set([TEST_PYTHON, '/usr/bin/python3'].filter((python): python is string => python !== undefined)),
+  ];
   const found = candidates.find((python) => pythonCanImport(python, 'pandas'));
   if (found === undefined) {
-    throw new Error(`no Python here can import pandas (tried ${candidates.join(', ')}): install python3-pandas (apt-get install python3-pandas; .ci/run does)`);
+    throw new Error(
+      `no Python here can import pandas (tried ${candidates.join(', ')}): install python3-pandas (apt-get install python3-pandas; .ci/run does)`,
+    );
   }
   return found;
 }

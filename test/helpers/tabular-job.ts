@@ -1,7 +1,8 @@
 /** Job YAML for tabular (mltable) integration tests, and running it through `parajob run`. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, type CliProcess } from './cli-process.js';
+
+import { type CliProcess, runCli } from './cli-process.js';
 import { writeText } from './input-files.js';
 
 export interface TabularJobYamlOptions {
@@ -55,10 +56,17 @@ export function tabularJobYaml(options: TabularJobYamlOptions): string {
 }
 
 /** Writes `<dir>/<name>.yml` and runs it with `parajob run` (run dir `<dir>/run-<name>`). */
-export async function runTabularJob(dir: string, name: string, yaml: string, timeoutMs = 60_000): Promise<{ cli: CliProcess; file: string; runDir: string }> {
+export async function runTabularJob(
+  dir: string,
+  name: string,
+  yaml: string,
+  timeoutMs = 60_000,
+): Promise<{ cli: CliProcess; file: string; runDir: string }> {
   const file = await writeText(dir, `${name}.yml`, yaml);
   const runDir = join(dir, `run-${name}`);
-  const cli = await runCli(['run', file, '--data-dir', join(dir, `data-dir-${name}`), '--run-dir', runDir], { timeoutMs });
+  const cli = await runCli(['run', file, '--data-dir', join(dir, `data-dir-${name}`), '--run-dir', runDir], {
+    timeoutMs,
+  });
   return { cli, file, runDir };
 }
 
@@ -68,7 +76,12 @@ export async function readLines(file: string): Promise<string[]> {
 }
 
 /** The step's summary.json. */
-export async function readSummary(runDir: string): Promise<{ state: string; items: { total: number | null; succeeded: number; failed: number }; miniBatches: { total: number }; nodes: string[] }> {
+export async function readSummary(runDir: string): Promise<{
+  state: string;
+  items: { total: number | null; succeeded: number; failed: number };
+  miniBatches: { total: number };
+  nodes: string[];
+}> {
   return JSON.parse(await readFile(join(runDir, 'logs', 'sys', 'job_report', 'summary.json'), 'utf8'));
 }
 

@@ -3,9 +3,11 @@
  * what is wrong and where. Spec errors are caught before anything starts; entry-script errors come
  * back from the nodes through the coordinator.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { LIST_FILES_SCRIPT, parallelJobYaml } from '../helpers/job-yaml.js';
@@ -18,7 +20,11 @@ beforeAll(async () => {
   await makeInputFiles(join(dir, 'data'), 20);
   await writeText(dir, 'code/list.mjs', LIST_FILES_SCRIPT);
   await writeText(dir, 'code/no-run.mjs', 'export function init() {}\nexport const runner = 1;\n');
-  await writeText(dir, 'code/slow.mjs', "export function init() {}\nexport async function run(batch) { await new Promise((r) => setTimeout(r, 60_000)); return batch; }\n");
+  await writeText(
+    dir,
+    'code/slow.mjs',
+    'export function init() {}\nexport async function run(batch) { await new Promise((r) => setTimeout(r, 60_000)); return batch; }\n',
+  );
   await writeText(
     dir,
     'code/init-throws.mjs',
@@ -33,7 +39,10 @@ afterEach(async () => {
 /** Writes a job file and runs `parajob run` on it with a data dir of its own. */
 async function runJob(name: string, yaml: string, timeoutMs = 60_000) {
   const file = await writeText(dir, `${name}.yml`, yaml);
-  const cli = await runCli(['run', file, '--data-dir', join(dir, `data-dir-${name}`), '--run-dir', join(dir, `run-${name}`)], { timeoutMs });
+  const cli = await runCli(
+    ['run', file, '--data-dir', join(dir, `data-dir-${name}`), '--run-dir', join(dir, `run-${name}`)],
+    { timeoutMs },
+  );
   return { file, cli };
 }
 
@@ -49,19 +58,27 @@ describe('spec errors: exit 2 before anything starts, naming file, line and key'
     const yaml = parallelJobYaml().replace('mini_batch_size:', 'mini_bach_size:');
     const { file, cli } = await runJob('unknown-key', yaml);
     expect(cli.exit?.code, cli.describeOutput()).toBe(2);
-    expect(cli.stderr).toMatch(new RegExp(`${escape(file)}:\\d+:\\d+: mini_bach_size: unknown key; did you mean "mini_batch_size"\\?`));
+    expect(cli.stderr).toMatch(
+      new RegExp(`${escape(file)}:\\d+:\\d+: mini_bach_size: unknown key; did you mean "mini_batch_size"\\?`),
+    );
   });
 
   it('mini_batch_size: "ten"', async () => {
     const { file, cli } = await runJob('ten', parallelJobYaml({ miniBatchSize: '"ten"' }));
     expect(cli.exit?.code, cli.describeOutput()).toBe(2);
-    expect(cli.stderr).toMatch(new RegExp(`${escape(file)}:\\d+:\\d+: mini_batch_size: "ten" is not a valid mini_batch_size`));
+    expect(cli.stderr).toMatch(
+      new RegExp(`${escape(file)}:\\d+:\\d+: mini_batch_size: "ten" is not a valid mini_batch_size`),
+    );
   });
 
   it('a missing input path', async () => {
     const { file, cli } = await runJob('missing-input', parallelJobYaml({ inputPath: './no-such-folder' }));
     expect(cli.exit?.code, cli.describeOutput()).toBe(2);
-    expect(cli.stderr).toMatch(new RegExp(`${escape(file)}:\\d+:\\d+: inputs\\.files\\.path: .*does not exist: ${escape(join(dir, 'no-such-folder'))}`));
+    expect(cli.stderr).toMatch(
+      new RegExp(
+        `${escape(file)}:\\d+:\\d+: inputs\\.files\\.path: .*does not exist: ${escape(join(dir, 'no-such-folder'))}`,
+      ),
+    );
   });
 
   it('a missing entry script', async () => {
@@ -90,13 +107,25 @@ describe('entry-script errors found by the nodes', () => {
 
 describe('instance_count larger than the nodes available', () => {
   it('the stream says what the job waits for; cancelling it ends the stream with exit 1', async () => {
-    const coordinator = spawnCli(['coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'waiting-coordinator')]);
+    const coordinator = spawnCli([
+      'coordinator',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      join(dir, 'waiting-coordinator'),
+    ]);
     const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
     // One node of the pool, a job that wants three (its run() is slow, so the job is still going
     // whether the coordinator waits for more nodes or starts on the one it has).
     const node = spawnCli(['node', '--coordinator', address, '--name', 'only', '--compute', 'cpu']);
     await node.waitFor(/attached to/);
-    const file = await writeText(dir, 'wide.yml', parallelJobYaml({ compute: 'cpu', instanceCount: 3, entryScript: 'slow.mjs', timeoutS: 120 }));
+    const file = await writeText(
+      dir,
+      'wide.yml',
+      parallelJobYaml({ compute: 'cpu', instanceCount: 3, entryScript: 'slow.mjs', timeoutS: 120 }),
+    );
     const create = await runCli(['job', 'create', '--file', file, '--coordinator', address]);
     expect(create.exit?.code, create.describeOutput()).toBe(0);
     const jobId = create.stdoutLines.at(-1) ?? '';

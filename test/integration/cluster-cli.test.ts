@@ -2,10 +2,12 @@
  * The cluster as a user runs it: `parajob coordinator`, two `parajob node` processes, then
  * `parajob job create` and `parajob job stream`, all separate OS processes over loopback gRPC.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { LIST_FILES_SCRIPT, parallelJobYaml } from '../helpers/job-yaml.js';
@@ -35,11 +37,29 @@ describe('a coordinator and 2 nodes started as CLI processes', () => {
         appendRowFile: './out/rows.txt',
       }),
     );
-    const coordinator = spawnCli(['coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'coordinator')]);
+    const coordinator = spawnCli([
+      'coordinator',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      join(dir, 'coordinator'),
+    ]);
     const listening = await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
     address = `127.0.0.1:${listening[1]}`;
     const nodes = ['n1', 'n2'].map((name) =>
-      spawnCli(['node', '--coordinator', address, '--name', name, '--compute', 'cpu-cluster', '--cache-dir', join(dir, `cache-${name}`)]),
+      spawnCli([
+        'node',
+        '--coordinator',
+        address,
+        '--name',
+        name,
+        '--compute',
+        'cpu-cluster',
+        '--cache-dir',
+        join(dir, `cache-${name}`),
+      ]),
     );
     await Promise.all(nodes.map((node) => node.waitFor(/attached to/)));
   });
@@ -88,7 +108,10 @@ describe('a coordinator and 2 nodes started as CLI processes', () => {
     // show and list agree with the stream.
     const show = await runCli(['job', 'show', jobId, '--json', '--coordinator', address]);
     expect(show.exit?.code).toBe(0);
-    const status = JSON.parse(show.stdout) as { state: string; progress: { miniBatchesSucceeded: number; itemsSucceeded: number } };
+    const status = JSON.parse(show.stdout) as {
+      state: string;
+      progress: { miniBatchesSucceeded: number; itemsSucceeded: number };
+    };
     expect(status.state).toBe('JOB_STATE_SUCCEEDED');
     expect(status.progress.miniBatchesSucceeded).toBe(MINI_BATCHES);
     expect(Number(status.progress.itemsSucceeded)).toBe(FILES);

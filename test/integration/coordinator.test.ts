@@ -3,20 +3,22 @@
  * ClusterClient: a job runs to the end, its append_row file holds every line exactly once and its CSV
  * report agrees; a node whose stream dies mid-job has its leases re-queued to the other node.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { credentials } from '@grpc/grpc-js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startCoordinator, type Coordinator } from '../../src/coordinator/index.js';
+
 import { takeSnapshot } from '../../src/code/snapshot.js';
+import { type Coordinator, startCoordinator } from '../../src/coordinator/index.js';
 import {
+  type JobEvent,
   JobsClient,
   JobState,
-  type JobEvent,
   type SubmitJobRequest,
   type SubmitJobResponse,
 } from '../../src/gen/parajob/v1/parajob.js';
@@ -42,7 +44,8 @@ function createFixture(): Fixture {
   mkdirSync(join(dir, 'data', 'nested'), { recursive: true });
   const files: string[] = [];
   for (let i = 0; i < FILE_COUNT; i++) {
-    const relative = i % 5 === 0 ? join('nested', `f${String(i).padStart(2, '0')}.txt`) : `f${String(i).padStart(2, '0')}.txt`;
+    const relative =
+      i % 5 === 0 ? join('nested', `f${String(i).padStart(2, '0')}.txt`) : `f${String(i).padStart(2, '0')}.txt`;
     writeFileSync(join(dir, 'data', relative), `${i}\n`);
     files.push(join(dir, 'data', relative));
   }
@@ -86,18 +89,28 @@ async function submit(client: JobsClient, fixture: Fixture): Promise<SubmitJobRe
     chaos: '',
   };
   return new Promise((resolve, reject) => {
-    client.submit(request, { deadline: deadlineIn(10_000) } as never, (error, response) => (error ? reject(error) : resolve(response)));
+    client.submit(request, { deadline: deadlineIn(10_000) } as never, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
   });
 }
 
 /** Every event of a Watch stream until the coordinator ends it (bounded by WAIT_MS). */
-function watchToEnd(client: JobsClient, jobId: string, onEvent: (event: JobEvent) => void = () => undefined): Promise<JobEvent[]> {
+function watchToEnd(
+  client: JobsClient,
+  jobId: string,
+  onEvent: (event: JobEvent) => void = () => undefined,
+): Promise<JobEvent[]> {
   const events: JobEvent[] = [];
   const stream = client.watch({ jobId });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.cancel();
-      reject(new Error(`the Watch stream did not end within ${WAIT_MS} ms; last events: ${JSON.stringify(events.slice(-3))}`));
+      reject(
+        new Error(
+          `the Watch stream did not end within ${WAIT_MS} ms; last events: ${JSON.stringify(events.slice(-3))}`,
+        ),
+      );
     }, WAIT_MS);
     stream.on('data', (event: JobEvent) => {
       events.push(event);
@@ -126,7 +139,9 @@ interface CsvRow {
 }
 
 function readCsv(runDir: string): CsvRow[] {
-  return parseCsv(readFileSync(join(runDir, 'logs', 'sys', 'job_report', 'processed_mini-batches.csv'), 'utf8'), { columns: true }) as CsvRow[];
+  return parseCsv(readFileSync(join(runDir, 'logs', 'sys', 'job_report', 'processed_mini-batches.csv'), 'utf8'), {
+    columns: true,
+  }) as CsvRow[];
 }
 
 function outputLines(runDir: string): string[] {
@@ -168,18 +183,29 @@ describe('coordinator over loopback gRPC', () => {
       if (event.kind?.$case === 'status') latestReason = event.kind.value.stateReason;
     });
     // No node yet: the job waits, and its status says for what (never a silent wait).
-    await expect.poll(() => latestReason, { timeout: WAIT_MS }).toBe("waiting for 2 more nodes of compute 'local' (0 of 2 attached)");
-    nodes.push(new FakeNode(coordinator.address, 'alpha', echoFiles), new FakeNode(coordinator.address, 'beta', echoFiles));
+    await expect
+      .poll(() => latestReason, { timeout: WAIT_MS })
+      .toBe("waiting for 2 more nodes of compute 'local' (0 of 2 attached)");
+    nodes.push(
+      new FakeNode(coordinator.address, 'alpha', echoFiles),
+      new FakeNode(coordinator.address, 'beta', echoFiles),
+    );
     const events = await watching;
 
     const final = statuses(events).at(-1);
     expect(final?.state).toBe(JobState.JOB_STATE_SUCCEEDED);
-    expect(final?.progress).toMatchObject({ miniBatchesTotal: MINI_BATCHES, miniBatchesSucceeded: MINI_BATCHES, itemsSucceeded: FILE_COUNT });
+    expect(final?.progress).toMatchObject({
+      miniBatchesTotal: MINI_BATCHES,
+      miniBatchesSucceeded: MINI_BATCHES,
+      itemsSucceeded: FILE_COUNT,
+    });
 
     expect(outputLines(submitted.runDir).sort()).toEqual([...fixture.files].sort());
     const rows = readCsv(submitted.runDir);
     expect(rows.every((row) => row.Status === 'RUN_DONE' && row.Attempt === '1')).toBe(true);
-    expect(rows.map((row) => Number(row['Mini-batch Id'])).sort((a, b) => a - b)).toEqual([...Array(MINI_BATCHES).keys()]);
+    expect(rows.map((row) => Number(row['Mini-batch Id'])).sort((a, b) => a - b)).toEqual([
+      ...Array(MINI_BATCHES).keys(),
+    ]);
     expect(readFileSync(join(submitted.runDir, 'logs', 'job_result.txt'), 'utf8')).toMatch(
       new RegExp(`^Job ${submitted.jobId} succeeded: all ${MINI_BATCHES} mini batches \\(${FILE_COUNT} items\\)`),
     );
@@ -207,11 +233,17 @@ describe('coordinator over loopback gRPC', () => {
     const events = await watching;
 
     expect(statuses(events).at(-1)?.state).toBe(JobState.JOB_STATE_SUCCEEDED);
-    expect(events.some((event) => event.kind?.$case === 'message' && /node holder lost .*re-queued/.test(event.kind.value.text))).toBe(true);
+    expect(
+      events.some(
+        (event) => event.kind?.$case === 'message' && /node holder lost .*re-queued/.test(event.kind.value.text),
+      ),
+    ).toBe(true);
     expect(outputLines(submitted.runDir).sort()).toEqual([...fixture.files].sort());
     const rows = readCsv(submitted.runDir);
     for (const id of held) {
-      const attempts = rows.filter((row) => Number(row['Mini-batch Id']) === id).map((row) => [row.Attempt, row.Node, row.Status]);
+      const attempts = rows
+        .filter((row) => Number(row['Mini-batch Id']) === id)
+        .map((row) => [row.Attempt, row.Node, row.Status]);
       expect(attempts).toEqual([
         ['1', 'holder', 'REVOKED'],
         ['2', 'worker', 'RUN_DONE'],
@@ -224,24 +256,48 @@ describe('coordinator over loopback gRPC', () => {
     const submitted = await submit(jobs, fixture);
     const watching = watchToEnd(jobs, submitted.jobId);
     const cancelled = await new Promise((resolve, reject) =>
-      jobs.cancel({ jobId: submitted.jobId, reason: 'not needed' }, (error, status) => (error ? reject(error) : resolve(status))),
+      jobs.cancel({ jobId: submitted.jobId, reason: 'not needed' }, (error, status) =>
+        error ? reject(error) : resolve(status),
+      ),
     );
     expect(cancelled).toMatchObject({ jobId: submitted.jobId });
     const final = statuses(await watching).at(-1);
     expect(final).toMatchObject({ state: JobState.JOB_STATE_CANCELLED, stateReason: 'not needed' });
-    expect(readFileSync(join(submitted.runDir, 'logs', 'job_result.txt'), 'utf8')).toMatch(/was cancelled after .*: not needed/);
-    const listed = await new Promise<unknown>((resolve, reject) => jobs.list({}, (error, list) => (error ? reject(error) : resolve(list))));
+    expect(readFileSync(join(submitted.runDir, 'logs', 'job_result.txt'), 'utf8')).toMatch(
+      /was cancelled after .*: not needed/,
+    );
+    const listed = await new Promise<unknown>((resolve, reject) =>
+      jobs.list({}, (error, list) => (error ? reject(error) : resolve(list))),
+    );
     expect(listed).toMatchObject({ jobs: [{ jobId: submitted.jobId, state: JobState.JOB_STATE_CANCELLED }] });
   });
 
   it('refuses a spec error with INVALID_ARGUMENT and the located message', async () => {
-    writeFileSync(fixture.specPath, readFileSync(fixture.specPath, 'utf8').replace('mini_batch_size', 'mini_batch_siz'));
-    await expect(submit(jobs, fixture)).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/job\.yml:\d+:\d+: mini_batch_siz: .*mini_batch_size/) });
+    writeFileSync(
+      fixture.specPath,
+      readFileSync(fixture.specPath, 'utf8').replace('mini_batch_size', 'mini_batch_siz'),
+    );
+    await expect(submit(jobs, fixture)).rejects.toMatchObject({
+      code: 3,
+      details: expect.stringMatching(/job\.yml:\d+:\d+: mini_batch_siz: .*mini_batch_size/),
+    });
   });
 
   it('refuses a submission without a snapshot of the step’s code folder', async () => {
-    const request: SubmitJobRequest = { specYaml: readFileSync(fixture.specPath, 'utf8'), specPath: fixture.specPath, code: [], runDir: '', jobId: '', chaos: '' };
+    const request: SubmitJobRequest = {
+      specYaml: readFileSync(fixture.specPath, 'utf8'),
+      specPath: fixture.specPath,
+      code: [],
+      runDir: '',
+      jobId: '',
+      chaos: '',
+    };
     const error = await new Promise((resolve) => jobs.submit(request, (failure) => resolve(failure)));
-    expect(error).toMatchObject({ code: 3, details: expect.stringContaining(`no code snapshot was sent for its task.code folder ${join(fixture.dir, 'code')}`) });
+    expect(error).toMatchObject({
+      code: 3,
+      details: expect.stringContaining(
+        `no code snapshot was sent for its task.code folder ${join(fixture.dir, 'code')}`,
+      ),
+    });
   });
 });

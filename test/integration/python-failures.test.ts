@@ -4,11 +4,13 @@
  * init failure in job_result.txt, exit 1), and a run() that hangs once (killed by
  * retry_settings.timeout, the process gone, the retry succeeding).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { parse } from 'csv-parse/sync';
-import { assertBuilt, killAllCli, runCli, type CliProcess } from '../helpers/cli-process.js';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { assertBuilt, type CliProcess, killAllCli, runCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml, type ParallelJobYamlOptions } from '../helpers/job-yaml.js';
 import { NO_PYTHON, TEST_PYTHON } from '../helpers/python.js';
@@ -52,7 +54,11 @@ interface Ran {
   readonly run: CliProcess;
 }
 
-async function runPythonJob(prefix: string, script: string, options: Partial<ParallelJobYamlOptions> = {}): Promise<Ran> {
+async function runPythonJob(
+  prefix: string,
+  script: string,
+  options: Partial<ParallelJobYamlOptions> = {},
+): Promise<Ran> {
   assertBuilt();
   const dir = await makeTempDir(prefix);
   await makeInputFiles(join(dir, 'data'), FILES);
@@ -68,7 +74,9 @@ async function runPythonJob(prefix: string, script: string, options: Partial<Par
   });
   await writeText(dir, 'job.yml', yaml);
   const runDir = join(dir, 'run');
-  const run = await runCli(['run', join(dir, 'job.yml'), '--run-dir', runDir, '--data-dir', join(dir, 'data-dir')], { timeoutMs: 60_000 });
+  const run = await runCli(['run', join(dir, 'job.yml'), '--run-dir', runDir, '--data-dir', join(dir, 'data-dir')], {
+    timeoutMs: 60_000,
+  });
   return { dir, runDir, run };
 }
 
@@ -99,7 +107,10 @@ describe.skipIf(TEST_PYTHON === undefined)(`failing Python entry scripts ${TEST_
   });
 
   it('run() raising: the traceback in logs/user/error, the mini-batch retried and done, job_error.txt summarising it', async () => {
-    const { dir, runDir, run } = await runPythonJob('parajob-python-raise-', onceScript('raise ValueError("first attempt at " + name + " fails")'));
+    const { dir, runDir, run } = await runPythonJob(
+      'parajob-python-raise-',
+      onceScript('raise ValueError("first attempt at " + name + " fails")'),
+    );
     expect(run.exit?.code, run.describeOutput()).toBe(0);
     expect(await outputRows(dir)).toEqual(ALL_FILES);
 
@@ -133,7 +144,9 @@ describe.skipIf(TEST_PYTHON === undefined)(`failing Python entry scripts ${TEST_
   }, 90_000);
 
   it('run() hanging: killed by retry_settings.timeout (the process is gone), then the retry succeeds', async () => {
-    const { dir, runDir, run } = await runPythonJob('parajob-python-hang-', onceScript('time.sleep(3600)'), { timeoutS: 2 });
+    const { dir, runDir, run } = await runPythonJob('parajob-python-hang-', onceScript('time.sleep(3600)'), {
+      timeoutS: 2,
+    });
     expect(run.exit?.code, run.describeOutput()).toBe(0);
     expect(await outputRows(dir)).toEqual(ALL_FILES);
     const rows = (await attempts(runDir)).filter((row) => row['Mini-batch Id'] === '3');

@@ -4,11 +4,13 @@
  * next to the system arguments, EntryScript's logger file and print() in the stdout log; and the
  * bundled example, run with the one command the README gives.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { parse } from 'csv-parse/sync';
-import { assertBuilt, killAllCli, REPO_ROOT, runCli, type CliProcess } from '../helpers/cli-process.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { assertBuilt, type CliProcess, killAllCli, REPO_ROOT, runCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
 import { logLines, NO_PYTHON, TEST_PYTHON } from '../helpers/python.js';
@@ -55,75 +57,85 @@ def run(mini_batch):
     return rows
 `;
 
-describe.skipIf(TEST_PYTHON === undefined)(`a Python entry script over two nodes ${TEST_PYTHON ? '' : NO_PYTHON}`, () => {
-  let dir: string;
-  let runDir: string;
-  let run: CliProcess;
+describe.skipIf(TEST_PYTHON === undefined)(
+  `a Python entry script over two nodes ${TEST_PYTHON ? '' : NO_PYTHON}`,
+  () => {
+    let dir: string;
+    let runDir: string;
+    let run: CliProcess;
 
-  beforeAll(async () => {
-    assertBuilt();
-    dir = await makeTempDir('parajob-python-files-');
-    for (let i = 0; i < FILES; i++) await writeText(join(dir, 'data'), fileName(i), fileText(i));
-    await writeText(dir, 'code/score.py', SCORE_PY);
-    const yaml = parallelJobYaml({
-      miniBatchSize: '"2"',
-      instanceCount: 2,
-      maxConcurrencyPerInstance: 2,
-      entryScript: 'score.py',
-      appendRowFile: './out/rows.txt',
-      extra: '  program_arguments: --min_length 3',
+    beforeAll(async () => {
+      assertBuilt();
+      dir = await makeTempDir('parajob-python-files-');
+      for (let i = 0; i < FILES; i++) await writeText(join(dir, 'data'), fileName(i), fileText(i));
+      await writeText(dir, 'code/score.py', SCORE_PY);
+      const yaml = parallelJobYaml({
+        miniBatchSize: '"2"',
+        instanceCount: 2,
+        maxConcurrencyPerInstance: 2,
+        entryScript: 'score.py',
+        appendRowFile: './out/rows.txt',
+        extra: '  program_arguments: --min_length 3',
+      });
+      await writeText(dir, 'job.yml', yaml);
+      runDir = join(dir, 'run');
+      run = await runCli(['run', join(dir, 'job.yml'), '--run-dir', runDir, '--data-dir', join(dir, 'data-dir')], {
+        timeoutMs: 90_000,
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await killAllCli();
     });
-    await writeText(dir, 'job.yml', yaml);
-    runDir = join(dir, 'run');
-    run = await runCli(['run', join(dir, 'job.yml'), '--run-dir', runDir, '--data-dir', join(dir, 'data-dir')], { timeoutMs: 90_000 });
-  }, 120_000);
 
-  afterAll(async () => {
-    await killAllCli();
-  });
+    it('exits 0 with exactly one `<file> <words>` row per file, and both nodes ran mini-batches', async () => {
+      expect(run.exit?.code, run.describeOutput()).toBe(0);
+      const rows = (await readFile(join(dir, 'out', 'rows.txt'), 'utf8')).split('\n').filter(Boolean);
+      const expected = Array.from({ length: FILES }, (_, i) => `${fileName(i)} ${i % 7}`);
+      expect([...rows].sort()).toEqual(expected);
+      const csv = parse(
+        await readFile(join(runDir, 'logs', 'sys', 'job_report', 'processed_mini-batches.csv'), 'utf8'),
+        { columns: true },
+      ) as Record<string, string>[];
+      const done = csv.filter((row) => row.Status === 'RUN_DONE');
+      expect(done).toHaveLength(FILES / 2);
+      expect(new Set(done.map((row) => row.Node))).toEqual(new Set(['node-1', 'node-2']));
+    });
 
-  it('exits 0 with exactly one `<file> <words>` row per file, and both nodes ran mini-batches', async () => {
-    expect(run.exit?.code, run.describeOutput()).toBe(0);
-    const rows = (await readFile(join(dir, 'out', 'rows.txt'), 'utf8')).split('\n').filter(Boolean);
-    const expected = Array.from({ length: FILES }, (_, i) => `${fileName(i)} ${i % 7}`);
-    expect([...rows].sort()).toEqual(expected);
-    const csv = parse(await readFile(join(runDir, 'logs', 'sys', 'job_report', 'processed_mini-batches.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-    const done = csv.filter((row) => row.Status === 'RUN_DONE');
-    expect(done).toHaveLength(FILES / 2);
-    expect(new Set(done.map((row) => row.Node))).toEqual(new Set(['node-1', 'node-2']));
-  });
+    it('parse_known_args with allow_abbrev=False leaves the system arguments unknown and reads the user ones', async () => {
+      // Whichever worker ran init() first: a worker still starting when the job ended never logged.
+      const log = await firstEntryScriptLog(runDir);
+      expect(log).toContainEqual(expect.stringMatching(/\|args min_length=3 output_folder=unset$/));
+      const unknown = log.find((line) => line.includes('|unknown ')) ?? '';
+      expect(unknown).toContain('--output_action append_row');
+      expect(unknown).toMatch(new RegExp(`--output ${join(dir, 'out')}( |$)`));
+      expect(unknown).toContain('--mini_batch_size 2');
+    });
 
-  it('parse_known_args with allow_abbrev=False leaves the system arguments unknown and reads the user ones', async () => {
-    // Whichever worker ran init() first: a worker still starting when the job ended never logged.
-    const log = await firstEntryScriptLog(runDir);
-    expect(log).toContainEqual(expect.stringMatching(/\|args min_length=3 output_folder=unset$/));
-    const unknown = log.find((line) => line.includes('|unknown ')) ?? '';
-    expect(unknown).toContain('--output_action append_row');
-    expect(unknown).toMatch(new RegExp(`--output ${join(dir, 'out')}( |$)`));
-    expect(unknown).toContain('--mini_batch_size 2');
-  });
-
-  it("writes EntryScript().logger to logs/user/entry_script_log/<node>/<process>.log.txt in Azure's format, print() to the stdout log", async () => {
-    let runLines = 0;
-    for (const node of ['node-1', 'node-2']) {
-      // A worker that was still starting when the last mini-batch finished never logged: each node
-      // has one file per worker that ran init(), named after its process.
-      const files = (await readdir(join(runDir, 'logs', 'user', 'entry_script_log', node))).sort();
-      expect(files.length).toBeGreaterThan(0);
-      expect(files.every((file) => /^process00[01]\.log\.txt$/.test(file))).toBe(true);
-      for (const file of files) {
-        const process = file.replace('.log.txt', '');
-        const log = await logLines(runDir, 'user', 'entry_script_log', node, file);
-        expect(log[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\|ParallelRunStep\|init\(\)\|INFO\|args min_length=3 output_folder=unset$/);
-        // Which process runs which mini-batch is up to scheduling; every mini-batch is logged once.
-        runLines += log.filter((line) => /\|ParallelRunStep\|run\(\)\|INFO\|run: 2 files$/.test(line)).length;
-        const stdout = await logLines(runDir, 'user', 'stdout', node, `${process}.stdout.txt`);
-        expect(stdout).toContain(`init done in ${process}`);
+    it("writes EntryScript().logger to logs/user/entry_script_log/<node>/<process>.log.txt in Azure's format, print() to the stdout log", async () => {
+      let runLines = 0;
+      for (const node of ['node-1', 'node-2']) {
+        // A worker that was still starting when the last mini-batch finished never logged: each node
+        // has one file per worker that ran init(), named after its process.
+        const files = (await readdir(join(runDir, 'logs', 'user', 'entry_script_log', node))).sort();
+        expect(files.length).toBeGreaterThan(0);
+        expect(files.every((file) => /^process00[01]\.log\.txt$/.test(file))).toBe(true);
+        for (const file of files) {
+          const process = file.replace('.log.txt', '');
+          const log = await logLines(runDir, 'user', 'entry_script_log', node, file);
+          expect(log[0]).toMatch(
+            /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\|ParallelRunStep\|init\(\)\|INFO\|args min_length=3 output_folder=unset$/,
+          );
+          // Which process runs which mini-batch is up to scheduling; every mini-batch is logged once.
+          runLines += log.filter((line) => /\|ParallelRunStep\|run\(\)\|INFO\|run: 2 files$/.test(line)).length;
+          const stdout = await logLines(runDir, 'user', 'stdout', node, `${process}.stdout.txt`);
+          expect(stdout).toContain(`init done in ${process}`);
+        }
       }
-    }
-    expect(runLines).toBe(FILES / 2);
-  });
-});
+      expect(runLines).toBe(FILES / 2);
+    });
+  },
+);
 
 describe.skipIf(TEST_PYTHON === undefined)(`examples/python-scoring ${TEST_PYTHON ? '' : NO_PYTHON}`, () => {
   afterAll(async () => {
@@ -134,7 +146,10 @@ describe.skipIf(TEST_PYTHON === undefined)(`examples/python-scoring ${TEST_PYTHO
     assertBuilt();
     const dir = await makeTempDir('parajob-python-example-');
     const runDir = join(dir, 'run');
-    const run = await runCli(['run', 'examples/python-scoring/job.yml', '--run-dir', runDir, '--data-dir', join(dir, 'data')], { timeoutMs: 90_000 });
+    const run = await runCli(
+      ['run', 'examples/python-scoring/job.yml', '--run-dir', runDir, '--data-dir', join(dir, 'data')],
+      { timeoutMs: 90_000 },
+    );
     expect(run.exit?.code, run.describeOutput()).toBe(0);
     const outputFile = join(runDir, 'outputs', 'counts', 'parallel_run_step.txt');
     expect(run.stdout).toContain(`counts: ${outputFile}`);

@@ -3,9 +3,11 @@
  * i < gpus sees device i, the others none, and a worker restarted after a crash takes over its
  * processor's index. Real coordinator, node and Python worker processes.
  */
-import { afterAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
 import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
@@ -55,61 +57,89 @@ def run(mini_batch):
     return ["{} {} {}".format(os.path.basename(path), EntryScript().agent_name, cuda()) for path in mini_batch]
 `;
 
-describe.skipIf(TEST_PYTHON === undefined)(`CUDA_VISIBLE_DEVICES per worker on a node with --gpus 2 ${TEST_PYTHON ? '' : NO_PYTHON}`, () => {
-  afterAll(async () => {
-    await killAllCli();
-  });
-
-  it('gives processors 0 and 1 their own device, processor 2 none, and a restarted worker its processor index', async () => {
-    assertBuilt();
-    const dir = await makeTempDir('parajob-python-gpus-');
-    await makeInputFiles(join(dir, 'data'), FILES);
-    await writeText(dir, 'code/gpu.py', GPU_PY);
-    await writeText(dir, 'markers/.keep', '');
-    const yaml = parallelJobYaml({
-      compute: 'gpu',
-      miniBatchSize: '"1"',
-      maxConcurrencyPerInstance: 3,
-      entryScript: 'gpu.py',
-      appendRowFile: './out/rows.txt',
-      extra: `  program_arguments: --marker_dir ${join(dir, 'markers')}`,
+describe.skipIf(TEST_PYTHON === undefined)(
+  `CUDA_VISIBLE_DEVICES per worker on a node with --gpus 2 ${TEST_PYTHON ? '' : NO_PYTHON}`,
+  () => {
+    afterAll(async () => {
+      await killAllCli();
     });
-    await writeText(dir, 'job.yml', yaml);
 
-    const coordinator = spawnCli(['coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(dir, 'coordinator')]);
-    const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
-    // Whatever the machine running the tests has, the node reports exactly 2 GPUs.
-    const node = spawnCli(['node', '--coordinator', address, '--name', 'g1', '--compute', 'gpu', '--gpus', '2', '--cores', '3', '--cache-dir', join(dir, 'cache')], {
-      env: { CUDA_VISIBLE_DEVICES: '7' },
-    });
-    await node.waitFor(/attached to/);
+    it('gives processors 0 and 1 their own device, processor 2 none, and a restarted worker its processor index', async () => {
+      assertBuilt();
+      const dir = await makeTempDir('parajob-python-gpus-');
+      await makeInputFiles(join(dir, 'data'), FILES);
+      await writeText(dir, 'code/gpu.py', GPU_PY);
+      await writeText(dir, 'markers/.keep', '');
+      const yaml = parallelJobYaml({
+        compute: 'gpu',
+        miniBatchSize: '"1"',
+        maxConcurrencyPerInstance: 3,
+        entryScript: 'gpu.py',
+        appendRowFile: './out/rows.txt',
+        extra: `  program_arguments: --marker_dir ${join(dir, 'markers')}`,
+      });
+      await writeText(dir, 'job.yml', yaml);
 
-    const create = await runCli(['job', 'create', '--file', join(dir, 'job.yml'), '--coordinator', address]);
-    expect(create.exit?.code, create.describeOutput()).toBe(0);
-    const jobId = create.stdoutLines.at(-1) ?? '';
-    const runDir = /run directory (\S+)/.exec(create.stdout)?.[1] ?? '';
-    const stream = await runCli(['job', 'stream', jobId, '--coordinator', address], { timeoutMs: 60_000 });
-    expect(stream.exit?.code, stream.describeOutput()).toBe(0);
+      const coordinator = spawnCli([
+        'coordinator',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        join(dir, 'coordinator'),
+      ]);
+      const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
+      // Whatever the machine running the tests has, the node reports exactly 2 GPUs.
+      const node = spawnCli(
+        [
+          'node',
+          '--coordinator',
+          address,
+          '--name',
+          'g1',
+          '--compute',
+          'gpu',
+          '--gpus',
+          '2',
+          '--cores',
+          '3',
+          '--cache-dir',
+          join(dir, 'cache'),
+        ],
+        {
+          env: { CUDA_VISIBLE_DEVICES: '7' },
+        },
+      );
+      await node.waitFor(/attached to/);
 
-    const expectedDevice: Record<string, string> = { process000: '0', process001: '1', process002: 'none' };
-    const rows = (await readFile(join(dir, 'out', 'rows.txt'), 'utf8')).split('\n').filter(Boolean);
-    expect(rows).toHaveLength(FILES);
-    for (const row of rows) {
-      const [, agent, device] = row.split(' ');
-      expect(device, row).toBe(expectedDevice[agent ?? '']);
-    }
+      const create = await runCli(['job', 'create', '--file', join(dir, 'job.yml'), '--coordinator', address]);
+      expect(create.exit?.code, create.describeOutput()).toBe(0);
+      const jobId = create.stdoutLines.at(-1) ?? '';
+      const runDir = /run directory (\S+)/.exec(create.stdout)?.[1] ?? '';
+      const stream = await runCli(['job', 'stream', jobId, '--coordinator', address], { timeoutMs: 60_000 });
+      expect(stream.exit?.code, stream.describeOutput()).toBe(0);
 
-    for (const [process, device] of Object.entries(expectedDevice)) {
-      const inits = (await logLines(runDir, 'user', 'entry_script_log', 'g1', `${process}.log.txt`))
-        .map((line) => /init pid=(\d+) cuda=(\S+) found=(\S+)$/.exec(line))
-        .filter((match): match is RegExpExecArray => match !== null);
-      expect(inits.length, process).toBe(process === 'process001' ? 2 : 1);
-      for (const [, , cuda, found] of inits) {
-        expect(cuda, process).toBe(device);
-        expect(found, process).toBe('2');
+      const expectedDevice: Record<string, string> = { process000: '0', process001: '1', process002: 'none' };
+      const rows = (await readFile(join(dir, 'out', 'rows.txt'), 'utf8')).split('\n').filter(Boolean);
+      expect(rows).toHaveLength(FILES);
+      for (const row of rows) {
+        const [, agent, device] = row.split(' ');
+        expect(device, row).toBe(expectedDevice[agent ?? '']);
       }
-      // process001: two different worker processes, the restarted one on the same device.
-      expect(new Set(inits.map((match) => match[1])).size, process).toBe(inits.length);
-    }
-  }, 90_000);
-});
+
+      for (const [process, device] of Object.entries(expectedDevice)) {
+        const inits = (await logLines(runDir, 'user', 'entry_script_log', 'g1', `${process}.log.txt`))
+          .map((line) => /init pid=(\d+) cuda=(\S+) found=(\S+)$/.exec(line))
+          .filter((match): match is RegExpExecArray => match !== null);
+        expect(inits.length, process).toBe(process === 'process001' ? 2 : 1);
+        for (const [, , cuda, found] of inits) {
+          expect(cuda, process).toBe(device);
+          expect(found, process).toBe('2');
+        }
+        // process001: two different worker processes, the restarted one on the same device.
+        expect(new Set(inits.map((match) => match[1])).size, process).toBe(inits.length);
+      }
+    }, 90_000);
+  },
+);

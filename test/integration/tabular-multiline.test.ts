@@ -3,10 +3,12 @@
  * "64kb" and run on two nodes: every row reaches run() exactly once (checked by its id, with its
  * multi-line field intact) and the output holds one line per row.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { assertBuilt, killAllCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { readLines, readSummary, runTabularJob, tabularJobYaml } from '../helpers/tabular-job.js';
@@ -55,7 +57,11 @@ beforeAll(async () => {
   );
   textLengths = await writeCsv(join(dir, 'table', 'data.csv'));
   // One output row per input row: the id, the length run() saw for its multi-line text, the node.
-  await writeText(dir, 'code/ids.mjs', 'export function run(rows, context) { return rows.map((row) => [row.id, row.text.length, context.nodeId]); }\n');
+  await writeText(
+    dir,
+    'code/ids.mjs',
+    'export function run(rows, context) { return rows.map((row) => [row.id, row.text.length, context.nodeId]); }\n',
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -64,7 +70,12 @@ afterAll(async () => {
 
 describe('a 50 MB multi-line CSV cut at 64kb on two nodes', () => {
   it('every row reaches run() exactly once, intact, and the output has one line per row', async () => {
-    const yaml = tabularJobYaml({ miniBatchSize: '"64kb"', instanceCount: 2, maxConcurrencyPerInstance: 2, entryScript: 'ids.mjs' });
+    const yaml = tabularJobYaml({
+      miniBatchSize: '"64kb"',
+      instanceCount: 2,
+      maxConcurrencyPerInstance: 2,
+      entryScript: 'ids.mjs',
+    });
     const { cli, runDir } = await runTabularJob(dir, 'multiline', yaml, 55_000);
     expect(cli.exit?.code, cli.describeOutput()).toBe(0);
 
@@ -78,7 +89,8 @@ describe('a 50 MB multi-line CSV cut at 64kb on two nodes', () => {
       const id = Number(idText);
       if (!Number.isInteger(id) || id < 0 || id >= textLengths.length) problems.push(`unknown id in "${line}"`);
       else if ((seen[id] = (seen[id] ?? 0) + 1) > 1) problems.push(`id ${id} seen twice`);
-      else if (Number(lengthText) !== textLengths[id]) problems.push(`id ${id}: text of ${lengthText} characters, expected ${textLengths[id]}`);
+      else if (Number(lengthText) !== textLengths[id])
+        problems.push(`id ${id}: text of ${lengthText} characters, expected ${textLengths[id]}`);
       nodes.add(node ?? '');
       if (problems.length > 5) break;
     }

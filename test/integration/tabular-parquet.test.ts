@@ -3,8 +3,10 @@
  * mini-batches of whole row groups, read on one node, every row reaching the JS entry script once.
  */
 import { join } from 'node:path';
+
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { assertBuilt, killAllCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { readLines, readSummary, runTabularJob, tabularJobYaml } from '../helpers/tabular-job.js';
@@ -39,7 +41,11 @@ beforeAll(async () => {
     });
     first += rows;
   }
-  await writeText(dir, 'code/ids.mjs', 'export function run(rows, context) { return rows.map((row) => [row.id, row.label, row.flag, context.miniBatchId, rows.length]); }\n');
+  await writeText(
+    dir,
+    'code/ids.mjs',
+    'export function run(rows, context) { return rows.map((row) => [row.id, row.label, row.flag, context.miniBatchId, rows.length]); }\n',
+  );
 });
 
 afterAll(async () => {
@@ -48,7 +54,12 @@ afterAll(async () => {
 
 describe('read_parquet job', () => {
   it('mini_batch_size "150 rows" gives whole row groups (200, 100, 50) and every row once, nulls empty', async () => {
-    const yaml = tabularJobYaml({ miniBatchSize: '"150 rows"', instanceCount: 1, maxConcurrencyPerInstance: 2, entryScript: 'ids.mjs' });
+    const yaml = tabularJobYaml({
+      miniBatchSize: '"150 rows"',
+      instanceCount: 1,
+      maxConcurrencyPerInstance: 2,
+      entryScript: 'ids.mjs',
+    });
     const { cli, runDir } = await runTabularJob(dir, 'rows', yaml);
     expect(cli.exit?.code, cli.describeOutput()).toBe(0);
 

@@ -3,8 +3,10 @@
  * MLTable and extract_columns_from_partition_format: one mini-batch per (Store, Brand), each with its
  * own rows and its key values in context.partitionKeyValue.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { assertBuilt, killAllCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { readLines, readSummary, runTabularJob, tabularJobYaml } from '../helpers/tabular-job.js';
@@ -75,7 +77,9 @@ describe('partition_keys: [Store, Brand] over <Store>/<Brand>/data.csv', () => {
       entry.miniBatches.add(miniBatchId ?? '');
       byKey.set(key, entry);
     }
-    const expected = Object.entries(TREE).flatMap(([store, brands]) => Object.entries(brands).map(([brand, rows]) => [`${store}/${brand}`, rows] as const));
+    const expected = Object.entries(TREE).flatMap(([store, brands]) =>
+      Object.entries(brands).map(([brand, rows]) => [`${store}/${brand}`, rows] as const),
+    );
     expect([...byKey.keys()].sort()).toEqual(expected.map(([key]) => key).sort());
     for (const [key, rows] of expected) {
       const entry = byKey.get(key);

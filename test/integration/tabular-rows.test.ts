@@ -2,8 +2,10 @@
  * mini_batch_size: "500 rows" (parajob's extension): exact row counts per mini-batch, a mini-batch
  * never crossing files; and --error_threshold counting rows.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { assertBuilt, killAllCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { readLines, readSummary, runTabularJob, tabularJobYaml } from '../helpers/tabular-job.js';
@@ -20,7 +22,11 @@ let dir: string;
 beforeAll(async () => {
   assertBuilt();
   dir = await makeTempDir('parajob-tabular-rows-');
-  await writeText(dir, 'table/MLTable', 'paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited: {header: all_files_same_headers}\n');
+  await writeText(
+    dir,
+    'table/MLTable',
+    'paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited: {header: all_files_same_headers}\n',
+  );
   let id = 0;
   for (const [name, rows] of FILES) {
     const lines = ['id,label'];
@@ -28,8 +34,16 @@ beforeAll(async () => {
     for (let i = 0; i < rows; i++) lines.push(`${id++},row ${i}${i % 97 === 0 ? '\n' : ''}`);
     await writeText(dir, `table/${name}`, `${lines.join('\n')}\n`);
   }
-  await writeText(dir, 'code/rows.mjs', 'export function run(rows, context) { return rows.map((row) => [row.id, context.miniBatchId, rows.length]); }\n');
-  await writeText(dir, 'code/drop-one.mjs', 'export function run(rows) { return rows.slice(1).map((row) => [row.id]); }\n');
+  await writeText(
+    dir,
+    'code/rows.mjs',
+    'export function run(rows, context) { return rows.map((row) => [row.id, context.miniBatchId, rows.length]); }\n',
+  );
+  await writeText(
+    dir,
+    'code/drop-one.mjs',
+    'export function run(rows) { return rows.slice(1).map((row) => [row.id]); }\n',
+  );
 });
 
 afterAll(async () => {
@@ -38,7 +52,12 @@ afterAll(async () => {
 
 describe('mini_batch_size: "500 rows"', () => {
   it('every mini-batch holds exactly 500 rows, except the last of each file', async () => {
-    const yaml = tabularJobYaml({ miniBatchSize: '"500 rows"', instanceCount: 1, maxConcurrencyPerInstance: 2, entryScript: 'rows.mjs' });
+    const yaml = tabularJobYaml({
+      miniBatchSize: '"500 rows"',
+      instanceCount: 1,
+      maxConcurrencyPerInstance: 2,
+      entryScript: 'rows.mjs',
+    });
     const { cli, runDir } = await runTabularJob(dir, 'rows', yaml);
     expect(cli.exit?.code, cli.describeOutput()).toBe(0);
 

@@ -25,7 +25,9 @@ export function init(context) {
 export async function run(miniBatch, context) {
   const rows = [];
   for (const file of miniBatch) {
-    const digest = createHash(algorithm).update(await readFile(file)).digest('hex');
+    const digest = createHash(algorithm)
+      .update(await readFile(file))
+      .digest('hex');
     rows.push(`${basename(file)} ${digest}`);
   }
   filesHashed += rows.length;

@@ -3,9 +3,10 @@
  * SIGINT or SIGTERM, then stops it (open node streams are cut).
  */
 import { resolve } from 'node:path';
+
 import { startCoordinator } from '../../coordinator/index.js';
 import { createRootLogger } from '../../log/logger.js';
-import { writeLine, type CommandIo } from '../command-io.js';
+import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError } from '../exit-codes.js';
 import { waitForTermination } from '../interrupts.js';

@@ -2,11 +2,12 @@
  * `parajob job create|stream|show|list|cancel`: the client commands against a running coordinator
  * (`--coordinator HOST:PORT`, env PARAJOB_COORDINATOR, default 127.0.0.1:7070).
  */
-import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
 import { JobStatus as JobStatusMessage } from '../../gen/parajob/v1/parajob.js';
 import { JobsApi } from '../../rpc/jobs-client.js';
-import { writeLine, type CommandIo } from '../command-io.js';
+import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
 import { followJob } from '../follow-job.js';
@@ -54,9 +55,14 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
   const local = prepared.compiled.warnings;
   for (const warning of local) writeLine(io.stderr, `warning: ${warning}`);
   return withApi(options.coordinator, io, async (api) => {
-    const submitted = await api.submit(options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos });
+    const submitted = await api.submit(
+      options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos },
+    );
     for (const warning of submitted.warnings) if (!local.includes(warning)) writeLine(io.stderr, `warning: ${warning}`);
-    writeLine(io.stdout, `Submitted job ${submitted.jobId} to ${options.coordinator}; run directory ${submitted.runDir}`);
+    writeLine(
+      io.stdout,
+      `Submitted job ${submitted.jobId} to ${options.coordinator}; run directory ${submitted.runDir}`,
+    );
     writeLine(io.stdout, submitted.jobId);
     return ExitCode.succeeded;
   });
@@ -75,11 +81,17 @@ export async function jobStreamCommand(jobId: string, options: JobStreamOptions,
   return withApi(options.coordinator, io, async (api) => {
     const display = createProgressDisplay({ stream: io.stderr });
     const stop = new AbortController();
-    const removeInterrupts = onInterrupts({ first: () => stop.abort(), second: () => process.exit(ExitCode.interrupted) });
+    const removeInterrupts = onInterrupts({
+      first: () => stop.abort(),
+      second: () => process.exit(ExitCode.interrupted),
+    });
     try {
       const final = await followJob(api, jobId, { display, signal: stop.signal });
       display.stop();
-      writeLine(io.stdout, options.json ? JSON.stringify(JobStatusMessage.toJSON(final), null, 2) : formatJobSummary(final));
+      writeLine(
+        io.stdout,
+        options.json ? JSON.stringify(JobStatusMessage.toJSON(final), null, 2) : formatJobSummary(final),
+      );
       if (!isTerminal(final.state)) {
         writeLine(io.stderr, `Stopped following job ${jobId}; it is still ${stateLabel(final.state)}.`);
         return ExitCode.interrupted;
@@ -101,7 +113,10 @@ export interface JobQueryOptions {
 export async function jobShowCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
   return withApi(options.coordinator, io, async (api) => {
     const status = await api.get(jobId);
-    writeLine(io.stdout, options.json ? JSON.stringify(JobStatusMessage.toJSON(status), null, 2) : formatJobStatus(status));
+    writeLine(
+      io.stdout,
+      options.json ? JSON.stringify(JobStatusMessage.toJSON(status), null, 2) : formatJobStatus(status),
+    );
     return ExitCode.succeeded;
   });
 }
@@ -110,7 +125,16 @@ export async function jobShowCommand(jobId: string, options: JobQueryOptions, io
 export async function jobListCommand(options: JobQueryOptions, io: CommandIo): Promise<number> {
   return withApi(options.coordinator, io, async (api) => {
     const jobs = await api.list();
-    writeLine(io.stdout, options.json ? JSON.stringify(jobs.map((job) => JobStatusMessage.toJSON(job)), null, 2) : formatJobList(jobs));
+    writeLine(
+      io.stdout,
+      options.json
+        ? JSON.stringify(
+            jobs.map((job) => JobStatusMessage.toJSON(job)),
+            null,
+            2,
+          )
+        : formatJobList(jobs),
+    );
     return ExitCode.succeeded;
   });
 }

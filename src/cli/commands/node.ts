@@ -3,9 +3,9 @@
  * [--cache-dir DIR] [--python PATH]`: runs a node until SIGINT or SIGTERM (or, with the hidden
  * `--exit-with-stdin` that `parajob run` uses, until its stdin closes because the parent died).
  */
-import { startNode } from '../../node/index.js';
 import { createRootLogger } from '../../log/logger.js';
-import { writeLine, type CommandIo } from '../command-io.js';
+import { startNode } from '../../node/index.js';
+import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError } from '../exit-codes.js';
 import { waitForTermination } from '../interrupts.js';

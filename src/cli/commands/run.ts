@@ -9,20 +9,26 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+
 import { startCoordinator } from '../../coordinator/index.js';
-import { JobState, JobStatus as JobStatusMessage, type JobStatus, type OutputLocation } from '../../gen/parajob/v1/parajob.js';
-import { createRootLogger } from '../../log/logger.js';
+import {
+  JobState,
+  type JobStatus,
+  JobStatus as JobStatusMessage,
+  type OutputLocation,
+} from '../../gen/parajob/v1/parajob.js';
 import { compileJobSpec } from '../../jobspec/load.js';
 import type { CompiledJob } from '../../jobspec/model.js';
 import { YamlSource } from '../../jobspec/yaml-source.js';
+import { createRootLogger } from '../../log/logger.js';
 import { JobsApi, type SubmitJobInput } from '../../rpc/jobs-client.js';
-import { writeLine, type CommandIo } from '../command-io.js';
+import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
 import { followJob } from '../follow-job.js';
 import { onInterrupts } from '../interrupts.js';
 import { formatJobSummary } from '../job-status-text.js';
-import { spawnNodeProcesses, type NodeProcessGroup } from '../node-processes.js';
+import { type NodeProcessGroup, spawnNodeProcesses } from '../node-processes.js';
 import { nodesPerCompute, prepareSubmission } from '../prepare-submission.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { isTerminal } from '../progress-format.js';
@@ -75,7 +81,10 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     coordinator: undefined,
     pools,
     logDir: nodeLogDir,
-    extraArgs: [...(options.logLevel ? ['--log-level', options.logLevel] : []), ...(options.python ? ['--python', options.python] : [])],
+    extraArgs: [
+      ...(options.logLevel ? ['--log-level', options.logLevel] : []),
+      ...(options.python ? ['--python', options.python] : []),
+    ],
     onUnexpectedExit: (node) => {
       display.message({
         level: 'warn',
@@ -84,7 +93,11 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       });
       // With no node left the job could only wait forever: end it.
       if (nodes.nodes.every((n) => n.exit !== undefined)) {
-        display.message({ level: 'error', text: 'every node process has exited: cancelling the job', atMs: Date.now() });
+        display.message({
+          level: 'error',
+          text: 'every node process has exited: cancelling the job',
+          atMs: Date.now(),
+        });
         nodesGone = true;
         if (jobId !== undefined && api !== undefined) {
           api.cancel(jobId, 'every node process of parajob run exited; see their logs').catch(() => follow.abort());
@@ -114,7 +127,11 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   const removeInterrupts = onInterrupts({
     first: () => {
       cancelRequested = true;
-      display.message({ level: 'warn', text: 'Interrupted: cancelling the job (Ctrl-C again to quit at once)', atMs: Date.now() });
+      display.message({
+        level: 'warn',
+        text: 'Interrupted: cancelling the job (Ctrl-C again to quit at once)',
+        atMs: Date.now(),
+      });
       if (jobId !== undefined) api?.cancel(jobId, 'cancelled by the user (Ctrl-C)').catch(() => follow.abort());
       else follow.abort();
       // Bounded: a cancel that never completes must not keep the user waiting forever.
@@ -130,7 +147,9 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   });
 
   try {
-    const submitted = await api.submit(options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos });
+    const submitted = await api.submit(
+      options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos },
+    );
     jobId = submitted.jobId;
     for (const warning of submitted.warnings) {
       if (!prepared.compiled.warnings.includes(warning)) writeLine(io.stderr, `warning: ${warning}`);
@@ -143,7 +162,10 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     const final = await followJob(api, jobId, { display, signal: follow.signal });
     display.stop();
     const withOutputs = withOutputPaths(final, prepared.request, submitted.runDir);
-    writeLine(io.stdout, options.json ? JSON.stringify(JobStatusMessage.toJSON(withOutputs), null, 2) : formatJobSummary(withOutputs));
+    writeLine(
+      io.stdout,
+      options.json ? JSON.stringify(JobStatusMessage.toJSON(withOutputs), null, 2) : formatJobSummary(withOutputs),
+    );
     if (!isTerminal(final.state)) {
       writeLine(io.stderr, `error: the job did not end within ${CANCEL_WAIT_MS / 1000} s of the cancel request`);
       return ExitCode.jobFailed;
@@ -152,7 +174,9 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       writeLine(io.stderr, `error: the node processes exited; their logs are in ${nodeLogDir}`);
       return ExitCode.unavailable;
     }
-    return cancelRequested && final.state !== JobState.JOB_STATE_SUCCEEDED ? ExitCode.jobFailed : exitCodeForStatus(final);
+    return cancelRequested && final.state !== JobState.JOB_STATE_SUCCEEDED
+      ? ExitCode.jobFailed
+      : exitCodeForStatus(final);
   } catch (error) {
     display.stop();
     writeLine(io.stderr, describeError(error, { coordinator: address }));
@@ -169,7 +193,9 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
 }
 
 function describePools(pools: ReadonlyMap<string, number>): string {
-  return [...pools].map(([compute, count]) => `${count} node${count === 1 ? '' : 's'} of compute '${compute}'`).join(', ');
+  return [...pools]
+    .map(([compute, count]) => `${count} node${count === 1 ? '' : 's'} of compute '${compute}'`)
+    .join(', ');
 }
 
 /**

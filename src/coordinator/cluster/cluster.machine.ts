@@ -13,8 +13,9 @@
  * NodeDirectory) synchronously from the handlers of the events this machine emits, before XState has
  * published the next snapshot, so it must already be up to date then.
  */
-import { enqueueActions, setup } from 'xstate';
 import type { Logger } from 'pino';
+import { enqueueActions, setup } from 'xstate';
+
 import type { NodeHello } from '../../gen/parajob/v1/parajob.js';
 import type { NodeConnection } from './node-connection.js';
 import type { NodeDirectory, NodeInfo } from './node-directory.js';
@@ -47,7 +48,12 @@ export interface ClusterContext extends ClusterInput {
 export type ClusterEvent =
   | { readonly type: 'node.hello'; readonly hello: NodeHello; readonly connection: HelloConnection }
   | { readonly type: 'node.activity'; readonly nodeId: string; readonly connection: NodeConnection }
-  | { readonly type: 'node.disconnected'; readonly nodeId: string; readonly connection: NodeConnection; readonly reason: string }
+  | {
+      readonly type: 'node.disconnected';
+      readonly nodeId: string;
+      readonly connection: NodeConnection;
+      readonly reason: string;
+    }
   | { readonly type: 'session.expired'; readonly nodeId: string };
 
 /** Events the cluster machine emits for step runs (`actor.on(...)`). */
@@ -98,8 +104,13 @@ export const clusterMachine = setup({
       context.registry.set(nodeId, { info, connection, sessionId });
       enqueue.spawnChild('nodeSession', { id: sessionId, input: { nodeId, lostAfterMs: context.nodeLostAfterMs } });
       connection.registered(nodeId);
-      connection.send({ kind: { $case: 'welcome', value: { nodeId, heartbeatIntervalMs: context.heartbeatIntervalMs } } });
-      context.logger.info({ nodeId, compute: info.compute, cores: info.cores, host: info.host, pid: info.pid, version: hello.version }, 'node attached');
+      connection.send({
+        kind: { $case: 'welcome', value: { nodeId, heartbeatIntervalMs: context.heartbeatIntervalMs } },
+      });
+      context.logger.info(
+        { nodeId, compute: info.compute, cores: info.cores, host: info.host, pid: info.pid, version: hello.version },
+        'node attached',
+      );
       enqueue.emit({ type: 'node.attached', node: info });
     }),
     refreshSession: enqueueActions(({ context, event, enqueue }) => {

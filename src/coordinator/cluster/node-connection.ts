@@ -3,6 +3,7 @@
  * back-pressure (when `write()` returns false, later messages wait in order for 'drain'), and closes.
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+
 import type { CoordinatorMessage, NodeMessage } from '../../gen/parajob/v1/parajob.js';
 
 /** What the cluster and step runs need of a node's stream. */

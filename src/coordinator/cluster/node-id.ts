@@ -18,5 +18,8 @@ export function chooseNodeId(requestedName: string, previousId: string, liveIds:
 }
 
 function sanitize(name: string): string {
-  return name.trim().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^\.+/, '');
+  return name
+    .trim()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^\.+/, '');
 }

@@ -4,9 +4,10 @@
  * folders are small) so `Code.Fetch` does not read the disk, and read back from disk after a restart.
  */
 import { join } from 'node:path';
+
+import { hashFiles, takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
 import { InputError } from '../../errors.js';
 import type { CodeFile, CodeSnapshot } from '../../gen/parajob/v1/parajob.js';
-import { hashFiles, takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
 
 const HASH_FORM = /^[0-9a-f]{64}$/;
 
@@ -32,7 +33,9 @@ export class CodeStore {
     }
     const actual = hashFiles(snapshot.files);
     if (actual !== snapshot.hash) {
-      throw new InputError(`code snapshot of ${snapshot.sourceDir}: its files hash to ${actual}, not to the ${snapshot.hash} it claims`);
+      throw new InputError(
+        `code snapshot of ${snapshot.sourceDir}: its files hash to ${actual}, not to the ${snapshot.hash} it claims`,
+      );
     }
     if (!this.inMemory.has(snapshot.hash)) await writeSnapshot(snapshot.files, this.folderOf(snapshot.hash));
     this.inMemory.set(snapshot.hash, snapshot.files);

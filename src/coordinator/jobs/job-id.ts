@@ -8,7 +8,11 @@ const CLIENT_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  * `<name>-<yyyymmdd-hhmmss>-<4 hex>` in UTC, e.g. `iris-score-20261126-070102-3fa9`. The name is
  * lower-cased, runs of other characters become `-`, and it is cut to 40 characters; `job` without one.
  */
-export function makeJobId(name: string | undefined, at: Date = new Date(), random: () => string = () => randomBytes(2).toString('hex')): string {
+export function makeJobId(
+  name: string | undefined,
+  at: Date = new Date(),
+  random: () => string = () => randomBytes(2).toString('hex'),
+): string {
   const base =
     (name ?? '')
       .toLowerCase()

@@ -5,17 +5,18 @@
  *
  * A step that does not succeed ends the job with its outcome; the steps after it never start.
  */
-import { createActor, type Actor } from 'xstate';
-import { pino, type Logger } from 'pino';
-import { FailureKind, JobState, type JobMessage, type JobStatus, type Progress } from '../../gen/parajob/v1/parajob.js';
-import { openLogFile, pinoLevel } from '../../log/logger.js';
-import { runDirLayout } from '../../log/layout.js';
+import { type Logger, pino } from 'pino';
+import { type Actor, createActor } from 'xstate';
+
+import { FailureKind, type JobMessage, JobState, type JobStatus, type Progress } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
+import { runDirLayout } from '../../log/layout.js';
+import { openLogFile, pinoLevel } from '../../log/logger.js';
 import type { NodeDirectory } from '../cluster/node-directory.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
-import { stepRunMachine, type StepRunMachine } from '../step-run/step-run.machine.js';
+import { type StepRunMachine, stepRunMachine } from '../step-run/step-run.machine.js';
 import { failureKindOf, stepStatusOf } from '../step-run/step-status.js';
 import { stepRunId } from './job-id.js';
 import type { Submission } from './submission.js';
@@ -68,7 +69,12 @@ export class JobRun {
   ) {
     this.jobId = submission.jobId;
     const steps = submission.job.steps;
-    this.slots = steps.map((step) => ({ step, wireJobId: stepRunId(this.jobId, step.name, steps.length), actor: undefined, crash: undefined }));
+    this.slots = steps.map((step) => ({
+      step,
+      wireJobId: stepRunId(this.jobId, step.name, steps.length),
+      actor: undefined,
+      crash: undefined,
+    }));
   }
 
   /** The job's name (its spec's `name`, else its id). */
@@ -78,7 +84,10 @@ export class JobRun {
 
   /** Starts the first step. */
   start(): void {
-    this.deps.rootLogger.info({ jobId: this.jobId, steps: this.slots.length, runDir: this.submission.runDir }, 'job started');
+    this.deps.rootLogger.info(
+      { jobId: this.jobId, steps: this.slots.length, runDir: this.submission.runDir },
+      'job started',
+    );
     this.startStep(0);
   }
 
@@ -87,7 +96,8 @@ export class JobRun {
     if (this.isTerminal || this.cancelReason !== undefined) return;
     this.cancelReason = reason || 'cancelled by the user';
     const actor = this.slots[this.current]?.actor;
-    if (actor !== undefined && actor.getSnapshot().status === 'active') actor.send({ type: 'job.cancel', reason: this.cancelReason });
+    if (actor !== undefined && actor.getSnapshot().status === 'active')
+      actor.send({ type: 'job.cancel', reason: this.cancelReason });
     else this.finish();
   }
 
@@ -106,15 +116,30 @@ export class JobRun {
     const nowMs = Date.now();
     const steps = this.slots.map((slot, index) => {
       if (slot.actor === undefined) {
-        const reason = index > this.current || !this.isTerminal ? 'waiting for the previous step' : 'not run: an earlier step did not succeed';
-        return { name: slot.step.name, state: JobState.JOB_STATE_UNSPECIFIED, runDir: slot.step.runDir, progress: undefined, stateReason: reason };
+        const reason =
+          index > this.current || !this.isTerminal
+            ? 'waiting for the previous step'
+            : 'not run: an earlier step did not succeed';
+        return {
+          name: slot.step.name,
+          state: JobState.JOB_STATE_UNSPECIFIED,
+          runDir: slot.step.runDir,
+          progress: undefined,
+          stateReason: reason,
+        };
       }
       const status = stepStatusOf(slot.actor.getSnapshot(), nowMs);
-      return slot.crash === undefined ? status : { ...status, state: JobState.JOB_STATE_FAILED, stateReason: slot.crash.reason };
+      return slot.crash === undefined
+        ? status
+        : { ...status, state: JobState.JOB_STATE_FAILED, stateReason: slot.crash.reason };
     });
     const focus = this.slots[this.current] as StepSlot;
     const focusStatus = steps[this.current];
-    const { state, failureKind, reason } = this.summary(focus, focusStatus?.state ?? JobState.JOB_STATE_UNSPECIFIED, focusStatus?.stateReason ?? '');
+    const { state, failureKind, reason } = this.summary(
+      focus,
+      focusStatus?.state ?? JobState.JOB_STATE_UNSPECIFIED,
+      focusStatus?.stateReason ?? '',
+    );
     return {
       jobId: this.jobId,
       name: this.name,
@@ -131,15 +156,30 @@ export class JobRun {
     };
   }
 
-  private summary(focus: StepSlot, stepState: JobState, stepReason: string): { state: JobState; failureKind: FailureKind; reason: string } {
-    if (focus.crash !== undefined) return { state: JobState.JOB_STATE_FAILED, failureKind: focus.crash.failureKind, reason: focus.crash.reason };
+  private summary(
+    focus: StepSlot,
+    stepState: JobState,
+    stepReason: string,
+  ): { state: JobState; failureKind: FailureKind; reason: string } {
+    if (focus.crash !== undefined)
+      return { state: JobState.JOB_STATE_FAILED, failureKind: focus.crash.failureKind, reason: focus.crash.reason };
     if (focus.actor === undefined) {
       // Cancelled before the step started.
-      if (this.isTerminal) return { state: JobState.JOB_STATE_CANCELLED, failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason: this.cancelReason ?? 'cancelled' };
-      return { state: JobState.JOB_STATE_VALIDATING, failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason: 'starting' };
+      if (this.isTerminal)
+        return {
+          state: JobState.JOB_STATE_CANCELLED,
+          failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED,
+          reason: this.cancelReason ?? 'cancelled',
+        };
+      return {
+        state: JobState.JOB_STATE_VALIDATING,
+        failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED,
+        reason: 'starting',
+      };
     }
     // A step that succeeded while a later one is about to start: the job is still running.
-    const state = stepState === JobState.JOB_STATE_SUCCEEDED && !this.isTerminal ? JobState.JOB_STATE_RUNNING : stepState;
+    const state =
+      stepState === JobState.JOB_STATE_SUCCEEDED && !this.isTerminal ? JobState.JOB_STATE_RUNNING : stepState;
     return { state, failureKind: failureKindOf(focus.actor.getSnapshot()), reason: stepReason };
   }
 
@@ -152,7 +192,9 @@ export class JobRun {
         return output === undefined ? [] : [{ name: binding.name, path: output.path }];
       });
     }
-    return job.steps.length === 1 ? (job.steps[0]?.outputs.map((output) => ({ name: output.name, path: output.path })) ?? []) : [];
+    return job.steps.length === 1
+      ? (job.steps[0]?.outputs.map((output) => ({ name: output.name, path: output.path })) ?? [])
+      : [];
   }
 
   private startStep(index: number): void {
@@ -228,7 +270,12 @@ export class JobRun {
     this.endedAtMs = Date.now();
     const status = this.status();
     this.deps.rootLogger.info(
-      { jobId: this.jobId, state: JobState[status.state], failureKind: FailureKind[status.failureKind], reason: status.stateReason },
+      {
+        jobId: this.jobId,
+        state: JobState[status.state],
+        failureKind: FailureKind[status.failureKind],
+        reason: status.stateReason,
+      },
       'job ended',
     );
     for (const destination of this.logDestinations) destination.end();
@@ -239,7 +286,10 @@ export class JobRun {
   private stepLogger(slot: StepSlot): Logger {
     const destination = openLogFile(runDirLayout(slot.step.runDir).masterRole);
     this.logDestinations.push(destination);
-    return pino({ level: pinoLevel(slot.step.loggingLevel), base: { role: 'coordinator', pid: process.pid } }, destination).child({
+    return pino(
+      { level: pinoLevel(slot.step.loggingLevel), base: { role: 'coordinator', pid: process.pid } },
+      destination,
+    ).child({
       jobId: slot.wireJobId,
       step: slot.step.name,
     });
@@ -266,7 +316,9 @@ function sumProgress(progresses: readonly (Progress | undefined)[]): Progress | 
     miniBatchesFailed: sum((progress) => progress.miniBatchesFailed),
     miniBatchesRunning: sum((progress) => progress.miniBatchesRunning),
     // A step whose total is not known yet (0 with mini-batches) makes the job's total unknown (0) too.
-    itemsTotal: present.some((progress) => progress.itemsTotal === 0 && progress.miniBatchesTotal > 0) ? 0 : sum((progress) => progress.itemsTotal),
+    itemsTotal: present.some((progress) => progress.itemsTotal === 0 && progress.miniBatchesTotal > 0)
+      ? 0
+      : sum((progress) => progress.itemsTotal),
     itemsSucceeded: sum((progress) => progress.itemsSucceeded),
     itemsFailed: sum((progress) => progress.itemsFailed),
     ratePerS: last.ratePerS,

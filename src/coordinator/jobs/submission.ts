@@ -5,18 +5,23 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+
 import { status } from '@grpc/grpc-js';
+
 import { parseChaosPlan } from '../../chaos/model.js';
 import { ParajobError } from '../../errors.js';
-import type { CompiledJob } from '../../jobspec/model.js';
 import type { SubmitJobRequest } from '../../gen/parajob/v1/parajob.js';
-import { runDirLayout } from '../../log/layout.js';
+import type { CompiledJob } from '../../jobspec/model.js';
 import { YamlSource } from '../../jobspec/yaml-source.js';
+import { runDirLayout } from '../../log/layout.js';
 import type { CodeStore } from '../code/code-store.js';
 import { checkClientJobId, makeJobId } from './job-id.js';
 
 /** Compiles a parsed spec for a run directory (src/jobspec/load.ts compileJobSpec, or a test double). */
-export type CompileJob = (source: YamlSource, options: { readonly runDir: string }) => CompiledJob | Promise<CompiledJob>;
+export type CompileJob = (
+  source: YamlSource,
+  options: { readonly runDir: string },
+) => CompiledJob | Promise<CompiledJob>;
 
 /** A submission refused, with the gRPC status code to answer with. */
 export class SubmitRejected extends ParajobError {
@@ -52,7 +57,8 @@ export interface SubmissionContext {
 
 /** Checks, compiles and stores a SubmitJobRequest (see the module comment). */
 export async function acceptSubmission(request: SubmitJobRequest, context: SubmissionContext): Promise<Submission> {
-  if (request.specPath === '') throw new SubmitRejected(status.INVALID_ARGUMENT, 'spec_path is empty: send the absolute path of the job YAML');
+  if (request.specPath === '')
+    throw new SubmitRejected(status.INVALID_ARGUMENT, 'spec_path is empty: send the absolute path of the job YAML');
   const source = parseSpec(request.specPath, request.specYaml);
   const jobId = request.jobId || makeJobId(nameOf(source));
   if (request.jobId) {
@@ -67,7 +73,8 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
       throw new SubmitRejected(status.INVALID_ARGUMENT, (error as Error).message);
     }
   }
-  if (context.jobExists(jobId)) throw new SubmitRejected(status.ALREADY_EXISTS, `a job with id ${jobId} exists already`);
+  if (context.jobExists(jobId))
+    throw new SubmitRejected(status.ALREADY_EXISTS, `a job with id ${jobId} exists already`);
   const runDir = resolve(request.runDir || resolve(context.dataDir, 'runs', jobId));
 
   const job = await compileSpec(context.compile, source, runDir);
@@ -76,7 +83,10 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   const layout = runDirLayout(runDir);
   await mkdir(layout.logs, { recursive: true });
   await writeFile(layout.specCopy, request.specYaml);
-  const warnings = chaos === '' ? job.warnings : [...job.warnings, `fault injection is on for this job (chaos "${chaos}"): expect failures`];
+  const warnings =
+    chaos === ''
+      ? job.warnings
+      : [...job.warnings, `fault injection is on for this job (chaos "${chaos}"): expect failures`];
   return { jobId, runDir, job, codeHashes, warnings, chaos };
 }
 
@@ -102,7 +112,10 @@ async function compileSpec(compile: CompileJob, source: YamlSource, runDir: stri
  */
 function asRejection(error: unknown, doing = 'compiling the job'): SubmitRejected {
   if (error instanceof ParajobError) return new SubmitRejected(status.INVALID_ARGUMENT, error.message);
-  return new SubmitRejected(status.INTERNAL, `${doing} failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new SubmitRejected(
+    status.INTERNAL,
+    `${doing} failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 /** The spec's `name`, if it has one (the job id is made before compiling, which needs the run dir). */
@@ -124,7 +137,10 @@ async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: Cod
       await store.store(snapshot);
     } catch (error) {
       // A write error here (disk full, permissions) is not a compile error: say where it happened.
-      throw asRejection(error, `storing the code snapshot of ${snapshot.sourceDir} under the coordinator's data folder`);
+      throw asRejection(
+        error,
+        `storing the code snapshot of ${snapshot.sourceDir} under the coordinator's data folder`,
+      );
     }
     bySource.set(resolve(snapshot.sourceDir), snapshot.hash);
   }

@@ -5,6 +5,7 @@
  * while `write()` says the stream is full, events wait in order for 'drain'.
  */
 import type { ServerWritableStream } from '@grpc/grpc-js';
+
 import type { JobEvent, JobMessage, WatchJobRequest } from '../../gen/parajob/v1/parajob.js';
 import type { JobRun, JobRunListener } from './job-run.js';
 

@@ -21,7 +21,13 @@ export function createTokenCounter(first = 1): TokenSource {
  * `lease.granted` event each (attempt = the mini-batch's last attempt + 1, a fresh token). Fewer when
  * fewer are pending; none when `count` ≤ 0. O(events).
  */
-export function grantLeases(ledger: Ledger, nodeId: string, count: number, tokens: TokenSource, atMs: number): LedgerEvent[] {
+export function grantLeases(
+  ledger: Ledger,
+  nodeId: string,
+  count: number,
+  tokens: TokenSource,
+  atMs: number,
+): LedgerEvent[] {
   const grantable = Math.min(Math.max(0, Math.floor(count)), ledger.pending.length);
   const events: LedgerEvent[] = [];
   for (let offset = 0; offset < grantable; offset++) {
@@ -46,8 +52,7 @@ export interface ResultForLedger {
 
 /** What to do with a result: apply `event`, or drop the result and log `reason`. */
 export type ResultDecision =
-  | { readonly accepted: true; readonly event: LedgerEvent }
-  | { readonly accepted: false; readonly reason: string };
+  { readonly accepted: true; readonly event: LedgerEvent } | { readonly accepted: false; readonly reason: string };
 
 /**
  * Decides a result (wire.md "Results"). Fencing first: only the live lease's token is accepted;
@@ -83,7 +88,9 @@ export function acceptResult(ledger: Ledger, result: ResultForLedger): ResultDec
         result.outcome === BatchOutcome.BATCH_OUTCOME_TIMEOUT ||
         result.outcome === BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED;
       const errorKind = result.errorKind || (known ? outcomeErrorKind(result.outcome) : 'ProtocolError');
-      const errorMessage = known ? result.errorMessage : `unknown batch outcome ${result.outcome}: ${result.errorMessage}`;
+      const errorMessage = known
+        ? result.errorMessage
+        : `unknown batch outcome ${result.outcome}: ${result.errorMessage}`;
       const failedSoFar = (ledger.failedAttempts[miniBatchId] ?? 0) + 1;
       const type = failedSoFar < ledger.maxAttempts ? 'attempt.failed' : 'batch.failed';
       return { accepted: true, event: { type, miniBatchId, token, errorKind, errorMessage } };
@@ -95,7 +102,8 @@ export function acceptResult(ledger: Ledger, result: ResultForLedger): ResultDec
 export function revokeNodeLeases(ledger: Ledger, nodeId: string, cause: RevokeCause): LedgerEvent[] {
   const events: LedgerEvent[] = [];
   for (const lease of ledger.leases.values()) {
-    if (lease.nodeId === nodeId) events.push({ type: 'lease.revoked', miniBatchId: lease.miniBatchId, token: lease.token, cause });
+    if (lease.nodeId === nodeId)
+      events.push({ type: 'lease.revoked', miniBatchId: lease.miniBatchId, token: lease.token, cause });
   }
   // Each revoked lease goes to the head of the pending queue: revoking the newest first leaves the
   // oldest leased next, so the re-run keeps the original order.

@@ -44,7 +44,8 @@ export class IntQueue {
 
   /** The id `offset` places behind the head, without removing it; throws when there is none. */
   peek(offset = 0): number {
-    if (offset < 0 || offset >= this.size) throw new RangeError(`IntQueue has no element at offset ${offset} (length ${this.size})`);
+    if (offset < 0 || offset >= this.size)
+      throw new RangeError(`IntQueue has no element at offset ${offset} (length ${this.size})`);
     return this.items[(this.head + offset) % this.items.length] as number;
   }
 

@@ -80,7 +80,12 @@ export type LedgerEvent =
       readonly atMs: number;
     }
   /** The lease is withdrawn; the mini-batch is re-queued unless the cause is 'job-ended'. */
-  | { readonly type: 'lease.revoked'; readonly miniBatchId: number; readonly token: number; readonly cause: RevokeCause }
+  | {
+      readonly type: 'lease.revoked';
+      readonly miniBatchId: number;
+      readonly token: number;
+      readonly cause: RevokeCause;
+    }
   /** run() returned: `succeeded` of `total` items count as succeeded, the rest as failed. */
   | {
       readonly type: 'batch.completed';
@@ -178,7 +183,9 @@ export function applyLedgerEvent(ledger: Ledger, event: LedgerEvent): void {
   switch (event.type) {
     case 'lease.granted': {
       if (ledger.pending.length === 0 || ledger.pending.peek() !== event.miniBatchId) {
-        throw new LedgerInvariantError(`lease.granted for mini-batch ${event.miniBatchId}, which is not at the head of the pending queue`);
+        throw new LedgerInvariantError(
+          `lease.granted for mini-batch ${event.miniBatchId}, which is not at the head of the pending queue`,
+        );
       }
       ledger.pending.shift();
       ledger.states[event.miniBatchId] = MiniBatchState.leased;
@@ -253,7 +260,9 @@ export function isLedgerComplete(ledger: Ledger): boolean {
 function endLease(ledger: Ledger, miniBatchId: number, token: number, eventType: string): LeaseRecord {
   const lease = ledger.leases.get(miniBatchId);
   if (lease === undefined || lease.token !== token) {
-    throw new LedgerInvariantError(`${eventType} for mini-batch ${miniBatchId} token ${token}, which is not its live lease`);
+    throw new LedgerInvariantError(
+      `${eventType} for mini-batch ${miniBatchId} token ${token}, which is not its live lease`,
+    );
   }
   ledger.leases.delete(miniBatchId);
   const held = (ledger.leasesByNode.get(lease.nodeId) ?? 1) - 1;

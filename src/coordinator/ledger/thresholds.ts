@@ -45,7 +45,12 @@ export function findThresholdBreach(
 ): ThresholdBreach | undefined {
   const { miniBatchErrorThreshold, errorThreshold, allowedFailedPercent } = thresholds;
   if (miniBatchErrorThreshold >= 0 && counts.failed > miniBatchErrorThreshold) {
-    return { name: 'mini_batch_error_threshold', limit: miniBatchErrorThreshold, actual: counts.failed, counted: 'failed mini-batches' };
+    return {
+      name: 'mini_batch_error_threshold',
+      limit: miniBatchErrorThreshold,
+      actual: counts.failed,
+      counted: 'failed mini-batches',
+    };
   }
   if (errorThreshold >= 0 && counts.itemsFailed > errorThreshold) {
     return { name: 'error_threshold', limit: errorThreshold, actual: counts.itemsFailed, counted: 'failed items' };
@@ -53,7 +58,12 @@ export function findThresholdBreach(
   if (allowedFailedPercent < 100 && miniBatchCount > 0) {
     const percent = (counts.failed * 100) / miniBatchCount;
     if (percent > allowedFailedPercent) {
-      return { name: 'allowed_failed_percent', limit: allowedFailedPercent, actual: Number(percent.toFixed(2)), counted: '% of mini-batches failed' };
+      return {
+        name: 'allowed_failed_percent',
+        limit: allowedFailedPercent,
+        actual: Number(percent.toFixed(2)),
+        counted: '% of mini-batches failed',
+      };
     }
   }
   return undefined;
@@ -68,9 +78,13 @@ export function describeBreach(breach: ThresholdBreach, firstFailures: readonly 
   const head =
     `The ${breach.name} of ${breach.limit}${unit} was exceeded: ${breach.actual}${breach.name === 'allowed_failed_percent' ? '' : ' '}` +
     `${breach.counted}.`;
-  if (firstFailures.length === 0) return `${head} Some mini-batches returned fewer results than the items they were given.`;
+  if (firstFailures.length === 0)
+    return `${head} Some mini-batches returned fewer results than the items they were given.`;
   const examples = firstFailures
-    .map((failure) => `mini-batch ${failure.miniBatchId} (attempt ${failure.attempt}): ${failure.errorKind}: ${firstLine(failure.errorMessage)}`)
+    .map(
+      (failure) =>
+        `mini-batch ${failure.miniBatchId} (attempt ${failure.attempt}): ${failure.errorKind}: ${firstLine(failure.errorMessage)}`,
+    )
     .join('; ');
   return `${head} First failed mini-batches: ${examples}.`;
 }

@@ -11,7 +11,7 @@
  * {@link whenPendingBelow} tells when it shrank, for callers that bound it (step-run/sinks.ts holds
  * back new leases meanwhile).
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Longest wait (ms) before queued chunks are handed to the OS. */

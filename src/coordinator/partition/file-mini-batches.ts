@@ -34,7 +34,8 @@ export function filesPerMiniBatch(size: MiniBatchSize | undefined, inputName: st
 
 /** Cuts `files` into mini-batches of `size` files (size ≥ 1). */
 export function cutFileMiniBatches(files: FileList, size: number): FileMiniBatches {
-  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`files per mini-batch must be an integer ≥ 1, got ${size}`);
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new RangeError(`files per mini-batch must be an integer ≥ 1, got ${size}`);
   const itemsTotal = files.relativePaths.length;
   return { kind: 'files', files, filesPerMiniBatch: size, miniBatchCount: Math.ceil(itemsTotal / size), itemsTotal };
 }

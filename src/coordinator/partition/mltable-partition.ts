@@ -9,15 +9,21 @@
  * the MLTable or data file (and for the MLTable, the key path and line).
  */
 import path from 'node:path';
+
 import { InputError, SpecError, SpecErrors } from '../../errors.js';
 import type { FileList } from '../../input/files.js';
-import { loadMLTable, type FileListMLTable, type MLTable, type TabularMLTable } from '../../input/mltable/index.js';
+import { type FileListMLTable, loadMLTable, type MLTable, type TabularMLTable } from '../../input/mltable/index.js';
 import { partitionByKeys } from '../../input/tabular/index.js';
 import { probeTable } from '../../input/tabular/probe-table.js';
 import type { CompiledParallelStep, DataInput } from '../../jobspec/model.js';
-import { cutFileMiniBatches, filesPerMiniBatch, type FileMiniBatches } from './file-mini-batches.js';
-import { keyedFileMiniBatches, type KeyedFileMiniBatches } from './keyed-file-mini-batches.js';
-import { cutTableMiniBatches, keyedTableMiniBatches, tabularBatchSize, type TableMiniBatches } from './table-mini-batches.js';
+import { cutFileMiniBatches, type FileMiniBatches, filesPerMiniBatch } from './file-mini-batches.js';
+import { type KeyedFileMiniBatches, keyedFileMiniBatches } from './keyed-file-mini-batches.js';
+import {
+  cutTableMiniBatches,
+  keyedTableMiniBatches,
+  type TableMiniBatches,
+  tabularBatchSize,
+} from './table-mini-batches.js';
 
 /**
  * Loads the MLTable at `input.path` (a folder holding an `MLTable` file, or the file). An invalid
@@ -44,14 +50,19 @@ export async function partitionMltable(
   }
 }
 
-async function partitionFileTable(step: CompiledParallelStep, input: DataInput, table: FileListMLTable): Promise<FileMiniBatches | KeyedFileMiniBatches> {
+async function partitionFileTable(
+  step: CompiledParallelStep,
+  input: DataInput,
+  table: FileListMLTable,
+): Promise<FileMiniBatches | KeyedFileMiniBatches> {
   if (step.partitionKeys !== undefined) return keyedFileMiniBatches(await partitionByKeys(table, step.partitionKeys));
   return cutFileMiniBatches(fileListOf(table.files), filesPerMiniBatch(step.miniBatchSize, input.name));
 }
 
 async function partitionTabular(step: CompiledParallelStep, table: TabularMLTable): Promise<TableMiniBatches> {
   await probeTable(table);
-  if (step.partitionKeys !== undefined) return keyedTableMiniBatches(table, await partitionByKeys(table, step.partitionKeys));
+  if (step.partitionKeys !== undefined)
+    return keyedTableMiniBatches(table, await partitionByKeys(table, step.partitionKeys));
   return cutTableMiniBatches(table, tabularBatchSize(step.miniBatchSize));
 }
 

@@ -7,10 +7,23 @@ import { InputError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { listFileInput } from '../../input/files.js';
 import type { CompiledParallelStep, DataInput } from '../../jobspec/model.js';
-import { cutFileMiniBatches, fileCountOf, filesOf, filesPerMiniBatch, type FileMiniBatches } from './file-mini-batches.js';
-import { keyedFileCountOf, keyedFilesOf, type KeyedFileMiniBatches } from './keyed-file-mini-batches.js';
+import {
+  cutFileMiniBatches,
+  fileCountOf,
+  type FileMiniBatches,
+  filesOf,
+  filesPerMiniBatch,
+} from './file-mini-batches.js';
+import { keyedFileCountOf, type KeyedFileMiniBatches, keyedFilesOf } from './keyed-file-mini-batches.js';
 import { partitionMltable } from './mltable-partition.js';
-import { leaseRowCountOf, noteRowsRead, rangesOf, rowCountOf, tableRowsTotal, type TableMiniBatches } from './table-mini-batches.js';
+import {
+  leaseRowCountOf,
+  noteRowsRead,
+  rangesOf,
+  rowCountOf,
+  type TableMiniBatches,
+  tableRowsTotal,
+} from './table-mini-batches.js';
 
 /**
  * A step's input cut into mini-batches: a file list by count, a file list by partition key (file-list
@@ -22,7 +35,9 @@ export type Partition = FileMiniBatches | KeyedFileMiniBatches | TableMiniBatche
 export function inputDataOf(step: CompiledParallelStep): DataInput {
   const input = step.inputs.find((candidate) => candidate.name === step.inputData);
   if (input === undefined || input.kind !== 'data') {
-    throw new InputError(`step '${step.name}': input_data names '${step.inputData}', which is not a data input of the step`);
+    throw new InputError(
+      `step '${step.name}': input_data names '${step.inputData}', which is not a data input of the step`,
+    );
   }
   return input;
 }
@@ -68,9 +83,19 @@ export function leaseContentOf(partition: Partition, id: number): LeaseContent {
     case 'files':
       return { files: filesOf(partition, id), ranges: [], partitionKeyJson: '', itemCount: fileCountOf(partition, id) };
     case 'keyed-files':
-      return { files: keyedFilesOf(partition, id), ranges: [], partitionKeyJson: partition.partitionKeyJson[id] ?? '', itemCount: keyedFileCountOf(partition, id) };
+      return {
+        files: keyedFilesOf(partition, id),
+        ranges: [],
+        partitionKeyJson: partition.partitionKeyJson[id] ?? '',
+        itemCount: keyedFileCountOf(partition, id),
+      };
     case 'tabular':
-      return { files: [], ranges: rangesOf(partition, id), partitionKeyJson: partition.partitionKeyJson?.[id] ?? '', itemCount: leaseRowCountOf(partition, id) };
+      return {
+        files: [],
+        ranges: rangesOf(partition, id),
+        partitionKeyJson: partition.partitionKeyJson?.[id] ?? '',
+        itemCount: leaseRowCountOf(partition, id),
+      };
   }
 }
 
@@ -100,6 +125,11 @@ export function noteItemsRead(partition: Partition, id: number, total: number): 
 }
 
 /** JobAssignment.input_kind and tabular_reader_json for the partition. */
-export function assignmentInputOf(partition: Partition): { readonly inputKind: 'files' | 'tabular'; readonly tabularReaderJson: string } {
-  return partition.kind === 'tabular' ? { inputKind: 'tabular', tabularReaderJson: partition.readerJson } : { inputKind: 'files', tabularReaderJson: '' };
+export function assignmentInputOf(partition: Partition): {
+  readonly inputKind: 'files' | 'tabular';
+  readonly tabularReaderJson: string;
+} {
+  return partition.kind === 'tabular'
+    ? { inputKind: 'tabular', tabularReaderJson: partition.readerJson }
+    : { inputKind: 'files', tabularReaderJson: '' };
 }

@@ -78,7 +78,8 @@ export async function cutTableMiniBatches(table: TabularMLTable, size: TabularBa
   });
   ranges.trim();
   rows.trim();
-  if (ranges.length === 0) throw new InputError(`${table.source}: the table has no rows (every file is empty or holds only a header)`);
+  if (ranges.length === 0)
+    throw new InputError(`${table.source}: the table has no rows (every file is empty or holds only a header)`);
   return {
     kind: 'tabular',
     source: table.source,
@@ -130,7 +131,11 @@ export function rangesOf(batches: TableMiniBatches, id: number): ByteRange[] {
   const end = batches.rangeOffsets === undefined ? id + 1 : (batches.rangeOffsets[id + 1] ?? first);
   const out: ByteRange[] = [];
   for (let i = first; i < end; i++) {
-    out.push({ path: batches.files[batches.ranges.fileIndex(i)] as string, start: batches.ranges.start(i), end: batches.ranges.end(i) });
+    out.push({
+      path: batches.files[batches.ranges.fileIndex(i)] as string,
+      start: batches.ranges.start(i),
+      end: batches.ranges.end(i),
+    });
   }
   return out;
 }

@@ -96,7 +96,12 @@ export class ErrorDigest {
 
   /** True when anything was recorded. */
   get hasErrors(): boolean {
-    return this.byKind.size > 0 || this.initFailureCount > 0 || this.itemCounts.fewer.miniBatches > 0 || this.itemCounts.more.miniBatches > 0;
+    return (
+      this.byKind.size > 0 ||
+      this.initFailureCount > 0 ||
+      this.itemCounts.fewer.miniBatches > 0 ||
+      this.itemCounts.more.miniBatches > 0
+    );
   }
 
   /** The text of job_error.txt (kinds by descending attempt count). */
@@ -109,18 +114,24 @@ export class ErrorDigest {
     }
     const kinds = [...this.byKind.entries()].sort((a, b) => b[1].attempts - a[1].attempts);
     for (const [kind, tally] of kinds) {
-      lines.push(`${kind}: ${tally.attempts} failed attempt(s), ${tally.miniBatchesFailed} mini-batch(es) failed after their last attempt`);
+      lines.push(
+        `${kind}: ${tally.attempts} failed attempt(s), ${tally.miniBatchesFailed} mini-batch(es) failed after their last attempt`,
+      );
       for (const example of tally.examples) lines.push(`  - ${where(example)}: ${firstLines(example.message)}`);
       lines.push('');
     }
     const { fewer, more } = this.itemCounts;
     if (fewer.miniBatches > 0) {
-      lines.push(`FewerItems: ${fewer.miniBatches} run() call(s) returned fewer items than given: ${fewer.items} failed item(s), not retried`);
+      lines.push(
+        `FewerItems: ${fewer.miniBatches} run() call(s) returned fewer items than given: ${fewer.items} failed item(s), not retried`,
+      );
       for (const example of fewer.examples) lines.push(`  - ${where(example)}: ${firstLines(example.message)}`);
       lines.push('');
     }
     if (more.miniBatches > 0) {
-      lines.push(`TooManyItems (warning): ${more.miniBatches} run() call(s) returned more items than given: ${more.items} extra item(s), not counted as succeeded (their rows are kept)`);
+      lines.push(
+        `TooManyItems (warning): ${more.miniBatches} run() call(s) returned more items than given: ${more.items} extra item(s), not counted as succeeded (their rows are kept)`,
+      );
       for (const example of more.examples) lines.push(`  - ${where(example)}: ${firstLines(example.message)}`);
       lines.push('');
     }
@@ -129,7 +140,8 @@ export class ErrorDigest {
 }
 
 function where(example: ErrorExample): string {
-  const batch = example.miniBatchId === undefined ? '' : `mini-batch ${example.miniBatchId} attempt ${example.attempt ?? '?'}, `;
+  const batch =
+    example.miniBatchId === undefined ? '' : `mini-batch ${example.miniBatchId} attempt ${example.attempt ?? '?'}, `;
   return `${batch}node ${example.nodeId} ${example.processName || '(unknown process)'}`;
 }
 

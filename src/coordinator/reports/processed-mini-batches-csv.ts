@@ -27,7 +27,8 @@ export const PROCESSED_MINI_BATCHES_COLUMNS = [
  * unrun) and REVOKED (withdrawn: its node was lost or left). A RUN_DONE row whose run() returned fewer or
  * more items than given says so in Error Category (FewerItems, TooManyItems) and Error Message.
  */
-export type AttemptStatus = 'RUN_DONE' | 'RUN_EXCEPTION' | 'RUN_TIMEOUT' | 'LOAD_TIMEOUT' | 'WORKER_CRASHED' | 'RETURNED' | 'REVOKED';
+export type AttemptStatus =
+  'RUN_DONE' | 'RUN_EXCEPTION' | 'RUN_TIMEOUT' | 'LOAD_TIMEOUT' | 'WORKER_CRASHED' | 'RETURNED' | 'REVOKED';
 
 /** One attempt, as reported. Times in milliseconds. */
 export interface AttemptRow {

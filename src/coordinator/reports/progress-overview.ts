@@ -36,7 +36,12 @@ export const NO_TASK_PROCESSED_TEXT = 'No task has been processed yet.';
  * "Processed X of N mini batches in h:mm:ss. Estimated remaining time h:mm:ss." The estimate is left
  * out while there is no rate to base it on, and when everything is processed.
  */
-export function processedText(processed: number, total: number, elapsedMs: number, remainingMs: number | undefined): string {
+export function processedText(
+  processed: number,
+  total: number,
+  elapsedMs: number,
+  remainingMs: number | undefined,
+): string {
   const head = `Processed ${processed} of ${total} mini batches in ${formatDuration(elapsedMs)}.`;
   if (processed >= total || remainingMs === undefined) return head;
   return `${head} Estimated remaining time ${formatDuration(remainingMs)}.`;

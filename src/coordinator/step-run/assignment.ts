@@ -1,8 +1,9 @@
 /** The JobAssignment a node gets when a step run takes it (wire.md "Stream life" 3). */
 import { dirname } from 'node:path';
+
 import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';
-import { runDirLayout } from '../../log/layout.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
+import { runDirLayout } from '../../log/layout.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import type { StepRunSettings } from './settings.js';
 

@@ -5,6 +5,7 @@
  * XState's own context fields (sinks, the partition) are set with assign.
  */
 import type { Logger } from 'pino';
+
 import type { BatchResult, ProcessorEvent } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
@@ -135,4 +136,3 @@ export function createStepRunState(nowMs: number): StepRunState {
     lastNodeWaitText: undefined,
   };
 }
-

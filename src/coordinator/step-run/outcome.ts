@@ -2,7 +2,7 @@
  * How a step run ended: decided once (the first decision wins; e.g. a cancel that arrives while a
  * threshold failure is being finished changes nothing) and then reported everywhere.
  */
-import { FailureKind } from '../../gen/parajob/v1/parajob.js';
+import type { FailureKind } from '../../gen/parajob/v1/parajob.js';
 
 /** The final states of a step run. */
 export type StepEndState = 'succeeded' | 'failed' | 'cancelled';
@@ -21,12 +21,19 @@ export interface StepOutcome {
 }
 
 /** A failed outcome. */
-export function failedOutcome(failureKind: FailureKind, reason: string, lookFirstAt: string, atMs: number): StepOutcome {
+export function failedOutcome(
+  failureKind: FailureKind,
+  reason: string,
+  lookFirstAt: string,
+  atMs: number,
+): StepOutcome {
   return { state: 'failed', failureKind, reason, lookFirstAt, decidedAtMs: atMs };
 }
 
 /** Where to look first for each kind of failure (relative to `logs/`). */
-export const LOOK_FIRST_AT: Readonly<Record<'threshold' | 'init' | 'timeout' | 'noNodes' | 'input' | 'internal', string>> = {
+export const LOOK_FIRST_AT: Readonly<
+  Record<'threshold' | 'init' | 'timeout' | 'noNodes' | 'input' | 'internal', string>
+> = {
   threshold: 'job_error.txt',
   init: 'user/error/ (init() stack traces), then job_error.txt',
   timeout: 'sys/master_role.txt and job_progress_overview.txt',

@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
 import { failureKindToJSON } from '../../gen/parajob/v1/parajob.js';
 import { runDirLayout } from '../../log/layout.js';
 import type { LedgerCounts } from '../ledger/ledger.js';

@@ -4,13 +4,14 @@
  * interface only, so tests can use an in-memory one.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { runDirLayout } from '../../log/layout.js';
+
 import type { CompiledParallelStep } from '../../jobspec/model.js';
+import { runDirLayout } from '../../log/layout.js';
 import { SerialFileWriter } from '../output/serial-file-writer.js';
-import { csvAttemptLine, csvHeaderLine, type AttemptRow } from '../reports/processed-mini-batches-csv.js';
+import { type AttemptRow, csvAttemptLine, csvHeaderLine } from '../reports/processed-mini-batches-csv.js';
 import { overviewLine } from '../reports/progress-overview.js';
 import { logsReadmeText } from '../reports/readme.js';
-import { writeStepReports, type StepReport } from './report.js';
+import { type StepReport, writeStepReports } from './report.js';
 
 /** The files a running step writes (see the module comment); never blocks the machine. */
 export interface StepSinks {
@@ -48,7 +49,8 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
   const layout = runDirLayout(step.runDir);
   await mkdir(layout.logs, { recursive: true });
   await writeFile(layout.readme, logsReadmeText(jobId));
-  const output = step.task.appendRowFile === undefined ? undefined : await SerialFileWriter.open(step.task.appendRowFile);
+  const output =
+    step.task.appendRowFile === undefined ? undefined : await SerialFileWriter.open(step.task.appendRowFile);
   const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv);
   const overview = await SerialFileWriter.open(layout.progressOverview);
   csv.write(csvHeaderLine());
@@ -57,12 +59,15 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
   // After a write: a queue past the high mark starts a backlog, which ends when every queue is
   // below the low mark (or its writer failed: a failed output fails the job elsewhere).
   const checkBacklog = () => {
-    if (backlogged || ((output?.pendingBytes ?? 0) < BACKLOG_HIGH_BYTES && csv.pendingBytes < BACKLOG_HIGH_BYTES)) return;
+    if (backlogged || ((output?.pendingBytes ?? 0) < BACKLOG_HIGH_BYTES && csv.pendingBytes < BACKLOG_HIGH_BYTES))
+      return;
     backlogged = true;
-    void Promise.all([output?.whenPendingBelow(BACKLOG_LOW_BYTES), csv.whenPendingBelow(BACKLOG_LOW_BYTES)]).then(() => {
-      backlogged = false;
-      for (const listener of drainListeners) listener();
-    });
+    void Promise.all([output?.whenPendingBelow(BACKLOG_LOW_BYTES), csv.whenPendingBelow(BACKLOG_LOW_BYTES)]).then(
+      () => {
+        backlogged = false;
+        for (const listener of drainListeners) listener();
+      },
+    );
   };
   const flushCsv = () => {
     void csv.flush().catch(() => undefined); // a failed CSV write surfaces in finish()

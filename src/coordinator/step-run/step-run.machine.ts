@@ -30,12 +30,19 @@
  *
  * The machine decides WHEN; the ledger (../ledger) decides WHAT; work.ts does the I/O-free bookkeeping.
  */
-import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
-import { FailureKind, ProcessorEventKind } from '../../gen/parajob/v1/parajob.js';
+import { assign, enqueueActions, type EventObject, fromCallback, fromPromise, setup } from 'xstate';
+
 import { InputError } from '../../errors.js';
+import { FailureKind, ProcessorEventKind } from '../../gen/parajob/v1/parajob.js';
 import { createLedger, finishedCount, isLedgerComplete } from '../ledger/ledger.js';
 import { describeBreach, findThresholdBreach, thresholdsOf } from '../ledger/thresholds.js';
-import { checkStepInput, itemCountOf, knownItemsTotal, partitionStepInput, type Partition } from '../partition/partition-input.js';
+import {
+  checkStepInput,
+  itemCountOf,
+  knownItemsTotal,
+  type Partition,
+  partitionStepInput,
+} from '../partition/partition-input.js';
 import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
 import {
   createStepRunState,
@@ -46,7 +53,7 @@ import {
   type StepRunOutput,
 } from './context.js';
 import { failedOutcome, LOOK_FIRST_AT, type StepOutcome } from './outcome.js';
-import { writeStepReports, type StepReport } from './report.js';
+import { type StepReport, writeStepReports } from './report.js';
 import { openStepSinks, type StepSinks } from './sinks.js';
 import {
   acceptResults,
@@ -57,12 +64,12 @@ import {
   dropNode,
   grantToWaitingNodes,
   hasReplacementNode,
+  type Messages,
   nodeWaitText,
   releaseNodes,
   revokeOutstandingLeases,
   takeAvailableNodes,
   takeNode,
-  type Messages,
 } from './work.js';
 
 /** Seconds for messages: "600", "0.5". */
@@ -99,7 +106,10 @@ function nodesDetail(context: StepRunContext): string {
   const waiting = nodeWaitText(context);
   const initError = context.run.errors.firstInitFailure;
   const parts = [waiting === undefined ? `${context.run.nodes.size} node(s) attached` : `still ${waiting}`];
-  if (initError !== undefined) parts.push(`the first init() error (node ${initError.nodeId} ${initError.processName}): ${initError.message.split('\n')[0]}`);
+  if (initError !== undefined)
+    parts.push(
+      `the first init() error (node ${initError.nodeId} ${initError.processName}): ${initError.message.split('\n')[0]}`,
+    );
   return parts.join('; ');
 }
 
@@ -139,19 +149,28 @@ export const stepRunMachine = setup({
   },
   actors: {
     /** validating: checks the input settings, creates the log folder and readme, opens the outputs. */
-    prepareStep: fromPromise<StepSinks, { readonly step: StepRunInput['step']; readonly jobId: string }>(async ({ input }) => {
-      checkStepInput(input.step);
-      return openStepSinks(input.step, input.jobId);
-    }),
+    prepareStep: fromPromise<StepSinks, { readonly step: StepRunInput['step']; readonly jobId: string }>(
+      async ({ input }) => {
+        checkStepInput(input.step);
+        return openStepSinks(input.step, input.jobId);
+      },
+    ),
     /** partitioning: lists input_data and cuts it into mini-batches. */
-    partitionInput: fromPromise<Partition, { readonly step: StepRunInput['step'] }>(({ input }) => partitionStepInput(input.step)),
+    partitionInput: fromPromise<Partition, { readonly step: StepRunInput['step'] }>(({ input }) =>
+      partitionStepInput(input.step),
+    ),
     /** finalizing: flush + fsync the output, write the result files (rewritten as failed if that fails). */
     finishStep: fromPromise<void, FinishStepInput>(async ({ input }) => {
       try {
         if (input.sinks === undefined) await writeStepReports(input.report);
         else await input.sinks.finish(input.report);
       } catch (error) {
-        const outcome = failedOutcome(FailureKind.FAILURE_KIND_INTERNAL, `writing the outputs failed: ${errorMessage(error)}`, LOOK_FIRST_AT.internal, Date.now());
+        const outcome = failedOutcome(
+          FailureKind.FAILURE_KIND_INTERNAL,
+          `writing the outputs failed: ${errorMessage(error)}`,
+          LOOK_FIRST_AT.internal,
+          Date.now(),
+        );
         await writeStepReports({ ...input.report, outcome }).catch(() => undefined);
         throw error;
       }
@@ -177,15 +196,19 @@ export const stepRunMachine = setup({
       context.run.nodes.size === 1 &&
       !hasReplacementNode(context, event.nodeId),
     isInvalidEntryScript: ({ event }) =>
-      event.type === 'processor.event' && event.event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT,
+      event.type === 'processor.event' &&
+      event.event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT,
     thresholdExceeded: ({ context }) =>
-      context.run.ledger !== undefined && findThresholdBreach(context.run.ledger.counts, context.run.ledger.miniBatchCount, thresholdsOf(context.step)) !== undefined,
+      context.run.ledger !== undefined &&
+      findThresholdBreach(context.run.ledger.counts, context.run.ledger.miniBatchCount, thresholdsOf(context.step)) !==
+        undefined,
     allMiniBatchesFinished: ({ context }) => context.run.ledger !== undefined && isLedgerComplete(context.run.ledger),
     outputFailed: ({ context }) => context.sinks?.outputError !== undefined,
     /** The progress timer fired and no result was accepted for a whole progress_update_timeout. */
     // Not while the run holds leases back for its own lagging disk (sinks.backlogged): the nodes are not stalled.
     progressStalled: ({ context }) =>
-      context.sinks?.backlogged !== true && Date.now() - context.run.lastProgressAtMs >= context.step.predefined.progressUpdateTimeoutMs,
+      context.sinks?.backlogged !== true &&
+      Date.now() - context.run.lastProgressAtMs >= context.step.predefined.progressUpdateTimeoutMs,
     allNodesReleased: ({ context }) => context.run.releasing.size === 0,
     outcomeSucceeded: ({ context }) => context.run.outcome?.state === 'succeeded',
     outcomeCancelled: ({ context }) => context.run.outcome?.state === 'cancelled',
@@ -217,7 +240,10 @@ export const stepRunMachine = setup({
       context.run.scheduledAtMs = nowMs;
       const text = schedulingFinishedText(partition.miniBatchCount, nowMs - context.run.startedAtMs, itemsTotal);
       context.sinks?.overview(text, nowMs);
-      context.deps.logger.info({ miniBatches: partition.miniBatchCount, items: itemsTotal ?? 'counted as read', input: partition.kind }, 'scheduling finished');
+      context.deps.logger.info(
+        { miniBatches: partition.miniBatchCount, items: itemsTotal ?? 'counted as read', input: partition.kind },
+        'scheduling finished',
+      );
     },
     takeAvailableNodes: enqueueActions(({ context, enqueue }) => {
       const messages: Messages = [];
@@ -260,7 +286,13 @@ export const stepRunMachine = setup({
       // Logged like every other fenced result, so the log and summary.json's droppedResults agree.
       for (const result of event.results) {
         context.deps.logger.warn(
-          { nodeId: event.nodeId, miniBatchId: result.miniBatchId, attempt: result.attempt, token: result.token, reason: 'the step run is over: its leases were revoked' },
+          {
+            nodeId: event.nodeId,
+            miniBatchId: result.miniBatchId,
+            attempt: result.attempt,
+            token: result.token,
+            reason: 'the step run is over: its leases were revoked',
+          },
           'late result dropped (fencing)',
         );
       }
@@ -274,12 +306,28 @@ export const stepRunMachine = setup({
         context.run.errors.recordInitFailure({ nodeId: event.nodeId, processName, message });
         context.deps.logger.warn({ ...fields, error: message }, 'init() failed');
         if (first) {
-          enqueue.emit({ type: 'step.message', level: 'warn', text: `init() failed on node ${event.nodeId} ${processName}: ${message.split('\n')[0]}`, atMs: Date.now() });
+          enqueue.emit({
+            type: 'step.message',
+            level: 'warn',
+            text: `init() failed on node ${event.nodeId} ${processName}: ${message.split('\n')[0]}`,
+            atMs: Date.now(),
+          });
         }
-      } else if (kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED || kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_WORKER_EXITED) {
-        context.deps.logger.warn({ ...fields, exitCode: event.event.exitCode, signal: event.event.signal, detail: message }, 'processor event');
+      } else if (
+        kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED ||
+        kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_WORKER_EXITED
+      ) {
+        context.deps.logger.warn(
+          { ...fields, exitCode: event.event.exitCode, signal: event.event.signal, detail: message },
+          'processor event',
+        );
         if (kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED) {
-          enqueue.emit({ type: 'step.message', level: 'warn', text: `node ${event.nodeId} ${processName} restarted too often and escalated: ${message}`, atMs: Date.now() });
+          enqueue.emit({
+            type: 'step.message',
+            level: 'warn',
+            text: `node ${event.nodeId} ${processName} restarted too often and escalated: ${message}`,
+            atMs: Date.now(),
+          });
         }
       } else {
         context.deps.logger.debug(fields, 'processor event');
@@ -299,14 +347,21 @@ export const stepRunMachine = setup({
       const finished = finishedCount(run.ledger);
       run.rate.sample(nowMs, finished);
       const eta = run.rate.etaMs(nowMs, finished, run.ledger.miniBatchCount - finished);
-      const text = finished === 0 ? NO_TASK_PROCESSED_TEXT : processedText(finished, run.ledger.miniBatchCount, nowMs - run.startedAtMs, eta);
+      const text =
+        finished === 0
+          ? NO_TASK_PROCESSED_TEXT
+          : processedText(finished, run.ledger.miniBatchCount, nowMs - run.startedAtMs, eta);
       sinks.overview(text, nowMs);
       sinks.flushReports();
     },
     decideCancelled: enqueueActions(({ context, event, enqueue }) => {
       const reason = event.type === 'job.cancel' && event.reason ? event.reason : 'cancelled by the user';
       const messages: Messages = [];
-      decide(context, { state: 'cancelled', failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason, decidedAtMs: Date.now() }, messages);
+      decide(
+        context,
+        { state: 'cancelled', failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason, decidedAtMs: Date.now() },
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     decideSetupFailure: enqueueActions(({ context, event, enqueue }) => {
@@ -314,14 +369,22 @@ export const stepRunMachine = setup({
       const invalid = error instanceof InputError;
       const kind = invalid ? FailureKind.FAILURE_KIND_INVALID_INPUT : FailureKind.FAILURE_KIND_INTERNAL;
       const messages: Messages = [];
-      decide(context, failedOutcome(kind, errorMessage(error), invalid ? LOOK_FIRST_AT.input : LOOK_FIRST_AT.internal, Date.now()), messages);
+      decide(
+        context,
+        failedOutcome(kind, errorMessage(error), invalid ? LOOK_FIRST_AT.input : LOOK_FIRST_AT.internal, Date.now()),
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     decideFirstTaskTimeout: enqueueActions(({ context, enqueue }) => {
       const limit = seconds(context.step.predefined.firstTaskCreationTimeoutMs);
       const reason = `First task creation is taking longer than ${limit} seconds: no mini-batch was handed to a node (${nodesDetail(context)}).`;
       const messages: Messages = [];
-      decide(context, failedOutcome(FailureKind.FAILURE_KIND_TIMEOUT, reason, LOOK_FIRST_AT.timeout, Date.now()), messages);
+      decide(
+        context,
+        failedOutcome(FailureKind.FAILURE_KIND_TIMEOUT, reason, LOOK_FIRST_AT.timeout, Date.now()),
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     decideProgressTimeout: enqueueActions(({ context, enqueue }) => {
@@ -332,7 +395,11 @@ export const stepRunMachine = setup({
         `No progress update in ${seconds(step.predefined.progressUpdateTimeoutMs)} seconds. ` +
         `${ledger?.leases.size ?? 0} mini-batch(es) were running; ${finished} of ${ledger?.miniBatchCount ?? 0} finished; ${nodesDetail(context)}.`;
       const messages: Messages = [];
-      decide(context, failedOutcome(FailureKind.FAILURE_KIND_TIMEOUT, reason, LOOK_FIRST_AT.timeout, Date.now()), messages);
+      decide(
+        context,
+        failedOutcome(FailureKind.FAILURE_KIND_TIMEOUT, reason, LOOK_FIRST_AT.timeout, Date.now()),
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     decideThresholdFailure: enqueueActions(({ context, enqueue }) => {
@@ -341,20 +408,32 @@ export const stepRunMachine = setup({
       if (ledger === undefined || breach === undefined) return;
       const messages: Messages = [];
       const reason = describeBreach(breach, ledger.firstFailures);
-      decide(context, failedOutcome(FailureKind.FAILURE_KIND_THRESHOLD, reason, LOOK_FIRST_AT.threshold, Date.now()), messages);
+      decide(
+        context,
+        failedOutcome(FailureKind.FAILURE_KIND_THRESHOLD, reason, LOOK_FIRST_AT.threshold, Date.now()),
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     decideOutputFailure: enqueueActions(({ context, enqueue }) => {
       const reason = `writing the append_row output ${context.step.task.appendRowFile ?? ''} failed: ${errorMessage(context.sinks?.outputError)}`;
       const messages: Messages = [];
-      decide(context, failedOutcome(FailureKind.FAILURE_KIND_INTERNAL, reason, LOOK_FIRST_AT.internal, Date.now()), messages);
+      decide(
+        context,
+        failedOutcome(FailureKind.FAILURE_KIND_INTERNAL, reason, LOOK_FIRST_AT.internal, Date.now()),
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     decideInvalidEntryScript: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'processor.event') return;
       const reason = `the entry script ${context.step.task.entryScript} cannot be used (node ${event.nodeId} ${event.event.processName}): ${event.event.message}`;
       const messages: Messages = [];
-      decide(context, failedOutcome(FailureKind.FAILURE_KIND_INVALID_INPUT, reason, LOOK_FIRST_AT.input, Date.now()), messages);
+      decide(
+        context,
+        failedOutcome(FailureKind.FAILURE_KIND_INVALID_INPUT, reason, LOOK_FIRST_AT.input, Date.now()),
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     decideNoNodesLeft: enqueueActions(({ context, event, enqueue }) => {
@@ -363,7 +442,12 @@ export const stepRunMachine = setup({
       const messages: Messages = [];
       const outcome =
         initError === undefined
-          ? failedOutcome(FailureKind.FAILURE_KIND_NO_NODES, `no node serves the job any more: the last one, ${event.nodeId}, left it (${event.reason})`, LOOK_FIRST_AT.noNodes, Date.now())
+          ? failedOutcome(
+              FailureKind.FAILURE_KIND_NO_NODES,
+              `no node serves the job any more: the last one, ${event.nodeId}, left it (${event.reason})`,
+              LOOK_FIRST_AT.noNodes,
+              Date.now(),
+            )
           : failedOutcome(
               FailureKind.FAILURE_KIND_INIT,
               `init() kept failing, so every node left the job (last: ${event.nodeId}, ${event.reason}). The first init() error ` +
@@ -376,13 +460,27 @@ export const stepRunMachine = setup({
     }),
     decideSucceeded: enqueueActions(({ context, enqueue }) => {
       const messages: Messages = [];
-      decide(context, { state: 'succeeded', failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason: 'all mini-batches processed', decidedAtMs: Date.now() }, messages);
+      decide(
+        context,
+        {
+          state: 'succeeded',
+          failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED,
+          reason: 'all mini-batches processed',
+          decidedAtMs: Date.now(),
+        },
+        messages,
+      );
       for (const message of messages) enqueue.emit(message);
     }),
     /** finishStep failed (the output could not be flushed): the run fails whatever was decided. */
     overrideWithFinishFailure: ({ context, event }) => {
       const error = (event as unknown as { error: unknown }).error;
-      context.run.outcome = failedOutcome(FailureKind.FAILURE_KIND_INTERNAL, `writing the outputs failed: ${errorMessage(error)}`, LOOK_FIRST_AT.internal, Date.now());
+      context.run.outcome = failedOutcome(
+        FailureKind.FAILURE_KIND_INTERNAL,
+        `writing the outputs failed: ${errorMessage(error)}`,
+        LOOK_FIRST_AT.internal,
+        Date.now(),
+      );
       context.deps.logger.error({ err: error }, 'finishing the step run failed');
     },
     endLeasing: ({ context }) => {
@@ -402,7 +500,10 @@ export const stepRunMachine = setup({
       const { run, sinks } = context;
       if (run.ledger === undefined || sinks === undefined) return;
       const nowMs = Date.now();
-      sinks.overview(processedText(finishedCount(run.ledger), run.ledger.miniBatchCount, nowMs - run.startedAtMs, undefined), nowMs);
+      sinks.overview(
+        processedText(finishedCount(run.ledger), run.ledger.miniBatchCount, nowMs - run.startedAtMs, undefined),
+        nowMs,
+      );
     },
   },
 }).createMachine({
@@ -510,7 +611,13 @@ export const stepRunMachine = setup({
     cancelled: { type: 'final' },
   },
   output: ({ context }) =>
-    context.run.outcome ?? failedOutcome(FailureKind.FAILURE_KIND_INTERNAL, 'the step run ended without an outcome', LOOK_FIRST_AT.internal, Date.now()),
+    context.run.outcome ??
+    failedOutcome(
+      FailureKind.FAILURE_KIND_INTERNAL,
+      'the step run ended without an outcome',
+      LOOK_FIRST_AT.internal,
+      Date.now(),
+    ),
 });
 
 /** The step-run machine's type, for actor refs. */

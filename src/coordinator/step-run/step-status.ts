@@ -3,6 +3,7 @@
  * snapshot: the state, one sentence on what it is doing or waiting for, and the progress counters.
  */
 import type { SnapshotFrom } from 'xstate';
+
 import { FailureKind, JobState, type Progress, type StepStatus } from '../../gen/parajob/v1/parajob.js';
 import { finishedCount } from '../ledger/ledger.js';
 import type { StepRunContext } from './context.js';
@@ -29,13 +30,15 @@ export function stateReasonOf(snapshot: SnapshotFrom<StepRunMachine>): string {
   if (snapshot.status === 'done' || snapshot.status === 'error') return run.outcome?.reason ?? 'ended';
   const waiting = nodeWaitText(context);
   if (snapshot.matches('validating')) return 'checking the step and preparing its run directory';
-  if (snapshot.matches('partitioning')) return `listing input_data '${step.inputData}' and cutting it into mini-batches`;
+  if (snapshot.matches('partitioning'))
+    return `listing input_data '${step.inputData}' and cutting it into mini-batches`;
   if (snapshot.matches('waitingForFirstTask')) {
     return waiting ?? `waiting for the first lease request from ${run.nodes.size} node(s) (workers starting)`;
   }
   if (snapshot.matches('running')) {
     const ledger = run.ledger;
-    const done = ledger === undefined ? '' : `${finishedCount(ledger)} of ${ledger.miniBatchCount} mini-batches finished`;
+    const done =
+      ledger === undefined ? '' : `${finishedCount(ledger)} of ${ledger.miniBatchCount} mini-batches finished`;
     return waiting === undefined ? `processing: ${done}` : `processing: ${done}; ${waiting}`;
   }
   if (snapshot.matches({ finishing: 'releasing' })) {
@@ -81,5 +84,7 @@ export function stepStatusOf(snapshot: SnapshotFrom<StepRunMachine>, nowMs: numb
 
 /** The failure kind of a finished step run (UNSPECIFIED while running or when it did not fail). */
 export function failureKindOf(snapshot: SnapshotFrom<StepRunMachine>): FailureKind {
-  return snapshot.context.run.outcome?.state === 'failed' ? snapshot.context.run.outcome.failureKind : FailureKind.FAILURE_KIND_UNSPECIFIED;
+  return snapshot.context.run.outcome?.state === 'failed'
+    ? snapshot.context.run.outcome.failureKind
+    : FailureKind.FAILURE_KIND_UNSPECIFIED;
 }

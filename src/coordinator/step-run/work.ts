@@ -10,7 +10,14 @@
 import { BatchOutcome, type BatchResult, type Lease } from '../../gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import { acceptResult, grantLeases, revokeAllLeases, revokeNodeLeases } from '../ledger/decisions.js';
-import { applyLedgerEvent, FAILED_EXAMPLES_KEPT, finishedCount, isLedgerComplete, type LeaseRecord, type RevokeCause } from '../ledger/ledger.js';
+import {
+  applyLedgerEvent,
+  FAILED_EXAMPLES_KEPT,
+  finishedCount,
+  isLedgerComplete,
+  type LeaseRecord,
+  type RevokeCause,
+} from '../ledger/ledger.js';
 import { assignmentInputOf, knownItemsTotal, leaseContentOf, noteItemsRead } from '../partition/partition-input.js';
 import type { AttemptStatus } from '../reports/processed-mini-batches-csv.js';
 import { buildAssignment } from './assignment.js';
@@ -54,13 +61,24 @@ export function takeNode(context: StepRunContext, node: NodeInfo, messages: Mess
   const { run, deps } = context;
   const input = context.partition === undefined ? undefined : assignmentInputOf(context.partition);
   const assignment = buildAssignment(
-    { jobId: context.jobId, jobName: context.jobName, step: context.step, codeHash: deps.codeHash, settings: deps.settings, chaos: deps.chaos, ...input },
+    {
+      jobId: context.jobId,
+      jobName: context.jobName,
+      step: context.step,
+      codeHash: deps.codeHash,
+      settings: deps.settings,
+      chaos: deps.chaos,
+      ...input,
+    },
     node,
   );
   if (!deps.nodes.send(node.nodeId, { kind: { $case: 'assign', value: assignment } })) return;
   run.nodes.set(node.nodeId, { info: node, credit: 0 });
   run.everServed.add(node.nodeId);
-  deps.logger.info({ nodeId: node.nodeId, compute: node.compute, cores: node.cores, serving: run.nodes.size }, 'node assigned');
+  deps.logger.info(
+    { nodeId: node.nodeId, compute: node.compute, cores: node.cores, serving: run.nodes.size },
+    'node assigned',
+  );
   note(messages, 'info', `node ${node.nodeId} joined (${run.nodes.size} of ${context.step.instanceCount})`);
 }
 
@@ -82,7 +100,10 @@ export function announceNodeWait(context: StepRunContext, messages: Messages): v
   if (text === context.run.lastNodeWaitText) return;
   context.run.lastNodeWaitText = text;
   if (text === undefined) return;
-  context.deps.logger.info({ serving: context.run.nodes.size, wanted: context.step.instanceCount }, 'waiting for nodes');
+  context.deps.logger.info(
+    { serving: context.run.nodes.size, wanted: context.step.instanceCount },
+    'waiting for nodes',
+  );
   note(messages, 'info', text);
 }
 
@@ -167,7 +188,8 @@ const FAILED_STATUS: Readonly<Partial<Record<BatchOutcome, AttemptStatus>>> = {
 
 /** The CSV status of a failed attempt: LOAD_TIMEOUT (task_overhead_timeout) is a TIMEOUT outcome with its own kind. */
 function failedStatusOf(result: BatchResult): AttemptStatus {
-  if (result.outcome === BatchOutcome.BATCH_OUTCOME_TIMEOUT && result.errorKind === 'LoadTimeout') return 'LOAD_TIMEOUT';
+  if (result.outcome === BatchOutcome.BATCH_OUTCOME_TIMEOUT && result.errorKind === 'LoadTimeout')
+    return 'LOAD_TIMEOUT';
   return FAILED_STATUS[result.outcome] ?? 'RUN_EXCEPTION';
 }
 
@@ -187,14 +209,24 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
       // A zombie (a worker that finished after its lease was revoked or superseded, a lost node's
       // message arriving after the re-lease): fencing drops it, and the log says so.
       run.droppedResults += 1;
-      deps.logger.warn({ nodeId, miniBatchId: result.miniBatchId, attempt: result.attempt, token: result.token, reason: decision.reason }, 'late result dropped (fencing)');
+      deps.logger.warn(
+        {
+          nodeId,
+          miniBatchId: result.miniBatchId,
+          attempt: result.attempt,
+          token: result.token,
+          reason: decision.reason,
+        },
+        'late result dropped (fencing)',
+      );
       continue;
     }
     const lease = ledger.leases.get(result.miniBatchId) as LeaseRecord;
     const { event } = decision;
     // Rows of a table cut by size are known once a worker read them: before the ledger counts a
     // final failure with itemCount.
-    if (context.partition !== undefined && result.total > 0) noteItemsRead(context.partition, result.miniBatchId, result.total);
+    if (context.partition !== undefined && result.total > 0)
+      noteItemsRead(context.partition, result.miniBatchId, result.total);
     applyLedgerEvent(ledger, event);
     accepted += 1;
     const total = result.total || ledger.itemCount(result.miniBatchId);
@@ -207,7 +239,12 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
       if (result.rows.length > 0) sinks.appendRows(result.rows);
       succeededItems = Math.min(event.succeeded, event.total);
       failedItems = event.total - succeededItems;
-      const where = { miniBatchId: result.miniBatchId, attempt: lease.attempt, nodeId, processName: result.processName };
+      const where = {
+        miniBatchId: result.miniBatchId,
+        attempt: lease.attempt,
+        nodeId,
+        processName: result.processName,
+      };
       if (result.returned > event.total) {
         // Azure counts at most one success per input item; the rows are kept as returned.
         errorCategory = 'TooManyItems';
@@ -230,7 +267,13 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
       if (!final) requeued += 1;
       run.errors.recordAttemptFailure(
         event.errorKind,
-        { miniBatchId: result.miniBatchId, attempt: lease.attempt, nodeId, processName: result.processName, message: event.errorMessage },
+        {
+          miniBatchId: result.miniBatchId,
+          attempt: lease.attempt,
+          nodeId,
+          processName: result.processName,
+          message: event.errorMessage,
+        },
         final,
       );
       const fields = { nodeId, miniBatchId: result.miniBatchId, attempt: lease.attempt, errorKind: event.errorKind };
@@ -269,7 +312,13 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
  * The node stopped serving the run (lost, or left): its leases are re-queued at once (a CSV row
  * REVOKED each) and it is dropped; a node that left is not taken again. Returns leases re-queued.
  */
-export function dropNode(context: StepRunContext, nodeId: string, cause: Extract<RevokeCause, 'node-lost' | 'node-left'>, reason: string, messages: Messages): number {
+export function dropNode(
+  context: StepRunContext,
+  nodeId: string,
+  cause: Extract<RevokeCause, 'node-lost' | 'node-left'>,
+  reason: string,
+  messages: Messages,
+): number {
   const { run, deps } = context;
   if (cause === 'node-left') run.leftNodes.add(nodeId);
   run.releasing.delete(nodeId);
@@ -301,7 +350,13 @@ export function revokeOutstandingLeases(context: StepRunContext, reason: string,
   for (const event of revokeAllLeases(run.ledger)) {
     const lease = run.ledger.leases.get(event.miniBatchId);
     if (lease !== undefined) {
-      if (tellNodes) deps.nodes.send(lease.nodeId, { kind: { $case: 'revoke', value: { jobId: context.jobId, miniBatchId: lease.miniBatchId, token: lease.token } } });
+      if (tellNodes)
+        deps.nodes.send(lease.nodeId, {
+          kind: {
+            $case: 'revoke',
+            value: { jobId: context.jobId, miniBatchId: lease.miniBatchId, token: lease.token },
+          },
+        });
       recordRevoked(context, lease, 'JobEnded', reason);
     }
     applyLedgerEvent(run.ledger, event);
@@ -313,7 +368,9 @@ export function releaseNodes(context: StepRunContext, reason: string): void {
   const { run, deps } = context;
   for (const serving of run.nodes.values()) {
     serving.credit = 0;
-    const sent = deps.nodes.send(serving.info.nodeId, { kind: { $case: 'release', value: { jobId: context.jobId, reason } } });
+    const sent = deps.nodes.send(serving.info.nodeId, {
+      kind: { $case: 'release', value: { jobId: context.jobId, reason } },
+    });
     if (sent) run.releasing.add(serving.info.nodeId);
   }
   deps.logger.info({ nodes: [...run.releasing] }, 'nodes released');

@@ -4,8 +4,11 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+
 import { glob } from 'tinyglobby';
-import { InputError, SpecError, SpecErrors } from '../../errors.js';
+
+import type { SpecError } from '../../errors.js';
+import { InputError, SpecErrors } from '../../errors.js';
 import { YamlSource } from '../../jobspec/yaml-source.js';
 import type { MLTable, TableTransform, TabularReader } from './model.js';
 import { parseMLTable, type PathEntry } from './parse-mltable.js';
@@ -34,7 +37,10 @@ export async function loadMLTable(pathToFolderOrFile: string): Promise<MLTable> 
   for (const entry of parsed.paths) {
     try {
       const matches = await resolvePathEntry(entry, baseDir);
-      if (matches.length === 0) errors.push(source.error(entry.keyPath, `no file matches ${entry.kind} \`${entry.value}\` (resolved against ${baseDir})`));
+      if (matches.length === 0)
+        errors.push(
+          source.error(entry.keyPath, `no file matches ${entry.kind} \`${entry.value}\` (resolved against ${baseDir})`),
+        );
       for (const match of matches) if (match !== file) found.add(match);
     } catch (error) {
       errors.push(source.error(entry.keyPath, (error as Error).message));
@@ -43,7 +49,8 @@ export async function loadMLTable(pathToFolderOrFile: string): Promise<MLTable> 
   if (errors.length > 0) throw new SpecErrors(errors);
   // Code-point order (not locale order): the same on every machine.
   const files = [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (files.length === 0) throw new SpecErrors([source.error(['paths'], 'the paths match no file other than the MLTable itself')]);
+  if (files.length === 0)
+    throw new SpecErrors([source.error(['paths'], 'the paths match no file other than the MLTable itself')]);
   const transforms: TableTransform[] = parsed.transforms.map((t) =>
     t.kind === 'extract_columns_from_partition_format' ? { ...t, baseDir } : t,
   );
@@ -79,7 +86,13 @@ async function resolvePathEntry(entry: PathEntry, baseDir: string): Promise<stri
   }
   const local = entry.value.replace(/^file:\/\//i, '');
   if (entry.kind === 'pattern') {
-    const matches = await glob(local, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false, expandDirectories: false });
+    const matches = await glob(local, {
+      cwd: baseDir,
+      absolute: true,
+      onlyFiles: true,
+      dot: false,
+      expandDirectories: false,
+    });
     return matches.map((m) => path.normalize(m));
   }
   const target = path.resolve(baseDir, local);
@@ -94,6 +107,12 @@ async function resolvePathEntry(entry: PathEntry, baseDir: string): Promise<stri
     return [target];
   }
   if (!info.isDirectory()) throw new Error(`\`${entry.value}\` is not a folder (use {file: …} for a file)`);
-  const matches = await glob('**/*', { cwd: target, absolute: true, onlyFiles: true, dot: false, expandDirectories: false });
+  const matches = await glob('**/*', {
+    cwd: target,
+    absolute: true,
+    onlyFiles: true,
+    dot: false,
+    expandDirectories: false,
+  });
   return matches.map((m) => path.normalize(m));
 }

@@ -3,12 +3,13 @@
  * reader and transforms. It does not touch the filesystem (src/input/mltable/load-mltable.ts resolves
  * the paths). Every problem becomes a SpecError located at its key path; all are reported at once.
  */
-import { SpecError, SpecErrors } from '../../errors.js';
+import type { SpecError } from '../../errors.js';
+import { SpecErrors } from '../../errors.js';
 import { nearestKey } from '../../jobspec/nearest-key.js';
 import type { KeyPath, YamlSource } from '../../jobspec/yaml-source.js';
 import {
-  HEADER_MODES,
   type ColumnType,
+  HEADER_MODES,
   type HeaderMode,
   type TableTransform,
   type TabularReader,
@@ -153,7 +154,10 @@ export function parseMLTable(source: YamlSource): ParsedMLTable {
 
 function parsePaths(check: Checker, value: Json): PathEntry[] {
   if (!Array.isArray(value) || value.length === 0) {
-    check.fail(['paths'], `expected a non-empty list of {file: …}, {folder: …} or {pattern: …}, got ${describe(value)}`);
+    check.fail(
+      ['paths'],
+      `expected a non-empty list of {file: …}, {folder: …} or {pattern: …}, got ${describe(value)}`,
+    );
     return [];
   }
   const entries: PathEntry[] = [];
@@ -164,7 +168,10 @@ function parsePaths(check: Checker, value: Json): PathEntry[] {
     const kinds = (['file', 'folder', 'pattern'] as const).filter((k) => entry[k] !== undefined);
     check.unknownKeys(entry, ['file', 'folder', 'pattern'], path, 'a path entry');
     if (kinds.length !== 1) {
-      check.fail(path, `expected exactly one of file, folder, pattern; got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+      check.fail(
+        path,
+        `expected exactly one of file, folder, pattern; got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+      );
       return;
     }
     const kind = kinds[0]!;
@@ -178,7 +185,10 @@ function parsePaths(check: Checker, value: Json): PathEntry[] {
   return entries;
 }
 
-function parseTransformations(check: Checker, value: Json): { reader: TabularReader | undefined; transforms: TableTransform[] } {
+function parseTransformations(
+  check: Checker,
+  value: Json,
+): { reader: TabularReader | undefined; transforms: TableTransform[] } {
   const transforms: TableTransform[] = [];
   let reader: TabularReader | undefined;
   if (value === undefined || value === null) return { reader, transforms };
@@ -194,7 +204,10 @@ function parseTransformations(check: Checker, value: Json): { reader: TabularRea
     if (!entry) return;
     const names = Object.keys(entry);
     if (names.length !== 1) {
-      check.fail(path, `expected one transformation per list item, got ${names.length === 0 ? 'none' : names.join(', ')}`);
+      check.fail(
+        path,
+        `expected one transformation per list item, got ${names.length === 0 ? 'none' : names.join(', ')}`,
+      );
       return;
     }
     const name = names[0]!;
@@ -217,7 +230,10 @@ function parseTransformations(check: Checker, value: Json): { reader: TabularRea
   if (!reader) {
     for (const [index, transform] of transforms.entries()) {
       if (transform.kind !== 'extract_columns_from_partition_format') {
-        check.fail(['transformations'], `\`${transform.kind}\` (item ${index}) needs a read_delimited, read_json_lines or read_parquet transformation: without one the MLTable is a file list`);
+        check.fail(
+          ['transformations'],
+          `\`${transform.kind}\` (item ${index}) needs a read_delimited, read_json_lines or read_parquet transformation: without one the MLTable is a file list`,
+        );
       }
     }
   }
@@ -246,19 +262,40 @@ function parseReader(check: Checker, name: string, value: Json, path: KeyPath): 
   }
   check.unknownKeys(
     options,
-    ['delimiter', 'header', 'encoding', 'empty_as_string', 'include_path_column', 'support_multi_line', 'infer_column_types', 'path_column'],
+    [
+      'delimiter',
+      'header',
+      'encoding',
+      'empty_as_string',
+      'include_path_column',
+      'support_multi_line',
+      'infer_column_types',
+      'path_column',
+    ],
     path,
     name,
   );
   const delimiter = options['delimiter'] ?? ',';
-  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    check.fail([...path, 'delimiter'], `expected one character other than a quote or a newline (e.g. "," or "\\t"), got ${describe(delimiter)}`);
+  if (
+    typeof delimiter !== 'string' ||
+    delimiter.length !== 1 ||
+    delimiter === '"' ||
+    delimiter === '\n' ||
+    delimiter === '\r'
+  ) {
+    check.fail(
+      [...path, 'delimiter'],
+      `expected one character other than a quote or a newline (e.g. "," or "\\t"), got ${describe(delimiter)}`,
+    );
   } else if (Buffer.byteLength(delimiter) !== 1) {
     check.fail([...path, 'delimiter'], `expected a one-byte (ASCII) delimiter, got ${describe(delimiter)}`);
   }
   const header = options['header'] ?? 'all_files_same_headers';
   if (typeof header !== 'string' || !HEADER_MODES.includes(header as HeaderMode)) {
-    check.fail([...path, 'header'], `unknown header mode ${describe(header)}; expected one of: ${HEADER_MODES.join(', ')}`);
+    check.fail(
+      [...path, 'header'],
+      `unknown header mode ${describe(header)}; expected one of: ${HEADER_MODES.join(', ')}`,
+    );
   }
   return {
     format: 'delimited',
@@ -298,7 +335,10 @@ function parsePartitionFormat(check: Checker, value: Json, path: KeyPath): Table
     format = value['partition_format'];
   }
   if (typeof format !== 'string' || !/\{[^{}]+\}/.test(format)) {
-    return check.fail(path, `expected a partition format such as "{Store}/{Brand}/{file_name}.{ext}" (or {partition_format: …}), got ${describe(format)}`);
+    return check.fail(
+      path,
+      `expected a partition format such as "{Store}/{Brand}/{file_name}.{ext}" (or {partition_format: …}), got ${describe(format)}`,
+    );
   }
   return { kind: 'extract_columns_from_partition_format', format, baseDir: '' };
 }
@@ -322,7 +362,10 @@ function parseConversions(check: Checker, value: Json, path: KeyPath): TableTran
 
 function stringList(check: Checker, value: Json, path: KeyPath): string[] | undefined {
   if (value === undefined) return undefined;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
+  if (
+    Array.isArray(value) &&
+    value.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+  ) {
     return value.map(String);
   }
   return check.fail(path, `expected a list of strings, got ${describe(value)}`);
@@ -357,5 +400,8 @@ function parseColumnType(check: Checker, value: Json, path: KeyPath): ColumnType
       return { type: 'datetime', formats };
     }
   }
-  return check.fail(path, `expected one of int, float, string, boolean, datetime, {boolean: {…}}, {datetime: {formats: […]}}; got ${describe(value)}`);
+  return check.fail(
+    path,
+    `expected one of int, float, string, boolean, datetime, {boolean: {…}}, {datetime: {formats: […]}}; got ${describe(value)}`,
+  );
 }

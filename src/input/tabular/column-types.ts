@@ -117,7 +117,9 @@ export function parseDatetime(text: string, formats: readonly string[]): string 
     const fractionIndex = fields.indexOf('f');
     const fraction = fractionIndex === -1 ? '' : (match[fractionIndex + 1] ?? '');
     const millis = fraction ? Math.round(Number(`0.${fraction}`) * 1000) : 0;
-    const date = new Date(Date.UTC(part('Y', 1970), part('m', 1) - 1, part('d', 1), part('H', 0), part('M', 0), part('S', 0), millis));
+    const date = new Date(
+      Date.UTC(part('Y', 1970), part('m', 1) - 1, part('d', 1), part('H', 0), part('M', 0), part('S', 0), millis),
+    );
     if (!Number.isNaN(date.getTime())) return date.toISOString();
   }
   return null;

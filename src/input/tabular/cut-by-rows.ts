@@ -48,7 +48,13 @@ export async function* cutByRows(
  * The same cut as {@link cutByRows}, each range handed to `emit` in order as it is found (no object
  * per range). Resolves when the file is cut.
  */
-export async function cutByRowsInto(file: string, rowsPerMiniBatch: number, reader: TabularReader, emit: RowRangeSink, window?: ByteWindow): Promise<void> {
+export async function cutByRowsInto(
+  file: string,
+  rowsPerMiniBatch: number,
+  reader: TabularReader,
+  emit: RowRangeSink,
+  window?: ByteWindow,
+): Promise<void> {
   const cutter = await RowCutter.open(file, rowsPerMiniBatch, reader, window);
   try {
     while (await cutter.nextChunk(emit));
@@ -74,7 +80,12 @@ class RowCutter {
     this.lastRowEnd = start;
   }
 
-  static async open(file: string, rowsPerMiniBatch: number, reader: TabularReader, window: ByteWindow | undefined): Promise<RowCutter> {
+  static async open(
+    file: string,
+    rowsPerMiniBatch: number,
+    reader: TabularReader,
+    window: ByteWindow | undefined,
+  ): Promise<RowCutter> {
     if (!(rowsPerMiniBatch >= 1) || !Number.isSafeInteger(rowsPerMiniBatch)) {
       throw new RangeError(`rowsPerMiniBatch must be a whole number ≥ 1, got ${rowsPerMiniBatch}`);
     }

@@ -15,7 +15,9 @@ export async function* cutParquet(file: string, size: TabularBatchSize): AsyncGe
   let current: { start: number; end: number; rows: number } | undefined;
   for (const group of rowGroupSpans(metadata)) {
     if (group.rows === 0) continue;
-    current = current ? { start: current.start, end: group.end, rows: current.rows + group.rows } : { start: group.start, end: group.end, rows: group.rows };
+    current = current
+      ? { start: current.start, end: group.end, rows: current.rows + group.rows }
+      : { start: group.start, end: group.end, rows: group.rows };
     const reached = size.unit === 'rows' ? current.rows >= size.value : current.end - current.start >= size.value;
     if (reached) {
       yield { path: file, ...current };

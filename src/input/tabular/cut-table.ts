@@ -6,13 +6,14 @@
  */
 import { InputError } from '../../errors.js';
 import type { ByteRange, CountedByteRange, TableTransform, TabularMLTable, TabularReader } from '../mltable/model.js';
-import { cutByBytes, type ByteWindow } from './cut-by-bytes.js';
+import { type ByteWindow, cutByBytes } from './cut-by-bytes.js';
 import { cutByRows, cutByRowsInto } from './cut-by-rows.js';
 import { cutParquet } from './cut-parquet.js';
 import { RecordCursor } from './record-cursor.js';
 
 /** How big a mini-batch is: approximate bytes, or exact rows. */
-export type TabularBatchSize = { readonly unit: 'bytes'; readonly value: number } | { readonly unit: 'rows'; readonly value: number };
+export type TabularBatchSize =
+  { readonly unit: 'bytes'; readonly value: number } | { readonly unit: 'rows'; readonly value: number };
 
 /** Rows kept by take/skip: `[first, end)` in table row numbers (0-based). */
 export interface RowWindow {
@@ -37,7 +38,10 @@ export function rowWindowOf(transforms: readonly TableTransform[]): RowWindow {
  * For `rows` sizes (and parquet), each range carries its row count. Parquet files are cut into runs of
  * whole row groups (cut-parquet.ts); take/skip with parquet is refused.
  */
-export async function* cutTable(table: TabularMLTable, size: TabularBatchSize): AsyncGenerator<ByteRange | CountedByteRange> {
+export async function* cutTable(
+  table: TabularMLTable,
+  size: TabularBatchSize,
+): AsyncGenerator<ByteRange | CountedByteRange> {
   for await (const { file, window } of fileWindows(table)) yield* cutFile(table, file, size, window);
 }
 
@@ -59,15 +63,23 @@ export async function cutTableInto(table: TabularMLTable, size: TabularBatchSize
       await cutByRowsInto(file, size.value, reader, (start, end, rows) => emit(fileIndex, start, end, rows), window);
       continue;
     }
-    for await (const range of cutFile(table, file, size, window)) emit(fileIndex, range.start, range.end, 'rows' in range ? range.rows : undefined);
+    for await (const range of cutFile(table, file, size, window))
+      emit(fileIndex, range.start, range.end, 'rows' in range ? range.rows : undefined);
   }
 }
 
 /** One file's ranges (see cutTable). */
-function cutFile(table: TabularMLTable, file: string, size: TabularBatchSize, window: ByteWindow | undefined): AsyncGenerator<ByteRange | CountedByteRange> {
+function cutFile(
+  table: TabularMLTable,
+  file: string,
+  size: TabularBatchSize,
+  window: ByteWindow | undefined,
+): AsyncGenerator<ByteRange | CountedByteRange> {
   const reader = table.reader;
   if (reader.format === 'parquet') return cutParquet(file, size);
-  return size.unit === 'bytes' ? cutByBytes(file, size.value, reader, window) : cutByRows(file, size.value, reader, window);
+  return size.unit === 'bytes'
+    ? cutByBytes(file, size.value, reader, window)
+    : cutByRows(file, size.value, reader, window);
 }
 
 /**
@@ -75,14 +87,19 @@ function cutFile(table: TabularMLTable, file: string, size: TabularBatchSize, wi
  * Files before `skip` ends are scanned for their rows only as far as needed; files after `take` ends
  * are not visited at all.
  */
-async function* fileWindows(table: TabularMLTable): AsyncGenerator<{ file: string; fileIndex: number; window: ByteWindow | undefined }> {
+async function* fileWindows(
+  table: TabularMLTable,
+): AsyncGenerator<{ file: string; fileIndex: number; window: ByteWindow | undefined }> {
   const rows = rowWindowOf(table.transforms);
   const files = table.files;
   if (table.reader.format === 'parquet') {
     if (rows.first !== 0 || rows.end !== Number.POSITIVE_INFINITY) {
-      throw new InputError(`${table.source}: take/skip are not supported with read_parquet (parquet mini-batches are whole row groups)`);
+      throw new InputError(
+        `${table.source}: take/skip are not supported with read_parquet (parquet mini-batches are whole row groups)`,
+      );
     }
-    for (let fileIndex = 0; fileIndex < files.length; fileIndex++) yield { file: files[fileIndex] as string, fileIndex, window: undefined };
+    for (let fileIndex = 0; fileIndex < files.length; fileIndex++)
+      yield { file: files[fileIndex] as string, fileIndex, window: undefined };
     return;
   }
   const reader = table.reader;

@@ -31,7 +31,10 @@ function quoteField(text: string): string {
  * `columns`, by default every key in first-seen order; a missing key is empty). A row of a single
  * empty field is written `""` (as Python's csv writer does), so that it is not an empty line.
  */
-export function formatTableRows(rows: readonly (readonly unknown[])[] | readonly Readonly<Record<string, unknown>>[], columns?: readonly string[]): string {
+export function formatTableRows(
+  rows: readonly (readonly unknown[])[] | readonly Readonly<Record<string, unknown>>[],
+  columns?: readonly string[],
+): string {
   let names = columns;
   if (!names && rows.some((row) => !Array.isArray(row))) {
     const seen = new Set<string>();

@@ -3,7 +3,8 @@
  * run of whole row groups, so a file with one row group cannot be split (as in Azure). A row group is
  * addressed by a byte range: from its first column chunk to the end of its last one.
  */
-import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData } from 'hyparquet';
+import { asyncBufferFromFile, type FileMetaData, parquetMetadataAsync } from 'hyparquet';
+
 import { InputError } from '../../errors.js';
 
 /** One row group: its byte span in the file and its rows (`firstRow` counts from the file's start). */
@@ -15,7 +16,9 @@ export interface RowGroupSpan {
 }
 
 /** Reads the footer of `file`. @throws InputError naming the file when it is not parquet. */
-export async function readParquetMetadata(file: string): Promise<{ metadata: FileMetaData; buffer: Awaited<ReturnType<typeof asyncBufferFromFile>> }> {
+export async function readParquetMetadata(
+  file: string,
+): Promise<{ metadata: FileMetaData; buffer: Awaited<ReturnType<typeof asyncBufferFromFile>> }> {
   try {
     const buffer = await asyncBufferFromFile(file);
     return { metadata: await parquetMetadataAsync(buffer), buffer };

@@ -14,8 +14,8 @@ import { InputError } from '../../errors.js';
 import type { ByteRange, MLTable, TableTransform, TabularMLTable } from '../mltable/model.js';
 import { cutByRows } from './cut-by-rows.js';
 import { rowWindowOf } from './cut-table.js';
-import { compilePartitionFormat, extractPartitionValues } from './partition-format.js';
 import { readParquetMetadata, rowGroupSpans } from './parquet-row-groups.js';
+import { compilePartitionFormat, extractPartitionValues } from './partition-format.js';
 import { readTableBatch } from './read-table-batch.js';
 import { RecordCursor } from './record-cursor.js';
 
@@ -74,20 +74,28 @@ function keyId(values: readonly unknown[]): string {
 
 /** Mini-batches grouped in first-appearance order. */
 class Groups {
-  private readonly byId = new Map<string, { partitionKeyValue: Record<string, unknown>; files: string[]; ranges: ByteRange[] }>();
+  private readonly byId = new Map<
+    string,
+    { partitionKeyValue: Record<string, unknown>; files: string[]; ranges: ByteRange[] }
+  >();
 
   add(keys: readonly string[], values: readonly unknown[], file: string, range: ByteRange | undefined): void {
     const id = keyId(values);
     let group = this.byId.get(id);
     if (!group) {
-      group = { partitionKeyValue: Object.fromEntries(keys.map((key, i) => [key, values[i] ?? null])), files: [], ranges: [] };
+      group = {
+        partitionKeyValue: Object.fromEntries(keys.map((key, i) => [key, values[i] ?? null])),
+        files: [],
+        ranges: [],
+      };
       this.byId.set(id, group);
     }
     if (group.files[group.files.length - 1] !== file) group.files.push(file);
     if (!range) return;
     const last = group.ranges[group.ranges.length - 1];
     // Consecutive records of one key become one range.
-    if (last && last.path === range.path && last.end === range.start) group.ranges[group.ranges.length - 1] = { ...last, end: range.end };
+    if (last && last.path === range.path && last.end === range.start)
+      group.ranges[group.ranges.length - 1] = { ...last, end: range.end };
     else group.ranges.push(range);
   }
 
@@ -102,7 +110,8 @@ async function partitionFilesByPath(table: MLTable, keys: readonly string[]): Pr
   for (const transform of table.transforms) {
     if (transform.kind !== 'extract_columns_from_partition_format') continue;
     const compiled = compilePartitionFormat(transform.format);
-    for (const file of table.files) Object.assign(extracted.get(file)!, extractPartitionValues(file, transform.baseDir, compiled));
+    for (const file of table.files)
+      Object.assign(extracted.get(file)!, extractPartitionValues(file, transform.baseDir, compiled));
   }
   const groups = new Groups();
   for (const file of table.files) {
@@ -133,7 +142,9 @@ async function partitionRowsByData(table: TabularMLTable, keys: readonly string[
   assertNoRowWindow(table);
   const reader = table.reader;
   if (reader.format === 'parquet') {
-    throw new InputError(`${table.source}: partition_keys on parquet data columns is not supported; extract the keys from the path (extract_columns_from_partition_format)`);
+    throw new InputError(
+      `${table.source}: partition_keys on parquet data columns is not supported; extract the keys from the path (extract_columns_from_partition_format)`,
+    );
   }
   const groups = new Groups();
   for (const file of table.files) {
@@ -143,11 +154,16 @@ async function partitionRowsByData(table: TabularMLTable, keys: readonly string[
         const batch = await readTableBatch([chunk], reader, table.transforms);
         const keyColumns = keys.map((key) => {
           const index = batch.columns.indexOf(key);
-          if (index === -1) throw new InputError(`${file}: partition key \`${key}\` is not a column; the columns are: ${batch.columns.join(', ')}`);
+          if (index === -1)
+            throw new InputError(
+              `${file}: partition key \`${key}\` is not a column; the columns are: ${batch.columns.join(', ')}`,
+            );
           return index;
         });
         if (batch.rows.length !== chunk.rows) {
-          throw new InputError(`${file}: bytes ${chunk.start}–${chunk.end} hold ${chunk.rows} records but ${batch.rows.length} rows were read; cannot map rows to their bytes`);
+          throw new InputError(
+            `${file}: bytes ${chunk.start}–${chunk.end} hold ${chunk.rows} records but ${batch.rows.length} rows were read; cannot map rows to their bytes`,
+          );
         }
         // Walk the same records again to learn each row's bytes (the cursor follows the chunks in order).
         await cursor.boundaryAtOrAfter(chunk.start);
@@ -155,7 +171,12 @@ async function partitionRowsByData(table: TabularMLTable, keys: readonly string[
           let record = await cursor.nextRecord();
           while (record?.blank) record = await cursor.nextRecord();
           if (!record) break;
-          groups.add(keys, keyColumns.map((c) => row[c]), file, { path: file, start: record.start, end: record.end });
+          groups.add(
+            keys,
+            keyColumns.map((c) => row[c]),
+            file,
+            { path: file, start: record.start, end: record.end },
+          );
         }
       }
     } finally {

@@ -6,6 +6,7 @@
  * relative to the MLTable's folder.
  */
 import path from 'node:path';
+
 import { InputError } from '../../errors.js';
 
 /** A compiled partition format. */
@@ -18,7 +19,14 @@ export interface PartitionFormat {
   readonly dateParts: readonly ({ readonly tokens: readonly string[]; readonly pattern: RegExp } | undefined)[];
 }
 
-const DATE_TOKENS: Readonly<Record<string, string>> = { yyyy: '\\d{4}', MM: '\\d{2}', dd: '\\d{2}', HH: '\\d{2}', mm: '\\d{2}', ss: '\\d{2}' };
+const DATE_TOKENS: Readonly<Record<string, string>> = {
+  yyyy: '\\d{4}',
+  MM: '\\d{2}',
+  dd: '\\d{2}',
+  HH: '\\d{2}',
+  mm: '\\d{2}',
+  ss: '\\d{2}',
+};
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Compiles `format`; throws a TypeError naming the problem (the MLTable parser checks the shape first). */
@@ -62,11 +70,17 @@ export function compilePartitionFormat(format: string): PartitionFormat {
  * `baseDir`. Text placeholders give strings; date placeholders give ISO 8601 UTC strings.
  * @throws InputError naming the file and the format when the path does not match.
  */
-export function extractPartitionValues(file: string, baseDir: string, compiled: PartitionFormat): Record<string, string> {
+export function extractPartitionValues(
+  file: string,
+  baseDir: string,
+  compiled: PartitionFormat,
+): Record<string, string> {
   const relative = path.relative(baseDir, file).split(path.sep).join('/');
   const match = compiled.pattern.exec(relative);
   if (!match) {
-    throw new InputError(`${file}: its path (${relative}) does not match extract_columns_from_partition_format \`${compiled.format}\``);
+    throw new InputError(
+      `${file}: its path (${relative}) does not match extract_columns_from_partition_format \`${compiled.format}\``,
+    );
   }
   const values: Record<string, string> = {};
   compiled.columns.forEach((column, index) => {
@@ -83,5 +97,7 @@ function dateFromParts(text: string, parts: { readonly tokens: readonly string[]
     const index = parts.tokens.indexOf(token);
     return index === -1 ? fallback : (numbers[index] ?? fallback);
   };
-  return new Date(Date.UTC(get('yyyy', 1970), get('MM', 1) - 1, get('dd', 1), get('HH', 0), get('mm', 0), get('ss', 0))).toISOString();
+  return new Date(
+    Date.UTC(get('yyyy', 1970), get('MM', 1) - 1, get('dd', 1), get('HH', 0), get('mm', 0), get('ss', 0)),
+  ).toISOString();
 }

@@ -83,7 +83,8 @@ export class QuoteTracker {
     let index = from;
     if (this.pendingQuote) {
       this.pendingQuote = false;
-      if (chunk[index] === QUOTE) index += 1; // `""`: an escaped quote, still inside the field
+      if (chunk[index] === QUOTE)
+        index += 1; // `""`: an escaped quote, still inside the field
       else this.inQuotes = false;
     }
     let quotesSeen = 0;

@@ -4,8 +4,10 @@
  * newline ends a record (a quoted field still open at the end of its line ends there).
  */
 import { createReadStream } from 'node:fs';
+
 import type { Options } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
+
 import { InputError } from '../../errors.js';
 import type { ByteRange, DelimitedReader } from '../mltable/model.js';
 import { closeOpenQuote } from './quote-tracker.js';
@@ -75,7 +77,9 @@ export async function readDelimitedRecords(range: ByteRange, reader: DelimitedRe
     return parseSync(pieces.length === 1 ? (pieces[0] as string) : pieces.join(''), csvOptions(reader)) as RawRecord[];
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`${range.path}: bytes ${range.start}–${range.end} are not valid delimited text: ${(error as Error).message}`);
+    throw new InputError(
+      `${range.path}: bytes ${range.start}–${range.end} are not valid delimited text: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -86,9 +90,13 @@ export async function readDelimitedRecords(range: ByteRange, reader: DelimitedRe
 export async function readHeaderColumns(file: string, reader: DelimitedReader): Promise<string[]> {
   const { cursor, header } = await RecordCursor.open(file, { ...reader, header: 'all_files_same_headers' });
   await cursor.close();
-  if (!header) throw new InputError(`${file}: the file is empty, so it has no header record (read_delimited.header: ${reader.header})`);
+  if (!header)
+    throw new InputError(
+      `${file}: the file is empty, so it has no header record (read_delimited.header: ${reader.header})`,
+    );
   let text = '';
-  for await (const piece of readRangeText({ path: file, start: header.start, end: header.end }, reader.encoding)) text += piece;
+  for await (const piece of readRangeText({ path: file, start: header.start, end: header.end }, reader.encoding))
+    text += piece;
   if (!reader.supportMultiLine) text = closeOpenQuote(text.replace(/\r?\n$/, ''), reader.delimiter);
   let records: string[][];
   try {

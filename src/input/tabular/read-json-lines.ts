@@ -7,11 +7,15 @@ import type { ByteRange, JsonLinesReader } from '../mltable/model.js';
 import { readRangeText } from './read-delimited.js';
 
 /** Rows of one range, as objects (before they become arrays in the batch). */
-export async function readJsonLinesObjects(range: ByteRange, reader: JsonLinesReader): Promise<Record<string, unknown>[]> {
+export async function readJsonLinesObjects(
+  range: ByteRange,
+  reader: JsonLinesReader,
+): Promise<Record<string, unknown>[]> {
   const objects: Record<string, unknown>[] = [];
   // Byte offset of the current line, for error messages. Single-byte encodings: one byte per character.
   let lineOffset = range.start;
-  const bytesOf = (text: string) => (reader.encoding === 'utf8' || reader.encoding === 'utf8bom' ? Buffer.byteLength(text, 'utf8') : text.length);
+  const bytesOf = (text: string) =>
+    reader.encoding === 'utf8' || reader.encoding === 'utf8bom' ? Buffer.byteLength(text, 'utf8') : text.length;
   const take = (line: string) => {
     const offset = lineOffset;
     lineOffset += bytesOf(line) + 1;
@@ -20,7 +24,8 @@ export async function readJsonLinesObjects(range: ByteRange, reader: JsonLinesRe
     let problem: string | undefined;
     try {
       value = JSON.parse(line);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) problem = 'the line is JSON but not an object';
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        problem = 'the line is JSON but not an object';
     } catch (error) {
       problem = (error as Error).message;
     }

@@ -4,6 +4,7 @@
  * bytes → base64.
  */
 import { parquetReadObjects } from 'hyparquet';
+
 import { InputError } from '../../errors.js';
 import type { ByteRange } from '../mltable/model.js';
 import { readParquetMetadata, rowGroupSpans } from './parquet-row-groups.js';
@@ -19,7 +20,9 @@ export async function readParquetRange(range: ByteRange): Promise<Record<string,
   try {
     rows = (await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd })) as Record<string, unknown>[];
   } catch (error) {
-    throw new InputError(`${range.path}: cannot read rows ${rowStart}–${rowEnd} of the parquet file: ${(error as Error).message}`);
+    throw new InputError(
+      `${range.path}: cannot read rows ${rowStart}–${rowEnd} of the parquet file: ${(error as Error).message}`,
+    );
   }
   return rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, toJsonValue(value)])));
 }
@@ -29,6 +32,7 @@ function toJsonValue(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return value.map(toJsonValue);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
   return value ?? null;
 }

@@ -50,13 +50,22 @@ export async function readTableBatch(
   if (reader.format === 'delimited' && reader.inferColumnTypes) inferTypes(table, reader);
   for (const transform of transforms) table = applyTransform(table, transform);
   if (partitionKeyValue) table = keepPartition(table, partitionKeyValue);
-  return { columns: table.columns, rows: table.rows, source: ranges.map(({ path, start, end }) => ({ path, start, end })) };
+  return {
+    columns: table.columns,
+    rows: table.rows,
+    source: ranges.map(({ path, start, end }) => ({ path, start, end })),
+  };
 }
 
-async function readRange(range: ByteRange, reader: TabularReader, headers: Map<string, Promise<string[]>>): Promise<WorkingTable> {
+async function readRange(
+  range: ByteRange,
+  reader: TabularReader,
+  headers: Map<string, Promise<string[]>>,
+): Promise<WorkingTable> {
   let table: WorkingTable;
   if (reader.format === 'delimited') table = await readDelimitedRange(range, reader, headers);
-  else if (reader.format === 'json_lines') table = objectsToTable(await readJsonLinesObjects(range, reader), range.path);
+  else if (reader.format === 'json_lines')
+    table = objectsToTable(await readJsonLinesObjects(range, reader), range.path);
   else table = objectsToTable(await readParquetRange(range), range.path);
   if (reader.includePathColumn) {
     table.columns.unshift(PATH_COLUMN);
@@ -65,7 +74,11 @@ async function readRange(range: ByteRange, reader: TabularReader, headers: Map<s
   return table;
 }
 
-async function readDelimitedRange(range: ByteRange, reader: DelimitedReader, headers: Map<string, Promise<string[]>>): Promise<WorkingTable> {
+async function readDelimitedRange(
+  range: ByteRange,
+  reader: DelimitedReader,
+  headers: Map<string, Promise<string[]>>,
+): Promise<WorkingTable> {
   const records = await readDelimitedRecords(range, reader);
   let columns: string[];
   if (reader.header === 'no_header') {
@@ -139,7 +152,9 @@ function columnIndex(table: WorkingTable, column: string, transform: string): nu
   const index = table.columns.indexOf(column);
   if (index === -1) {
     const files = [...new Set(table.rowFiles)].slice(0, 3).join(', ');
-    throw new InputError(`${files || 'the mini-batch'}: ${transform}: no column \`${column}\`; the columns are: ${table.columns.join(', ')}`);
+    throw new InputError(
+      `${files || 'the mini-batch'}: ${transform}: no column \`${column}\`; the columns are: ${table.columns.join(', ')}`,
+    );
   }
   return index;
 }
@@ -158,11 +173,17 @@ function applyTransform(table: WorkingTable, transform: TableTransform): Working
     case 'skip':
       return table;
     case 'keep_columns':
-      return select(table, transform.columns.map((column) => columnIndex(table, column, 'keep_columns')));
+      return select(
+        table,
+        transform.columns.map((column) => columnIndex(table, column, 'keep_columns')),
+      );
     case 'drop_columns': {
       // A column to drop that is absent is already dropped: not an error.
       const drop = new Set(transform.columns);
-      return select(table, table.columns.flatMap((column, i) => (drop.has(column) ? [] : [i])));
+      return select(
+        table,
+        table.columns.flatMap((column, i) => (drop.has(column) ? [] : [i])),
+      );
     }
     case 'convert_column_types': {
       for (const { columns, columnType } of transform.conversions) {
@@ -198,10 +219,18 @@ function applyTransform(table: WorkingTable, transform: TableTransform): Working
 }
 
 function keepPartition(table: WorkingTable, key: Readonly<Record<string, unknown>>): WorkingTable {
-  const checks = Object.entries(key).map(([column, value]) => [columnIndex(table, column, 'partition_keys'), value === null ? null : String(value)] as const);
+  const checks = Object.entries(key).map(
+    ([column, value]) => [columnIndex(table, column, 'partition_keys'), value === null ? null : String(value)] as const,
+  );
   const keep = table.rows.flatMap((row, r) =>
-    checks.every(([c, value]) => (row[c] === null || row[c] === undefined ? value === null : String(row[c]) === value)) ? [r] : [],
+    checks.every(([c, value]) => (row[c] === null || row[c] === undefined ? value === null : String(row[c]) === value))
+      ? [r]
+      : [],
   );
   if (keep.length === table.rows.length) return table;
-  return { columns: table.columns, rows: keep.map((r) => table.rows[r]!), rowFiles: keep.map((r) => table.rowFiles[r]!) };
+  return {
+    columns: table.columns,
+    rows: keep.map((r) => table.rows[r]!),
+    rowFiles: keep.map((r) => table.rowFiles[r]!),
+  };
 }

@@ -3,7 +3,8 @@
  * chunks (never the whole file). It knows where the data starts (after a UTF-8 byte order mark and,
  * per the header mode, the header record) and finds record boundaries with a QuoteTracker.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
+
 import { InputError } from '../../errors.js';
 import type { TabularReader } from '../mltable/model.js';
 import { CARRIAGE_RETURN, NEWLINE, QuoteTracker } from './quote-tracker.js';
@@ -57,8 +58,12 @@ export class RecordCursor {
    * the header record when the file has one. `header` holds the header record's span, if any. Close
    * the cursor when done.
    */
-  static async open(file: string, reader: TabularReader): Promise<{ cursor: RecordCursor; header: RecordSpan | undefined; dataStart: number }> {
-    if (reader.format === 'parquet') throw new TypeError('RecordCursor reads delimited and JSON-lines files, not parquet');
+  static async open(
+    file: string,
+    reader: TabularReader,
+  ): Promise<{ cursor: RecordCursor; header: RecordSpan | undefined; dataStart: number }> {
+    if (reader.format === 'parquet')
+      throw new TypeError('RecordCursor reads delimited and JSON-lines files, not parquet');
     let handle: FileHandle;
     try {
       handle = await open(file, 'r');
@@ -145,7 +150,8 @@ export class RecordCursor {
   private blankInBuffer(start: number, end: number): boolean {
     const length = end - start;
     if (length > 2) return false;
-    const byteAt = (offset: number) => (offset >= this.bufferStart ? this.buffer[offset - this.bufferStart] : this.byteBeforeBuffer);
+    const byteAt = (offset: number) =>
+      offset >= this.bufferStart ? this.buffer[offset - this.bufferStart] : this.byteBeforeBuffer;
     const first = byteAt(start);
     if (first === NEWLINE) return true;
     return first === CARRIAGE_RETURN && (length === 1 || byteAt(start + 1) === NEWLINE);
@@ -220,11 +226,15 @@ export class RecordCursor {
   private async load(offset: number): Promise<void> {
     if (offset >= this.bufferStart && offset < this.bufferStart + this.bufferLength) return;
     // Remember the byte before the new chunk when the chunks are consecutive (visitRecords needs it).
-    this.byteBeforeBuffer = offset === this.bufferStart + this.bufferLength && this.bufferLength > 0 ? this.buffer[this.bufferLength - 1]! : NEWLINE;
+    this.byteBeforeBuffer =
+      offset === this.bufferStart + this.bufferLength && this.bufferLength > 0
+        ? this.buffer[this.bufferLength - 1]!
+        : NEWLINE;
     const { bytesRead } = await this.handle.read(this.buffer, 0, CHUNK_BYTES, offset);
     this.bufferStart = offset;
     this.bufferLength = bytesRead;
-    if (bytesRead === 0) throw new InputError(`${this.file}: the file shrank while it was being read (at byte ${offset})`);
+    if (bytesRead === 0)
+      throw new InputError(`${this.file}: the file shrank while it was being read (at byte ${offset})`);
   }
 
   private async skipByteOrderMark(): Promise<void> {

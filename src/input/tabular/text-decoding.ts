@@ -35,13 +35,31 @@ export function createChunkDecoder(encoding: TextEncoding, file: string, startOf
         end: () => '',
       };
     case 'windows1252':
-      return webDecoder('windows-1252', file, () => offset, (n) => (offset += n), 'windows1252');
+      return webDecoder(
+        'windows-1252',
+        file,
+        () => offset,
+        (n) => (offset += n),
+        'windows1252',
+      );
     default:
-      return webDecoder('utf-8', file, () => offset, (n) => (offset += n), encoding);
+      return webDecoder(
+        'utf-8',
+        file,
+        () => offset,
+        (n) => (offset += n),
+        encoding,
+      );
   }
 }
 
-function webDecoder(label: string, file: string, at: () => number, consumed: (n: number) => void, name: string): ChunkDecoder {
+function webDecoder(
+  label: string,
+  file: string,
+  at: () => number,
+  consumed: (n: number) => void,
+  name: string,
+): ChunkDecoder {
   const decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true });
   return {
     write(chunk) {
@@ -57,7 +75,9 @@ function webDecoder(label: string, file: string, at: () => number, consumed: (n:
       try {
         return decoder.decode();
       } catch {
-        throw new InputError(`${file}: the text ends inside a ${name} character (near byte ${at()}); is the encoding right?`);
+        throw new InputError(
+          `${file}: the text ends inside a ${name} character (near byte ${at()}); is the encoding right?`,
+        );
       }
     },
   };

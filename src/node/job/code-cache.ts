@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { hashFiles, writeSnapshot } from '../../code/snapshot.js';
 import { ParajobError } from '../../errors.js';
 import type { CodeClient, CodeFile } from '../../gen/parajob/v1/parajob.js';
@@ -24,7 +25,8 @@ export async function ensureCode(client: CodeClient, cacheDir: string, hash: str
   if (await exists(dir)) return dir;
   const files = await fetchFiles(client, hash);
   const actual = hashFiles(files);
-  if (actual !== hash) throw new ParajobError(`code snapshot ${hash} arrived with content hashing to ${actual}; refusing to run it`);
+  if (actual !== hash)
+    throw new ParajobError(`code snapshot ${hash} arrived with content hashing to ${actual}; refusing to run it`);
   await writeSnapshot(files, dir);
   return dir;
 }
@@ -34,7 +36,9 @@ function fetchFiles(client: CodeClient, hash: string): Promise<CodeFile[]> {
     const files: CodeFile[] = [];
     const call = client.fetch({ hash }, { deadline: deadlineIn() });
     call.on('data', (file: CodeFile) => files.push(file));
-    call.on('error', (error: Error) => reject(new ParajobError(`cannot fetch code snapshot ${hash} from the coordinator: ${error.message}`)));
+    call.on('error', (error: Error) =>
+      reject(new ParajobError(`cannot fetch code snapshot ${hash} from the coordinator: ${error.message}`)),
+    );
     call.on('end', () => resolvePromise(files));
   });
 }

@@ -12,6 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { extname } from 'node:path';
+
 import { ParajobError } from '../../errors.js';
 import { findPython, PYTHON_ENV_VAR } from '../../worker/python/locate.js';
 import type { JobSettings } from './job-settings.js';
@@ -39,7 +40,11 @@ export function isPythonJob(settings: Pick<JobSettings, 'entryScript'>): boolean
  * Picks the interpreter (see the module comment) without starting it. `base` is the node's
  * environment. Throws ParajobError naming the setting whose value is not an executable file.
  */
-export function choosePython(settings: Pick<JobSettings, 'environment'>, nodePython: string | undefined, base: NodeJS.ProcessEnv = process.env): PythonChoice {
+export function choosePython(
+  settings: Pick<JobSettings, 'environment'>,
+  nodePython: string | undefined,
+  base: NodeJS.ProcessEnv = process.env,
+): PythonChoice {
   // The workers' PATH: python3 is looked up where the worker would look it up.
   const path = settings.environment['PATH'] ?? base['PATH'] ?? '';
   const fromJob = settings.environment[PYTHON_ENV_VAR];
@@ -58,7 +63,13 @@ export function choosePython(settings: Pick<JobSettings, 'environment'>, nodePyt
       : fromNodeEnv !== undefined && fromNodeEnv !== ''
         ? `the node's $${PYTHON_ENV_VAR}`
         : 'python3 on PATH';
-  return { path: findPython(nodePython, { PATH: path, ...(fromNodeEnv === undefined ? {} : { [PYTHON_ENV_VAR]: fromNodeEnv }) }), origin };
+  return {
+    path: findPython(nodePython, {
+      PATH: path,
+      ...(fromNodeEnv === undefined ? {} : { [PYTHON_ENV_VAR]: fromNodeEnv }),
+    }),
+    origin,
+  };
 }
 
 /** The probe: prints the version; exits 3 when it is too old; then imports pandas when asked. */
@@ -118,7 +129,9 @@ export async function checkJobPython(
     throw new ParajobError(`cannot run the Python interpreter ${who}: ${probe.spawnError.message}`);
   }
   if (probe.code === 3) {
-    throw new ParajobError(`the Python interpreter ${who} is Python ${version}; parajob's Python worker needs ${MIN_PYTHON_VERSION.join('.')} or newer`);
+    throw new ParajobError(
+      `the Python interpreter ${who} is Python ${version}; parajob's Python worker needs ${MIN_PYTHON_VERSION.join('.')} or newer`,
+    );
   }
   if (probe.code !== 0 && needsPandas && /^\d+\.\d+/.test(version)) {
     throw new ParajobError(
@@ -129,7 +142,9 @@ export async function checkJobPython(
     );
   }
   if (probe.code !== 0) {
-    throw new ParajobError(`the Python interpreter ${who} does not start cleanly (exit code ${probe.code}): ${lastLine(probe.stderr) || 'no message'}`);
+    throw new ParajobError(
+      `the Python interpreter ${who} does not start cleanly (exit code ${probe.code}): ${lastLine(probe.stderr) || 'no message'}`,
+    );
   }
   return choice.path;
 }

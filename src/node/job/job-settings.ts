@@ -4,7 +4,8 @@
  * assignment, so the defaults live in one place.
  */
 import { join } from 'node:path';
-import { parseChaosPlan, type ChaosPlan } from '../../chaos/model.js';
+
+import { type ChaosPlan, parseChaosPlan } from '../../chaos/model.js';
 import { ParajobError } from '../../errors.js';
 import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../../log/layout.js';
@@ -99,9 +100,13 @@ export function compileJobSettings(assignment: JobAssignment, node: NodeFacts): 
     appendRow: assignment.appendRow,
     prefetch: assignment.prefetch > 0 ? assignment.prefetch : DEFAULT_PREFETCH,
     inputKind,
-    tabularReader: inputKind === 'tabular' && assignment.tabularReaderJson !== '' ? parseJsonField(assignment.tabularReaderJson, 'tabular_reader_json') : undefined,
+    tabularReader:
+      inputKind === 'tabular' && assignment.tabularReaderJson !== ''
+        ? parseJsonField(assignment.tabularReaderJson, 'tabular_reader_json')
+        : undefined,
     initBackoffMs: assignment.initBackoffMs > 0 ? assignment.initBackoffMs : DEFAULT_INIT_BACKOFF_MS,
-    maxInitFailures: assignment.maxInitFailures > 0 ? assignment.maxInitFailures : DEFAULT_INIT_FAILURES_PER_PROCESSOR * processors,
+    maxInitFailures:
+      assignment.maxInitFailures > 0 ? assignment.maxInitFailures : DEFAULT_INIT_FAILURES_PER_PROCESSOR * processors,
     restartIntensity: assignment.restartIntensity > 0 ? assignment.restartIntensity : DEFAULT_RESTART_INTENSITY,
     restartPeriodMs: assignment.restartPeriodMs > 0 ? assignment.restartPeriodMs : DEFAULT_RESTART_PERIOD_MS,
     shutdownGraceMs: SHUTDOWN_GRACE_MS,

@@ -25,12 +25,26 @@
  * left           job_left sent; the node is told (job.left to the parent) and stops the actor.
  */
 import type { Logger } from 'pino';
-import { assertEvent, assign, enqueueActions, fromPromise, sendParent, setup, type ActorRefFrom } from 'xstate';
+import { type ActorRefFrom, assertEvent, assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+
 import { ParajobError } from '../../errors.js';
-import { ProcessorEventKind, type JobAssignment, type Lease } from '../../gen/parajob/v1/parajob.js';
+import { type JobAssignment, type Lease, ProcessorEventKind } from '../../gen/parajob/v1/parajob.js';
+import type { JobOutbox } from '../outbox.js';
 import { NOT_RUN, returnedResult } from '../processor/batch-results.js';
-import { compileJobSettings, type JobSettings } from './job-settings.js';
+import {
+  INITIAL_TUNER,
+  noteAsked,
+  noteGranted,
+  noteRun,
+  prefetchFor,
+  type PrefetchTuner,
+  processorQueueFor,
+} from '../processor/prefetch-tuner.js';
+import { processorMachine, type ProcessorNotice } from '../processor/processor.machine.js';
+import { type SettledEvent, SettleFeed } from '../processor/settle-feed.js';
+import type { ReadTableBatch } from '../tabular/table-batches.js';
 import { checkJobPython } from './job-python.js';
+import { compileJobSettings, type JobSettings } from './job-settings.js';
 import {
   addLeases,
   bounce,
@@ -40,17 +54,12 @@ import {
   dispatch,
   EMPTY_BOOK,
   forgetProcessor,
+  type LeaseBook,
   markAccepting,
   requested,
   revokeQueued,
   settle,
-  type LeaseBook,
 } from './lease-book.js';
-import type { JobOutbox } from '../outbox.js';
-import { INITIAL_TUNER, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, type PrefetchTuner } from '../processor/prefetch-tuner.js';
-import { processorMachine, type ProcessorNotice } from '../processor/processor.machine.js';
-import { SettleFeed, type SettledEvent } from '../processor/settle-feed.js';
-import type { ReadTableBatch } from '../tabular/table-batches.js';
 
 /** Node facts a job needs. */
 export interface JobNodeFacts {
@@ -142,7 +151,11 @@ export const jobMachine = setup({
     processor: processorMachine,
     prepareJob: fromPromise<JobSettings, JobInput>(async ({ input }) => {
       const codeDir = await input.ensureCode(input.assignment.codeHash);
-      const settings = compileJobSettings(input.assignment, { cores: input.node.cores, codeDir, cacheDir: input.node.cacheDir });
+      const settings = compileJobSettings(input.assignment, {
+        cores: input.node.cores,
+        codeDir,
+        cacheDir: input.node.cacheDir,
+      });
       // A Python job fails here, once, when its interpreter is missing or lacks pandas for tabular input.
       const python = await checkJobPython(settings, input.node.python);
       return python === undefined ? settings : { ...settings, python };
@@ -153,7 +166,10 @@ export const jobMachine = setup({
     spawnProcessors: assign(({ context, spawn, self }) => {
       const settings = context.settings as JobSettings;
       const { node } = context.input;
-      context.logger.info({ processors: settings.processors, entryScript: settings.entryScript }, 'starting processors');
+      context.logger.info(
+        { processors: settings.processors, entryScript: settings.entryScript },
+        'starting processors',
+      );
       const feed = new SettleFeed(context.jobId, context.input.outbox, (event) => {
         if (self.getSnapshot().status === 'active') self.send(event);
       });
@@ -184,7 +200,10 @@ export const jobMachine = setup({
       book: ({ context, event }) => {
         assertEvent(event, 'lease.granted');
         const receivedAtMs = Date.now();
-        return addLeases(context.book, event.leases.map((lease) => ({ lease, receivedAtMs })));
+        return addLeases(
+          context.book,
+          event.leases.map((lease) => ({ lease, receivedAtMs })),
+        );
       },
       tuner: ({ context, event }) => {
         assertEvent(event, 'lease.granted');
@@ -237,7 +256,10 @@ export const jobMachine = setup({
     }),
     markUnusable: assign(({ context, event }) => {
       assertEvent(event, 'processor.event');
-      return { unusable: new Set([...context.unusable, event.index]), book: forgetProcessor(context.book, event.index) };
+      return {
+        unusable: new Set([...context.unusable, event.index]),
+        book: forgetProcessor(context.book, event.index),
+      };
     }),
     markStopped: assign(({ context, event }) => {
       assertEvent(event, 'processor.event');
@@ -251,7 +273,8 @@ export const jobMachine = setup({
         return;
       }
       // Rare (a cancel): whichever processor holds it drops it or kills its worker; the others ignore it.
-      for (const processor of context.processors) enqueue.sendTo(processor, { type: 'processor.revoke', token: event.token });
+      for (const processor of context.processors)
+        enqueue.sendTo(processor, { type: 'processor.revoke', token: event.token });
     }),
     returnQueuedLeases: enqueueActions(({ context, enqueue }) => {
       // The stream broke: the coordinator re-queues this node's leases (results for them will be
@@ -269,7 +292,10 @@ export const jobMachine = setup({
     leaveForRelease: assign(({ event }) => {
       assertEvent(event, 'job.release');
       // A failed job kills what runs at once; a cancelled one lets it finish briefly (cancelRunGrace).
-      return { leaveReason: `released: ${event.reason}`, killRunning: event.reason !== 'succeeded' && event.reason !== 'cancelled' };
+      return {
+        leaveReason: `released: ${event.reason}`,
+        killRunning: event.reason !== 'succeeded' && event.reason !== 'cancelled',
+      };
     }),
     leaveForInitFailures: assign(({ context }) => ({
       leaveReason: `init() failed ${context.initFailures} times on this node (max_init_failures ${context.settings?.maxInitFailures}): ${context.firstInitError}`,
@@ -287,27 +313,43 @@ export const jobMachine = setup({
     }),
     stopProcessors: enqueueActions(({ context, enqueue }) => {
       context.logger.info({ reason: context.leaveReason, killRunning: context.killRunning }, 'stopping processors');
-      for (const processor of unstoppedProcessors(context)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: context.killRunning });
+      for (const processor of unstoppedProcessors(context))
+        enqueue.sendTo(processor, { type: 'processor.stop', killRunning: context.killRunning });
     }),
     killRunningWork: enqueueActions(({ context, enqueue }) => {
-      context.logger.info({ graceMs: CANCEL_RUN_GRACE_MS }, 'running mini-batches did not finish in the cancel grace; killing their workers');
-      for (const processor of unstoppedProcessors(context)) enqueue.sendTo(processor, { type: 'processor.stop', killRunning: true });
+      context.logger.info(
+        { graceMs: CANCEL_RUN_GRACE_MS },
+        'running mini-batches did not finish in the cancel grace; killing their workers',
+      );
+      for (const processor of unstoppedProcessors(context))
+        enqueue.sendTo(processor, { type: 'processor.stop', killRunning: true });
     }),
     sendJobLeft: ({ context }) => {
       context.feed?.close();
-      context.input.outbox.send({ kind: { $case: 'jobLeft', value: { jobId: context.jobId, reason: context.leaveReason } } });
+      context.input.outbox.send({
+        kind: { $case: 'jobLeft', value: { jobId: context.jobId, reason: context.leaveReason } },
+      });
       context.logger.info({ reason: context.leaveReason }, 'left the job');
     },
-    tellNodeLeft: sendParent(({ context }): JobLeftNotice => ({ type: 'job.left', jobId: context.jobId, reason: context.leaveReason })),
+    tellNodeLeft: sendParent(({ context }): JobLeftNotice => ({
+      type: 'job.left',
+      jobId: context.jobId,
+      reason: context.leaveReason,
+    })),
     markConnected: assign({ connected: true }),
     markDisconnected: assign({ connected: false }),
   },
   guards: {
     isInitFailure: ({ event }) => isEventOf(event, ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED),
     isLastAllowedInitFailure: ({ context, event }) =>
-      isEventOf(event, ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED) && context.initFailures + 1 >= (context.settings?.maxInitFailures ?? 1),
+      isEventOf(event, ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED) &&
+      context.initFailures + 1 >= (context.settings?.maxInitFailures ?? 1),
     makesProcessorUnusable: ({ event }) =>
-      isEventOf(event, ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED, ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT),
+      isEventOf(
+        event,
+        ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED,
+        ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT,
+      ),
     isStopped: ({ event }) => isEventOf(event, ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED),
     noProcessorLeft: ({ context }) => context.processors.length > 0 && liveProcessors(context) === 0,
     allProcessorsStopped: ({ context }) => context.stopped.size >= context.processors.length,
@@ -344,7 +386,11 @@ export const jobMachine = setup({
         input: ({ context }) => context.input,
         onDone: {
           target: 'running',
-          actions: [{ type: 'keepSettings', params: ({ event }) => ({ settings: event.output }) }, 'spawnProcessors', 'topUpCredit'],
+          actions: [
+            { type: 'keepSettings', params: ({ event }) => ({ settings: event.output }) },
+            'spawnProcessors',
+            'topUpCredit',
+          ],
         },
         onError: {
           target: 'left',
@@ -370,7 +416,11 @@ export const jobMachine = setup({
         'processor.bounced': { actions: ['requeueBounced', 'dispatchLeases'] },
         'processor.settled': { actions: ['noteSettled', 'dispatchLeases', 'topUpCredit'] },
         'processor.event': [
-          { guard: 'isLastAllowedInitFailure', target: 'stopping', actions: ['forwardEvent', 'countInitFailure', 'leaveForInitFailures'] },
+          {
+            guard: 'isLastAllowedInitFailure',
+            target: 'stopping',
+            actions: ['forwardEvent', 'countInitFailure', 'leaveForInitFailures'],
+          },
           { guard: 'isInitFailure', actions: ['forwardEvent', 'countInitFailure'] },
           { guard: 'makesProcessorUnusable', actions: ['forwardEvent', 'markUnusable', 'topUpCredit'] },
           { guard: 'isStopped', actions: ['forwardEvent', 'markStopped', 'topUpCredit'] },
@@ -391,7 +441,10 @@ export const jobMachine = setup({
       },
       on: {
         'processor.settled': { actions: 'noteSettled' },
-        'processor.event': [{ guard: 'isStopped', actions: ['forwardEvent', 'markStopped'] }, { actions: 'forwardEvent' }],
+        'processor.event': [
+          { guard: 'isStopped', actions: ['forwardEvent', 'markStopped'] },
+          { actions: 'forwardEvent' },
+        ],
         'lease.revoke': { actions: 'revokeLease' },
         'connection.lost': { actions: 'markDisconnected' },
         'connection.restored': { actions: 'markConnected' },
@@ -411,4 +464,3 @@ export type JobRef = ActorRefFrom<typeof jobMachine>;
 export function runningCount(job: JobRef): number {
   return busyProcessors(job.getSnapshot().context.book);
 }
-

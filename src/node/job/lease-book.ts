@@ -52,7 +52,10 @@ export function heldBy(book: LeaseBook, index: number): number {
  * Hands queued leases to accepting processors, each up to `perProcessor` held: the processor holding
  * the fewest first (ties: the one ready longest), so idle processors are fed before queues grow.
  */
-export function dispatch(book: LeaseBook, perProcessor: number): { readonly book: LeaseBook; readonly dispatches: readonly Dispatch[] } {
+export function dispatch(
+  book: LeaseBook,
+  perProcessor: number,
+): { readonly book: LeaseBook; readonly dispatches: readonly Dispatch[] } {
   if (book.queue.length === 0 || book.accepting.length === 0) return { book, dispatches: [] };
   const given = new Map<number, HeldLease[]>();
   const holding = new Map(book.holding);

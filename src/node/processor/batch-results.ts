@@ -3,6 +3,7 @@
  * descriptions of worker failures that travel in results and processor events.
  */
 import { basename, extname } from 'node:path';
+
 import { BatchOutcome, type BatchResult, type Lease } from '../../gen/parajob/v1/parajob.js';
 import type { ResultMessage, WireError } from '../../worker/protocol.js';
 import type { WorkerExit } from './worker-host.js';
@@ -50,7 +51,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** The worker answered: COMPLETED, or EXCEPTION when run() threw or returned a non-list. */
 export function workerResult(held: HeldLease, facts: RunFacts, result: ResultMessage): BatchResult {
-  const outcome = result.error === undefined ? BatchOutcome.BATCH_OUTCOME_COMPLETED : BatchOutcome.BATCH_OUTCOME_EXCEPTION;
+  const outcome =
+    result.error === undefined ? BatchOutcome.BATCH_OUTCOME_COMPLETED : BatchOutcome.BATCH_OUTCOME_EXCEPTION;
   return {
     ...base(held, facts, outcome),
     total: result.total,
@@ -137,7 +139,10 @@ export function describeInitError(error: WireError, entryScript: string): string
 
 function scriptFrame(stack: string, entryScript: string): string | undefined {
   const name = basename(entryScript);
-  const lines = stack.split('\n').map((line) => line.trim()).filter((line) => line.includes(name) && (line.startsWith('at ') || line.startsWith('File ')));
+  const lines = stack
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.includes(name) && (line.startsWith('at ') || line.startsWith('File ')));
   const frame = extname(entryScript).toLowerCase() === '.py' ? lines.at(-1) : lines[0];
   return frame?.replace(/^at /, '');
 }

@@ -55,29 +55,35 @@
  * first run without a result (`current`).
  */
 import type { Logger } from 'pino';
-import { assertEvent, assign, enqueueActions, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
-import { ProcessorEventKind, type BatchResult, type Lease, type ProcessorEvent as WireProcessorEvent } from '../../gen/parajob/v1/parajob.js';
-import { faultFor, loadFaultFor, type ChaosPlan } from '../../chaos/model.js';
+import { type AnyActorRef, assertEvent, assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+
+import { type ChaosPlan, faultFor, loadFaultFor } from '../../chaos/model.js';
+import {
+  type BatchResult,
+  type Lease,
+  type ProcessorEvent as WireProcessorEvent,
+  ProcessorEventKind,
+} from '../../gen/parajob/v1/parajob.js';
 import { processName as processNameOf } from '../../log/layout.js';
 import { encodeRunFrame, type HostMessage, type RunMessage } from '../../worker/protocol.js';
+import { type JobSettings, MAX_RESTART_BACKOFF_MS } from '../job/job-settings.js';
+import { type LoadedTable, partitionKeyValueOf, type ReadTableBatch } from '../tabular/table-batches.js';
 import {
   crashResult,
   describeExit,
   describeInitError,
+  type HeldLease,
   inputErrorResult,
   loadTimeoutResult,
   returnedResult,
+  type RunFacts,
   timeoutResult,
   workerResult,
-  type HeldLease,
-  type RunFacts,
 } from './batch-results.js';
-import { MAX_RESTART_BACKOFF_MS, type JobSettings } from '../job/job-settings.js';
 import { SHORT_RUN_MS } from './prefetch-tuner.js';
 import type { ProcessorSink } from './settle-feed.js';
-import { partitionKeyValueOf, type LoadedTable, type ReadTableBatch } from '../tabular/table-batches.js';
 import { workerActor, type WorkerActorEvent } from './worker-actor.js';
-import { initMessage, workerLaunch, type WorkerIdentity } from './worker-launch.js';
+import { initMessage, type WorkerIdentity, workerLaunch } from './worker-launch.js';
 
 /**
  * What a processor tells its job (besides results, which go to `input.sink`). `index` is the
@@ -176,10 +182,19 @@ const NEVER_MS = 2_147_483_647;
 
 /** Who runs the current lease, for its BatchResult. */
 function runFacts(context: ProcessorContext): RunFacts {
-  return { processName: context.who.processName, pid: context.pid, startedAtMs: context.current?.startedAtMs ?? Date.now() };
+  return {
+    processName: context.who.processName,
+    pid: context.pid,
+    startedAtMs: context.current?.startedAtMs ?? Date.now(),
+  };
 }
 
-function wireEvent(context: ProcessorContext, kind: ProcessorEventKind, message = '', exit?: { code: number | null; signal: string | null }): WireProcessorEvent {
+function wireEvent(
+  context: ProcessorContext,
+  kind: ProcessorEventKind,
+  message = '',
+  exit?: { code: number | null; signal: string | null },
+): WireProcessorEvent {
   return {
     jobId: context.settings.jobId,
     processName: context.who.processName,
@@ -192,7 +207,10 @@ function wireEvent(context: ProcessorContext, kind: ProcessorEventKind, message 
 }
 
 /** The `run` frame of a lease: a message, or with a tabular lease's rows spliced in already encoded. */
-function runFrame(run: { readonly held: HeldLease; readonly table?: LoadedTable | undefined }, chaos: ChaosPlan): RunMessage | Uint8Array {
+function runFrame(
+  run: { readonly held: HeldLease; readonly table?: LoadedTable | undefined },
+  chaos: ChaosPlan,
+): RunMessage | Uint8Array {
   const message = runMessage(run.held, chaos);
   return run.table === undefined ? message : encodeRunFrame(message, run.table.json);
 }
@@ -218,7 +236,10 @@ function runMessage(held: HeldLease, chaos: ChaosPlan): RunMessage {
 
 /** A lease whose input the node reads before run() (tabular rows, or a chaos hang-load): never pipelined. */
 function needsLoading(settings: JobSettings, held: HeldLease): boolean {
-  return settings.inputKind === 'tabular' || loadFaultFor(settings.chaos, held.lease.miniBatchId, held.lease.attempt) !== undefined;
+  return (
+    settings.inputKind === 'tabular' ||
+    loadFaultFor(settings.chaos, held.lease.miniBatchId, held.lease.attempt) !== undefined
+  );
 }
 
 /**
@@ -226,10 +247,16 @@ function needsLoading(settings: JobSettings, held: HeldLease): boolean {
  * result may be in the same read as the one before it, so it needs its start before `running` is
  * entered again).
  */
-function advance(ahead: readonly AheadRun[]): { readonly current: CurrentRun | undefined; readonly ahead: readonly AheadRun[] } {
+function advance(ahead: readonly AheadRun[]): {
+  readonly current: CurrentRun | undefined;
+  readonly ahead: readonly AheadRun[];
+} {
   const next = ahead[0];
   if (next === undefined) return { current: undefined, ahead };
-  return { current: { held: next.held, startedAtMs: Date.now(), sent: true, revoked: next.revoked }, ahead: ahead.slice(1) };
+  return {
+    current: { held: next.held, startedAtMs: Date.now(), sent: true, revoked: next.revoked },
+    ahead: ahead.slice(1),
+  };
 }
 
 /**
@@ -267,21 +294,36 @@ export const processorMachine = setup({
      * Loads a lease's input before run(): a tabular lease's rows (undefined for file input, whose
      * worker reads the files itself). A chaos `hang-load` never finishes, until the state is left.
      */
-    loadTable: fromPromise<LoadedTable | undefined, { readonly read: ReadTableBatch; readonly reader: unknown; readonly lease: Lease; readonly tabular: boolean; readonly hang: boolean }>(
-      ({ input, signal }) => {
-        if (input.hang) return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('chaos: hang-load aborted'))));
-        // Leaving `loading` (task_overhead_timeout, a revoke, a stop) aborts the read: its thread is freed.
-        return input.tabular ? input.read(input.reader, input.lease, signal) : Promise.resolve(undefined);
-      },
-    ),
+    loadTable: fromPromise<
+      LoadedTable | undefined,
+      {
+        readonly read: ReadTableBatch;
+        readonly reader: unknown;
+        readonly lease: Lease;
+        readonly tabular: boolean;
+        readonly hang: boolean;
+      }
+    >(({ input, signal }) => {
+      if (input.hang)
+        return new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('chaos: hang-load aborted'))),
+        );
+      // Leaving `loading` (task_overhead_timeout, a revoke, a stop) aborts the read: its thread is freed.
+      return input.tabular ? input.read(input.reader, input.lease, signal) : Promise.resolve(undefined);
+    }),
   },
   actions: {
     rememberPid: assign({
-      pid: ({ event, context }) => (event.type === 'worker.spawned' || event.type === 'worker.ready' ? event.pid : context.pid),
+      pid: ({ event, context }) =>
+        event.type === 'worker.spawned' || event.type === 'worker.ready' ? event.pid : context.pid,
     }),
     reportReady: enqueueActions(({ context, enqueue }) => {
       context.logger.info({ pid: context.pid }, 'worker ready');
-      enqueue.sendTo(context.parent, { type: 'processor.event', index: context.index, event: wireEvent(context, ProcessorEventKind.PROCESSOR_EVENT_KIND_READY) });
+      enqueue.sendTo(context.parent, {
+        type: 'processor.event',
+        index: context.index,
+        event: wireEvent(context, ProcessorEventKind.PROCESSOR_EVENT_KIND_READY),
+      });
     }),
     resetInitFailures: assign({ consecutiveInitFailures: 0 }),
     countInitFailure: assign({ consecutiveInitFailures: ({ context }) => context.consecutiveInitFailures + 1 }),
@@ -328,7 +370,10 @@ export const processorMachine = setup({
         return [...context.restartTimesMs.filter((at) => now - at < context.settings.restartPeriodMs), now];
       },
     }),
-    reportIdle: sendTo(({ context }) => context.parent, ({ context }) => ({ type: 'processor.idle', index: context.index })),
+    reportIdle: sendTo(
+      ({ context }) => context.parent,
+      ({ context }) => ({ type: 'processor.idle', index: context.index }),
+    ),
     bounceLeases: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'processor.run');
       enqueue.sendTo(context.parent, { type: 'processor.bounced', index: context.index, leases: event.leases });
@@ -338,7 +383,8 @@ export const processorMachine = setup({
         context.current === undefined ? undefined : { ...context.current, table: params.table },
     }),
     markRunStarted: assign({
-      current: ({ context }) => (context.current === undefined ? undefined : { ...context.current, startedAtMs: Date.now() }),
+      current: ({ context }) =>
+        context.current === undefined ? undefined : { ...context.current, startedAtMs: Date.now() },
     }),
     /**
      * Sends the current run unless it was pipelined, then, while this worker's runs are short, every
@@ -378,21 +424,43 @@ export const processorMachine = setup({
      */
     settleResults: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'worker.results');
-      let state: { readonly current: CurrentRun | undefined; readonly ahead: readonly AheadRun[] } = { current: context.current, ahead: context.ahead };
+      let state: { readonly current: CurrentRun | undefined; readonly ahead: readonly AheadRun[] } = {
+        current: context.current,
+        ahead: context.ahead,
+      };
       let lastRunMs: number | undefined;
       for (const message of event.results) {
         const current = state.current;
-        if (current === undefined || current.held.lease.miniBatchId !== message.miniBatchId || current.held.lease.attempt !== message.attempt) {
-          context.logger.error({ miniBatchId: message.miniBatchId, attempt: message.attempt, expected: current?.held.lease.miniBatchId }, 'worker sent a result for a run it was not running; dropped');
+        if (
+          current === undefined ||
+          current.held.lease.miniBatchId !== message.miniBatchId ||
+          current.held.lease.attempt !== message.attempt
+        ) {
+          context.logger.error(
+            { miniBatchId: message.miniBatchId, attempt: message.attempt, expected: current?.held.lease.miniBatchId },
+            'worker sent a result for a run it was not running; dropped',
+          );
           continue;
         }
         lastRunMs = message.runMs;
         if (current.revoked === true) {
           context.sink.released(context.index, 1);
         } else {
-          const result = workerResult(current.held, { processName: context.who.processName, pid: context.pid, startedAtMs: current.startedAtMs }, message);
+          const result = workerResult(
+            current.held,
+            { processName: context.who.processName, pid: context.pid, startedAtMs: current.startedAtMs },
+            message,
+          );
           if (context.logger.isLevelEnabled('debug')) {
-            context.logger.debug({ miniBatchId: result.miniBatchId, attempt: result.attempt, succeeded: result.succeeded, runMs: result.runMs }, 'mini-batch done');
+            context.logger.debug(
+              {
+                miniBatchId: result.miniBatchId,
+                attempt: result.attempt,
+                succeeded: result.succeeded,
+                runMs: result.runMs,
+              },
+              'mini-batch done',
+            );
           }
           context.sink.result(context.index, result, message.runMs);
         }
@@ -420,8 +488,14 @@ export const processorMachine = setup({
       const current = context.current as CurrentRun;
       if (current.revoked === true) return context.sink.released(context.index, 1);
       const { miniBatchId, attempt } = current.held.lease;
-      context.logger.warn({ miniBatchId, attempt, timeoutMs: context.settings.runTimeoutMs, pid: context.pid }, 'run() timed out; killing its worker');
-      const result = withTableRows(timeoutResult(current.held, runFacts(context), context.settings.runTimeoutMs), current);
+      context.logger.warn(
+        { miniBatchId, attempt, timeoutMs: context.settings.runTimeoutMs, pid: context.pid },
+        'run() timed out; killing its worker',
+      );
+      const result = withTableRows(
+        timeoutResult(current.held, runFacts(context), context.settings.runTimeoutMs),
+        current,
+      );
       context.sink.result(context.index, result);
     },
     reportCrash: ({ context, event }) => {
@@ -429,7 +503,10 @@ export const processorMachine = setup({
       const current = context.current as CurrentRun;
       if (current.revoked === true) return context.sink.released(context.index, 1);
       const result = withTableRows(crashResult(current.held, runFacts(context), event.exit), current);
-      context.logger.warn({ miniBatchId: result.miniBatchId, attempt: result.attempt, pid: context.pid, error: result.errorMessage }, 'worker died during run()');
+      context.logger.warn(
+        { miniBatchId: result.miniBatchId, attempt: result.attempt, pid: context.pid, error: result.errorMessage },
+        'worker died during run()',
+      );
       context.sink.result(context.index, result);
     },
     reportLoadTimeout: ({ context }) => {
@@ -441,7 +518,10 @@ export const processorMachine = setup({
     },
     reportLoadFailed: ({ context }, params: { readonly error: unknown }) => {
       const current = context.current as CurrentRun;
-      context.logger.warn({ miniBatchId: current.held.lease.miniBatchId, error: String(params.error) }, 'cannot read the rows of a mini-batch');
+      context.logger.warn(
+        { miniBatchId: current.held.lease.miniBatchId, error: String(params.error) },
+        'cannot read the rows of a mini-batch',
+      );
       context.sink.result(context.index, inputErrorResult(current.held, runFacts(context), params.error));
     },
     returnLease: ({ context }) => {
@@ -485,12 +565,16 @@ export const processorMachine = setup({
     }),
     returnQueue: enqueueActions(({ context, enqueue }) => {
       if (context.queue.length === 0) return;
-      for (const held of context.queue) context.sink.result(context.index, returnedResult(held, runFacts(context), 'node reconnected'));
+      for (const held of context.queue)
+        context.sink.result(context.index, returnedResult(held, runFacts(context), 'node reconnected'));
       enqueue.assign({ queue: [] });
     }),
     logRevoked: ({ context }) => {
       const lease = context.current?.held.lease;
-      context.logger.info({ miniBatchId: lease?.miniBatchId, attempt: lease?.attempt }, 'lease revoked; killing its worker');
+      context.logger.info(
+        { miniBatchId: lease?.miniBatchId, attempt: lease?.attempt },
+        'lease revoked; killing its worker',
+      );
     },
     clearLease: assign({ current: undefined }),
     markStopRequested: assign({ stopRequested: true }),
@@ -498,11 +582,19 @@ export const processorMachine = setup({
     reportEscalated: enqueueActions(({ context, enqueue }) => {
       const message = `more than ${context.settings.restartIntensity} worker restarts within ${context.settings.restartPeriodMs} ms`;
       context.logger.error({ restarts: context.restartTimesMs.length }, 'processor escalated');
-      enqueue.sendTo(context.parent, { type: 'processor.event', index: context.index, event: wireEvent(context, ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED, message) });
+      enqueue.sendTo(context.parent, {
+        type: 'processor.event',
+        index: context.index,
+        event: wireEvent(context, ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED, message),
+      });
     }),
     reportStopped: enqueueActions(({ context, enqueue }) => {
       context.logger.info('processor stopped');
-      enqueue.sendTo(context.parent, { type: 'processor.event', index: context.index, event: wireEvent(context, ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED) });
+      enqueue.sendTo(context.parent, {
+        type: 'processor.event',
+        index: context.index,
+        event: wireEvent(context, ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED),
+      });
     }),
   },
   guards: {
@@ -511,16 +603,19 @@ export const processorMachine = setup({
     hasQueuedLease: ({ context }) => context.queue.length > 0,
     /** A pipelined run became current: the worker is already on it. */
     hasPipelinedRun: ({ context }) => context.current !== undefined,
-    isAheadLease: ({ context, event }) => event.type === 'processor.revoke' && context.ahead.some((run) => run.held.lease.token === event.token),
+    isAheadLease: ({ context, event }) =>
+      event.type === 'processor.revoke' && context.ahead.some((run) => run.held.lease.token === event.token),
     nextNeedsLoading: ({ context }) => {
       const next = context.queue[0];
       return next !== undefined && needsLoading(context.settings, next);
     },
-    isQueuedLease: ({ context, event }) => event.type === 'processor.revoke' && context.queue.some((held) => held.lease.token === event.token),
+    isQueuedLease: ({ context, event }) =>
+      event.type === 'processor.revoke' && context.queue.some((held) => held.lease.token === event.token),
     hasTaskOverheadTimeout: ({ context }) => context.settings.taskOverheadTimeoutMs > 0,
     isStopPending: ({ context }) => context.stopRequested,
     killsRunningWork: ({ event }) => event.type === 'processor.stop' && event.killRunning,
-    isCurrentLease: ({ context, event }) => event.type === 'processor.revoke' && context.current?.held.lease.token === event.token,
+    isCurrentLease: ({ context, event }) =>
+      event.type === 'processor.revoke' && context.current?.held.lease.token === event.token,
     hasRunTimeout: ({ context }) => context.settings.runTimeoutMs > 0,
     restartIntensityExceeded: ({ context }) => context.restartTimesMs.length > context.settings.restartIntensity,
   },
@@ -528,7 +623,10 @@ export const processorMachine = setup({
     runTimeout: ({ context }) => Math.min(context.settings.runTimeoutMs || NEVER_MS, NEVER_MS),
     taskOverheadTimeout: ({ context }) => Math.min(context.settings.taskOverheadTimeoutMs || NEVER_MS, NEVER_MS),
     restartBackoff: ({ context }) =>
-      Math.min(MAX_RESTART_BACKOFF_MS, context.settings.initBackoffMs * 2 ** Math.max(0, context.consecutiveInitFailures - 1)),
+      Math.min(
+        MAX_RESTART_BACKOFF_MS,
+        context.settings.initBackoffMs * 2 ** Math.max(0, context.consecutiveInitFailures - 1),
+      ),
     shutdownGrace: ({ context }) => context.settings.shutdownGraceMs,
     queueHold: QUEUE_HOLD_MS,
   },
@@ -538,7 +636,13 @@ export const processorMachine = setup({
     const processName = processNameOf(input.index);
     return {
       index: input.index,
-      who: { nodeId: input.nodeId, index: input.index, processName, gpus: input.gpus, ...(input.python === undefined ? {} : { python: input.python }) },
+      who: {
+        nodeId: input.nodeId,
+        index: input.index,
+        processName,
+        gpus: input.gpus,
+        ...(input.python === undefined ? {} : { python: input.python }),
+      },
       settings: input.settings,
       logger: input.logger.child({ processName }),
       parent: input.parent,
@@ -563,7 +667,10 @@ export const processorMachine = setup({
       invoke: {
         id: 'worker',
         src: 'workerProcess',
-        input: ({ context }) => ({ launch: workerLaunch(context.settings, context.who), init: initMessage(context.settings, context.who) }),
+        input: ({ context }) => ({
+          launch: workerLaunch(context.settings, context.who),
+          init: initMessage(context.settings, context.who),
+        }),
       },
       initial: 'starting',
       on: {
@@ -617,16 +724,29 @@ export const processorMachine = setup({
                 hang: loadFaultFor(context.settings.chaos, lease.miniBatchId, lease.attempt) !== undefined,
               };
             },
-            onDone: { target: 'running', actions: { type: 'keepTable', params: ({ event }) => ({ table: event.output }) } },
-            onError: { target: 'next', actions: [{ type: 'reportLoadFailed', params: ({ event }) => ({ error: event.error }) }, 'clearLease'] },
+            onDone: {
+              target: 'running',
+              actions: { type: 'keepTable', params: ({ event }) => ({ table: event.output }) },
+            },
+            onError: {
+              target: 'next',
+              actions: [{ type: 'reportLoadFailed', params: ({ event }) => ({ error: event.error }) }, 'clearLease'],
+            },
           },
           after: {
-            taskOverheadTimeout: { guard: 'hasTaskOverheadTimeout', target: 'next', actions: ['reportLoadTimeout', 'clearLease'] },
+            taskOverheadTimeout: {
+              guard: 'hasTaskOverheadTimeout',
+              target: 'next',
+              actions: ['reportLoadTimeout', 'clearLease'],
+            },
           },
           initial: 'brief',
           states: QUEUE_HOLD_STATES,
           on: {
-            'worker.exited': { target: '#processor.restarting', actions: ['returnLease', 'clearLease', 'recordRestart', 'reportWorkerExited'] },
+            'worker.exited': {
+              target: '#processor.restarting',
+              actions: ['returnLease', 'clearLease', 'recordRestart', 'reportWorkerExited'],
+            },
             'processor.revoke': { guard: 'isCurrentLease', target: 'next', actions: ['releaseLease', 'clearLease'] },
             'processor.stop': { target: 'shuttingDown', actions: ['returnLease', 'clearLease', 'dropQueue'] },
           },
@@ -644,18 +764,33 @@ export const processorMachine = setup({
             long: QUEUE_HOLD_STATES.long,
           },
           after: {
-            runTimeout: { guard: 'hasRunTimeout', target: '#processor.restarting', actions: ['reportTimeout', 'clearLease', 'recallAhead', 'recordRestart'] },
+            runTimeout: {
+              guard: 'hasRunTimeout',
+              target: '#processor.restarting',
+              actions: ['reportTimeout', 'clearLease', 'recallAhead', 'recordRestart'],
+            },
           },
           on: {
             'worker.results': { target: 'next', actions: 'settleResults' },
-            'worker.exited': { target: '#processor.restarting', actions: ['reportCrash', 'clearLease', 'recallAhead', 'recordRestart'] },
+            'worker.exited': {
+              target: '#processor.restarting',
+              actions: ['reportCrash', 'clearLease', 'recallAhead', 'recordRestart'],
+            },
             'processor.revoke': [
-              { guard: 'isCurrentLease', target: '#processor.restarting', actions: ['logRevoked', 'releaseLease', 'clearLease', 'recallAhead'] },
+              {
+                guard: 'isCurrentLease',
+                target: '#processor.restarting',
+                actions: ['logRevoked', 'releaseLease', 'clearLease', 'recallAhead'],
+              },
               { guard: 'isAheadLease', actions: 'markAheadRevoked' },
               { guard: 'isQueuedLease', actions: 'dropRevokedLease' },
             ],
             'processor.stop': [
-              { guard: 'killsRunningWork', target: '#processor.stopped', actions: ['releaseLease', 'clearLease', 'recallAhead', 'dropQueue'] },
+              {
+                guard: 'killsRunningWork',
+                target: '#processor.stopped',
+                actions: ['releaseLease', 'clearLease', 'recallAhead', 'dropQueue'],
+              },
               { actions: ['markStopRequested', 'dropQueue'] },
             ],
           },

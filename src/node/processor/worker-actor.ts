@@ -5,8 +5,9 @@
  * state) SIGKILLs a process still alive, which is how timeouts and restarts end a worker.
  */
 import { fromCallback } from 'xstate';
+
 import type { HostMessage, InitMessage, ResultMessage, WireError } from '../../worker/protocol.js';
-import { WorkerProcess, type WorkerExit, type WorkerLaunch } from './worker-host.js';
+import { type WorkerExit, type WorkerLaunch, WorkerProcess } from './worker-host.js';
 
 /** What the actor is started with. */
 export interface WorkerActorInput {

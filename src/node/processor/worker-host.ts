@@ -3,12 +3,20 @@
  * user's log files and the frame protocol (src/worker/protocol.ts) on fds 3 and 4, and reports its messages
  * and its exit. It knows nothing of leases or retries: the processor machine decides those.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { Duplex } from 'node:stream';
+
 import { ParajobError } from '../../errors.js';
-import { encodeFrame, FrameDecoder, REPLY_FD, REQUEST_FD, type HostMessage, type WorkerMessage } from '../../worker/protocol.js';
+import {
+  encodeFrame,
+  FrameDecoder,
+  type HostMessage,
+  REPLY_FD,
+  REQUEST_FD,
+  type WorkerMessage,
+} from '../../worker/protocol.js';
 import { findPython, pythonWorkerPath } from '../../worker/python/locate.js';
 import { jsWorkerPath } from '../package-root.js';
 
@@ -46,12 +54,16 @@ export interface WorkerCallbacks {
 }
 
 /** The command line that runs a worker for `entryScript`. Throws ParajobError when it cannot exist. */
-export function workerCommand(entryScript: string, python?: string): { readonly command: string; readonly args: readonly string[] } {
+export function workerCommand(
+  entryScript: string,
+  python?: string,
+): { readonly command: string; readonly args: readonly string[] } {
   if (extname(entryScript).toLowerCase() === '.py') {
     return { command: findPython(python), args: ['-u', pythonWorkerPath()] };
   }
   const script = jsWorkerPath();
-  if (!existsSync(script)) throw new ParajobError(`the JS worker ${script} is missing; run \`npm run build\` in the parajob package`);
+  if (!existsSync(script))
+    throw new ParajobError(`the JS worker ${script} is missing; run \`npm run build\` in the parajob package`);
   return { command: process.execPath, args: [script] };
 }
 
@@ -79,7 +91,11 @@ export class WorkerProcess {
       stderr = openAppend(launch.stderrFile);
       mkdirSync(launch.cwd, { recursive: true });
       // fd 3 carries requests to the worker, fd 4 its replies (src/worker/protocol.ts says why two).
-      const child = spawn(command, [...args], { cwd: launch.cwd, env: launch.env, stdio: ['ignore', stdout, stderr, 'pipe', 'pipe'] });
+      const child = spawn(command, [...args], {
+        cwd: launch.cwd,
+        env: launch.env,
+        stdio: ['ignore', stdout, stderr, 'pipe', 'pipe'],
+      });
       const requests = child.stdio[REQUEST_FD] as Duplex | null;
       const replies = child.stdio[REPLY_FD] as Duplex | null;
       const worker = new WorkerProcess(child, requests ?? undefined, replies ?? undefined);

@@ -3,6 +3,7 @@
  * the `init` frame. Pure functions of the job settings and the processor's identity.
  */
 import { join } from 'node:path';
+
 import type { InitMessage } from '../../worker/protocol.js';
 import type { JobSettings } from '../job/job-settings.js';
 import type { WorkerLaunch } from './worker-host.js';
@@ -20,7 +21,11 @@ export interface WorkerIdentity {
  * process.env + the assignment's environment_variables + AZUREML_BI_OUTPUT_PATH and PARAJOB_* ids.
  * On a GPU node, processor i < gpus sees CUDA_VISIBLE_DEVICES=i and the others none (Azure's rule).
  */
-export function workerEnvironment(settings: JobSettings, who: WorkerIdentity, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function workerEnvironment(
+  settings: JobSettings,
+  who: WorkerIdentity,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...base,
     ...settings.environment,

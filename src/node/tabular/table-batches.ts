@@ -34,22 +34,33 @@ export function partitionKeyValueOf(lease: Lease): Readonly<Record<string, unkno
   try {
     return JSON.parse(lease.partitionKeyJson) as Record<string, unknown>;
   } catch (error) {
-    throw new InputError(`mini-batch ${lease.miniBatchId}: partition_key_json is not valid JSON: ${(error as Error).message}`);
+    throw new InputError(
+      `mini-batch ${lease.miniBatchId}: partition_key_json is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }
 
 /** The reader and transforms in tabular_reader_json; throws InputError for any other shape. */
-export function tabularSettingsOf(settings: unknown): { readonly reader: TabularReader; readonly transforms: readonly TableTransform[] } {
+export function tabularSettingsOf(settings: unknown): {
+  readonly reader: TabularReader;
+  readonly transforms: readonly TableTransform[];
+} {
   if (settings !== null && typeof settings === 'object') {
     const record = settings as Record<string, unknown>;
     if (typeof record['format'] === 'string') return { reader: record as unknown as TabularReader, transforms: [] };
     const reader = record['reader'];
-    if (reader !== null && typeof reader === 'object' && typeof (reader as Record<string, unknown>)['format'] === 'string') {
+    if (
+      reader !== null &&
+      typeof reader === 'object' &&
+      typeof (reader as Record<string, unknown>)['format'] === 'string'
+    ) {
       const transforms = Array.isArray(record['transforms']) ? (record['transforms'] as TableTransform[]) : [];
       return { reader: reader as TabularReader, transforms };
     }
   }
-  throw new InputError(`tabular input: the assignment's tabular_reader_json is ${JSON.stringify(settings)}; expected {"reader": {"format": ...}, "transforms": [...]}`);
+  throw new InputError(
+    `tabular input: the assignment's tabular_reader_json is ${JSON.stringify(settings)}; expected {"reader": {"format": ...}, "transforms": [...]}`,
+  );
 }
 
 /** Reads a lease's rows with src/input's table reader. */

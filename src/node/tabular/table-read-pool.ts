@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+
 import { InputError, ParajobError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { packageRoot } from '../../worker/python/locate.js';
@@ -94,7 +95,10 @@ export class TableReadPool {
 
   private spawn(): Worker | undefined {
     if (this.started >= this.size) return undefined;
-    if (!existsSync(this.threadFile)) throw new ParajobError(`the table reader ${this.threadFile} is missing; run \`npm run build\` in the parajob package`);
+    if (!existsSync(this.threadFile))
+      throw new ParajobError(
+        `the table reader ${this.threadFile} is missing; run \`npm run build\` in the parajob package`,
+      );
     const thread = new Worker(this.threadFile);
     thread.unref();
     this.started++;
@@ -113,7 +117,10 @@ export class TableReadPool {
     if (pending !== undefined && pending.request.id === reply.id) {
       if ('error' in reply) {
         // The reader's InputError (bad data, a missing file) keeps its kind: it names the file and row.
-        const error = reply.error.name === 'InputError' ? new InputError(reply.error.message) : new ParajobError(reply.error.message);
+        const error =
+          reply.error.name === 'InputError'
+            ? new InputError(reply.error.message)
+            : new ParajobError(reply.error.message);
         pending.reject(error);
       } else {
         pending.resolve({ rowCount: reply.rowCount, json: reply.json });

@@ -5,6 +5,7 @@
  * serialises them — it only splices the bytes into the worker's `run` frame.
  */
 import { parentPort } from 'node:worker_threads';
+
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { readLeaseTableHere } from './table-batches.js';
 
@@ -33,7 +34,10 @@ port.on('message', (request: TableReadRequest) => {
     (error: unknown) => {
       const reply: TableReadReply = {
         id: request.id,
-        error: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) },
+        error: {
+          name: error instanceof Error ? error.name : 'Error',
+          message: error instanceof Error ? error.message : String(error),
+        },
       };
       port.postMessage(reply);
     },

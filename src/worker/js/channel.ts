@@ -4,7 +4,8 @@
  * the worker loads nothing of the node.
  */
 import { Socket } from 'node:net';
-import { FrameDecoder, REPLY_FD, REQUEST_FD, encodeFrame, type HostMessage, type WorkerMessage } from '../protocol.js';
+
+import { encodeFrame, FrameDecoder, type HostMessage, REPLY_FD, REQUEST_FD, type WorkerMessage } from '../protocol.js';
 
 /** What the worker does with the host's messages and with the end of the socket. */
 export interface ChannelHandlers {

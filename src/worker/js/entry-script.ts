@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+
 import type { WireError } from '../protocol.js';
 import { toWireError } from './wire-error.js';
 
@@ -22,7 +23,10 @@ export type LoadOutcome =
 /** Imports `entryScript` (absolute path) and checks its exports. Never throws. */
 export async function loadEntryScript(entryScript: string): Promise<LoadOutcome> {
   if (!existsSync(entryScript)) {
-    return invalid('EntryScriptNotFound', `entry script ${entryScript} does not exist; check task.code and task.entry_script`);
+    return invalid(
+      'EntryScriptNotFound',
+      `entry script ${entryScript} does not exist; check task.code and task.entry_script`,
+    );
   }
   let namespace: Record<string, unknown>;
   try {
@@ -41,7 +45,10 @@ export async function loadEntryScript(entryScript: string): Promise<LoadOutcome>
   }
   for (const name of ['init', 'shutdown'] as const) {
     if (exports[name] !== undefined && typeof exports[name] !== 'function') {
-      return invalid('EntryScriptError', `entry script ${entryScript} exports ${name} as a ${typeof exports[name]}; expected a function`);
+      return invalid(
+        'EntryScriptError',
+        `entry script ${entryScript} exports ${name} as a ${typeof exports[name]}; expected a function`,
+      );
     }
   }
   return { ok: true, module: exports as unknown as EntryScriptModule };
@@ -51,7 +58,11 @@ export async function loadEntryScript(entryScript: string): Promise<LoadOutcome>
 function pickExports(namespace: Record<string, unknown>): Record<string, unknown> {
   if (typeof namespace['run'] === 'function') return namespace;
   const fallback = namespace['default'];
-  if (fallback !== null && typeof fallback === 'object' && typeof (fallback as Record<string, unknown>)['run'] === 'function') {
+  if (
+    fallback !== null &&
+    typeof fallback === 'object' &&
+    typeof (fallback as Record<string, unknown>)['run'] === 'function'
+  ) {
     return fallback as Record<string, unknown>;
   }
   return namespace;

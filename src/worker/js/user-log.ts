@@ -44,7 +44,11 @@ export class AppendFile {
  * A logger writing `<ISO time>|<processName>|<LEVEL>|<message>` lines; lines below `level` are skipped
  * (Azure's logging_level: DEBUG, INFO or WARNING).
  */
-export function createEntryScriptLogger(file: AppendFile, processName: string, level: 'DEBUG' | 'INFO' | 'WARNING'): EntryScriptLogger {
+export function createEntryScriptLogger(
+  file: AppendFile,
+  processName: string,
+  level: 'DEBUG' | 'INFO' | 'WARNING',
+): EntryScriptLogger {
   const threshold = RANK[level];
   const write = (lineLevel: Level, args: unknown[]): void => {
     if (RANK[lineLevel] < threshold) return;

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { ParajobError } from '../../errors.js';
 
 /** The environment variable naming the Python interpreter to use when no explicit one is given. */
@@ -29,7 +30,8 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(folder, 'package.json'))) return (cachedRoot = folder);
     const parent = dirname(folder);
-    if (parent === folder) throw new ParajobError(`cannot find parajob's package.json above ${here}; the installation is incomplete`);
+    if (parent === folder)
+      throw new ParajobError(`cannot find parajob's package.json above ${here}; the installation is incomplete`);
     folder = parent;
   }
 }
@@ -66,11 +68,16 @@ function searchPath(command: string, pathVariable: string): string | undefined {
 }
 
 function resolveInterpreter(command: string, origin: string, env: NodeJS.ProcessEnv): string {
-  const resolved = command.includes('/') || isAbsolute(command)
-    ? (isExecutableFile(resolve(command)) ? resolve(command) : undefined)
-    : searchPath(command, env['PATH'] ?? '');
+  const resolved =
+    command.includes('/') || isAbsolute(command)
+      ? isExecutableFile(resolve(command))
+        ? resolve(command)
+        : undefined
+      : searchPath(command, env['PATH'] ?? '');
   if (resolved === undefined) {
-    throw new ParajobError(`${origin} names the Python interpreter "${command}", which is not an executable file${command.includes('/') ? '' : ' on PATH'}; expected a path to python3 (3.9 or newer)`);
+    throw new ParajobError(
+      `${origin} names the Python interpreter "${command}", which is not an executable file${command.includes('/') ? '' : ' on PATH'}; expected a path to python3 (3.9 or newer)`,
+    );
   }
   return resolved;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { ChaosSyntaxError, faultFor, parseChaosPlan } from '../../../src/chaos/model.js';
 
 describe('chaos plan', () => {
@@ -22,7 +23,10 @@ describe('chaos plan', () => {
     const again = Array.from({ length: 4000 }, (_, i) => faultFor(plan, i, 1)).filter(Boolean);
     expect(again.length).toBe(hits.length);
     const otherSeed = parseChaosPlan('throw:p=0.25:seed=12');
-    const differs = Array.from({ length: 200 }, (_, i) => Boolean(faultFor(plan, i, 1)) !== Boolean(faultFor(otherSeed, i, 1)));
+    const differs = Array.from(
+      { length: 200 },
+      (_, i) => Boolean(faultFor(plan, i, 1)) !== Boolean(faultFor(otherSeed, i, 1)),
+    );
     expect(differs.some(Boolean)).toBe(true);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { ChaosSyntaxError, faultFor, loadFaultFor, parseChaosPlan } from '../../../src/chaos/model.js';
 import { parseNodeChaosPlan } from '../../../src/chaos/node-plan.js';
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from '../../../src/cli/coordinator-address.js';
+
+import {
+  COORDINATOR_ENV,
+  DEFAULT_COORDINATOR_ADDRESS,
+  resolveCoordinatorAddress,
+} from '../../../src/cli/coordinator-address.js';
 import { UsageError } from '../../../src/cli/exit-codes.js';
 
 describe('resolveCoordinatorAddress', () => {
@@ -23,10 +28,14 @@ describe('resolveCoordinatorAddress', () => {
     ['http://host:7070', '--coordinator'],
   ])('refuses %s and names where it came from', (value, source) => {
     expect(() => resolveCoordinatorAddress(value, {})).toThrow(UsageError);
-    expect(() => resolveCoordinatorAddress(value, {})).toThrow(new RegExp(`^${source}: "${value.replace(/[[\]]/g, '\\$&')}" is not a coordinator address`));
+    expect(() => resolveCoordinatorAddress(value, {})).toThrow(
+      new RegExp(`^${source}: "${value.replace(/[[\]]/g, '\\$&')}" is not a coordinator address`),
+    );
   });
 
   it('names the environment variable when its value is bad', () => {
-    expect(() => resolveCoordinatorAddress(undefined, { [COORDINATOR_ENV]: 'nope' })).toThrow(`${COORDINATOR_ENV}: "nope"`);
+    expect(() => resolveCoordinatorAddress(undefined, { [COORDINATOR_ENV]: 'nope' })).toThrow(
+      `${COORDINATOR_ENV}: "nope"`,
+    );
   });
 });

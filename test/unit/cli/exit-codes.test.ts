@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+
+import { ExitCode, exitCodeForError, exitCodeForStatus, UsageError } from '../../../src/cli/exit-codes.js';
 import { EntryScriptError, InputError, SpecError, SpecErrors } from '../../../src/errors.js';
 import { FailureKind, JobState } from '../../../src/gen/parajob/v1/parajob.js';
-import { ExitCode, UsageError, exitCodeForError, exitCodeForStatus } from '../../../src/cli/exit-codes.js';
 
 function grpcError(code: GrpcStatus, details = 'details'): Error {
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
-import { JobState, type JobEvent, type JobMessage, type JobStatus } from '../../../src/gen/parajob/v1/parajob.js';
+import { describe, expect, it } from 'vitest';
+
 import { followJob } from '../../../src/cli/follow-job.js';
 import type { ProgressDisplay } from '../../../src/cli/progress-display.js';
+import { type JobEvent, type JobMessage, JobState, type JobStatus } from '../../../src/gen/parajob/v1/parajob.js';
 import { jobStatus } from './fixtures.js';
 
 const status = (state: JobState): JobEvent => ({ kind: { $case: 'status', value: jobStatus({ state }) } });
@@ -38,16 +39,33 @@ function recordingDisplay() {
 
 describe('followJob', () => {
   it('feeds statuses and messages to the display and returns the terminal status', async () => {
-    const api = fakeApi([[status(JobState.JOB_STATE_RUNNING), message('hello'), status(JobState.JOB_STATE_SUCCEEDED), status(JobState.JOB_STATE_RUNNING)]], jobStatus());
+    const api = fakeApi(
+      [
+        [
+          status(JobState.JOB_STATE_RUNNING),
+          message('hello'),
+          status(JobState.JOB_STATE_SUCCEEDED),
+          status(JobState.JOB_STATE_RUNNING),
+        ],
+      ],
+      jobStatus(),
+    );
     const { display, seen } = recordingDisplay();
     const final = await followJob(api, 'job-1', { display });
     expect(final.state).toBe(JobState.JOB_STATE_SUCCEEDED);
     // Events after the terminal status are not read.
-    expect(seen).toEqual([`status ${JobState.JOB_STATE_RUNNING}`, 'message hello', `status ${JobState.JOB_STATE_SUCCEEDED}`]);
+    expect(seen).toEqual([
+      `status ${JobState.JOB_STATE_RUNNING}`,
+      'message hello',
+      `status ${JobState.JOB_STATE_SUCCEEDED}`,
+    ]);
   });
 
   it('re-opens a watch that ended before the job did', async () => {
-    const api = fakeApi([[status(JobState.JOB_STATE_RUNNING)], [status(JobState.JOB_STATE_FAILED)]], jobStatus({ state: JobState.JOB_STATE_RUNNING }));
+    const api = fakeApi(
+      [[status(JobState.JOB_STATE_RUNNING)], [status(JobState.JOB_STATE_FAILED)]],
+      jobStatus({ state: JobState.JOB_STATE_RUNNING }),
+    );
     const final = await followJob(api, 'job-1');
     expect(final.state).toBe(JobState.JOB_STATE_FAILED);
     expect(api.watchCalls()).toBe(2);
@@ -60,7 +78,11 @@ describe('followJob', () => {
   });
 
   it('rethrows errors that are not about reachability (an unknown job)', async () => {
-    const notFound = Object.assign(new Error('5 NOT_FOUND: no job x'), { code: GrpcStatus.NOT_FOUND, details: 'no job x', metadata: new Metadata() });
+    const notFound = Object.assign(new Error('5 NOT_FOUND: no job x'), {
+      code: GrpcStatus.NOT_FOUND,
+      details: 'no job x',
+      metadata: new Metadata(),
+    });
     const api = fakeApi([[notFound]], jobStatus());
     await expect(followJob(api, 'x')).rejects.toBe(notFound);
   });

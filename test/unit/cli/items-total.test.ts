@@ -1,7 +1,8 @@
 /** The progress line and summary when the items total is not known yet (rows counted as read). */
 import { describe, expect, it } from 'vitest';
-import { JobState, type Progress } from '../../../src/gen/parajob/v1/parajob.js';
+
 import { formatProgressLine, itemsTotalText } from '../../../src/cli/progress-format.js';
+import { JobState, type Progress } from '../../../src/gen/parajob/v1/parajob.js';
 
 const PROGRESS: Progress = {
   miniBatchesTotal: 800,
@@ -26,6 +27,8 @@ describe('an unknown items total', () => {
   });
 
   it('reads items 8400/? in the progress line', () => {
-    expect(formatProgressLine({ state: JobState.JOB_STATE_RUNNING, progress: PROGRESS, stateReason: '' })).toContain('| items 8400/? |');
+    expect(formatProgressLine({ state: JobState.JOB_STATE_RUNNING, progress: PROGRESS, stateReason: '' })).toContain(
+      '| items 8400/? |',
+    );
   });
 });

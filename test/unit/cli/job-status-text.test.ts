@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { FailureKind, JobState } from '../../../src/gen/parajob/v1/parajob.js';
+
+import { describe, expect, it } from 'vitest';
+
 import { formatJobList, formatJobStatus, formatJobSummary, resultFileOf } from '../../../src/cli/job-status-text.js';
+import { FailureKind, JobState } from '../../../src/gen/parajob/v1/parajob.js';
 import { jobStatus, progress } from './fixtures.js';
 
 const runDir = join('/data', 'runs', 'job-7');
@@ -46,8 +48,20 @@ describe('formatJobSummary', () => {
       state: JobState.JOB_STATE_SUCCEEDED,
       runDir,
       steps: [
-        { name: 'a', state: JobState.JOB_STATE_SUCCEEDED, runDir: join(runDir, 'steps', 'a'), stateReason: '', progress: undefined },
-        { name: 'b', state: JobState.JOB_STATE_SUCCEEDED, runDir: join(runDir, 'steps', 'b'), stateReason: '', progress: undefined },
+        {
+          name: 'a',
+          state: JobState.JOB_STATE_SUCCEEDED,
+          runDir: join(runDir, 'steps', 'a'),
+          stateReason: '',
+          progress: undefined,
+        },
+        {
+          name: 'b',
+          state: JobState.JOB_STATE_SUCCEEDED,
+          runDir: join(runDir, 'steps', 'b'),
+          stateReason: '',
+          progress: undefined,
+        },
       ],
     });
     const text = formatJobSummary(status);
@@ -87,8 +101,17 @@ describe('formatJobStatus', () => {
 describe('formatJobList', () => {
   it('aligns one row per job under a header', () => {
     const lines = formatJobList([
-      jobStatus({ jobId: 'a', name: 'first', state: JobState.JOB_STATE_SUCCEEDED, progress: progress({ miniBatchesTotal: 3, miniBatchesSucceeded: 3 }) }),
-      jobStatus({ jobId: 'long-id', state: JobState.JOB_STATE_RUNNING, progress: progress({ miniBatchesTotal: 10, miniBatchesFailed: 1, miniBatchesSucceeded: 4 }) }),
+      jobStatus({
+        jobId: 'a',
+        name: 'first',
+        state: JobState.JOB_STATE_SUCCEEDED,
+        progress: progress({ miniBatchesTotal: 3, miniBatchesSucceeded: 3 }),
+      }),
+      jobStatus({
+        jobId: 'long-id',
+        state: JobState.JOB_STATE_RUNNING,
+        progress: progress({ miniBatchesTotal: 10, miniBatchesFailed: 1, miniBatchesSucceeded: 4 }),
+      }),
     ]).split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^JOB\s+STATE\s+MINI-BATCHES\s+CREATED\s+NAME$/);

@@ -1,9 +1,17 @@
 // JobsApi (src/rpc/jobs-client.ts) against a real grpc-js server on 127.0.0.1:0 with a scripted Jobs service.
+import { Server, ServerCredentials, type ServerWritableStream, status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Server, ServerCredentials, status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
-import { JobState, JobsService, type JobEvent, type JobsServer, type SubmitJobRequest, type WatchJobRequest } from '../../../src/gen/parajob/v1/parajob.js';
+
+import {
+  type JobEvent,
+  type JobsServer,
+  JobsService,
+  JobState,
+  type SubmitJobRequest,
+  type WatchJobRequest,
+} from '../../../src/gen/parajob/v1/parajob.js';
+import { isServiceError, isUnreachable, JobsApi } from '../../../src/rpc/jobs-client.js';
 import { CHANNEL_OPTIONS } from '../../../src/rpc/options.js';
-import { JobsApi, isServiceError, isUnreachable } from '../../../src/rpc/jobs-client.js';
 import { jobStatus } from './fixtures.js';
 
 let server: Server;
@@ -16,14 +24,23 @@ let onWatchCancelled: () => void = () => undefined;
 const implementation: JobsServer = {
   submit: (call, callback) => {
     submitted.push(call.request);
-    callback(null, { jobId: 'job-42', runDir: call.request.runDir || '/runs/job-42', warnings: ['environment is ignored'] });
+    callback(null, {
+      jobId: 'job-42',
+      runDir: call.request.runDir || '/runs/job-42',
+      warnings: ['environment is ignored'],
+    });
   },
   get: (call, callback) => {
-    if (call.request.jobId !== 'job-42') return callback({ code: GrpcStatus.NOT_FOUND, details: `no job ${call.request.jobId}` }, null);
+    if (call.request.jobId !== 'job-42')
+      return callback({ code: GrpcStatus.NOT_FOUND, details: `no job ${call.request.jobId}` }, null);
     callback(null, jobStatus({ jobId: 'job-42' }));
   },
   list: (_call, callback) => callback(null, { jobs: [jobStatus({ jobId: 'a' }), jobStatus({ jobId: 'b' })] }),
-  cancel: (call, callback) => callback(null, jobStatus({ jobId: call.request.jobId, state: JobState.JOB_STATE_CANCELLED, stateReason: call.request.reason })),
+  cancel: (call, callback) =>
+    callback(
+      null,
+      jobStatus({ jobId: call.request.jobId, state: JobState.JOB_STATE_CANCELLED, stateReason: call.request.reason }),
+    ),
   watch: (call) => {
     if (call.request.jobId === 'endless') {
       // Stays open until the client cancels.
@@ -43,7 +60,9 @@ beforeAll(async () => {
   server = new Server(CHANNEL_OPTIONS);
   server.addService(JobsService, implementation);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   address = `127.0.0.1:${port}`;
 });
@@ -58,7 +77,12 @@ describe('JobsApi', () => {
     try {
       const response = await api.submit({ specYaml: 'type: parallel', specPath: '/x/job.yml', code: [] });
       expect(response).toEqual({ jobId: 'job-42', runDir: '/runs/job-42', warnings: ['environment is ignored'] });
-      expect(submitted.at(-1)).toMatchObject({ specYaml: 'type: parallel', specPath: '/x/job.yml', runDir: '', jobId: '' });
+      expect(submitted.at(-1)).toMatchObject({
+        specYaml: 'type: parallel',
+        specPath: '/x/job.yml',
+        runDir: '',
+        jobId: '',
+      });
       expect((await api.get('job-42')).jobId).toBe('job-42');
       expect((await api.list()).map((job) => job.jobId)).toEqual(['a', 'b']);
       const cancelled = await api.cancel('job-42', 'because');
@@ -85,8 +109,15 @@ describe('JobsApi', () => {
     const api = new JobsApi(address);
     try {
       const kinds: string[] = [];
-      for await (const event of api.watch('job-42')) kinds.push(event.kind?.$case === 'status' ? `status ${event.kind.value.state}` : `message ${event.kind?.value.text}`);
-      expect(kinds).toEqual([`status ${JobState.JOB_STATE_RUNNING}`, 'message slow node', `status ${JobState.JOB_STATE_SUCCEEDED}`]);
+      for await (const event of api.watch('job-42'))
+        kinds.push(
+          event.kind?.$case === 'status' ? `status ${event.kind.value.state}` : `message ${event.kind?.value.text}`,
+        );
+      expect(kinds).toEqual([
+        `status ${JobState.JOB_STATE_RUNNING}`,
+        'message slow node',
+        `status ${JobState.JOB_STATE_SUCCEEDED}`,
+      ]);
     } finally {
       api.close();
     }

@@ -1,11 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
-import { createServer } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../../src/cli/main.js';
+import { PassThrough } from 'node:stream';
+
+import { describe, expect, it } from 'vitest';
+
 import type { CommandIo } from '../../../src/cli/command-io.js';
+import { main } from '../../../src/cli/main.js';
 
 async function runCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -32,7 +34,8 @@ describe('parajob command line', () => {
   it('prints help with every command and exits 0', async () => {
     const { code, stdout } = await runCli('--help');
     expect(code).toBe(0);
-    for (const command of ['run', 'coordinator', 'node', 'job']) expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['run', 'coordinator', 'node', 'job'])
+      expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
   it('refuses an unknown command with exit 2', async () => {
@@ -77,9 +80,18 @@ describe('parajob command line', () => {
     const file = join(dir, 'job.yml');
     await writeFile(file, 'type: parallel\ninputs:\n  a: [unclosed\n');
     // The coordinator address is unreachable on purpose: the spec error must come first.
-    const { code, stderr } = await runCli('job', 'create', '--file', file, '--coordinator', `127.0.0.1:${await closedPort()}`);
+    const { code, stderr } = await runCli(
+      'job',
+      'create',
+      '--file',
+      file,
+      '--coordinator',
+      `127.0.0.1:${await closedPort()}`,
+    );
     expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML`, 'm'));
+    expect(stderr).toMatch(
+      new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML`, 'm'),
+    );
     expect(stderr).not.toContain('cannot reach');
   });
 });

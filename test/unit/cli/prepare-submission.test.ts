@@ -1,12 +1,14 @@
-import { describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { nodesPerCompute, prepareSubmission, snapshotCodeFolders } from '../../../src/cli/prepare-submission.js';
 import { hashFiles } from '../../../src/code/snapshot.js';
 import { InputError } from '../../../src/errors.js';
 import type { CompiledJob, CompiledParallelStep } from '../../../src/jobspec/model.js';
-import { nodesPerCompute, prepareSubmission, snapshotCodeFolders } from '../../../src/cli/prepare-submission.js';
 
 function job(steps: Partial<CompiledParallelStep>[]): CompiledJob {
   return { sourcePath: '/x/job.yml', steps: steps as CompiledParallelStep[] } as unknown as CompiledJob;
@@ -26,7 +28,15 @@ describe('nodesPerCompute', () => {
   });
 
   it('uses --nodes for every pool when given', () => {
-    expect([...nodesPerCompute(job([{ compute: 'cpu', instanceCount: 4 }, { compute: 'gpu', instanceCount: 1 }]), 2)]).toEqual([
+    expect([
+      ...nodesPerCompute(
+        job([
+          { compute: 'cpu', instanceCount: 4 },
+          { compute: 'gpu', instanceCount: 1 },
+        ]),
+        2,
+      ),
+    ]).toEqual([
       ['cpu', 2],
       ['gpu', 2],
     ]);
@@ -54,14 +64,18 @@ describe('snapshotCodeFolders', () => {
   it('names the step and the folder when a code folder is missing', async () => {
     const compiled = job([{ name: 'score', task: { code: '/no/such/folder' } as CompiledParallelStep['task'] }]);
     await expect(snapshotCodeFolders(compiled)).rejects.toThrow(InputError);
-    await expect(snapshotCodeFolders(compiled)).rejects.toThrow('/x/job.yml: jobs.score.task.code: the code folder /no/such/folder does not exist');
+    await expect(snapshotCodeFolders(compiled)).rejects.toThrow(
+      '/x/job.yml: jobs.score.task.code: the code folder /no/such/folder does not exist',
+    );
   });
 });
 
 describe('prepareSubmission', () => {
   it('builds the Submit request from the bundled example: YAML as written, absolute path, one snapshot', async () => {
     const file = join('examples', 'file-hash', 'job.yml');
-    const { compiled, request } = await prepareSubmission(file, { provisionalRunDir: join(tmpdir(), 'parajob-provisional') });
+    const { compiled, request } = await prepareSubmission(file, {
+      provisionalRunDir: join(tmpdir(), 'parajob-provisional'),
+    });
     expect(request.specPath).toBe(join(process.cwd(), file));
     expect(request.specYaml).toContain('type: pipeline');
     expect(request.runDir).toBeUndefined();

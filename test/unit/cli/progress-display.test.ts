@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PassThrough } from 'node:stream';
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { formatMessage, PlainProgressDisplay } from '../../../src/cli/progress-display.js';
 import { JobState } from '../../../src/gen/parajob/v1/parajob.js';
-import { PlainProgressDisplay, formatMessage } from '../../../src/cli/progress-display.js';
 import { jobStatus, progress } from './fixtures.js';
 
 function capture(): { stream: PassThrough; lines: () => string[] } {
@@ -21,7 +23,12 @@ describe('PlainProgressDisplay', () => {
     display.update(jobStatus({ state: JobState.JOB_STATE_RUNNING, progress: progress({ miniBatchesTotal: 10 }) }));
     expect(lines()).toHaveLength(1);
 
-    display.update(jobStatus({ state: JobState.JOB_STATE_RUNNING, progress: progress({ miniBatchesTotal: 10, miniBatchesSucceeded: 4 }) }));
+    display.update(
+      jobStatus({
+        state: JobState.JOB_STATE_RUNNING,
+        progress: progress({ miniBatchesTotal: 10, miniBatchesSucceeded: 4 }),
+      }),
+    );
     // Same state: nothing until the interval.
     expect(lines()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2000);
@@ -32,7 +39,12 @@ describe('PlainProgressDisplay', () => {
     await vi.advanceTimersByTimeAsync(6000);
     expect(lines()).toHaveLength(2);
 
-    display.update(jobStatus({ state: JobState.JOB_STATE_RUNNING, progress: progress({ miniBatchesTotal: 10, miniBatchesSucceeded: 9 }) }));
+    display.update(
+      jobStatus({
+        state: JobState.JOB_STATE_RUNNING,
+        progress: progress({ miniBatchesTotal: 10, miniBatchesSucceeded: 9 }),
+      }),
+    );
     display.stop();
     // stop prints the last status, which the interval had not shown yet.
     expect(lines()).toHaveLength(3);
@@ -48,7 +60,12 @@ describe('PlainProgressDisplay', () => {
   it('does not repeat at stop a line it just printed', () => {
     const { stream, lines } = capture();
     const display = new PlainProgressDisplay(stream, 2000);
-    display.update(jobStatus({ state: JobState.JOB_STATE_SUCCEEDED, progress: progress({ miniBatchesTotal: 1, miniBatchesSucceeded: 1 }) }));
+    display.update(
+      jobStatus({
+        state: JobState.JOB_STATE_SUCCEEDED,
+        progress: progress({ miniBatchesTotal: 1, miniBatchesSucceeded: 1 }),
+      }),
+    );
     display.stop();
     expect(lines()).toHaveLength(1);
     expect(lines()[0]).toContain('succeeded | mini-batches 1/1 done');
@@ -57,8 +74,18 @@ describe('PlainProgressDisplay', () => {
   it('prints what the job waits for as soon as it changes, and messages as their own lines', () => {
     const { stream, lines } = capture();
     const display = new PlainProgressDisplay(stream, 2000);
-    display.update(jobStatus({ state: JobState.JOB_STATE_WAITING_FOR_FIRST_TASK, stateReason: 'waiting for nodes: 0 of 2 attached' }));
-    display.update(jobStatus({ state: JobState.JOB_STATE_WAITING_FOR_FIRST_TASK, stateReason: 'waiting for nodes: 1 of 2 attached' }));
+    display.update(
+      jobStatus({
+        state: JobState.JOB_STATE_WAITING_FOR_FIRST_TASK,
+        stateReason: 'waiting for nodes: 0 of 2 attached',
+      }),
+    );
+    display.update(
+      jobStatus({
+        state: JobState.JOB_STATE_WAITING_FOR_FIRST_TASK,
+        stateReason: 'waiting for nodes: 1 of 2 attached',
+      }),
+    );
     display.message({ level: 'warn', text: 'node-2 exited', atMs: 0 });
     display.stop();
     expect(lines()[0]).toContain('0 of 2 attached');

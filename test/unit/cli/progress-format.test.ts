@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+
+import {
+  formatDuration,
+  formatProgressLine,
+  formatRate,
+  isTerminal,
+  progressFields,
+} from '../../../src/cli/progress-format.js';
 import { JobState } from '../../../src/gen/parajob/v1/parajob.js';
-import { formatDuration, formatProgressLine, formatRate, isTerminal, progressFields } from '../../../src/cli/progress-format.js';
 import { jobStatus, progress } from './fixtures.js';
 
 describe('formatDuration', () => {
@@ -81,7 +88,11 @@ describe('formatProgressLine', () => {
   });
 
   it('drops the reason and the ETA once the job ended', () => {
-    const status = jobStatus({ state: JobState.JOB_STATE_FAILED, stateReason: 'init() failed', progress: progress({ etaMs: 5000 }) });
+    const status = jobStatus({
+      state: JobState.JOB_STATE_FAILED,
+      stateReason: 'init() failed',
+      progress: progress({ etaMs: 5000 }),
+    });
     const fields = progressFields(status);
     expect(fields.note).toBe('');
     expect(fields.eta).toBe('--');

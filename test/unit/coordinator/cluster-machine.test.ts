@@ -1,9 +1,15 @@
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
-import { pino } from 'pino';
-import type { CoordinatorMessage, NodeHello } from '../../../src/gen/parajob/v1/parajob.js';
-import { clusterDirectory, clusterMachine, type ClusterEmitted, type HelloConnection } from '../../../src/coordinator/cluster/cluster.machine.js';
+
+import {
+  clusterDirectory,
+  type ClusterEmitted,
+  clusterMachine,
+  type HelloConnection,
+} from '../../../src/coordinator/cluster/cluster.machine.js';
 import { chooseNodeId } from '../../../src/coordinator/cluster/node-id.js';
+import type { CoordinatorMessage, NodeHello } from '../../../src/gen/parajob/v1/parajob.js';
 
 class FakeConnection implements HelloConnection {
   static serials = 0;
@@ -49,7 +55,9 @@ describe('cluster machine', () => {
   });
 
   function start() {
-    const actor = createActor(clusterMachine, { input: { heartbeatIntervalMs: 100, nodeLostAfterMs: 300, logger: pino({ level: 'silent' }) } });
+    const actor = createActor(clusterMachine, {
+      input: { heartbeatIntervalMs: 100, nodeLostAfterMs: 300, logger: pino({ level: 'silent' }) },
+    });
     const emitted: ClusterEmitted[] = [];
     actor.on('*', (event) => emitted.push(event));
     actor.subscribe({ error: () => undefined });
@@ -61,7 +69,9 @@ describe('cluster machine', () => {
     const { actor, emitted, directory } = start();
     const connection = new FakeConnection();
     actor.send({ type: 'node.hello', hello: hello('n1'), connection });
-    expect(connection.sent[0]).toEqual({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+    expect(connection.sent[0]).toEqual({
+      kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } },
+    });
     expect(directory.liveNodes().map((node) => node.nodeId)).toEqual(['n1']);
 
     for (let i = 0; i < 5; i++) {

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { InputError } from '../../../src/errors.js';
 import { compareUtf8, listFileInput, listFolderFiles } from '../../../src/input/files.js';
 
@@ -34,7 +36,17 @@ describe('listing file inputs', () => {
   }
 
   it('lists every file recursively in UTF-8 byte order of the relative path, whatever the creation order', async () => {
-    const names = ['z.txt', 'a/b/c.txt', 'a-c.txt', 'a/a.txt', 'B.txt', 'ß.txt', '\uFF21.txt', '\u{1F600}.txt', '.hidden'];
+    const names = [
+      'z.txt',
+      'a/b/c.txt',
+      'a-c.txt',
+      'a/a.txt',
+      'B.txt',
+      'ß.txt',
+      '\uFF21.txt',
+      '\u{1F600}.txt',
+      '.hidden',
+    ];
     for (const name of names) touch(name);
     mkdirSync(join(dir, 'empty-folder'));
     const expected = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -51,7 +63,10 @@ describe('listing file inputs', () => {
 
   it('gives a uri_file as its folder and name', async () => {
     touch('only.csv');
-    expect(await listFileInput({ name: 'data', type: 'uri_file', path: join(dir, 'only.csv') })).toEqual({ root: dir, relativePaths: ['only.csv'] });
+    expect(await listFileInput({ name: 'data', type: 'uri_file', path: join(dir, 'only.csv') })).toEqual({
+      root: dir,
+      relativePaths: ['only.csv'],
+    });
   });
 
   it.each([

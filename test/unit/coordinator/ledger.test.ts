@@ -1,24 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { BatchOutcome } from '../../../src/gen/parajob/v1/parajob.js';
-import {
-  applyLedgerEvent,
-  createLedger,
-  isLedgerComplete,
-  LedgerInvariantError,
-  MiniBatchState,
-  type Ledger,
-  type LedgerEvent,
-} from '../../../src/coordinator/ledger/ledger.js';
+
 import {
   acceptResult,
   createTokenCounter,
   grantLeases,
+  type ResultForLedger,
   revokeAllLeases,
   revokeNodeLeases,
-  type ResultForLedger,
   type TokenSource,
 } from '../../../src/coordinator/ledger/decisions.js';
+import {
+  applyLedgerEvent,
+  createLedger,
+  isLedgerComplete,
+  type Ledger,
+  type LedgerEvent,
+  LedgerInvariantError,
+  MiniBatchState,
+} from '../../../src/coordinator/ledger/ledger.js';
 import { describeBreach, findThresholdBreach } from '../../../src/coordinator/ledger/thresholds.js';
+import { BatchOutcome } from '../../../src/gen/parajob/v1/parajob.js';
 
 const ITEMS_PER_BATCH = 3;
 
@@ -36,7 +37,12 @@ function grant(ledger: Ledger, tokens: TokenSource, nodeId: string, count: numbe
   return events;
 }
 
-function resultFor(ledger: Ledger, miniBatchId: number, outcome: BatchOutcome, extra: Partial<ResultForLedger> = {}): ResultForLedger {
+function resultFor(
+  ledger: Ledger,
+  miniBatchId: number,
+  outcome: BatchOutcome,
+  extra: Partial<ResultForLedger> = {},
+): ResultForLedger {
   const lease = ledger.leases.get(miniBatchId);
   if (!lease) throw new Error(`test bug: mini-batch ${miniBatchId} is not leased`);
   return {
@@ -88,9 +94,9 @@ describe('grantLeases', () => {
 
   it('refuses a grant that is not at the head of the queue', () => {
     const ledger = newLedger(3, 0);
-    expect(() => applyLedgerEvent(ledger, { type: 'lease.granted', miniBatchId: 2, attempt: 1, token: 1, nodeId: 'n', atMs: 0 })).toThrow(
-      LedgerInvariantError,
-    );
+    expect(() =>
+      applyLedgerEvent(ledger, { type: 'lease.granted', miniBatchId: 2, attempt: 1, token: 1, nodeId: 'n', atMs: 0 }),
+    ).toThrow(LedgerInvariantError);
   });
 });
 
@@ -109,21 +115,31 @@ describe('acceptResult', () => {
     { maxRetries: 0, failures: 1 },
     { maxRetries: 2, failures: 3 },
     { maxRetries: 4, failures: 5 },
-  ])('retries a failing mini-batch until it has failed max_retries + 1 = $failures times', ({ maxRetries, failures }) => {
-    const ledger = newLedger(1, maxRetries);
-    const tokens = createTokenCounter();
-    const types: string[] = [];
-    for (let attempt = 1; attempt <= failures; attempt++) {
-      grant(ledger, tokens, 'n1', 1);
-      expect(ledger.leases.get(0)?.attempt).toBe(attempt);
-      types.push(settle(ledger, resultFor(ledger, 0, BatchOutcome.BATCH_OUTCOME_EXCEPTION)).type);
-    }
-    expect(types).toEqual([...Array<string>(failures - 1).fill('attempt.failed'), 'batch.failed']);
-    expect(ledger.states[0]).toBe(MiniBatchState.failed);
-    expect(ledger.pending.length).toBe(0);
-    expect(ledger.counts).toMatchObject({ failed: 1, itemsFailed: ITEMS_PER_BATCH, failedAttempts: failures, retries: failures - 1 });
-    expect(ledger.firstFailures).toEqual([{ miniBatchId: 0, attempt: failures, errorKind: 'ValueError', errorMessage: 'boom in 0' }]);
-  });
+  ])(
+    'retries a failing mini-batch until it has failed max_retries + 1 = $failures times',
+    ({ maxRetries, failures }) => {
+      const ledger = newLedger(1, maxRetries);
+      const tokens = createTokenCounter();
+      const types: string[] = [];
+      for (let attempt = 1; attempt <= failures; attempt++) {
+        grant(ledger, tokens, 'n1', 1);
+        expect(ledger.leases.get(0)?.attempt).toBe(attempt);
+        types.push(settle(ledger, resultFor(ledger, 0, BatchOutcome.BATCH_OUTCOME_EXCEPTION)).type);
+      }
+      expect(types).toEqual([...Array<string>(failures - 1).fill('attempt.failed'), 'batch.failed']);
+      expect(ledger.states[0]).toBe(MiniBatchState.failed);
+      expect(ledger.pending.length).toBe(0);
+      expect(ledger.counts).toMatchObject({
+        failed: 1,
+        itemsFailed: ITEMS_PER_BATCH,
+        failedAttempts: failures,
+        retries: failures - 1,
+      });
+      expect(ledger.firstFailures).toEqual([
+        { miniBatchId: 0, attempt: failures, errorKind: 'ValueError', errorMessage: 'boom in 0' },
+      ]);
+    },
+  );
 
   it.each([BatchOutcome.BATCH_OUTCOME_TIMEOUT, BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED])(
     'counts outcome %s as a failed attempt with a default error kind',
@@ -131,7 +147,10 @@ describe('acceptResult', () => {
       const ledger = newLedger(1, 1);
       grant(ledger, createTokenCounter(), 'n1', 1);
       const event = settle(ledger, resultFor(ledger, 0, outcome));
-      expect(event).toMatchObject({ type: 'attempt.failed', errorKind: expect.stringMatching(/Timeout|WorkerCrashed/) });
+      expect(event).toMatchObject({
+        type: 'attempt.failed',
+        errorKind: expect.stringMatching(/Timeout|WorkerCrashed/),
+      });
       expect(ledger.pending.toArray()).toEqual([0]);
     },
   );
@@ -172,9 +191,9 @@ describe('acceptResult', () => {
   it('refuses to apply an event for a token that is not live', () => {
     const ledger = newLedger(1, 0);
     grant(ledger, createTokenCounter(), 'n1', 1);
-    expect(() => applyLedgerEvent(ledger, { type: 'batch.completed', miniBatchId: 0, token: 99, total: 1, succeeded: 1 })).toThrow(
-      /not its live lease/,
-    );
+    expect(() =>
+      applyLedgerEvent(ledger, { type: 'batch.completed', miniBatchId: 0, token: 99, total: 1, succeeded: 1 }),
+    ).toThrow(/not its live lease/);
   });
 });
 
@@ -219,12 +238,48 @@ describe('thresholds', () => {
   const ignoreAll = { miniBatchErrorThreshold: -1, errorThreshold: -1, allowedFailedPercent: 100 };
   it.each([
     { name: 'nothing set', thresholds: ignoreAll, failed: 9, itemsFailed: 27, breach: undefined },
-    { name: 'mini-batches at the limit', thresholds: { ...ignoreAll, miniBatchErrorThreshold: 2 }, failed: 2, itemsFailed: 6, breach: undefined },
-    { name: 'mini-batches over', thresholds: { ...ignoreAll, miniBatchErrorThreshold: 2 }, failed: 3, itemsFailed: 9, breach: ['mini_batch_error_threshold', 2, 3] },
-    { name: 'zero allowed', thresholds: { ...ignoreAll, miniBatchErrorThreshold: 0 }, failed: 1, itemsFailed: 3, breach: ['mini_batch_error_threshold', 0, 1] },
-    { name: 'items over', thresholds: { ...ignoreAll, errorThreshold: 5 }, failed: 0, itemsFailed: 6, breach: ['error_threshold', 5, 6] },
-    { name: 'percent at the limit', thresholds: { ...ignoreAll, allowedFailedPercent: 10 }, failed: 2, itemsFailed: 6, breach: undefined },
-    { name: 'percent over', thresholds: { ...ignoreAll, allowedFailedPercent: 10 }, failed: 3, itemsFailed: 9, breach: ['allowed_failed_percent', 10, 15] },
+    {
+      name: 'mini-batches at the limit',
+      thresholds: { ...ignoreAll, miniBatchErrorThreshold: 2 },
+      failed: 2,
+      itemsFailed: 6,
+      breach: undefined,
+    },
+    {
+      name: 'mini-batches over',
+      thresholds: { ...ignoreAll, miniBatchErrorThreshold: 2 },
+      failed: 3,
+      itemsFailed: 9,
+      breach: ['mini_batch_error_threshold', 2, 3],
+    },
+    {
+      name: 'zero allowed',
+      thresholds: { ...ignoreAll, miniBatchErrorThreshold: 0 },
+      failed: 1,
+      itemsFailed: 3,
+      breach: ['mini_batch_error_threshold', 0, 1],
+    },
+    {
+      name: 'items over',
+      thresholds: { ...ignoreAll, errorThreshold: 5 },
+      failed: 0,
+      itemsFailed: 6,
+      breach: ['error_threshold', 5, 6],
+    },
+    {
+      name: 'percent at the limit',
+      thresholds: { ...ignoreAll, allowedFailedPercent: 10 },
+      failed: 2,
+      itemsFailed: 6,
+      breach: undefined,
+    },
+    {
+      name: 'percent over',
+      thresholds: { ...ignoreAll, allowedFailedPercent: 10 },
+      failed: 3,
+      itemsFailed: 9,
+      breach: ['allowed_failed_percent', 10, 15],
+    },
   ])('$name', ({ thresholds, failed, itemsFailed, breach }) => {
     const found = findThresholdBreach({ failed, itemsFailed }, 20, thresholds);
     expect(found && [found.name, found.limit, found.actual]).toEqual(breach);

@@ -1,6 +1,11 @@
 /** The processed mini-batches CSV line: every column in order, quoting, unknown start time, 3-decimal seconds. */
 import { describe, expect, it } from 'vitest';
-import { csvAttemptLine, csvHeaderLine, type AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
+
+import {
+  type AttemptRow,
+  csvAttemptLine,
+  csvHeaderLine,
+} from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
 
 const row: AttemptRow = {
   miniBatchId: 7,
@@ -27,7 +32,14 @@ describe('csvAttemptLine', () => {
   });
 
   it('leaves an unknown start time empty and quotes commas, quotes, line breaks and edge spaces', () => {
-    const line = csvAttemptLine({ ...row, startedAtMs: 0, nodeId: ' n', processName: '', errorCategory: 'a"b', errorMessage: 'x\ny' });
+    const line = csvAttemptLine({
+      ...row,
+      startedAtMs: 0,
+      nodeId: ' n',
+      processName: '',
+      errorCategory: 'a"b',
+      errorMessage: 'x\ny',
+    });
     expect(line).toBe('7,2," n",,,10,9,1,1.234,0.002,RUN_DONE,"a""b","x\ny"\n');
   });
 

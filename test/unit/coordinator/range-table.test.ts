@@ -3,6 +3,7 @@
  * small tables stay small, trim() releases the spare capacity, and writes by index land.
  */
 import { describe, expect, it } from 'vitest';
+
 import { CHUNK_LENGTH, RangeTable, Uint32List } from '../../../src/coordinator/partition/range-table.js';
 
 describe('RangeTable', () => {
@@ -36,7 +37,9 @@ describe('Uint32List', () => {
     list.set(CHUNK_LENGTH + 1, 42);
     list.set(3, 2 ** 40);
     list.set(CHUNK_LENGTH + 5, 7); // outside: ignored
-    expect([list.at(CHUNK_LENGTH + 1), list.at(3), list.at(CHUNK_LENGTH + 5), list.at(0)]).toEqual([42, 0xffffffff, 0, 0]);
+    expect([list.at(CHUNK_LENGTH + 1), list.at(3), list.at(CHUNK_LENGTH + 5), list.at(0)]).toEqual([
+      42, 0xffffffff, 0, 0,
+    ]);
     list.push(9);
     expect(list.at(CHUNK_LENGTH + 5)).toBe(9);
   });

@@ -1,23 +1,28 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fromPromise, type Actor } from 'xstate';
-import {
-  BatchOutcome,
-  FailureKind,
-  type BatchResult,
-  type CoordinatorMessage,
-  type Lease,
-} from '../../../src/gen/parajob/v1/parajob.js';
+import { type Actor, fromPromise } from 'xstate';
+
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
 import { cutFileMiniBatches } from '../../../src/coordinator/partition/file-mini-batches.js';
 import type { Partition } from '../../../src/coordinator/partition/partition-input.js';
+import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
 import type { StepRunMessage } from '../../../src/coordinator/step-run/context.js';
 import type { StepReport } from '../../../src/coordinator/step-run/report.js';
 import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
-import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
-import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
-import { createStepRunActor } from './support/step-run-actor.js';
+import {
+  type FinishStepInput,
+  type StepRunMachine,
+  stepRunMachine,
+} from '../../../src/coordinator/step-run/step-run.machine.js';
+import {
+  BatchOutcome,
+  type BatchResult,
+  type CoordinatorMessage,
+  FailureKind,
+  type Lease,
+} from '../../../src/gen/parajob/v1/parajob.js';
 import { resultFor } from './support/batch-result.js';
 import { makeStep, type StepFixtureOptions } from './support/step-fixture.js';
+import { createStepRunActor } from './support/step-run-actor.js';
 
 const FILES = ['a.txt', 'b.txt', 'c.txt', 'd.txt'];
 
@@ -67,7 +72,9 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
   const machine = stepRunMachine.provide({
     actors: {
       prepareStep: fromPromise(async () => sinks),
-      partitionInput: fromPromise(async (): Promise<Partition> => cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2)),
+      partitionInput: fromPromise(async (): Promise<Partition> =>
+        cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2),
+      ),
       finishStep: fromPromise(async ({ input }: { input: FinishStepInput }) => {
         reports.push(input.report);
       }),
@@ -94,9 +101,15 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
   return { actor, sent, liveNodes, messages, rows, attempts, reports, setBacklogged };
 }
 
-function sentOfKind<K extends NonNullable<CoordinatorMessage['kind']>['$case']>(harness: Harness, nodeId: string, kind: K) {
+function sentOfKind<K extends NonNullable<CoordinatorMessage['kind']>['$case']>(
+  harness: Harness,
+  nodeId: string,
+  kind: K,
+) {
   return (harness.sent.get(nodeId) ?? []).flatMap((message) =>
-    message.kind?.$case === kind ? [message.kind.value as Extract<NonNullable<CoordinatorMessage['kind']>, { $case: K }>['value']] : [],
+    message.kind?.$case === kind
+      ? [message.kind.value as Extract<NonNullable<CoordinatorMessage['kind']>, { $case: K }>['value']]
+      : [],
   );
 }
 
@@ -125,7 +138,9 @@ describe('step-run machine', () => {
     const harness = startHarness({ predefined: { firstTaskCreationTimeoutMs: 5_000 } });
     await settle();
     expect(harness.actor.getSnapshot().value).toBe('waitingForFirstTask');
-    expect(harness.messages.map((message) => message.text)).toContain("waiting for 1 more node of compute 'local' (0 of 1 attached)");
+    expect(harness.messages.map((message) => message.text)).toContain(
+      "waiting for 1 more node of compute 'local' (0 of 1 attached)",
+    );
 
     await vi.advanceTimersByTimeAsync(4_999);
     expect(harness.actor.getSnapshot().value).toBe('waitingForFirstTask');
@@ -135,7 +150,9 @@ describe('step-run machine', () => {
     const snapshot = harness.actor.getSnapshot();
     expect(snapshot.value).toBe('failed');
     expect(snapshot.output?.failureKind).toBe(FailureKind.FAILURE_KIND_TIMEOUT);
-    expect(snapshot.output?.reason).toMatch(/^First task creation is taking longer than 5 seconds: .*waiting for 1 more node of compute 'local'/);
+    expect(snapshot.output?.reason).toMatch(
+      /^First task creation is taking longer than 5 seconds: .*waiting for 1 more node of compute 'local'/,
+    );
     expect(harness.reports).toHaveLength(1);
   });
 
@@ -236,9 +253,18 @@ describe('step-run machine', () => {
       [0, 2],
       [1, 2],
     ]);
-    expect(harness.attempts.filter((row) => row.status === 'REVOKED').map((row) => row.miniBatchId).sort()).toEqual([0, 1]);
-    expect(harness.messages.map((message) => message.text)).toContain('node n1 lost (stream ended); 2 mini-batch(es) re-queued');
-    expect(harness.messages.map((message) => message.text)).toContain("waiting for 1 more node of compute 'local' (1 of 2 attached)");
+    expect(
+      harness.attempts
+        .filter((row) => row.status === 'REVOKED')
+        .map((row) => row.miniBatchId)
+        .sort(),
+    ).toEqual([0, 1]);
+    expect(harness.messages.map((message) => message.text)).toContain(
+      'node n1 lost (stream ended); 2 mini-batch(es) re-queued',
+    );
+    expect(harness.messages.map((message) => message.text)).toContain(
+      "waiting for 1 more node of compute 'local' (1 of 2 attached)",
+    );
   });
 
   it('fails with THRESHOLD once mini_batch_error_threshold is exceeded, revoking what is still leased', async () => {
@@ -248,10 +274,16 @@ describe('step-run machine', () => {
     harness.actor.send({ type: 'node.offered', node: node('n1') });
     harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
     const [first, second] = leasesSent(harness, 'n1');
-    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!, BatchOutcome.BATCH_OUTCOME_EXCEPTION)] });
+    harness.actor.send({
+      type: 'results.received',
+      nodeId: 'n1',
+      results: [completed(first!, BatchOutcome.BATCH_OUTCOME_EXCEPTION)],
+    });
 
     expect(harness.actor.getSnapshot().matches('finishing')).toBe(true);
-    expect(sentOfKind(harness, 'n1', 'revoke')).toEqual([{ jobId: 'job-1', miniBatchId: second!.miniBatchId, token: second!.token }]);
+    expect(sentOfKind(harness, 'n1', 'revoke')).toEqual([
+      { jobId: 'job-1', miniBatchId: second!.miniBatchId, token: second!.token },
+    ]);
     harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'released' });
     await settle();
     const snapshot = harness.actor.getSnapshot();
@@ -269,7 +301,15 @@ describe('step-run machine', () => {
     harness.actor.send({
       type: 'processor.event',
       nodeId: 'n1',
-      event: { jobId: 'job-1', processName: 'process000', kind: 2, message: 'ImportError: no module named foo', pid: 7, exitCode: 0, signal: '' },
+      event: {
+        jobId: 'job-1',
+        processName: 'process000',
+        kind: 2,
+        message: 'ImportError: no module named foo',
+        pid: 7,
+        exitCode: 0,
+        signal: '',
+      },
     });
     harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'too many init failures' });
     await settle();

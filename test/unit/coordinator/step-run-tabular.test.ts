@@ -4,29 +4,47 @@
  * as read for a size cut: unknown total until every mini-batch is read), rows of a failed mini-batch
  * count as failed items, and an invalid MLTable fails the job as INVALID_INPUT naming the file.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromPromise, waitFor, type Actor } from 'xstate';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchOutcome, FailureKind, type BatchResult, type CoordinatorMessage, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Actor, fromPromise, waitFor } from 'xstate';
+
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
 import type { StepReport } from '../../../src/coordinator/step-run/report.js';
 import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
+import {
+  type FinishStepInput,
+  type StepRunMachine,
+  stepRunMachine,
+} from '../../../src/coordinator/step-run/step-run.machine.js';
 import { progressOf } from '../../../src/coordinator/step-run/step-status.js';
-import { stepRunMachine, type FinishStepInput, type StepRunMachine } from '../../../src/coordinator/step-run/step-run.machine.js';
+import {
+  BatchOutcome,
+  type BatchResult,
+  type CoordinatorMessage,
+  FailureKind,
+  type Lease,
+} from '../../../src/gen/parajob/v1/parajob.js';
 import type { MiniBatchSize } from '../../../src/jobspec/model.js';
-import { createStepRunActor } from './support/step-run-actor.js';
 import { resultFor } from './support/batch-result.js';
 import { makeStep } from './support/step-fixture.js';
+import { createStepRunActor } from './support/step-run-actor.js';
 
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'parajob-step-tabular-'));
   await mkdir(join(dir, 'table'));
-  await writeFile(join(dir, 'table', 'MLTable'), 'paths:\n  - file: ./a.csv\ntransformations:\n  - read_delimited: {}\n');
-  await writeFile(join(dir, 'table', 'a.csv'), `id\n${Array.from({ length: 60 }, (_, i) => `${1000 + i}`).join('\n')}\n`);
+  await writeFile(
+    join(dir, 'table', 'MLTable'),
+    'paths:\n  - file: ./a.csv\ntransformations:\n  - read_delimited: {}\n',
+  );
+  await writeFile(
+    join(dir, 'table', 'a.csv'),
+    `id\n${Array.from({ length: 60 }, (_, i) => `${1000 + i}`).join('\n')}\n`,
+  );
   await mkdir(join(dir, 'bad'));
   await writeFile(join(dir, 'bad', 'MLTable'), 'paths:\n  - file: ./a.csv\ntransformations:\n  - filter: "id > 3"\n');
 });
@@ -41,7 +59,16 @@ interface Harness {
   readonly reports: StepReport[];
 }
 
-const NODE: NodeInfo = { nodeId: 'n1', compute: 'local', cores: 1, gpus: 0, host: 'h', pid: 1, jobIds: [], attachedAtMs: 0 };
+const NODE: NodeInfo = {
+  nodeId: 'n1',
+  compute: 'local',
+  cores: 1,
+  gpus: 0,
+  host: 'h',
+  pid: 1,
+  jobIds: [],
+  attachedAtMs: 0,
+};
 
 function start(tablePath: string, miniBatchSize: MiniBatchSize, maxRetries = 0): Harness {
   const sent: CoordinatorMessage[] = [];
@@ -58,7 +85,10 @@ function start(tablePath: string, miniBatchSize: MiniBatchSize, maxRetries = 0):
       reports.push(report);
     },
   };
-  const step = { ...makeStep({ runDir: join(dir, 'run'), inputPath: tablePath, inputType: 'mltable', maxRetries }), miniBatchSize };
+  const step = {
+    ...makeStep({ runDir: join(dir, 'run'), inputPath: tablePath, inputType: 'mltable', maxRetries }),
+    miniBatchSize,
+  };
   const machine = stepRunMachine.provide({
     actors: {
       prepareStep: fromPromise(async () => sinks),
@@ -93,7 +123,10 @@ describe('step run over a tabular MLTable', () => {
     const assign = harness.sent.find((message) => message.kind?.$case === 'assign');
     expect(assign?.kind?.$case === 'assign' && assign.kind.value).toMatchObject({ inputKind: 'tabular' });
     const assignment = assign?.kind?.$case === 'assign' ? assign.kind.value : undefined;
-    expect(JSON.parse(assignment?.tabularReaderJson ?? '{}')).toMatchObject({ reader: { format: 'delimited', header: 'all_files_same_headers' }, transforms: [] });
+    expect(JSON.parse(assignment?.tabularReaderJson ?? '{}')).toMatchObject({
+      reader: { format: 'delimited', header: 'all_files_same_headers' },
+      transforms: [],
+    });
 
     harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 100 });
     const granted = leases(harness);
@@ -107,13 +140,24 @@ describe('step run over a tabular MLTable', () => {
     // The items total is unknown (0) while rows are still being counted.
     const [first, ...rest] = granted;
     harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [result(first!, 20)] });
-    expect(progressOf(harness.actor.getSnapshot().context, Date.now())).toMatchObject({ itemsTotal: 0, itemsSucceeded: 20 });
+    expect(progressOf(harness.actor.getSnapshot().context, Date.now())).toMatchObject({
+      itemsTotal: 0,
+      itemsSucceeded: 20,
+    });
     // The last mini-batch fails for good (no retries): its reported rows count as failed items.
     const last = rest.pop()!;
     harness.actor.send({ type: 'results.received', nodeId: 'n1', results: rest.map((lease) => result(lease, 10)) });
-    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [result(last, 7, BatchOutcome.BATCH_OUTCOME_EXCEPTION)] });
+    harness.actor.send({
+      type: 'results.received',
+      nodeId: 'n1',
+      results: [result(last, 7, BatchOutcome.BATCH_OUTCOME_EXCEPTION)],
+    });
     const rowsTotal = 20 + rest.length * 10 + 7;
-    expect(progressOf(harness.actor.getSnapshot().context, Date.now())).toMatchObject({ itemsTotal: rowsTotal, itemsSucceeded: rowsTotal - 7, itemsFailed: 7 });
+    expect(progressOf(harness.actor.getSnapshot().context, Date.now())).toMatchObject({
+      itemsTotal: rowsTotal,
+      itemsSucceeded: rowsTotal - 7,
+      itemsFailed: 7,
+    });
     harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'released' });
     await waitFor(harness.actor, (snapshot) => snapshot.status === 'done', { timeout: 5_000 });
     expect(harness.reports.at(-1)).toMatchObject({ itemsTotal: rowsTotal, counts: { itemsFailed: 7 } });

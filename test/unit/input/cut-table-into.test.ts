@@ -4,11 +4,13 @@
  * every size unit, with take/skip windows, across files and across the cursor's 4 MiB read chunks.
  */
 import path from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CountedByteRange, TabularMLTable } from '../../../src/input/mltable/model.js';
+
 import { loadMLTable } from '../../../src/input/mltable/load-mltable.js';
-import { cutTable, cutTableInto, type TabularBatchSize } from '../../../src/input/tabular/cut-table.js';
+import type { CountedByteRange, TabularMLTable } from '../../../src/input/mltable/model.js';
 import { cutByRows, cutByRowsInto } from '../../../src/input/tabular/cut-by-rows.js';
+import { cutTable, cutTableInto, type TabularBatchSize } from '../../../src/input/tabular/cut-table.js';
 import { collect, delimited, makeTempDir, removeDir, writeTree } from './helpers.js';
 
 let dir: string;
@@ -28,7 +30,12 @@ async function tabular(): Promise<TabularMLTable> {
 /** cutTable's ranges in the shape cutTableInto hands over. */
 async function viaGenerator(table: TabularMLTable, size: TabularBatchSize): Promise<unknown[]> {
   const ranges = await collect(cutTable(table, size));
-  return ranges.map((range) => [table.files.indexOf(range.path), range.start, range.end, 'rows' in range ? (range as CountedByteRange).rows : undefined]);
+  return ranges.map((range) => [
+    table.files.indexOf(range.path),
+    range.start,
+    range.end,
+    'rows' in range ? (range as CountedByteRange).rows : undefined,
+  ]);
 }
 
 async function viaSink(table: TabularMLTable, size: TabularBatchSize): Promise<unknown[]> {
@@ -49,7 +56,9 @@ describe('cutTableInto', () => {
   it('hands over the same ranges as cutTable, with file indexes, with and without take/skip', async () => {
     await writeTree(dir, { '1.csv': 'n\n0\n1\n', '2.csv': 'n\n2\n\n3\n', '3.csv': 'n\n4\n5', '4.csv': 'n\n' });
     for (const transforms of ['', '  - skip: 2\n', '  - take: 3\n', '  - skip: 2\n  - take: 3\n', '  - skip: 9\n']) {
-      await writeTree(dir, { MLTable: `paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited: {}\n${transforms}` });
+      await writeTree(dir, {
+        MLTable: `paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited: {}\n${transforms}`,
+      });
       const table = await tabular();
       for (const size of SIZES) {
         const expected = await viaGenerator(table, size);
@@ -63,7 +72,10 @@ describe('cutTableInto', () => {
     const rows = 700_000;
     const lines = ['id'];
     for (let i = 0; i < rows; i++) lines.push(String(i).padStart(7, '0'));
-    await writeTree(dir, { 'big.csv': `${lines.join('\n')}\n`, MLTable: 'paths:\n  - file: ./big.csv\ntransformations:\n  - read_delimited: {}\n' });
+    await writeTree(dir, {
+      'big.csv': `${lines.join('\n')}\n`,
+      MLTable: 'paths:\n  - file: ./big.csv\ntransformations:\n  - read_delimited: {}\n',
+    });
     const table = await tabular();
     let count = 0;
     let previousEnd = 'id\n'.length;
@@ -84,7 +96,9 @@ describe('cutByRowsInto', () => {
     await writeTree(dir, { 'a.csv': 'a,b\n1,2\n\n3,4\r\n5,6\n\n' });
     for (const rows of [1, 2, 3, 10]) {
       const out: unknown[] = [];
-      await cutByRowsInto(file, rows, delimited(), (start, end, count) => out.push({ path: file, start, end, rows: count }));
+      await cutByRowsInto(file, rows, delimited(), (start, end, count) =>
+        out.push({ path: file, start, end, rows: count }),
+      );
       expect(out).toEqual(await collect(cutByRows(file, rows, delimited())));
     }
   });

@@ -1,10 +1,20 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { DelimitedReader } from '../../../src/input/mltable/model.js';
 import { cutByBytes } from '../../../src/input/tabular/cut-by-bytes.js';
 import { cutByRows } from '../../../src/input/tabular/cut-by-rows.js';
-import { collect, delimited, expectOrderedDisjoint, makeTempDir, removeDir, rowsOfRanges, writeTree } from './helpers.js';
+import {
+  collect,
+  delimited,
+  expectOrderedDisjoint,
+  makeTempDir,
+  removeDir,
+  rowsOfRanges,
+  writeTree,
+} from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -25,32 +35,116 @@ interface NastyCase {
 
 const bigField = 'x'.repeat(300);
 const cases: readonly NastyCase[] = [
-  { name: 'quoted delimiters', content: 'a,b\n"x,1",2\n"y,,2",3\n', reader: delimited(), rows: [['x,1', '2'], ['y,,2', '3']] },
+  {
+    name: 'quoted delimiters',
+    content: 'a,b\n"x,1",2\n"y,,2",3\n',
+    reader: delimited(),
+    rows: [
+      ['x,1', '2'],
+      ['y,,2', '3'],
+    ],
+  },
   {
     name: 'quoted newlines with support_multi_line',
     content: 'a,b\n"line1\nline2",1\nplain,2\n"x\r\ny",3\n"a ""q""\n,b",4\n',
     reader: delimited({ supportMultiLine: true }),
-    rows: [['line1\nline2', '1'], ['plain', '2'], ['x\r\ny', '3'], ['a "q"\n,b', '4']],
+    rows: [
+      ['line1\nline2', '1'],
+      ['plain', '2'],
+      ['x\r\ny', '3'],
+      ['a "q"\n,b', '4'],
+    ],
   },
   {
     name: 'quoted newlines without support_multi_line (every newline ends a record)',
     content: 'a,b\n"line1\nline2",1\nplain,2\n',
     reader: delimited(),
-    rows: [['line1', null], ['line2"', '1'], ['plain', '2']],
+    rows: [
+      ['line1', null],
+      ['line2"', '1'],
+      ['plain', '2'],
+    ],
   },
-  { name: 'CRLF', content: 'a,b\r\n1,2\r\n3,4\r\n', reader: delimited(), rows: [['1', '2'], ['3', '4']] },
+  {
+    name: 'CRLF',
+    content: 'a,b\r\n1,2\r\n3,4\r\n',
+    reader: delimited(),
+    rows: [
+      ['1', '2'],
+      ['3', '4'],
+    ],
+  },
   { name: 'BOM', content: '\uFEFFa,b\n1,2\n', reader: delimited(), rows: [['1', '2']], columns: ['a', 'b'] },
-  { name: 'BOM with a quoted first data field and no header', content: '\uFEFF"q,1",2\n', reader: delimited({ header: 'no_header', supportMultiLine: true }), rows: [['q,1', '2']], columns: ['Column1', 'Column2'] },
-  { name: 'empty last line and blank lines', content: 'a,b\n1,2\n\n3,4\r\n\r\n\n', reader: delimited(), rows: [['1', '2'], ['3', '4']] },
-  { name: 'no trailing newline', content: 'a,b\n1,2\n3,4', reader: delimited(), rows: [['1', '2'], ['3', '4']] },
-  { name: 'a row larger than the mini-batch', content: `a,b\n${bigField},1\n2,3\n"${bigField}\n${bigField}",4\n`, reader: delimited({ supportMultiLine: true }), rows: [[bigField, '1'], ['2', '3'], [`${bigField}\n${bigField}`, '4']] },
+  {
+    name: 'BOM with a quoted first data field and no header',
+    content: '\uFEFF"q,1",2\n',
+    reader: delimited({ header: 'no_header', supportMultiLine: true }),
+    rows: [['q,1', '2']],
+    columns: ['Column1', 'Column2'],
+  },
+  {
+    name: 'empty last line and blank lines',
+    content: 'a,b\n1,2\n\n3,4\r\n\r\n\n',
+    reader: delimited(),
+    rows: [
+      ['1', '2'],
+      ['3', '4'],
+    ],
+  },
+  {
+    name: 'no trailing newline',
+    content: 'a,b\n1,2\n3,4',
+    reader: delimited(),
+    rows: [
+      ['1', '2'],
+      ['3', '4'],
+    ],
+  },
+  {
+    name: 'a row larger than the mini-batch',
+    content: `a,b\n${bigField},1\n2,3\n"${bigField}\n${bigField}",4\n`,
+    reader: delimited({ supportMultiLine: true }),
+    rows: [
+      [bigField, '1'],
+      ['2', '3'],
+      [`${bigField}\n${bigField}`, '4'],
+    ],
+  },
   { name: 'empty file', content: '', reader: delimited(), rows: [] },
   { name: 'header only', content: 'a,b\n', reader: delimited(), rows: [] },
   { name: 'header only without newline', content: 'a,b', reader: delimited(), rows: [] },
-  { name: 'no_header keeps the first line', content: '1,2\n3,4\n', reader: delimited({ header: 'no_header' }), rows: [['1', '2'], ['3', '4']], columns: ['Column1', 'Column2'] },
-  { name: 'multi-line quoted header', content: '"a\nA",b\n1,2\n', reader: delimited({ supportMultiLine: true }), rows: [['1', '2']], columns: ['a\nA', 'b'] },
-  { name: 'literal quote inside an unquoted field', content: 'a,b\n5" pipe,1\n"ok\n",2\n', reader: delimited({ supportMultiLine: true }), rows: [['5" pipe', '1'], ['ok\n', '2']] },
-  { name: 'tab delimiter with quoted tabs', content: 'a\tb\n"1\t1"\t2\n', reader: delimited({ delimiter: '\t' }), rows: [['1\t1', '2']] },
+  {
+    name: 'no_header keeps the first line',
+    content: '1,2\n3,4\n',
+    reader: delimited({ header: 'no_header' }),
+    rows: [
+      ['1', '2'],
+      ['3', '4'],
+    ],
+    columns: ['Column1', 'Column2'],
+  },
+  {
+    name: 'multi-line quoted header',
+    content: '"a\nA",b\n1,2\n',
+    reader: delimited({ supportMultiLine: true }),
+    rows: [['1', '2']],
+    columns: ['a\nA', 'b'],
+  },
+  {
+    name: 'literal quote inside an unquoted field',
+    content: 'a,b\n5" pipe,1\n"ok\n",2\n',
+    reader: delimited({ supportMultiLine: true }),
+    rows: [
+      ['5" pipe', '1'],
+      ['ok\n', '2'],
+    ],
+  },
+  {
+    name: 'tab delimiter with quoted tabs',
+    content: 'a\tb\n"1\t1"\t2\n',
+    reader: delimited({ delimiter: '\t' }),
+    rows: [['1\t1', '2']],
+  },
 ];
 
 describe('cutByBytes / cutByRows on nasty files', () => {
@@ -71,7 +165,9 @@ describe('cutByBytes / cutByRows on nasty files', () => {
       for (const rows of [1, 2, 5]) {
         const ranges = await collect(cutByRows(file, rows, testCase.reader));
         expectOrderedDisjoint(ranges, size);
-        expect(ranges.every((range, i) => range.rows === (i < ranges.length - 1 ? rows : range.rows) && range.rows <= rows)).toBe(true);
+        expect(
+          ranges.every((range, i) => range.rows === (i < ranges.length - 1 ? rows : range.rows) && range.rows <= rows),
+        ).toBe(true);
         expect(ranges.reduce((sum, range) => sum + range.rows, 0)).toBe(testCase.rows.length);
         const read = await rowsOfRanges(ranges, testCase.reader);
         expect(read.rows, `rowsPerMiniBatch=${rows}`).toEqual(testCase.rows);

@@ -1,7 +1,8 @@
 /** Test helpers for src/input: temp folders and reading every range of a cut. */
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
 import type { ByteRange, DelimitedReader, TabularReader } from '../../../src/input/mltable/model.js';
 import { readTableBatch } from '../../../src/input/tabular/read-table-batch.js';
 
@@ -43,7 +44,10 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Reads each range on its own (as separate mini-batches would be) and concatenates the rows. */
-export async function rowsOfRanges(ranges: readonly ByteRange[], reader: TabularReader): Promise<{ columns: string[][]; rows: unknown[][] }> {
+export async function rowsOfRanges(
+  ranges: readonly ByteRange[],
+  reader: TabularReader,
+): Promise<{ columns: string[][]; rows: unknown[][] }> {
   const columns: string[][] = [];
   const rows: unknown[][] = [];
   for (const range of ranges) {

@@ -1,5 +1,7 @@
 import path from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { InputError, SpecErrors } from '../../../src/errors.js';
 import { loadMLTable } from '../../../src/input/mltable/load-mltable.js';
 import { cutTable } from '../../../src/input/tabular/cut-table.js';
@@ -15,7 +17,10 @@ afterEach(async () => {
 });
 
 /** Loads an MLTable written with `yaml` and returns the error it throws. */
-async function loadError(yaml: string, files: Record<string, string | Buffer> = { 'data.csv': 'a\n1\n' }): Promise<Error> {
+async function loadError(
+  yaml: string,
+  files: Record<string, string | Buffer> = { 'data.csv': 'a\n1\n' },
+): Promise<Error> {
   await writeTree(dir, { MLTable: yaml, ...files });
   return loadMLTable(dir).then(
     () => {
@@ -41,7 +46,8 @@ describe('loadMLTable', () => {
 
   it('reads read_delimited options with Azure defaults and sets the header file for from_first_file', async () => {
     await writeTree(dir, {
-      MLTable: 'paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited:\n      header: from_first_file\n      encoding: iso88591\n',
+      MLTable:
+        'paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited:\n      header: from_first_file\n      encoding: iso88591\n',
       '2.csv': '3\n',
       '1.csv': 'n\n1\n',
     });
@@ -65,7 +71,9 @@ describe('loadMLTable', () => {
   });
 
   it('names an unknown transformation with its file, key path and line', async () => {
-    const error = await loadError('paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {}\n  - reed_lines: {}\n');
+    const error = await loadError(
+      'paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {}\n  - reed_lines: {}\n',
+    );
     expect(error).toBeInstanceOf(SpecErrors);
     expect(error.message).toContain(`${path.join(dir, 'MLTable')}:5:`);
     expect(error.message).toContain('transformations[1].reed_lines');
@@ -73,22 +81,30 @@ describe('loadMLTable', () => {
   });
 
   it('suggests a key only when it is a plausible typo', async () => {
-    const typo = await loadError("paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {delimter: ';'}\n");
+    const typo = await loadError(
+      "paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {delimter: ';'}\n",
+    );
     expect(typo.message).toMatch(/unknown key `delimter` in read_delimited \(did you mean `delimiter`\?\)/);
-    const unrelated = await loadError("paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {compression_codec: gzip}\n  - shuffle_rows_now: {}\n");
+    const unrelated = await loadError(
+      'paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {compression_codec: gzip}\n  - shuffle_rows_now: {}\n',
+    );
     expect(unrelated.message).toMatch(/unknown key `compression_codec` in read_delimited; expected one of:/);
     expect(unrelated.message).toMatch(/unknown transformation `shuffle_rows_now`; expected one of:/);
     expect(unrelated.message).not.toMatch(/did you mean/);
   });
 
   it('refuses filter and read_delta_lake by name', async () => {
-    const error = await loadError("paths:\n  - file: ./data.csv\ntransformations:\n  - read_delta_lake: {version_as_of: 1}\n  - filter: 'col(\"a\") > 1'\n");
+    const error = await loadError(
+      'paths:\n  - file: ./data.csv\ntransformations:\n  - read_delta_lake: {version_as_of: 1}\n  - filter: \'col("a") > 1\'\n',
+    );
     expect(error.message).toMatch(/read_delta_lake.*not supported by parajob/);
     expect(error.message).toMatch(/MLTable:5:.*filter.*not supported by parajob/);
   });
 
   it('names a bad header mode and lists the valid ones', async () => {
-    const error = await loadError('paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited:\n      header: first_line\n');
+    const error = await loadError(
+      'paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited:\n      header: first_line\n',
+    );
     expect(error.message).toMatch(/MLTable:5:\d+: transformations\[0\]\.read_delimited\.header: unknown header mode/);
     expect(error.message).toContain('all_files_same_headers');
   });
@@ -96,7 +112,9 @@ describe('loadMLTable', () => {
   it('names a path entry that matches no file', async () => {
     const error = await loadError('paths:\n  - file: ./data.csv\n  - pattern: ./nothing/*.parquet\n');
     expect(error).toBeInstanceOf(SpecErrors);
-    expect(error.message).toMatch(/MLTable:3:\d+: paths\[1\]\.pattern: no file matches pattern `\.\/nothing\/\*\.parquet`/);
+    expect(error.message).toMatch(
+      /MLTable:3:\d+: paths\[1\]\.pattern: no file matches pattern `\.\/nothing\/\*\.parquet`/,
+    );
   });
 
   it('refuses remote URIs and a missing MLTable', async () => {
@@ -118,7 +136,9 @@ describe('loadMLTable', () => {
     const table = await loadMLTable(dir);
     if (table.kind !== 'tabular') throw new Error('expected a tabular MLTable');
     const ranges = await collect(cutTable(table, { unit: 'bytes', value: 1 }));
-    await expect(readTableBatch(ranges.slice(0, 1), table.reader, table.transforms)).resolves.toMatchObject({ rows: [['ok', 1]] });
+    await expect(readTableBatch(ranges.slice(0, 1), table.reader, table.transforms)).resolves.toMatchObject({
+      rows: [['ok', 1]],
+    });
     const failure = readTableBatch(ranges.slice(1), table.reader, table.transforms);
     await expect(failure).rejects.toBeInstanceOf(InputError);
     await expect(failure).rejects.toThrow(`${path.join(dir, 'bad.csv')}: byte 12 is not valid utf8`);
@@ -126,19 +146,28 @@ describe('loadMLTable', () => {
 
   it('fails on a JSON line that does not parse with invalid_lines: error, and drops it with drop', async () => {
     const lines = '{"a": 1}\n{"a": 2, "b": "x"}\n{oops\n\n{"a": 4}\n';
-    await writeTree(dir, { MLTable: 'paths:\n  - file: ./d.jsonl\ntransformations:\n  - read_json_lines: {invalid_lines: error}\n', 'd.jsonl': lines });
+    await writeTree(dir, {
+      MLTable: 'paths:\n  - file: ./d.jsonl\ntransformations:\n  - read_json_lines: {invalid_lines: error}\n',
+      'd.jsonl': lines,
+    });
     const strict = await loadMLTable(dir);
     if (strict.kind !== 'tabular') throw new Error('expected a tabular MLTable');
     const ranges = await collect(cutTable(strict, { unit: 'bytes', value: 1 << 20 }));
     await expect(readTableBatch(ranges, strict.reader, strict.transforms)).rejects.toThrow(
       `${path.join(dir, 'd.jsonl')}: the line at byte ${lines.indexOf('{oops')} is not a JSON object`,
     );
-    await writeTree(dir, { MLTable: 'paths:\n  - file: ./d.jsonl\ntransformations:\n  - read_json_lines: {invalid_lines: drop}\n' });
+    await writeTree(dir, {
+      MLTable: 'paths:\n  - file: ./d.jsonl\ntransformations:\n  - read_json_lines: {invalid_lines: drop}\n',
+    });
     const lenient = await loadMLTable(dir);
     if (lenient.kind !== 'tabular') throw new Error('expected a tabular MLTable');
     const batch = await readTableBatch(ranges, lenient.reader, lenient.transforms);
     expect(batch.columns).toEqual(['a', 'b']);
-    expect(batch.rows).toEqual([[1, null], [2, 'x'], [4, null]]);
+    expect(batch.rows).toEqual([
+      [1, null],
+      [2, 'x'],
+      [4, null],
+    ]);
   });
 
   it('applies take and skip over the whole table in MLTable order', async () => {
@@ -150,10 +179,15 @@ describe('loadMLTable', () => {
     });
     const table = await loadMLTable(dir);
     if (table.kind !== 'tabular') throw new Error('expected a tabular MLTable');
-    for (const size of [{ unit: 'bytes', value: 1 }, { unit: 'rows', value: 2 }, { unit: 'bytes', value: 1000 }] as const) {
+    for (const size of [
+      { unit: 'bytes', value: 1 },
+      { unit: 'rows', value: 2 },
+      { unit: 'bytes', value: 1000 },
+    ] as const) {
       const ranges = await collect(cutTable(table, size));
       const rows: unknown[] = [];
-      for (const range of ranges) rows.push(...(await readTableBatch([range], table.reader, table.transforms)).rows.map((r) => r[0]));
+      for (const range of ranges)
+        rows.push(...(await readTableBatch([range], table.reader, table.transforms)).rows.map((r) => r[0]));
       expect(rows, JSON.stringify(size)).toEqual([2, 3, 4]);
     }
   });

@@ -5,8 +5,10 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { InputError } from '../../../src/errors.js';
 import { loadMLTable } from '../../../src/input/mltable/load-mltable.js';
 import type { ByteRange, CountedByteRange, ParquetReader, TabularMLTable } from '../../../src/input/mltable/model.js';
@@ -21,7 +23,13 @@ const COLUMNS = ['id', 'label', 'score', 'big', 'flag'];
 
 /** The row of global id `id`, as the reader should return it (nulls on a fixed pattern). */
 function expectedRow(id: number): unknown[] {
-  return [id, id % 7 === 0 ? null : `row ${id} has spaces`, id % 11 === 0 ? null : id / 4, id * 1000, id % 5 === 0 ? null : id % 2 === 0];
+  return [
+    id,
+    id % 7 === 0 ? null : `row ${id} has spaces`,
+    id % 11 === 0 ? null : id / 4,
+    id * 1000,
+    id % 5 === 0 ? null : id % 2 === 0,
+  ];
 }
 
 /** Writes ids `[firstId, firstId + rows)` to `file` in row groups of {@link GROUP_ROWS}. */
@@ -52,7 +60,8 @@ beforeAll(async () => {
   dir = await makeTempDir();
   await writeTree(dir, {
     'table/MLTable': 'paths:\n  - pattern: ./*.parquet\ntransformations:\n  - read_parquet\n',
-    'with-path/MLTable': 'paths:\n  - file: ../table/a.parquet\ntransformations:\n  - read_parquet:\n      include_path_column: true\n',
+    'with-path/MLTable':
+      'paths:\n  - file: ../table/a.parquet\ntransformations:\n  - read_parquet:\n      include_path_column: true\n',
     'take/MLTable': 'paths:\n  - pattern: ../table/*.parquet\ntransformations:\n  - read_parquet\n  - take: 10\n',
     'skip/MLTable': 'paths:\n  - pattern: ../table/*.parquet\ntransformations:\n  - read_parquet\n  - skip: 1\n',
   });
@@ -114,7 +123,10 @@ describe('read_parquet', () => {
       ...metadata,
       row_groups: metadata.row_groups.map((group) => ({
         ...group,
-        columns: group.columns.map((chunk) => ({ ...chunk, meta_data: chunk.meta_data && { ...chunk.meta_data, dictionary_page_offset: 0n } })),
+        columns: group.columns.map((chunk) => ({
+          ...chunk,
+          meta_data: chunk.meta_data && { ...chunk.meta_data, dictionary_page_offset: 0n },
+        })),
       })),
     };
     // The first chunk of each group may have had a dictionary: its start moves to its data page, never to 0.
@@ -156,11 +168,16 @@ describe('read_parquet', () => {
     const sizeA = (await stat(fileA)).size;
     for (const bytes of [1, 2_000, 1 << 20]) {
       const ranges = (await collect(cutTable(table, { unit: 'bytes', value: bytes }))) as CountedByteRange[];
-      expectOrderedDisjoint(ranges.filter((r) => r.path === fileA), sizeA);
+      expectOrderedDisjoint(
+        ranges.filter((r) => r.path === fileA),
+        sizeA,
+      );
       for (const [i, range] of ranges.entries()) {
         expect(range.rows % GROUP_ROWS === 0 || range.path === fileB).toBe(true);
         // Each range reaches the size with its last row group and not before (the last of a file may fall short).
-        const spans = rowGroupSpans((await readParquetMetadata(range.path)).metadata).filter((s) => s.start >= range.start && s.end <= range.end);
+        const spans = rowGroupSpans((await readParquetMetadata(range.path)).metadata).filter(
+          (s) => s.start >= range.start && s.end <= range.end,
+        );
         expect(spans.map((s) => s.rows).reduce((a, b) => a + b)).toBe(range.rows);
         if (spans.length > 1) expect(spans[spans.length - 2]!.end - range.start).toBeLessThan(bytes);
         if (ranges[i + 1]?.path === range.path) expect(range.end - range.start).toBeGreaterThanOrEqual(bytes);
@@ -178,7 +195,9 @@ describe('read_parquet', () => {
     const table = await tabular('table');
     const ranges = await collect(cutTable(table, { unit: 'rows', value: 150 }));
     const emitted: unknown[] = [];
-    await cutTableInto(table, { unit: 'rows', value: 150 }, (fileIndex, start, end, rows) => emitted.push({ path: table.files[fileIndex], start, end, rows }));
+    await cutTableInto(table, { unit: 'rows', value: 150 }, (fileIndex, start, end, rows) =>
+      emitted.push({ path: table.files[fileIndex], start, end, rows }),
+    );
     expect(emitted).toEqual(ranges);
   });
 
@@ -194,7 +213,11 @@ describe('read_parquet', () => {
   it('reads a range that starts inside a row group as no rows of it (a group belongs to the range holding its start)', async () => {
     const table = await tabular('table');
     const spans = rowGroupSpans((await readParquetMetadata(fileA)).metadata);
-    const batch = await readTableBatch([{ path: fileA, start: spans[0]!.start + 1, end: spans[1]!.end }], table.reader, []);
+    const batch = await readTableBatch(
+      [{ path: fileA, start: spans[0]!.start + 1, end: spans[1]!.end }],
+      table.reader,
+      [],
+    );
     expect(batch.rows).toEqual(ALL_ROWS.slice(100, 200));
   });
 
@@ -206,13 +229,20 @@ describe('read_parquet', () => {
       await expect(collect(cutTable(table, { unit: 'bytes', value: 100 }))).rejects.toThrow(
         `${table.source}: take/skip are not supported with read_parquet (parquet mini-batches are whole row groups)`,
       );
-      await expect(cutTableInto(table, { unit: 'rows', value: 100 }, () => {})).rejects.toThrow(/take\/skip are not supported with read_parquet/);
+      await expect(cutTableInto(table, { unit: 'rows', value: 100 }, () => {})).rejects.toThrow(
+        /take\/skip are not supported with read_parquet/,
+      );
     }
   });
 
   it('fails a file that is not parquet with the file named', async () => {
-    await writeTree(dir, { 'bad/x.parquet': 'id,label\n1,a\n', 'bad/MLTable': 'paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n' });
+    await writeTree(dir, {
+      'bad/x.parquet': 'id,label\n1,a\n',
+      'bad/MLTable': 'paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n',
+    });
     const table = await tabular('bad');
-    await expect(collect(cutTable(table, { unit: 'rows', value: 10 }))).rejects.toThrow(/x\.parquet: cannot read it as parquet \(read_parquet\)/);
+    await expect(collect(cutTable(table, { unit: 'rows', value: 10 }))).rejects.toThrow(
+      /x\.parquet: cannot read it as parquet \(read_parquet\)/,
+    );
   });
 });

@@ -1,5 +1,7 @@
 import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { loadMLTable } from '../../../src/input/mltable/load-mltable.js';
 import type { MLTable } from '../../../src/input/mltable/model.js';
 import { partitionByKeys } from '../../../src/input/tabular/partition-by-keys.js';
@@ -14,7 +16,8 @@ beforeAll(async () => {
   dir = await makeTempDir();
   const files: Record<string, string> = {};
   for (const store of stores) {
-    for (const brand of brands) files[`${store}/${brand}/data.csv`] = `week,qty\n1,${store.length + brand.length}\n2,7\n`;
+    for (const brand of brands)
+      files[`${store}/${brand}/data.csv`] = `week,qty\n1,${store.length + brand.length}\n2,7\n`;
   }
   await writeTree(dir, files);
 });
@@ -33,7 +36,9 @@ describe('partitionByKeys', () => {
       "paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - read_delimited: {}\n  - extract_columns_from_partition_format: '{Store}/{Brand}/{file_name}.{ext}'\n",
     );
     const batches = await partitionByKeys(table, ['Store', 'Brand']);
-    expect(batches.map((b) => b.partitionKeyValue)).toEqual(stores.flatMap((Store) => brands.map((Brand) => ({ Store, Brand }))));
+    expect(batches.map((b) => b.partitionKeyValue)).toEqual(
+      stores.flatMap((Store) => brands.map((Brand) => ({ Store, Brand }))),
+    );
     if (table.kind !== 'tabular') throw new Error('expected tabular');
     for (const batch of batches) {
       const { Store, Brand } = batch.partitionKeyValue as { Store: string; Brand: string };
@@ -52,11 +57,15 @@ describe('partitionByKeys', () => {
       'paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - read_delimited: {}\n  - extract_columns_from_partition_format:\n      partition_format: "{Store}/{Brand}/data.csv"\n',
     );
     const batches = await partitionByKeys(table, ['Store']);
-    expect(batches.map((b) => [b.partitionKeyValue, b.files.length, b.ranges.length])).toEqual(stores.map((Store) => [{ Store }, 3, 3]));
+    expect(batches.map((b) => [b.partitionKeyValue, b.files.length, b.ranges.length])).toEqual(
+      stores.map((Store) => [{ Store }, 3, 3]),
+    );
   });
 
   it('groups a file list by path keys without reading files', async () => {
-    const table = await load("paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - extract_columns_from_partition_format: '{Store}/{Brand}/{name}'\n");
+    const table = await load(
+      "paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - extract_columns_from_partition_format: '{Store}/{Brand}/{name}'\n",
+    );
     const batches = await partitionByKeys(table, ['Brand']);
     expect(batches.map((b) => b.partitionKeyValue['Brand'])).toEqual(brands);
     expect(batches[0]!.files).toEqual(stores.map((s) => path.join(dir, s, 'dominicks', 'data.csv')));
@@ -64,7 +73,7 @@ describe('partitionByKeys', () => {
   });
 
   it('groups rows by a data column into merged byte ranges when the key is not in the path', async () => {
-    const table = await load("paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - read_delimited: {}\n");
+    const table = await load('paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - read_delimited: {}\n');
     if (table.kind !== 'tabular') throw new Error('expected tabular');
     const batches = await partitionByKeys(table, ['week']);
     expect(batches.map((b) => b.partitionKeyValue)).toEqual([{ week: 1 }, { week: 2 }]);
@@ -78,7 +87,9 @@ describe('partitionByKeys', () => {
   });
 
   it('names a key that is no column', async () => {
-    const table = await load("paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - extract_columns_from_partition_format: '{Store}/{Brand}/{name}'\n");
+    const table = await load(
+      "paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - extract_columns_from_partition_format: '{Store}/{Brand}/{name}'\n",
+    );
     await expect(partitionByKeys(table, ['Region'])).rejects.toThrow(/partition key\(s\) Region are not columns/);
   });
 });

@@ -1,5 +1,7 @@
 import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { InputError } from '../../../src/errors.js';
 import { cutByBytes } from '../../../src/input/tabular/cut-by-bytes.js';
 import { formatTableRows } from '../../../src/input/tabular/format-table-rows.js';
@@ -14,7 +16,12 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-async function readWhole(name: string, content: string | Buffer, reader = delimited(), transforms: Parameters<typeof readTableBatch>[2] = []) {
+async function readWhole(
+  name: string,
+  content: string | Buffer,
+  reader = delimited(),
+  transforms: Parameters<typeof readTableBatch>[2] = [],
+) {
   await writeTree(dir, { [name]: content });
   const ranges = await collect(cutByBytes(path.join(dir, name), 1 << 20, reader));
   return readTableBatch(ranges, reader, transforms);
@@ -22,7 +29,11 @@ async function readWhole(name: string, content: string | Buffer, reader = delimi
 
 describe('readTableBatch', () => {
   it('infers int, float, bool and string from the sample and keeps empty as null', async () => {
-    const batch = await readWhole('types.csv', 'i,f,b,s,e\n1,1.5,true,x,\n-2,3,False,7,\n', delimited({ inferColumnTypes: true }));
+    const batch = await readWhole(
+      'types.csv',
+      'i,f,b,s,e\n1,1.5,true,x,\n-2,3,False,7,\n',
+      delimited({ inferColumnTypes: true }),
+    );
     expect(batch.rows).toEqual([
       [1, 1.5, true, 'x', null],
       [-2, 3, false, '7', null],
@@ -30,7 +41,11 @@ describe('readTableBatch', () => {
   });
 
   it('keeps empty fields as strings with empty_as_string and adds the Path column first', async () => {
-    const batch = await readWhole('empty.csv', 'a,b\n,1\n', delimited({ emptyAsString: true, includePathColumn: true }));
+    const batch = await readWhole(
+      'empty.csv',
+      'a,b\n,1\n',
+      delimited({ emptyAsString: true, includePathColumn: true }),
+    );
     expect(batch.columns).toEqual(['Path', 'a', 'b']);
     expect(batch.rows).toEqual([[path.join(dir, 'empty.csv'), '', '1']]);
   });
@@ -42,7 +57,10 @@ describe('readTableBatch', () => {
         kind: 'convert_column_types',
         conversions: [
           { columns: ['a'], columnType: { type: 'float' } },
-          { columns: ['b'], columnType: { type: 'boolean', trueValues: ['yes'], falseValues: ['no'], mismatchAs: 'error' } },
+          {
+            columns: ['b'],
+            columnType: { type: 'boolean', trueValues: ['yes'], falseValues: ['no'], mismatchAs: 'error' },
+          },
           { columns: ['c'], columnType: { type: 'datetime', formats: ['%Y-%m-%d'] } },
         ],
       },
@@ -64,11 +82,15 @@ describe('readTableBatch', () => {
 
   it('fails a record with more fields than the header, naming the file', async () => {
     await expect(readWhole('wide.csv', 'a,b\n1,2,3\n')).rejects.toThrow(InputError);
-    await expect(readWhole('wide.csv', 'a,b\n1,2,3\n')).rejects.toThrow(/wide\.csv: record 1 .* has 3 fields but the header has 2/);
+    await expect(readWhole('wide.csv', 'a,b\n1,2,3\n')).rejects.toThrow(
+      /wide\.csv: record 1 .* has 3 fields but the header has 2/,
+    );
   });
 
   it('fails a keep_columns of a missing column with the columns listed', async () => {
-    await expect(readWhole('keep.csv', 'a,b\n1,2\n', delimited(), [{ kind: 'keep_columns', columns: ['z'] }])).rejects.toThrow(/no column `z`; the columns are: a, b/);
+    await expect(
+      readWhole('keep.csv', 'a,b\n1,2\n', delimited(), [{ kind: 'keep_columns', columns: ['z'] }]),
+    ).rejects.toThrow(/no column `z`; the columns are: a, b/);
   });
 });
 

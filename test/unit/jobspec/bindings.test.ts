@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expandTemplate, parseReference, wholeExpression, type Resolution } from '../../../src/jobspec/bindings.js';
+
+import { expandTemplate, parseReference, type Resolution, wholeExpression } from '../../../src/jobspec/bindings.js';
 
 describe('parseReference', () => {
   it.each([
@@ -37,7 +38,8 @@ describe('expandTemplate', () => {
     'inputs.none': { kind: 'absent' },
     'inputs.bad': { kind: 'error', message: 'bad reference' },
   };
-  const resolve = (expression: string): Resolution => values[expression] ?? { kind: 'error', message: `unknown ${expression}` };
+  const resolve = (expression: string): Resolution =>
+    values[expression] ?? { kind: 'error', message: `unknown ${expression}` };
 
   it.each([
     ['--a ${{inputs.a}} --b ${{ inputs.b }}', '--a A --b B'],

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { SpecErrors } from '../../../src/errors.js';
 import { loadJobSpec } from '../../../src/jobspec/load.js';
 import { createSpecFixture, lineOf, type SpecFixture } from './spec-fixture.js';
@@ -340,7 +342,10 @@ describe('compileJobSpec errors', () => {
       expect.arrayContaining(['jobs.score.resources.instance_count', 'jobs.score.logging_levl']),
     );
     // Schema errors stop the step before its semantics are checked, so the second pass finds the rest.
-    const semantic = edit('mini_batch_size: "10"', 'mini_batch_size: ten').replace('entry_script: score.py', 'entry_script: predict.py');
+    const semantic = edit('mini_batch_size: "10"', 'mini_batch_size: ten').replace(
+      'entry_script: score.py',
+      'entry_script: predict.py',
+    );
     expect(fixture.errors(semantic).map((error) => error.location.keyPath)).toEqual(
       expect.arrayContaining(['jobs.score.mini_batch_size', 'jobs.score.task.entry_script']),
     );

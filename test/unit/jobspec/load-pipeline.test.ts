@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { compileJobSpec, stepRunDir } from '../../../src/jobspec/load.js';
 import { YamlSource } from '../../../src/jobspec/yaml-source.js';
 import { createSpecFixture, lineOf, type SpecFixture } from './spec-fixture.js';
@@ -103,17 +105,26 @@ describe('compileJobSpec: a pipeline like Azure examples', () => {
     expect(job.steps).toHaveLength(1);
     const [step] = job.steps;
     const userWords = [
-      '--label', 'species',
-      '--threshold', '0.5',
-      '--data', join(dir, 'data'),
+      '--label',
+      'species',
+      '--threshold',
+      '0.5',
+      '--data',
+      join(dir, 'data'),
       `--debug_dir=${join(fixture.runDir, 'outputs', 'debug')}`,
-      '--allowed_failed_percent', '30',
+      '--allowed_failed_percent',
+      '30',
       '--task_overhead_timeout=120',
-      '--first_task_creation_timeout', '900',
-      '--copy_logs_to_parent', 'True',
-      '--resource_monitor_interval', '20',
-      '--metrics_name_prefix', 'iris',
-      '--error_threshold', '5.5',
+      '--first_task_creation_timeout',
+      '900',
+      '--copy_logs_to_parent',
+      'True',
+      '--resource_monitor_interval',
+      '20',
+      '--metrics_name_prefix',
+      'iris',
+      '--error_threshold',
+      '5.5',
     ];
     expect(step).toEqual({
       name: 'batch_prediction',
@@ -148,14 +159,22 @@ describe('compileJobSpec: a pipeline like Azure examples', () => {
         appendRowFile: aggregated,
       },
       argv: [
-        '--output_action', 'append_row',
-        '--logging_level', 'DEBUG',
-        '--mini_batch_size', '10kb',
-        '--error_threshold', '6',
-        '--run_invocation_timeout', '30',
-        '--run_max_try', '4',
-        '--output', join(dir, 'out'),
-        '--append_row_file_name', 'aggregated_returns.csv',
+        '--output_action',
+        'append_row',
+        '--logging_level',
+        'DEBUG',
+        '--mini_batch_size',
+        '10kb',
+        '--error_threshold',
+        '6',
+        '--run_invocation_timeout',
+        '30',
+        '--run_max_try',
+        '4',
+        '--output',
+        join(dir, 'out'),
+        '--append_row_file_name',
+        'aggregated_returns.csv',
         ...userWords,
       ],
       predefined: {
@@ -183,7 +202,13 @@ describe('compileJobSpec: a pipeline like Azure examples', () => {
     ] as const;
     for (const [keyPath, marker] of expected) {
       const line = lineOf(PIPELINE, marker);
-      expect(job.warnings).toContainEqual(expect.stringMatching(new RegExp(`^${escape(fixture.file)}:${line}:\\d+: ${escape(keyPath)} is ignored by parajob \\(Azure-only\\)$`)));
+      expect(job.warnings).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^${escape(fixture.file)}:${line}:\\d+: ${escape(keyPath)} is ignored by parajob \\(Azure-only\\)$`,
+          ),
+        ),
+      );
     }
     expect(job.warnings.filter((warning) => warning.includes('Azure-only'))).toHaveLength(expected.length);
   });
@@ -226,8 +251,19 @@ jobs:
       miniBatchErrorThreshold: -1,
       loggingLevel: 'INFO',
       environmentVariables: {},
-      outputs: [{ name: 'rows', type: 'uri_file', path: join(firstDir, 'outputs', 'rows', 'parallel_run_step.txt'), explicitPath: false }],
-      task: { appendRowTo: 'rows', appendRowFile: join(firstDir, 'outputs', 'rows', 'parallel_run_step.txt'), programArguments: [] },
+      outputs: [
+        {
+          name: 'rows',
+          type: 'uri_file',
+          path: join(firstDir, 'outputs', 'rows', 'parallel_run_step.txt'),
+          explicitPath: false,
+        },
+      ],
+      task: {
+        appendRowTo: 'rows',
+        appendRowFile: join(firstDir, 'outputs', 'rows', 'parallel_run_step.txt'),
+        programArguments: [],
+      },
       predefined: {
         errorThreshold: -1,
         allowedFailedPercent: 100,
@@ -240,15 +276,23 @@ jobs:
         metricsNamePrefix: '',
       },
     });
-    expect(first?.inputs).toEqual([{ kind: 'data', name: 'files', type: 'uri_folder', path: join(fixture.dir, 'data'), mode: 'ro_mount' }]);
+    expect(first?.inputs).toEqual([
+      { kind: 'data', name: 'files', type: 'uri_folder', path: join(fixture.dir, 'data'), mode: 'ro_mount' },
+    ]);
     expect(second?.compute).toBe('gpu');
     expect(second?.argv).toEqual([
-      '--output_action', 'summary_only',
-      '--logging_level', 'INFO',
-      '--error_threshold', '-1',
-      '--run_invocation_timeout', '60',
-      '--run_max_try', '2',
-      '--output', join(fixture.runDir, 'steps', 'second', 'outputs'),
+      '--output_action',
+      'summary_only',
+      '--logging_level',
+      'INFO',
+      '--error_threshold',
+      '-1',
+      '--run_invocation_timeout',
+      '60',
+      '--run_max_try',
+      '2',
+      '--output',
+      join(fixture.runDir, 'steps', 'second', 'outputs'),
     ]);
   });
 
@@ -265,7 +309,9 @@ task:
   append_row_to: \${{outputs.rows}}
 `;
     const job = fixture.compile(yaml);
-    expect(job.steps[0]?.outputs).toEqual([{ name: 'rows', type: 'uri_folder', path: join(fixture.dir, 'results'), explicitPath: true }]);
+    expect(job.steps[0]?.outputs).toEqual([
+      { name: 'rows', type: 'uri_folder', path: join(fixture.dir, 'results'), explicitPath: true },
+    ]);
     expect(job.steps[0]?.task.appendRowFile).toBe(join(fixture.dir, 'results', 'parallel_run_step.txt'));
     expect(job.warnings).toEqual([expect.stringContaining(`:${lineOf(yaml, 'mltable')}:`)]);
     expect(job.warnings[0]).toContain('outputs.rows.type mltable is written as a uri_folder');
@@ -318,7 +364,12 @@ task:
   append_row_to: \${{outputs.hashes}}
 `;
     const job = fixture.compile(yaml);
-    expect(job).toMatchObject({ name: 'file_hash', displayName: 'Hash files', experimentName: 'hashing', pipelineOutputs: [] });
+    expect(job).toMatchObject({
+      name: 'file_hash',
+      displayName: 'Hash files',
+      experimentName: 'hashing',
+      pipelineOutputs: [],
+    });
     expect(job.steps).toHaveLength(1);
     expect(job.steps[0]).toMatchObject({
       name: 'file_hash',
@@ -331,7 +382,9 @@ task:
       },
       predefined: { pushMetricsToParent: true },
     });
-    expect(job.warnings).toEqual([expect.stringMatching(/:7:1: is_deterministic is ignored by parajob \(Azure-only\)$/)]);
+    expect(job.warnings).toEqual([
+      expect.stringMatching(/:7:1: is_deterministic is ignored by parajob \(Azure-only\)$/),
+    ]);
 
     const unnamed = fixture.compile(yaml.replace('name: file_hash\n', ''));
     expect(unnamed.steps[0]?.name).toBe('main');
@@ -353,7 +406,9 @@ describe('compileJobSpec on a source that was parsed elsewhere', () => {
     const fixture = createSpecFixture();
     try {
       const yaml = `type: parallel\ninputs: {files: {path: data}}\ninput_data: \${{inputs.files}}\ntask: {code: script, entry_script: score.py}\n`;
-      const job = compileJobSpec(YamlSource.parse(join(fixture.dir, 'elsewhere.yml'), yaml), { runDir: fixture.runDir });
+      const job = compileJobSpec(YamlSource.parse(join(fixture.dir, 'elsewhere.yml'), yaml), {
+        runDir: fixture.runDir,
+      });
       expect(job.steps[0]?.inputs[0]).toMatchObject({ path: join(fixture.dir, 'data') });
       expect(job.sourcePath).toBe(join(fixture.dir, 'elsewhere.yml'));
     } finally {

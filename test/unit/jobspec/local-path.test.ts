@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { resolveLocalPath } from '../../../src/jobspec/local-path.js';
 
 describe('resolveLocalPath', () => {
@@ -21,6 +22,9 @@ describe('resolveLocalPath', () => {
     ['abfss://c@acct.dfs.core.windows.net/x'],
     ['adl://acct.azuredatalakestore.net/x'],
   ])('%s is refused as remote', (raw) => {
-    expect(resolveLocalPath(raw, '/jobs')).toEqual({ ok: false, message: expect.stringContaining('remote data is not supported; give a local path') });
+    expect(resolveLocalPath(raw, '/jobs')).toEqual({
+      ok: false,
+      message: expect.stringContaining('remote data is not supported; give a local path'),
+    });
   });
 });

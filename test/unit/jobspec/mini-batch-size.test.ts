@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseMiniBatchSize } from '../../../src/jobspec/mini-batch-size.js';
 
 describe('parseMiniBatchSize', () => {
@@ -17,11 +18,14 @@ describe('parseMiniBatchSize', () => {
     expect(parseMiniBatchSize(raw)).toEqual({ ok: true, size: { value, unit, text: String(raw) } });
   });
 
-  it.each([['ten'], ['100 kb'], ['10tb'], ['-5'], ['1.5'], [''], [2.5]])('%j is refused with the expected forms', (raw) => {
-    const result = parseMiniBatchSize(raw);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.message).toContain(String.raw`^\d+([kKmMgG][bB])*$`);
-  });
+  it.each([['ten'], ['100 kb'], ['10tb'], ['-5'], ['1.5'], [''], [2.5]])(
+    '%j is refused with the expected forms',
+    (raw) => {
+      const result = parseMiniBatchSize(raw);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.message).toContain(String.raw`^\d+([kKmMgG][bB])*$`);
+    },
+  );
 
   it.each([['0'], [0], ['0kb'], ['0 rows']])('%j is refused as below 1', (raw) => {
     const result = parseMiniBatchSize(raw);

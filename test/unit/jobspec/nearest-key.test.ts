@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { nearestKey, unknownKeyMessage } from '../../../src/jobspec/nearest-key.js';
 
 const STEP_KEYS = ['mini_batch_size', 'mini_batch_error_threshold', 'input_data', 'inputs', 'outputs', 'task'];

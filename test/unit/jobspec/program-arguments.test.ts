@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { readPredefinedArguments, splitProgramArguments } from '../../../src/jobspec/program-arguments.js';
 
 describe('splitProgramArguments', () => {
@@ -30,7 +31,10 @@ describe('readPredefinedArguments', () => {
     [['--copy_logs_to_parent', 'True'], { copyLogsToParent: true }],
     [['--copy_logs_to_parent', 'no'], { copyLogsToParent: false }],
     [['--push_metrics_to_parent'], { pushMetricsToParent: true }],
-    [['--push_metrics_to_parent', '--metrics_name_prefix', 'p_'], { pushMetricsToParent: true, metricsNamePrefix: 'p_' }],
+    [
+      ['--push_metrics_to_parent', '--metrics_name_prefix', 'p_'],
+      { pushMetricsToParent: true, metricsNamePrefix: 'p_' },
+    ],
     [['--error_threshold', '1', '--error_threshold', '4'], { errorThreshold: 4 }],
     [['--model', 'm', 'positional', '--other', '3'], {}],
   ] as const)('%j → %j', (words, values) => {
@@ -40,11 +44,20 @@ describe('readPredefinedArguments', () => {
   it.each([
     [['--error_threshold', '-2'], '--error_threshold "-2" is invalid: expected an integer ≥ -1'],
     [['--error_threshold', 'many'], '--error_threshold "many" is invalid'],
-    [['--allowed_failed_percent', '101'], '--allowed_failed_percent "101" is invalid: expected a percentage in [0, 100]'],
+    [
+      ['--allowed_failed_percent', '101'],
+      '--allowed_failed_percent "101" is invalid: expected a percentage in [0, 100]',
+    ],
     [['--task_overhead_timeout', '0'], '--task_overhead_timeout "0" is invalid: expected seconds in (0, 259200]'],
-    [['--progress_update_timeout', '259201'], '--progress_update_timeout "259201" is invalid: expected seconds in (0, 259200]'],
+    [
+      ['--progress_update_timeout', '259201'],
+      '--progress_update_timeout "259201" is invalid: expected seconds in (0, 259200]',
+    ],
     [['--first_task_creation_timeout=-3'], '--first_task_creation_timeout "-3" is invalid'],
-    [['--resource_monitor_interval', '1.5'], '--resource_monitor_interval "1.5" is invalid: expected whole seconds ≥ 0'],
+    [
+      ['--resource_monitor_interval', '1.5'],
+      '--resource_monitor_interval "1.5" is invalid: expected whole seconds ≥ 0',
+    ],
     [['--copy_logs_to_parent', 'maybe'], '--copy_logs_to_parent "maybe" is invalid: expected True or False'],
     [['--metrics_name_prefix'], '--metrics_name_prefix needs a value'],
   ] as const)('%j is a problem naming the argument and range', (words, problem) => {

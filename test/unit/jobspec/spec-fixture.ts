@@ -5,7 +5,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpecError, SpecErrors } from '../../../src/errors.js';
+
+import type { SpecError } from '../../../src/errors.js';
+import { SpecErrors } from '../../../src/errors.js';
 import { compileJobSpec } from '../../../src/jobspec/load.js';
 import type { CompiledJob } from '../../../src/jobspec/model.js';
 import { YamlSource } from '../../../src/jobspec/yaml-source.js';

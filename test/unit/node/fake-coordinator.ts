@@ -3,10 +3,11 @@
  * (records every node message per stream session, lets the test speak) and Code (serves snapshots).
  */
 import { Server, ServerCredentials, type ServerDuplexStream, type ServerWritableStream } from '@grpc/grpc-js';
+
 import {
   ClusterService,
-  CodeService,
   type CodeFile,
+  CodeService,
   type CodeSnapshot,
   type CoordinatorMessage,
   type FetchCodeRequest,
@@ -50,7 +51,9 @@ export class Session {
 
   /** Every received value of one kind, in order. */
   all<C extends Kind['$case']>(kind: C): ValueOf<C>[] {
-    return this.received.filter((message) => message.kind?.$case === kind).map((message) => message.kind?.value as ValueOf<C>);
+    return this.received
+      .filter((message) => message.kind?.$case === kind)
+      .map((message) => message.kind?.value as ValueOf<C>);
   }
 
   /** Waits (bounded) until `check` returns something other than undefined/false, and returns it. */
@@ -60,7 +63,9 @@ export class Session {
       const value = check();
       if (value !== undefined && value !== false) return value;
       if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; received: ${this.received.map((m) => m.kind?.$case).join(', ')}`);
+        throw new Error(
+          `timed out waiting for ${what}; received: ${this.received.map((m) => m.kind?.$case).join(', ')}`,
+        );
       }
       await new Promise<void>((resolvePromise) => {
         const wake = (): void => {
@@ -109,7 +114,9 @@ export class FakeCoordinator {
 
   async start(): Promise<string> {
     this.port = await new Promise<number>((resolvePromise, reject) =>
-      this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolvePromise(port))),
+      this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolvePromise(port),
+      ),
     );
     return `127.0.0.1:${this.port}`;
   }

@@ -3,10 +3,12 @@
  * (Python 3.9+, pandas for tabular input) failing with messages that name the interpreter. Fake
  * interpreters are shell scripts, so only the pandas cases need a real python3.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { checkJobPython, choosePython } from '../../../src/node/job/job-python.js';
 import { findPython } from '../../../src/worker/python/locate.js';
 
@@ -29,7 +31,10 @@ beforeAll(async () => {
   await fakeInterpreter(join(dir, 'path-b', 'python3'), 'exit 0');
   await fakeInterpreter(join(dir, 'old', 'python3'), 'echo 3.8.10; exit 3');
   await mkdir(join(dir, 'broken-pandas', 'pandas'), { recursive: true });
-  await writeFile(join(dir, 'broken-pandas', 'pandas', '__init__.py'), 'raise ImportError("no pandas for this test")\n');
+  await writeFile(
+    join(dir, 'broken-pandas', 'pandas', '__init__.py'),
+    'raise ImportError("no pandas for this test")\n',
+  );
   try {
     realPython = findPython();
   } catch {
@@ -41,18 +46,33 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const settingsWith = (environment: Record<string, string>, entryScript = '/code/score.py', inputKind: 'files' | 'tabular' = 'files') => ({ entryScript, environment, inputKind });
+const settingsWith = (
+  environment: Record<string, string>,
+  entryScript = '/code/score.py',
+  inputKind: 'files' | 'tabular' = 'files',
+) => ({ entryScript, environment, inputKind });
 
 describe('choosePython', () => {
   it("prefers the job's environment_variables.PARAJOB_PYTHON, then --python, then the node's $PARAJOB_PYTHON, then python3 on PATH", () => {
     const nodeEnv = { PATH: join(dir, 'path-a'), PARAJOB_PYTHON: join(dir, 'env', 'python') };
-    expect(choosePython(settingsWith({ PARAJOB_PYTHON: join(dir, 'job', 'python') }), join(dir, 'node', 'python'), nodeEnv)).toEqual({
+    expect(
+      choosePython(settingsWith({ PARAJOB_PYTHON: join(dir, 'job', 'python') }), join(dir, 'node', 'python'), nodeEnv),
+    ).toEqual({
       path: join(dir, 'job', 'python'),
       origin: "the job's environment_variables.PARAJOB_PYTHON",
     });
-    expect(choosePython(settingsWith({}), join(dir, 'node', 'python'), nodeEnv)).toEqual({ path: join(dir, 'node', 'python'), origin: "the node's --python option" });
-    expect(choosePython(settingsWith({}), undefined, nodeEnv)).toEqual({ path: join(dir, 'env', 'python'), origin: "the node's $PARAJOB_PYTHON" });
-    expect(choosePython(settingsWith({}), undefined, { PATH: join(dir, 'path-a') })).toEqual({ path: join(dir, 'path-a', 'python3'), origin: 'python3 on PATH' });
+    expect(choosePython(settingsWith({}), join(dir, 'node', 'python'), nodeEnv)).toEqual({
+      path: join(dir, 'node', 'python'),
+      origin: "the node's --python option",
+    });
+    expect(choosePython(settingsWith({}), undefined, nodeEnv)).toEqual({
+      path: join(dir, 'env', 'python'),
+      origin: "the node's $PARAJOB_PYTHON",
+    });
+    expect(choosePython(settingsWith({}), undefined, { PATH: join(dir, 'path-a') })).toEqual({
+      path: join(dir, 'path-a', 'python3'),
+      origin: 'python3 on PATH',
+    });
   });
 
   it("looks python3 up on the workers' PATH: the job's PATH when it sets one", () => {
@@ -61,16 +81,20 @@ describe('choosePython', () => {
   });
 
   it("names the job's setting when its interpreter does not exist", () => {
-    expect(() => choosePython(settingsWith({ PARAJOB_PYTHON: join(dir, 'nowhere', 'python') }), undefined, { PATH: '' })).toThrow(
-      /^the job's environment_variables\.PARAJOB_PYTHON: .*nowhere\/python.*not an executable file/,
+    expect(() =>
+      choosePython(settingsWith({ PARAJOB_PYTHON: join(dir, 'nowhere', 'python') }), undefined, { PATH: '' }),
+    ).toThrow(/^the job's environment_variables\.PARAJOB_PYTHON: .*nowhere\/python.*not an executable file/);
+    expect(() => choosePython(settingsWith({}), undefined, { PATH: join(dir, 'empty') })).toThrow(
+      /"python3", which is not an executable file on PATH/,
     );
-    expect(() => choosePython(settingsWith({}), undefined, { PATH: join(dir, 'empty') })).toThrow(/"python3", which is not an executable file on PATH/);
   });
 });
 
 describe('checkJobPython', () => {
   it('does nothing for a JavaScript entry script', async () => {
-    await expect(checkJobPython(settingsWith({}, '/code/score.mjs'), join(dir, 'nowhere'), { PATH: '' })).resolves.toBeUndefined();
+    await expect(
+      checkJobPython(settingsWith({}, '/code/score.mjs'), join(dir, 'nowhere'), { PATH: '' }),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses a Python older than 3.9, naming it and what chose it', async () => {
@@ -88,7 +112,9 @@ describe('checkJobPython', () => {
     if (realPython === undefined) context.skip();
     const settings = settingsWith({ PYTHONPATH: join(dir, 'broken-pandas') }, '/code/score.py', 'tabular');
     const failure = checkJobPython(settings, realPython, process.env);
-    await expect(failure).rejects.toThrow(`the Python interpreter ${realPython} (chosen by the node's --python option)`);
+    await expect(failure).rejects.toThrow(
+      `the Python interpreter ${realPython} (chosen by the node's --python option)`,
+    );
     await expect(failure).rejects.toThrow('cannot import pandas (ImportError: no pandas for this test)');
     await expect(failure).rejects.toThrow('apt-get install python3-pandas');
   });

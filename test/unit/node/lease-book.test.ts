@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HeldLease } from '../../../src/node/processor/batch-results.js';
+
 import {
   addLeases,
   bounce,
@@ -15,11 +15,13 @@ import {
   revokeQueued,
   settle,
 } from '../../../src/node/job/lease-book.js';
+import type { HeldLease } from '../../../src/node/processor/batch-results.js';
 import { leaseOf } from './processor-harness.js';
 
 const held = (id: number): HeldLease => ({ lease: leaseOf(id, [`f${id}`]), receivedAtMs: 0 });
 const ids = (list: readonly HeldLease[]): number[] => list.map((entry) => entry.lease.miniBatchId);
-const given = (dispatches: readonly { index: number; leases: readonly HeldLease[] }[]) => dispatches.map((d) => [d.index, ids(d.leases)]);
+const given = (dispatches: readonly { index: number; leases: readonly HeldLease[] }[]) =>
+  dispatches.map((d) => [d.index, ids(d.leases)]);
 
 describe('lease book', () => {
   it('keeps processors × (1 + prefetch) leases outstanding, counting what processors hold', () => {

@@ -1,14 +1,20 @@
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+
 import { parseNodeChaosPlan } from '../../../src/chaos/node-plan.js';
 import type { BatchResult, NodeMessage } from '../../../src/gen/parajob/v1/parajob.js';
 import { NodeChaosAgent } from '../../../src/node/node-chaos.js';
-import { NodeOutbox, type MessageSink } from '../../../src/node/outbox.js';
+import { type MessageSink, NodeOutbox } from '../../../src/node/outbox.js';
 
 const silent = pino({ level: 'silent' });
 
 function resultsMessage(count: number): NodeMessage {
-  return { kind: { $case: 'results', value: { jobId: 'j', results: Array.from({ length: count }, () => ({}) as BatchResult) } } };
+  return {
+    kind: {
+      $case: 'results',
+      value: { jobId: 'j', results: Array.from({ length: count }, () => ({}) as BatchResult) },
+    },
+  };
 }
 
 const heartbeat: NodeMessage = { kind: { $case: 'heartbeat', value: { seq: 0, sentAtMs: 0, running: 0 } } };
@@ -28,7 +34,10 @@ describe('NodeChaosAgent', () => {
 
   it('drops heartbeats (only) during a mute window that opens on its cue', () => {
     let now = 1_000;
-    const agent = new NodeChaosAgent(parseNodeChaosPlan('mute-heartbeats:after=2:for=500'), silent, { nowMs: () => now, kill: () => undefined });
+    const agent = new NodeChaosAgent(parseNodeChaosPlan('mute-heartbeats:after=2:for=500'), silent, {
+      nowMs: () => now,
+      kill: () => undefined,
+    });
     expect(agent.allows(heartbeat)).toBe(true);
     agent.written(resultsMessage(2));
     expect(agent.allows(heartbeat)).toBe(false);
@@ -41,9 +50,15 @@ describe('NodeChaosAgent', () => {
 
   it('sits in the outbox: a vetoed heartbeat is never written, written results are counted', async () => {
     const kill = vi.fn();
-    const outbox = new NodeOutbox(new NodeChaosAgent(parseNodeChaosPlan('kill-node:after=2; mute-heartbeats:after=0:for=60000'), silent, { kill }));
+    const outbox = new NodeOutbox(
+      new NodeChaosAgent(parseNodeChaosPlan('kill-node:after=2; mute-heartbeats:after=0:for=60000'), silent, { kill }),
+    );
     const written: NodeMessage[] = [];
-    const sink: MessageSink = { write: (message) => (written.push(message), true), once: () => undefined, removeListener: () => undefined };
+    const sink: MessageSink = {
+      write: (message) => (written.push(message), true),
+      once: () => undefined,
+      removeListener: () => undefined,
+    };
     outbox.attach(sink);
     outbox.send(heartbeat);
     outbox.sendResult('j', {} as BatchResult);

@@ -2,14 +2,22 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { takeSnapshot } from '../../../src/code/snapshot.js';
-import { BatchOutcome, ProcessorEventKind, type CodeSnapshot, type JobAssignment, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
-import { startNode, type RunningNode } from '../../../src/node/index.js';
+import {
+  BatchOutcome,
+  type CodeSnapshot,
+  type JobAssignment,
+  type Lease,
+  ProcessorEventKind,
+} from '../../../src/gen/parajob/v1/parajob.js';
+import { type RunningNode, startNode } from '../../../src/node/index.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
 import { FakeCoordinator, type Session } from './fake-coordinator.js';
-import { pino } from 'pino';
-import { Writable } from 'node:stream';
 import { leaseOf } from './processor-harness.js';
 
 /** The node's root log lines, parsed. */
@@ -18,7 +26,8 @@ const rootLogger = pino(
   { level: 'info' },
   new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') rootLines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line !== '') rootLines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   }),
@@ -59,7 +68,8 @@ async function setUp(files: Record<string, string> = {}): Promise<Setup> {
   const dir = await mkdtemp(join(tmpdir(), 'parajob-nodetest-'));
   await mkdir(join(dir, 'src'));
   await mkdir(join(dir, 'out'));
-  for (const [name, content] of Object.entries({ 'score.mjs': SCRIPT, ...files })) await writeFile(join(dir, 'src', name), content);
+  for (const [name, content] of Object.entries({ 'score.mjs': SCRIPT, ...files }))
+    await writeFile(join(dir, 'src', name), content);
   const snapshot = await takeSnapshot(join(dir, 'src'));
   const fake = new FakeCoordinator([snapshot]);
   const address = await fake.start();
@@ -107,7 +117,10 @@ function assignment(setup: Setup, overrides: Partial<JobAssignment> = {}): JobAs
 }
 
 function creditOf(session: Session, jobId = 'job-1'): number {
-  return session.all('leaseRequest').filter((request) => request.jobId === jobId).reduce((sum, request) => sum + request.count, 0);
+  return session
+    .all('leaseRequest')
+    .filter((request) => request.jobId === jobId)
+    .reduce((sum, request) => sum + request.count, 0);
 }
 
 function resultsOf(session: Session) {
@@ -130,7 +143,10 @@ describe('node against a fake coordinator', () => {
     expect(existsSync(join(dir, 'cache', 'code', setup.snapshot.hash, 'score.mjs'))).toBe(true);
 
     grant(session, [leaseOf(0, ['a', 'b']), leaseOf(1, ['c']), leaseOf(2, ['d']), leaseOf(3, ['e', 'f'])]);
-    const results = await session.until(() => (resultsOf(session).length === 4 ? resultsOf(session) : undefined), '4 results');
+    const results = await session.until(
+      () => (resultsOf(session).length === 4 ? resultsOf(session) : undefined),
+      '4 results',
+    );
     expect(results.every((result) => result.outcome === BatchOutcome.BATCH_OUTCOME_COMPLETED)).toBe(true);
     expect(results.map((result) => result.miniBatchId).sort()).toEqual([0, 1, 2, 3]);
     const first = results.find((result) => result.miniBatchId === 0);
@@ -155,14 +171,19 @@ describe('node against a fake coordinator', () => {
     const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
     expect(left).toEqual({ jobId: 'job-1', reason: 'released: succeeded' });
     const kinds = session.received.map((message) => message.kind?.$case);
-    const stopped = session.all('processorEvent').filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED);
+    const stopped = session
+      .all('processorEvent')
+      .filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED);
     expect(stopped.map((event) => event.processName).sort()).toEqual(['process000', 'process001']);
     expect(kinds.lastIndexOf('processorEvent')).toBeLessThan(kinds.indexOf('jobLeft'));
     const shutdowns = (await readFile(join(dir, 'out', 'shutdown.txt'), 'utf8')).trim().split('\n').sort();
     expect(shutdowns).toEqual(['process000', 'process001']);
 
     // The job's node log carries its bindings.
-    const log = (await readFile(join(dir, 'logs', 'sys', 'node', 'n1', '_main.txt'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const log = (await readFile(join(dir, 'logs', 'sys', 'node', 'n1', '_main.txt'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(log.length).toBeGreaterThan(0);
     expect(log.every((line) => line['nodeId'] === 'n1' && line['jobId'] === 'job-1')).toBe(true);
     expect(log.some((line) => line['processName'] === 'process000')).toBe(true);
@@ -188,10 +209,20 @@ describe('node against a fake coordinator', () => {
     await second.until(() => existsSync(join(gate, 'finished')), 'the gated run to finish');
     second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
 
-    const results = await second.until(() => (resultsOf(second).length >= 2 ? resultsOf(second) : undefined), 'results on the new stream');
-    expect(results.find((result) => result.miniBatchId === 0)).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, token: 100, succeeded: 1 });
+    const results = await second.until(
+      () => (resultsOf(second).length >= 2 ? resultsOf(second) : undefined),
+      'results on the new stream',
+    );
+    expect(results.find((result) => result.miniBatchId === 0)).toMatchObject({
+      outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED,
+      token: 100,
+      succeeded: 1,
+    });
     // The lease still queued when the stream broke is handed back rather than run late.
-    expect(results.find((result) => result.miniBatchId === 1)).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_RETURNED, token: 101 });
+    expect(results.find((result) => result.miniBatchId === 1)).toMatchObject({
+      outcome: BatchOutcome.BATCH_OUTCOME_RETURNED,
+      token: 101,
+    });
     expect(resultsOf(first)).toHaveLength(0);
     // Credit is asked afresh on the new session (the coordinator forgot the old one).
     await second.until(() => creditOf(second) === 2, 'credit of 2 on the new stream');
@@ -207,11 +238,25 @@ describe('node against a fake coordinator', () => {
   });
 
   it('leaves a job after max_init_failures init failures on this node, quoting the first', async () => {
-    const setup = await setUp({ 'broken.mjs': `export function init() { throw new TypeError('weights missing'); }\nexport const run = (b) => b;` });
+    const setup = await setUp({
+      'broken.mjs': `export function init() { throw new TypeError('weights missing'); }\nexport const run = (b) => b;`,
+    });
     const { first: session } = setup;
-    session.send({ kind: { $case: 'assign', value: assignment(setup, { entryScript: 'broken.mjs', maxConcurrency: 1, maxInitFailures: 2, initBackoffMs: 20 }) } });
+    session.send({
+      kind: {
+        $case: 'assign',
+        value: assignment(setup, {
+          entryScript: 'broken.mjs',
+          maxConcurrency: 1,
+          maxInitFailures: 2,
+          initBackoffMs: 20,
+        }),
+      },
+    });
     const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
-    const failures = session.all('processorEvent').filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED);
+    const failures = session
+      .all('processorEvent')
+      .filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED);
     expect(failures).toHaveLength(2);
     expect(failures[0]?.message).toMatch(/^TypeError: weights missing \(at .*broken\.mjs:1:\d+\)+$/);
     expect(left.reason).toBe(`init() failed 2 times on this node (max_init_failures 2): ${failures[0]?.message}`);
@@ -221,9 +266,13 @@ describe('node against a fake coordinator', () => {
   it('reports an invalid entry script and leaves the job once no processor can serve it', async () => {
     const setup = await setUp({ 'norun.mjs': 'export const nothing = 1;' });
     const { first: session } = setup;
-    session.send({ kind: { $case: 'assign', value: assignment(setup, { entryScript: 'norun.mjs', maxConcurrency: 2 }) } });
+    session.send({
+      kind: { $case: 'assign', value: assignment(setup, { entryScript: 'norun.mjs', maxConcurrency: 2 }) },
+    });
     const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
-    const invalid = session.all('processorEvent').filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT);
+    const invalid = session
+      .all('processorEvent')
+      .filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT);
     expect(invalid.map((event) => event.processName).sort()).toEqual(['process000', 'process001']);
     expect(invalid[0]?.message).toContain('has no run() export');
     expect(left.reason).toBe('all 2 processors escalated or found the entry script unusable');
@@ -243,7 +292,10 @@ describe('node against a fake coordinator', () => {
     await session.until(() => creditOf(session) === 3, 'credit for the revoked lease');
     grant(session, [leaseOf(2, ['after'])]);
     await writeFile(join(gate, 'go'), '');
-    const results = await session.until(() => (resultsOf(session).length >= 2 ? resultsOf(session) : undefined), 'two results');
+    const results = await session.until(
+      () => (resultsOf(session).length >= 2 ? resultsOf(session) : undefined),
+      'two results',
+    );
     expect(results.map((result) => result.miniBatchId)).toEqual([0, 2]);
 
     await rm(join(gate, 'go'));

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
+
 import { describe, expect, it } from 'vitest';
+
 import { BatchOutcome, type BatchResult, type NodeMessage } from '../../../src/gen/parajob/v1/parajob.js';
-import { NodeOutbox, type MessageSink } from '../../../src/node/outbox.js';
+import { type MessageSink, NodeOutbox } from '../../../src/node/outbox.js';
 
 /** A sink that accepts `capacity` writes before asking for a drain. */
 class FakeSink extends EventEmitter implements MessageSink {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_TUNER, MAX_PREFETCH, noteAsked, noteGranted, noteRun, prefetchFor, processorQueueFor, MAX_PROCESSOR_QUEUE, PIPELINE_BUDGET_MS } from '../../../src/node/processor/prefetch-tuner.js';
+
+import {
+  INITIAL_TUNER,
+  MAX_PREFETCH,
+  MAX_PROCESSOR_QUEUE,
+  noteAsked,
+  noteGranted,
+  noteRun,
+  PIPELINE_BUDGET_MS,
+  prefetchFor,
+  processorQueueFor,
+} from '../../../src/node/processor/prefetch-tuner.js';
 
 describe('prefetch tuner', () => {
   it('keeps the configured prefetch until it has measured both a round trip and a run', () => {

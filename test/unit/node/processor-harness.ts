@@ -5,9 +5,11 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { pino } from 'pino';
-import { createActor, fromCallback, type AnyActorRef } from 'xstate';
-import { JobAssignment, type BatchResult, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
+import { type AnyActorRef, createActor, fromCallback } from 'xstate';
+
+import { type BatchResult, JobAssignment, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
 import { compileJobSettings, type JobSettings } from '../../../src/node/job/job-settings.js';
 import type { ProcessorNotice as MachineNotice } from '../../../src/node/processor/processor.machine.js';
 import type { ProcessorSink } from '../../../src/node/processor/settle-feed.js';
@@ -77,13 +79,19 @@ export class NoticeRecorder {
   ).start();
 
   /** Waits for the `nth` (1-based) notice matching `match`, at most `timeoutMs`. */
-  async waitFor<T extends ProcessorNotice>(match: (notice: ProcessorNotice) => notice is T, nth = 1, timeoutMs = 15_000): Promise<T> {
+  async waitFor<T extends ProcessorNotice>(
+    match: (notice: ProcessorNotice) => notice is T,
+    nth = 1,
+    timeoutMs = 15_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.notices.map((entry) => entry.notice).filter(match);
       if (found.length >= nth) return found[nth - 1] as T;
       if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for notice #${nth}; got ${JSON.stringify(this.notices.map((e) => e.notice.type === 'processor.event' ? e.notice.event.kind : e.notice.type))}`);
+        throw new Error(
+          `timed out waiting for notice #${nth}; got ${JSON.stringify(this.notices.map((e) => (e.notice.type === 'processor.event' ? e.notice.event.kind : e.notice.type)))}`,
+        );
       }
       await new Promise<void>((resolvePromise) => {
         const wake = (): void => {
@@ -110,8 +118,10 @@ export const isEvent =
     notice.type === 'processor.event' && notice.event.kind === kind;
 export const isResult = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.result' }> =>
   notice.type === 'processor.result';
-export const isIdle = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.idle' }> => notice.type === 'processor.idle';
-export const isReleased = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.released' }> =>
-  notice.type === 'processor.released';
+export const isIdle = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.idle' }> =>
+  notice.type === 'processor.idle';
+export const isReleased = (
+  notice: ProcessorNotice,
+): notice is Extract<ProcessorNotice, { type: 'processor.released' }> => notice.type === 'processor.released';
 export const isBounced = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.bounced' }> =>
   notice.type === 'processor.bounced';

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createActor, waitFor, type ActorRefFrom } from 'xstate';
+import { type ActorRefFrom, createActor, waitFor } from 'xstate';
+
 import { BatchOutcome, ProcessorEventKind } from '../../../src/gen/parajob/v1/parajob.js';
 import type { JobSettings } from '../../../src/node/job/job-settings.js';
 import { processorMachine, QUEUE_HOLD_MS } from '../../../src/node/processor/processor.machine.js';
@@ -10,7 +12,17 @@ import { readLeaseTableHere } from '../../../src/node/tabular/table-batches.js';
 import { TableReadPool } from '../../../src/node/tabular/table-read-pool.js';
 import { delimited } from '../input/helpers.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
-import { isBounced, isEvent, isIdle, isReleased, isResult, jobWith, leaseOf, NoticeRecorder, silentLogger } from './processor-harness.js';
+import {
+  isBounced,
+  isEvent,
+  isIdle,
+  isReleased,
+  isResult,
+  jobWith,
+  leaseOf,
+  NoticeRecorder,
+  silentLogger,
+} from './processor-harness.js';
 
 const actors: ActorRefFrom<typeof processorMachine>[] = [];
 const recorders: NoticeRecorder[] = [];
@@ -18,7 +30,16 @@ const recorders: NoticeRecorder[] = [];
 function startProcessor(settings: JobSettings, recorder: NoticeRecorder) {
   recorders.push(recorder);
   const actor = createActor(processorMachine, {
-    input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: readLeaseTableHere },
+    input: {
+      index: 0,
+      nodeId: 'node-a',
+      settings,
+      gpus: 0,
+      logger: silentLogger,
+      parent: recorder.parent,
+      sink: recorder.sink,
+      readTableBatch: readLeaseTableHere,
+    },
   });
   actor.subscribe({ error: (error) => recorder.failures.push(error) });
   actors.push(actor);
@@ -79,7 +100,15 @@ describe('processor machine with a real worker', () => {
     await recorder.waitFor(isIdle);
     actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(4, ['a', 'b']), receivedAtMs: Date.now() }] });
     const { result } = await recorder.waitFor(isResult);
-    expect(result).toMatchObject({ miniBatchId: 4, attempt: 1, token: 104, outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, total: 2, succeeded: 2, processName: 'process000' });
+    expect(result).toMatchObject({
+      miniBatchId: 4,
+      attempt: 1,
+      token: 104,
+      outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED,
+      total: 2,
+      succeeded: 2,
+      processName: 'process000',
+    });
     expect(result.rows.toString()).toBe('done a\ndone b\n');
 
     actor.send({ type: 'processor.stop', killRunning: false });
@@ -97,7 +126,12 @@ describe('processor machine with a real worker', () => {
     actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(1, ['spin']), receivedAtMs: started }] });
     const { result } = await recorder.waitFor(isResult);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-    expect(result).toMatchObject({ miniBatchId: 1, outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, errorKind: 'Timeout', succeeded: 0 });
+    expect(result).toMatchObject({
+      miniBatchId: 1,
+      outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT,
+      errorKind: 'Timeout',
+      succeeded: 0,
+    });
     expect(result.errorMessage).toContain('300 ms');
 
     const secondReady = await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
@@ -121,7 +155,11 @@ describe('processor machine with a real worker', () => {
     await recorder.waitFor(isIdle);
     actor.send({ type: 'processor.run', leases: [{ lease: leaseOf(9, [mode]), receivedAtMs: Date.now() }] });
     const { result } = await recorder.waitFor(isResult);
-    expect(result).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, errorKind: 'WorkerCrashed', errorMessage: message });
+    expect(result).toMatchObject({
+      outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED,
+      errorKind: 'WorkerCrashed',
+      errorMessage: message,
+    });
     await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
   });
 
@@ -150,37 +188,46 @@ describe('processor machine with a real worker', () => {
     { worker: 'JS', mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
     { worker: 'Python', mode: 'sigkill', outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, timeoutMs: 0 },
     { worker: 'Python', mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
-  ])('$worker worker: pipelines runs while they are short, blames a $mode on the run it happened in, and hands back the runs behind it unrun', async ({ worker, mode, outcome, timeoutMs }) => {
-    if (worker === 'Python' && !hasPython) return;
-    const files: Record<string, string> = worker === 'JS' ? { 'score.mjs': SCRIPT } : { 'score.py': PY_SCRIPT };
-    const { settings } = await jobWith(files, worker === 'JS' ? 'score.mjs' : 'score.py', { initBackoffMs: 20, runTimeoutMs: timeoutMs });
-    const recorder = new NoticeRecorder();
-    const actor = startProcessor(settings, recorder);
-    await recorder.waitFor(isIdle);
-    const held = (id: number, file: string) => ({ lease: leaseOf(id, [file]), receivedAtMs: Date.now() });
-    // Nothing is pipelined before this worker has shown its runs are short.
-    actor.send({ type: 'processor.run', leases: [held(1, 'a'), held(2, 'b')] });
-    expect(actor.getSnapshot().context.ahead).toHaveLength(0);
-    await recorder.waitFor(isResult, 2);
-    await recorder.waitFor(isIdle, 2);
-    // Now 3 runs with the worker behind run 3 (written in one frame batch); 4 fails; 5 and 6 never start.
-    actor.send({ type: 'processor.run', leases: [held(3, 'c'), held(4, mode), held(5, 'e'), held(6, 'f')] });
-    expect(actor.getSnapshot().context.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5, 6]);
-    const bounced = await recorder.waitFor(isBounced);
-    expect(bounced.leases.map((lease) => lease.lease.miniBatchId)).toEqual([5, 6]);
-    const results = recorder.notices.map((entry) => entry.notice).filter(isResult).map((notice) => notice.result);
-    expect(results.map((result) => [result.miniBatchId, result.outcome])).toEqual([
-      [1, BatchOutcome.BATCH_OUTCOME_COMPLETED],
-      [2, BatchOutcome.BATCH_OUTCOME_COMPLETED],
-      [3, BatchOutcome.BATCH_OUTCOME_COMPLETED],
-      [4, outcome],
-    ]);
-    // The next worker starts unpipelined again.
-    await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
-    actor.send({ type: 'processor.run', leases: [held(5, 'e'), held(6, 'f')] });
-    expect(actor.getSnapshot().context.ahead).toHaveLength(0);
-    await recorder.waitFor(isResult, 6);
-  });
+  ])(
+    '$worker worker: pipelines runs while they are short, blames a $mode on the run it happened in, and hands back the runs behind it unrun',
+    async ({ worker, mode, outcome, timeoutMs }) => {
+      if (worker === 'Python' && !hasPython) return;
+      const files: Record<string, string> = worker === 'JS' ? { 'score.mjs': SCRIPT } : { 'score.py': PY_SCRIPT };
+      const { settings } = await jobWith(files, worker === 'JS' ? 'score.mjs' : 'score.py', {
+        initBackoffMs: 20,
+        runTimeoutMs: timeoutMs,
+      });
+      const recorder = new NoticeRecorder();
+      const actor = startProcessor(settings, recorder);
+      await recorder.waitFor(isIdle);
+      const held = (id: number, file: string) => ({ lease: leaseOf(id, [file]), receivedAtMs: Date.now() });
+      // Nothing is pipelined before this worker has shown its runs are short.
+      actor.send({ type: 'processor.run', leases: [held(1, 'a'), held(2, 'b')] });
+      expect(actor.getSnapshot().context.ahead).toHaveLength(0);
+      await recorder.waitFor(isResult, 2);
+      await recorder.waitFor(isIdle, 2);
+      // Now 3 runs with the worker behind run 3 (written in one frame batch); 4 fails; 5 and 6 never start.
+      actor.send({ type: 'processor.run', leases: [held(3, 'c'), held(4, mode), held(5, 'e'), held(6, 'f')] });
+      expect(actor.getSnapshot().context.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5, 6]);
+      const bounced = await recorder.waitFor(isBounced);
+      expect(bounced.leases.map((lease) => lease.lease.miniBatchId)).toEqual([5, 6]);
+      const results = recorder.notices
+        .map((entry) => entry.notice)
+        .filter(isResult)
+        .map((notice) => notice.result);
+      expect(results.map((result) => [result.miniBatchId, result.outcome])).toEqual([
+        [1, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+        [2, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+        [3, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+        [4, outcome],
+      ]);
+      // The next worker starts unpipelined again.
+      await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
+      actor.send({ type: 'processor.run', leases: [held(5, 'e'), held(6, 'f')] });
+      expect(actor.getSnapshot().context.ahead).toHaveLength(0);
+      await recorder.waitFor(isResult, 6);
+    },
+  );
 
   it('delivers a result larger than the socket buffer whole before a pipelined run behind it crashes', async () => {
     const { settings } = await jobWith({ 'score.mjs': SCRIPT }, 'score.mjs', { initBackoffMs: 20 });
@@ -195,7 +242,10 @@ describe('processor machine with a real worker', () => {
     expect(actor.getSnapshot().context.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5]);
     const bounced = await recorder.waitFor(isBounced);
     expect(bounced.leases.map((lease) => lease.lease.miniBatchId)).toEqual([5]);
-    const results = recorder.notices.map((entry) => entry.notice).filter(isResult).map((notice) => notice.result);
+    const results = recorder.notices
+      .map((entry) => entry.notice)
+      .filter(isResult)
+      .map((notice) => notice.result);
     expect(results.map((result) => [result.miniBatchId, result.outcome])).toEqual([
       [1, BatchOutcome.BATCH_OUTCOME_COMPLETED],
       [2, BatchOutcome.BATCH_OUTCOME_COMPLETED],
@@ -216,7 +266,10 @@ describe('processor machine with a real worker', () => {
 
     await recorder.waitFor(isIdle);
     const sentAt = Date.now();
-    actor.send({ type: 'processor.run', leases: [1, 2, 3].map((id) => ({ lease: leaseOf(id, [id === 1 ? 'hang' : 'x']), receivedAtMs: Date.now() })) });
+    actor.send({
+      type: 'processor.run',
+      leases: [1, 2, 3].map((id) => ({ lease: leaseOf(id, [id === 1 ? 'hang' : 'x']), receivedAtMs: Date.now() })),
+    });
     // Nothing waits behind a run past QUEUE_HOLD_MS: the queue goes back to the job, and so does a later lease.
     const queued = await recorder.waitFor(isBounced, 2);
     expect(queued.leases.map((held) => held.lease.miniBatchId)).toEqual([2, 3]);
@@ -238,7 +291,10 @@ describe('processor machine with a real worker', () => {
     const actor = startProcessor(settings, recorder);
     await recorder.waitFor(isIdle);
     // Handled at once (actor.send is synchronous): 1 runs (and hangs), 2 and 3 are queued.
-    actor.send({ type: 'processor.run', leases: [1, 2, 3].map((id) => ({ lease: leaseOf(id, [id === 1 ? 'hang' : 'x']), receivedAtMs: Date.now() })) });
+    actor.send({
+      type: 'processor.run',
+      leases: [1, 2, 3].map((id) => ({ lease: leaseOf(id, [id === 1 ? 'hang' : 'x']), receivedAtMs: Date.now() })),
+    });
     actor.send({ type: 'processor.revoke', token: 102 });
     actor.send({ type: 'processor.returnQueued' });
     expect(actor.getSnapshot().matches({ alive: 'running' })).toBe(true);
@@ -260,7 +316,9 @@ describe('processor machine with a real worker', () => {
     const escalated = await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED));
     expect(escalated.event.message).toContain('more than 3 worker restarts');
 
-    const failures = recorder.notices.map((entry) => entry.notice).filter(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED));
+    const failures = recorder.notices
+      .map((entry) => entry.notice)
+      .filter(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED));
     expect(failures).toHaveLength(4);
     expect(failures[0]?.event.message).toMatch(/^Error: no model \(at .*init\.mjs:1:\d+\)+$/);
     const times = recorder.timesOf(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED));
@@ -279,15 +337,21 @@ describe('processor machine with a real worker', () => {
     await waitFor(actor, (snapshot) => snapshot.matches('invalid'), { timeout: 5_000 });
     actor.send({ type: 'processor.stop', killRunning: true });
     await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_STOPPED));
-    expect(recorder.notices.filter((entry) => isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY)(entry.notice))).toHaveLength(0);
+    expect(
+      recorder.notices.filter((entry) => isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY)(entry.notice)),
+    ).toHaveLength(0);
   });
 
-  it('reads a tabular lease with the node\'s table reader and applies planned faults', async () => {
+  it("reads a tabular lease with the node's table reader and applies planned faults", async () => {
     const reader = delimited({ inferColumnTypes: true });
     const { dir, settings } = await jobWith(
       { 'rows.mjs': 'export const run = (rows) => rows.map((row) => `${row.id}:${row.name}:${typeof row.id}`);' },
       'rows.mjs',
-      { inputKind: 'tabular', tabularReaderJson: JSON.stringify({ reader, transforms: [] }), chaosJson: 'fewer:mb=2:drop=1' },
+      {
+        inputKind: 'tabular',
+        tabularReaderJson: JSON.stringify({ reader, transforms: [] }),
+        chaosJson: 'fewer:mb=2:drop=1',
+      },
     );
     const csv = join(dir, 'table.csv');
     await writeFile(csv, 'id,name\n1,ann\n2,bob\n');
@@ -297,12 +361,24 @@ describe('processor machine with a real worker', () => {
     const pool = new TableReadPool(1);
     onTestFinished(() => pool.close());
     const actor = createActor(processorMachine, {
-      input: { index: 0, nodeId: 'node-a', settings, gpus: 0, logger: silentLogger, parent: recorder.parent, sink: recorder.sink, readTableBatch: pool.read },
+      input: {
+        index: 0,
+        nodeId: 'node-a',
+        settings,
+        gpus: 0,
+        logger: silentLogger,
+        parent: recorder.parent,
+        sink: recorder.sink,
+        readTableBatch: pool.read,
+      },
     });
     actors.push(actor);
     actor.start();
     await recorder.waitFor(isIdle);
-    const tabularLease = (miniBatchId: number) => ({ ...leaseOf(miniBatchId, []), ranges: [{ path: csv, start: 'id,name\n'.length, end: size }] });
+    const tabularLease = (miniBatchId: number) => ({
+      ...leaseOf(miniBatchId, []),
+      ranges: [{ path: csv, start: 'id,name\n'.length, end: size }],
+    });
     actor.send({ type: 'processor.run', leases: [{ lease: tabularLease(1), receivedAtMs: Date.now() }] });
     const { result } = await recorder.waitFor(isResult);
     expect(result).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, total: 2, succeeded: 2 });
@@ -315,7 +391,9 @@ describe('processor machine with a real worker', () => {
 
   it.skipIf(!hasPython)('runs a .py entry script with the Python worker', async () => {
     const { settings } = await jobWith(
-      { 'score.py': 'def init():\n    pass\n\ndef run(mini_batch):\n    return [f"py {item}" for item in mini_batch]\n' },
+      {
+        'score.py': 'def init():\n    pass\n\ndef run(mini_batch):\n    return [f"py {item}" for item in mini_batch]\n',
+      },
       'score.py',
     );
     const recorder = new NoticeRecorder();

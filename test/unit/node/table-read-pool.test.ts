@@ -3,7 +3,9 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { InputError } from '../../../src/errors.js';
 import { readLeaseTable } from '../../../src/node/tabular/table-batches.js';
 import { TableReadPool } from '../../../src/node/tabular/table-read-pool.js';
@@ -70,7 +72,9 @@ describe('table read pool', () => {
   it('fails reads, not the node, when its thread cannot start', async () => {
     const pool = new TableReadPool(1, '/nonexistent/parajob/table-read-thread.js');
     pools.push(pool);
-    await expect(pool.read(settings, await csvLease(10, 'id\n1\n'))).rejects.toThrow(/table reader .*missing; run `npm run build`/);
+    await expect(pool.read(settings, await csvLease(10, 'id\n1\n'))).rejects.toThrow(
+      /table reader .*missing; run `npm run build`/,
+    );
   });
 
   it('frees the thread of a read its caller gave up on, so a stuck read cannot hold the pool', async () => {
@@ -81,7 +85,11 @@ describe('table read pool', () => {
     const fifo = join(dir, 'stuck.csv');
     execFileSync('mkfifo', [fifo]);
     const abandon = new AbortController();
-    const stuck = pool.read(settings, { ...leaseOf(11, []), ranges: [{ path: fifo, start: 0, end: 100 }] }, abandon.signal);
+    const stuck = pool.read(
+      settings,
+      { ...leaseOf(11, []), ranges: [{ path: fifo, start: 0, end: 100 }] },
+      abandon.signal,
+    );
     // Wait (bounded) until the thread is inside the read: the FIFO then has a reader, and a
     // non-blocking open for writing succeeds. The write end stays open so the read stays stuck.
     const writer = await waitForReader(fifo);

@@ -1,5 +1,6 @@
 /** What a worker is started with: CUDA_VISIBLE_DEVICES per processor index on a GPU node, and the interpreter. */
 import { describe, expect, it } from 'vitest';
+
 import { workerEnvironment, workerLaunch } from '../../../src/node/processor/worker-launch.js';
 import { jobWith } from './processor-harness.js';
 
@@ -7,14 +8,25 @@ describe('workerEnvironment', () => {
   it("gives processor i < gpus CUDA_VISIBLE_DEVICES=i and the others none, whatever the node's own value", async () => {
     const { settings } = await jobWith({ 'score.py': '' }, 'score.py');
     const base = { CUDA_VISIBLE_DEVICES: '0,1,2,3', PATH: '/bin' };
-    const device = (index: number) => workerEnvironment(settings, { nodeId: 'n', index, processName: `p${index}`, gpus: 2 }, base)['CUDA_VISIBLE_DEVICES'];
+    const device = (index: number) =>
+      workerEnvironment(settings, { nodeId: 'n', index, processName: `p${index}`, gpus: 2 }, base)[
+        'CUDA_VISIBLE_DEVICES'
+      ];
     expect([0, 1, 2, 3].map(device)).toEqual(['0', '1', undefined, undefined]);
-    expect(workerEnvironment(settings, { nodeId: 'n', index: 0, processName: 'p0', gpus: 2 }, base)['AZ_BATCHAI_GPU_COUNT_FOUND']).toBe('2');
+    expect(
+      workerEnvironment(settings, { nodeId: 'n', index: 0, processName: 'p0', gpus: 2 }, base)[
+        'AZ_BATCHAI_GPU_COUNT_FOUND'
+      ],
+    ).toBe('2');
   });
 
   it('leaves the environment alone on a node without GPUs', async () => {
     const { settings } = await jobWith({ 'score.py': '' }, 'score.py');
-    const env = workerEnvironment(settings, { nodeId: 'n', index: 3, processName: 'p3', gpus: 0 }, { CUDA_VISIBLE_DEVICES: '5' });
+    const env = workerEnvironment(
+      settings,
+      { nodeId: 'n', index: 3, processName: 'p3', gpus: 0 },
+      { CUDA_VISIBLE_DEVICES: '5' },
+    );
     expect(env['CUDA_VISIBLE_DEVICES']).toBe('5');
     expect(env['AZ_BATCHAI_GPU_COUNT_FOUND']).toBeUndefined();
   });

@@ -1,7 +1,9 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { ParajobError } from '../../../src/errors.js';
 import { findPython, pythonCanImport, pythonWorkerPath } from '../../../src/worker/python/locate.js';
 
@@ -49,8 +51,12 @@ describe('findPython', () => {
   it('names the source of a choice that is not executable', () => {
     const env = { PATH: '/nonexistent-folder' };
     expect(() => findPython('/no/such/python', env)).toThrow(ParajobError);
-    expect(() => findPython('/no/such/python', env)).toThrow(/--python option names the Python interpreter "\/no\/such\/python"/);
-    expect(() => findPython(undefined, { ...env, PARAJOB_PYTHON: 'pythonX' })).toThrow(/\$PARAJOB_PYTHON .* "pythonX", which is not an executable file on PATH/);
+    expect(() => findPython('/no/such/python', env)).toThrow(
+      /--python option names the Python interpreter "\/no\/such\/python"/,
+    );
+    expect(() => findPython(undefined, { ...env, PARAJOB_PYTHON: 'pythonX' })).toThrow(
+      /\$PARAJOB_PYTHON .* "pythonX", which is not an executable file on PATH/,
+    );
     expect(() => findPython(undefined, env)).toThrow(/"python3"/);
   });
 

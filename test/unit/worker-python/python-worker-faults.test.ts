@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { asResult, PythonWorker, testPython, useWorkerFixture } from './python-worker-harness.js';
 
 const fixture = useWorkerFixture();
@@ -14,7 +15,13 @@ describe('python worker: injected faults', () => {
   it('fewer drops items from what run() returned', async () => {
     const w = await started();
     const result = asResult(
-      await w.request({ type: 'run', miniBatchId: 1, attempt: 1, files: ['/a', '/b', '/c'], fault: { action: 'fewer', drop: 2 } }),
+      await w.request({
+        type: 'run',
+        miniBatchId: 1,
+        attempt: 1,
+        files: ['/a', '/b', '/c'],
+        fault: { action: 'fewer', drop: 2 },
+      }),
     );
     expect(result).toMatchObject({ total: 3, returned: 1, succeeded: 1, rows: '/a\n' });
   });
@@ -22,7 +29,13 @@ describe('python worker: injected faults', () => {
   it('throw fails the attempt with the injected message and keeps the worker', async () => {
     const w = await started();
     const failed = asResult(
-      await w.request({ type: 'run', miniBatchId: 2, attempt: 1, files: ['/a'], fault: { action: 'throw', message: 'injected' } }),
+      await w.request({
+        type: 'run',
+        miniBatchId: 2,
+        attempt: 1,
+        files: ['/a'],
+        fault: { action: 'throw', message: 'injected' },
+      }),
     );
     expect(failed.error).toMatchObject({ kind: 'RuntimeError', message: 'injected' });
     expect(asResult(await w.request({ type: 'run', miniBatchId: 2, attempt: 2, files: ['/a'] })).succeeded).toBe(1);
@@ -43,7 +56,9 @@ describe('python worker: injected faults', () => {
     try {
       const script = fixture.sandbox.write('code/echo2.py', 'def run(mini_batch):\n    return list(mini_batch)\n');
       expect((await probe.request(fixture.sandbox.initMessage(script))).type).toBe('ready');
-      expect(asResult(await probe.request({ type: 'run', miniBatchId: 0, attempt: 1, files: ['/x'] })).succeeded).toBe(1);
+      expect(asResult(await probe.request({ type: 'run', miniBatchId: 0, attempt: 1, files: ['/x'] })).succeeded).toBe(
+        1,
+      );
     } finally {
       probe.kill(); // also when an expectation above fails: no stray interpreter
     }

@@ -2,20 +2,22 @@
  * Test harness for the Python worker: spawns it for real with the protocol channels on fds 3 and 4, speaks
  * frames through encodeFrame/FrameDecoder, and waits on messages with bounded timeouts (no sleeps).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
+
 import { afterEach } from 'vitest';
+
 import {
   encodeFrame,
   FrameDecoder,
-  REPLY_FD,
-  REQUEST_FD,
   type HostMessage,
   type InitFailedMessage,
   type InitMessage,
+  REPLY_FD,
+  REQUEST_FD,
   type ResultMessage,
   type WorkerMessage,
 } from '../../../src/worker/protocol.js';
@@ -115,10 +117,13 @@ export class PythonWorker {
       const message = this.inbox.shift();
       if (message !== undefined) return message;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`the worker exited (${this.child.exitCode ?? this.child.signalCode}) before answering; stderr:\n${this.stderr}`);
+        throw new Error(
+          `the worker exited (${this.child.exitCode ?? this.child.signalCode}) before answering; stderr:\n${this.stderr}`,
+        );
       }
       const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) throw new Error(`no message from the worker within ${MESSAGE_TIMEOUT_MS} ms; stderr:\n${this.stderr}`);
+      if (remainingMs <= 0)
+        throw new Error(`no message from the worker within ${MESSAGE_TIMEOUT_MS} ms; stderr:\n${this.stderr}`);
       await new Promise<void>((wake) => {
         const timer = setTimeout(wake, remainingMs);
         this.waiter = () => {
@@ -145,7 +150,10 @@ export class PythonWorker {
   async waitForExit(): Promise<number | string> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the worker did not exit within ${MESSAGE_TIMEOUT_MS} ms`)), MESSAGE_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`the worker did not exit within ${MESSAGE_TIMEOUT_MS} ms`)),
+        MESSAGE_TIMEOUT_MS,
+      );
     });
     try {
       return await Promise.race([this.exited, timeout]);

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import type { ResultMessage, WorkerMessage } from '../../../src/worker/protocol.js';
 import { initFor, requireBuiltWorker, scriptDir, WorkerUnderTest } from './worker-harness.js';
 
@@ -11,7 +13,10 @@ function startWorker(): WorkerUnderTest {
   return worker;
 }
 
-function expectType<T extends WorkerMessage['type']>(message: WorkerMessage, type: T): Extract<WorkerMessage, { type: T }> {
+function expectType<T extends WorkerMessage['type']>(
+  message: WorkerMessage,
+  type: T,
+): Extract<WorkerMessage, { type: T }> {
   expect(message.type).toBe(type);
   return message as Extract<WorkerMessage, { type: T }>;
 }
@@ -62,7 +67,8 @@ describe('JS worker runtime', () => {
 
   it('turns a tabular batch into row records with columns and source', async () => {
     const dir = await scriptDir({
-      'rows.mjs': 'export const run = (rows) => [...rows.map((r) => `${r.id}:${r.name}`), rows.columns.join("|"), rows.source[0].path];',
+      'rows.mjs':
+        'export const run = (rows) => [...rows.map((r) => `${r.id}:${r.name}`), rows.columns.join("|"), rows.source[0].path];',
     });
     const worker = startWorker();
     worker.send(initFor(join(dir, 'rows.mjs'), dir, { inputKind: 'tabular' }));
@@ -71,7 +77,14 @@ describe('JS worker runtime', () => {
       type: 'run',
       miniBatchId: 1,
       attempt: 1,
-      table: { columns: ['id', 'name'], rows: [[1, 'x'], [2, null]], source: [{ path: '/t.csv', start: 0, end: 20 }] },
+      table: {
+        columns: ['id', 'name'],
+        rows: [
+          [1, 'x'],
+          [2, null],
+        ],
+        source: [{ path: '/t.csv', start: 0, end: 20 }],
+      },
     });
     const result = expectType(await worker.next(), 'result');
     expect(result).toMatchObject({ total: 2, returned: 4, succeeded: 2 });
@@ -116,7 +129,9 @@ describe('JS worker runtime', () => {
   });
 
   it('reports an init() throw as a retryable init failure with its stack', async () => {
-    const dir = await scriptDir({ 'init.mjs': `export function init() { throw new Error('model not found'); }\nexport function run(b) { return b; }` });
+    const dir = await scriptDir({
+      'init.mjs': `export function init() { throw new Error('model not found'); }\nexport function run(b) { return b; }`,
+    });
     const worker = startWorker();
     worker.send(initFor(join(dir, 'init.mjs'), dir));
     const failed = expectType(await worker.next(), 'initFailed');
@@ -157,10 +172,27 @@ describe('JS worker runtime', () => {
     worker.send(initFor(join(dir, 'ok.mjs'), dir));
     expectType(await worker.next(), 'ready');
 
-    worker.send({ type: 'run', miniBatchId: 0, attempt: 1, files: ['a'], fault: { action: 'throw', message: 'chaos here' } });
+    worker.send({
+      type: 'run',
+      miniBatchId: 0,
+      attempt: 1,
+      files: ['a'],
+      fault: { action: 'throw', message: 'chaos here' },
+    });
     expect(expectType(await worker.next(), 'result').error).toMatchObject({ kind: 'Error', message: 'chaos here' });
-    worker.send({ type: 'run', miniBatchId: 1, attempt: 1, files: ['a', 'b', 'c'], fault: { action: 'fewer', drop: 2 } });
-    expect(expectType(await worker.next(), 'result')).toMatchObject({ total: 3, returned: 1, succeeded: 1, rows: 'a\n' });
+    worker.send({
+      type: 'run',
+      miniBatchId: 1,
+      attempt: 1,
+      files: ['a', 'b', 'c'],
+      fault: { action: 'fewer', drop: 2 },
+    });
+    expect(expectType(await worker.next(), 'result')).toMatchObject({
+      total: 3,
+      returned: 1,
+      succeeded: 1,
+      rows: 'a\n',
+    });
     worker.send({ type: 'run', miniBatchId: 2, attempt: 1, files: ['a'], fault: { action: 'crash' } });
     expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
   });

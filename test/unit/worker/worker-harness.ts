@@ -2,13 +2,22 @@
  * Test harness: runs the compiled JS worker (dist/, build first) as a real child process and talks
  * frames with it on fds 3 and 4, the way a node's processor does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { encodeFrame, FrameDecoder, REPLY_FD, REQUEST_FD, type HostMessage, type InitMessage, type WorkerMessage } from '../../../src/worker/protocol.js';
+
+import {
+  encodeFrame,
+  FrameDecoder,
+  type HostMessage,
+  type InitMessage,
+  REPLY_FD,
+  REQUEST_FD,
+  type WorkerMessage,
+} from '../../../src/worker/protocol.js';
 
 export const JS_WORKER = resolve(import.meta.dirname, '../../../dist/src/worker/js-worker.js');
 
@@ -46,7 +55,9 @@ export class WorkerUnderTest {
     this.socket.on('error', () => undefined);
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolvePromise) => this.child.once('exit', (code, signal) => resolvePromise({ code, signal })));
+    this.exited = new Promise((resolvePromise) =>
+      this.child.once('exit', (code, signal) => resolvePromise({ code, signal })),
+    );
   }
 
   send(message: HostMessage): void {
@@ -57,7 +68,8 @@ export class WorkerUnderTest {
   async next(timeoutMs = 10_000): Promise<WorkerMessage> {
     const deadline = Date.now() + timeoutMs;
     while (this.inbox.length === 0) {
-      if (Date.now() > deadline) throw new Error(`no message from the worker within ${timeoutMs} ms; stderr: ${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`no message from the worker within ${timeoutMs} ms; stderr: ${this.stderr}`);
       await new Promise<void>((resolvePromise) => {
         const timer = setTimeout(resolvePromise, Math.max(1, deadline - Date.now()));
         this.waiter = () => {

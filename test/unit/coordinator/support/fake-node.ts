@@ -4,11 +4,13 @@
  * finished lease), answers leases with a result chosen by the test, and leaves a job when released.
  */
 import { EventEmitter, once } from 'node:events';
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
+
+import { type ClientDuplexStream, credentials } from '@grpc/grpc-js';
+
 import {
   BatchOutcome,
-  ClusterClient,
   type BatchResult,
+  ClusterClient,
   type CoordinatorMessage,
   type JobAssignment,
   type Lease,
@@ -46,7 +48,22 @@ export class FakeNode extends EventEmitter {
     this.stream = this.client.attach();
     this.stream.on('data', (message: CoordinatorMessage) => this.receive(message));
     this.stream.on('error', () => undefined); // cancelled by the test, or the server went away
-    this.send({ kind: { $case: 'hello', value: { name, compute: 'local', cores: 1, gpus: 0, host: 'test', pid: process.pid, version: 'test', nodeId: '', jobIds: [] } } });
+    this.send({
+      kind: {
+        $case: 'hello',
+        value: {
+          name,
+          compute: 'local',
+          cores: 1,
+          gpus: 0,
+          host: 'test',
+          pid: process.pid,
+          version: 'test',
+          nodeId: '',
+          jobIds: [],
+        },
+      },
+    });
   }
 
   /** Resolves once the coordinator welcomed the node. */
@@ -105,7 +122,9 @@ export class FakeNode extends EventEmitter {
       }
       case 'release':
         this.releases.push(kind.value.jobId);
-        this.send({ kind: { $case: 'jobLeft', value: { jobId: kind.value.jobId, reason: `released: ${kind.value.reason}` } } });
+        this.send({
+          kind: { $case: 'jobLeft', value: { jobId: kind.value.jobId, reason: `released: ${kind.value.reason}` } },
+        });
         return;
       case 'revoke':
         return;

@@ -1,5 +1,6 @@
 /** A hand-built CompiledParallelStep for coordinator tests (no YAML, no spec compiler needed). */
 import { join } from 'node:path';
+
 import type { CompiledParallelStep, PredefinedArguments } from '../../../../src/jobspec/model.js';
 
 export interface StepFixtureOptions {
@@ -16,16 +17,31 @@ export interface StepFixtureOptions {
 }
 
 export function makeStep(options: StepFixtureOptions): CompiledParallelStep {
-  const appendRowFile = options.appendRowFile === null ? undefined : (options.appendRowFile ?? join(options.runDir, 'outputs', 'out', 'parallel_run_step.txt'));
+  const appendRowFile =
+    options.appendRowFile === null
+      ? undefined
+      : (options.appendRowFile ?? join(options.runDir, 'outputs', 'out', 'parallel_run_step.txt'));
   return {
     name: 'score',
     displayName: undefined,
     runDir: options.runDir,
     compute: 'local',
-    inputs: [{ kind: 'data', name: 'data', type: options.inputType ?? 'uri_folder', path: options.inputPath ?? '/nonexistent', mode: 'ro_mount' }],
+    inputs: [
+      {
+        kind: 'data',
+        name: 'data',
+        type: options.inputType ?? 'uri_folder',
+        path: options.inputPath ?? '/nonexistent',
+        mode: 'ro_mount',
+      },
+    ],
     outputs: [{ name: 'out', type: 'uri_folder', path: join(options.runDir, 'outputs', 'out'), explicitPath: false }],
     inputData: 'data',
-    miniBatchSize: { value: options.filesPerMiniBatch ?? 2, unit: 'plain', text: String(options.filesPerMiniBatch ?? 2) },
+    miniBatchSize: {
+      value: options.filesPerMiniBatch ?? 2,
+      unit: 'plain',
+      text: String(options.filesPerMiniBatch ?? 2),
+    },
     partitionKeys: undefined,
     instanceCount: options.instanceCount ?? 1,
     maxConcurrencyPerInstance: 1,

@@ -1,6 +1,7 @@
 /** The step-run actor as machine tests create it: one place for the deps every such test fills the same way. */
-import { createActor, type Actor } from 'xstate';
 import { pino } from 'pino';
+import { type Actor, createActor } from 'xstate';
+
 import type { NodeDirectory } from '../../../../src/coordinator/cluster/node-directory.js';
 import { createTokenCounter } from '../../../../src/coordinator/ledger/decisions.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from '../../../../src/coordinator/step-run/settings.js';

@@ -1,7 +1,12 @@
 /**
- * The error hierarchy of parajob. Every error has a stable `name` so it survives crossing the wire
- * (as `error_kind`) and the CLI can choose an exit code from it. Messages say what is wrong, where
- * (file, key path, line) and what would be right.
+ * The errors parajob throws in-process. Every class has a stable `name`, and the CLI chooses an exit
+ * code from the class (src/cli/exit-codes.ts). Messages say what is wrong, where (file, key path,
+ * line) and what would be right.
+ *
+ * Failures that happen in another process travel as data, not as these classes: an entry script
+ * that retrying cannot help (missing, does not load, no `run`) is the worker's `invalidEntryScript`
+ * (src/worker/protocol.ts), the proto's `PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT` and the job's
+ * `FAILURE_KIND_INVALID_INPUT`; a lost node is a coordinator decision, never a thrown error.
  */
 export class ParajobError extends Error {
   override readonly name: string = 'ParajobError';
@@ -38,22 +43,6 @@ export class SpecErrors extends ParajobError {
 /** An input (path, MLTable, data file) cannot be used. */
 export class InputError extends ParajobError {
   override readonly name = 'InputError';
-}
-
-/** The entry script is unusable (missing, no `run` export, throws in init). */
-export class EntryScriptError extends ParajobError {
-  override readonly name = 'EntryScriptError';
-  constructor(
-    message: string,
-    /** True when retrying cannot help (a missing export, a syntax error). */
-    readonly nonRetryable: boolean,
-  ) {
-    super(message);
-  }
-}
-
-export class NodeLostError extends ParajobError {
-  override readonly name = 'NodeLostError';
 }
 
 /** `file:line:col: key.path: detail` (line and column when known). */

@@ -11,7 +11,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
-import { EntryScriptError, InputError, ParajobError, SpecError, SpecErrors } from '../errors.js';
+import { InputError, ParajobError, SpecError, SpecErrors } from '../errors.js';
 import { FailureKind, JobState, type JobStatus } from '../gen/parajob/v1/parajob.js';
 import { isServiceError } from '../rpc/jobs-client.js';
 
@@ -53,16 +53,16 @@ const INPUT_GRPC_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * The exit code for an error that ended a command: 2 for the user's input (spec, paths, entry script,
- * usage, an unknown job id, anything the coordinator refused as invalid), 3 for everything else
- * (coordinator unreachable, internal errors).
+ * The exit code for an error that ended a command: 2 for the user's input (spec, paths, usage, an
+ * unknown job id, anything the coordinator refused as invalid), 3 for everything else (coordinator
+ * unreachable, internal errors). An unusable entry script is found by a node, not thrown here: the job
+ * fails with FAILURE_KIND_INVALID_INPUT, and exitCodeForStatus makes that 2.
  */
 export function exitCodeForError(error: unknown): ExitCodeValue {
   if (
     error instanceof SpecError ||
     error instanceof SpecErrors ||
     error instanceof InputError ||
-    error instanceof EntryScriptError ||
     error instanceof UsageError
   ) {
     return ExitCode.invalidInput;

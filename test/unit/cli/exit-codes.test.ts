@@ -2,7 +2,7 @@ import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 
 import { ExitCode, exitCodeForError, exitCodeForStatus, UsageError } from '../../../src/cli/exit-codes.js';
-import { EntryScriptError, InputError, SpecError, SpecErrors } from '../../../src/errors.js';
+import { InputError, SpecError, SpecErrors } from '../../../src/errors.js';
 import { FailureKind, JobState } from '../../../src/gen/parajob/v1/parajob.js';
 
 function grpcError(code: GrpcStatus, details = 'details'): Error {
@@ -31,7 +31,6 @@ describe('exitCodeForError', () => {
     ['a SpecError', specError, ExitCode.invalidInput],
     ['SpecErrors', new SpecErrors([specError]), ExitCode.invalidInput],
     ['an InputError', new InputError('missing folder'), ExitCode.invalidInput],
-    ['an EntryScriptError', new EntryScriptError('no run export', true), ExitCode.invalidInput],
     ['a UsageError', new UsageError('bad address'), ExitCode.invalidInput],
     ['gRPC INVALID_ARGUMENT', grpcError(GrpcStatus.INVALID_ARGUMENT), ExitCode.invalidInput],
     ['gRPC NOT_FOUND', grpcError(GrpcStatus.NOT_FOUND), ExitCode.invalidInput],

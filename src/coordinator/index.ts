@@ -1,7 +1,7 @@
 /**
  * The coordinator process of parajob: a gRPC server that nodes attach to (Cluster), fetch code from
- * (Code) and clients submit to (Jobs). One per cluster. See wire.md for the node contract and
- * DESIGN.md for the actors inside.
+ * (Code) and clients submit to (Jobs). One per cluster. The node contract is the Cluster service of
+ * proto/parajob/v1/parajob.proto (NodeMessage / CoordinatorMessage).
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -18,7 +18,7 @@ function grpcError(code: status, details: string): ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: undefined as never });
 }
 
-/** Cluster.Attach: one stream per node (wire.md). */
+/** Cluster.Attach: one stream per node (proto `NodeMessage` in, `CoordinatorMessage` out). */
 export function clusterService(core: CoordinatorCore, logger: Logger): ClusterServer {
   return {
     attach(call) {

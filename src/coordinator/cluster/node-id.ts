@@ -1,4 +1,4 @@
-/** How the coordinator names nodes (wire.md "Ids"). */
+/** How the coordinator names nodes (proto `NodeHello.name` / `node_id`, answered in `Welcome`). */
 
 /**
  * The id for a node saying hello: its previous id when it reconnects with one (it keeps that id even

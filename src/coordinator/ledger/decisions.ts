@@ -55,7 +55,7 @@ export type ResultDecision =
   { readonly accepted: true; readonly event: LedgerEvent } | { readonly accepted: false; readonly reason: string };
 
 /**
- * Decides a result (wire.md "Results"). Fencing first: only the live lease's token is accepted;
+ * Decides a result (proto `BatchResult`, fenced by mini_batch_id, attempt and token). Fencing first: only the live lease's token is accepted;
  * anything else (a lease revoked after a lost node, a duplicate) is dropped with the reason. Then:
  * COMPLETED → `batch.completed`; EXCEPTION / TIMEOUT / WORKER_CRASHED (and an unknown outcome, which
  * is treated as an exception so its lease cannot stay live forever) → `attempt.failed` while failed

@@ -12,6 +12,8 @@ const loadCoordinator = () => import('./commands/coordinator.js');
 const loadNode = () => import('./commands/node.js');
 const loadJob = () => import('./commands/job.js');
 import { flushLogFilesSync } from '../log/logger.js';
+// The version is package.json's, read at start-up (from dist/parajob.mjs and dist/src alike).
+import { packageVersion } from '../node/package-root.js';
 import { parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
 import { describeError } from './describe-error.js';
@@ -20,8 +22,6 @@ import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './
 
 /** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
 export const DEFAULT_DATA_DIR = './.parajob';
-
-const VERSION = '0.1.0';
 
 /**
  * Builds the program. Every action stores its exit code through `setExitCode`; nothing here calls
@@ -32,7 +32,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .description(
       'Azure ML parallel jobs, self-hosted: a coordinator and N nodes run your entry script over a huge input.',
     )
-    .version(VERSION)
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
@@ -50,7 +50,11 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .description('run a job on this machine: an embedded coordinator and instance_count node processes')
     .argument('<job.yml>', 'the job or pipeline YAML')
     .option('--run-dir <dir>', 'run directory of the job (default: <data dir>/runs/<job id>)')
-    .option('--data-dir <dir>', 'data directory of the embedded coordinator', DEFAULT_DATA_DIR)
+    .option(
+      '--data-dir <dir>',
+      'holds coordinator.log, nodes/node-<i>.log, code snapshots (code/) and the run directory (runs/<job id>, unless --run-dir)',
+      DEFAULT_DATA_DIR,
+    )
     .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
     .option('--json', 'print the final status as JSON on stdout')
     .option(
@@ -85,7 +89,11 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .description('run a coordinator until SIGINT/SIGTERM')
     .option('--port <port>', 'TCP port (0: any free port, printed)', parsePort, 7070)
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
-    .option('--data-dir <dir>', 'where runs, code snapshots and the journal live', DEFAULT_DATA_DIR)
+    .option(
+      '--data-dir <dir>',
+      'holds coordinator.log, code snapshots (code/) and the run directories of jobs submitted without --run-dir (runs/<job id>)',
+      DEFAULT_DATA_DIR,
+    )
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
     .addOption(logLevel())

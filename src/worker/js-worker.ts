@@ -10,7 +10,8 @@
  * It imports only the protocol and ./js/*: nothing of the node is loaded into the user's process.
  */
 import { HostChannel } from './js/channel.js';
-import { type EntryScriptModule, loadEntryScript } from './js/entry-script.js';
+import { loadEntryScript } from './js/entry-script.js';
+import type { EntryScript } from './js/entry-script-contract.js';
 import { applyFaultToReturn, injectBeforeRun } from './js/fault.js';
 import { miniBatchOf } from './js/mini-batch.js';
 import { formatRows, formatTabularRows } from './js/rows.js';
@@ -20,7 +21,7 @@ import { toWireError } from './js/wire-error.js';
 import type { HostMessage, InitMessage, ResultMessage, RunMessage, WorkerMessage } from './protocol.js';
 
 interface Loaded {
-  readonly script: EntryScriptModule;
+  readonly script: EntryScript;
   readonly context: RunContext;
   readonly appendRow: boolean;
   readonly errorLog: AppendFile;

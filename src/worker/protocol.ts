@@ -17,10 +17,16 @@
  */
 import type { RunFault } from '../chaos/model.js';
 
-/** A file-list mini-batch's items are absolute paths; a tabular one's are byte ranges of files. */
+/**
+ * A half-open byte range `[start, end)` of one data file: where a tabular mini-batch's rows were read
+ * from (a file-list mini-batch's items are plain paths).
+ */
 export interface ByteRangeItem {
+  /** Absolute path of the data file. */
   readonly path: string;
+  /** First byte (0-based, inclusive). */
   readonly start: number;
+  /** One past the last byte. */
   readonly end: number;
 }
 

@@ -6,18 +6,12 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 import type { WireError } from '../protocol.js';
+import type { EntryScript } from './entry-script-contract.js';
 import { toWireError } from './wire-error.js';
-
-/** The functions an entry script may export. Only `run` is required. */
-export interface EntryScriptModule {
-  readonly init?: (context: unknown) => unknown;
-  readonly run: (miniBatch: unknown, context: unknown) => unknown;
-  readonly shutdown?: (context: unknown) => unknown;
-}
 
 /** The outcome of loading: the module, or why it cannot be used. */
 export type LoadOutcome =
-  | { readonly ok: true; readonly module: EntryScriptModule }
+  | { readonly ok: true; readonly module: EntryScript }
   | { readonly ok: false; readonly error: WireError; readonly invalidEntryScript: boolean };
 
 /** Imports `entryScript` (absolute path) and checks its exports. Never throws. */
@@ -51,7 +45,9 @@ export async function loadEntryScript(entryScript: string): Promise<LoadOutcome>
       );
     }
   }
-  return { ok: true, module: exports as unknown as EntryScriptModule };
+  // Checked above: `run` is a function, `init` and `shutdown` are functions or absent. What they
+  // return is not trusted: the worker checks run()'s value at every call.
+  return { ok: true, module: exports as Partial<EntryScript> as EntryScript };
 }
 
 /** Named exports, or those of a CommonJS `module.exports` object seen as the default export. */

@@ -4,25 +4,13 @@
  * and the hot path allocates nothing).
  */
 import type { InitMessage, RunMessage } from '../protocol.js';
-import type { EntryScriptLogger } from './user-log.js';
+import type { EntryScriptContext, EntryScriptLogger, JsonValue } from './entry-script-contract.js';
 
-/** What the entry script sees. `miniBatchId` and `attempt` are undefined outside run(). */
-export interface RunContext {
-  readonly jobId: string;
-  readonly nodeId: string;
-  /** `process000`, ...: stable across restarts of this processor (Azure's agent name). */
-  readonly processName: string;
-  /** The script's arguments after its name (system arguments, then the user's program arguments). */
-  readonly argv: readonly string[];
-  /** The output folder (append_row_to, or the step's outputs); also in $AZUREML_BI_OUTPUT_PATH. */
-  readonly outputDir: string;
-  /** Writes to logs/user/entry_script_log/<node>/<process>.log.txt. */
-  readonly logger: EntryScriptLogger;
+/** The worker's side of {@link EntryScriptContext}: the per-mini-batch fields are its to set. */
+export interface RunContext extends EntryScriptContext {
   miniBatchId: number | undefined;
-  /** 1 for the first attempt of a mini-batch. */
   attempt: number | undefined;
-  /** partition_keys: this mini-batch's key values; undefined otherwise. */
-  partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
+  partitionKeyValue: Readonly<Record<string, JsonValue>> | undefined;
 }
 
 /** The context for a worker initialised with `init`. */
@@ -44,5 +32,6 @@ export function createRunContext(init: InitMessage, logger: EntryScriptLogger): 
 export function enterMiniBatch(context: RunContext, message: RunMessage): void {
   context.miniBatchId = message.miniBatchId;
   context.attempt = message.attempt;
-  context.partitionKeyValue = message.partitionKeyValue;
+  // The message was decoded from a JSON frame, so its key values are JSON values.
+  context.partitionKeyValue = message.partitionKeyValue as Readonly<Record<string, JsonValue>> | undefined;
 }

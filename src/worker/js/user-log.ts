@@ -10,13 +10,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { format } from 'node:util';
 
-/** The logger the entry script receives as `context.logger`. Arguments are formatted like console.log. */
-export interface EntryScriptLogger {
-  debug(...args: unknown[]): void;
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
+import type { EntryScriptLogger } from './entry-script-contract.js';
 
 type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 const RANK: Record<Level, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 };

@@ -4,18 +4,53 @@
  * (`npm test` type-checks and builds through tsc before vitest).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root and the launcher. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PARAJOB_BIN = fileURLToPath(new URL('../../bin/parajob.js', import.meta.url));
-const BUILT_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+/** What the spawned CLI runs: the tsc output and the bundle bin/parajob.js prefers. */
+const BUILT_OUTPUTS = ['dist/src/cli/main.js', 'dist/parajob.mjs'].map((path) => join(REPO_ROOT, path));
+const SOURCES = join(REPO_ROOT, 'src');
 
-/** Throws a clear error when dist/ is missing (the tests spawn the compiled CLI). */
+/** The most recently modified TypeScript file under `dir`, with its mtime. */
+function newestSource(dir: string): { path: string; mtimeMs: number } | undefined {
+  let newest: { path: string; mtimeMs: number } | undefined;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const path = join(entry.parentPath, entry.name);
+    const { mtimeMs } = statSync(path);
+    if (newest === undefined || mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
+  }
+  return newest;
+}
+
+/**
+ * Why the build in `outputs` cannot be trusted for the sources under `sourcesDir`, or undefined when
+ * it can: an output is missing, or a source is newer than the oldest output (tsc rewrites every
+ * output on each build, so such a source changed after the last `npm run build`).
+ */
+export function buildProblem(outputs: readonly string[], sourcesDir: string): string | undefined {
+  const missing = outputs.filter((path) => !existsSync(path));
+  if (missing.length > 0) return `dist/ is missing ${missing.join(', ')}`;
+  const oldest = outputs
+    .map((path) => ({ path, mtimeMs: statSync(path).mtimeMs }))
+    .reduce((a, b) => (b.mtimeMs < a.mtimeMs ? b : a));
+  const source = newestSource(sourcesDir);
+  if (source === undefined || source.mtimeMs <= oldest.mtimeMs) return undefined;
+  return (
+    `dist/ is stale: ${source.path} (changed ${new Date(source.mtimeMs).toISOString()}) is newer than ` +
+    `${oldest.path} (built ${new Date(oldest.mtimeMs).toISOString()})`
+  );
+}
+
+/** Throws a clear error when dist/ is missing or older than src/: the tests spawn the compiled CLI. */
 export function assertBuilt(): void {
-  if (!existsSync(BUILT_MAIN))
-    throw new Error('dist/ is missing: run `npm run build` (or `npm test`) before the integration tests');
+  const problem = buildProblem(BUILT_OUTPUTS, SOURCES);
+  if (problem !== undefined)
+    throw new Error(`${problem}: run \`npm run build\` (or \`npm test\`) before the integration tests`);
 }
 
 export interface CliExit {

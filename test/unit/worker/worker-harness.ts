@@ -18,12 +18,14 @@ import {
   REQUEST_FD,
   type WorkerMessage,
 } from '../../../src/worker/protocol.js';
+import { assertBuilt } from '../../helpers/cli-process.js';
 
 export const JS_WORKER = resolve(import.meta.dirname, '../../../dist/src/worker/js-worker.js');
 
 /** Fails loudly when the worker has not been compiled. */
 export function requireBuiltWorker(): void {
   if (!existsSync(JS_WORKER)) throw new Error(`${JS_WORKER} is missing: run \`npm run build\` before these tests`);
+  assertBuilt();
 }
 
 /** A temp folder with the given files (name → content). */

@@ -5,6 +5,7 @@
  * cut and restored, heartbeats muted, and a node that kills itself on cue. Every job must end with
  * each expected output line exactly once.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -123,11 +124,14 @@ describe('node faults', () => {
 
   it('carries on when a node hangs (SIGSTOP) until it is lost and then comes back (SIGCONT)', async () => {
     const faults = await startCluster('hung', [{ name: 'h1' }, { name: 'h2' }]);
+    // The last of the 100 mini-batches waits for a gate file, so the job is still running when h1 comes
+    // back and its late results reach the step run (after the job, they would go to an unknown job).
+    const gate = join(workspace.dir, 'hung-gate');
     const { spec, output } = await writeFaultJob(workspace, {
       name: 'hung',
       miniBatchSize: 20,
       instanceCount: 2,
-      env: { FAULT_SLEEP_MS: '30' },
+      env: { FAULT_SLEEP_MS: '30', FAULT_GATE_MB: '99', FAULT_GATE_FILE: gate },
     });
     const job = await faults.submit(spec);
     await job.until('a fifth of the mini-batches done', (tracker) => fractionDone(tracker.latest) >= 0.2);
@@ -139,13 +143,29 @@ describe('node faults', () => {
       /"msg":"registered with the coordinator"[\s\S]*"msg":"registered with the coordinator"/,
       15_000,
     );
+    expect(job.isTerminal).toBe(false);
+    await writeFile(gate, '');
     const final = await job.end();
     expect(final.state, job.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
     const check = await checkOutputFile(output, workspace.names);
     expect(isExact(check), describeLineCheck(check)).toBe(true);
-    // Whatever h1 delivered late was fenced off, and each drop was logged.
+    // h1's leases were revoked when it was lost and run again elsewhere, each once, as later attempts.
+    const attempts = await readAttempts(job.runDir);
+    const revoked = attempts.filter((row) => row.node === 'h1' && row.status === 'REVOKED');
+    expect(revoked.length).toBeGreaterThan(0);
+    for (const row of revoked) {
+      expect(row.errorCategory).toBe('NodeLost');
+      const reruns = attempts.filter((other) => other.miniBatchId === row.miniBatchId && other.status === 'RUN_DONE');
+      expect(reruns).toHaveLength(1);
+      expect(reruns[0]?.attempt).toBeGreaterThan(row.attempt);
+    }
+    // Its workers ran on while the node was stopped: what it delivered after SIGCONT came late and was
+    // fenced off, and each drop was logged naming h1.
     const summary = await readSummary(job.runDir);
+    expect(summary.droppedResults).toBeGreaterThan(0);
     await expect.poll(async () => (await droppedLines(job.runDir)).length).toBe(summary.droppedResults);
+    const dropped = await droppedLines(job.runDir);
+    expect(dropped.every((line) => line['nodeId'] === 'h1')).toBe(true);
   });
 
   it('carries on when a node’s stream is cut and restored: the node reconnects, nothing lost or duplicated', async () => {
@@ -175,9 +195,14 @@ describe('node faults', () => {
     expect(final.state, job.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
     const check = await checkOutputFile(output, workspace.names);
     expect(isExact(check), describeLineCheck(check)).toBe(true);
-    // p1 worked again after it came back.
+    // p1 lost its leases when it was cut (NodeLost) and worked again after it came back: rows of the
+    // CSV are written as things happen, so its RUN_DONE rows after its first REVOKED row are new work.
     const attempts = await readAttempts(job.runDir);
-    expect(attempts.some((row) => row.node === 'p1' && row.status === 'RUN_DONE')).toBe(true);
+    const revokedAt = attempts.findIndex(
+      (row) => row.node === 'p1' && row.status === 'REVOKED' && row.errorCategory === 'NodeLost',
+    );
+    expect(revokedAt).toBeGreaterThanOrEqual(0);
+    expect(attempts.slice(revokedAt).some((row) => row.node === 'p1' && row.status === 'RUN_DONE')).toBe(true);
     expect(proxy.connectionsAccepted()).toBeGreaterThanOrEqual(2);
   });
 

@@ -11,10 +11,13 @@ import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.j
 /**
  * The entry script. FAULT_SLEEP_MS: every run() waits that long first; FAULT_SLOW_NODE and
  * FAULT_SLOW_MS: the first run() of each worker on that node waits FAULT_SLOW_MS instead;
- * FAULT_EXTRA_MB: that mini-batch returns 2 items more than it was given; FAULT_INIT_THROWS: init()
- * throws that message; shutdown() logs "shutdown called" to the entry-script log.
+ * FAULT_EXTRA_MB: that mini-batch returns 2 items more than it was given; FAULT_GATE_MB: run() of that
+ * mini-batch waits until the file FAULT_GATE_FILE exists (so a test can hold the job open until it has
+ * seen what it waits for); FAULT_INIT_THROWS: init() throws that message; shutdown() logs "shutdown
+ * called" to the entry-script log.
  */
-export const FAULT_PROBE_SCRIPT = `import { basename } from 'node:path';
+export const FAULT_PROBE_SCRIPT = `import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function init() {
@@ -28,6 +31,8 @@ export async function run(miniBatch, context) {
   const slow = runs === 1 && process.env.FAULT_SLOW_NODE === context.nodeId;
   const sleepMs = Number((slow ? process.env.FAULT_SLOW_MS : process.env.FAULT_SLEEP_MS) ?? 0);
   if (sleepMs > 0) await sleep(sleepMs);
+  if (process.env.FAULT_GATE_MB === String(context.miniBatchId))
+    while (!existsSync(process.env.FAULT_GATE_FILE)) await sleep(20);
   const rows = miniBatch.map((file) => basename(file));
   if (process.env.FAULT_EXTRA_MB === String(context.miniBatchId)) rows.push('extra-' + context.miniBatchId + '-a', 'extra-' + context.miniBatchId + '-b');
   return rows;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ const SCRIPT = `
     const gate = batch.find((file) => file.startsWith('gate:'));
     if (gate) {
       const folder = gate.slice(5);
-      writeFileSync(join(folder, 'started'), '');
+      writeFileSync(join(folder, 'started'), String(process.pid));
       while (!existsSync(join(folder, 'go'))) await new Promise((resolve) => setTimeout(resolve, 20));
       writeFileSync(join(folder, 'finished'), '');
     }
@@ -129,6 +129,26 @@ function resultsOf(session: Session) {
 
 function grant(session: Session, leases: Lease[]): void {
   session.send({ kind: { $case: 'leases', value: { jobId: 'job-1', leases } } });
+}
+
+/** True while process `pid` exists and is not a zombie (Linux /proc; a killed child may await reaping). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Messages (`msg`) of the job's node log so far; the file is written asynchronously, so read it afresh. */
+function jobLogMessages(dir: string): string[] {
+  const file = join(dir, 'logs', 'sys', 'node', 'n1', '_main.txt');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => String((JSON.parse(line) as Record<string, unknown>)['msg']));
 }
 
 describe('node against a fake coordinator', () => {
@@ -298,19 +318,74 @@ describe('node against a fake coordinator', () => {
     );
     expect(results.map((result) => result.miniBatchId)).toEqual([0, 2]);
 
-    await rm(join(gate, 'go'));
-    await rm(join(gate, 'started'));
-    grant(session, [leaseOf(3, [`gate:${gate}`])]);
-    await session.until(() => existsSync(join(gate, 'started')), 'the second gated run to start');
+    expect(existsSync(join(gate, 'finished'))).toBe(true);
+
+    // A gate of its own for the second gated run: nothing the first one left there can answer for it.
+    const second = join(dir, 'gate-2');
+    await mkdir(second);
+    grant(session, [leaseOf(3, [`gate:${second}`])]);
+    await session.until(() => existsSync(join(second, 'started')), 'the second gated run to start');
+    const worker = Number(await readFile(join(second, 'started'), 'utf8'));
+    expect(isRunning(worker)).toBe(true);
     // 'failed' kills at once ('cancelled' would first give the run CANCEL_RUN_GRACE_MS to finish).
     session.send({ kind: { $case: 'release', value: { jobId: 'job-1', reason: 'failed' } } });
     const left = await session.until(() => session.all('jobLeft')[0], 'job_left');
     expect(left.reason).toBe('released: failed');
     expect(resultsOf(session).map((result) => result.miniBatchId)).toEqual([0, 2]);
-    expect(existsSync(join(gate, 'finished'))).toBe(true);
+    // The running worker was killed, not left to wait for a gate that never opens.
+    await session.until(() => !isRunning(worker), `worker ${worker} to be gone`);
+    expect(existsSync(join(second, 'finished'))).toBe(false);
     // Killed, so its shutdown() never ran; and the STOPPED event still came before job_left.
     expect(existsSync(join(dir, 'out', 'shutdown.txt'))).toBe(false);
     const kinds = session.received.map((message) => message.kind?.$case);
     expect(kinds.lastIndexOf('processorEvent')).toBeLessThan(kinds.indexOf('jobLeft'));
+  });
+
+  it('on a cancel release keeps what finishes in the grace and kills what still runs after it', async () => {
+    const setup = await setUp();
+    const { first: session, dir } = setup;
+    const [finishing, stuck] = [join(dir, 'gate-finishing'), join(dir, 'gate-stuck')];
+    await mkdir(finishing);
+    await mkdir(stuck);
+    session.send({ kind: { $case: 'assign', value: assignment(setup, { maxConcurrency: 2 }) } });
+    await session.until(() => creditOf(session) === 4, 'the initial credit of 4');
+    const ready = (): number =>
+      session.all('processorEvent').filter((event) => event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_READY)
+        .length;
+    // Both processors ready first, so the two gated leases go one to each.
+    await session.until(() => ready() === 2, 'both processors ready');
+    grant(session, [leaseOf(0, [`gate:${finishing}`]), leaseOf(1, [`gate:${stuck}`])]);
+    await session.until(
+      () => existsSync(join(finishing, 'started')) && existsSync(join(stuck, 'started')),
+      'both gated runs to start',
+    );
+    const stuckWorker = Number(await readFile(join(stuck, 'started'), 'utf8'));
+
+    session.send({ kind: { $case: 'release', value: { jobId: 'job-1', reason: 'cancelled' } } });
+    // Only once the node has taken the release does the first run get to finish: inside the grace.
+    await session.until(() => jobLogMessages(dir).includes('stopping processors'), 'the release to be taken');
+    await writeFile(join(finishing, 'go'), '');
+    const kept = await session.until(
+      () => resultsOf(session).find((result) => result.miniBatchId === 0),
+      'the result of the run that finished in the grace',
+    );
+    expect(kept).toMatchObject({ outcome: BatchOutcome.BATCH_OUTCOME_COMPLETED, succeeded: 1 });
+    expect(session.all('jobLeft')).toEqual([]);
+
+    // The other run never finishes: after the grace (CANCEL_RUN_GRACE_MS, 5 s) its worker is killed
+    // and the node leaves. Bounded well above the grace.
+    const left = await session.until(() => session.all('jobLeft')[0], 'job_left after the grace', 20_000);
+    expect(left.reason).toBe('released: cancelled');
+    expect(jobLogMessages(dir)).toContain(
+      'running mini-batches did not finish in the cancel grace; killing their workers',
+    );
+    await session.until(() => !isRunning(stuckWorker), `worker ${stuckWorker} to be gone`);
+    expect(existsSync(join(stuck, 'finished'))).toBe(false);
+    expect(resultsOf(session).filter((result) => result.outcome === BatchOutcome.BATCH_OUTCOME_COMPLETED)).toEqual([
+      kept,
+    ]);
+    // shutdown() ran in the worker whose run finished, not in the killed one.
+    const finishedBy = kept.rows.toString().split(' ')[0];
+    expect((await readFile(join(dir, 'out', 'shutdown.txt'), 'utf8')).trim().split('\n')).toEqual([finishedBy]);
   });
 });

@@ -62,8 +62,11 @@ describe('python worker: injected faults', () => {
     } finally {
       probe.kill(); // also when an expectation above fails: no stray interpreter
     }
+    // Nothing answered the hung run: no result, no error, no message of any kind, and it still runs.
+    expect(w.unread).toEqual([]);
     expect(w.child.exitCode).toBeNull();
     w.kill();
     expect(await w.waitForExit()).toBe('SIGKILL');
+    expect(w.unread).toEqual([]);
   });
 });

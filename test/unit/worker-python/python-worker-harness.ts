@@ -84,8 +84,12 @@ export class PythonWorker {
   private readonly inbox: WorkerMessage[] = [];
   private waiter: (() => void) | undefined;
 
-  constructor(python: string) {
-    this.child = spawn(python, ['-u', pythonWorkerPath()], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  /** @param env added to the test process's environment */
+  constructor(python: string, env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(python, ['-u', pythonWorkerPath()], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    });
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout += text));
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
     this.socket = this.child.stdio[REQUEST_FD] as Duplex;
@@ -104,6 +108,11 @@ export class PythonWorker {
         this.waiter?.();
       });
     });
+  }
+
+  /** Messages the worker sent that no `next()` has taken yet. */
+  get unread(): readonly WorkerMessage[] {
+    return [...this.inbox];
   }
 
   send(message: HostMessage): void {
@@ -182,6 +191,19 @@ export function pythonWithPandas(): string | undefined {
   return candidates.find((python) => pythonCanImport(python, 'pandas'));
 }
 
+/**
+ * An environment in which `import pandas` fails as it does where pandas is not installed: a folder
+ * first on PYTHONPATH whose `pandas` package raises ModuleNotFoundError. It hides an installed pandas
+ * (Debian's python3-pandas, as CI has), so the no-pandas path runs everywhere.
+ */
+export function hidingPandas(sandbox: Sandbox): NodeJS.ProcessEnv {
+  sandbox.write(
+    'no-pandas/pandas/__init__.py',
+    'raise ModuleNotFoundError("No module named \'pandas\' (hidden by the test)", name="pandas")\n',
+  );
+  return { PYTHONPATH: join(sandbox.root, 'no-pandas') };
+}
+
 /** `message` as a run result; throws (failing the test) with the message shown when it is anything else. */
 export function asResult(message: WorkerMessage): ResultMessage {
   if (message.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(message)}`);
@@ -198,8 +220,11 @@ export function asInitFailed(message: WorkerMessage): InitFailedMessage {
 export interface WorkerFixture {
   /** The current test's sandbox; throws if start() has not been called in this test. */
   readonly sandbox: Sandbox;
-  /** A fresh sandbox and a worker on `python` (default testPython()). */
-  start(python?: string): PythonWorker;
+  /**
+   * A fresh sandbox and a worker on `python` (default testPython()), with the environment `env`
+   * returns for the new sandbox added (files it needs must be written before the worker starts).
+   */
+  start(python?: string, env?: (sandbox: Sandbox) => NodeJS.ProcessEnv): PythonWorker;
 }
 
 /**
@@ -220,9 +245,9 @@ export function useWorkerFixture(): WorkerFixture {
       if (sandbox === undefined) throw new Error('call start() before using the sandbox');
       return sandbox;
     },
-    start(python = testPython()): PythonWorker {
+    start(python = testPython(), env = () => ({})): PythonWorker {
       sandbox = new Sandbox();
-      worker = new PythonWorker(python);
+      worker = new PythonWorker(python, env(sandbox));
       return worker;
     },
   };

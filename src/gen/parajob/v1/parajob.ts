@@ -539,7 +539,11 @@ export interface CodeFile {
 export interface CodeSnapshot {
   /** The folder on the client's machine the snapshot was taken from (absolute), as written in the spec. */
   sourceDir: string;
-  /** sha256 over the sorted (path, mode, content) list; the coordinator checks it. */
+  /**
+   * sha256 over the sorted (path, mode, content) list; the coordinator checks it. Exactly: lowercase hex
+   * sha256 over the files in ascending path order, each as its path, NUL, mode in decimal, NUL, content
+   * length in bytes in decimal, NUL, then its content.
+   */
   hash: string;
   files: CodeFile[];
 }

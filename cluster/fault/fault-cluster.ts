@@ -85,7 +85,7 @@ export class FaultNode {
     return childPids(this.pid);
   }
 
-  /** SIGKILLs every worker process of the node; returns their pids. */
+  /** SIGKILLs every worker process of the node; returns the pids the signal reached. */
   killWorkers(): Promise<number[]> {
     return killWorkers(this.pid);
   }

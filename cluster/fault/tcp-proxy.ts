@@ -11,8 +11,8 @@ export interface TcpProxy {
   readonly address: string;
   /** Connections forwarded so far (each accepted client socket counts once). */
   readonly connectionsAccepted: () => number;
-  /** Destroys every open connection, both sides, at once. */
-  cut(): void;
+  /** Destroys every open connection, both sides, at once; returns how many connections it cut. */
+  cut(): number;
   /** While blocked, new connections are accepted and immediately destroyed. */
   block(): void;
   unblock(): void;
@@ -23,6 +23,8 @@ export interface TcpProxy {
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const [host, portText] = splitHostPort(target);
   const open = new Set<Socket>();
+  /** The client side of each connection (open holds both sides). */
+  const clients = new WeakSet<Socket>();
   let blocked = false;
   let accepted = 0;
   const server: Server = createServer((client) => {
@@ -31,6 +33,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       return;
     }
     accepted++;
+    clients.add(client);
     const upstream = connect({ host, port: Number(portText) });
     open.add(client);
     open.add(upstream);
@@ -53,8 +56,10 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     address: `127.0.0.1:${address.port}`,
     connectionsAccepted: () => accepted,
     cut() {
+      const connections = [...open].filter((socket) => clients.has(socket)).length;
       for (const socket of open) socket.destroy();
       open.clear();
+      return connections;
     },
     block() {
       blocked = true;

@@ -22,15 +22,16 @@ export async function childPids(parentPid: number): Promise<number[]> {
   return children.sort((a, b) => a - b);
 }
 
-/** SIGKILLs every worker of the node process `nodePid`; returns the pids killed. */
+/** SIGKILLs every worker of the node process `nodePid`; returns the pids the signal reached. */
 export async function killWorkers(nodePid: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<number[]> {
-  const pids = await childPids(nodePid);
-  for (const pid of pids) {
+  const killed: number[] = [];
+  for (const pid of await childPids(nodePid)) {
     try {
       process.kill(pid, signal);
+      killed.push(pid);
     } catch {
-      // It exited meanwhile: nothing to kill.
+      // It exited meanwhile: nothing was killed.
     }
   }
-  return pids;
+  return killed;
 }

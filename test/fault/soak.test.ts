@@ -4,7 +4,9 @@
  * hangs, throws, returns fewer items or crashes its worker (job chaos); a node SIGKILLed (and replaced,
  * sometimes by one that kills itself on cue or mutes its heartbeats), a node hung until it is lost,
  * workers SIGKILLed, a stream cut. Every job must succeed with each expected line exactly once. It
- * prints runs, faults injected, rows lost and rows duplicated.
+ * prints runs, faults injected, rows lost and rows duplicated; a fault counts as injected only once
+ * its effect was observed (a timeout, crash, exception or short return in the attempts CSV; a node
+ * process killed; a node declared lost; workers killed; a live connection cut), never from the plan.
  */
 import { join } from 'node:path';
 
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputFile, type LineCheck } from '../../cluster/fault/exactly-once.js';
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import { fractionDone, type JobTracker } from '../../cluster/fault/job-tracker.js';
+import { type AttemptRecord, readAttempts } from '../../cluster/fault/run-reports.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { type FaultWorkspace, makeFaultWorkspace, namesOf, writeFaultJob } from './support.js';
@@ -49,6 +52,31 @@ const KINDS: readonly FaultKind[] = [
   'cut-stream',
 ];
 
+/** A run() fault of the job's chaos plan, and the mini-batch it targets (not used by throw). */
+interface PlannedChaos {
+  readonly kind: FaultKind;
+  readonly miniBatch: number;
+}
+
+/** True when the attempts CSV shows the fault's effect: a timeout, a crash, an injected exception, a short return. */
+function chaosTookEffect(fault: PlannedChaos, attempts: readonly AttemptRecord[]): boolean {
+  const ofTarget = attempts.filter((row) => row.miniBatchId === fault.miniBatch);
+  switch (fault.kind) {
+    case 'hang':
+      return ofTarget.some((row) => row.attempt === 1 && row.status === 'RUN_TIMEOUT');
+    case 'crash':
+      return ofTarget.some((row) => row.attempt === 1 && row.status === 'WORKER_CRASHED');
+    case 'fewer':
+      return ofTarget.some((row) => row.errorCategory === 'FewerItems');
+    case 'throw':
+      return attempts.some(
+        (row) => row.status === 'RUN_EXCEPTION' && row.errorMessage.includes('chaos: injected exception'),
+      );
+    default:
+      return false;
+  }
+}
+
 describe('fault soak', () => {
   let workspace: FaultWorkspace;
   let cluster: FaultCluster;
@@ -67,16 +95,23 @@ describe('fault soak', () => {
   it(`runs ${RUNS} jobs with mixed faults (seed ${SEED}): no row lost or duplicated`, async () => {
     const random = seededRandom(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const totals = { runs: 0, faults: 0, lost: 0, duplicated: 0, unexpected: 0, failedJobs: [] as string[] };
-    const injected = new Map<FaultKind, number>();
+    const totals = { runs: 0, lost: 0, duplicated: 0, unexpected: 0, failedJobs: [] as string[] };
+    // Per kind: faults drawn, and faults whose effect was observed (see chaosTookEffect, injectOnCue).
+    const planned = new Map<FaultKind, number>();
+    const effective = new Map<FaultKind, number>();
+    const count = (tally: Map<FaultKind, number>, kind: FaultKind): void => {
+      tally.set(kind, (tally.get(kind) ?? 0) + 1);
+    };
 
     for (let run = 0; run < RUNS; run++) {
       await ensureNodes();
       const kinds = Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(KINDS));
       const chaos: string[] = [];
+      const chaosPlan: PlannedChaos[] = [];
       let expected = workspace.names;
       const external: FaultKind[] = [];
       for (const kind of new Set(kinds)) {
+        count(planned, kind);
         const miniBatch = Math.floor(random() * MINI_BATCHES);
         if (kind === 'hang' || kind === 'crash') chaos.push(`${kind}:mb=${miniBatch}:attempt=1`);
         else if (kind === 'throw') chaos.push(`throw:p=0.15:seed=${Math.floor(random() * 1000)}:attempt=1-2`);
@@ -85,7 +120,11 @@ describe('fault soak', () => {
           // run() drops its last item in every attempt of that mini-batch: that one line is not expected.
           const dropped = namesOf(workspace, SIZE, miniBatch).at(-1);
           expected = expected.filter((name) => name !== dropped);
-        } else external.push(kind);
+        } else {
+          external.push(kind);
+          continue;
+        }
+        chaosPlan.push({ kind, miniBatch });
       }
       const { spec, output } = await writeFaultJob(workspace, {
         name: `soak-${run}`,
@@ -97,20 +136,15 @@ describe('fault soak', () => {
         env: { FAULT_SLEEP_MS: '120' },
       });
       const job = await cluster.submit(spec, chaos.length === 0 ? {} : { chaos: chaos.join('; ') });
-      let faults = chaos.length;
-      for (const kind of new Set(kinds))
-        if (!external.includes(kind)) injected.set(kind, (injected.get(kind) ?? 0) + 1);
       for (const kind of external) {
-        if (await injectOnCue(job, kind, 0.15 + random() * 0.5, random)) {
-          faults += 1;
-          injected.set(kind, (injected.get(kind) ?? 0) + 1);
-        }
+        if (await injectOnCue(job, kind, 0.15 + random() * 0.5, random)) count(effective, kind);
       }
       const final = await job.end(45_000);
       job.close();
+      const attempts = await readAttempts(job.runDir);
+      for (const fault of chaosPlan) if (chaosTookEffect(fault, attempts)) count(effective, fault.kind);
       const check: LineCheck = await checkOutputFile(output, expected);
       totals.runs += 1;
-      totals.faults += faults;
       totals.lost += check.lost.length;
       totals.duplicated += check.duplicated.length;
       totals.unexpected += check.unexpected.length;
@@ -118,9 +152,12 @@ describe('fault soak', () => {
         totals.failedJobs.push(`run ${run} (${[...kinds].join(', ')}; chaos "${chaos.join('; ')}"): ${job.describe()}`);
     }
 
-    const byKind = [...injected].map(([kind, count]) => `${kind} ${count}`).join(', ');
+    const sum = (tally: Map<FaultKind, number>): number => [...tally.values()].reduce((a, b) => a + b, 0);
+    const byKind = KINDS.filter((kind) => planned.has(kind))
+      .map((kind) => `${kind} ${effective.get(kind) ?? 0}/${planned.get(kind)}`)
+      .join(', ');
     console.log(
-      `fault soak (seed ${SEED}): runs ${totals.runs}, faults injected ${totals.faults} (${byKind}), rows lost ${totals.lost}, rows duplicated ${totals.duplicated}, unexpected rows ${totals.unexpected}`,
+      `fault soak (seed ${SEED}): runs ${totals.runs}, faults injected ${sum(effective)} of ${sum(planned)} drawn, by effect observed (${byKind}), rows lost ${totals.lost}, rows duplicated ${totals.duplicated}, unexpected rows ${totals.unexpected}`,
     );
     expect(totals.failedJobs).toEqual([]);
     expect(totals.runs).toBe(RUNS);
@@ -129,7 +166,9 @@ describe('fault soak', () => {
       duplicated: 0,
       unexpected: 0,
     });
-    expect(totals.faults).toBeGreaterThanOrEqual(RUNS);
+    // Faults that did something: at least one per run on average, and every kind drawn hurt something.
+    expect(sum(effective)).toBeGreaterThanOrEqual(RUNS);
+    expect(KINDS.filter((kind) => planned.has(kind) && !effective.has(kind))).toEqual([]);
     // About 40 s alone; the bound leaves room for a loaded CI machine.
   }, 180_000);
 
@@ -146,8 +185,9 @@ describe('fault soak', () => {
   }
 
   /**
-   * Waits until `fraction` of the job is done, then injects `kind`. False when the job ended first
-   * (the fault was not injected).
+   * Waits until `fraction` of the job is done, then injects `kind`; true when its effect was observed
+   * (a node process killed, a node declared lost, workers killed, a live connection cut). False when
+   * the job ended first or the fault found nothing to hurt.
    */
   async function injectOnCue(
     job: JobTracker,
@@ -171,6 +211,7 @@ describe('fault soak', () => {
     switch (kind) {
       case 'kill-node': {
         await node.kill('SIGKILL');
+        const killed = (await node.process.exited).signal === 'SIGKILL';
         // The replacement registers under the same name; a third of the time it carries node chaos.
         const roll = random();
         const chaos =
@@ -186,26 +227,29 @@ describe('fault soak', () => {
           waitAttached: false,
           ...(chaos === undefined ? {} : { chaos }),
         });
-        return true;
+        return killed;
       }
       case 'pause-node': {
+        // In effect once the coordinator declared the node lost. A job that ends first is no effect;
+        // a paused node never declared lost while its job runs on is a failure, not a fault to skip.
         node.pause();
         try {
-          await job
-            .until(`${name} lost`, (tracker) => tracker.hasMessage(new RegExp(`node ${name} lost`)), 15_000)
-            .catch(() => undefined);
+          await job.until(`${name} lost`, (tracker) => tracker.hasMessage(new RegExp(`node ${name} lost`)), 15_000);
+          return true;
+        } catch (error) {
+          if (job.isTerminal) return false;
+          throw error;
         } finally {
           node.resume();
         }
-        return true;
       }
       case 'kill-workers':
+        // Workers the signal reached (a node between runs may have none to kill).
         return (await node.killWorkers()).length > 0;
       case 'cut-stream': {
         const proxied = cluster.node(PROXIED.has(name) ? name : 's1');
         if (proxied.proxy === undefined || proxied.process.exit !== undefined) return false;
-        proxied.proxy.cut();
-        return true;
+        return proxied.proxy.cut() > 0;
       }
       default:
         return false;

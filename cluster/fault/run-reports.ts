@@ -79,3 +79,8 @@ export async function readMasterLog(runDir: string): Promise<Record<string, unkn
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** The coordinator's "late result dropped (fencing)" log lines of a run (each names nodeId, miniBatchId, reason). */
+export async function readDroppedResults(runDir: string): Promise<Record<string, unknown>[]> {
+  return (await readMasterLog(runDir)).filter((line) => line['msg'] === 'late result dropped (fencing)');
+}

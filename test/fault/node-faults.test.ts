@@ -13,15 +13,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault/exactly-once.js';
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import { fractionDone } from '../../cluster/fault/job-tracker.js';
-import { readAttempts, readMasterLog, readSummary } from '../../cluster/fault/run-reports.js';
+import { readAttempts, readDroppedResults, readSummary } from '../../cluster/fault/run-reports.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { type FaultWorkspace, makeFaultWorkspace, writeFaultJob } from './support.js';
-
-/** The coordinator's "late result dropped" log lines of a run. */
-async function droppedLines(runDir: string): Promise<Record<string, unknown>[]> {
-  return (await readMasterLog(runDir)).filter((line) => line['msg'] === 'late result dropped (fencing)');
-}
 
 describe('node faults', () => {
   let workspace: FaultWorkspace;
@@ -109,8 +104,8 @@ describe('node faults', () => {
     const summary = await readSummary(job.runDir);
     expect(summary.droppedResults).toBeGreaterThan(0);
     // master_role.txt is written asynchronously: its last lines may land just after the job ended.
-    await expect.poll(async () => (await droppedLines(job.runDir)).length).toBe(summary.droppedResults);
-    const dropped = await droppedLines(job.runDir);
+    await expect.poll(async () => (await readDroppedResults(job.runDir)).length).toBe(summary.droppedResults);
+    const dropped = await readDroppedResults(job.runDir);
     expect(dropped[0]).toMatchObject({ nodeId: 'z1', level: 40 });
     expect(String(dropped[0]?.['reason'])).toMatch(/stale token|has no live lease/);
     // z1's lease was revoked when it was lost, and z1 was taken back and worked again afterwards.
@@ -163,8 +158,8 @@ describe('node faults', () => {
     // fenced off, and each drop was logged naming h1.
     const summary = await readSummary(job.runDir);
     expect(summary.droppedResults).toBeGreaterThan(0);
-    await expect.poll(async () => (await droppedLines(job.runDir)).length).toBe(summary.droppedResults);
-    const dropped = await droppedLines(job.runDir);
+    await expect.poll(async () => (await readDroppedResults(job.runDir)).length).toBe(summary.droppedResults);
+    const dropped = await readDroppedResults(job.runDir);
     expect(dropped.every((line) => line['nodeId'] === 'h1')).toBe(true);
   });
 

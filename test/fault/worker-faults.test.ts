@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault/exactly-once.js';
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
-import { readAttempts, readJobError, readJobResult, readSummary } from '../../cluster/fault/run-reports.js';
+import {
+  readAttempts,
+  readDroppedResults,
+  readJobError,
+  readJobResult,
+  readSummary,
+} from '../../cluster/fault/run-reports.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt, runCli } from '../helpers/cli-process.js';
 import { type FaultWorkspace, makeFaultWorkspace, namesOf, writeFaultJob } from './support.js';
@@ -189,13 +195,34 @@ describe('worker faults', () => {
     const final = await job.end();
     expect(final.state, job.describe()).toBe(JobState.JOB_STATE_CANCELLED);
     expect(await readJobResult(job.runDir)).toMatch(/was cancelled after .*: cancelled with parajob job cancel/);
-    // Each line at most once, and exactly the items the CSV counts as succeeded.
+    // Kept: the output holds each line at most once, exactly the files of the mini-batches the CSV
+    // has as RUN_DONE (not merely as many lines), and not all of them.
     const check = await checkOutputFile(output, workspace.names);
     expect(check.duplicated).toEqual([]);
     expect(check.unexpected).toEqual([]);
-    const done = (await readAttempts(job.runDir)).filter((row) => row.status === 'RUN_DONE');
-    expect(check.total).toBe(done.reduce((sum, row) => sum + row.succeeded, 0));
-    expect(check.total).toBeLessThan(workspace.names.length);
+    const attempts = await readAttempts(job.runDir);
+    const done = attempts.filter((row) => row.status === 'RUN_DONE');
+    const lines = (await readFile(output, 'utf8')).split('\n').filter(Boolean).sort();
+    expect(lines).toEqual(done.flatMap((row) => namesOf(workspace, 2, row.miniBatchId)).sort());
+    expect(lines.length).toBeLessThan(workspace.names.length);
+    // Discarded: the cancel revoked the leases still out (JobEnded); runs that finished in the node's
+    // cancel grace sent results that came too late and were dropped: none is RUN_DONE, none in the output.
+    const revoked = new Set(
+      attempts
+        .filter((row) => row.status === 'REVOKED' && row.errorCategory === 'JobEnded')
+        .map((row) => row.miniBatchId),
+    );
+    expect(revoked.size).toBeGreaterThan(0);
+    const summary = await readSummary(job.runDir);
+    expect(summary.droppedResults).toBeGreaterThan(0);
+    await expect.poll(async () => (await readDroppedResults(job.runDir)).length).toBe(summary.droppedResults);
+    for (const line of await readDroppedResults(job.runDir)) {
+      const miniBatchId = Number(line['miniBatchId']);
+      expect(line['reason']).toBe('the step run is over: its leases were revoked');
+      expect(revoked.has(miniBatchId)).toBe(true);
+      expect(done.some((row) => row.miniBatchId === miniBatchId)).toBe(false);
+      for (const name of namesOf(workspace, 2, miniBatchId)) expect(lines).not.toContain(name);
+    }
     // shutdown() ran in every worker of the job.
     const logDir = join(job.runDir, 'logs', 'user', 'entry_script_log', 'w1');
     const logs = await Promise.all((await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')));

@@ -16,6 +16,7 @@ import {
   ProcessorEventKind,
 } from '../../../src/gen/parajob/v1/parajob.js';
 import { type RunningNode, startNode } from '../../../src/node/index.js';
+import { isRunning } from '../../helpers/process-state.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
 import { FakeCoordinator, type Session } from './fake-coordinator.js';
 import { leaseOf } from './processor-harness.js';
@@ -129,16 +130,6 @@ function resultsOf(session: Session) {
 
 function grant(session: Session, leases: Lease[]): void {
   session.send({ kind: { $case: 'leases', value: { jobId: 'job-1', leases } } });
-}
-
-/** True while process `pid` exists and is not a zombie (Linux /proc; a killed child may await reaping). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Messages (`msg`) of the job's node log so far; the file is written asynchronously, so read it afresh. */

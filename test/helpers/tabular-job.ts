@@ -18,6 +18,8 @@ export interface TabularJobYamlOptions {
   readonly outputFile?: string;
   readonly maxRetries?: number;
   readonly programArguments?: string;
+  /** Extra top-level lines, verbatim (e.g. `mini_batch_error_threshold: 0`). */
+  readonly extra?: string;
 }
 
 /** A standalone `type: parallel` job reading an mltable input, appending rows to `outputFile`. */
@@ -52,6 +54,7 @@ export function tabularJobYaml(options: TabularJobYamlOptions): string {
     '  append_row_to: ${{outputs.result}}',
   );
   if (options.programArguments !== undefined) lines.push(`  program_arguments: ${options.programArguments}`);
+  if (options.extra !== undefined) lines.push(options.extra);
   return `${lines.join('\n')}\n`;
 }
 

@@ -98,6 +98,22 @@ describe('bad MLTables: a clear error and exit 2', () => {
     expect(cli.stderr).toMatch(new RegExp(`${escapeRegExp(join(dir, 'undecodable', 'a.csv'))}: .*byte 15.*utf8`));
   });
 
+  it.each(['read_delimited', 'read_json_lines'])(
+    'encoding utf16 in %s: refused by name with the encodings parajob reads',
+    async (reader) => {
+      const { cli, mltablePath } = await runBadTable(
+        `utf16-${reader}`,
+        `paths:\n  - file: ./a.txt\ntransformations:\n  - ${reader}:\n      encoding: utf16\n`,
+        { 'a.txt': Buffer.from('id\n1\n', 'utf16le') },
+      );
+      expect(cli.stderr).toMatch(
+        new RegExp(
+          `${escapeRegExp(mltablePath)}:5:\\d+: transformations\\[0\\]\\.${reader}\\.encoding: encoding utf16 is not supported by parajob; expected one of: utf8, utf8bom, ascii, latin1, iso88591, windows1252`,
+        ),
+      );
+    },
+  );
+
   it('a JSON line that does not parse, with invalid_lines: error', async () => {
     const { cli } = await runBadTable(
       'bad-json',

@@ -190,6 +190,19 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions = {})
   return cli;
 }
 
+/**
+ * Starts `parajob coordinator` on a free loopback port with its data in `dataDir`; resolves once it
+ * listens, with the process and the address to dial.
+ */
+export async function startCoordinatorCli(
+  dataDir: string,
+  options: SpawnCliOptions = {},
+): Promise<{ readonly coordinator: CliProcess; readonly address: string }> {
+  const coordinator = spawnCli(['coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], options);
+  const listening = await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  return { coordinator, address: `127.0.0.1:${listening[1]}` };
+}
+
 /** Runs `parajob ...args` to its end (bounded) and returns the process with its output. */
 export async function runCli(
   args: readonly string[],

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { LIST_FILES_SCRIPT, parallelJobYaml } from '../helpers/job-yaml.js';
 
@@ -107,16 +107,7 @@ describe('entry-script errors found by the nodes', () => {
 
 describe('instance_count larger than the nodes available', () => {
   it('the stream says what the job waits for; cancelling it ends the stream with exit 1', async () => {
-    const coordinator = spawnCli([
-      'coordinator',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      join(dir, 'waiting-coordinator'),
-    ]);
-    const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
+    const { address } = await startCoordinatorCli(join(dir, 'waiting-coordinator'));
     // One node of the pool, a job that wants three (its run() is slow, so the job is still going
     // whether the coordinator waits for more nodes or starts on the one it has).
     const node = spawnCli(['node', '--coordinator', address, '--name', 'only', '--compute', 'cpu']);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { LIST_FILES_SCRIPT, parallelJobYaml } from '../helpers/job-yaml.js';
 
@@ -37,17 +37,7 @@ describe('a coordinator and 2 nodes started as CLI processes', () => {
         appendRowFile: './out/rows.txt',
       }),
     );
-    const coordinator = spawnCli([
-      'coordinator',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      join(dir, 'coordinator'),
-    ]);
-    const listening = await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
-    address = `127.0.0.1:${listening[1]}`;
+    ({ address } = await startCoordinatorCli(join(dir, 'coordinator')));
     const nodes = ['n1', 'n2'].map((name) =>
       spawnCli([
         'node',

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
 import { logLines, NO_PYTHON, TEST_PYTHON } from '../helpers/python.js';
@@ -80,16 +80,7 @@ describe.skipIf(TEST_PYTHON === undefined)(
       });
       await writeText(dir, 'job.yml', yaml);
 
-      const coordinator = spawnCli([
-        'coordinator',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        join(dir, 'coordinator'),
-      ]);
-      const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
+      const { address } = await startCoordinatorCli(join(dir, 'coordinator'));
       // Whatever the machine running the tests has, the node reports exactly 2 GPUs.
       const node = spawnCli(
         [

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
 import { isRunning } from '../helpers/process-state.js';
@@ -87,16 +87,7 @@ describe('parajob run interrupted', () => {
 
 describe('parajob job stream interrupted', () => {
   it('stops following on SIGINT with exit 130; the job is still there, not cancelled', async () => {
-    const coordinator = spawnCli([
-      'coordinator',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      join(dir, 'stream-coordinator'),
-    ]);
-    const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
+    const { address } = await startCoordinatorCli(join(dir, 'stream-coordinator'));
     // No node at all: the job waits for one for as long as the test needs.
     const create = await runCli(['job', 'create', '--file', jobFile, '--coordinator', address]);
     expect(create.exit?.code, create.describeOutput()).toBe(0);

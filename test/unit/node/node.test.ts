@@ -367,9 +367,9 @@ describe('node against a fake coordinator', () => {
     // and the node leaves. Bounded well above the grace.
     const left = await session.until(() => session.all('jobLeft')[0], 'job_left after the grace', 20_000);
     expect(left.reason).toBe('released: cancelled');
-    expect(jobLogMessages(dir)).toContain(
-      'running mini-batches did not finish in the cancel grace; killing their workers',
-    );
+    // The log file is written asynchronously: wait (bounded) for the line rather than read it once.
+    const graceOver = 'running mini-batches did not finish in the cancel grace; killing their workers';
+    await session.until(() => jobLogMessages(dir).includes(graceOver), 'the grace-expiry log line');
     await session.until(() => !isRunning(stuckWorker), `worker ${stuckWorker} to be gone`);
     expect(existsSync(join(stuck, 'finished'))).toBe(false);
     expect(resultsOf(session).filter((result) => result.outcome === BatchOutcome.BATCH_OUTCOME_COMPLETED)).toEqual([

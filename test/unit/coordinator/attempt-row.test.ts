@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { LedgerEvent } from '../../../src/coordinator/ledger/ledger.js';
+import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
 import {
   type AcceptedAttempt,
   acceptedAttemptOf,
@@ -47,40 +48,26 @@ const failed = (type: 'attempt.failed' | 'batch.failed', errorKind: string): Led
 const FACTS = { nodeId: 'n1', attempt: 2, total: 4 };
 const WHERE = { miniBatchId: 7, attempt: 2, nodeId: 'n1', processName: 'process001', startedAtMs: 1000, total: 4 };
 
+/** The row of `result({})` accepted as FACTS, with `fields` changed. */
+function row(fields: Partial<AttemptRow>): AttemptRow {
+  const base = { ...WHERE, succeeded: 0, failed: 0, elapsedMs: 9, runMs: 5, errorCategory: '', errorMessage: '' };
+  return { ...base, status: 'RUN_DONE', ...fields };
+}
+
 describe('the row an accepted result leaves', () => {
   it.each<[string, BatchResult, LedgerEvent, AcceptedAttempt]>([
-    [
-      'every item succeeded',
-      result({}),
-      completed(4, 4),
-      {
-        row: {
-          ...WHERE,
-          succeeded: 4,
-          failed: 0,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'RUN_DONE',
-          errorCategory: '',
-          errorMessage: '',
-        },
-      },
-    ],
+    ['every item succeeded', result({}), completed(4, 4), { row: row({ succeeded: 4 }) }],
     [
       'run() returned fewer items',
       result({ succeeded: 3, returned: 3 }),
       completed(4, 3),
       {
-        row: {
-          ...WHERE,
+        row: row({
           succeeded: 3,
           failed: 1,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'RUN_DONE',
           errorCategory: 'FewerItems',
           errorMessage: 'run() returned 3 items for 4 inputs: 1 failed item(s), not retried',
-        },
+        }),
         itemCountWarning: { kind: 'fewer', count: 1 },
       },
     ],
@@ -89,16 +76,11 @@ describe('the row an accepted result leaves', () => {
       result({ returned: 6 }),
       completed(4, 6),
       {
-        row: {
-          ...WHERE,
+        row: row({
           succeeded: 4,
-          failed: 0,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'RUN_DONE',
           errorCategory: 'TooManyItems',
           errorMessage: 'warning: run() returned 6 items for 4 inputs; counted 4 as succeeded',
-        },
+        }),
         itemCountWarning: { kind: 'more', count: 2 },
       },
     ],
@@ -106,86 +88,31 @@ describe('the row an accepted result leaves', () => {
       'handed back (RETURNED)',
       result({ outcome: BatchOutcome.BATCH_OUTCOME_RETURNED }),
       { type: 'lease.revoked', miniBatchId: 7, token: 3, cause: 'returned' },
-      {
-        row: {
-          ...WHERE,
-          succeeded: 0,
-          failed: 0,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'RETURNED',
-          errorCategory: '',
-          errorMessage: '',
-        },
-      },
+      { row: row({ status: 'RETURNED' }) },
     ],
     [
       'an exception, to be retried',
       result({ outcome: BatchOutcome.BATCH_OUTCOME_EXCEPTION, errorKind: 'ValueError' }),
       failed('attempt.failed', 'ValueError'),
-      {
-        row: {
-          ...WHERE,
-          succeeded: 0,
-          failed: 4,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'RUN_EXCEPTION',
-          errorCategory: 'ValueError',
-          errorMessage: 'boom',
-        },
-      },
+      { row: row({ failed: 4, status: 'RUN_EXCEPTION', errorCategory: 'ValueError', errorMessage: 'boom' }) },
     ],
     [
       'a run timeout, final',
       result({ outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, errorKind: 'Timeout' }),
       failed('batch.failed', 'Timeout'),
-      {
-        row: {
-          ...WHERE,
-          succeeded: 0,
-          failed: 4,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'RUN_TIMEOUT',
-          errorCategory: 'Timeout',
-          errorMessage: 'boom',
-        },
-      },
+      { row: row({ failed: 4, status: 'RUN_TIMEOUT', errorCategory: 'Timeout', errorMessage: 'boom' }) },
     ],
     [
       'a load timeout (task_overhead_timeout)',
       result({ outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, errorKind: 'LoadTimeout' }),
       failed('attempt.failed', 'LoadTimeout'),
-      {
-        row: {
-          ...WHERE,
-          succeeded: 0,
-          failed: 4,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'LOAD_TIMEOUT',
-          errorCategory: 'LoadTimeout',
-          errorMessage: 'boom',
-        },
-      },
+      { row: row({ failed: 4, status: 'LOAD_TIMEOUT', errorCategory: 'LoadTimeout', errorMessage: 'boom' }) },
     ],
     [
       'a crashed worker',
       result({ outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, errorKind: 'WorkerCrashed' }),
       failed('attempt.failed', 'WorkerCrashed'),
-      {
-        row: {
-          ...WHERE,
-          succeeded: 0,
-          failed: 4,
-          elapsedMs: 9,
-          runMs: 5,
-          status: 'WORKER_CRASHED',
-          errorCategory: 'WorkerCrashed',
-          errorMessage: 'boom',
-        },
-      },
+      { row: row({ failed: 4, status: 'WORKER_CRASHED', errorCategory: 'WorkerCrashed', errorMessage: 'boom' }) },
     ],
   ])('%s', (_, batchResult, event, expected) => {
     expect(acceptedAttemptOf(batchResult, event, FACTS)).toEqual(expected);

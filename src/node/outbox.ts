@@ -1,7 +1,7 @@
 /**
  * Everything the node says on its stream goes through the outbox, which
  * - batches results and lease requests per job per event-loop turn (one `results` and one
- *   `lease_request` message per job per turn, wire.md §4–5),
+ *   `lease_request` message per job per turn: parajob.proto `BatchResults`, `LeaseRequest`),
  * - keeps order (a job's results are written before its later events and its job_left),
  * - respects `write()` returning false (waits for 'drain'),
  * - keeps results, processor events and job_left while no stream is attached and writes them after

@@ -116,7 +116,11 @@ export function compileCommandComponentStep(raw: Record<string, unknown>, scope:
   const { graph, stepPath } = scope;
   const step = parseAt(CommandComponentStepSchema, raw, { diagnostics: graph.diagnostics, path: stepPath });
   const doc = componentOf(raw, scope, 'command');
-  if (!doc) return undefined;
+  if (!doc) {
+    // Without the component the inputs cannot be typed, but their own problems can still be told.
+    if (step) compileInputs(step.inputs, [...stepPath, 'inputs'], inputScopeOf(scope));
+    return undefined;
+  }
   const component = parseAt(CommandComponentSchema, doc.raw, { diagnostics: doc.diagnostics, path: doc.path });
   refuseDistribution(doc.raw, { diagnostics: doc.diagnostics, path: doc.path });
   if (!step || !component) return undefined;

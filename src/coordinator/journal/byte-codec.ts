@@ -108,6 +108,16 @@ export class ByteReader {
     return new Uint32Array(block.buffer, block.byteOffset, block.byteLength / 4);
   }
 
+  /** The offset of the next byte to read. */
+  get position(): number {
+    return this.offset;
+  }
+
+  /** A copy of bytes `start`..`end` of the payload. */
+  slice(start: number, end: number): Buffer {
+    return Buffer.from(this.buffer.subarray(start, end));
+  }
+
   /** True when every byte was read. */
   get done(): boolean {
     return this.offset === this.buffer.length;

@@ -16,6 +16,7 @@ import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import type { CompileJob } from './jobs/submission.js';
+import { CoordinatorJournal } from './journal/coordinator-journal.js';
 import { clusterService, codeService, jobsService } from './services.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from './step-run/settings.js';
 
@@ -42,6 +43,11 @@ export interface CoordinatorOptions {
   readonly stepRunSettings?: Partial<StepRunSettings>;
   /** The spec compiler; tests may inject one. @default compileJobSpec from src/jobspec/load.ts */
   readonly compileJob?: CompileJob;
+  /**
+   * Journal jobs in `<dataDir>/journal/`, so that a coordinator restarted on the same data dir resumes
+   * them. @default true
+   */
+  readonly journal?: boolean;
 }
 
 /** A running coordinator. */
@@ -75,6 +81,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     );
   }
   const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
+  const journal = options.journal === false ? undefined : await CoordinatorJournal.open(dataDir, { logger });
   const core = new CoordinatorCore({
     dataDir,
     heartbeatIntervalMs,
@@ -85,7 +92,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       options.compileJob ??
       ((source, compileOptions) => compileJobSpec(source, { ...compileOptions, assets: new LocalAssetStore(dataDir) })),
     settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
+    journal,
   });
+  await core.resumeJournaledJobs();
 
   const server = new Server(CHANNEL_OPTIONS);
   server.addService(ClusterService, clusterService(core, logger));
@@ -118,6 +127,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
             done();
           });
         });
+        await journal?.close();
         logger.info('coordinator stopped');
         logger.flush();
       })()),

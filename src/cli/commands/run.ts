@@ -117,7 +117,8 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   const logger = createRootLogger({ role: 'coordinator', level, file: join(dataDir, 'coordinator.log') });
   let coordinator;
   try {
-    coordinator = await startCoordinator({ host: '127.0.0.1', port: 0, dataDir, logger });
+    // One job, one process: nothing to resume later (a crashed `parajob run` is run again), so no journal.
+    coordinator = await startCoordinator({ host: '127.0.0.1', port: 0, dataDir, logger, journal: false });
   } catch (error) {
     nodes.kill();
     writeLine(io.stderr, describeError(error));

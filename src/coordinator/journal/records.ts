@@ -9,6 +9,7 @@
  * - tokens.reserved: a range of lease tokens, durable before any token of it is handed out;
  * - step.ended / job.ended: outcomes, so a restarted coordinator knows finished jobs without re-running them.
  */
+import type { JournaledSubmission } from '../jobs/submission.js';
 import type { LedgerEvent } from '../ledger/ledger.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import type { JournalRecord } from './frame.js';
@@ -25,15 +26,7 @@ export const RecordType = {
 } as const;
 
 /** A submission as journaled: enough to compile and run the job again after a restart. */
-export interface JobAcceptedRecord {
-  readonly jobId: string;
-  readonly specPath: string;
-  readonly specYaml: string;
-  readonly runDir: string;
-  readonly chaos: string;
-  /** [task.code folder, snapshot hash] pairs. */
-  readonly codeHashes: readonly (readonly [string, string])[];
-  readonly warnings: readonly string[];
+export interface JobAcceptedRecord extends JournaledSubmission {
   readonly acceptedAtMs: number;
 }
 

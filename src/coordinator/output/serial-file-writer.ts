@@ -33,6 +33,8 @@ export class SerialFileWriter {
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  private syncedOnClose = false;
   private written = 0;
   private pending = 0;
   private waiters: { readonly belowBytes: number; readonly resolve: () => void }[] = [];
@@ -76,8 +78,16 @@ export class SerialFileWriter {
     return this.startOffset + this.written + this.pending;
   }
 
-  /** Writes everything queued so far and makes it durable (fdatasync); rejects with a write error. */
+  /**
+   * Writes everything queued so far and makes it durable (fdatasync); rejects with a write error. After
+   * close, resolves once the close is done if it synced (what was queued is then durable), else rejects.
+   */
   async sync(): Promise<void> {
+    if (this.closing !== undefined) {
+      await this.closing;
+      if (!this.syncedOnClose) throw new Error(`${this.path}: sync after a close without fsync`);
+      return;
+    }
     await this.flush();
     await this.handle.datasync();
   }
@@ -144,13 +154,17 @@ export class SerialFileWriter {
   async close(options: { fsync?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.flush();
-      if (options.fsync) await this.handle.sync();
-    } finally {
-      this.wakeWaiters();
-      await this.handle.close();
-    }
+    this.syncedOnClose = options.fsync === true;
+    this.closing = (async () => {
+      try {
+        await this.flush();
+        if (options.fsync) await this.handle.sync();
+      } finally {
+        this.wakeWaiters();
+        await this.handle.close();
+      }
+    })();
+    await this.closing;
   }
 
   /** The current slab, sealed and replaced first when it has fewer than `bytes` bytes left. */

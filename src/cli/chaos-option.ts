@@ -2,10 +2,12 @@
  * Parsers for the `--chaos "<plan>"` options (commander's `(value) => parsed` shape): the plan is
  * checked here so a typo is a usage error (exit 2) naming the part at fault, and then passed on as
  * written. `parajob run` / `job create` take a job plan (src/chaos/model.ts: run() faults);
- * `parajob node` takes a node plan (src/chaos/node-plan.ts: kill-node, mute-heartbeats).
+ * `parajob node` takes a node plan (src/chaos/node-plan.ts: kill-node, mute-heartbeats); `parajob
+ * coordinator` a coordinator plan (src/chaos/coordinator-plan.ts: kill-coordinator).
  */
 import { InvalidArgumentError } from 'commander';
 
+import { parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
 import { parseChaosPlan } from '../chaos/model.js';
 import { parseNodeChaosPlan } from '../chaos/node-plan.js';
 
@@ -23,6 +25,16 @@ export function parseJobChaosOption(value: string): string {
 export function parseNodeChaosOption(value: string): string {
   try {
     parseNodeChaosPlan(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+/** A coordinator chaos plan, e.g. `kill-coordinator:after-commits=40`. */
+export function parseCoordinatorChaosOption(value: string): string {
+  try {
+    parseCoordinatorChaosPlan(value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }

@@ -39,6 +39,8 @@ export interface CoordinatorJournalOptions extends FileJournalOptions {
   readonly logger: Logger;
   /** A snapshot is taken after this many records. @default 100000 */
   readonly snapshotEveryRecords?: number;
+  /** Hears of every record right after it is handed to the journal (fault injection). */
+  readonly onRecordWritten?: (record: CoordinatorRecord) => void;
 }
 
 /** The coordinator's journal writer (see the module comment). */
@@ -55,6 +57,7 @@ export class CoordinatorJournal {
     readonly state: DurableState,
     private readonly logger: Logger,
     private readonly snapshotEveryRecords: number,
+    private readonly onRecordWritten: ((record: CoordinatorRecord) => void) | undefined,
   ) {
     this.nextToken = state.tokensUpTo;
     this.tokensUpTo = state.tokensUpTo;
@@ -84,6 +87,7 @@ export class CoordinatorJournal {
       state,
       options.logger,
       options.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
+      options.onRecordWritten,
     );
     writer.reserveTokens();
     await journal.durable();
@@ -156,6 +160,7 @@ export class CoordinatorJournal {
   write(record: CoordinatorRecord): void {
     this.journal.write(encodeRecord(record));
     applyRecord(this.state, record);
+    this.onRecordWritten?.(record);
     if (++this.recordsSinceSnapshot >= this.snapshotEveryRecords) this.maybeSnapshot();
   }
 

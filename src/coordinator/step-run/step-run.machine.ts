@@ -500,7 +500,11 @@ export const stepRunMachine = setup({
           },
         },
       },
-      always: { guard: 'hasGrantedLeases', target: 'running' },
+      // A step run resumed after a restart may have nothing left to lease: it goes on to finish.
+      always: [
+        { guard: 'hasGrantedLeases', target: 'running' },
+        { guard: 'allMiniBatchesFinished', target: 'running' },
+      ],
       on: { ...SERVING_EVENTS },
     },
     running: {

@@ -59,6 +59,8 @@ export interface StepRunState {
   readonly leftNodes: Set<string>;
   /** Every node that served the step run at some point (for the summary). */
   readonly everServed: Set<string>;
+  /** Lease requests of nodes not (yet) serving the run, by node id: a taken node starts with them. */
+  readonly creditBeforeTaken: Map<string, number>;
   /** Nodes sent `release` that have not yet left (finishing waits for them). */
   readonly releasing: Set<string>;
   grantedAny: boolean;
@@ -158,6 +160,7 @@ export function createStepRunState(nowMs: number): StepRunState {
     nodes: new Map(),
     leftNodes: new Set(),
     everServed: new Set(),
+    creditBeforeTaken: new Map(),
     releasing: new Set(),
     grantedAny: false,
     grantCursor: 0,

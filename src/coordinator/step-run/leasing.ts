@@ -24,7 +24,10 @@ import type { ServingNode, StepRunContext } from './context.js';
 export function addCredit(context: StepRunContext, nodeId: string, count: number): void {
   const serving = context.run.nodes.get(nodeId);
   if (serving === undefined) {
-    context.deps.logger.debug({ nodeId, count }, 'lease request from a node not serving the job ignored');
+    // A node that still held the job when the coordinator restarted asks for work before the resumed
+    // run has taken it (it is taken once the input is cut): its credit waits for that (takeNode).
+    context.run.creditBeforeTaken.set(nodeId, (context.run.creditBeforeTaken.get(nodeId) ?? 0) + count);
+    context.deps.logger.debug({ nodeId, count }, 'lease request from a node not serving the job kept');
     return;
   }
   serving.credit += count;

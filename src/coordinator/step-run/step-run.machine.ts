@@ -326,10 +326,12 @@ export const stepRunMachine = setup({
     takeAvailableNodes: enqueueActions(({ context, enqueue }) => {
       takeAvailableNodes(context, enqueue.emit);
       announceNodeWait(context, enqueue.emit);
+      grantToWaitingNodes(context); // credit asked before the nodes were taken (a resumed run)
     }),
     takeOfferedNode: enqueueActions(({ context, enqueue }, params: { readonly node: NodeInfo }) => {
       takeNode(context, params.node, enqueue.emit);
       announceNodeWait(context, enqueue.emit);
+      grantToWaitingNodes(context);
     }),
     /** node.lost / node.left: re-queue its leases, look for a replacement, grant to the others. */
     dropNode: enqueueActions(({ context, enqueue }, params: ReturnType<typeof dropParams>) => {

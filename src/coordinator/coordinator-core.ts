@@ -11,7 +11,14 @@
 import type { Logger } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
-import type { JobStatus, NodeMessage, SubmitJobRequest, SubmitJobResponse } from '../gen/parajob/v1/parajob.js';
+import {
+  FailureKind,
+  JobState,
+  JobStatus,
+  type NodeMessage,
+  type SubmitJobRequest,
+  type SubmitJobResponse,
+} from '../gen/parajob/v1/parajob.js';
 import type { HelloConnection } from './cluster/cluster.machine.js';
 import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { NodeDirectory } from './cluster/node-directory.js';
@@ -125,7 +132,20 @@ export class CoordinatorCore {
       try {
         await this.resumeJob(durable);
       } catch (error) {
+        // Its spec no longer compiles (an input vanished while the coordinator was down): the job ends
+        // failed, saying why, rather than vanishing from the list.
+        const reason = `could not resume after a coordinator restart: ${error instanceof Error ? error.message : String(error)}`;
         this.logger.error({ jobId, err: error }, 'a journaled job could not resume');
+        const status = JobStatus.toJSON({
+          ...JobStatus.fromPartial({ jobId, name: jobId, runDir: durable.accepted.runDir }),
+          state: JobState.JOB_STATE_FAILED,
+          failureKind: FailureKind.FAILURE_KIND_INVALID_INPUT,
+          stateReason: reason,
+          createdAtMs: durable.accepted.acceptedAtMs,
+          endedAtMs: Date.now(),
+        });
+        this.jobs.set(jobId, new EndedJob(jobId, status));
+        await this.options.journal?.jobEnded(jobId, status);
       }
     }
   }

@@ -87,6 +87,14 @@ describe('coordinator restart', () => {
     for (let id = 0; id < MINI_BATCHES; id++)
       expect(counts.get(id) ?? 0, `runs of mini-batch ${id}`).toBeGreaterThan(0);
     for (const id of committed ?? []) expect(counts.get(id), `runs of committed mini-batch ${id}`).toBe(1);
+
+    // A coordinator started again after the job ended knows it, by its journaled status, and runs nothing.
+    await faults.coordinator.stop();
+    await faults.restartCoordinator();
+    const known = await faults.api.get(before.jobId);
+    expect(known.state).toBe(JobState.JOB_STATE_SUCCEEDED);
+    expect(known.progress?.miniBatchesSucceeded).toBe(MINI_BATCHES);
+    expect(await runCounts(runLog)).toEqual(counts);
     await rm(runLog, { recursive: true, force: true });
   });
 });

@@ -69,6 +69,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       '--python <path>',
       'python interpreter for .py entry scripts, given to every node (default: $PARAJOB_PYTHON, then python3 on PATH)',
     )
+    .addOption(
+      new Option('--journal', "keep the embedded coordinator's journal (measures its cost: bench/)").hideHelp(),
+    )
     .action(
       async (
         file: string,
@@ -81,6 +84,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
           logLevel?: string;
           chaos?: string;
           python?: string;
+          journal?: boolean;
         },
       ) => {
         setExitCode(await (await loadRun()).runCommand(file, options, io));

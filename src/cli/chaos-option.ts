@@ -11,32 +11,23 @@ import { parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
 import { parseChaosPlan } from '../chaos/model.js';
 import { parseNodeChaosPlan } from '../chaos/node-plan.js';
 
-/** A job chaos plan, e.g. `hang:mb=3:attempt=1; throw:p=0.05:seed=7`. */
-export function parseJobChaosOption(value: string): string {
-  try {
-    parseChaosPlan(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-  return value;
+/** A commander option parser that checks the text with `parse` and passes it on as written. */
+function checkedWith(parse: (text: string) => unknown): (value: string) => string {
+  return (value) => {
+    try {
+      parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+    return value;
+  };
 }
+
+/** A job chaos plan, e.g. `hang:mb=3:attempt=1; throw:p=0.05:seed=7`. */
+export const parseJobChaosOption = checkedWith(parseChaosPlan);
 
 /** A node chaos plan, e.g. `kill-node:after=40`. */
-export function parseNodeChaosOption(value: string): string {
-  try {
-    parseNodeChaosPlan(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-  return value;
-}
+export const parseNodeChaosOption = checkedWith(parseNodeChaosPlan);
 
 /** A coordinator chaos plan, e.g. `kill-coordinator:after-commits=40`. */
-export function parseCoordinatorChaosOption(value: string): string {
-  try {
-    parseCoordinatorChaosPlan(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-  return value;
-}
+export const parseCoordinatorChaosOption = checkedWith(parseCoordinatorChaosPlan);

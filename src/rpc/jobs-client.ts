@@ -118,11 +118,11 @@ export class JobsApi {
 
   /**
    * The job's events (its status on every change, and messages) until the server ends the stream,
-   * which it does once the job is terminal. No deadline: a job may run for days. Aborting `signal`
+   * which it does once the job is terminal; with `logs`, command steps' output too (StepLog events). No deadline: a job may run for days. Aborting `signal`
    * cancels the call and ends the iteration quietly; any other stream error is thrown.
    */
-  async *watch(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent, void, undefined> {
-    const call: ClientReadableStream<JobEvent> = this.client.watch({ jobId }, this.metadata());
+  async *watch(jobId: string, signal?: AbortSignal, logs = false): AsyncGenerator<JobEvent, void, undefined> {
+    const call: ClientReadableStream<JobEvent> = this.client.watch({ jobId, logs }, this.metadata());
     const onAbort = (): void => call.cancel();
     if (signal?.aborted) call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -102,7 +102,7 @@ function watchToEnd(
   onEvent: (event: JobEvent) => void = () => undefined,
 ): Promise<JobEvent[]> {
   const events: JobEvent[] = [];
-  const stream = client.watch({ jobId });
+  const stream = client.watch({ jobId, logs: false });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.cancel();

@@ -81,6 +81,8 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
 export interface JobStreamOptions {
   readonly coordinator: string;
   readonly json?: boolean;
+  /** Print command steps' output (to stdout, each line prefixed with its step). */
+  readonly logs?: boolean;
 }
 
 /**
@@ -96,7 +98,8 @@ export async function jobStreamCommand(jobId: string, options: JobStreamOptions,
       second: () => process.exit(ExitCode.interrupted),
     });
     try {
-      const final = await followJob(api, jobId, { display, signal: stop.signal });
+      const onLog = options.logs ? stepLogPrinter(io) : undefined;
+      const final = await followJob(api, jobId, { display, signal: stop.signal, ...(onLog ? { onLog } : {}) });
       display.stop();
       writeLine(
         io.stdout,
@@ -157,4 +160,14 @@ export async function jobCancelCommand(jobId: string, options: JobQueryOptions, 
     else writeLine(io.stdout, `Cancel requested for job ${jobId}; it is now ${stateLabel(status.state)}.`);
     return ExitCode.succeeded;
   });
+}
+
+/** Prints command output line by line, each prefixed with `[step]`; a partial line waits for its end. */
+function stepLogPrinter(io: CommandIo): (stepName: string, text: string) => void {
+  const pending = new Map<string, string>();
+  return (stepName, text) => {
+    const lines = ((pending.get(stepName) ?? '') + text).split('\n');
+    pending.set(stepName, lines.pop() ?? '');
+    for (const line of lines) writeLine(io.stdout, `[${stepName}] ${line}`);
+  };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { formatJobList, formatJobStatus, formatJobSummary, resultFileOf } from '../../../src/cli/job-status-text.js';
-import { FailureKind, JobState } from '../../../src/gen/parajob/v1/parajob.js';
+import { FailureKind, JobState, StepState, StepStatus } from '../../../src/gen/parajob/v1/parajob.js';
 import { jobStatus, progress } from './fixtures.js';
 
 const runDir = join('/data', 'runs', 'job-7');
@@ -49,6 +49,7 @@ describe('formatJobSummary', () => {
       runDir,
       steps: [
         {
+          ...StepStatus.fromPartial({ type: 'parallel', stepState: StepState.STEP_STATE_SUCCEEDED }),
           name: 'a',
           state: JobState.JOB_STATE_SUCCEEDED,
           runDir: join(runDir, 'steps', 'a'),
@@ -56,6 +57,7 @@ describe('formatJobSummary', () => {
           progress: undefined,
         },
         {
+          ...StepStatus.fromPartial({ type: 'parallel', stepState: StepState.STEP_STATE_SUCCEEDED }),
           name: 'b',
           state: JobState.JOB_STATE_SUCCEEDED,
           runDir: join(runDir, 'steps', 'b'),

@@ -334,8 +334,7 @@ export const nodeMachine = setup({
   guards: {
     isAssignment: ({ event }) => event.type === 'stream.message' && event.message.kind?.$case === 'assign',
     isCommandRun: ({ event }) => event.type === 'stream.message' && event.message.kind?.$case === 'commandRun',
-    isCommandCancel: ({ event }) =>
-      event.type === 'stream.message' && event.message.kind?.$case === 'commandCancel',
+    isCommandCancel: ({ event }) => event.type === 'stream.message' && event.message.kind?.$case === 'commandCancel',
     noJobs: ({ context }) => Object.keys(context.jobs).length === 0 && Object.keys(context.commands).length === 0,
   },
   delays: {

@@ -17,6 +17,7 @@ import { formatJobList, formatJobStatus, formatJobSummary } from '../job-status-
 import { prepareSubmission } from '../prepare-submission.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { isTerminal, stateLabel } from '../progress-format.js';
+import { jobJson } from '../step-views.js';
 
 /** Runs `body` with a client for `address`, turning any error into its message and exit code. */
 async function withApi(address: string, io: CommandIo, body: (api: JobsApi) => Promise<number>): Promise<number> {
@@ -126,10 +127,7 @@ export interface JobQueryOptions {
 export async function jobShowCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
   return withApi(options.coordinator, io, async (api) => {
     const status = await api.get(jobId);
-    writeLine(
-      io.stdout,
-      options.json ? JSON.stringify(JobStatusMessage.toJSON(status), null, 2) : formatJobStatus(status),
-    );
+    writeLine(io.stdout, options.json ? JSON.stringify(jobJson(status), null, 2) : formatJobStatus(status));
     return ExitCode.succeeded;
   });
 }

@@ -25,7 +25,7 @@ import { jobStatusOf, writePipelineResult } from '../pipeline/pipeline-status.js
 import type { ReuseIndex } from '../pipeline/reuse-index.js';
 import { isEndPhase, nextMoves } from '../pipeline/step-graph.js';
 import { findReusable, recordReusable } from '../pipeline/step-reuse.js';
-import { type StepSlot, stepLogger } from '../pipeline/step-slot.js';
+import { stepLogger, type StepSlot } from '../pipeline/step-slot.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
 import { type StepRunMachine, stepRunMachine } from '../step-run/step-run.machine.js';

@@ -147,7 +147,11 @@ function jobOutputs(view: PipelineView, steps: readonly StepStatus[]): OutputLoc
       return path === undefined ? [] : [{ name: binding.name, path }];
     });
   }
-  return steps.length === 1 ? [...(steps[0]?.outputs ?? [])] : [];
+  if (steps.length === 1) return [...(steps[0]?.outputs ?? [])];
+  // A reused step's outputs are an earlier run's: name every step's, `step.output`.
+  return steps.flatMap((step) =>
+    step.outputs.map((output) => ({ name: `${step.name}.${output.name}`, path: output.path })),
+  );
 }
 
 /** The job's status (see the module comment). */

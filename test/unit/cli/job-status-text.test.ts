@@ -116,7 +116,7 @@ describe('formatJobList', () => {
       }),
     ]).split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^JOB\s+STATE\s+MINI-BATCHES\s+CREATED\s+NAME$/);
+    expect(lines[0]).toMatch(/^JOB\s+STATE\s+STEPS\s+MINI-BATCHES\s+CREATED\s+NAME$/);
     expect(lines[1]).toMatch(/^a\s+succeeded\s+3\/3\s+first$/);
     expect(lines[2]).toMatch(/^long-id\s+running\s+5\/10$/);
     // Columns line up: STATE starts at the same offset on every row.

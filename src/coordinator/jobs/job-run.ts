@@ -189,7 +189,10 @@ export class JobRun {
 
   private async reuseOrRun(slot: StepSlot, bound: CompiledStep): Promise<void> {
     const codeHash = this.codeHashOf(bound);
-    const found = await findReusable(bound, codeHash, this.submission.job.settings, this.deps.reuse).catch(
+    const settings = this.submission.noReuse
+      ? { ...this.submission.job.settings, forceRerun: true }
+      : this.submission.job.settings;
+    const found = await findReusable(bound, codeHash, settings, this.deps.reuse).catch(
       (error: unknown) => {
         this.deps.rootLogger.warn({ jobId: this.jobId, step: bound.name, err: error }, 'reuse check failed; running');
         return undefined;

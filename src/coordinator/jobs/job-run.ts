@@ -192,12 +192,10 @@ export class JobRun {
     const settings = this.submission.noReuse
       ? { ...this.submission.job.settings, forceRerun: true }
       : this.submission.job.settings;
-    const found = await findReusable(bound, codeHash, settings, this.deps.reuse).catch(
-      (error: unknown) => {
-        this.deps.rootLogger.warn({ jobId: this.jobId, step: bound.name, err: error }, 'reuse check failed; running');
-        return undefined;
-      },
-    );
+    const found = await findReusable(bound, codeHash, settings, this.deps.reuse).catch((error: unknown) => {
+      this.deps.rootLogger.warn({ jobId: this.jobId, step: bound.name, err: error }, 'reuse check failed; running');
+      return undefined;
+    });
     if (this.cancelReason !== undefined) {
       this.endSlot(slot, 'cancelled', this.cancelReason);
       this.advance();

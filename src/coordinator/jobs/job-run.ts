@@ -196,7 +196,7 @@ export class JobRun {
       this.deps.rootLogger.warn({ jobId: this.jobId, step: bound.name, err: error }, 'reuse check failed; running');
       return undefined;
     });
-    if (this.cancelReason !== undefined) {
+    if (this.cancelReason !== undefined && bound.kind === 'command') {
       this.endSlot(slot, 'cancelled', this.cancelReason);
       this.advance();
       return;
@@ -211,6 +211,9 @@ export class JobRun {
     }
     if (bound.kind === 'parallel') this.startParallel(slot, bound, codeHash);
     else this.startCommand(slot, bound, codeHash);
+    // Cancelled while checking for reuse: a parallel step run still ends through its machine, which
+    // writes its result files (job_result.txt says it was cancelled).
+    if (this.cancelReason !== undefined) this.cancelSlot(slot, this.cancelReason);
     this.notifyChanged();
   }
 

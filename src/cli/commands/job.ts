@@ -17,6 +17,7 @@ import { formatJobList, formatJobStatus, formatJobSummary } from '../job-status-
 import { prepareSubmission } from '../prepare-submission.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { isTerminal, stateLabel } from '../progress-format.js';
+import { jobJson } from '../step-views.js';
 
 /** Runs `body` with a client for `address`, turning any error into its message and exit code. */
 async function withApi(address: string, io: CommandIo, body: (api: JobsApi) => Promise<number>): Promise<number> {
@@ -81,6 +82,8 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
 export interface JobStreamOptions {
   readonly coordinator: string;
   readonly json?: boolean;
+  /** Print command steps' output (to stdout, each line prefixed with its step). */
+  readonly logs?: boolean;
 }
 
 /**
@@ -96,7 +99,8 @@ export async function jobStreamCommand(jobId: string, options: JobStreamOptions,
       second: () => process.exit(ExitCode.interrupted),
     });
     try {
-      const final = await followJob(api, jobId, { display, signal: stop.signal });
+      const onLog = options.logs ? stepLogPrinter(io) : undefined;
+      const final = await followJob(api, jobId, { display, signal: stop.signal, ...(onLog ? { onLog } : {}) });
       display.stop();
       writeLine(
         io.stdout,
@@ -123,10 +127,7 @@ export interface JobQueryOptions {
 export async function jobShowCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
   return withApi(options.coordinator, io, async (api) => {
     const status = await api.get(jobId);
-    writeLine(
-      io.stdout,
-      options.json ? JSON.stringify(JobStatusMessage.toJSON(status), null, 2) : formatJobStatus(status),
-    );
+    writeLine(io.stdout, options.json ? JSON.stringify(jobJson(status), null, 2) : formatJobStatus(status));
     return ExitCode.succeeded;
   });
 }
@@ -157,4 +158,14 @@ export async function jobCancelCommand(jobId: string, options: JobQueryOptions, 
     else writeLine(io.stdout, `Cancel requested for job ${jobId}; it is now ${stateLabel(status.state)}.`);
     return ExitCode.succeeded;
   });
+}
+
+/** Prints command output line by line, each prefixed with `[step]`; a partial line waits for its end. */
+function stepLogPrinter(io: CommandIo): (stepName: string, text: string) => void {
+  const pending = new Map<string, string>();
+  return (stepName, text) => {
+    const lines = ((pending.get(stepName) ?? '') + text).split('\n');
+    pending.set(stepName, lines.pop() ?? '');
+    for (const line of lines) writeLine(io.stdout, `[${stepName}] ${line}`);
+  };
 }

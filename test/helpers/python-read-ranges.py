@@ -12,7 +12,8 @@ sys.path.insert(0, request["runtime"])
 
 import pandas  # noqa: E402
 
-from parajob_runtime.table_read import InputError, read_table  # noqa: E402
+from parajob_runtime.mini_batch import InputError
+from parajob_runtime.table_read import read_table  # noqa: E402
 
 
 def plain(value):

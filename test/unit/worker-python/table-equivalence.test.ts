@@ -214,6 +214,54 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
     });
   });
 
+  it('values past the probe that do not fit their column type stay text, in both', async () => {
+    const file = path.join(dir, 'misfits.csv');
+    const odd = [
+      ['n/a', 'inf', 'tRuE'],
+      ['1.5', 'nan', 'yes'],
+      [' 7', '1e5', ''],
+      ['9007199254740993', '.5', 'false'],
+      ['+5', '-0', 'TRUE'],
+      ['007', ' 2.5', 'True '],
+      ['', 'Infinity', 'FALSE'],
+    ];
+    let text = 'int,float,flag\n';
+    for (let r = 0; r < 250; r++) text += `${r},${r / 4},${r % 2 === 0}\n`;
+    for (const row of odd) text += `${row.join(',')}\n`;
+    writeFileSync(file, text);
+    const reader = delimited({ supportMultiLine: true, inferColumnTypes: true });
+    const whole = await collect(cutByBytes(file, 1 << 30, reader));
+    const schema = await decideTableSchema(await collect(cutByBytes(file, 200 * 12, reader)).then((r) => r.slice(0, 1)), reader, []);
+    expect(schema.inferredTypes).toEqual({ int: 'int', float: 'float', flag: 'bool' });
+    const js = await readTableBatch(whole, reader, [], undefined, schema);
+    expect(js.rows.slice(250)).toEqual([
+      ['n/a', 'inf', true],
+      ['1.5', 'nan', 'yes'],
+      [' 7', 100000, null],
+      ['9007199254740993', 0.5, false],
+      [5, -0, true],
+      [7, ' 2.5', 'True '],
+      [null, 'Infinity', false],
+    ]);
+    const ranges = await collect(cutByBytes(file, 700, reader));
+    const python = readWithPython({ reader, transforms: [], schema }, ranges.map((range) => [range]));
+    expect(python.flatMap((batch) => batch.rows ?? [])).toEqual(js.rows);
+    // Each alone in its mini-batch, where nothing else in the column is odd: a number with a blank
+    // beside it, and "1.0" in an int column with a missing value, stay text.
+    const alone = path.join(dir, 'alone.csv');
+    writeFileSync(alone, 'int,float,flag\n1, 7,true\n2,1.5 ,false\n1.0,2.5,true\n,3,false\n');
+    const types = { reader, transforms: [], schema };
+    const aloneRanges = await collect(cutByBytes(alone, 1 << 20, reader));
+    const jsAlone = await readTableBatch(aloneRanges, reader, [], undefined, schema);
+    expect(jsAlone.rows).toEqual([
+      [1, ' 7', true],
+      [2, '1.5 ', false],
+      ['1.0', 2.5, true],
+      [null, 3, false],
+    ]);
+    expect(readWithPython(types, [aloneRanges])[0]?.rows).toEqual(jsAlone.rows);
+  });
+
   it('a line of blanks is a record in both (pandas alone would skip it)', async () => {
     const file = path.join(dir, 'blanks.csv');
     writeFileSync(file, 'only\na\n \n\t\nb\n');

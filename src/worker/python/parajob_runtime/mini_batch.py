@@ -5,6 +5,10 @@ import sys
 from typing import Any, Dict, List, Optional
 
 
+class InputError(Exception):
+    """Bad data in a tabular mini-batch (the JS reader's InputError): it fails that mini-batch only."""
+
+
 class TabularNeedsPandas(Exception):
     """Tabular input reached an interpreter that cannot import pandas."""
 
@@ -57,7 +61,7 @@ def build_mini_batch(message: Dict[str, Any], tabular_settings: Any = None) -> A
     table_read.py), or the `table` the node read (parquet).
 
     Raises TabularNeedsPandas when the batch is tabular and pandas cannot be imported, and
-    table_read.InputError for bad data.
+    InputError for bad data.
     """
     table = message.get("table")
     ranges = message.get("ranges")

@@ -12,9 +12,8 @@ from typing import Any, Dict, Optional
 
 from . import user_logs
 from .entry_loader import InitFailure, LoadedScript, load_entry_script
-from .mini_batch import TabularNeedsPandas, build_context, build_mini_batch, load_pandas
+from .mini_batch import InputError, TabularNeedsPandas, build_context, build_mini_batch, load_pandas
 from .returns import BadReturnType, summarize_return
-from .table_read import InputError
 from .wire import Channel, ProtocolError
 
 

@@ -13,8 +13,8 @@
  * (src/input/mltable/model.ts); a bare TabularReader (an object with `format`) means no transforms.
  */
 import { InputError } from '../../errors.js';
-import type { ByteRange } from '../../input/mltable/model.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
+import type { ByteRange } from '../../input/mltable/model.js';
 import { readTableBatch } from '../../input/tabular/read-table-batch.js';
 import { tabularSettingsOf } from '../../input/tabular/tabular-settings.js';
 import type { TableBatch } from '../../worker/protocol.js';
@@ -36,7 +36,10 @@ export interface LoadedTable {
 export type ReadTableBatch = (settings: unknown, lease: Lease, signal?: AbortSignal) => Promise<LoadedTable>;
 
 /** True when the node reads a job's tabular leases for its workers (see the module comment). */
-export function nodeReadsTables(settings: { readonly inputKind: string; readonly tabularReader: unknown }, python: boolean): boolean {
+export function nodeReadsTables(
+  settings: { readonly inputKind: string; readonly tabularReader: unknown },
+  python: boolean,
+): boolean {
   if (settings.inputKind !== 'tabular') return false;
   try {
     return python && tabularSettingsOf(settings.tabularReader).reader.format === 'parquet';

@@ -54,7 +54,12 @@ interface Generated {
  * Writes a table `text,int,float,flag` of `rows` rows. Every text field is quoted when it must be and
  * at random otherwise; numbers and flags are sometimes missing (empty fields).
  */
-function generate(name: string, seed: number, rows: number, options: { multiLine: boolean; crlf: boolean; bom: boolean; emptyAsString: boolean }): Generated {
+function generate(
+  name: string,
+  seed: number,
+  rows: number,
+  options: { multiLine: boolean; crlf: boolean; bom: boolean; emptyAsString: boolean },
+): Generated {
   const next = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const texts = options.multiLine ? [...ONE_LINE_TEXTS, ...MULTI_LINE_TEXTS] : ONE_LINE_TEXTS;
@@ -231,7 +236,11 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
     writeFileSync(file, text);
     const reader = delimited({ supportMultiLine: true, inferColumnTypes: true });
     const whole = await collect(cutByBytes(file, 1 << 30, reader));
-    const schema = await decideTableSchema(await collect(cutByBytes(file, 200 * 12, reader)).then((r) => r.slice(0, 1)), reader, []);
+    const schema = await decideTableSchema(
+      await collect(cutByBytes(file, 200 * 12, reader)).then((r) => r.slice(0, 1)),
+      reader,
+      [],
+    );
     expect(schema.inferredTypes).toEqual({ int: 'int', float: 'float', flag: 'bool' });
     const js = await readTableBatch(whole, reader, [], undefined, schema);
     expect(js.rows.slice(250)).toEqual([
@@ -244,7 +253,10 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
       [null, 'Infinity', false],
     ]);
     const ranges = await collect(cutByBytes(file, 700, reader));
-    const python = readWithPython({ reader, transforms: [], schema }, ranges.map((range) => [range]));
+    const python = readWithPython(
+      { reader, transforms: [], schema },
+      ranges.map((range) => [range]),
+    );
     expect(python.flatMap((batch) => batch.rows ?? [])).toEqual(js.rows);
     // Each alone in its mini-batch, where nothing else in the column is odd: a number with a blank
     // beside it, and "1.0" in an int column with a missing value, stay text.

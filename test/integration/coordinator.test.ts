@@ -297,7 +297,9 @@ describe('coordinator over loopback gRPC', () => {
     const error = await new Promise((resolve) => jobs.submit(request, (failure) => resolve(failure)));
     expect(error).toMatchObject({
       code: 3,
-      details: expect.stringContaining(`no code snapshot was sent for its code folder ${join(fixture.dir, 'code')}`),
+      details: expect.stringContaining(
+        `no code snapshot was sent for its task.code folder ${join(fixture.dir, 'code')}`,
+      ),
     });
   });
 });

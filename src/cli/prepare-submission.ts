@@ -13,6 +13,7 @@ import { loadMLTable } from '../input/mltable/index.js';
 import { probeTable } from '../input/tabular/probe-table.js';
 import { compileJobSpec, readJobText } from '../jobspec/load.js';
 import type { CompiledJob } from '../jobspec/model.js';
+import { isParallelStep, jobCodeFolders, stepCodeFolder } from '../jobspec/steps.js';
 import { YamlSource } from '../jobspec/yaml-source.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
 
@@ -59,7 +60,7 @@ export async function prepareSubmission(file: string, options: PrepareSubmission
  */
 export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
   const checked = new Set<string>();
-  for (const step of compiled.steps) {
+  for (const step of compiled.steps.filter(isParallelStep)) {
     const input = step.inputs.find((candidate) => candidate.name === step.inputData);
     if (input?.kind !== 'data' || input.type !== 'mltable' || checked.has(input.path)) continue;
     checked.add(input.path);
@@ -70,12 +71,12 @@ export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
 
 /** One snapshot per distinct `task.code` folder, in step order. */
 export async function snapshotCodeFolders(compiled: CompiledJob): Promise<CodeSnapshot[]> {
-  const folders = [...new Set(compiled.steps.map((step) => step.task.code))];
+  const folders = jobCodeFolders(compiled);
   const snapshots: CodeSnapshot[] = [];
   for (const folder of folders) {
     const info = await stat(folder).catch(() => undefined);
     if (!info?.isDirectory()) {
-      const step = compiled.steps.find((s) => s.task.code === folder);
+      const step = compiled.steps.find((s) => stepCodeFolder(s) === folder);
       throw new InputError(
         `${compiled.sourcePath}: jobs.${step?.name ?? '?'}.task.code: the code folder ${folder} does not exist or is not a folder`,
       );

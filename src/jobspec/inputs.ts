@@ -5,7 +5,8 @@
 import { hasExpression, parseReference, type Reference, wholeExpression } from './bindings.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
-import type { CompiledInput, DataInput } from './model.js';
+import type { CompiledInput, CompiledOutput, DataInput } from './model.js';
+import type { TemplateScope } from './render.js';
 import type { DataInputSpec, InputValueSpec } from './schema.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
 import type { KeyPath } from './yaml-source.js';
@@ -158,4 +159,26 @@ export function compileInputs(
     ]);
   }
   return out;
+}
+
+/** The scoped names of the steps `inputs` consume from, each once, sorted. */
+export function dependenciesOf(inputs: readonly CompiledInput[]): string[] {
+  const steps = new Set<string>();
+  for (const input of inputs) if (input.kind === 'data' && input.from) steps.add(input.from.step);
+  return [...steps].sort();
+}
+
+/** A template scope (render.ts) over inputs and outputs as compiled, errors already recorded. */
+export function boundTemplateScope(
+  inputs: ReadonlyMap<string, BoundInput>,
+  outputs: ReadonlyMap<string, CompiledOutput | undefined>,
+  field: string,
+): TemplateScope {
+  return {
+    input: (name) => inputs.get(name),
+    output: (name) => (outputs.has(name) ? (outputs.get(name)?.path ?? '') : undefined),
+    inputNames: [...inputs.keys()],
+    outputNames: [...outputs.keys()],
+    field,
+  };
 }

@@ -30,6 +30,9 @@ export interface CompileOptions {
 /** Step names become folder names under `<run dir>/steps/`, so they are kept to a safe alphabet. */
 const STEP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
+/** Azure's default datastore: `<data dir>/datastores/workspaceblobstore/` out of the box. */
+export const DEFAULT_DATASTORE = 'workspaceblobstore';
+
 /** The name of the one step of a standalone parallel file without `name:`. */
 export const STANDALONE_STEP_NAME = 'main';
 
@@ -134,6 +137,11 @@ function compilePipeline(
     displayName: spec.display_name,
     experimentName: spec.experiment_name,
     steps,
+    settings: {
+      continueOnStepFailure: spec.settings?.continue_on_step_failure ?? true,
+      forceRerun: spec.settings?.force_rerun === true,
+      defaultDatastore: DEFAULT_DATASTORE,
+    },
     pipelineOutputs: bindings,
     warnings: diagnostics.warnings,
   };
@@ -169,6 +177,7 @@ function compileStandalone(
     displayName: spec.display_name,
     experimentName: spec.experiment_name,
     steps: [step],
+    settings: { continueOnStepFailure: true, forceRerun: false, defaultDatastore: DEFAULT_DATASTORE },
     pipelineOutputs: [],
     warnings: diagnostics.warnings,
   };

@@ -214,7 +214,10 @@ function withOutputPaths(status: JobStatus, request: SubmitJobInput, runDir: str
   const outputs: OutputLocation[] = compiled.steps.flatMap((step) =>
     step.outputs.map((output) => ({
       name: compiled.steps.length > 1 ? `${step.name}.${output.name}` : output.name,
-      path: step.task.appendRowTo === output.name && step.task.appendRowFile ? step.task.appendRowFile : output.path,
+      path:
+        step.kind === 'parallel' && step.task.appendRowTo === output.name && step.task.appendRowFile
+          ? step.task.appendRowFile
+          : output.path,
     })),
   );
   return { ...status, outputs };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SpecErrors } from '../../../src/errors.js';
 import { loadJobSpec } from '../../../src/jobspec/load.js';
-import { createSpecFixture, lineOf, type SpecFixture } from './spec-fixture.js';
+import { createSpecFixture, lineOf, parallelStep, type SpecFixture } from './spec-fixture.js';
 
 /** A valid pipeline; each case below breaks one thing in it. */
 const BASE = `type: pipeline
@@ -318,7 +318,7 @@ describe('compileJobSpec errors', () => {
 
   it('accepts the base pipeline the cases start from', () => {
     const job = fixture.compile(BASE);
-    expect(job.steps[0]?.task.programArguments).toEqual(['--rate', '3']);
+    expect(parallelStep(job, 0).task.programArguments).toEqual(['--rate', '3']);
     expect(job.steps[0]?.compute).toBe('cpu');
   });
 

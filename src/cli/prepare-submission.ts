@@ -62,7 +62,8 @@ export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
   const checked = new Set<string>();
   for (const step of compiled.steps.filter(isParallelStep)) {
     const input = step.inputs.find((candidate) => candidate.name === step.inputData);
-    if (input?.kind !== 'data' || input.type !== 'mltable' || checked.has(input.path)) continue;
+    // An upstream step's output does not exist before that step runs.
+    if (input?.kind !== 'data' || input.type !== 'mltable' || input.from || checked.has(input.path)) continue;
     checked.add(input.path);
     const table = await loadMLTable(input.path);
     if (table.kind === 'tabular') await probeTable(table);

@@ -5,9 +5,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import type { AssetResolver } from './assets/resolver.js';
 import { parseReference, wholeExpression } from './bindings.js';
+import { computeName } from './compile-command.js';
 import type { Diagnostics } from './diagnostics.js';
-import { type BoundInput, boundTemplateScope, compileInputs, dependenciesOf } from './inputs.js';
+import { type BoundInput, boundTemplateScope, compileInputs, dependenciesOf, type JobsLookup } from './inputs.js';
 import { resolveLocalPath } from './local-path.js';
 import { parseMiniBatchSize } from './mini-batch-size.js';
 import type {
@@ -17,7 +19,12 @@ import type {
   MiniBatchSize,
   PredefinedArguments,
 } from './model.js';
-import { APPEND_ROW_FILE_NAME, compileStepOutput, type PipelineOutputDeclaration } from './outputs.js';
+import {
+  APPEND_ROW_FILE_NAME,
+  compileStepOutput,
+  type DatastoreScope,
+  type PipelineOutputDeclaration,
+} from './outputs.js';
 import { type PredefinedArgumentValues, readPredefinedArguments, splitProgramArguments } from './program-arguments.js';
 import { renderTemplate } from './render.js';
 import type { ParallelStepSpec } from './schema.js';
@@ -55,12 +62,10 @@ export interface StepScope {
   readonly bindings: { name: string; step: string; output: string }[];
   /** The component's `is_deterministic`, when the step comes from one; default true. */
   readonly isDeterministic?: boolean;
-}
-
-/** `azureml:cpu-cluster` → `cpu-cluster`; empty → undefined. */
-function computeName(raw: string | undefined): string | undefined {
-  const name = raw?.trim().replace(/^azureml:/, '');
-  return name ? name : undefined;
+  /** The sibling steps (`${{parent.jobs…}}`), data assets and datastores, for a step of a pipeline. */
+  readonly jobs?: JobsLookup | undefined;
+  readonly assets?: AssetResolver | undefined;
+  readonly datastores?: DatastoreScope | undefined;
 }
 
 /** `input_data: ${{inputs.x}}` → the data input x (recording an error and returning undefined otherwise). */
@@ -100,7 +105,8 @@ function resolveInputData(
     );
     return undefined;
   }
-  if (!existsSync(bound.input.path)) {
+  // An upstream output is written when the producer runs, after validation.
+  if (bound.input.from === undefined && !existsSync(bound.input.path)) {
     scope.diagnostics.error(
       bound.origin,
       `the input_data path does not exist: ${bound.input.path} (input "${reference.name}")`,
@@ -246,11 +252,16 @@ export function compileParallelStep(spec: ParallelStepSpec, scope: StepScope): C
   diagnostics.warnAzureOnly(spec, AZURE_ONLY_KEYS.step, stepPath);
   diagnostics.warnAzureOnly(spec.resources, AZURE_ONLY_KEYS.resources, [...stepPath, 'resources']);
   diagnostics.warnAzureOnly(spec.task, AZURE_ONLY_KEYS.task, [...stepPath, 'task']);
+  diagnostics.warnOnce(spec, 'environment', stepPath);
+  diagnostics.warnOnce(spec.task, 'environment', [...stepPath, 'task']);
 
   const inputs = compileInputs(spec.inputs, [...stepPath, 'inputs'], {
     diagnostics,
     baseDir: scope.baseDir,
     parentInputs: scope.parentInputs,
+    jobs: scope.jobs,
+    assets: scope.assets,
+    defaultDatastore: scope.datastores?.defaultDatastore,
   });
   const outputScope = {
     diagnostics,
@@ -259,6 +270,7 @@ export function compileParallelStep(spec: ParallelStepSpec, scope: StepScope): C
     stepRunDir: scope.runDir,
     parentOutputs: scope.parentOutputs,
     bindings: scope.bindings,
+    datastores: scope.datastores,
   };
   const outputs = new Map<string, CompiledOutput | undefined>();
   for (const [name, value] of Object.entries(spec.outputs ?? {})) {

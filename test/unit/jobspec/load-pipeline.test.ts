@@ -199,7 +199,6 @@ describe('compileJobSpec: a pipeline like Azure examples', () => {
     const job = fixture.compile(PIPELINE);
     const expected = [
       ['tags', 'tags:'],
-      ['settings.default_datastore', 'default_datastore:'],
       ['jobs.batch_prediction.identity', 'identity:'],
       ['jobs.batch_prediction.resources.instance_type', 'instance_type:'],
       ['jobs.batch_prediction.task.environment', '      environment:'],
@@ -386,9 +385,9 @@ task:
       },
       predefined: { pushMetricsToParent: true },
     });
-    expect(job.warnings).toEqual([
-      expect.stringMatching(/:7:1: is_deterministic is ignored by parajob \(Azure-only\)$/),
-    ]);
+    // is_deterministic means something now (reuse); nothing here is ignored.
+    expect(job.steps[0]?.isDeterministic).toBe(true);
+    expect(job.warnings).toEqual([]);
 
     const unnamed = fixture.compile(yaml.replace('name: file_hash\n', ''));
     expect(unnamed.steps[0]?.name).toBe('main');

@@ -11,8 +11,10 @@ import { InputError } from '../errors.js';
 import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
 import { loadMLTable } from '../input/mltable/index.js';
 import { probeTable } from '../input/tabular/probe-table.js';
+import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import { compileJobSpec, readJobText } from '../jobspec/load.js';
 import type { CompiledJob } from '../jobspec/model.js';
+import { applySetOverrides } from '../jobspec/set-overrides.js';
 import { isParallelStep, jobCodeFolders, stepCodeFolder } from '../jobspec/steps.js';
 import { YamlSource } from '../jobspec/yaml-source.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
@@ -32,6 +34,10 @@ export interface PrepareSubmissionOptions {
    * paths depend on it; nothing is written there).
    */
   readonly provisionalRunDir: string;
+  /** `--set PATH=VALUE` overrides, applied to the YAML before anything else (the YAML sent has them). */
+  readonly sets?: readonly string[];
+  /** Registered components, data and datastores (the local data dir's store). */
+  readonly assets?: AssetResolver;
 }
 
 /**
@@ -41,9 +47,10 @@ export interface PrepareSubmissionOptions {
 export async function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission> {
   const specPath = resolve(file);
   // Read once: the YAML sent is exactly the YAML validated here.
-  const specYaml = await readJobText(specPath);
+  const specYaml = applySetOverrides(specPath, await readJobText(specPath), options.sets ?? []);
   const compiled = compileJobSpec(YamlSource.parse(specPath, specYaml), {
     runDir: options.runDir ?? options.provisionalRunDir,
+    ...(options.assets ? { assets: options.assets } : {}),
   });
   await checkMLTableInputs(compiled);
   const code = await snapshotCodeFolders(compiled);

@@ -354,7 +354,9 @@ describe('compileJobSpec errors', () => {
   it('keeps an unknown settings key, as Azure does, with a warning naming the nearest one', () => {
     const job = fixture.compile(BASE.replace('  default_compute:', '  default_comput:'));
     expect(job.warnings).toContainEqual(
-      expect.stringMatching(/settings\.default_comput is not a setting parajob knows and is ignored \(did you mean "default_compute"\?\)/),
+      expect.stringMatching(
+        /settings\.default_comput is not a setting parajob knows and is ignored \(did you mean "default_compute"\?\)/,
+      ),
     );
   });
 });

@@ -107,6 +107,7 @@ export function loadComponent(ref: unknown, scope: ComponentLookupScope): Compon
       scope,
     );
   }
-  const file = resolve(scope.baseDir, text);
+  // `file:./x.yml` is Azure's explicit spelling of a local component file.
+  const file = resolve(scope.baseDir, text.replace(/^file:/, ''));
   return fromFile(file, file, scope);
 }

@@ -145,6 +145,19 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
   }
   if (bound.state !== 'value') return bound;
   const from = bound.input;
+  const wanted = dataType(spec.type);
+  if (
+    from.kind === 'data' &&
+    from.from &&
+    wanted !== undefined &&
+    (wanted === 'uri_file') !== (from.type === 'uri_file')
+  ) {
+    scope.diagnostics.error(
+      pathKey,
+      `type mismatch across the edge: output "${from.from.output}" of step ${from.from.step} is ${from.type}, but this input is ${wanted} (a file cannot stand for a folder, nor a folder for a file)`,
+    );
+    return { state: 'invalid' };
+  }
   // A bound literal (a pipeline input given as a string) is taken as a path.
   let dataPath = from.kind === 'data' ? from.path : undefined;
   if (from.kind === 'literal') {

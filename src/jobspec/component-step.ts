@@ -33,7 +33,7 @@ import {
   mergeInputValues,
   mergeOutputValues,
 } from './declarations.js';
-import { compileInputs } from './inputs.js';
+import { type BoundInput, compileInputs } from './inputs.js';
 import { stepRunDir } from './layout.js';
 import { resolveLocalPath } from './local-path.js';
 import { compileStepOutput, type PipelineOutputDeclaration } from './outputs.js';
@@ -101,6 +101,11 @@ function inputScopeOf(scope: NodeScope) {
   };
 }
 
+/** A declared input left unset (already an error) is `invalid`, so the command does not report it again. */
+function markUnset(declared: Readonly<Record<string, unknown>> | undefined, inputs: Map<string, BoundInput>): void {
+  for (const name of Object.keys(declared ?? {})) if (!inputs.has(name)) inputs.set(name, { state: 'invalid' });
+}
+
 function runDirOf(scope: NodeScope): string {
   const { job } = scope.graph;
   return stepRunDir(job.runDir, scope.scopedName, job.singleStep ? 1 : 2);
@@ -121,6 +126,7 @@ export function compileCommandComponentStep(raw: Record<string, unknown>, scope:
   const declarations = declarationScope(scope, doc);
   const values = mergeInputValues(component.inputs, step.inputs, declarations);
   const inputs = compileInputs(values, [...stepPath, 'inputs'], inputScopeOf(scope));
+  markUnset(component.inputs, inputs);
   checkDeclaredInputs(component.inputs, inputs, declarations);
   const commandAt = { diagnostics: doc.diagnostics, path: [...doc.path, 'command'] };
   checkOptionalSegments(component.command, component.inputs, commandAt);
@@ -242,6 +248,7 @@ export function compilePipelineComponentStep(
   const declarations = declarationScope(scope, doc);
   const values = mergeInputValues(component.inputs, step.inputs, declarations);
   const inputs = compileInputs(values, [...stepPath, 'inputs'], inputScopeOf(scope));
+  markUnset(component.inputs, inputs);
   checkDeclaredInputs(component.inputs, inputs, declarations);
 
   // The component's outputs as the inner steps see them: typed by the component, placed by this step.

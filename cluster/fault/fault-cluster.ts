@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 
 import { takeSnapshot } from '../../src/code/snapshot.js';
 import { loadJobSpec } from '../../src/jobspec/load.js';
+import { jobCodeFolders } from '../../src/jobspec/steps.js';
 import { JobsApi } from '../../src/rpc/jobs-client.js';
 import { JobTracker } from './job-tracker.js';
 import { ParajobProcess } from './parajob-process.js';
@@ -209,9 +210,7 @@ export class FaultCluster {
     const file = resolve(specPath);
     const provisionalRunDir = options.runDir ?? join(this.options.dir, 'validate');
     const compiled = await loadJobSpec(file, { runDir: provisionalRunDir });
-    const code = await Promise.all(
-      [...new Set(compiled.steps.map((step) => step.task.code))].map((folder) => takeSnapshot(folder)),
-    );
+    const code = await Promise.all(jobCodeFolders(compiled).map((folder) => takeSnapshot(folder)));
     const response = await this.api.submit({
       specYaml: await readFile(file, 'utf8'),
       specPath: file,

@@ -14,6 +14,7 @@ const loadJob = () => import('./commands/job.js');
 import { flushLogFilesSync } from '../log/logger.js';
 // The version is package.json's, read at start-up (from dist/parajob.mjs and dist/src alike).
 import { packageVersion } from '../node/package-root.js';
+import { addAssetCommands, collect } from './asset-program.js';
 import { parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
 import { describeError } from './describe-error.js';
@@ -52,9 +53,10 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--run-dir <dir>', 'run directory of the job (default: <data dir>/runs/<job id>)')
     .option(
       '--data-dir <dir>',
-      'holds coordinator.log, nodes/node-<i>.log, code snapshots (code/) and the run directory (runs/<job id>, unless --run-dir)',
+      'holds coordinator.log, nodes/node-<i>.log, code snapshots (code/) and the run directory (runs/<job id>, unless --run-dir), registered assets (assets/) and datastores/',
       DEFAULT_DATA_DIR,
     )
+    .option('--set <path=value>', 'override a key before validation, e.g. inputs.epochs=5 (repeatable)', collect)
     .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
     .option('--json', 'print the final status as JSON on stdout')
     .option(
@@ -73,6 +75,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         options: {
           runDir?: string;
           dataDir: string;
+          set?: string[];
           nodes?: number;
           json?: boolean;
           logLevel?: string;
@@ -157,15 +160,26 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .requiredOption('--file <job.yml>', 'the job or pipeline YAML')
     .addOption(coordinatorOption())
     .option('--run-dir <dir>', 'run directory on the coordinator (default: <data dir>/runs/<job id>)')
+    .option('--set <path=value>', 'override a key before validation, e.g. inputs.epochs=5 (repeatable)', collect)
+    .option('--data-dir <dir>', 'data dir whose registered assets local validation uses (the coordinator uses its own)')
     .option(
       '--chaos <plan>',
       'inject faults into run() calls to rehearse thresholds, e.g. "hang:mb=3:attempt=1" (README: Fault injection)',
       parseJobChaosOption,
     )
-    .action(async (options: { file: string; coordinator?: string; runDir?: string; chaos?: string }) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator }, io));
-    });
+    .action(
+      async (options: {
+        file: string;
+        coordinator?: string;
+        runDir?: string;
+        chaos?: string;
+        set?: string[];
+        dataDir?: string;
+      }) => {
+        const coordinator = resolveCoordinatorAddress(options.coordinator);
+        setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator }, io));
+      },
+    );
   job
     .command('stream')
     .description('follow a job to its end with a progress line; exits with the job result')
@@ -205,6 +219,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       const coordinator = resolveCoordinatorAddress(options.coordinator);
       setExitCode(await (await loadJob()).jobCancelCommand(id, { ...options, coordinator }, io));
     });
+  addAssetCommands(program, job, io, setExitCode, DEFAULT_DATA_DIR);
 
   return program;
 }

@@ -11,8 +11,11 @@ import { InputError } from '../errors.js';
 import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
 import { loadMLTable } from '../input/mltable/index.js';
 import { probeTable } from '../input/tabular/probe-table.js';
+import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import { compileJobSpec, readJobText } from '../jobspec/load.js';
 import type { CompiledJob } from '../jobspec/model.js';
+import { applySetOverrides } from '../jobspec/set-overrides.js';
+import { isParallelStep, jobCodeFolders, stepCodeFolder } from '../jobspec/steps.js';
 import { YamlSource } from '../jobspec/yaml-source.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
 
@@ -31,6 +34,10 @@ export interface PrepareSubmissionOptions {
    * paths depend on it; nothing is written there).
    */
   readonly provisionalRunDir: string;
+  /** `--set PATH=VALUE` overrides, applied to the YAML before anything else (the YAML sent has them). */
+  readonly sets?: readonly string[];
+  /** Registered components, data and datastores (the local data dir's store). */
+  readonly assets?: AssetResolver;
 }
 
 /**
@@ -40,9 +47,10 @@ export interface PrepareSubmissionOptions {
 export async function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission> {
   const specPath = resolve(file);
   // Read once: the YAML sent is exactly the YAML validated here.
-  const specYaml = await readJobText(specPath);
+  const specYaml = applySetOverrides(specPath, await readJobText(specPath), options.sets ?? []);
   const compiled = compileJobSpec(YamlSource.parse(specPath, specYaml), {
     runDir: options.runDir ?? options.provisionalRunDir,
+    ...(options.assets ? { assets: options.assets } : {}),
   });
   await checkMLTableInputs(compiled);
   const code = await snapshotCodeFolders(compiled);
@@ -59,9 +67,10 @@ export async function prepareSubmission(file: string, options: PrepareSubmission
  */
 export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
   const checked = new Set<string>();
-  for (const step of compiled.steps) {
+  for (const step of compiled.steps.filter(isParallelStep)) {
     const input = step.inputs.find((candidate) => candidate.name === step.inputData);
-    if (input?.kind !== 'data' || input.type !== 'mltable' || checked.has(input.path)) continue;
+    // An upstream step's output does not exist before that step runs.
+    if (input?.kind !== 'data' || input.type !== 'mltable' || input.from || checked.has(input.path)) continue;
     checked.add(input.path);
     const table = await loadMLTable(input.path);
     if (table.kind === 'tabular') await probeTable(table);
@@ -70,12 +79,12 @@ export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
 
 /** One snapshot per distinct `task.code` folder, in step order. */
 export async function snapshotCodeFolders(compiled: CompiledJob): Promise<CodeSnapshot[]> {
-  const folders = [...new Set(compiled.steps.map((step) => step.task.code))];
+  const folders = jobCodeFolders(compiled);
   const snapshots: CodeSnapshot[] = [];
   for (const folder of folders) {
     const info = await stat(folder).catch(() => undefined);
     if (!info?.isDirectory()) {
-      const step = compiled.steps.find((s) => s.task.code === folder);
+      const step = compiled.steps.find((s) => stepCodeFolder(s) === folder);
       throw new InputError(
         `${compiled.sourcePath}: jobs.${step?.name ?? '?'}.task.code: the code folder ${folder} does not exist or is not a folder`,
       );

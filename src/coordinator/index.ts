@@ -10,6 +10,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
+import { LocalAssetStore } from '../jobspec/assets/local-store.js';
 import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
@@ -79,7 +80,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     heartbeatIntervalMs,
     nodeLostAfterMs,
     logger,
-    compile: options.compileJob ?? compileJobSpec,
+    // Registered components, data and datastores live in the coordinator's data dir.
+    compile:
+      options.compileJob ??
+      ((source, compileOptions) => compileJobSpec(source, { ...compileOptions, assets: new LocalAssetStore(dataDir) })),
     settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
   });
 

@@ -12,12 +12,19 @@ const OPTIONAL_SEGMENT = /\$\[\[(.*?)\]\]/gs;
 /** What an expression refers to, by scope. */
 export type Reference =
   | { readonly scope: 'parent'; readonly kind: 'inputs' | 'outputs'; readonly name: string }
-  | { readonly scope: 'parent'; readonly kind: 'jobs'; readonly step: string; readonly output: string }
+  | {
+      readonly scope: 'parent';
+      readonly kind: 'jobs';
+      readonly step: string;
+      /** Which side of the step: an output (a DAG edge) or an input (its value, copied). */
+      readonly io: 'inputs' | 'outputs';
+      readonly name: string;
+    }
   | { readonly scope: 'self'; readonly kind: 'inputs' | 'outputs'; readonly name: string };
 
 const NAME = String.raw`[A-Za-z_][\w-]*`;
 const PARENT_IO = new RegExp(`^parent\\.(inputs|outputs)\\.(${NAME})$`);
-const PARENT_JOB_OUTPUT = new RegExp(`^parent\\.jobs\\.(${NAME})\\.outputs\\.(${NAME})$`);
+const PARENT_JOB_IO = new RegExp(`^parent\\.jobs\\.(${NAME})\\.(inputs|outputs)\\.(${NAME})$`);
 const SELF_IO = new RegExp(`^(inputs|outputs)\\.(${NAME})$`);
 
 /** Parses the inside of `${{ … }}`; undefined when it is none of the supported forms. */
@@ -25,8 +32,11 @@ export function parseReference(expression: string): Reference | undefined {
   const text = expression.trim();
   let match = PARENT_IO.exec(text);
   if (match) return { scope: 'parent', kind: match[1] as 'inputs' | 'outputs', name: match[2] as string };
-  match = PARENT_JOB_OUTPUT.exec(text);
-  if (match) return { scope: 'parent', kind: 'jobs', step: match[1] as string, output: match[2] as string };
+  match = PARENT_JOB_IO.exec(text);
+  if (match) {
+    const io = match[2] as 'inputs' | 'outputs';
+    return { scope: 'parent', kind: 'jobs', step: match[1] as string, io, name: match[3] as string };
+  }
   match = SELF_IO.exec(text);
   if (match) return { scope: 'self', kind: match[1] as 'inputs' | 'outputs', name: match[2] as string };
   return undefined;
@@ -90,4 +100,16 @@ export function expandTemplate(template: string, resolve: (expression: string) =
   // Optional segments first, so that an absent input inside one is not reported as a problem.
   const withSegments = template.replace(OPTIONAL_SEGMENT, (_whole, content: string) => expand(content, true) ?? '');
   return { text: expand(withSegments, false) ?? '', problems };
+}
+
+/** The names of the `${{inputs.x}}` inside `$[[ … ]]` segments of `template`. */
+export function inputsInOptionalSegments(template: string): string[] {
+  const names: string[] = [];
+  for (const segment of template.matchAll(OPTIONAL_SEGMENT)) {
+    for (const expression of (segment[1] as string).matchAll(EXPRESSION)) {
+      const reference = parseReference(expression[1] as string);
+      if (reference?.scope === 'self' && reference.kind === 'inputs') names.push(reference.name);
+    }
+  }
+  return names;
 }

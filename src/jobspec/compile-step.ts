@@ -5,11 +5,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { quote } from 'shlex';
-
-import { expandTemplate, parseReference, type Resolution, wholeExpression } from './bindings.js';
+import type { AssetResolver } from './assets/resolver.js';
+import { parseReference, wholeExpression } from './bindings.js';
+import { computeName } from './compile-command.js';
 import type { Diagnostics } from './diagnostics.js';
-import { type BoundInput, compileInputs } from './inputs.js';
+import { type BoundInput, boundTemplateScope, compileInputs, dependenciesOf, type JobsLookup } from './inputs.js';
 import { resolveLocalPath } from './local-path.js';
 import { parseMiniBatchSize } from './mini-batch-size.js';
 import type {
@@ -19,8 +19,14 @@ import type {
   MiniBatchSize,
   PredefinedArguments,
 } from './model.js';
-import { APPEND_ROW_FILE_NAME, compileStepOutput, type PipelineOutputDeclaration } from './outputs.js';
+import {
+  APPEND_ROW_FILE_NAME,
+  compileStepOutput,
+  type DatastoreScope,
+  type PipelineOutputDeclaration,
+} from './outputs.js';
 import { type PredefinedArgumentValues, readPredefinedArguments, splitProgramArguments } from './program-arguments.js';
+import { renderTemplate } from './render.js';
 import type { ParallelStepSpec } from './schema.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
 import { buildEntryArgv } from './system-arguments.js';
@@ -54,12 +60,12 @@ export interface StepScope {
   readonly parentOutputs: ReadonlyMap<string, PipelineOutputDeclaration> | undefined;
   /** Filled with the step's `${{parent.outputs.y}}` bindings. */
   readonly bindings: { name: string; step: string; output: string }[];
-}
-
-/** `azureml:cpu-cluster` → `cpu-cluster`; empty → undefined. */
-function computeName(raw: string | undefined): string | undefined {
-  const name = raw?.trim().replace(/^azureml:/, '');
-  return name ? name : undefined;
+  /** The component's `is_deterministic`, when the step comes from one; default true. */
+  readonly isDeterministic?: boolean;
+  /** The sibling steps (`${{parent.jobs…}}`), data assets and datastores, for a step of a pipeline. */
+  readonly jobs?: JobsLookup | undefined;
+  readonly assets?: AssetResolver | undefined;
+  readonly datastores?: DatastoreScope | undefined;
 }
 
 /** `input_data: ${{inputs.x}}` → the data input x (recording an error and returning undefined otherwise). */
@@ -99,7 +105,8 @@ function resolveInputData(
     );
     return undefined;
   }
-  if (!existsSync(bound.input.path)) {
+  // An upstream output is written when the producer runs, after validation.
+  if (bound.input.from === undefined && !existsSync(bound.input.path)) {
     scope.diagnostics.error(
       bound.origin,
       `the input_data path does not exist: ${bound.input.path} (input "${reference.name}")`,
@@ -166,36 +173,7 @@ function resolveProgramArguments(
   scope: StepScope,
 ): string[] {
   const path = [...scope.stepPath, 'task', 'program_arguments'];
-  const resolveExpression = (expression: string): Resolution => {
-    const reference = parseReference(expression);
-    const value = (raw: string): Resolution => ({ kind: 'value', value: quote(raw) });
-    if (reference?.scope !== 'self') {
-      return {
-        kind: 'error',
-        message: `\${{${expression}}} cannot be used here; program_arguments can use \${{inputs.<name>}} and \${{outputs.<name>}}`,
-      };
-    }
-    if (reference.kind === 'inputs') {
-      const bound = inputs.get(reference.name);
-      if (bound === undefined) {
-        return {
-          kind: 'error',
-          message: `\${{${expression}}}: unknown input "${reference.name}"; the step's inputs are: ${[...inputs.keys()].join(', ') || '(none)'}`,
-        };
-      }
-      if (bound.state === 'invalid') return { kind: 'value', value: '' };
-      if (bound.state === 'absent') return { kind: 'absent' };
-      return value(bound.input.kind === 'literal' ? bound.input.value : bound.input.path);
-    }
-    if (!outputs.has(reference.name)) {
-      return {
-        kind: 'error',
-        message: `\${{${expression}}}: unknown output "${reference.name}"; the step's outputs are: ${[...outputs.keys()].join(', ') || '(none)'}`,
-      };
-    }
-    return value(outputs.get(reference.name)?.path ?? '');
-  };
-  const expansion = expandTemplate(text, resolveExpression);
+  const expansion = renderTemplate(text, boundTemplateScope(inputs, outputs, 'program_arguments'), 'all');
   for (const problem of expansion.problems) scope.diagnostics.error(path, problem);
   const split = splitProgramArguments(expansion.text);
   if (!split.ok) {
@@ -274,11 +252,16 @@ export function compileParallelStep(spec: ParallelStepSpec, scope: StepScope): C
   diagnostics.warnAzureOnly(spec, AZURE_ONLY_KEYS.step, stepPath);
   diagnostics.warnAzureOnly(spec.resources, AZURE_ONLY_KEYS.resources, [...stepPath, 'resources']);
   diagnostics.warnAzureOnly(spec.task, AZURE_ONLY_KEYS.task, [...stepPath, 'task']);
+  diagnostics.warnOnce(spec, 'environment', stepPath);
+  diagnostics.warnOnce(spec.task, 'environment', [...stepPath, 'task']);
 
   const inputs = compileInputs(spec.inputs, [...stepPath, 'inputs'], {
     diagnostics,
     baseDir: scope.baseDir,
     parentInputs: scope.parentInputs,
+    jobs: scope.jobs,
+    assets: scope.assets,
+    defaultDatastore: scope.datastores?.defaultDatastore,
   });
   const outputScope = {
     diagnostics,
@@ -287,6 +270,7 @@ export function compileParallelStep(spec: ParallelStepSpec, scope: StepScope): C
     stepRunDir: scope.runDir,
     parentOutputs: scope.parentOutputs,
     bindings: scope.bindings,
+    datastores: scope.datastores,
   };
   const outputs = new Map<string, CompiledOutput | undefined>();
   for (const [name, value] of Object.entries(spec.outputs ?? {})) {
@@ -320,12 +304,15 @@ export function compileParallelStep(spec: ParallelStepSpec, scope: StepScope): C
   const compiledOutputs = [...outputs.values()].filter((output): output is CompiledOutput => output !== undefined);
 
   return {
+    kind: 'parallel',
     name: scope.stepName,
     displayName: spec.display_name,
     runDir: scope.runDir,
     compute: computeName(spec.compute) ?? computeName(scope.defaultCompute) ?? 'local',
+    dependsOn: dependenciesOf(compiledInputs),
     inputs: compiledInputs,
     outputs: compiledOutputs,
+    isDeterministic: scope.isDeterministic ?? true,
     inputData,
     miniBatchSize,
     partitionKeys,
@@ -342,6 +329,7 @@ export function compileParallelStep(spec: ParallelStepSpec, scope: StepScope): C
       type: 'run_function',
       code,
       entryScript: spec.task.entry_script,
+      programArgumentsTemplate: spec.task.program_arguments ?? '',
       programArguments: userWords,
       appendRowTo: appendRow?.name,
       appendRowFile: appendRow?.file,

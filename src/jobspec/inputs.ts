@@ -2,10 +2,13 @@
  * Compiles pipeline and step inputs: literals, local data inputs and `${{parent.inputs.x}}` bindings
  * (a step's input values are evaluated in the pipeline's context).
  */
+import { type AssetResolver, NO_ASSETS, parseAssetReference } from './assets/resolver.js';
 import { hasExpression, parseReference, type Reference, wholeExpression } from './bindings.js';
+import { resolveDatastorePath } from './datastore-path.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
-import type { CompiledInput, DataInput } from './model.js';
+import type { CompiledInput, CompiledOutput, DataInput } from './model.js';
+import type { TemplateScope } from './render.js';
 import type { DataInputSpec, InputValueSpec } from './schema.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
 import type { KeyPath } from './yaml-source.js';
@@ -19,6 +22,16 @@ export type BoundInput =
   | { readonly state: 'absent' }
   | { readonly state: 'invalid' };
 
+/**
+ * What `${{parent.jobs.S.outputs.o}}` / `${{parent.jobs.S.inputs.i}}` resolve to: the bound input (an
+ * output becomes a data input with `from`), or a message saying why not.
+ */
+export type JobsLookup = (reference: {
+  readonly step: string;
+  readonly io: 'inputs' | 'outputs';
+  readonly name: string;
+}) => BoundInput | string;
+
 /** What an input's value is evaluated against: the pipeline's inputs, or nothing (no parent). */
 export interface InputScope {
   readonly diagnostics: Diagnostics;
@@ -26,9 +39,47 @@ export interface InputScope {
   readonly baseDir: string;
   /** The pipeline's inputs, for a step of a pipeline; undefined at pipeline level or standalone. */
   readonly parentInputs: ReadonlyMap<string, BoundInput> | undefined;
+  /** The sibling steps, for a step of a pipeline; undefined: `${{parent.jobs…}}` cannot be used. */
+  readonly jobs?: JobsLookup | undefined;
+  /** Registered data assets and datastores; default: none. */
+  readonly assets?: AssetResolver | undefined;
+  /** `${{default_datastore}}` in a datastore path. */
+  readonly defaultDatastore?: string | undefined;
+}
+
+/** Azure's model types are folders to parajob. */
+export function dataType(type: string | undefined): DataInput['type'] | undefined {
+  if (type === undefined) return undefined;
+  return type === 'uri_file' || type === 'mltable' ? type : 'uri_folder';
+}
+
+/**
+ * The local path a data input's `path:` names: a local path, an `azureml:DATA[:VERSION|@latest]`
+ * data asset (with its type) or an `azureml://datastores/<ds>/paths/<p>` location.
+ */
+export function resolveDataPath(
+  raw: string,
+  scope: InputScope,
+): { ok: true; path: string; type?: DataInput['type'] } | { ok: false; message: string } {
+  const reference = parseAssetReference(raw);
+  const assets = scope.assets ?? NO_ASSETS;
+  if (reference) {
+    const data = assets.data(reference);
+    return data.ok ? { ok: true, path: data.value.path, type: data.value.type } : data;
+  }
+  const store = resolveDatastorePath(
+    raw,
+    { name: '', outputName: undefined, defaultDatastore: scope.defaultDatastore ?? DEFAULT_DATASTORE_NAME },
+    assets,
+  );
+  if (store.kind === 'path') return { ok: true, path: store.path };
+  if (store.kind === 'error') return { ok: false, message: store.message };
+  return resolveLocalPath(raw, scope.baseDir);
 }
 
 const DEFAULT_MODE: DataInput['mode'] = 'ro_mount';
+/** Azure's default datastore, a folder under the data dir. */
+export const DEFAULT_DATASTORE_NAME = 'workspaceblobstore';
 const DEFAULT_TYPE: DataInput['type'] = 'uri_folder';
 
 /**
@@ -42,9 +93,9 @@ function resolveParentInput(expression: string, path: KeyPath, scope: InputScope
     return { state: 'invalid' };
   };
   if (reference?.scope === 'parent' && reference.kind === 'jobs') {
-    return fail(
-      `binding a step's output to another step's input (\${{${expression}}}) is not supported yet; run the steps as separate jobs`,
-    );
+    if (!scope.jobs) return fail(`\${{${expression}}} cannot be resolved: there are no sibling steps here`);
+    const found = scope.jobs(reference);
+    return typeof found === 'string' ? fail(found) : found;
   }
   if (!scope.parentInputs) {
     return fail(`\${{${expression}}} cannot be resolved: there is no parent pipeline here; give the value itself`);
@@ -75,14 +126,14 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
       scope.diagnostics.error(pathKey, 'a binding must be the whole value, e.g. path: ${{parent.inputs.<name>}}');
       return { state: 'invalid' };
     } else {
-      const resolved = resolveLocalPath(spec.path, scope.baseDir);
+      const resolved = resolveDataPath(spec.path, scope);
       if (!resolved.ok) {
         scope.diagnostics.error(pathKey, resolved.message);
         return { state: 'invalid' };
       }
       bound = {
         state: 'value',
-        input: { kind: 'data', name, type: DEFAULT_TYPE, path: resolved.path, mode: DEFAULT_MODE },
+        input: { kind: 'data', name, type: resolved.type ?? DEFAULT_TYPE, path: resolved.path, mode: DEFAULT_MODE },
         origin: pathKey,
       };
     }
@@ -94,10 +145,23 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
   }
   if (bound.state !== 'value') return bound;
   const from = bound.input;
+  const wanted = dataType(spec.type);
+  if (
+    from.kind === 'data' &&
+    from.from &&
+    wanted !== undefined &&
+    (wanted === 'uri_file') !== (from.type === 'uri_file')
+  ) {
+    scope.diagnostics.error(
+      pathKey,
+      `type mismatch across the edge: output "${from.from.output}" of step ${from.from.step} is ${from.type}, but this input is ${wanted} (a file cannot stand for a folder, nor a folder for a file)`,
+    );
+    return { state: 'invalid' };
+  }
   // A bound literal (a pipeline input given as a string) is taken as a path.
   let dataPath = from.kind === 'data' ? from.path : undefined;
   if (from.kind === 'literal') {
-    const resolved = resolveLocalPath(from.value, scope.baseDir);
+    const resolved = resolveDataPath(from.value, scope);
     if (!resolved.ok) {
       scope.diagnostics.error(pathKey, resolved.message);
       return { state: 'invalid' };
@@ -109,9 +173,10 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
     input: {
       kind: 'data',
       name,
-      type: spec.type ?? (from.kind === 'data' ? from.type : DEFAULT_TYPE),
+      type: dataType(spec.type) ?? (from.kind === 'data' ? from.type : DEFAULT_TYPE),
       path: dataPath as string,
       mode: spec.mode ?? (from.kind === 'data' ? from.mode : DEFAULT_MODE),
+      ...(from.kind === 'data' && from.from ? { from: from.from } : {}),
     },
     origin: bound.origin,
   };
@@ -158,4 +223,26 @@ export function compileInputs(
     ]);
   }
   return out;
+}
+
+/** The scoped names of the steps `inputs` consume from, each once, sorted. */
+export function dependenciesOf(inputs: readonly CompiledInput[]): string[] {
+  const steps = new Set<string>();
+  for (const input of inputs) if (input.kind === 'data' && input.from) steps.add(input.from.step);
+  return [...steps].sort();
+}
+
+/** A template scope (render.ts) over inputs and outputs as compiled, errors already recorded. */
+export function boundTemplateScope(
+  inputs: ReadonlyMap<string, BoundInput>,
+  outputs: ReadonlyMap<string, CompiledOutput | undefined>,
+  field: string,
+): TemplateScope {
+  return {
+    input: (name) => inputs.get(name),
+    output: (name) => (outputs.has(name) ? (outputs.get(name)?.path ?? '') : undefined),
+    inputNames: [...inputs.keys()],
+    outputNames: [...outputs.keys()],
+    field,
+  };
 }

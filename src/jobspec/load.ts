@@ -4,15 +4,20 @@
  * each located by file, key path and line.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 import { SpecError, SpecErrors } from '../errors.js';
+import { type AssetResolver, NO_ASSETS } from './assets/resolver.js';
+import { compileGraph } from './compile-graph.js';
+import { compileNode } from './compile-node.js';
 import { compileParallelStep } from './compile-step.js';
 import { Diagnostics } from './diagnostics.js';
-import { compileInputs } from './inputs.js';
-import type { CompiledJob, CompiledParallelStep } from './model.js';
+import { compileInputs, DEFAULT_DATASTORE_NAME } from './inputs.js';
+import { stepRunDir } from './layout.js';
+import type { CompiledJob, CompiledStep } from './model.js';
+import { nearestKey } from './nearest-key.js';
 import { compilePipelineOutputs } from './outputs.js';
-import { AZURE_ONLY_KEYS, ParallelStepSchema, PipelineSchema, StandaloneParallelSchema } from './schema.js';
+import { AZURE_ONLY_KEYS, PipelineSchema, settingsShape, StandaloneParallelSchema } from './schema.js';
 import { YamlSource } from './yaml-source.js';
 import { issuesToSpecErrors } from './zod-issues.js';
 
@@ -25,31 +30,42 @@ export interface CompileOptions {
    * which stays undefined unless written, so that each node applies its own core count.
    */
   readonly coresHint?: number;
+  /**
+   * Registered components, data assets and datastores (`azureml:…` references, datastore paths).
+   * @default none: such references are errors (see assets/local-store.ts for the data dir's store)
+   */
+  readonly assets?: AssetResolver;
 }
-
-/** Step names become folder names under `<run dir>/steps/`, so they are kept to a safe alphabet. */
-const STEP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
 /** The name of the one step of a standalone parallel file without `name:`. */
 export const STANDALONE_STEP_NAME = 'main';
 
-/**
- * A step's run directory: the job's `runDir` itself for a one-step job, `<runDir>/steps/<stepName>`
- * when the job has several steps.
- */
-export function stepRunDir(runDir: string, stepName: string, stepCount: number): string {
-  return stepCount <= 1 ? runDir : join(runDir, 'steps', stepName);
-}
+export { stepRunDir } from './layout.js';
+
+/** Azure's default datastore: `<data dir>/datastores/workspaceblobstore/` out of the box. */
+export const DEFAULT_DATASTORE = DEFAULT_DATASTORE_NAME;
 
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Refuses a step or file `type` other than parallel with a message that says what is supported. */
-function unsupportedTypeMessage(type: unknown, expected: string): string {
-  if (type === undefined) return `is required: ${expected}`;
-  if (type === 'command') return `type "command" is not supported yet; parajob runs type: parallel steps`;
-  return `type "${String(type)}" is not supported; expected ${expected}`;
+/** `azureml:workspaceblobstore` → `workspaceblobstore`. */
+function datastoreName(raw: string | undefined): string {
+  const name = raw?.trim().replace(/^azureml:/, '');
+  return name ? name : DEFAULT_DATASTORE;
+}
+
+/** Warns about settings keys Azure keeps but parajob does not know, naming the nearest known key. */
+function warnUnknownSettings(settings: Record<string, unknown> | undefined, diagnostics: Diagnostics): void {
+  const known = Object.keys(settingsShape);
+  for (const key of Object.keys(settings ?? {})) {
+    if (known.includes(key)) continue;
+    const near = nearestKey(key, known);
+    diagnostics.warn(
+      ['settings', key],
+      `is not a setting parajob knows and is ignored${near ? ` (did you mean "${near}"?)` : ''}`,
+    );
+  }
 }
 
 function compilePipeline(
@@ -63,56 +79,60 @@ function compilePipeline(
   if (!parsed.success) diagnostics.addErrors(issuesToSpecErrors(source, parsed.error.issues, raw));
   const jobs = isMap(raw.jobs) ? raw.jobs : {};
   const stepNames = Object.keys(jobs);
-  if (isMap(raw.jobs) && stepNames.length === 0)
-    diagnostics.error(['jobs'], 'has no steps; add at least one type: parallel step');
+  if (isMap(raw.jobs) && stepNames.length === 0) diagnostics.error(['jobs'], 'has no steps; add at least one step');
 
   const spec = parsed.success ? parsed.data : undefined;
   if (spec) {
     diagnostics.warnAzureOnly(spec, AZURE_ONLY_KEYS.pipeline, []);
     diagnostics.warnAzureOnly(spec.settings, AZURE_ONLY_KEYS.settings, ['settings']);
-    if (spec.settings?.continue_on_step_failure !== undefined) {
-      diagnostics.warn(['settings', 'continue_on_step_failure'], 'is not supported yet and is ignored');
-    }
+    warnUnknownSettings(spec.settings, diagnostics);
+  }
+  const assets = options.assets ?? NO_ASSETS;
+  const defaultDatastore = datastoreName(spec?.settings?.default_datastore);
+  // workspaceblobstore always exists (in the data dir); another name must be registered.
+  if (spec?.settings?.default_datastore !== undefined && defaultDatastore !== DEFAULT_DATASTORE) {
+    const store = assets.datastore(defaultDatastore);
+    if (!store.ok) diagnostics.error(['settings', 'default_datastore'], store.message);
   }
   const parentInputs = spec
-    ? compileInputs(spec.inputs, ['inputs'], { diagnostics, baseDir, parentInputs: undefined })
+    ? compileInputs(spec.inputs, ['inputs'], {
+        diagnostics,
+        baseDir,
+        parentInputs: undefined,
+        assets,
+        defaultDatastore,
+      })
     : undefined;
   const parentOutputs = spec ? compilePipelineOutputs(spec.outputs, ['outputs'], diagnostics, baseDir) : undefined;
   const bindings: { name: string; step: string; output: string }[] = [];
-
-  const steps: CompiledParallelStep[] = [];
-  for (const [stepName, step] of Object.entries(jobs)) {
-    const stepPath = ['jobs', stepName];
-    if (!STEP_NAME.test(stepName)) {
-      diagnostics.error(stepPath, 'a step name may use letters, digits, "_" and "-" (it names a folder)', true);
-    }
-    if (!isMap(step)) {
-      diagnostics.error(stepPath, 'expected a map (a type: parallel step)');
-      continue;
-    }
-    if (step.type !== 'parallel') {
-      diagnostics.error([...stepPath, 'type'], unsupportedTypeMessage(step.type, 'parallel'));
-      continue;
-    }
-    const stepParsed = ParallelStepSchema.safeParse(step);
-    if (!stepParsed.success) {
-      diagnostics.addErrors(issuesToSpecErrors(source, stepParsed.error.issues, step, stepPath));
-      continue;
-    }
-    // Without a valid pipeline around it, the step's bindings cannot be checked.
-    if (!parentInputs || !parentOutputs) continue;
-    const compiled = compileParallelStep(stepParsed.data, {
-      diagnostics,
-      baseDir,
-      stepName,
-      stepPath,
-      runDir: stepRunDir(options.runDir, stepName, stepNames.length),
-      defaultCompute: spec?.settings?.default_compute,
-      parentInputs,
-      parentOutputs,
-      bindings,
-    });
-    if (compiled) steps.push(compiled);
+  const steps: CompiledStep[] = [];
+  // Without a valid pipeline around them, the steps' bindings cannot be checked.
+  if (parentInputs && parentOutputs) {
+    const only = stepNames.length === 1 ? jobs[stepNames[0] as string] : undefined;
+    compileGraph(
+      jobs,
+      {
+        diagnostics,
+        jobsPath: ['jobs'],
+        baseDir,
+        prefix: '',
+        parentInputs,
+        parentOutputs,
+        bindings,
+        defaultCompute: spec?.settings?.default_compute ?? spec?.compute,
+        job: {
+          runDir: options.runDir,
+          singleStep: stepNames.length === 1 && !(isMap(only) && only.type === 'pipeline'),
+          assets,
+          defaultDatastore,
+          jobName: basename(options.runDir),
+          components: new Map(),
+          steps,
+          expanding: [resolve(source.file)],
+        },
+      },
+      compileNode,
+    );
   }
 
   for (const name of parentOutputs?.keys() ?? []) {
@@ -134,6 +154,11 @@ function compilePipeline(
     displayName: spec.display_name,
     experimentName: spec.experiment_name,
     steps,
+    settings: {
+      continueOnStepFailure: spec.settings?.continue_on_step_failure ?? true,
+      forceRerun: spec.settings?.force_rerun === true,
+      defaultDatastore,
+    },
     pipelineOutputs: bindings,
     warnings: diagnostics.warnings,
   };
@@ -169,6 +194,64 @@ function compileStandalone(
     displayName: spec.display_name,
     experimentName: spec.experiment_name,
     steps: [step],
+    settings: STANDALONE_SETTINGS,
+    pipelineOutputs: [],
+    warnings: diagnostics.warnings,
+  };
+}
+
+const STANDALONE_SETTINGS = { continueOnStepFailure: true, forceRerun: false, defaultDatastore: DEFAULT_DATASTORE };
+
+/**
+ * A standalone `type: command` file (Azure's command job): a pipeline of one command step named after
+ * its `name` (or "main"), compiled as a step of a pipeline without inputs of its own.
+ */
+function compileStandaloneCommand(
+  source: YamlSource,
+  raw: Record<string, unknown>,
+  diagnostics: Diagnostics,
+  options: CompileOptions,
+): CompiledJob | undefined {
+  const { $schema: _schema, experiment_name: experimentName, ...step } = raw;
+  const name = typeof raw.name === 'string' ? raw.name : STANDALONE_STEP_NAME;
+  const steps: CompiledStep[] = [];
+  compileNode(
+    { ...step, type: 'command' },
+    {
+      graph: {
+        diagnostics,
+        jobsPath: [],
+        baseDir: dirname(resolve(source.file)),
+        prefix: '',
+        parentInputs: new Map(),
+        parentOutputs: new Map(),
+        bindings: [],
+        defaultCompute: undefined,
+        job: {
+          runDir: options.runDir,
+          singleStep: true,
+          assets: options.assets ?? NO_ASSETS,
+          defaultDatastore: DEFAULT_DATASTORE,
+          jobName: basename(options.runDir),
+          components: new Map(),
+          steps,
+          expanding: [],
+        },
+      },
+      localName: name,
+      scopedName: name,
+      stepPath: [],
+      jobs: () => 'a standalone command job has no sibling steps',
+    },
+  );
+  if (steps.length === 0) return undefined;
+  return {
+    sourcePath: resolve(source.file),
+    name: typeof raw.name === 'string' ? raw.name : undefined,
+    displayName: typeof raw.display_name === 'string' ? raw.display_name : undefined,
+    experimentName: typeof experimentName === 'string' ? experimentName : undefined,
+    steps,
+    settings: STANDALONE_SETTINGS,
     pipelineOutputs: [],
     warnings: diagnostics.warnings,
   };
@@ -186,13 +269,19 @@ export function compileJobSpec(source: YamlSource, options: CompileOptions): Com
   const raw = source.toJS();
   let job: CompiledJob | undefined;
   if (!isMap(raw)) {
-    diagnostics.error([], 'expected a map with type: pipeline (with jobs) or type: parallel');
+    diagnostics.error([], 'expected a map with type: pipeline (with jobs), type: parallel or type: command');
   } else if (raw.type === 'pipeline') {
     job = compilePipeline(source, raw, diagnostics, options);
   } else if (raw.type === 'parallel') {
     job = compileStandalone(source, raw, diagnostics, options);
+  } else if (raw.type === 'command' || (raw.type === undefined && raw.command !== undefined)) {
+    job = compileStandaloneCommand(source, raw, diagnostics, options);
   } else {
-    diagnostics.error(['type'], unsupportedTypeMessage(raw.type, 'pipeline or parallel'));
+    const detail =
+      raw.type === undefined
+        ? 'is required: pipeline (with jobs), parallel or command'
+        : `type "${String(raw.type)}" is not supported; expected pipeline, parallel or command`;
+    diagnostics.error(['type'], detail);
   }
   if (diagnostics.errors.length > 0 || !job) throw new SpecErrors(diagnostics.errors);
   return job;

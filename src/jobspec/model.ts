@@ -14,25 +14,41 @@ export interface LiteralInput {
   readonly value: string;
 }
 
+/** The upstream step output a data input consumes (`${{parent.jobs.S.outputs.o}}`, scoped name). */
+export interface UpstreamOutput {
+  /** Scoped name of the producing step (a key of CompiledJob.steps). */
+  readonly step: string;
+  readonly output: string;
+}
+
 /** A data input: a folder of files (uri_folder), a single file (uri_file) or an MLTable folder/file. */
 export interface DataInput {
   readonly kind: 'data';
   readonly name: string;
   readonly type: 'uri_folder' | 'uri_file' | 'mltable';
-  /** Absolute path on the shared filesystem. */
+  /**
+   * Absolute path on the shared filesystem. For an input with `from`, the producer's output path in
+   * this run as compiled; a reused producer's outputs live elsewhere, so the runner calls
+   * bindStepInputs (bind-inputs.ts) with the paths actually produced before it starts the step.
+   */
   readonly path: string;
-  readonly mode: 'ro_mount' | 'download' | 'direct' | 'eval_mount';
+  readonly mode: 'ro_mount' | 'download' | 'direct' | 'eval_mount' | 'eval_download';
+  /** Set when the input is an upstream step's output (a DAG edge); undefined for a literal path. */
+  readonly from?: UpstreamOutput;
 }
 
 export type CompiledInput = LiteralInput | DataInput;
 
 export interface CompiledOutput {
   readonly name: string;
-  readonly type: 'uri_folder' | 'uri_file';
+  /** mltable is a folder the step writes an MLTable file into (command steps; parallel steps write uri_folder). */
+  readonly type: 'uri_folder' | 'uri_file' | 'mltable';
   /**
-   * Absolute path. An explicit `path:` is resolved against the YAML file's folder; without one the
-   * output is `<step run dir>/outputs/<name>` (a folder for uri_folder; for uri_file the file
-   * `<step run dir>/outputs/<name>/parallel_run_step.txt`).
+   * Absolute path. An explicit `path:` is resolved against the YAML file's folder (an
+   * `azureml://datastores/<ds>/paths/<p>` path against the datastore's folder); without one the
+   * output is `<step run dir>/outputs/<name>` (a folder for uri_folder and mltable; for uri_file the
+   * file `<step run dir>/outputs/<name>/<file>`: `parallel_run_step.txt` for parallel steps, the
+   * output's name for command steps).
    */
   readonly path: string;
   readonly explicitPath: boolean;
@@ -71,15 +87,62 @@ export interface MiniBatchSize {
 export const DEFAULT_FILES_PER_MINI_BATCH = 10;
 export const DEFAULT_BYTES_PER_MINI_BATCH = 1024 * 1024;
 
-/** One `type: parallel` step, ready to run. */
-export interface CompiledParallelStep {
+/** The name of a command step's output that is its artifact folder (Azure's default artifacts). */
+export const ARTIFACTS_OUTPUT_NAME = 'artifacts';
+
+/** What every step kind has. */
+export interface CompiledStepBase {
+  /**
+   * Unique in the job. A step of a pipeline component is scoped by the component step's name:
+   * `outer/inner` (nested components give `a/b/c`).
+   */
   readonly name: string;
   readonly displayName: string | undefined;
   /**
    * Where this step's logs and default outputs go: the job's run directory for a one-step job,
-   * `<run dir>/steps/<step name>` when the pipeline has several steps.
+   * `<run dir>/steps/<step name>` when the pipeline has several steps (a scoped name nests:
+   * `steps/outer/inner`).
    */
   readonly runDir: string;
+  /** Compute pool whose nodes run the step (`azureml:` prefix stripped); 'local' by default. */
+  readonly compute: string;
+  /**
+   * Names of the steps this step consumes from (the `from` of its inputs), each once, sorted. The
+   * step may start once all of them have succeeded (or been reused).
+   */
+  readonly dependsOn: readonly string[];
+  readonly inputs: readonly CompiledInput[];
+  readonly outputs: readonly CompiledOutput[];
+  readonly environmentVariables: Readonly<Record<string, string>>;
+  /** `is_deterministic` of the step or its component (default true): false = never reused. */
+  readonly isDeterministic: boolean;
+}
+
+/** One command step (inline `command:`, or a command component), ready to run. */
+export interface CompiledCommandStep extends CompiledStepBase {
+  readonly kind: 'command';
+  /** Absolute path of the code folder (a registered component's snapshot); undefined: no code. */
+  readonly code: string | undefined;
+  /**
+   * The command as written, `${{inputs.x}}`, `${{outputs.y}}` and `$[[ … ]]` still in it: what
+   * bindStepInputs renders once upstream paths are known.
+   */
+  readonly commandTemplate: string;
+  /**
+   * The command rendered with this run's paths (literals as written, paths shell-quoted when they
+   * need it; `$[[ … ]]` dropped when an optional input inside has no value). Run with `/bin/sh -c`
+   * in a fresh working directory holding the code.
+   */
+  readonly command: string;
+  /** `limits.timeout` in ms (the process tree is killed then); undefined: no limit. */
+  readonly timeoutMs: number | undefined;
+  /** `resources.instance_count`: parajob runs a command step on one node; kept for the record. */
+  readonly instanceCount: number;
+}
+
+/** One `type: parallel` step, ready to run. */
+export interface CompiledParallelStep extends CompiledStepBase {
+  readonly kind: 'parallel';
   /** Compute pool whose nodes run the step (`azureml:` prefix stripped); 'local' by default. */
   readonly compute: string;
   readonly inputs: readonly CompiledInput[];
@@ -98,13 +161,14 @@ export interface CompiledParallelStep {
   /** Failed mini-batches allowed; -1 = ignore. */
   readonly miniBatchErrorThreshold: number;
   readonly loggingLevel: 'DEBUG' | 'INFO' | 'WARNING';
-  readonly environmentVariables: Readonly<Record<string, string>>;
   readonly task: {
     readonly type: 'run_function';
     /** Absolute path of the code folder. */
     readonly code: string;
     /** Entry script path relative to `code`. */
     readonly entryScript: string;
+    /** `program_arguments` as written (expressions unresolved): what bindStepInputs renders. */
+    readonly programArgumentsTemplate: string;
     /** User program arguments after substitution, split into argv words (shell-like quoting). */
     readonly programArguments: readonly string[];
     /** Output name `append_row_to` points at, or undefined for summary_only. */
@@ -124,16 +188,33 @@ export interface CompiledParallelStep {
   readonly predefined: PredefinedArguments;
 }
 
-/** A submitted file: a pipeline of one or more parallel steps, or a standalone parallel job. */
+/** Any step. Switch on `kind`. */
+export type CompiledStep = CompiledParallelStep | CompiledCommandStep;
+
+/** Pipeline `settings` that change how the steps run. */
+export interface CompiledSettings {
+  /** `continue_on_step_failure` (default true): false = the first failure cancels what runs. */
+  readonly continueOnStepFailure: boolean;
+  /** `force_rerun` (default false; `--force-rerun` sets it): true = no step is reused. */
+  readonly forceRerun: boolean;
+  /** Name of the default datastore (`settings.default_datastore`, else `workspaceblobstore`). */
+  readonly defaultDatastore: string;
+}
+
+/** A submitted file: a pipeline of steps, or a standalone parallel or command job (one step). */
 export interface CompiledJob {
   /** Absolute path of the YAML file. */
   readonly sourcePath: string;
   readonly name: string | undefined;
   readonly displayName: string | undefined;
   readonly experimentName: string | undefined;
-  /** Steps in the order they run. */
-  readonly steps: readonly CompiledParallelStep[];
-  /** Pipeline-level outputs bound from steps: pipeline output name → (step, step output). */
+  /**
+   * Every step, pipeline components flattened (scoped names), in an order that respects `dependsOn`
+   * (a producer before its consumers; otherwise the order written).
+   */
+  readonly steps: readonly CompiledStep[];
+  readonly settings: CompiledSettings;
+  /** Pipeline-level outputs bound from steps: pipeline output name → (scoped step, step output). */
   readonly pipelineOutputs: readonly { readonly name: string; readonly step: string; readonly output: string }[];
   /** One line each: Azure-only keys accepted and ignored, and similar. */
   readonly warnings: readonly string[];

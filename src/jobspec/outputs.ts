@@ -4,7 +4,9 @@
  */
 import { join } from 'node:path';
 
+import type { AssetResolver } from './assets/resolver.js';
 import { hasExpression, parseReference, wholeExpression } from './bindings.js';
+import { isDatastoreUri, resolveDatastorePath } from './datastore-path.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
 import type { CompiledOutput } from './model.js';
@@ -18,8 +20,21 @@ export const APPEND_ROW_FILE_NAME = 'parallel_run_step.txt';
 /** A pipeline-level output as declared: what a step output bound to it takes over. */
 export interface PipelineOutputDeclaration {
   readonly type: CompiledOutput['type'] | undefined;
-  /** Absolute path, when the pipeline gives one. */
+  /** Absolute path, when the pipeline gives a local one. */
   readonly path: string | undefined;
+  /**
+   * An `azureml://datastores/…` path as written: its `${{name}}` and `${{output_name}}` are those of
+   * the step that binds the output, so it is resolved there.
+   */
+  readonly datastorePath?: string | undefined;
+}
+
+/** Where datastore paths are resolved and what their expressions stand for. */
+export interface DatastoreScope {
+  readonly assets: AssetResolver;
+  readonly defaultDatastore: string;
+  /** The run's job name; a step's `${{name}}` is `<job name>-<step name>`. */
+  readonly jobName: string;
 }
 
 /** Where a step's outputs are evaluated: the pipeline's outputs (if any) and the step's run dir. */
@@ -28,22 +43,34 @@ export interface OutputScope {
   readonly baseDir: string;
   readonly stepName: string;
   readonly stepRunDir: string;
+  /** Datastores; undefined: datastore paths are refused (a standalone parallel file). */
+  readonly datastores?: DatastoreScope | undefined;
+  /**
+   * Command steps: mltable stays mltable (the command writes the MLTable file) and a uri_file output
+   * without a path is `<folder>/<output name>`. Parallel steps write a folder and `parallel_run_step.txt`.
+   */
+  readonly commandStep?: boolean;
   /** undefined for a standalone file (no parent pipeline). */
   readonly parentOutputs: ReadonlyMap<string, PipelineOutputDeclaration> | undefined;
   /** Filled with (pipeline output, step, step output) for each `${{parent.outputs.y}}` binding. */
   readonly bindings: { name: string; step: string; output: string }[];
 }
 
-/** An output's type: mltable is written as a folder (with a warning), uri_folder by default. */
+/**
+ * An output's type: model types are folders; for a parallel step mltable is written as a folder (with
+ * a warning); undefined when not written.
+ */
 function outputType(
   spec: OutputObjectSpec,
   path: KeyPath,
   diagnostics: Diagnostics,
+  keepMltable = false,
 ): CompiledOutput['type'] | undefined {
-  if (spec.type === 'mltable') {
+  if (spec.type === 'mltable' && !keepMltable) {
     diagnostics.warn([...path, 'type'], 'mltable is written as a uri_folder by parajob (no MLTable file is generated)');
     return 'uri_folder';
   }
+  if (spec.type === 'mlflow_model' || spec.type === 'custom_model') return 'uri_folder';
   return spec.type;
 }
 
@@ -65,8 +92,12 @@ export function compilePipelineOutputs(
       continue;
     }
     diagnostics.warnAzureOnly(spec, AZURE_ONLY_KEYS.output, at);
+    if (spec.path !== undefined && isDatastoreUri(spec.path)) {
+      out.set(name, { type: outputType(spec, at, diagnostics, true), path: undefined, datastorePath: spec.path });
+      continue;
+    }
     out.set(name, {
-      type: outputType(spec, at, diagnostics),
+      type: outputType(spec, at, diagnostics, true),
       path: resolveOutputPath(spec.path, [...at, 'path'], diagnostics, baseDir),
     });
   }
@@ -149,6 +180,8 @@ export function compileStepOutput(
     }
   }
   let declared: PipelineOutputDeclaration | undefined;
+  const datastoreText = spec.path !== undefined && isDatastoreUri(spec.path) ? spec.path : undefined;
+  if (datastoreText !== undefined) bindingText = undefined;
   if (bindingText !== undefined) {
     const expression = wholeExpression(bindingText);
     if (expression === undefined) {
@@ -161,7 +194,14 @@ export function compileStepOutput(
     declared = bindParentOutput(expression, name, pathKey, scope);
     if (!declared) return undefined;
   }
-  const type = declared?.type ?? outputType(spec, path, scope.diagnostics) ?? 'uri_folder';
+  const keepMltable = scope.commandStep === true;
+  const written = declared?.type ?? outputType(spec, path, scope.diagnostics, keepMltable) ?? 'uri_folder';
+  const type = written === 'mltable' && !keepMltable ? 'uri_folder' : written;
+  const datastorePath = datastoreText ?? declared?.datastorePath;
+  if (datastorePath !== undefined) {
+    const resolved = resolveStepDatastorePath(datastorePath, name, datastoreText ? [...path, 'path'] : pathKey, scope);
+    return resolved === undefined ? undefined : { name, type, path: resolved, explicitPath: true };
+  }
   const ownPath =
     bindingText === undefined
       ? resolveOutputPath(spec.path, [...path, 'path'], scope.diagnostics, scope.baseDir)
@@ -170,5 +210,29 @@ export function compileStepOutput(
   const explicit = declared?.path ?? ownPath;
   if (explicit !== undefined) return { name, type, path: explicit, explicitPath: true };
   const folder = join(scope.stepRunDir, 'outputs', name);
-  return { name, type, path: type === 'uri_file' ? join(folder, APPEND_ROW_FILE_NAME) : folder, explicitPath: false };
+  const fileName = keepMltable ? name : APPEND_ROW_FILE_NAME;
+  return { name, type, path: type === 'uri_file' ? join(folder, fileName) : folder, explicitPath: false };
+}
+
+/** The `${{name}}` of a step: the job's name and the step's, so that each run writes its own place. */
+export function stepJobName(jobName: string, stepName: string): string {
+  return `${jobName}-${stepName.replaceAll('/', '-')}`;
+}
+
+function resolveStepDatastorePath(
+  raw: string,
+  outputName: string,
+  at: KeyPath,
+  scope: OutputScope,
+): string | undefined {
+  if (!scope.datastores) {
+    scope.diagnostics.error(at, 'datastore paths need a pipeline (and a data dir); give a local path');
+    return undefined;
+  }
+  const { assets, defaultDatastore, jobName } = scope.datastores;
+  const values = { name: stepJobName(jobName, scope.stepName), outputName, defaultDatastore };
+  const resolved = resolveDatastorePath(raw, values, assets);
+  if (resolved.kind === 'path') return resolved.path;
+  scope.diagnostics.error(at, resolved.kind === 'error' ? resolved.message : `expected a datastore path, got "${raw}"`);
+  return undefined;
 }

@@ -14,21 +14,12 @@ import { MAX_TIMEOUT_S } from './program-arguments.js';
  * they are not "unknown") and each one present gives one "ignored by parajob" warning.
  */
 export const AZURE_ONLY_KEYS = {
-  pipeline: ['identity', 'tags', 'properties'],
-  settings: ['default_datastore', 'force_rerun'],
-  step: [
-    'environment',
-    'identity',
-    'is_deterministic',
-    'tags',
-    'version',
-    'properties',
-    'docker_args',
-    'shm_size',
-    'component',
-  ],
+  pipeline: ['identity', 'tags', 'properties', 'services'],
+  command: ['identity', 'tags', 'properties', 'services', 'queue_settings', 'experiment_name'],
+  settings: ['on_init', 'on_finalize'],
+  step: ['identity', 'tags', 'version', 'properties', 'docker_args', 'shm_size'],
   resources: ['instance_type', 'properties', 'docker_args', 'shm_size', 'locations'],
-  task: ['environment', 'model'],
+  task: ['model'],
   input: ['datastore'],
   output: ['mode', 'name', 'version', 'datastore'],
 } as const satisfies Record<string, readonly string[]>;
@@ -43,7 +34,7 @@ function azureOnly<const K extends readonly string[]>(keys: K): AzureOnlyShape<K
  * A strict object whose unknown-key issue carries one message line per unknown key, in the issue's
  * key order, each naming the nearest valid key (see zod-issues.ts, which splits them).
  */
-function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
+export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
   const valid = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) =>
@@ -53,21 +44,25 @@ function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
   });
 }
 
-const int = (minimum: number, expected: string) =>
+export const int = (minimum: number, expected: string) =>
   z.int({ error: `expected ${expected}` }).min(minimum, { error: `expected ${expected}` });
 
-const text = z.string({ error: 'expected a string' });
+export const text = z.string({ error: 'expected a string' });
 
 /** A literal input value: number, integer, boolean or string. */
 export const LiteralValueSchema = z.union([z.number(), z.boolean(), z.string()]);
 
 /** A data input object. `path` may be a local path or a `${{parent.inputs.x}}` binding. */
 export const DataInputSchema = strictObject({
-  type: z.enum(['uri_folder', 'uri_file', 'mltable'], { error: 'expected uri_folder, uri_file or mltable' }).optional(),
+  type: z
+    .enum(['uri_folder', 'uri_file', 'mltable', 'mlflow_model', 'custom_model'], {
+      error: 'expected uri_folder, uri_file or mltable',
+    })
+    .optional(),
   path: text.optional(),
   mode: z
-    .enum(['ro_mount', 'download', 'direct', 'eval_mount'], {
-      error: 'expected ro_mount, download, direct or eval_mount',
+    .enum(['ro_mount', 'download', 'direct', 'eval_mount', 'eval_download'], {
+      error: 'expected ro_mount, download, direct, eval_mount or eval_download',
     })
     .optional(),
   optional: z.boolean({ error: 'expected true or false' }).optional(),
@@ -82,7 +77,11 @@ export const InputValueSchema = z.union([LiteralValueSchema, z.null(), DataInput
 
 /** An output object. `path` may be a local path or (in a step) a `${{parent.outputs.y}}` binding. */
 export const OutputObjectSchema = strictObject({
-  type: z.enum(['uri_folder', 'uri_file', 'mltable'], { error: 'expected uri_folder or uri_file' }).optional(),
+  type: z
+    .enum(['uri_folder', 'uri_file', 'mltable', 'mlflow_model', 'custom_model'], {
+      error: 'expected uri_folder, uri_file or mltable',
+    })
+    .optional(),
   path: text.optional(),
   description: text.optional(),
   ...azureOnly(AZURE_ONLY_KEYS.output),
@@ -111,14 +110,21 @@ export const RetrySettingsSchema = strictObject({
 export const TaskSchema = strictObject({
   type: z.literal('run_function', { error: 'only run_function is supported' }).optional(),
   code: text.optional(),
+  environment: z.unknown().optional(),
   entry_script: text,
   program_arguments: text.optional(),
   append_row_to: text.optional(),
   ...azureOnly(AZURE_ONLY_KEYS.task),
 });
 
+/** `environment_variables`: string values (numbers and booleans are taken as written). */
+export const EnvironmentVariablesSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
+);
+
 /** The keys of a `type: parallel` step (SPEC.md 1.2), shared by steps and standalone files. */
-const parallelShape = {
+export const parallelShape = {
   type: z.literal('parallel'),
   name: text.optional(),
   display_name: text.optional(),
@@ -144,13 +150,10 @@ const parallelShape = {
   resources: ResourcesSchema.optional(),
   max_concurrency_per_instance: int(1, 'an integer ≥ 1 (processes per node)').optional(),
   retry_settings: RetrySettingsSchema.optional(),
-  environment_variables: z
-    .record(
-      z.string(),
-      z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
-    )
-    .optional(),
+  environment_variables: EnvironmentVariablesSchema.optional(),
   task: TaskSchema,
+  environment: z.unknown().optional(),
+  is_deterministic: z.boolean({ error: 'expected true or false' }).optional(),
   ...azureOnly(AZURE_ONLY_KEYS.step),
 };
 
@@ -164,12 +167,17 @@ export const StandaloneParallelSchema = strictObject({
   experiment_name: text.optional(),
 });
 
-/** A pipeline's `settings`. */
-export const PipelineSettingsSchema = strictObject({
+/** Keys of a pipeline's `settings` (Azure keeps unknown ones; load.ts warns about them). */
+export const settingsShape = {
   default_compute: text.optional(),
+  default_datastore: text.optional(),
   continue_on_step_failure: z.boolean({ error: 'expected true or false' }).optional(),
+  force_rerun: z.boolean({ error: 'expected true or false' }).optional(),
   ...azureOnly(AZURE_ONLY_KEYS.settings),
-});
+};
+
+/** A pipeline's `settings`: unknown keys are kept, as Azure does, and warned about. */
+export const PipelineSettingsSchema = z.looseObject(settingsShape);
 
 /**
  * A `type: pipeline` file. Steps are checked one by one against ParallelStepSchema once their `type`
@@ -183,6 +191,7 @@ export const PipelineSchema = strictObject({
   experiment_name: text.optional(),
   description: text.optional(),
   settings: PipelineSettingsSchema.optional(),
+  compute: text.optional(),
   inputs: z.record(z.string(), InputValueSchema).optional(),
   outputs: z
     .record(z.string(), z.union([z.null(), OutputObjectSchema], { error: 'expected an output {type, path}' }))

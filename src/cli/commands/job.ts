@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { JobStatus as JobStatusMessage } from '../../gen/parajob/v1/parajob.js';
+import { LocalAssetStore } from '../../jobspec/assets/local-store.js';
 import { JobsApi } from '../../rpc/jobs-client.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
@@ -34,6 +35,10 @@ export interface JobCreateOptions {
   readonly file: string;
   readonly coordinator: string;
   readonly runDir?: string;
+  /** `--set PATH=VALUE` overrides. */
+  readonly set?: readonly string[];
+  /** Data dir whose assets the local validation uses. */
+  readonly dataDir?: string;
   /** Job chaos plan (src/chaos/model.ts), already checked by the option parser. */
   readonly chaos?: string;
 }
@@ -47,7 +52,12 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
   let prepared;
   try {
     // Default outputs depend on the run dir the coordinator will pick; nothing is written here.
-    prepared = await prepareSubmission(options.file, { runDir, provisionalRunDir: join(tmpdir(), 'parajob-validate') });
+    prepared = await prepareSubmission(options.file, {
+      runDir,
+      provisionalRunDir: join(tmpdir(), 'parajob-validate'),
+      sets: options.set ?? [],
+      ...(options.dataDir === undefined ? {} : { assets: new LocalAssetStore(options.dataDir) }),
+    });
   } catch (error) {
     writeLine(io.stderr, describeError(error));
     return exitCodeForError(error);

@@ -17,6 +17,7 @@ import {
   JobStatus as JobStatusMessage,
   type OutputLocation,
 } from '../../gen/parajob/v1/parajob.js';
+import { LocalAssetStore } from '../../jobspec/assets/local-store.js';
 import { compileJobSpec } from '../../jobspec/load.js';
 import type { CompiledJob } from '../../jobspec/model.js';
 import { YamlSource } from '../../jobspec/yaml-source.js';
@@ -38,6 +39,8 @@ export interface RunCommandOptions {
   readonly runDir?: string;
   /** The embedded coordinator's data directory. */
   readonly dataDir: string;
+  /** `--set PATH=VALUE` overrides. */
+  readonly set?: readonly string[];
   /** Node processes per compute pool; undefined: the largest instance_count of the steps on it. */
   readonly nodes?: number;
   /** Print the final status as JSON on stdout instead of the summary. */
@@ -59,7 +62,12 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   const runDir = options.runDir === undefined ? undefined : resolve(options.runDir);
   let prepared;
   try {
-    prepared = await prepareSubmission(file, { runDir, provisionalRunDir: join(dataDir, 'runs', 'pending') });
+    prepared = await prepareSubmission(file, {
+      runDir,
+      provisionalRunDir: join(dataDir, 'runs', 'pending'),
+      sets: options.set ?? [],
+      assets: new LocalAssetStore(dataDir),
+    });
   } catch (error) {
     writeLine(io.stderr, describeError(error));
     return exitCodeForError(error);
@@ -161,7 +169,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     if (nodesGone) await api.cancel(jobId, 'every node process of parajob run exited; see their logs');
     const final = await followJob(api, jobId, { display, signal: follow.signal });
     display.stop();
-    const withOutputs = withOutputPaths(final, prepared.request, submitted.runDir);
+    const withOutputs = withOutputPaths(final, prepared.request, submitted.runDir, dataDir);
     writeLine(
       io.stdout,
       options.json ? JSON.stringify(JobStatusMessage.toJSON(withOutputs), null, 2) : formatJobSummary(withOutputs),
@@ -203,18 +211,24 @@ function describePools(pools: ReadonlyMap<string, number>): string {
  * from the submitted YAML against the job's real run directory (default outputs live under it).
  * Compiled from the text sent, not the file, which may have been edited since (and need not be read again).
  */
-function withOutputPaths(status: JobStatus, request: SubmitJobInput, runDir: string): JobStatus {
+function withOutputPaths(status: JobStatus, request: SubmitJobInput, runDir: string, dataDir: string): JobStatus {
   if (status.outputs.length > 0 || !runDir) return status;
   let compiled: CompiledJob;
   try {
-    compiled = compileJobSpec(YamlSource.parse(request.specPath, request.specYaml), { runDir });
+    compiled = compileJobSpec(YamlSource.parse(request.specPath, request.specYaml), {
+      runDir,
+      assets: new LocalAssetStore(dataDir),
+    });
   } catch {
     return status;
   }
   const outputs: OutputLocation[] = compiled.steps.flatMap((step) =>
     step.outputs.map((output) => ({
       name: compiled.steps.length > 1 ? `${step.name}.${output.name}` : output.name,
-      path: step.task.appendRowTo === output.name && step.task.appendRowFile ? step.task.appendRowFile : output.path,
+      path:
+        step.kind === 'parallel' && step.task.appendRowTo === output.name && step.task.appendRowFile
+          ? step.task.appendRowFile
+          : output.path,
     })),
   );
   return { ...status, outputs };

@@ -10,6 +10,7 @@ import { type Actor, createActor } from 'xstate';
 
 import { FailureKind, type JobMessage, JobState, type JobStatus, type Progress } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
+import { isParallelStep } from '../../jobspec/steps.js';
 import { runDirLayout } from '../../log/layout.js';
 import { openLogFile, pinoLevel } from '../../log/logger.js';
 import type { NodeDirectory } from '../cluster/node-directory.js';
@@ -68,7 +69,8 @@ export class JobRun {
     private readonly deps: JobRunDeps,
   ) {
     this.jobId = submission.jobId;
-    const steps = submission.job.steps;
+    // Command steps need the DAG runner (issue 11); until it lands only parallel steps run here.
+    const steps = submission.job.steps.filter(isParallelStep);
     this.slots = steps.map((step) => ({
       step,
       wireJobId: stepRunId(this.jobId, step.name, steps.length),

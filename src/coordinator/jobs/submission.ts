@@ -12,6 +12,7 @@ import { parseChaosPlan } from '../../chaos/model.js';
 import { ParajobError } from '../../errors.js';
 import type { SubmitJobRequest } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledJob } from '../../jobspec/model.js';
+import { stepCodeFolder } from '../../jobspec/steps.js';
 import { YamlSource } from '../../jobspec/yaml-source.js';
 import { runDirLayout } from '../../log/layout.js';
 import type { CodeStore } from '../code/code-store.js';
@@ -146,15 +147,17 @@ async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: Cod
   }
   const codeHashes = new Map<string, string>();
   for (const step of job.steps) {
-    const hash = bySource.get(resolve(step.task.code));
+    const folder = stepCodeFolder(step);
+    if (folder === undefined) continue;
+    const hash = bySource.get(resolve(folder));
     if (hash === undefined) {
       const sent = [...bySource.keys()].join(', ') || 'none';
       throw new SubmitRejected(
         status.INVALID_ARGUMENT,
-        `step '${step.name}': no code snapshot was sent for its task.code folder ${step.task.code} (snapshots sent for: ${sent})`,
+        `step '${step.name}': no code snapshot was sent for its code folder ${folder} (snapshots sent for: ${sent})`,
       );
     }
-    codeHashes.set(step.task.code, hash);
+    codeHashes.set(folder, hash);
   }
   return codeHashes;
 }

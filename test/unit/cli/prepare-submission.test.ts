@@ -51,9 +51,9 @@ describe('snapshotCodeFolders', () => {
     await writeFile(join(dir, 'a', 'x.mjs'), 'export function run(b) { return b; }\n');
     await writeFile(join(dir, 'b', 'y.mjs'), 'export function run(b) { return []; }\n');
     const compiled = job([
-      { name: 's1', task: { code: join(dir, 'a') } as CompiledParallelStep['task'] },
-      { name: 's2', task: { code: join(dir, 'b') } as CompiledParallelStep['task'] },
-      { name: 's3', task: { code: join(dir, 'a') } as CompiledParallelStep['task'] },
+      { kind: 'parallel', name: 's1', task: { code: join(dir, 'a') } as CompiledParallelStep['task'] },
+      { kind: 'parallel', name: 's2', task: { code: join(dir, 'b') } as CompiledParallelStep['task'] },
+      { kind: 'parallel', name: 's3', task: { code: join(dir, 'a') } as CompiledParallelStep['task'] },
     ]);
     const snapshots = await snapshotCodeFolders(compiled);
     expect(snapshots.map((s) => s.sourceDir)).toEqual([join(dir, 'a'), join(dir, 'b')]);
@@ -62,7 +62,9 @@ describe('snapshotCodeFolders', () => {
   });
 
   it('names the step and the folder when a code folder is missing', async () => {
-    const compiled = job([{ name: 'score', task: { code: '/no/such/folder' } as CompiledParallelStep['task'] }]);
+    const compiled = job([
+      { kind: 'parallel', name: 'score', task: { code: '/no/such/folder' } as CompiledParallelStep['task'] },
+    ]);
     await expect(snapshotCodeFolders(compiled)).rejects.toThrow(InputError);
     await expect(snapshotCodeFolders(compiled)).rejects.toThrow(
       '/x/job.yml: jobs.score.task.code: the code folder /no/such/folder does not exist',

@@ -6,7 +6,8 @@ describe('parseReference', () => {
   it.each([
     ['parent.inputs.x', { scope: 'parent', kind: 'inputs', name: 'x' }],
     ['parent.outputs.y_1', { scope: 'parent', kind: 'outputs', name: 'y_1' }],
-    ['parent.jobs.prep.outputs.out', { scope: 'parent', kind: 'jobs', step: 'prep', output: 'out' }],
+    ['parent.jobs.prep.outputs.out', { scope: 'parent', kind: 'jobs', step: 'prep', io: 'outputs', name: 'out' }],
+    ['parent.jobs.prep.inputs.rate', { scope: 'parent', kind: 'jobs', step: 'prep', io: 'inputs', name: 'rate' }],
     ['inputs.data-in', { scope: 'self', kind: 'inputs', name: 'data-in' }],
     [' outputs.o ', { scope: 'self', kind: 'outputs', name: 'o' }],
     ['name', undefined],

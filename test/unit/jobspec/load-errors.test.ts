@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SpecErrors } from '../../../src/errors.js';
 import { loadJobSpec } from '../../../src/jobspec/load.js';
-import { createSpecFixture, lineOf, type SpecFixture } from './spec-fixture.js';
+import { createSpecFixture, lineOf, parallelStep, type SpecFixture } from './spec-fixture.js';
 
 /** A valid pipeline; each case below breaks one thing in it. */
 const BASE = `type: pipeline
@@ -76,13 +76,6 @@ const CASES: readonly ErrorCase[] = [
     message: /did you mean "program_arguments"/,
   },
   {
-    name: 'an unknown pipeline settings key',
-    yaml: edit('  default_compute:', '  default_comput:'),
-    keyPath: 'settings.default_comput',
-    marker: 'default_comput:',
-    message: /did you mean "default_compute"/,
-  },
-  {
     name: 'a mini_batch_size in words quotes the expected forms',
     yaml: edit('mini_batch_size: "10"', 'mini_batch_size: ten'),
     keyPath: 'jobs.score.mini_batch_size',
@@ -97,18 +90,18 @@ const CASES: readonly ErrorCase[] = [
     message: /at least 1/,
   },
   {
-    name: 'a command step is not supported yet',
-    yaml: edit('    type: parallel', '    type: command'),
+    name: 'a sweep step is refused, naming the key',
+    yaml: edit('    type: parallel', '    type: sweep'),
     keyPath: 'jobs.score.type',
-    marker: 'type: command',
-    message: /"command" is not supported yet/,
+    marker: 'type: sweep',
+    message: /type "sweep" is not supported by parajob: a sweep needs a metric store/,
   },
   {
-    name: "a step input bound to another step's output is not supported yet",
+    name: "a step input bound to an unknown step's output",
     yaml: edit('      rate: ${{parent.inputs.rate}}', '      rate: ${{parent.jobs.prep.outputs.rate}}'),
     keyPath: 'jobs.score.inputs.rate',
     marker: 'parent.jobs.prep',
-    message: /not supported yet/,
+    message: /unknown step "prep"/,
   },
   {
     name: 'an unknown pipeline input in a binding',
@@ -129,14 +122,14 @@ const CASES: readonly ErrorCase[] = [
     yaml: edit('    path: ./data', '    path: azureml://datastores/workspaceblobstore/paths/iris/'),
     keyPath: 'inputs.data.path',
     marker: 'azureml://',
-    message: /remote data is not supported; give a local path/,
+    message: /datastore "workspaceblobstore" cannot be looked up: no data dir/,
   },
   {
     name: 'a registered data asset',
     yaml: edit('    path: ./data', '    path: azureml:iris:1'),
     keyPath: 'inputs.data.path',
     marker: 'azureml:iris',
-    message: /remote data is not supported/,
+    message: /data asset iris:1 cannot be looked up/,
   },
   {
     name: 'a remote output path',
@@ -295,9 +288,9 @@ const CASES: readonly ErrorCase[] = [
   },
   {
     name: 'an unsupported input type',
-    yaml: edit('    type: uri_folder', '    type: mlflow_model'),
+    yaml: edit('    type: uri_folder', '    type: uri_blob'),
     keyPath: 'inputs.data.type',
-    marker: 'mlflow_model',
+    marker: 'uri_blob',
     message: /expected uri_folder, uri_file or mltable/,
   },
   {
@@ -318,7 +311,7 @@ describe('compileJobSpec errors', () => {
 
   it('accepts the base pipeline the cases start from', () => {
     const job = fixture.compile(BASE);
-    expect(job.steps[0]?.task.programArguments).toEqual(['--rate', '3']);
+    expect(parallelStep(job, 0).task.programArguments).toEqual(['--rate', '3']);
     expect(job.steps[0]?.compute).toBe('cpu');
   });
 
@@ -351,11 +344,20 @@ describe('compileJobSpec errors', () => {
     );
   });
 
-  it('rejects a file whose type is neither pipeline nor parallel', () => {
+  it('rejects a file whose type is neither pipeline, parallel nor command', () => {
     const yaml = 'type: sweep\njobs: {}\n';
     const [error] = fixture.errors(yaml);
     expect(error?.location).toMatchObject({ keyPath: 'type', line: 1 });
-    expect(error?.detail).toMatch(/"sweep" is not supported; expected pipeline or parallel/);
+    expect(error?.detail).toMatch(/"sweep" is not supported; expected pipeline, parallel or command/);
+  });
+
+  it('keeps an unknown settings key, as Azure does, with a warning naming the nearest one', () => {
+    const job = fixture.compile(BASE.replace('  default_compute:', '  default_comput:'));
+    expect(job.warnings).toContainEqual(
+      expect.stringMatching(
+        /settings\.default_comput is not a setting parajob knows and is ignored \(did you mean "default_compute"\?\)/,
+      ),
+    );
   });
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { compileJobSpec, stepRunDir } from '../../../src/jobspec/load.js';
 import { YamlSource } from '../../../src/jobspec/yaml-source.js';
-import { createSpecFixture, lineOf, type SpecFixture } from './spec-fixture.js';
+import { createSpecFixture, lineOf, parallelStep, type SpecFixture } from './spec-fixture.js';
 
 /** Modelled on Azure's iris batch-prediction pipeline (cli/jobs/pipelines/iris-batch-prediction-using-parallel). */
 const PIPELINE = `$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
@@ -127,7 +127,10 @@ describe('compileJobSpec: a pipeline like Azure examples', () => {
       '5.5',
     ];
     expect(step).toEqual({
+      kind: 'parallel',
       name: 'batch_prediction',
+      dependsOn: [],
+      isDeterministic: true,
       displayName: 'predict',
       runDir: fixture.runDir,
       compute: 'cpu-cluster',
@@ -154,6 +157,7 @@ describe('compileJobSpec: a pipeline like Azure examples', () => {
         type: 'run_function',
         code: join(dir, 'script'),
         entryScript: 'score.py',
+        programArgumentsTemplate: expect.stringContaining('$[[--extra ${{inputs.maybe}}]]'),
         programArguments: userWords,
         appendRowTo: 'job_output_file',
         appendRowFile: aggregated,
@@ -195,7 +199,6 @@ describe('compileJobSpec: a pipeline like Azure examples', () => {
     const job = fixture.compile(PIPELINE);
     const expected = [
       ['tags', 'tags:'],
-      ['settings.default_datastore', 'default_datastore:'],
       ['jobs.batch_prediction.identity', 'identity:'],
       ['jobs.batch_prediction.resources.instance_type', 'instance_type:'],
       ['jobs.batch_prediction.task.environment', '      environment:'],
@@ -237,7 +240,7 @@ jobs:
 `;
     const job = fixture.compile(yaml);
     expect(job.steps.map((s) => s.name)).toEqual(['first', 'second']);
-    const [first, second] = job.steps;
+    const [first, second] = [parallelStep(job, 0), parallelStep(job, 1)];
     const firstDir = join(fixture.runDir, 'steps', 'first');
     expect(first).toMatchObject({
       runDir: firstDir,
@@ -312,7 +315,7 @@ task:
     expect(job.steps[0]?.outputs).toEqual([
       { name: 'rows', type: 'uri_folder', path: join(fixture.dir, 'results'), explicitPath: true },
     ]);
-    expect(job.steps[0]?.task.appendRowFile).toBe(join(fixture.dir, 'results', 'parallel_run_step.txt'));
+    expect(parallelStep(job, 0).task.appendRowFile).toBe(join(fixture.dir, 'results', 'parallel_run_step.txt'));
     expect(job.warnings).toEqual([expect.stringContaining(`:${lineOf(yaml, 'mltable')}:`)]);
     expect(job.warnings[0]).toContain('outputs.rows.type mltable is written as a uri_folder');
   });
@@ -325,9 +328,9 @@ error_threshold: 10
 task: {code: ./script, entry_script: score.py, program_arguments: --error_threshold 3}
 `;
     const job = fixture.compile(yaml);
-    expect(job.steps[0]?.predefined.errorThreshold).toBe(10);
-    expect(job.steps[0]?.argv.slice(0, 8)).toContain('10');
-    expect(job.steps[0]?.task.programArguments).toEqual(['--error_threshold', '3']);
+    expect(parallelStep(job, 0).predefined.errorThreshold).toBe(10);
+    expect(parallelStep(job, 0).argv.slice(0, 8)).toContain('10');
+    expect(parallelStep(job, 0).task.programArguments).toEqual(['--error_threshold', '3']);
     expect(job.warnings).toEqual([expect.stringContaining('error_threshold (10) overrides --error_threshold 3')]);
   });
 });
@@ -382,9 +385,9 @@ task:
       },
       predefined: { pushMetricsToParent: true },
     });
-    expect(job.warnings).toEqual([
-      expect.stringMatching(/:7:1: is_deterministic is ignored by parajob \(Azure-only\)$/),
-    ]);
+    // is_deterministic means something now (reuse); nothing here is ignored.
+    expect(job.steps[0]?.isDeterministic).toBe(true);
+    expect(job.warnings).toEqual([]);
 
     const unnamed = fixture.compile(yaml.replace('name: file_hash\n', ''));
     expect(unnamed.steps[0]?.name).toBe('main');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { SpecError } from '../../../src/errors.js';
 import { SpecErrors } from '../../../src/errors.js';
 import { compileJobSpec } from '../../../src/jobspec/load.js';
-import type { CompiledJob } from '../../../src/jobspec/model.js';
+import type { CompiledCommandStep, CompiledJob, CompiledParallelStep } from '../../../src/jobspec/model.js';
 import { YamlSource } from '../../../src/jobspec/yaml-source.js';
 
 export interface SpecFixture {
@@ -58,4 +58,18 @@ export function lineOf(yaml: string, marker: string): number {
   const index = yaml.split('\n').findIndex((line) => line.includes(marker));
   if (index === -1) throw new Error(`marker ${marker} not in the YAML`);
   return index + 1;
+}
+
+/** Step `index` of `job`, which must be a parallel step. */
+export function parallelStep(job: CompiledJob, index: number): CompiledParallelStep {
+  const step = job.steps[index];
+  if (step?.kind !== 'parallel') throw new Error(`step ${index} is not a parallel step`);
+  return step;
+}
+
+/** Step `index` of `job`, which must be a command step. */
+export function commandStep(job: CompiledJob, index: number): CompiledCommandStep {
+  const step = job.steps[index];
+  if (step?.kind !== 'command') throw new Error(`step ${index} is not a command step`);
+  return step;
 }

@@ -22,7 +22,10 @@ export function makeStep(options: StepFixtureOptions): CompiledParallelStep {
       ? undefined
       : (options.appendRowFile ?? join(options.runDir, 'outputs', 'out', 'parallel_run_step.txt'));
   return {
+    kind: 'parallel',
     name: 'score',
+    dependsOn: [],
+    isDeterministic: true,
     displayName: undefined,
     runDir: options.runDir,
     compute: 'local',
@@ -54,6 +57,7 @@ export function makeStep(options: StepFixtureOptions): CompiledParallelStep {
       type: 'run_function',
       code: options.codeDir ?? '/code',
       entryScript: 'score.js',
+      programArgumentsTemplate: '',
       programArguments: [],
       appendRowTo: appendRowFile === undefined ? undefined : 'out',
       appendRowFile,

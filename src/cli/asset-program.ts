@@ -1,0 +1,93 @@
+/**
+ * Wires the verbs that register assets or validate a job (src/cli/commands/assets.ts) into the
+ * program: `component`, `data`, `datastore`, and `job validate`.
+ */
+import type { Command } from 'commander';
+
+import type { CommandIo } from './command-io.js';
+
+const loadAssets = () => import('./commands/assets.js');
+
+/** Collects a repeatable option (`--set a=1 --set b=2`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+const SET_HELP = 'override a key before validation, Azure-style, e.g. inputs.epochs=5 (repeatable)';
+
+interface Options {
+  dataDir: string;
+  set?: string[];
+  json?: boolean;
+}
+
+export function addAssetCommands(
+  program: Command,
+  job: Command,
+  io: CommandIo,
+  setExitCode: (code: number) => void,
+  defaultDataDir: string,
+): void {
+  const withStore = (command: Command): Command =>
+    command
+      .option('--data-dir <dir>', 'data dir holding the assets (the one parajob run uses)', defaultDataDir)
+      .option('--json', 'print JSON');
+
+  const component = program.command('component').description('register components in the data dir and look them up');
+  withStore(component.command('create').description('register a component file (its code folder is copied)'))
+    .requiredOption('--file <component.yml>', 'the component YAML')
+    .option('--set <path=value>', SET_HELP, collect)
+    .action(async (options: Options & { file: string }) => {
+      setExitCode(await (await loadAssets()).componentCreateCommand(options.file, options, io));
+    });
+  withStore(component.command('list').description('the latest version of each registered component')).action(
+    async (options: Options) => {
+      setExitCode(await (await loadAssets()).assetListCommand('components', options, io));
+    },
+  );
+  withStore(component.command('show').description('a registered component (latest version by default)'))
+    .argument('<name[:version]>', 'NAME, NAME:VERSION or NAME@latest')
+    .action(async (reference: string, options: Options) => {
+      setExitCode(await (await loadAssets()).assetShowCommand('components', reference, options, io));
+    });
+
+  const data = program.command('data').description('register data assets in the data dir and look them up');
+  withStore(data.command('create').description('register a data asset file (name, version, type, path)'))
+    .requiredOption('--file <data.yml>', 'the data asset YAML')
+    .option('--set <path=value>', SET_HELP, collect)
+    .action(async (options: Options & { file: string }) => {
+      setExitCode(await (await loadAssets()).dataCreateCommand(options.file, options, io));
+    });
+  withStore(data.command('list').description('the latest version of each data asset')).action(
+    async (options: Options) => {
+      setExitCode(await (await loadAssets()).assetListCommand('data', options, io));
+    },
+  );
+  withStore(data.command('show').description('a data asset (latest version by default)'))
+    .argument('<name[:version]>', 'NAME, NAME:VERSION or NAME@latest')
+    .action(async (reference: string, options: Options) => {
+      setExitCode(await (await loadAssets()).assetShowCommand('data', reference, options, io));
+    });
+
+  const datastore = program
+    .command('datastore')
+    .description('datastores: local folders that azureml://datastores/<name>/paths/… name');
+  withStore(datastore.command('create').description('make a datastore of a folder'))
+    .requiredOption('--name <name>', 'datastore name')
+    .requiredOption('--path <dir>', 'its folder (created if missing)')
+    .action(async (options: Options & { name: string; path: string }) => {
+      setExitCode(await (await loadAssets()).datastoreCreateCommand(options.name, options.path, options, io));
+    });
+  withStore(datastore.command('list').description('the datastores (workspaceblobstore is built in)')).action(
+    async (options: Options) => {
+      setExitCode(await (await loadAssets()).datastoreListCommand(options, io));
+    },
+  );
+
+  withStore(job.command('validate').description('validate a job: every error at once, nothing submitted (exit 0 or 2)'))
+    .requiredOption('--file <job.yml>', 'the job or pipeline YAML')
+    .option('--set <path=value>', SET_HELP, collect)
+    .action(async (options: Options & { file: string }) => {
+      setExitCode(await (await loadAssets()).jobValidateCommand(options.file, options, io));
+    });
+}

@@ -1,0 +1,209 @@
+/**
+ * The asset store of a data dir (`parajob run`'s `--data-dir`, default ./.parajob), as files:
+ *   <data dir>/assets/components/<name>/<version>.json   metadata (name, version, createdAt, file)
+ *   <data dir>/assets/components/<name>/<version>/        the stored component.yml and its code/ snapshot
+ *   <data dir>/assets/data/<name>/<version>.json         a data asset (type, absolute path)
+ *   <data dir>/assets/datastores/<name>.json             a datastore (absolute folder)
+ * Every JSON file is written to a temporary name and renamed, so a reader never sees half of one.
+ * `workspaceblobstore` is `<data dir>/datastores/workspaceblobstore/` without being registered.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+import { InputError } from '../../errors.js';
+import { DEFAULT_DATASTORE_NAME } from '../inputs.js';
+import {
+  type AssetReference,
+  type AssetResolver,
+  formatAssetReference,
+  type Lookup,
+  type RegisteredComponent,
+  type RegisteredData,
+} from './resolver.js';
+
+/** An asset name: Azure's rule for components (lowercase start), loosened to letters, digits, `_ . -`. */
+const ASSET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,254}$/;
+const VERSION = /^[A-Za-z0-9_.-]{1,64}$/;
+
+interface Stored {
+  readonly name: string;
+  readonly version: string;
+  /** ms since the epoch: `@latest` is the version created last. */
+  readonly createdAt: number;
+}
+
+export interface StoredComponent extends Stored, RegisteredComponent {
+  readonly sourceFile: string;
+  readonly description?: string | undefined;
+}
+export interface StoredData extends Stored, RegisteredData {
+  readonly description?: string | undefined;
+}
+export interface StoredDatastore {
+  readonly name: string;
+  readonly path: string;
+}
+
+/** Why a name or version cannot be stored, or undefined. */
+export function assetNameProblem(name: string, version: string | undefined): string | undefined {
+  if (!ASSET_NAME.test(name)) return `name "${name}" must start with a letter and use letters, digits, "_", "." or "-"`;
+  if (version !== undefined && !VERSION.test(version))
+    return `version "${version}" may use letters, digits, "_", "." and "-"`;
+  return undefined;
+}
+
+/** Writes `value` as JSON to `file` through a temporary file and a rename. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(temporary, file);
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export class LocalAssetStore implements AssetResolver {
+  readonly root: string;
+
+  constructor(readonly dataDir: string) {
+    this.root = join(resolve(dataDir), 'assets');
+  }
+
+  private kindDir(kind: 'components' | 'data'): string {
+    return join(this.root, kind);
+  }
+
+  /** Every stored version of `name`, oldest first. */
+  versions<T extends Stored>(kind: 'components' | 'data', name: string): T[] {
+    const dir = join(this.kindDir(kind), name);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => readJson<T>(join(dir, file)))
+      .filter((item): item is T => item !== undefined)
+      .sort((a, b) => a.createdAt - b.createdAt || a.version.localeCompare(b.version, 'en', { numeric: true }));
+  }
+
+  /** Every asset of a kind: the latest version of each name, by name. */
+  list<T extends Stored>(kind: 'components' | 'data'): T[] {
+    const dir = this.kindDir(kind);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .sort()
+      .map((name) => this.versions<T>(kind, name).at(-1))
+      .filter((item): item is T => item !== undefined);
+  }
+
+  private find<T extends Stored>(kind: 'components' | 'data', label: string, reference: AssetReference): Lookup<T> {
+    const versions = this.versions<T>(kind, reference.name);
+    if (versions.length === 0) {
+      const known = this.list<T>(kind).map((item) => item.name);
+      return {
+        ok: false,
+        message: `${label} "${reference.name}" is not registered in ${this.dataDir}${known.length > 0 ? ` (registered: ${known.join(', ')})` : ''}; register it with parajob ${label === 'component' ? 'component' : 'data'} create --file …`,
+      };
+    }
+    const found =
+      reference.version === undefined ? versions.at(-1) : versions.find((item) => item.version === reference.version);
+    if (!found) {
+      return {
+        ok: false,
+        message: `${label} ${formatAssetReference(reference)} has no such version; its versions are: ${versions.map((item) => item.version).join(', ')}`,
+      };
+    }
+    return { ok: true, value: found };
+  }
+
+  component(reference: AssetReference): Lookup<StoredComponent> {
+    return this.find<StoredComponent>('components', 'component', reference);
+  }
+
+  data(reference: AssetReference): Lookup<StoredData> {
+    return this.find<StoredData>('data', 'data asset', reference);
+  }
+
+  datastore(name: string): Lookup<string> {
+    if (name === DEFAULT_DATASTORE_NAME) return { ok: true, value: join(resolve(this.dataDir), 'datastores', name) };
+    const stored = readJson<StoredDatastore>(join(this.root, 'datastores', `${name}.json`));
+    if (stored) return { ok: true, value: stored.path };
+    const known = [DEFAULT_DATASTORE_NAME, ...this.datastores().map((store) => store.name)];
+    return {
+      ok: false,
+      message: `datastore "${name}" does not exist (known: ${known.join(', ')}); make it with parajob datastore create --name ${name} --path DIR`,
+    };
+  }
+
+  datastores(): StoredDatastore[] {
+    const dir = join(this.root, 'datastores');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((file) => file.endsWith('.json'))
+      .sort()
+      .map((file) => readJson<StoredDatastore>(join(dir, file)))
+      .filter((item): item is StoredDatastore => item !== undefined);
+  }
+
+  /** The next automatic version of `name`: one more than the largest numeric version, else 1. */
+  nextVersion(kind: 'components' | 'data', name: string): string {
+    const numbers = this.versions(kind, name)
+      .map((item) => Number(item.version))
+      .filter((value) => Number.isInteger(value));
+    return String(numbers.length === 0 ? 1 : Math.max(...numbers) + 1);
+  }
+
+  /**
+   * Stores a component: `yaml` (already rewritten to point `code` at the snapshot folder by the
+   * caller, see register.ts) and a copy of `codeDir` taken now, so editing the folder later does not
+   * change the registered version. Refuses a version that exists already.
+   */
+  async addComponent(
+    entry: { name: string; version: string; sourceFile: string; description?: string | undefined },
+    codeDir: string | undefined,
+    writeYaml: (snapshotDir: string | undefined) => string,
+  ): Promise<StoredComponent> {
+    const dir = join(this.kindDir('components'), entry.name);
+    const meta = join(dir, `${entry.version}.json`);
+    if (existsSync(meta))
+      throw new InputError(
+        `component ${entry.name}:${entry.version} exists already; give another version (--set version=…)`,
+      );
+    const home = join(dir, entry.version);
+    await rm(home, { recursive: true, force: true });
+    await mkdir(home, { recursive: true });
+    const snapshot = codeDir === undefined ? undefined : join(home, 'code');
+    if (codeDir !== undefined && snapshot !== undefined) await cp(codeDir, snapshot, { recursive: true });
+    const file = join(home, 'component.yml');
+    await writeFile(file, writeYaml(snapshot));
+    const stored: StoredComponent = { ...entry, file, createdAt: Date.now() };
+    await writeJsonAtomic(meta, stored);
+    return stored;
+  }
+
+  async addData(entry: Omit<StoredData, 'createdAt'>): Promise<StoredData> {
+    const dir = join(this.kindDir('data'), entry.name);
+    const meta = join(dir, `${entry.version}.json`);
+    if (existsSync(meta))
+      throw new InputError(`data asset ${entry.name}:${entry.version} exists already; give another version`);
+    await mkdir(dir, { recursive: true });
+    const stored: StoredData = { ...entry, createdAt: Date.now() };
+    await writeJsonAtomic(meta, stored);
+    return stored;
+  }
+
+  async addDatastore(name: string, path: string): Promise<StoredDatastore> {
+    if (name === DEFAULT_DATASTORE_NAME) throw new InputError(`datastore ${name} is built in; choose another name`);
+    const dir = join(this.root, 'datastores');
+    await mkdir(dir, { recursive: true });
+    const folder = resolve(path);
+    await mkdir(folder, { recursive: true });
+    const stored: StoredDatastore = { name, path: folder };
+    await writeJsonAtomic(join(dir, `${name}.json`), stored);
+    return stored;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * One step of a `jobs:` map, whatever its kind: an inline command or parallel step, or a step that
+ * uses a command, parallel or pipeline component (components.ts finds it; component-step.ts merges
+ * it with the step's overrides). Step types parajob cannot run are refused here, naming the key.
+ */
+import { compileCommandStep } from './compile-command.js';
+import { type CompileNode, interfaceOf, type NodeScope, type StepInterface } from './compile-graph.js';
+import { compileParallelStep } from './compile-step.js';
+import { CommandStepSchema } from './component-schema.js';
+import {
+  compileCommandComponentStep,
+  compileParallelComponentStep,
+  compilePipelineComponentStep,
+} from './component-step.js';
+import { compileInputs } from './inputs.js';
+import { stepRunDir } from './layout.js';
+import { AZURE_ONLY_KEYS, ParallelStepSchema } from './schema.js';
+import { issuesToSpecErrors } from './zod-issues.js';
+
+/** Step types Azure has and parajob refuses, with why. */
+const REFUSED_TYPES: Readonly<Record<string, string>> = {
+  sweep: 'a sweep needs a metric store and a search; run the trial as a command step instead',
+  spark: 'Spark steps need a Spark cluster',
+  automl: 'AutoML runs only on Azure',
+  import: 'import steps copy from external databases, which parajob does not reach',
+  data_transfer: 'data_transfer steps need Azure storage',
+  if_else: 'control flow (if_else) is an Azure preview feature parajob does not run',
+  do_while: 'control flow (do_while) is an Azure preview feature parajob does not run',
+  parallel_for: 'control flow (parallel_for) is an Azure preview feature parajob does not run',
+};
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The step's type: as written; a step with a `command` and no type is a command step. */
+function stepType(raw: Record<string, unknown>): unknown {
+  if (raw.type !== undefined) return raw.type;
+  if (raw.command !== undefined || raw.component !== undefined) return 'command';
+  return undefined;
+}
+
+/** Refuses `distribution` (multi-node MPI/PyTorch/TensorFlow launch): parajob runs a command on one node. */
+export function refuseDistribution(
+  raw: Record<string, unknown>,
+  at: { readonly diagnostics: NodeScope['graph']['diagnostics']; readonly path: readonly (string | number)[] },
+): void {
+  if (raw.distribution === undefined) return;
+  at.diagnostics.error(
+    [...at.path, 'distribution'],
+    'distributed training (mpi, pytorch, tensorflow, ray) is not supported: parajob runs a command step as one process on one node',
+    true,
+  );
+}
+
+function compileInlineCommand(raw: Record<string, unknown>, scope: NodeScope): StepInterface | undefined {
+  const { graph, stepPath } = scope;
+  const parsed = CommandStepSchema.safeParse(raw);
+  if (!parsed.success) {
+    graph.diagnostics.addErrors(issuesToSpecErrors(graph.diagnostics.source, parsed.error.issues, raw, stepPath));
+    return undefined;
+  }
+  const spec = parsed.data;
+  graph.diagnostics.warnAzureOnly(spec, AZURE_ONLY_KEYS.command, stepPath);
+  graph.diagnostics.warnOnce(spec, 'environment', stepPath);
+  const inputs = compileInputs(spec.inputs, [...stepPath, 'inputs'], {
+    diagnostics: graph.diagnostics,
+    baseDir: graph.baseDir,
+    parentInputs: graph.parentInputs,
+    jobs: scope.jobs,
+    assets: graph.job.assets,
+    defaultDatastore: graph.job.defaultDatastore,
+  });
+  const runDir = stepRunDir(graph.job.runDir, scope.scopedName, graph.job.singleStep ? 1 : 2);
+  const step = compileCommandStep(
+    {
+      displayName: spec.display_name,
+      command: spec.command,
+      commandAt: { diagnostics: graph.diagnostics, path: [...stepPath, 'command'] },
+      code:
+        spec.code === undefined
+          ? undefined
+          : {
+              raw: spec.code,
+              baseDir: graph.baseDir,
+              at: { diagnostics: graph.diagnostics, path: [...stepPath, 'code'] },
+            },
+      environmentVariables: spec.environment_variables,
+      timeoutS: spec.limits?.timeout,
+      instanceCount: spec.resources?.instance_count,
+      compute: spec.compute ?? graph.defaultCompute,
+      isDeterministic: spec.is_deterministic ?? true,
+    },
+    {
+      diagnostics: graph.diagnostics,
+      stepName: scope.scopedName,
+      stepPath,
+      runDir,
+      inputs,
+      outputs: spec.outputs ?? {},
+      outputScope: outputScopeOf(scope, runDir, true),
+    },
+  );
+  if (!step) return undefined;
+  graph.job.steps.push(step);
+  return interfaceOf(step);
+}
+
+/** The output scope of a step of `scope`'s graph. */
+export function outputScopeOf(scope: NodeScope, runDir: string, commandStep: boolean) {
+  const { graph } = scope;
+  return {
+    diagnostics: graph.diagnostics,
+    baseDir: graph.baseDir,
+    stepName: scope.scopedName,
+    stepRunDir: runDir,
+    parentOutputs: graph.parentOutputs,
+    bindings: graph.bindings,
+    datastores: { assets: graph.job.assets, defaultDatastore: graph.job.defaultDatastore, jobName: graph.job.jobName },
+    commandStep,
+  };
+}
+
+function compileInlineParallel(raw: Record<string, unknown>, scope: NodeScope): StepInterface | undefined {
+  const { graph, stepPath } = scope;
+  const parsed = ParallelStepSchema.safeParse(raw);
+  if (!parsed.success) {
+    graph.diagnostics.addErrors(issuesToSpecErrors(graph.diagnostics.source, parsed.error.issues, raw, stepPath));
+    return undefined;
+  }
+  const step = compileParallelStep(parsed.data, {
+    diagnostics: graph.diagnostics,
+    baseDir: graph.baseDir,
+    stepName: scope.scopedName,
+    stepPath,
+    runDir: stepRunDir(graph.job.runDir, scope.scopedName, graph.job.singleStep ? 1 : 2),
+    defaultCompute: graph.defaultCompute,
+    parentInputs: graph.parentInputs,
+    parentOutputs: graph.parentOutputs,
+    bindings: graph.bindings,
+    isDeterministic: parsed.data.is_deterministic,
+    jobs: scope.jobs,
+    assets: graph.job.assets,
+    datastores: { assets: graph.job.assets, defaultDatastore: graph.job.defaultDatastore, jobName: graph.job.jobName },
+  });
+  if (!step) return undefined;
+  graph.job.steps.push(step);
+  return interfaceOf(step);
+}
+
+/** Compiles one step of a graph (see the module comment). */
+export const compileNode: CompileNode = (raw, scope) => {
+  const { graph, stepPath } = scope;
+  if (!isMap(raw)) {
+    graph.diagnostics.error(stepPath, 'expected a map (a command, parallel or pipeline step)');
+    return undefined;
+  }
+  const type = stepType(raw);
+  if (typeof type === 'string' && Object.hasOwn(REFUSED_TYPES, type)) {
+    graph.diagnostics.error(
+      [...stepPath, 'type'],
+      `type "${type}" is not supported by parajob: ${REFUSED_TYPES[type]}`,
+    );
+    return undefined;
+  }
+  refuseDistribution(raw, { diagnostics: graph.diagnostics, path: stepPath });
+  if (raw.component !== undefined) {
+    if (type === 'command') return compileCommandComponentStep(raw, scope);
+    if (type === 'parallel') return compileParallelComponentStep(raw, scope);
+    if (type === 'pipeline') return compilePipelineComponentStep(raw, scope, compileNode);
+  } else if (type === 'command') {
+    return compileInlineCommand(raw, scope);
+  } else if (type === 'parallel') {
+    return compileInlineParallel(raw, scope);
+  } else if (type === 'pipeline') {
+    graph.diagnostics.error(
+      [...stepPath, 'component'],
+      'is required: a type: pipeline step runs a pipeline component file',
+    );
+    return undefined;
+  }
+  const detail =
+    type === undefined
+      ? 'is required: command, parallel or pipeline (a step with a command and no type is a command step)'
+      : `type "${String(type)}" is not supported; expected command, parallel or pipeline`;
+  graph.diagnostics.error([...stepPath, 'type'], detail);
+  return undefined;
+};

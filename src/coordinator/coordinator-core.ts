@@ -19,6 +19,7 @@ import { CodeStore } from './code/code-store.js';
 import { JobRun } from './jobs/job-run.js';
 import { acceptSubmission, type CompileJob } from './jobs/submission.js';
 import { createTokenCounter } from './ledger/decisions.js';
+import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
 import type { StepRunMachine } from './step-run/step-run.machine.js';
 
@@ -169,9 +170,17 @@ export class CoordinatorCore {
           );
         return;
       }
-      case 'processorEvent':
-        this.stepRuns.get(kind.value.jobId)?.send({ type: 'processor.event', nodeId, event: kind.value });
+      case 'processorEvent': {
+        // Typed once, here, where it enters the coordinator: the step run has one event per kind.
+        const event = stepRunEventOf(nodeId, kind.value);
+        if (event !== undefined) this.stepRuns.get(kind.value.jobId)?.send(event);
+        else
+          this.logger.debug(
+            { nodeId, jobId: kind.value.jobId, kind: kind.value.kind },
+            'unknown processor event dropped',
+          );
         return;
+      }
       case 'jobLeft':
         this.stepRuns.get(kind.value.jobId)?.send({ type: 'node.left', nodeId, reason: kind.value.reason });
         return;

@@ -1,4 +1,4 @@
-/** The JobAssignment a node gets when a step run takes it (wire.md "Stream life" 3). */
+/** The JobAssignment a node gets when a step run takes it (proto `JobAssignment`, sent after `Welcome`). */
 import { dirname } from 'node:path';
 
 import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';

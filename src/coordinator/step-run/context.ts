@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 
-import type { BatchResult, ProcessorEvent } from '../../gen/parajob/v1/parajob.js';
+import type { BatchResult } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
 import type { TokenSource } from '../ledger/decisions.js';
@@ -97,12 +97,37 @@ export type StepRunEvent =
   | { readonly type: 'node.left'; readonly nodeId: string; readonly reason: string }
   | { readonly type: 'lease.requested'; readonly nodeId: string; readonly count: number }
   | { readonly type: 'results.received'; readonly nodeId: string; readonly results: readonly BatchResult[] }
-  | { readonly type: 'processor.event'; readonly nodeId: string; readonly event: ProcessorEvent }
+  /** A node's processor event, typed per kind where it entered the coordinator (processor-event.ts). */
+  | StepRunProcessorEvent
   | { readonly type: 'job.cancel'; readonly reason: string }
   /** From the overview ticker while running. */
   | { readonly type: 'progress.tick' }
   /** The output files' write queues drained after a backlog (sinks.ts): leasing resumes. */
   | { readonly type: 'output.drained' };
+
+/** What every processor event says about its processor (the proto's ProcessorEvent, minus its kind). */
+export interface ProcessorFacts {
+  readonly nodeId: string;
+  readonly processName: string;
+  readonly pid: number;
+  readonly message: string;
+  readonly exitCode: number;
+  readonly signal: string;
+}
+
+/** The processor event kinds a step run tells apart, one event type each. */
+export type ProcessorEventType =
+  | 'processor.ready'
+  | 'processor.initFailed'
+  | 'processor.invalid'
+  | 'processor.exited'
+  | 'processor.escalated'
+  | 'processor.stopped';
+
+/** A processor event as the step run receives it (a union over the types, so each narrows on its own). */
+export type StepRunProcessorEvent = {
+  readonly [T in ProcessorEventType]: { readonly type: T } & ProcessorFacts;
+}[ProcessorEventType];
 
 /** A line worth a user's attention (forwarded to Watch as a JobMessage). */
 export interface StepRunMessage {
@@ -110,6 +135,14 @@ export interface StepRunMessage {
   readonly level: 'info' | 'warn' | 'error';
   readonly text: string;
   readonly atMs: number;
+}
+
+/** Where the work behind the machine's actions hands the lines it produced, for the machine to emit. */
+export type Say = (message: StepRunMessage) => void;
+
+/** A StepRunMessage stamped now. */
+export function stepMessage(level: StepRunMessage['level'], text: string): StepRunMessage {
+  return { type: 'step.message', level, text, atMs: Date.now() };
 }
 
 /** What a finished step-run actor outputs. */

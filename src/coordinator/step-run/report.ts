@@ -7,9 +7,11 @@ import { dirname } from 'node:path';
 
 import { failureKindToJSON } from '../../gen/parajob/v1/parajob.js';
 import { runDirLayout } from '../../log/layout.js';
-import type { LedgerCounts } from '../ledger/ledger.js';
+import { isLedgerComplete, type LedgerCounts } from '../ledger/ledger.js';
+import { knownItemsTotal } from '../partition/partition-input.js';
 import type { ErrorDigest } from '../reports/error-digest.js';
 import { formatDuration } from '../reports/progress-overview.js';
+import type { StepRunContext } from './context.js';
 import type { StepOutcome } from './outcome.js';
 
 /** Everything the end-of-step files say. */
@@ -109,4 +111,39 @@ export async function writeStepReports(report: StepReport): Promise<void> {
   ];
   if (report.errors.hasErrors) writes.push(writeFile(layout.jobError, report.errors.render(report.jobId)));
   await Promise.all(writes);
+}
+
+/** The end-of-step report from the run's state (the outcome must be decided). */
+export function buildReport(context: StepRunContext): StepReport {
+  const { run } = context;
+  if (run.outcome === undefined) throw new Error('buildReport before the outcome was decided');
+  return {
+    jobId: context.jobId,
+    stepName: context.step.name,
+    runDir: context.step.runDir,
+    outcome: run.outcome,
+    startedAtMs: run.startedAtMs,
+    endedAtMs: Date.now(),
+    miniBatchCount: run.ledger?.miniBatchCount,
+    itemsTotal: itemsTotalOf(context),
+    counts: run.ledger === undefined ? undefined : { ...run.ledger.counts },
+    nodes: [...run.everServed],
+    appendRowFile: context.step.task.appendRowFile,
+    errors: run.errors,
+    droppedResults: run.droppedResults,
+  };
+}
+
+/**
+ * Items in the step's input as far as honestly known: the partition's total when it was known at cut
+ * time (files, rows of a rows/parquet cut); for rows counted as they are read (a table cut by size, or
+ * by key), the rows counted once every mini-batch finished; undefined before that.
+ */
+export function itemsTotalOf(context: StepRunContext): number | undefined {
+  const { partition } = context;
+  const ledger = context.run.ledger;
+  if (partition === undefined || ledger === undefined) return undefined;
+  const known = knownItemsTotal(partition);
+  if (known !== undefined) return known;
+  return isLedgerComplete(ledger) ? ledger.counts.itemsSucceeded + ledger.counts.itemsFailed : undefined;
 }

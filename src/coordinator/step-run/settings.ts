@@ -6,7 +6,7 @@
 
 /** Step-run engine settings; durations in milliseconds. */
 export interface StepRunSettings {
-  /** How long `finishing` waits for every node's job_left after `release` (wire.md 8). */
+  /** How long `finishing` waits for every node's job_left after `release` (proto `JobRelease`, answered by `JobLeft`). */
   readonly releaseWaitMs: number;
   /** Interval of the progress overview lines (and of the CSV report flushes). */
   readonly overviewIntervalMs: number;
@@ -24,7 +24,7 @@ export interface StepRunSettings {
   readonly restartPeriodMs: number;
 }
 
-/** The defaults: 15 s release wait (wire.md), overview every 5 s, prefetch 1, Azure-like supervision. */
+/** The defaults: 15 s release wait (proto `JobRelease`), overview every 5 s, prefetch 1, Azure-like supervision. */
 export const DEFAULT_STEP_RUN_SETTINGS: StepRunSettings = {
   releaseWaitMs: 15_000,
   overviewIntervalMs: 5_000,

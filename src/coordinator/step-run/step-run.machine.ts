@@ -1,39 +1,43 @@
 /**
  * The step-run machine: one parallel step of a job, from its input to its result files.
  *
- *   validating ──prepareStep done──▶ partitioning ──partitionInput done──▶ waitingForFirstTask
- *       │ error (InputError → INVALID_INPUT)          │ error (no files, mltable, bad path)    │
- *       ▼                                             ▼                                        │ first lease granted
- *   finishing ◀──────────────────────────────────────────────────────────────────────────── running
- *     releasing ──every node left, or releaseWait──▶ finalizing ──finishStep──▶ succeeded | failed | cancelled
+ *   validating           ─prepareStep done─────────────────────────▶ partitioning
+ *   validating           ─prepareStep error (InputError: INVALID_INPUT)▶ finishing
+ *   partitioning         ─partitionInput done (ledger created)─────▶ waitingForFirstTask
+ *   partitioning         ─partitionInput error (no files, mltable…)─▶ finishing
+ *   waitingForFirstTask  ─a lease granted (always)─────────────────▶ running
+ *   waitingForFirstTask  ─firstTaskCreationTimeout: TIMEOUT────────▶ finishing
+ *   waitingForFirstTask,
+ *   running              ─node.left of the last node: INIT | NO_NODES▶ finishing
+ *                        ─processor.invalid: INVALID_INPUT──────────▶ finishing
+ *   running              ─append_row write error: INTERNAL (always)─▶ finishing
+ *                        ─a threshold exceeded: THRESHOLD (always)──▶ finishing
+ *                        ─every mini-batch finished (always)────────▶ finishing (succeeded)
+ *                        ─progressUpdateTimeout, stalled: TIMEOUT───▶ finishing
+ *   (any before finishing)─job.cancel───────────────────────────────▶ finishing (cancelled)
+ *   finishing.releasing  ─every node left, or releaseWait──────────▶ finishing.finalizing
+ *   finishing.finalizing ─finishStep done──────────────────────────▶ succeeded | failed | cancelled
+ *   finishing.finalizing ─finishStep error: INTERNAL───────────────▶ failed
  *
- * What moves it:
- * - `job.cancel` (any state before finishing) → finishing, outcome cancelled.
- * - waitingForFirstTask: nodes are taken as they are offered (`node.offered`, compute must match, up to
- *   instance_count; a "waiting for N more nodes" message whenever that count changes); the first lease
- *   granted on a `lease.requested` → running; `firstTaskCreationTimeout` (from job start) → failed
- *   TIMEOUT.
- * - running: `results.received` feeds the ledger; `always`: a threshold exceeded → failed THRESHOLD;
- *   every mini-batch finished → succeeded; an append_row write error → failed INTERNAL.
- *   `progressUpdateTimeout` (since the last accepted result) → failed TIMEOUT. The timer is not re-armed
- *   per result (that would be a timer per results message): when it fires it checks the time of the
- *   last progress and re-enters with the remaining delay if there was some. While the output files'
- *   write queues are backlogged (the disk lags), no lease is granted and the timeout does not count;
- *   `output.drained` grants the credit the nodes kept asking for.
- * - both: `node.lost` re-queues the node's leases at once (the job keeps going with the rest and takes
- *   a replacement when one is offered); `node.left` (job_left) does the same and, when no node can
- *   serve the job any more, fails it (INIT quoting the first init() error when init failures are
- *   known, NO_NODES otherwise); a processor event INVALID_ENTRY_SCRIPT fails it (INVALID_INPUT).
- * - finishing: outstanding leases are revoked, nodes get `release` and the machine waits (bounded by
- *   `releaseWait`) for their job_left, so that shutdown() ran; then the output is fsync'd and the
- *   result files written (finishStep), and the outcome decided earlier picks the final state.
+ * Serving (waitingForFirstTask and running): `node.offered` takes the node (compute must match, up to
+ * instance_count; "waiting for N more nodes" whenever that count changes); `node.lost` and `node.left`
+ * re-queue the node's leases at once (a replacement is taken when one is offered); `lease.requested`
+ * grants against credit; `results.received` feeds the ledger; `processor.*` events are logged, init
+ * failures counted. The progress timer is not re-armed per result (a timer per results message): when
+ * it fires it checks the time of the last progress and re-enters with the remaining delay. While the
+ * output files' write queues are backlogged no lease is granted and the timeout does not count;
+ * `output.drained` grants the credit the nodes kept asking for. finishing revokes outstanding leases and
+ * sends `release`, and waits (bounded) for the nodes' job_left so that shutdown() ran.
  *
- * The machine decides WHEN; the ledger (../ledger) decides WHAT; work.ts does the I/O-free bookkeeping.
+ * Every ending goes through one `decide` action whose outcome is built by outcome.ts (pure); the first
+ * decision wins. The machine decides WHEN; the ledger (../ledger) decides WHAT; serving-nodes.ts and
+ * leasing.ts do the bookkeeping behind the actions.
  */
 import { assign, enqueueActions, type EventObject, fromCallback, fromPromise, setup } from 'xstate';
 
 import { InputError } from '../../errors.js';
-import { FailureKind, ProcessorEventKind } from '../../gen/parajob/v1/parajob.js';
+import { FailureKind } from '../../gen/parajob/v1/parajob.js';
+import type { NodeInfo } from '../cluster/node-directory.js';
 import { createLedger, finishedCount, isLedgerComplete } from '../ledger/ledger.js';
 import { describeBreach, findThresholdBreach, thresholdsOf } from '../ledger/thresholds.js';
 import {
@@ -46,72 +50,44 @@ import {
 import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
 import {
   createStepRunState,
+  type ProcessorFacts,
+  stepMessage,
   type StepRunContext,
   type StepRunEvent,
   type StepRunInput,
   type StepRunMessage,
   type StepRunOutput,
 } from './context.js';
-import { failedOutcome, LOOK_FIRST_AT, type StepOutcome } from './outcome.js';
-import { type StepReport, writeStepReports } from './report.js';
-import { openStepSinks, type StepSinks } from './sinks.js';
+import { acceptResults, addCredit, grantToWaitingNodes, revokeOutstandingLeases } from './leasing.js';
 import {
-  acceptResults,
-  addCredit,
+  cancelledOutcome,
+  failedOutcome,
+  finishFailureOutcome,
+  firstTaskTimeoutOutcome,
+  invalidEntryScriptOutcome,
+  lastNodeLeftOutcome,
+  LOOK_FIRST_AT,
+  type NodesFacts,
+  outcomeMessage,
+  outputFailureOutcome,
+  progressTimeoutOutcome,
+  setupFailureOutcome,
+  type StepOutcome,
+  succeededOutcome,
+  thresholdOutcome,
+} from './outcome.js';
+import { buildReport, type StepReport, writeStepReports } from './report.js';
+import {
   announceNodeWait,
-  buildReport,
   canUseNode,
   dropNode,
-  grantToWaitingNodes,
   hasReplacementNode,
-  type Messages,
   nodeWaitText,
   releaseNodes,
-  revokeOutstandingLeases,
   takeAvailableNodes,
   takeNode,
-} from './work.js';
-
-/** Seconds for messages: "600", "0.5". */
-function seconds(ms: number): string {
-  return String(Number((ms / 1000).toFixed(3)));
-}
-
-/**
- * Records the outcome (the first decision wins), logs it and returns the message for Watch. The
- * outcome is kept in the mutable run state so guards and later actions see it in the same step.
- */
-function decide(context: StepRunContext, outcome: StepOutcome, messages: Messages): void {
-  const { run, deps } = context;
-  if (run.outcome !== undefined) return;
-  run.outcome = outcome;
-  const fields = { state: outcome.state, failureKind: FailureKind[outcome.failureKind], reason: outcome.reason };
-  if (outcome.state === 'failed') deps.logger.error(fields, 'step run failed');
-  else deps.logger.info(fields, outcome.state === 'succeeded' ? 'step run succeeded' : 'step run cancelled');
-  messages.push({
-    type: 'step.message',
-    level: outcome.state === 'failed' ? 'error' : 'info',
-    text: outcome.state === 'succeeded' ? 'all mini-batches processed' : `${outcome.state}: ${outcome.reason}`,
-    atMs: outcome.decidedAtMs,
-  });
-}
-
-/** An error thrown by an actor, as a message. */
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A sentence on what the run's nodes are doing, for timeout reasons. */
-function nodesDetail(context: StepRunContext): string {
-  const waiting = nodeWaitText(context);
-  const initError = context.run.errors.firstInitFailure;
-  const parts = [waiting === undefined ? `${context.run.nodes.size} node(s) attached` : `still ${waiting}`];
-  if (initError !== undefined)
-    parts.push(
-      `the first init() error (node ${initError.nodeId} ${initError.processName}): ${initError.message.split('\n')[0]}`,
-    );
-  return parts.join('; ');
-}
+} from './serving-nodes.js';
+import { openStepSinks, type StepSinks } from './sinks.js';
 
 /** Input of the finishStep actor: the sinks to close (undefined when validating failed) and the report. */
 export interface FinishStepInput {
@@ -119,24 +95,110 @@ export interface FinishStepInput {
   readonly report: StepReport;
 }
 
+type EventOf<T extends StepRunEvent['type']> = Extract<StepRunEvent, { readonly type: T }>;
+
+/** What the run's nodes are doing, for timeout reasons. */
+function nodesFactsOf(context: StepRunContext): NodesFacts {
+  return {
+    waitingText: nodeWaitText(context),
+    attached: context.run.nodes.size,
+    firstInitFailure: context.run.errors.firstInitFailure,
+  };
+}
+
+/** The threshold breach of the run, described (undefined when no threshold is exceeded). */
+function breachReasonOf(context: StepRunContext): string | undefined {
+  const ledger = context.run.ledger;
+  const breach = ledger && findThresholdBreach(ledger.counts, ledger.miniBatchCount, thresholdsOf(context.step));
+  return ledger === undefined || breach === undefined ? undefined : describeBreach(breach, ledger.firstFailures);
+}
+
+/** validating and partitioning fail alike. */
+const DECIDE_SETUP_FAILURE = {
+  type: 'decide',
+  params: ({ event }: { event: { readonly error: unknown } }) => ({
+    outcome: setupFailureOutcome(event.error, event.error instanceof InputError, Date.now()),
+  }),
+} as const;
+
 /**
  * What waitingForFirstTask and running both answer: nodes come and go, leases are asked for,
- * results arrive. (Kept in one place so the two states cannot drift apart.)
+ * results arrive, processors report. (Kept in one place so the two states cannot drift apart.)
  */
 const SERVING_EVENTS = {
-  'node.offered': { guard: 'canUseOfferedNode', actions: 'takeOfferedNode' },
-  'node.lost': { guard: 'servesJob', actions: 'dropNode' },
+  'node.offered': {
+    guard: 'canUseOfferedNode',
+    actions: { type: 'takeOfferedNode', params: ({ event }: { event: EventOf<'node.offered'> }) => event },
+  },
+  'node.lost': { guard: 'servesJob', actions: { type: 'dropNode', params: dropParams } },
   'node.left': [
-    { guard: 'isLastNodeLeaving', target: '#stepRun.finishing', actions: ['dropNode', 'decideNoNodesLeft'] },
-    { guard: 'servesJob', actions: 'dropNode' },
+    {
+      guard: 'isLastNodeLeaving',
+      target: '#stepRun.finishing',
+      actions: [
+        { type: 'dropNode', params: dropParams },
+        {
+          type: 'decide',
+          params: ({ context, event }: { context: StepRunContext; event: EventOf<'node.left'> }) => ({
+            outcome: lastNodeLeftOutcome(
+              { nodeId: event.nodeId, reason: event.reason, firstInitFailure: context.run.errors.firstInitFailure },
+              Date.now(),
+            ),
+          }),
+        },
+      ],
+    },
+    { guard: 'servesJob', actions: { type: 'dropNode', params: dropParams } },
   ],
-  'processor.event': [
-    { guard: 'isInvalidEntryScript', target: '#stepRun.finishing', actions: 'decideInvalidEntryScript' },
-    { actions: 'recordProcessorEvent' },
-  ],
-  'lease.requested': { actions: 'grantRequestedLeases' },
-  'results.received': { actions: 'acceptResults' },
+  'processor.invalid': {
+    target: '#stepRun.finishing',
+    actions: {
+      type: 'decide',
+      params: ({ context, event }: { context: StepRunContext; event: EventOf<'processor.invalid'> }) => ({
+        outcome: invalidEntryScriptOutcome({ entryScript: context.step.task.entryScript, ...event }, Date.now()),
+      }),
+    },
+  },
+  'processor.initFailed': { actions: { type: 'noteInitFailure', params: processorParams } },
+  'processor.exited': { actions: { type: 'noteWorkerExit', params: processorParams } },
+  'processor.escalated': { actions: { type: 'noteEscalation', params: processorParams } },
+  'processor.ready': { actions: { type: 'logProcessorEvent', params: processorParams } },
+  'processor.stopped': { actions: { type: 'logProcessorEvent', params: processorParams } },
+  'lease.requested': {
+    actions: { type: 'grantRequestedLeases', params: ({ event }: { event: EventOf<'lease.requested'> }) => event },
+  },
+  'results.received': { actions: { type: 'acceptResults', params: resultsParams } },
 } as const;
+
+function dropParams({ event }: { event: EventOf<'node.lost' | 'node.left'> }) {
+  const cause = event.type === 'node.lost' ? ('node-lost' as const) : ('node-left' as const);
+  return { nodeId: event.nodeId, cause, reason: event.reason };
+}
+
+function processorParams({ event }: { event: ProcessorFacts & { readonly type: string } }) {
+  return event;
+}
+
+function resultsParams({ event }: { event: EventOf<'results.received'> }) {
+  return event;
+}
+
+/** The log fields of a processor event. */
+function processorFields(event: ProcessorFacts) {
+  return { nodeId: event.nodeId, processName: event.processName, pid: event.pid };
+}
+
+/**
+ * Records the decided outcome (the first wins) and logs it. Kept in the mutable run state, so guards
+ * and later actions see it in the same step.
+ */
+function recordOutcome(context: StepRunContext, outcome: StepOutcome): void {
+  if (context.run.outcome !== undefined) return;
+  context.run.outcome = outcome;
+  const fields = { state: outcome.state, failureKind: FailureKind[outcome.failureKind], reason: outcome.reason };
+  if (outcome.state === 'failed') context.deps.logger.error(fields, 'step run failed');
+  else context.deps.logger.info(fields, `step run ${outcome.state}`);
+}
 
 /** The step-run machine (see the module comment); provide fake actors with `.provide()` in tests. */
 export const stepRunMachine = setup({
@@ -165,12 +227,7 @@ export const stepRunMachine = setup({
         if (input.sinks === undefined) await writeStepReports(input.report);
         else await input.sinks.finish(input.report);
       } catch (error) {
-        const outcome = failedOutcome(
-          FailureKind.FAILURE_KIND_INTERNAL,
-          `writing the outputs failed: ${errorMessage(error)}`,
-          LOOK_FIRST_AT.internal,
-          Date.now(),
-        );
+        const outcome = finishFailureOutcome(error, Date.now());
         await writeStepReports({ ...input.report, outcome }).catch(() => undefined);
         throw error;
       }
@@ -195,13 +252,7 @@ export const stepRunMachine = setup({
       context.run.nodes.has(event.nodeId) &&
       context.run.nodes.size === 1 &&
       !hasReplacementNode(context, event.nodeId),
-    isInvalidEntryScript: ({ event }) =>
-      event.type === 'processor.event' &&
-      event.event.kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INVALID_ENTRY_SCRIPT,
-    thresholdExceeded: ({ context }) =>
-      context.run.ledger !== undefined &&
-      findThresholdBreach(context.run.ledger.counts, context.run.ledger.miniBatchCount, thresholdsOf(context.step)) !==
-        undefined,
+    thresholdExceeded: ({ context }) => breachReasonOf(context) !== undefined,
     allMiniBatchesFinished: ({ context }) => context.run.ledger !== undefined && isLedgerComplete(context.run.ledger),
     outputFailed: ({ context }) => context.sinks?.outputError !== undefined,
     /** The progress timer fired and no result was accepted for a whole progress_update_timeout. */
@@ -223,13 +274,13 @@ export const stepRunMachine = setup({
     releaseWait: ({ context }) => context.deps.settings.releaseWaitMs,
   },
   actions: {
-    keepSinks: assign({ sinks: ({ event }) => (event as unknown as { output: StepSinks }).output }),
-    keepPartition: assign({ partition: ({ event }) => (event as unknown as { output: Partition }).output }),
+    keepSinks: assign({ sinks: (_, params: { readonly sinks: StepSinks }) => params.sinks }),
+    keepPartition: assign({ partition: (_, params: { readonly partition: Partition }) => params.partition }),
     createLedger: ({ context }) => {
       const partition = context.partition;
       if (partition === undefined) return;
       // Rows of a table cut by size are counted as workers read them: the ledger's total starts at 0
-      // and itemCount grows (see itemsTotalOf in work.ts for what progress shows meanwhile).
+      // and itemCount grows (see itemsTotalOf in report.ts for what progress shows meanwhile).
       const itemsTotal = knownItemsTotal(partition);
       context.run.ledger = createLedger({
         miniBatchCount: partition.miniBatchCount,
@@ -246,93 +297,64 @@ export const stepRunMachine = setup({
       );
     },
     takeAvailableNodes: enqueueActions(({ context, enqueue }) => {
-      const messages: Messages = [];
-      takeAvailableNodes(context, messages);
-      announceNodeWait(context, messages);
-      for (const message of messages) enqueue.emit(message);
+      takeAvailableNodes(context, enqueue.emit);
+      announceNodeWait(context, enqueue.emit);
     }),
-    takeOfferedNode: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'node.offered') return;
-      const messages: Messages = [];
-      takeNode(context, event.node, messages);
-      announceNodeWait(context, messages);
-      for (const message of messages) enqueue.emit(message);
+    takeOfferedNode: enqueueActions(({ context, enqueue }, params: { readonly node: NodeInfo }) => {
+      takeNode(context, params.node, enqueue.emit);
+      announceNodeWait(context, enqueue.emit);
     }),
     /** node.lost / node.left: re-queue its leases, look for a replacement, grant to the others. */
-    dropNode: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'node.lost' && event.type !== 'node.left') return;
-      const messages: Messages = [];
-      dropNode(context, event.nodeId, event.type === 'node.lost' ? 'node-lost' : 'node-left', event.reason, messages);
-      takeAvailableNodes(context, messages);
+    dropNode: enqueueActions(({ context, enqueue }, params: ReturnType<typeof dropParams>) => {
+      dropNode(context, params.nodeId, params.cause, params.reason, enqueue.emit);
+      takeAvailableNodes(context, enqueue.emit);
       grantToWaitingNodes(context);
-      announceNodeWait(context, messages);
-      for (const message of messages) enqueue.emit(message);
+      announceNodeWait(context, enqueue.emit);
     }),
-    grantRequestedLeases: ({ context, event }) => {
-      if (event.type === 'lease.requested') addCredit(context, event.nodeId, event.count);
-    },
+    grantRequestedLeases: ({ context }, params: { readonly nodeId: string; readonly count: number }) =>
+      addCredit(context, params.nodeId, params.count),
     /** The write backlog ended: the credit the nodes kept asking for is granted now. */
     resumeLeasing: ({ context }) => {
       // The wait was the coordinator's own: progress_update_timeout counts from here.
       context.run.lastProgressAtMs = Date.now();
       grantToWaitingNodes(context);
     },
-    acceptResults: ({ context, event }) => {
-      if (event.type === 'results.received') acceptResults(context, event.nodeId, event.results);
-    },
-    dropLateResults: ({ context, event }) => {
-      if (event.type !== 'results.received') return;
-      context.run.droppedResults += event.results.length;
+    acceptResults: ({ context }, params: EventOf<'results.received'>) =>
+      acceptResults(context, params.nodeId, params.results),
+    dropLateResults: ({ context }, params: EventOf<'results.received'>) => {
+      context.run.droppedResults += params.results.length;
       // Logged like every other fenced result, so the log and summary.json's droppedResults agree.
-      for (const result of event.results) {
+      const reason = 'the step run is over: its leases were revoked';
+      for (const { miniBatchId, attempt, token } of params.results)
         context.deps.logger.warn(
-          {
-            nodeId: event.nodeId,
-            miniBatchId: result.miniBatchId,
-            attempt: result.attempt,
-            token: result.token,
-            reason: 'the step run is over: its leases were revoked',
-          },
+          { nodeId: params.nodeId, miniBatchId, attempt, token, reason },
           'late result dropped (fencing)',
         );
-      }
     },
-    recordProcessorEvent: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'processor.event') return;
-      const { kind, processName, message } = event.event;
-      const fields = { nodeId: event.nodeId, processName, kind: ProcessorEventKind[kind], pid: event.event.pid };
-      if (kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED) {
-        const first = context.run.errors.initFailures === 0;
-        context.run.errors.recordInitFailure({ nodeId: event.nodeId, processName, message });
-        context.deps.logger.warn({ ...fields, error: message }, 'init() failed');
-        if (first) {
-          enqueue.emit({
-            type: 'step.message',
-            level: 'warn',
-            text: `init() failed on node ${event.nodeId} ${processName}: ${message.split('\n')[0]}`,
-            atMs: Date.now(),
-          });
-        }
-      } else if (
-        kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED ||
-        kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_WORKER_EXITED
-      ) {
-        context.deps.logger.warn(
-          { ...fields, exitCode: event.event.exitCode, signal: event.event.signal, detail: message },
-          'processor event',
-        );
-        if (kind === ProcessorEventKind.PROCESSOR_EVENT_KIND_ESCALATED) {
-          enqueue.emit({
-            type: 'step.message',
-            level: 'warn',
-            text: `node ${event.nodeId} ${processName} restarted too often and escalated: ${message}`,
-            atMs: Date.now(),
-          });
-        }
-      } else {
-        context.deps.logger.debug(fields, 'processor event');
-      }
+    /** init() failed: counted in the error digest; the first one is worth a line on Watch. */
+    noteInitFailure: enqueueActions(({ context, enqueue }, params: ProcessorFacts) => {
+      const first = context.run.errors.initFailures === 0;
+      context.run.errors.recordInitFailure({ ...params });
+      context.deps.logger.warn({ ...processorFields(params), error: params.message }, 'init() failed');
+      const where = `node ${params.nodeId} ${params.processName}`;
+      if (first) enqueue.emit(stepMessage('warn', `init() failed on ${where}: ${params.message.split('\n')[0]}`));
     }),
+    noteWorkerExit: ({ context }, params: ProcessorFacts) => {
+      const { exitCode, signal, message } = params;
+      context.deps.logger.warn({ ...processorFields(params), exitCode, signal, detail: message }, 'worker exited');
+    },
+    noteEscalation: enqueueActions(({ context, enqueue }, params: ProcessorFacts) => {
+      const { exitCode, signal, message } = params;
+      context.deps.logger.warn(
+        { ...processorFields(params), exitCode, signal, detail: message },
+        'processor escalated',
+      );
+      const text = `node ${params.nodeId} ${params.processName} restarted too often and escalated: ${message}`;
+      enqueue.emit(stepMessage('warn', text));
+    }),
+    logProcessorEvent: ({ context }, params: ProcessorFacts & { readonly type: string }) => {
+      context.deps.logger.debug({ ...processorFields(params), event: params.type }, 'processor event');
+    },
     startRunning: ({ context }) => {
       const nowMs = Date.now();
       context.run.runningSinceMs = nowMs;
@@ -354,144 +376,26 @@ export const stepRunMachine = setup({
       sinks.overview(text, nowMs);
       sinks.flushReports();
     },
-    decideCancelled: enqueueActions(({ context, event, enqueue }) => {
-      const reason = event.type === 'job.cancel' && event.reason ? event.reason : 'cancelled by the user';
-      const messages: Messages = [];
-      decide(
-        context,
-        { state: 'cancelled', failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason, decidedAtMs: Date.now() },
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideSetupFailure: enqueueActions(({ context, event, enqueue }) => {
-      const error = (event as unknown as { error: unknown }).error;
-      const invalid = error instanceof InputError;
-      const kind = invalid ? FailureKind.FAILURE_KIND_INVALID_INPUT : FailureKind.FAILURE_KIND_INTERNAL;
-      const messages: Messages = [];
-      decide(
-        context,
-        failedOutcome(kind, errorMessage(error), invalid ? LOOK_FIRST_AT.input : LOOK_FIRST_AT.internal, Date.now()),
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideFirstTaskTimeout: enqueueActions(({ context, enqueue }) => {
-      const limit = seconds(context.step.predefined.firstTaskCreationTimeoutMs);
-      const reason = `First task creation is taking longer than ${limit} seconds: no mini-batch was handed to a node (${nodesDetail(context)}).`;
-      const messages: Messages = [];
-      decide(
-        context,
-        failedOutcome(FailureKind.FAILURE_KIND_TIMEOUT, reason, LOOK_FIRST_AT.timeout, Date.now()),
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideProgressTimeout: enqueueActions(({ context, enqueue }) => {
-      const { run, step } = context;
-      const ledger = run.ledger;
-      const finished = ledger === undefined ? 0 : finishedCount(ledger);
-      const reason =
-        `No progress update in ${seconds(step.predefined.progressUpdateTimeoutMs)} seconds. ` +
-        `${ledger?.leases.size ?? 0} mini-batch(es) were running; ${finished} of ${ledger?.miniBatchCount ?? 0} finished; ${nodesDetail(context)}.`;
-      const messages: Messages = [];
-      decide(
-        context,
-        failedOutcome(FailureKind.FAILURE_KIND_TIMEOUT, reason, LOOK_FIRST_AT.timeout, Date.now()),
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideThresholdFailure: enqueueActions(({ context, enqueue }) => {
-      const ledger = context.run.ledger;
-      const breach = ledger && findThresholdBreach(ledger.counts, ledger.miniBatchCount, thresholdsOf(context.step));
-      if (ledger === undefined || breach === undefined) return;
-      const messages: Messages = [];
-      const reason = describeBreach(breach, ledger.firstFailures);
-      decide(
-        context,
-        failedOutcome(FailureKind.FAILURE_KIND_THRESHOLD, reason, LOOK_FIRST_AT.threshold, Date.now()),
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideOutputFailure: enqueueActions(({ context, enqueue }) => {
-      const reason = `writing the append_row output ${context.step.task.appendRowFile ?? ''} failed: ${errorMessage(context.sinks?.outputError)}`;
-      const messages: Messages = [];
-      decide(
-        context,
-        failedOutcome(FailureKind.FAILURE_KIND_INTERNAL, reason, LOOK_FIRST_AT.internal, Date.now()),
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideInvalidEntryScript: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'processor.event') return;
-      const reason = `the entry script ${context.step.task.entryScript} cannot be used (node ${event.nodeId} ${event.event.processName}): ${event.event.message}`;
-      const messages: Messages = [];
-      decide(
-        context,
-        failedOutcome(FailureKind.FAILURE_KIND_INVALID_INPUT, reason, LOOK_FIRST_AT.input, Date.now()),
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideNoNodesLeft: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'node.left') return;
-      const initError = context.run.errors.firstInitFailure;
-      const messages: Messages = [];
-      const outcome =
-        initError === undefined
-          ? failedOutcome(
-              FailureKind.FAILURE_KIND_NO_NODES,
-              `no node serves the job any more: the last one, ${event.nodeId}, left it (${event.reason})`,
-              LOOK_FIRST_AT.noNodes,
-              Date.now(),
-            )
-          : failedOutcome(
-              FailureKind.FAILURE_KIND_INIT,
-              `init() kept failing, so every node left the job (last: ${event.nodeId}, ${event.reason}). The first init() error ` +
-                `(node ${initError.nodeId} ${initError.processName}): ${initError.message}`,
-              LOOK_FIRST_AT.init,
-              Date.now(),
-            );
-      decide(context, outcome, messages);
-      for (const message of messages) enqueue.emit(message);
-    }),
-    decideSucceeded: enqueueActions(({ context, enqueue }) => {
-      const messages: Messages = [];
-      decide(
-        context,
-        {
-          state: 'succeeded',
-          failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED,
-          reason: 'all mini-batches processed',
-          decidedAtMs: Date.now(),
-        },
-        messages,
-      );
-      for (const message of messages) enqueue.emit(message);
+    /** The one way a run's ending is decided: the first decision wins, is recorded and told on Watch. */
+    decide: enqueueActions(({ context, enqueue }, params: { readonly outcome: StepOutcome }) => {
+      if (context.run.outcome !== undefined) return;
+      enqueue(() => recordOutcome(context, params.outcome));
+      const { level, text } = outcomeMessage(params.outcome);
+      enqueue.emit({ type: 'step.message', level, text, atMs: params.outcome.decidedAtMs });
     }),
     /** finishStep failed (the output could not be flushed): the run fails whatever was decided. */
-    overrideWithFinishFailure: ({ context, event }) => {
-      const error = (event as unknown as { error: unknown }).error;
-      context.run.outcome = failedOutcome(
-        FailureKind.FAILURE_KIND_INTERNAL,
-        `writing the outputs failed: ${errorMessage(error)}`,
-        LOOK_FIRST_AT.internal,
-        Date.now(),
-      );
-      context.deps.logger.error({ err: error }, 'finishing the step run failed');
+    overrideWithFinishFailure: ({ context }, params: { readonly error: unknown }) => {
+      context.run.outcome = finishFailureOutcome(params.error, Date.now());
+      context.deps.logger.error({ err: params.error }, 'finishing the step run failed');
     },
     endLeasing: ({ context }) => {
       const reason = context.run.outcome?.state ?? 'failed';
       revokeOutstandingLeases(context, `job ${reason}`, reason !== 'cancelled');
       releaseNodes(context, reason);
     },
-    markNodeReleased: ({ context, event }) => {
-      if (event.type !== 'node.left' && event.type !== 'node.lost') return;
-      context.run.releasing.delete(event.nodeId);
-      context.run.nodes.delete(event.nodeId);
+    markNodeReleased: ({ context }, params: { readonly nodeId: string }) => {
+      context.run.releasing.delete(params.nodeId);
+      context.run.nodes.delete(params.nodeId);
     },
     noteReleaseTimeout: ({ context }) => {
       context.deps.logger.warn({ nodes: [...context.run.releasing] }, 'nodes did not confirm the release in time');
@@ -500,10 +404,8 @@ export const stepRunMachine = setup({
       const { run, sinks } = context;
       if (run.ledger === undefined || sinks === undefined) return;
       const nowMs = Date.now();
-      sinks.overview(
-        processedText(finishedCount(run.ledger), run.ledger.miniBatchCount, nowMs - run.startedAtMs, undefined),
-        nowMs,
-      );
+      const finished = finishedCount(run.ledger);
+      sinks.overview(processedText(finished, run.ledger.miniBatchCount, nowMs - run.startedAtMs, undefined), nowMs);
     },
   },
 }).createMachine({
@@ -519,34 +421,53 @@ export const stepRunMachine = setup({
   }),
   initial: 'validating',
   on: {
-    'job.cancel': { target: '.finishing', actions: 'decideCancelled' },
+    'job.cancel': {
+      target: '.finishing',
+      actions: { type: 'decide', params: ({ event }) => ({ outcome: cancelledOutcome(event.reason, Date.now()) }) },
+    },
   },
   states: {
     validating: {
       invoke: {
         src: 'prepareStep',
         input: ({ context }) => ({ step: context.step, jobId: context.jobId }),
-        onDone: { target: 'partitioning', actions: 'keepSinks' },
-        onError: { target: 'finishing', actions: 'decideSetupFailure' },
+        onDone: {
+          target: 'partitioning',
+          actions: { type: 'keepSinks', params: ({ event }) => ({ sinks: event.output }) },
+        },
+        onError: { target: 'finishing', actions: DECIDE_SETUP_FAILURE },
       },
     },
     partitioning: {
       invoke: {
         src: 'partitionInput',
         input: ({ context }) => ({ step: context.step }),
-        onDone: { target: 'waitingForFirstTask', actions: ['keepPartition', 'createLedger'] },
-        onError: { target: 'finishing', actions: 'decideSetupFailure' },
+        onDone: {
+          target: 'waitingForFirstTask',
+          actions: [{ type: 'keepPartition', params: ({ event }) => ({ partition: event.output }) }, 'createLedger'],
+        },
+        onError: { target: 'finishing', actions: DECIDE_SETUP_FAILURE },
       },
     },
     waitingForFirstTask: {
       entry: 'takeAvailableNodes',
       after: {
-        firstTaskCreationTimeout: { target: 'finishing', actions: 'decideFirstTaskTimeout' },
+        firstTaskCreationTimeout: {
+          target: 'finishing',
+          actions: {
+            type: 'decide',
+            params: ({ context }) => ({
+              outcome: firstTaskTimeoutOutcome(
+                context.step.predefined.firstTaskCreationTimeoutMs,
+                nodesFactsOf(context),
+                Date.now(),
+              ),
+            }),
+          },
+        },
       },
       always: { guard: 'hasGrantedLeases', target: 'running' },
-      on: {
-        ...SERVING_EVENTS,
-      },
+      on: { ...SERVING_EVENTS },
     },
     running: {
       entry: 'startRunning',
@@ -555,16 +476,52 @@ export const stepRunMachine = setup({
         { src: 'outputDrainWatcher', input: ({ context }) => ({ sinks: context.sinks }) },
       ],
       always: [
-        { guard: 'outputFailed', target: 'finishing', actions: 'decideOutputFailure' },
-        { guard: 'thresholdExceeded', target: 'finishing', actions: 'decideThresholdFailure' },
-        { guard: 'allMiniBatchesFinished', target: 'finishing', actions: 'decideSucceeded' },
+        {
+          guard: 'outputFailed',
+          target: 'finishing',
+          actions: {
+            type: 'decide',
+            params: ({ context }) => ({
+              outcome: outputFailureOutcome(context.step.task.appendRowFile, context.sinks?.outputError, Date.now()),
+            }),
+          },
+        },
+        {
+          guard: 'thresholdExceeded',
+          target: 'finishing',
+          actions: {
+            type: 'decide',
+            params: ({ context }) => ({ outcome: thresholdOutcome(breachReasonOf(context) ?? '', Date.now()) }),
+          },
+        },
+        {
+          guard: 'allMiniBatchesFinished',
+          target: 'finishing',
+          actions: { type: 'decide', params: () => ({ outcome: succeededOutcome(Date.now()) }) },
+        },
       ],
       initial: 'watchingProgress',
       states: {
         watchingProgress: {
           after: {
             progressUpdateTimeout: [
-              { guard: 'progressStalled', target: '#stepRun.finishing', actions: 'decideProgressTimeout' },
+              {
+                guard: 'progressStalled',
+                target: '#stepRun.finishing',
+                actions: {
+                  type: 'decide',
+                  params: ({ context }) => {
+                    const ledger = context.run.ledger;
+                    const progress = {
+                      limitMs: context.step.predefined.progressUpdateTimeoutMs,
+                      running: ledger?.leases.size ?? 0,
+                      finished: ledger === undefined ? 0 : finishedCount(ledger),
+                      miniBatchCount: ledger?.miniBatchCount ?? 0,
+                    };
+                    return { outcome: progressTimeoutOutcome(progress, nodesFactsOf(context), Date.now()) };
+                  },
+                },
+              },
               { target: 'watchingProgress', reenter: true },
             ],
           },
@@ -582,9 +539,9 @@ export const stepRunMachine = setup({
       on: {
         // The outcome is decided: a late cancel, offer, request or result changes nothing.
         'job.cancel': {},
-        'results.received': { actions: 'dropLateResults' },
-        'node.left': { actions: 'markNodeReleased' },
-        'node.lost': { actions: 'markNodeReleased' },
+        'results.received': { actions: { type: 'dropLateResults', params: resultsParams } },
+        'node.left': { actions: { type: 'markNodeReleased', params: ({ event }) => event } },
+        'node.lost': { actions: { type: 'markNodeReleased', params: ({ event }) => event } },
       },
       states: {
         releasing: {
@@ -601,7 +558,10 @@ export const stepRunMachine = setup({
               { guard: 'outcomeCancelled', target: '#stepRun.cancelled' },
               { target: '#stepRun.failed' },
             ],
-            onError: { target: '#stepRun.failed', actions: 'overrideWithFinishFailure' },
+            onError: {
+              target: '#stepRun.failed',
+              actions: { type: 'overrideWithFinishFailure', params: ({ event }) => ({ error: event.error }) },
+            },
           },
         },
       },

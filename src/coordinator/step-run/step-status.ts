@@ -7,8 +7,9 @@ import type { SnapshotFrom } from 'xstate';
 import { FailureKind, JobState, type Progress, type StepStatus } from '../../gen/parajob/v1/parajob.js';
 import { finishedCount } from '../ledger/ledger.js';
 import type { StepRunContext } from './context.js';
+import { itemsTotalOf } from './report.js';
+import { nodeWaitText } from './serving-nodes.js';
 import type { StepRunMachine } from './step-run.machine.js';
-import { itemsTotalOf, nodeWaitText } from './work.js';
 
 /** The machine's top-level state as a JobState. */
 export function jobStateOf(snapshot: SnapshotFrom<StepRunMachine>): JobState {

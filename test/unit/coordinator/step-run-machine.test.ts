@@ -299,17 +299,13 @@ describe('step-run machine', () => {
     harness.liveNodes.push(node('n1'));
     harness.actor.send({ type: 'node.offered', node: node('n1') });
     harness.actor.send({
-      type: 'processor.event',
+      type: 'processor.initFailed',
       nodeId: 'n1',
-      event: {
-        jobId: 'job-1',
-        processName: 'process000',
-        kind: 2,
-        message: 'ImportError: no module named foo',
-        pid: 7,
-        exitCode: 0,
-        signal: '',
-      },
+      processName: 'process000',
+      message: 'ImportError: no module named foo',
+      pid: 7,
+      exitCode: 0,
+      signal: '',
     });
     harness.actor.send({ type: 'node.left', nodeId: 'n1', reason: 'too many init failures' });
     await settle();

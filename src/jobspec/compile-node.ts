@@ -3,6 +3,7 @@
  * uses a command, parallel or pipeline component (components.ts finds it; component-step.ts merges
  * it with the step's overrides). Step types parajob cannot run are refused here, naming the key.
  */
+import { parseReference, wholeExpression } from './bindings.js';
 import { compileCommandStep } from './compile-command.js';
 import { type CompileNode, interfaceOf, type NodeScope, type StepInterface } from './compile-graph.js';
 import { compileParallelStep } from './compile-step.js';
@@ -12,7 +13,7 @@ import {
   compileParallelComponentStep,
   compilePipelineComponentStep,
 } from './component-step.js';
-import { compileInputs } from './inputs.js';
+import { compileInput, compileInputs } from './inputs.js';
 import { stepRunDir } from './layout.js';
 import { AZURE_ONLY_KEYS, ParallelStepSchema } from './schema.js';
 import { issuesToSpecErrors } from './zod-issues.js';
@@ -148,13 +149,52 @@ function compileInlineParallel(raw: Record<string, unknown>, scope: NodeScope): 
   return interfaceOf(step);
 }
 
+/** Keys whose values are evaluated on their own terms, not as plain fields. */
+const NOT_PLAIN = new Set(['type', 'component', 'inputs', 'outputs', 'command', 'task', 'input_data', 'trial']);
+
+/** A literal input's text as the YAML scalar it stands for (`5` a number, `true` a boolean). */
+function asScalar(text: string): string | number | boolean {
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  return text;
+}
+
+/**
+ * Plain fields bound whole to a pipeline input or a sibling's input (`compute:
+ * ${{parent.inputs.pool}}`, Azure's "promote compute to a pipeline input") get the value itself.
+ */
+function bindPlainFields(raw: Record<string, unknown>, scope: NodeScope): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  for (const [key, value] of Object.entries(raw)) {
+    if (NOT_PLAIN.has(key) || typeof value !== 'string') continue;
+    const expression = wholeExpression(value);
+    const reference = expression === undefined ? undefined : parseReference(expression);
+    if (reference?.scope !== 'parent' || reference.kind === 'outputs') continue;
+    if (reference.kind === 'jobs' && reference.io === 'outputs') continue;
+    const bound = compileInput(key, value, [...scope.stepPath, key], {
+      diagnostics: scope.graph.diagnostics,
+      baseDir: scope.graph.baseDir,
+      parentInputs: scope.graph.parentInputs,
+      jobs: scope.jobs,
+    });
+    if (bound.state !== 'value') continue;
+    if (bound.input.kind !== 'literal') {
+      scope.graph.diagnostics.error([...scope.stepPath, key], `${value} is a data input; ${key} needs a value`);
+      continue;
+    }
+    out[key] = asScalar(bound.input.value);
+  }
+  return out;
+}
+
 /** Compiles one step of a graph (see the module comment). */
-export const compileNode: CompileNode = (raw, scope) => {
+export const compileNode: CompileNode = (written, scope) => {
   const { graph, stepPath } = scope;
-  if (!isMap(raw)) {
+  if (!isMap(written)) {
     graph.diagnostics.error(stepPath, 'expected a map (a command, parallel or pipeline step)');
     return undefined;
   }
+  const raw = bindPlainFields(written, scope);
   const type = stepType(raw);
   if (typeof type === 'string' && Object.hasOwn(REFUSED_TYPES, type)) {
     graph.diagnostics.error(

@@ -149,6 +149,12 @@ export class LocalAssetStore implements AssetResolver {
       .filter((item): item is StoredDatastore => item !== undefined);
   }
 
+  /** Now, or just after the newest version when the clock has not moved on: `@latest` never ties. */
+  private nextCreatedAt(kind: 'components' | 'data', name: string): number {
+    const newest = this.versions(kind, name).at(-1)?.createdAt ?? 0;
+    return Math.max(Date.now(), newest + 1);
+  }
+
   /** The next automatic version of `name`: one more than the largest numeric version, else 1. */
   nextVersion(kind: 'components' | 'data', name: string): string {
     const numbers = this.versions(kind, name)
@@ -180,7 +186,7 @@ export class LocalAssetStore implements AssetResolver {
     if (codeDir !== undefined && snapshot !== undefined) await cp(codeDir, snapshot, { recursive: true });
     const file = join(home, 'component.yml');
     await writeFile(file, writeYaml(snapshot));
-    const stored: StoredComponent = { ...entry, file, createdAt: Date.now() };
+    const stored: StoredComponent = { ...entry, file, createdAt: this.nextCreatedAt('components', entry.name) };
     await writeJsonAtomic(meta, stored);
     return stored;
   }
@@ -191,7 +197,7 @@ export class LocalAssetStore implements AssetResolver {
     if (existsSync(meta))
       throw new InputError(`data asset ${entry.name}:${entry.version} exists already; give another version`);
     await mkdir(dir, { recursive: true });
-    const stored: StoredData = { ...entry, createdAt: Date.now() };
+    const stored: StoredData = { ...entry, createdAt: this.nextCreatedAt('data', entry.name) };
     await writeJsonAtomic(meta, stored);
     return stored;
   }

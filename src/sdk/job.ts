@@ -22,6 +22,11 @@ import { ValidationError } from './errors.js';
  */
 export const PROVISIONAL_RUN_DIR = join(tmpdir(), 'parajob-validate');
 
+/** A job document as YAML text (no line folding: long commands stay on one line). */
+export function yamlText(document: Record<string, unknown>): string {
+  return stringify(document, { lineWidth: 0 });
+}
+
 /** Options of {@link Job.compile}. */
 export interface CompileJobOptions {
   /** Absolute run directory the model's default paths go under. @default PROVISIONAL_RUN_DIR */
@@ -66,7 +71,7 @@ export class Job {
 
   /** The job as Azure CLI v2 YAML text. */
   toYaml(): string {
-    return stringify(this.toDocument(), { lineWidth: 0 });
+    return yamlText(this.toDocument());
   }
 
   /**

@@ -6,7 +6,6 @@
 import { parseReference, wholeExpression } from './bindings.js';
 import { compileCommandStep } from './compile-command.js';
 import { type CompileNode, interfaceOf, type NodeScope, type StepInterface } from './compile-graph.js';
-import { compileParallelStep } from './compile-step.js';
 import { CommandStepSchema } from './component-schema.js';
 import {
   compileCommandComponentStep,
@@ -14,7 +13,7 @@ import {
   compilePipelineComponentStep,
 } from './component-step.js';
 import { compileInput, compileInputs } from './inputs.js';
-import { stepRunDir } from './layout.js';
+import { addParallelStep, inputScopeOf, outputScopeOf, refuseDistribution, runDirOf } from './node-scope.js';
 import { AZURE_ONLY_KEYS, ParallelStepSchema } from './schema.js';
 import { issuesToSpecErrors } from './zod-issues.js';
 
@@ -41,19 +40,6 @@ function stepType(raw: Record<string, unknown>): unknown {
   return undefined;
 }
 
-/** Refuses `distribution` (multi-node MPI/PyTorch/TensorFlow launch): parajob runs a command on one node. */
-export function refuseDistribution(
-  raw: Record<string, unknown>,
-  at: { readonly diagnostics: NodeScope['graph']['diagnostics']; readonly path: readonly (string | number)[] },
-): void {
-  if (raw.distribution === undefined) return;
-  at.diagnostics.error(
-    [...at.path, 'distribution'],
-    'distributed training (mpi, pytorch, tensorflow, ray) is not supported: parajob runs a command step as one process on one node',
-    true,
-  );
-}
-
 function compileInlineCommand(raw: Record<string, unknown>, scope: NodeScope): StepInterface | undefined {
   const { graph, stepPath } = scope;
   const parsed = CommandStepSchema.safeParse(raw);
@@ -64,15 +50,8 @@ function compileInlineCommand(raw: Record<string, unknown>, scope: NodeScope): S
   const spec = parsed.data;
   graph.diagnostics.warnAzureOnly(spec, AZURE_ONLY_KEYS.command, stepPath);
   graph.diagnostics.warnOnce(spec, 'environment', stepPath);
-  const inputs = compileInputs(spec.inputs, [...stepPath, 'inputs'], {
-    diagnostics: graph.diagnostics,
-    baseDir: graph.baseDir,
-    parentInputs: graph.parentInputs,
-    jobs: scope.jobs,
-    assets: graph.job.assets,
-    defaultDatastore: graph.job.defaultDatastore,
-  });
-  const runDir = stepRunDir(graph.job.runDir, scope.scopedName, graph.job.singleStep ? 1 : 2);
+  const inputs = compileInputs(spec.inputs, [...stepPath, 'inputs'], inputScopeOf(scope));
+  const runDir = runDirOf(scope);
   const step = compileCommandStep(
     {
       displayName: spec.display_name,
@@ -107,21 +86,6 @@ function compileInlineCommand(raw: Record<string, unknown>, scope: NodeScope): S
   return interfaceOf(step);
 }
 
-/** The output scope of a step of `scope`'s graph. */
-export function outputScopeOf(scope: NodeScope, runDir: string, commandStep: boolean) {
-  const { graph } = scope;
-  return {
-    diagnostics: graph.diagnostics,
-    baseDir: graph.baseDir,
-    stepName: scope.scopedName,
-    stepRunDir: runDir,
-    parentOutputs: graph.parentOutputs,
-    bindings: graph.bindings,
-    datastores: { assets: graph.job.assets, defaultDatastore: graph.job.defaultDatastore, jobName: graph.job.jobName },
-    commandStep,
-  };
-}
-
 function compileInlineParallel(raw: Record<string, unknown>, scope: NodeScope): StepInterface | undefined {
   const { graph, stepPath } = scope;
   const parsed = ParallelStepSchema.safeParse(raw);
@@ -129,24 +93,7 @@ function compileInlineParallel(raw: Record<string, unknown>, scope: NodeScope): 
     graph.diagnostics.addErrors(issuesToSpecErrors(graph.diagnostics.source, parsed.error.issues, raw, stepPath));
     return undefined;
   }
-  const step = compileParallelStep(parsed.data, {
-    diagnostics: graph.diagnostics,
-    baseDir: graph.baseDir,
-    stepName: scope.scopedName,
-    stepPath,
-    runDir: stepRunDir(graph.job.runDir, scope.scopedName, graph.job.singleStep ? 1 : 2),
-    defaultCompute: graph.defaultCompute,
-    parentInputs: graph.parentInputs,
-    parentOutputs: graph.parentOutputs,
-    bindings: graph.bindings,
-    isDeterministic: parsed.data.is_deterministic,
-    jobs: scope.jobs,
-    assets: graph.job.assets,
-    datastores: { assets: graph.job.assets, defaultDatastore: graph.job.defaultDatastore, jobName: graph.job.jobName },
-  });
-  if (!step) return undefined;
-  graph.job.steps.push(step);
-  return interfaceOf(step);
+  return addParallelStep(parsed.data, scope, parsed.data.is_deterministic);
 }
 
 /** Keys whose values are evaluated on their own terms, not as plain fields. */

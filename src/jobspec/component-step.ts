@@ -14,8 +14,6 @@ import {
   type StepInterface,
   type StepOutputRef,
 } from './compile-graph.js';
-import { outputScopeOf, refuseDistribution } from './compile-node.js';
-import { compileParallelStep } from './compile-step.js';
 import {
   CommandComponentSchema,
   CommandComponentStepSchema,
@@ -34,8 +32,8 @@ import {
   mergeOutputValues,
 } from './declarations.js';
 import { type BoundInput, compileInputs } from './inputs.js';
-import { stepRunDir } from './layout.js';
 import { resolveLocalPath } from './local-path.js';
+import { addParallelStep, inputScopeOf, outputScopeOf, refuseDistribution, runDirOf } from './node-scope.js';
 import { compileStepOutput, type PipelineOutputDeclaration } from './outputs.js';
 import { AZURE_ONLY_KEYS, type ParallelStepSpec } from './schema.js';
 import { issuesToSpecErrors } from './zod-issues.js';
@@ -89,26 +87,9 @@ function declarationScope(scope: NodeScope, doc: ComponentDoc): DeclarationScope
   };
 }
 
-function inputScopeOf(scope: NodeScope) {
-  const { graph } = scope;
-  return {
-    diagnostics: graph.diagnostics,
-    baseDir: graph.baseDir,
-    parentInputs: graph.parentInputs,
-    jobs: scope.jobs,
-    assets: graph.job.assets,
-    defaultDatastore: graph.job.defaultDatastore,
-  };
-}
-
 /** A declared input left unset (already an error) is `invalid`, so the command does not report it again. */
 function markUnset(declared: Readonly<Record<string, unknown>> | undefined, inputs: Map<string, BoundInput>): void {
   for (const name of Object.keys(declared ?? {})) if (!inputs.has(name)) inputs.set(name, { state: 'invalid' });
-}
-
-function runDirOf(scope: NodeScope): string {
-  const { job } = scope.graph;
-  return stepRunDir(job.runDir, scope.scopedName, job.singleStep ? 1 : 2);
 }
 
 /** A command step with `component:`. */
@@ -116,7 +97,11 @@ export function compileCommandComponentStep(raw: Record<string, unknown>, scope:
   const { graph, stepPath } = scope;
   const step = parseAt(CommandComponentStepSchema, raw, { diagnostics: graph.diagnostics, path: stepPath });
   const doc = componentOf(raw, scope, 'command');
-  if (!doc) return undefined;
+  if (!doc) {
+    // Without the component the inputs cannot be typed, but their own problems can still be told.
+    if (step) compileInputs(step.inputs, [...stepPath, 'inputs'], inputScopeOf(scope));
+    return undefined;
+  }
   const component = parseAt(CommandComponentSchema, doc.raw, { diagnostics: doc.diagnostics, path: doc.path });
   refuseDistribution(doc.raw, { diagnostics: doc.diagnostics, path: doc.path });
   if (!step || !component) return undefined;
@@ -199,24 +184,7 @@ export function compileParallelComponentStep(
     outputs,
     task: { ...component.task, code: code.path, ...step.task },
   } as ParallelStepSpec;
-  const compiled = compileParallelStep(merged, {
-    diagnostics: graph.diagnostics,
-    baseDir: graph.baseDir,
-    stepName: scope.scopedName,
-    stepPath,
-    runDir: runDirOf(scope),
-    defaultCompute: graph.defaultCompute,
-    parentInputs: graph.parentInputs,
-    parentOutputs: graph.parentOutputs,
-    bindings: graph.bindings,
-    isDeterministic: step.is_deterministic ?? component.is_deterministic ?? true,
-    jobs: scope.jobs,
-    assets: graph.job.assets,
-    datastores: { assets: graph.job.assets, defaultDatastore: graph.job.defaultDatastore, jobName: graph.job.jobName },
-  });
-  if (!compiled) return undefined;
-  graph.job.steps.push(compiled);
-  return interfaceOf(compiled);
+  return addParallelStep(merged, scope, step.is_deterministic ?? component.is_deterministic ?? true);
 }
 
 /**

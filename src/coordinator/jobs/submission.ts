@@ -154,7 +154,7 @@ async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: Cod
       const sent = [...bySource.keys()].join(', ') || 'none';
       throw new SubmitRejected(
         status.INVALID_ARGUMENT,
-        `step '${step.name}': no code snapshot was sent for its code folder ${folder} (snapshots sent for: ${sent})`,
+        `step '${step.name}': no code snapshot was sent for its ${step.kind === 'parallel' ? 'task.code' : 'code'} folder ${folder} (snapshots sent for: ${sent})`,
       );
     }
     codeHashes.set(folder, hash);

@@ -186,6 +186,8 @@ describe('registered components and data assets', () => {
       expect.stringMatching(
         /^jobs\.train_job\.component: component train:9 has no such version; its versions are: 3, 4$/,
       ),
+      // Without its component the step's inputs are still checked on their own.
+      expect.stringMatching(/^jobs\.train_job\.inputs\.training_data\.path: data asset "photos" is not registered/),
     ]);
     const dataErrors = fixture.errors('p.yml', {
       'p.yml': pipeline(`      training_data: {path: azureml:photos:1}

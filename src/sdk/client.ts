@@ -185,8 +185,11 @@ export class JobOperations {
  * ```
  */
 export class ParajobClient {
+  /** `host:port` of the coordinator. */
   readonly address: string;
+  /** The bearer token given or found in PARAJOB_TOKEN (see the class comment). */
   readonly token: string | undefined;
+  /** The CA given or found in PARAJOB_CA (see the class comment). */
   readonly ca: string | undefined;
   /** Submit, get, list, cancel, stream and wait for jobs. */
   readonly jobs: JobOperations;

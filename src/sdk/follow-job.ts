@@ -20,6 +20,7 @@ export interface FollowDisplay {
 /** Back-off step between re-opened watches after the coordinator was unreachable, in milliseconds. */
 const RECONNECT_BACKOFF_MS = 500;
 
+/** Options of followJob. */
 export interface FollowJobOptions {
   /** Where progress goes; undefined: nowhere. */
   readonly display?: FollowDisplay;

@@ -151,14 +151,17 @@ export interface StepOutputOverride {
   path?: string;
 }
 
+/** True for what `Input()` returns. */
 export function isInput(value: unknown): value is Input {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'input';
 }
 
+/** True for what `Output()` returns. */
 export function isOutput(value: unknown): value is Output {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'output';
 }
 
+/** True for uri_folder, uri_file and mltable. */
 export function isDataType(type: unknown): type is DataType {
   return type === 'uri_folder' || type === 'uri_file' || type === 'mltable';
 }

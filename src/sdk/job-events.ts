@@ -29,6 +29,7 @@ export interface StreamMemory {
   readonly ended: ReadonlySet<string>;
 }
 
+/** The memory before the first status. */
 export const EMPTY_MEMORY: StreamMemory = { progress: undefined, started: new Set(), ended: new Set() };
 
 function sameProgress(a: Progress | undefined, b: Progress | undefined): boolean {

@@ -19,8 +19,11 @@ import {
 
 /** One output of a step: a reference other steps consume, and its node-level overrides. */
 export class StepOutput<T extends DataType = DataType> implements StepOutputRef, StepOutputOverride {
+  /** Overrides the declared type. */
   type?: T;
+  /** Overrides the declared mode (Azure-only: parajob writes in place, and warns). */
   mode?: OutputMode;
+  /** Where the output goes; default: under the step's run directory. */
   path?: string;
   /** @internal The pipeline output this output is returned as (set by pipeline()). */
   pipelineOutput: string | undefined;
@@ -40,7 +43,9 @@ export class StepOutput<T extends DataType = DataType> implements StepOutputRef,
 
 /** One input of a step: the value it was given and its node-level overrides. */
 export class StepInput implements StepInputOverride {
+  /** Overrides the data type the input is read as. */
   type?: DataType;
+  /** Overrides how the input is read (`ro_mount`, `download`, `direct`, `eval_mount`, ...). */
   mode?: InputMode;
 
   /** @internal */
@@ -86,11 +91,17 @@ export function compact(object: Record<string, unknown>): Record<string, unknown
  * input/output. Made by calling a component inside a `pipeline()` function.
  */
 export class Step<O extends Record<string, StepOutput> = Record<string, StepOutput>> implements StepOverrides {
+  /** Compute pool of this step (`azureml:` optional); default: the pipeline's `defaultCompute`. */
   compute?: string;
+  /** Shown instead of the name. */
   displayName?: string;
+  /** `instanceCount`: nodes of a parallel step. */
   resources?: { instanceCount?: number };
+  /** Added to (and winning over) the component's environment variables. */
   environmentVariables?: Record<string, string>;
+  /** The step's inputs by name: `step.inputs.x.mode = 'direct'` overrides how it is read. */
   readonly inputs: Record<string, StepInput>;
+  /** The step's outputs by name: pass them to other steps, or override `type`, `mode`, `path`. */
   readonly outputs: O;
 
   /** @internal */

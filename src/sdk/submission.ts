@@ -20,6 +20,7 @@ import { YamlSource } from '../jobspec/yaml-source.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
 import { type Job, PROVISIONAL_RUN_DIR, yamlText } from './job.js';
 
+/** A validated job and the Submit request made from it. */
 export interface PreparedSubmission {
   /** The spec as the client compiled it (for the node count, compute pools and warnings). */
   readonly compiled: CompiledJob;
@@ -27,6 +28,7 @@ export interface PreparedSubmission {
   readonly request: SubmitJobInput;
 }
 
+/** Options of prepareSubmission (a YAML file). */
 export interface PrepareSubmissionOptions {
   /** Absolute run directory to ask for; undefined: the coordinator picks one. */
   readonly runDir?: string;

@@ -272,3 +272,43 @@ describe('SDK builders: components, bindings and node-level overrides', () => {
     expect(() => twice({})).toThrow(/step name "r" is used twice/);
   });
 });
+
+describe('SDK builders: examples/word-count-pipeline', () => {
+  const EXAMPLE = resolve('examples/word-count-pipeline');
+
+  it('builds to the same model as its pipeline.yml (component file, command and parallel steps)', async () => {
+    const split = loadComponent(join(EXAMPLE, 'components', 'split.yml'));
+    const count = parallelRunFunction({
+      name: 'count',
+      inputs: { lines: Input({ type: 'uri_folder' }) },
+      outputs: { counts: Output({ type: 'uri_file' }) },
+      inputData: '${{inputs.lines}}',
+      miniBatchSize: 2,
+      instanceCount: 2,
+      task: { code: './count_src', entryScript: 'count.mjs', appendRowTo: '${{outputs.counts}}' },
+    });
+    const total = command({
+      name: 'total',
+      command: `cat \${{inputs.counts}} && awk '{ total += $2 } END { print "words:", total }' \${{inputs.counts}}`,
+      inputs: { counts: Input({ type: 'uri_file' }) },
+    });
+    const wordCount = pipeline(
+      {
+        displayName: 'word-count',
+        experimentName: 'parajob-examples',
+        defaultCompute: 'azureml:cpu-cluster',
+        continueOnStepFailure: false,
+        baseDir: EXAMPLE,
+      },
+      ({ text, min_words }: { text: PipelineInput<'uri_file'>; min_words: PipelineInput<'integer'> }) => {
+        const lines = split({ text, min_words }, { name: 'split' }).output('lines');
+        const counted = count({ lines });
+        total({ counts: counted.outputs.counts });
+        return { counts: counted.outputs.counts };
+      },
+    );
+    const job = wordCount({ text: Input({ type: 'uri_file', path: './data/poems.txt' }), min_words: 1 });
+    const fromYaml = await loadJob(join(EXAMPLE, 'pipeline.yml'));
+    expect(comparable(job.compile({ runDir: RUN_DIR }))).toEqual(comparable(fromYaml.compile({ runDir: RUN_DIR })));
+  });
+});

@@ -2,7 +2,8 @@
  * Acts out a node's chaos plan (src/chaos/node-plan.ts) from inside the outbox: it counts the
  * results the node writes to its stream and, on cue, kills the node process (SIGKILL, as a crash or
  * the OOM killer would) or drops its heartbeats for a while. Cues are counts of results written, so a
- * plan does the same thing on every run whatever the timing.
+ * plan does the same thing on every run whatever the timing: the outbox writes no more results than
+ * `resultRoom` allows, so exactly `after` results leave a node killed on cue, however they were batched.
  */
 import type { Logger } from 'pino';
 
@@ -43,6 +44,14 @@ export class NodeChaosAgent implements OutboxHooks {
       if (fault.action === 'mute-heartbeats' && now < startedAtMs + fault.forMs) return false;
     }
     return true;
+  }
+
+  /** Results that may still be written before the first kill-node cue (none once it is reached). */
+  resultRoom(): number {
+    let room = Number.POSITIVE_INFINITY;
+    for (const fault of this.plan.faults)
+      if (fault.action === 'kill-node') room = Math.min(room, Math.max(0, fault.afterResults - this.resultsWritten));
+    return room;
   }
 
   /** Counts written results; kills the process once a kill-node cue is reached. */

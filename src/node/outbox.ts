@@ -1,7 +1,7 @@
 /**
  * Everything the node says on its stream goes through the outbox, which
  * - batches results and lease requests per job per event-loop turn (one `results` and one
- *   `lease_request` message per job per turn, wire.md §4–5),
+ *   `lease_request` message per job per turn: parajob.proto `BatchResults`, `LeaseRequest`),
  * - keeps order (a job's results are written before its later events and its job_left),
  * - respects `write()` returning false (waits for 'drain'),
  * - keeps results, processor events and job_left while no stream is attached and writes them after
@@ -28,10 +28,13 @@ export interface JobOutbox {
 
 /**
  * Observers of the outbox (fault injection: src/node/node-chaos.ts). `allows` may veto a message
- * handed to `send` (it is dropped); `written` hears of every message after it is written to a stream.
+ * handed to `send` (it is dropped); `resultRoom` caps how many more results may be written (a
+ * results message is cut to fit, and nothing at all is written once it is 0: the node is about to
+ * die); `written` hears of every message after it is written to a stream.
  */
 export interface OutboxHooks {
   allows(message: NodeMessage): boolean;
+  resultRoom(): number;
   written(message: NodeMessage): void;
 }
 
@@ -103,7 +106,7 @@ export class NodeOutbox implements JobOutbox {
     this.collectTurn();
     if (this.drainListener !== undefined) sink.removeListener('drain', this.drainListener);
     this.drainListener = undefined;
-    for (const message of this.ready.splice(0)) {
+    for (let message = this.takeNext(); message !== undefined; message = this.takeNext()) {
       sink.write(message);
       this.hooks?.written(message);
     }
@@ -145,8 +148,7 @@ export class NodeOutbox implements JobOutbox {
   private pump(): void {
     const sink = this.sink;
     if (sink === undefined || this.drainListener !== undefined) return;
-    while (this.ready.length > 0) {
-      const message = this.ready.shift() as NodeMessage;
+    for (let message = this.takeNext(); message !== undefined; message = this.takeNext()) {
       const flowing = sink.write(message);
       this.hooks?.written(message);
       if (!flowing) {
@@ -158,5 +160,21 @@ export class NodeOutbox implements JobOutbox {
         return;
       }
     }
+  }
+
+  /**
+   * The next message to write, within the hooks' result room: a results message larger than the room
+   * is cut, its first results written now and the rest left at the head of the queue; with no room
+   * left nothing is written (and the queue keeps what it holds).
+   */
+  private takeNext(): NodeMessage | undefined {
+    const message = this.ready[0];
+    if (message === undefined) return undefined;
+    const room = this.hooks?.resultRoom() ?? Number.POSITIVE_INFINITY;
+    if (room <= 0) return undefined;
+    if (message.kind?.$case !== 'results' || message.kind.value.results.length <= room) return this.ready.shift();
+    const { jobId, results } = message.kind.value;
+    this.ready[0] = { kind: { $case: 'results', value: { jobId, results: results.slice(room) } } };
+    return { kind: { $case: 'results', value: { jobId, results: results.slice(0, room) } } };
   }
 }

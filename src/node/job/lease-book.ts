@@ -4,7 +4,7 @@
  * queue), and the credit asked of the coordinator but not yet granted.
  * Plain immutable data and pure functions: the job machine decides when, these decide what.
  *
- * Credit rule (wire.md §4): the node keeps `target = live processors × (1 + prefetch)` leases
+ * Credit rule (parajob.proto `LeaseRequest`): the node keeps `target = live processors × (1 + prefetch)` leases
  * outstanding (asked + queued + held by processors), so a processor finishing a run finds the next
  * lease already on the node and never waits for a round trip.
  *

@@ -1,6 +1,8 @@
 /**
- * Builders of the wire BatchResult for each way an attempt can end, and the human-readable
- * descriptions of worker failures that travel in results and processor events.
+ * How a lease handed to a processor ended (`LeaseEnd`, what the processor machine reports), the
+ * builders of the wire BatchResult for each way (called where results leave for the coordinator:
+ * settle-feed.ts), and the human-readable descriptions of worker failures that travel in results and
+ * processor events.
  */
 import { basename, extname } from 'node:path';
 
@@ -21,6 +23,54 @@ export interface RunFacts {
   readonly pid: number;
   /** Date.now() when run() was sent to the worker. */
   readonly startedAtMs: number;
+}
+
+/**
+ * How one lease handed to a processor ended, with what its BatchResult needs. `rowCount`: a tabular
+ * attempt that timed out or crashed had its rows read, and they are its total (rows the coordinator did
+ * not know at cut time, a size cut, count as failed items). A `returned` lease never ran: its result
+ * carries the processor's name but no pid or start time.
+ */
+export type LeaseEnd =
+  | { readonly kind: 'answered'; readonly held: HeldLease; readonly facts: RunFacts; readonly answer: ResultMessage }
+  | {
+      readonly kind: 'timedOut';
+      readonly held: HeldLease;
+      readonly facts: RunFacts;
+      readonly timeoutMs: number;
+      readonly rowCount?: number;
+    }
+  | {
+      readonly kind: 'crashed';
+      readonly held: HeldLease;
+      readonly facts: RunFacts;
+      readonly exit: WorkerExit;
+      readonly rowCount?: number;
+    }
+  | { readonly kind: 'loadTimedOut'; readonly held: HeldLease; readonly facts: RunFacts; readonly timeoutMs: number }
+  | { readonly kind: 'loadFailed'; readonly held: HeldLease; readonly facts: RunFacts; readonly error: unknown }
+  | { readonly kind: 'returned'; readonly held: HeldLease; readonly processName: string; readonly reason: string };
+
+/** The wire BatchResult of a lease's end. */
+export function batchResultOf(end: LeaseEnd): BatchResult {
+  switch (end.kind) {
+    case 'answered':
+      return workerResult(end.held, end.facts, end.answer);
+    case 'timedOut':
+      return withRowCount(timeoutResult(end.held, end.facts, end.timeoutMs), end.rowCount);
+    case 'crashed':
+      return withRowCount(crashResult(end.held, end.facts, end.exit), end.rowCount);
+    case 'loadTimedOut':
+      return loadTimeoutResult(end.held, end.facts, end.timeoutMs);
+    case 'loadFailed':
+      return inputErrorResult(end.held, end.facts, end.error);
+    case 'returned':
+      return returnedResult(end.held, { ...NOT_RUN, processName: end.processName }, end.reason);
+  }
+}
+
+function withRowCount(result: BatchResult, rowCount: number | undefined): BatchResult {
+  return rowCount === undefined ? result : { ...result, total: rowCount };
 }
 
 /** The RunFacts of a lease no processor took (handed back from a job's queue, or for an unknown job). */

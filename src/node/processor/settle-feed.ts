@@ -1,23 +1,20 @@
 /**
  * The per-mini-batch path from processors to the coordinator, kept out of the machines' event queues.
  *
- * A processor that finishes a lease hands the BatchResult to its `ProcessorSink` (a plain call, not
- * an event), which queues it in the outbox at once (results of one event-loop turn travel in one
+ * A processor that finishes a lease hands how it ended (LeaseEnd) to its `ProcessorSink` (a plain call,
+ * not an event), which builds its wire BatchResult and queues it in the outbox at once (results of one event-loop turn travel in one
  * message, outbox.ts). What the job machine needs to know — how many leases each processor settled,
  * and their run times for the prefetch tuner — is added up and delivered as ONE `processor.settled`
  * event per event-loop turn, however many mini-batches finished in it: the machines decide when
  * (credit, dispatch), this carries the what.
  */
-import type { BatchResult } from '../../gen/parajob/v1/parajob.js';
 import type { JobOutbox } from '../outbox.js';
+import { batchResultOf, type LeaseEnd } from './batch-results.js';
 
 /** Where a processor reports the end of every lease it was handed (exactly once per lease). */
 export interface ProcessorSink {
-  /**
-   * Lease ended with `result` (any outcome, RETURNED included): it is sent to the coordinator.
-   * `runMs`: run()'s time as the worker measured it, fractional (result.runMs is whole ms).
-   */
-  result(index: number, result: BatchResult, runMs?: number): void;
+  /** Lease ended with a result (any outcome, RETURNED included): it is sent to the coordinator. */
+  result(index: number, end: LeaseEnd): void;
   /** `count` leases ended without a result (revoked, or dropped because the processor stops). */
   released(index: number, count: number): void;
 }
@@ -45,12 +42,14 @@ export class SettleFeed implements ProcessorSink {
     private readonly notify: (event: SettledEvent) => void,
   ) {}
 
-  result(index: number, result: BatchResult, runMs = result.runMs): void {
+  result(index: number, end: LeaseEnd): void {
     if (this.closed) return;
+    const result = batchResultOf(end);
     // Tallied (and its delivery scheduled) before the outbox schedules its own turn, so the credit the
-    // job asks on hearing the tally usually leaves in the same flush as these results.
+    // job asks on hearing the tally usually leaves in the same flush as these results. The tuner wants
+    // run()'s time as the worker measured it, fractional (result.runMs is whole ms).
     this.count(index, 1);
-    this.runMs.push(runMs);
+    this.runMs.push(end.kind === 'answered' ? end.answer.runMs : result.runMs);
     this.outbox.sendResult(this.jobId, result);
   }
 

@@ -66,4 +66,26 @@ describe('NodeChaosAgent', () => {
     await vi.waitFor(() => expect(kill).toHaveBeenCalledTimes(1));
     expect(written.map((message) => message.kind?.$case)).toEqual(['results']);
   });
+
+  it('lets exactly the cue count of results leave, even when the cue falls inside one batch', async () => {
+    const kill = vi.fn();
+    const outbox = new NodeOutbox(new NodeChaosAgent(parseNodeChaosPlan('kill-node:after=3'), silent, { kill }));
+    const written: NodeMessage[] = [];
+    const sink: MessageSink = {
+      write: (message) => (written.push(message), true),
+      once: () => undefined,
+      removeListener: () => undefined,
+    };
+    outbox.attach(sink);
+    outbox.sendResult('j', {} as BatchResult);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 4; i++) outbox.sendResult('j', {} as BatchResult);
+    await vi.waitFor(() => expect(kill).toHaveBeenCalledTimes(1));
+    outbox.send(heartbeat);
+    outbox.flushAndDetach(sink);
+    const counts = written.map((message) =>
+      message.kind?.$case === 'results' ? message.kind.value.results.length : 0,
+    );
+    expect(counts).toEqual([1, 2]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * Test helpers for the node's machines: job settings over a temp folder, a silent logger, and a
- * recorder of processor notices that tests wait on (bounded) instead of sleeping.
+ * Test helpers for the node's machines: job settings over a temp folder, a silent logger, a job's
+ * lease loader, and a recorder of processor notices that tests wait on (bounded) instead of sleeping.
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,14 +9,30 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { type AnyActorRef, createActor, fromCallback } from 'xstate';
 
-import { type BatchResult, JobAssignment, type Lease } from '../../../src/gen/parajob/v1/parajob.js';
+import {
+  type BatchResult,
+  JobAssignment,
+  type Lease,
+  type ProcessorEvent,
+} from '../../../src/gen/parajob/v1/parajob.js';
 import { compileJobSettings, type JobSettings } from '../../../src/node/job/job-settings.js';
-import type { ProcessorNotice as MachineNotice } from '../../../src/node/processor/processor.machine.js';
+import { batchResultOf } from '../../../src/node/processor/batch-results.js';
+import { type LeaseLoader, leaseLoader, withFaultPlan } from '../../../src/node/processor/lease-loader.js';
+import {
+  type ProcessorNotice as MachineNotice,
+  wireProcessorEvent,
+} from '../../../src/node/processor/processor-events.js';
 import type { ProcessorSink } from '../../../src/node/processor/settle-feed.js';
+import type { ReadTableBatch } from '../../../src/node/tabular/table-batches.js';
 
-/** What a processor tells its job: its notices, plus what it reports to its sink. */
+/**
+ * What a processor tells its job, as the coordinator would see it: idle and bounced notices, lifecycle
+ * events in their wire form (converted as the job converts them), and its sink's reports with results
+ * built as the feed builds them.
+ */
 export type ProcessorNotice =
-  | MachineNotice
+  | Extract<MachineNotice, { type: 'processor.idle' | 'processor.bounced' }>
+  | { readonly type: 'processor.event'; readonly index: number; readonly event: ProcessorEvent }
   | { readonly type: 'processor.result'; readonly index: number; readonly result: BatchResult }
   | { readonly type: 'processor.released'; readonly index: number; readonly count: number };
 
@@ -48,6 +64,11 @@ export async function jobWith(
   return { dir, settings };
 }
 
+/** The lease loader a job gives its processors: `read` for tabular rows, the job's fault plan applied. */
+export function jobLoader(settings: JobSettings, read: ReadTableBatch): LeaseLoader {
+  return withFaultPlan(leaseLoader(settings, read), settings.chaos);
+}
+
 /** A lease of `files` for mini-batch `miniBatchId`. */
 export function leaseOf(miniBatchId: number, files: string[], token = miniBatchId + 100, attempt = 1): Lease {
   return { miniBatchId, attempt, token, files, ranges: [], partitionKeyJson: '', itemCount: files.length };
@@ -67,14 +88,17 @@ export class NoticeRecorder {
 
   /** Stands in for the job's feed: give it to a processor as its `sink`. */
   readonly sink: ProcessorSink = {
-    result: (index, result) => this.report({ type: 'processor.result', index, result }),
+    result: (index, end) => this.report({ type: 'processor.result', index, result: batchResultOf(end) }),
     released: (index, count) => this.report({ type: 'processor.released', index, count }),
   };
 
   /** An actor standing in for the job: give it to a processor as its `parent`. */
   readonly parent: AnyActorRef = createActor(
-    fromCallback<ProcessorNotice>(({ receive }) => {
-      receive((notice) => this.report(notice));
+    fromCallback<MachineNotice>(({ receive }) => {
+      receive((notice) => {
+        if (notice.type === 'processor.idle' || notice.type === 'processor.bounced') this.report(notice);
+        else this.report({ type: 'processor.event', index: notice.index, event: wireProcessorEvent('job-1', notice) });
+      });
     }),
   ).start();
 

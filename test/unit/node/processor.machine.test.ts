@@ -18,6 +18,7 @@ import {
   isIdle,
   isReleased,
   isResult,
+  jobLoader,
   jobWith,
   leaseOf,
   NoticeRecorder,
@@ -38,7 +39,7 @@ function startProcessor(settings: JobSettings, recorder: NoticeRecorder) {
       logger: silentLogger,
       parent: recorder.parent,
       sink: recorder.sink,
-      readTableBatch: readLeaseTableHere,
+      loader: jobLoader(settings, readLeaseTableHere),
     },
   });
   actor.subscribe({ error: (error) => recorder.failures.push(error) });
@@ -183,15 +184,15 @@ describe('processor machine with a real worker', () => {
     expect(recorder.notices.filter((entry) => isIdle(entry.notice))).toHaveLength(2);
   });
 
-  it.each([
+  it.for([
     { worker: 'JS', mode: 'sigkill', outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, timeoutMs: 0 },
     { worker: 'JS', mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
     { worker: 'Python', mode: 'sigkill', outcome: BatchOutcome.BATCH_OUTCOME_WORKER_CRASHED, timeoutMs: 0 },
     { worker: 'Python', mode: 'hang', outcome: BatchOutcome.BATCH_OUTCOME_TIMEOUT, timeoutMs: 300 },
   ])(
     '$worker worker: pipelines runs while they are short, blames a $mode on the run it happened in, and hands back the runs behind it unrun',
-    async ({ worker, mode, outcome, timeoutMs }) => {
-      if (worker === 'Python' && !hasPython) return;
+    async ({ worker, mode, outcome, timeoutMs }, { skip }) => {
+      skip(worker === 'Python' && !hasPython, 'python3 is not installed');
       const files: Record<string, string> = worker === 'JS' ? { 'score.mjs': SCRIPT } : { 'score.py': PY_SCRIPT };
       const { settings } = await jobWith(files, worker === 'JS' ? 'score.mjs' : 'score.py', {
         initBackoffMs: 20,
@@ -203,12 +204,12 @@ describe('processor machine with a real worker', () => {
       const held = (id: number, file: string) => ({ lease: leaseOf(id, [file]), receivedAtMs: Date.now() });
       // Nothing is pipelined before this worker has shown its runs are short.
       actor.send({ type: 'processor.run', leases: [held(1, 'a'), held(2, 'b')] });
-      expect(actor.getSnapshot().context.ahead).toHaveLength(0);
+      expect(actor.getSnapshot().context.runs.ahead).toHaveLength(0);
       await recorder.waitFor(isResult, 2);
       await recorder.waitFor(isIdle, 2);
       // Now 3 runs with the worker behind run 3 (written in one frame batch); 4 fails; 5 and 6 never start.
       actor.send({ type: 'processor.run', leases: [held(3, 'c'), held(4, mode), held(5, 'e'), held(6, 'f')] });
-      expect(actor.getSnapshot().context.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5, 6]);
+      expect(actor.getSnapshot().context.runs.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5, 6]);
       const bounced = await recorder.waitFor(isBounced);
       expect(bounced.leases.map((lease) => lease.lease.miniBatchId)).toEqual([5, 6]);
       const results = recorder.notices
@@ -224,7 +225,7 @@ describe('processor machine with a real worker', () => {
       // The next worker starts unpipelined again.
       await recorder.waitFor(isEvent(ProcessorEventKind.PROCESSOR_EVENT_KIND_READY), 2);
       actor.send({ type: 'processor.run', leases: [held(5, 'e'), held(6, 'f')] });
-      expect(actor.getSnapshot().context.ahead).toHaveLength(0);
+      expect(actor.getSnapshot().context.runs.ahead).toHaveLength(0);
       await recorder.waitFor(isResult, 6);
     },
   );
@@ -239,7 +240,7 @@ describe('processor machine with a real worker', () => {
     await recorder.waitFor(isResult, 2);
     await recorder.waitFor(isIdle, 2);
     actor.send({ type: 'processor.run', leases: [held(3, 'big'), held(4, 'sigkill'), held(5, 'e')] });
-    expect(actor.getSnapshot().context.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5]);
+    expect(actor.getSnapshot().context.runs.ahead.map((run) => run.held.lease.miniBatchId)).toEqual([4, 5]);
     const bounced = await recorder.waitFor(isBounced);
     expect(bounced.leases.map((lease) => lease.lease.miniBatchId)).toEqual([5]);
     const results = recorder.notices
@@ -369,7 +370,7 @@ describe('processor machine with a real worker', () => {
         logger: silentLogger,
         parent: recorder.parent,
         sink: recorder.sink,
-        readTableBatch: pool.read,
+        loader: jobLoader(settings, pool.read),
       },
     });
     actors.push(actor);

@@ -1,0 +1,84 @@
+/**
+ * How a processor gets a lease to its worker: whether the node reads the lease's input first, that
+ * read, and the lease's `run` frame. The processor machine uses a LeaseLoader and knows nothing of
+ * where input comes from or of injected faults: the job builds its processors' loader, with its fault
+ * plan applied (`withFaultPlan`), where it creates them.
+ */
+import { type ChaosPlan, faultFor, loadFaultFor } from '../../chaos/model.js';
+import type { Lease } from '../../gen/parajob/v1/parajob.js';
+import { encodeRunFrame, type RunMessage } from '../../worker/protocol.js';
+import type { JobSettings } from '../job/job-settings.js';
+import { type LoadedTable, partitionKeyValueOf, type ReadTableBatch } from '../tabular/table-batches.js';
+import type { HeldLease } from './batch-results.js';
+
+export interface LeaseLoader {
+  /** The node reads this lease's input before run() (tabular rows): its run is never pipelined. */
+  needsLoading(held: HeldLease): boolean;
+  /**
+   * Reads the input of a lease that `needsLoading` (undefined: nothing to read). Aborting `signal`
+   * (leaving `loading`: task_overhead_timeout, a revoke, a stop) abandons the read and frees its thread.
+   */
+  load(lease: Lease, signal: AbortSignal): Promise<LoadedTable | undefined>;
+  /** The `run` message of a lease, without its rows (runFrame splices them in). */
+  runMessage(held: HeldLease): RunMessage;
+}
+
+/** The loader of a job: file input goes to the worker as paths, tabular input is read on the node's threads. */
+export function leaseLoader(
+  settings: Pick<JobSettings, 'inputKind' | 'tabularReader'>,
+  read: ReadTableBatch,
+): LeaseLoader {
+  const tabular = settings.inputKind === 'tabular';
+  return {
+    needsLoading: () => tabular,
+    load: (lease, signal) => (tabular ? read(settings.tabularReader, lease, signal) : Promise.resolve(undefined)),
+    runMessage: ({ lease }) => {
+      let partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
+      try {
+        partitionKeyValue = partitionKeyValueOf(lease);
+      } catch {
+        // A malformed key travels as none; the script sees an undefined partitionKeyValue.
+      }
+      return {
+        type: 'run',
+        miniBatchId: lease.miniBatchId,
+        attempt: lease.attempt,
+        ...(lease.ranges.length === 0 ? { files: lease.files } : {}),
+        ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
+      };
+    },
+  };
+}
+
+/**
+ * `loader` acting out a job's fault plan (src/chaos/model.ts): a planned run fault travels in the
+ * attempt's `run` frame (the worker acts it out), and a planned `hang-load` makes loading the attempt
+ * never finish (so --task_overhead_timeout fails it). The plain loader when the plan is empty.
+ */
+export function withFaultPlan(loader: LeaseLoader, plan: ChaosPlan): LeaseLoader {
+  if (plan.faults.length === 0) return loader;
+  const hangsLoading = (lease: Lease): boolean => loadFaultFor(plan, lease.miniBatchId, lease.attempt) !== undefined;
+  return {
+    needsLoading: (held) => hangsLoading(held.lease) || loader.needsLoading(held),
+    load: (lease, signal) =>
+      hangsLoading(lease)
+        ? new Promise<never>((_, reject) =>
+            signal.addEventListener('abort', () => reject(new Error('chaos: hang-load aborted'))),
+          )
+        : loader.load(lease, signal),
+    runMessage: (held) => {
+      const message = loader.runMessage(held);
+      const fault = faultFor(plan, held.lease.miniBatchId, held.lease.attempt);
+      return fault === undefined ? message : { ...message, fault };
+    },
+  };
+}
+
+/** The `run` frame of a lease: its message, or with a tabular lease's rows spliced in already encoded. */
+export function runFrame(
+  loader: LeaseLoader,
+  run: { readonly held: HeldLease; readonly table?: LoadedTable | undefined },
+): RunMessage | Uint8Array {
+  const message = loader.runMessage(run.held);
+  return run.table === undefined ? message : encodeRunFrame(message, run.table.json);
+}

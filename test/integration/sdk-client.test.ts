@@ -20,7 +20,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../../src/sdk/index.js';
-import { assertBuilt, killAllCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
+import { assertBuilt, killAllCli, startCoordinatorCli, startNodesCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { LIST_FILES_SCRIPT } from '../helpers/job-yaml.js';
 
@@ -61,20 +61,7 @@ describe('ParajobClient with a coordinator and two nodes', () => {
     await writeText(dir, 'code/list.mjs', LIST_FILES_SCRIPT);
     await writeText(dir, 'slow/list.mjs', SLOW_SCRIPT);
     const { address } = await startCoordinatorCli(join(dir, 'coordinator'));
-    const nodes = ['n1', 'n2'].map((name) =>
-      spawnCli([
-        'node',
-        '--coordinator',
-        address,
-        '--name',
-        name,
-        '--compute',
-        'cpu-cluster',
-        '--cache-dir',
-        join(dir, `cache-${name}`),
-      ]),
-    );
-    await Promise.all(nodes.map((node) => node.waitFor(/attached to/)));
+    await startNodesCli(address, ['n1', 'n2'], { dir, compute: 'cpu-cluster' });
     client = new ParajobClient({ env: { PARAJOB_COORDINATOR: address } });
   });
 

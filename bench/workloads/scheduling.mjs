@@ -29,15 +29,18 @@ export async function scheduling({ quick, runs }) {
   const rows = [];
   const headline = {};
   const python = findPythonForBench();
-  for (const [worker, script] of [
-    ['JS', 'noop.mjs'],
-    ['Python', 'noop.py'],
+  // 'JS, journaled': the same job with the coordinator journal kept (group-committed fdatasync per
+  // batch of ledger records, output synced before completions), beside the rate without it.
+  for (const [worker, script, journaled] of [
+    ['JS', 'noop.mjs', false],
+    ['JS, journaled', 'noop.mjs', true],
+    ['Python', 'noop.py', false],
   ]) {
     if (worker === 'Python' && !python) {
       rows.push([worker, 'skipped: no python3', '', '']);
       continue;
     }
-    const job = jobYaml(`noop-${worker}`, {
+    const job = jobYaml(`noop-${worker.replace(/\W+/g, '-')}`, {
       input: folder,
       code: join(ROOT, 'bench', 'scripts'),
       entryScript: script,
@@ -45,7 +48,7 @@ export async function scheduling({ quick, runs }) {
       processes: 2,
       appendRow: false,
     });
-    const baseline = jobYaml(`noop-${worker}-1`, {
+    const baseline = jobYaml(`noop-${worker.replace(/\W+/g, '-')}-1`, {
       input: fileFolder('tiny-1', 1, 1).folder,
       code: join(ROOT, 'bench', 'scripts'),
       entryScript: script,
@@ -53,7 +56,7 @@ export async function scheduling({ quick, runs }) {
       processes: 2,
       appendRow: false,
     });
-    const extra = worker === 'Python' ? ['--python', python] : [];
+    const extra = [...(worker === 'Python' ? ['--python', python] : []), ...(journaled ? ['--journal'] : [])];
     // The cost of a 1-mini-batch job is start-up; subtracting it leaves the scheduling cost.
     const startMs = median(await repeat(runs, () => runParajob(baseline, extra)));
     const totalMs = median(await repeat(runs, () => runParajob(job, extra)));

@@ -35,6 +35,8 @@ export interface FaultClusterOptions {
   readonly logLevel?: string;
   /** Bound on starting a process (coordinator listening, node attached), in milliseconds. @default 30000 */
   readonly startTimeoutMs?: number;
+  /** The first coordinator's chaos plan (src/chaos/coordinator-plan.ts), e.g. `kill-coordinator:after-commits=40`. */
+  readonly coordinatorChaos?: string;
 }
 
 export interface FaultNodeOptions {
@@ -107,13 +109,16 @@ export class FaultCluster {
   private readonly proxies: TcpProxy[] = [];
   private readonly retired: ParajobProcess[] = [];
   private nodeStarts = 0;
+  private coordinatorStarts = 1;
 
   private constructor(
     readonly options: Required<FaultClusterOptions>,
-    readonly coordinator: ParajobProcess,
+    /** The coordinator process (the newest, after restartCoordinator). */
+    public coordinator: ParajobProcess,
     /** `127.0.0.1:<port>` of the coordinator. */
     readonly address: string,
-    readonly api: JobsApi,
+    /** The Jobs client (a new channel after restartCoordinator: the old one is in connect backoff). */
+    public api: JobsApi,
   ) {}
 
   /** Starts the coordinator and resolves once it listens. */
@@ -124,35 +129,33 @@ export class FaultCluster {
       nodeLostAfterMs: options.nodeLostAfterMs ?? 1_000,
       logLevel: options.logLevel ?? 'info',
       startTimeoutMs: options.startTimeoutMs ?? 30_000,
+      coordinatorChaos: options.coordinatorChaos ?? '',
     };
     await mkdir(join(compiled.dir, 'logs'), { recursive: true });
-    const coordinator = new ParajobProcess(
-      'coordinator',
-      [
-        'coordinator',
-        '--port',
-        '0',
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        join(compiled.dir, 'coordinator'),
-        '--heartbeat-interval-ms',
-        String(compiled.heartbeatIntervalMs),
-        '--node-lost-after-ms',
-        String(compiled.nodeLostAfterMs),
-        '--log-level',
-        compiled.logLevel,
-      ],
-      join(compiled.dir, 'logs', 'coordinator.log'),
-    );
-    const listening = await coordinator
-      .waitFor(/listening on 127\.0\.0\.1:(\d+)/, compiled.startTimeoutMs)
-      .catch(async (error: unknown) => {
-        await coordinator.stop();
-        throw error;
-      });
-    const address = `127.0.0.1:${listening[1]}`;
+    const { process: coordinator, port } = await startCoordinatorProcess(compiled, 0, compiled.coordinatorChaos, 1);
+    const address = `127.0.0.1:${port}`;
     return new FaultCluster(compiled, coordinator, address, new JobsApi(address));
+  }
+
+  /**
+   * Starts a new coordinator on the same port and data dir (after the old one died or was killed:
+   * waits for its exit first), without a chaos plan; nodes dial it again by themselves.
+   */
+  async restartCoordinator(): Promise<void> {
+    await this.coordinator.exited;
+    this.retired.push(this.coordinator);
+    this.coordinatorStarts += 1;
+    const port = Number(this.address.split(':')[1]);
+    this.coordinator = (await startCoordinatorProcess(this.options, port, '', this.coordinatorStarts)).process;
+    this.api.close();
+    this.api = new JobsApi(this.address);
+  }
+
+  /** Follows a job that is already known to the coordinator (after a restart, for instance). */
+  follow(jobId: string, runDir: string): JobTracker {
+    const tracker = new JobTracker(this.api, jobId, runDir);
+    this.trackers.push(tracker);
+    return tracker;
   }
 
   /**
@@ -238,4 +241,40 @@ export class FaultCluster {
     this.api.close();
     await this.coordinator.stop();
   }
+}
+
+/** Starts `parajob coordinator` on `port` (0: any) and resolves with the port it listens on. */
+async function startCoordinatorProcess(
+  options: Required<FaultClusterOptions>,
+  port: number,
+  chaos: string,
+  start: number,
+): Promise<{ process: ParajobProcess; port: number }> {
+  const coordinator = new ParajobProcess(
+    'coordinator',
+    [
+      'coordinator',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      join(options.dir, 'coordinator'),
+      '--heartbeat-interval-ms',
+      String(options.heartbeatIntervalMs),
+      '--node-lost-after-ms',
+      String(options.nodeLostAfterMs),
+      '--log-level',
+      options.logLevel,
+      ...(chaos === '' ? [] : ['--chaos', chaos]),
+    ],
+    join(options.dir, 'logs', start === 1 ? 'coordinator.log' : `coordinator-${start}.log`),
+  );
+  const listening = await coordinator
+    .waitFor(/listening on 127\.0\.0\.1:(\d+)/, options.startTimeoutMs)
+    .catch(async (error: unknown) => {
+      await coordinator.stop();
+      throw error;
+    });
+  return { process: coordinator, port: Number(listening[1]) };
 }

@@ -15,7 +15,7 @@ import { flushLogFilesSync } from '../log/logger.js';
 // The version is package.json's, read at start-up (from dist/parajob.mjs and dist/src alike).
 import { packageVersion } from '../node/package-root.js';
 import { addAssetCommands, collect } from './asset-program.js';
-import { parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
+import { parseCoordinatorChaosOption, parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
 import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError } from './exit-codes.js';
@@ -69,6 +69,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       '--python <path>',
       'python interpreter for .py entry scripts, given to every node (default: $PARAJOB_PYTHON, then python3 on PATH)',
     )
+    .addOption(
+      new Option('--journal', "keep the embedded coordinator's journal (measures its cost: bench/)").hideHelp(),
+    )
     .action(
       async (
         file: string,
@@ -81,6 +84,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
           logLevel?: string;
           chaos?: string;
           python?: string;
+          journal?: boolean;
         },
       ) => {
         setExitCode(await (await loadRun()).runCommand(file, options, io));
@@ -94,11 +98,16 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option(
       '--data-dir <dir>',
-      'holds coordinator.log, code snapshots (code/) and the run directories of jobs submitted without --run-dir (runs/<job id>)',
+      'holds coordinator.log, the journal of its jobs (journal/: a coordinator restarted on the same dir resumes them), code snapshots (code/) and the run directories of jobs submitted without --run-dir (runs/<job id>)',
       DEFAULT_DATA_DIR,
     )
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
+    .option(
+      '--chaos <plan>',
+      'inject a coordinator crash, e.g. "kill-coordinator:after-commits=40" (README: Fault injection)',
+      parseCoordinatorChaosOption,
+    )
     .addOption(logLevel())
     .action(
       async (options: {
@@ -107,6 +116,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         dataDir: string;
         heartbeatIntervalMs?: number;
         nodeLostAfterMs?: number;
+        chaos?: string;
         logLevel?: string;
       }) => {
         setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));

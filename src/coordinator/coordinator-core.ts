@@ -11,14 +11,24 @@
 import type { Logger } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
-import type { JobStatus, NodeMessage, SubmitJobRequest, SubmitJobResponse } from '../gen/parajob/v1/parajob.js';
+import {
+  FailureKind,
+  JobState,
+  JobStatus,
+  type NodeMessage,
+  type SubmitJobRequest,
+  type SubmitJobResponse,
+} from '../gen/parajob/v1/parajob.js';
 import type { HelloConnection } from './cluster/cluster.machine.js';
 import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { NodeDirectory } from './cluster/node-directory.js';
 import { CodeStore } from './code/code-store.js';
 import { JobRun } from './jobs/job-run.js';
-import { acceptSubmission, type CompileJob } from './jobs/submission.js';
-import { createTokenCounter } from './ledger/decisions.js';
+import { EndedJob, type JobView } from './jobs/job-view.js';
+import { acceptSubmission, type CompileJob, resumeSubmission, type Submission } from './jobs/submission.js';
+import type { CoordinatorJournal } from './journal/coordinator-journal.js';
+import type { DurableJob } from './journal/durable-state.js';
+import { createTokenCounter, type TokenSource } from './ledger/decisions.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
 import type { StepRunMachine } from './step-run/step-run.machine.js';
@@ -38,6 +48,8 @@ export interface CoordinatorCoreOptions {
   readonly logger: Logger;
   readonly compile: CompileJob;
   readonly settings: StepRunSettings;
+  /** The journal (opened and replayed); undefined: nothing survives a restart. */
+  readonly journal?: CoordinatorJournal;
 }
 
 /** A node's stream as the core sees it: a connection that knows its node id once registered. */
@@ -50,9 +62,9 @@ export class CoordinatorCore {
   readonly code: CodeStore;
   private readonly cluster: Actor<typeof clusterMachine>;
   private readonly directory: NodeDirectory;
-  private readonly jobs = new Map<string, JobRun>();
+  private readonly jobs = new Map<string, JobView>();
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
-  private readonly tokens = createTokenCounter();
+  private readonly tokens: TokenSource;
   private readonly logger: Logger;
   /** When each stream last refreshed its node's session (Date.now()). */
   private readonly lastActivityMs = new WeakMap<NodeStream, number>();
@@ -61,6 +73,7 @@ export class CoordinatorCore {
 
   constructor(private readonly options: CoordinatorCoreOptions) {
     this.logger = options.logger;
+    this.tokens = options.journal?.tokens ?? createTokenCounter();
     this.activityRefreshMs = Math.min(MAX_ACTIVITY_REFRESH_MS, options.nodeLostAfterMs * ACTIVITY_REFRESH_FRACTION);
     this.code = new CodeStore(options.dataDir);
     this.cluster = createActor(clusterMachine, {
@@ -89,28 +102,91 @@ export class CoordinatorCore {
       code: this.code,
       jobExists: (jobId) => this.jobs.has(jobId),
     });
-    const job = new JobRun(submission, {
-      nodes: this.directory,
-      tokens: this.tokens,
-      rootLogger: this.logger,
-      settings: this.options.settings,
-      registry: {
-        register: (wireJobId, actor) => this.stepRuns.set(wireJobId, actor),
-        unregister: (wireJobId) => this.stepRuns.delete(wireJobId),
-      },
+    await this.options.journal?.jobAccepted({
+      jobId: submission.jobId,
+      specPath: request.specPath,
+      specYaml: request.specYaml,
+      runDir: submission.runDir,
+      chaos: submission.chaos,
+      codeHashes: [...submission.codeHashes],
+      warnings: submission.warnings,
+      acceptedAtMs: Date.now(),
     });
+    const job = this.newJobRun(submission);
     this.jobs.set(submission.jobId, job);
     job.start();
     return { jobId: submission.jobId, runDir: submission.runDir, warnings: [...submission.warnings] };
   }
 
+  /**
+   * Brings back every job of the journal (a coordinator restarted on its data dir): those that ended
+   * answer with their final status; the others go on from their journaled progress.
+   */
+  async resumeJournaledJobs(): Promise<void> {
+    for (const durable of this.options.journal?.jobs() ?? []) {
+      const jobId = durable.accepted.jobId;
+      if (durable.endedStatus !== undefined) {
+        this.jobs.set(jobId, new EndedJob(jobId, durable.endedStatus));
+        continue;
+      }
+      try {
+        await this.resumeJob(durable);
+      } catch (error) {
+        // Its spec no longer compiles (an input vanished while the coordinator was down): the job ends
+        // failed, saying why, rather than vanishing from the list.
+        const reason = `could not resume after a coordinator restart: ${error instanceof Error ? error.message : String(error)}`;
+        this.logger.error({ jobId, err: error }, 'a journaled job could not resume');
+        const status = JobStatus.toJSON({
+          ...JobStatus.fromPartial({ jobId, name: jobId, runDir: durable.accepted.runDir }),
+          state: JobState.JOB_STATE_FAILED,
+          failureKind: FailureKind.FAILURE_KIND_INVALID_INPUT,
+          stateReason: reason,
+          createdAtMs: durable.accepted.acceptedAtMs,
+          endedAtMs: Date.now(),
+        });
+        this.jobs.set(jobId, new EndedJob(jobId, status));
+        await this.options.journal?.jobEnded(jobId, status);
+      }
+    }
+  }
+
+  private async resumeJob(durable: DurableJob): Promise<void> {
+    const submission = await resumeSubmission(durable.accepted, this.options.compile);
+    const succeeded = new Set(
+      [...durable.steps].filter(([, step]) => step.ended === 'succeeded').map(([stepRunId]) => stepRunId),
+    );
+    const job = this.newJobRun(submission, succeeded, durable.accepted.acceptedAtMs);
+    this.jobs.set(submission.jobId, job);
+    this.logger.warn({ jobId: submission.jobId }, 'job resumed after a coordinator restart');
+    job.start();
+  }
+
+  private newJobRun(submission: Submission, succeededBeforeRestart?: ReadonlySet<string>, acceptedAtMs?: number) {
+    return new JobRun(
+      submission,
+      {
+        nodes: this.directory,
+        tokens: this.tokens,
+        rootLogger: this.logger,
+        settings: this.options.settings,
+        registry: {
+          register: (wireJobId, actor) => this.stepRuns.set(wireJobId, actor),
+          unregister: (wireJobId) => this.stepRuns.delete(wireJobId),
+        },
+        journal: this.options.journal,
+      },
+      succeededBeforeRestart,
+      acceptedAtMs,
+    );
+  }
+
   /** A job by id. */
-  job(jobId: string): JobRun | undefined {
+  job(jobId: string): JobView | undefined {
     return this.jobs.get(jobId);
   }
 
   /** Every job, oldest first. */
-  allJobs(): JobRun[] {
+  allJobs(): JobView[] {
     return [...this.jobs.values()];
   }
 

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
+import { parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
 import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../jobspec/assets/local-store.js';
 import { compileJobSpec } from '../jobspec/load.js';
@@ -16,6 +17,8 @@ import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import type { CompileJob } from './jobs/submission.js';
+import { CoordinatorJournal } from './journal/coordinator-journal.js';
+import type { CoordinatorRecord } from './journal/records.js';
 import { clusterService, codeService, jobsService } from './services.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from './step-run/settings.js';
 
@@ -42,6 +45,13 @@ export interface CoordinatorOptions {
   readonly stepRunSettings?: Partial<StepRunSettings>;
   /** The spec compiler; tests may inject one. @default compileJobSpec from src/jobspec/load.ts */
   readonly compileJob?: CompileJob;
+  /**
+   * Journal jobs in `<dataDir>/journal/`, so that a coordinator restarted on the same data dir resumes
+   * them. @default true
+   */
+  readonly journal?: boolean;
+  /** A coordinator chaos plan (src/chaos/coordinator-plan.ts), e.g. `kill-coordinator:after-commits=40`. */
+  readonly chaos?: string;
 }
 
 /** A running coordinator. */
@@ -75,6 +85,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     );
   }
   const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
+  const journal =
+    options.journal === false
+      ? undefined
+      : await CoordinatorJournal.open(dataDir, { logger, onRecordWritten: coordinatorChaos(options.chaos, logger) });
   const core = new CoordinatorCore({
     dataDir,
     heartbeatIntervalMs,
@@ -85,7 +99,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       options.compileJob ??
       ((source, compileOptions) => compileJobSpec(source, { ...compileOptions, assets: new LocalAssetStore(dataDir) })),
     settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
+    journal,
   });
+  await core.resumeJournaledJobs();
 
   const server = new Server(CHANNEL_OPTIONS);
   server.addService(ClusterService, clusterService(core, logger));
@@ -118,6 +134,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
             done();
           });
         });
+        await journal?.close();
         logger.info('coordinator stopped');
         logger.flush();
       })()),
@@ -129,4 +146,18 @@ function dialAddress(host: string, port: number): string {
   if (host === '0.0.0.0') return `127.0.0.1:${port}`;
   if (host === '::') return `[::1]:${port}`;
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The journal observer that carries out a coordinator chaos plan; undefined without one. */
+function coordinatorChaos(text: string | undefined, logger: Logger): ((record: CoordinatorRecord) => void) | undefined {
+  const { killAfterCommits } = parseCoordinatorChaosPlan(text ?? '');
+  if (killAfterCommits === undefined) return undefined;
+  logger.warn({ killAfterCommits }, 'coordinator chaos: this coordinator will SIGKILL itself');
+  let commits = 0;
+  return (record) => {
+    if (record.type !== 'batch.committed' || ++commits < killAfterCommits) return;
+    logger.warn({ commits }, 'coordinator chaos: SIGKILL now');
+    logger.flush();
+    process.kill(process.pid, 'SIGKILL');
+  };
 }

@@ -13,11 +13,12 @@ import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.j
  * FAULT_SLOW_MS: the first run() of each worker on that node waits FAULT_SLOW_MS instead;
  * FAULT_EXTRA_MB: that mini-batch returns 2 items more than it was given; FAULT_GATE_MB: run() of that
  * mini-batch waits until the file FAULT_GATE_FILE exists (so a test can hold the job open until it has
- * seen what it waits for); FAULT_INIT_THROWS: init() throws that message; shutdown() logs "shutdown
- * called" to the entry-script log.
+ * seen what it waits for); FAULT_INIT_THROWS: init() throws that message; FAULT_RUN_LOG: each run()
+ * that returns appends its mini-batch id to <FAULT_RUN_LOG>/<pid>.log (so a test counts how often each
+ * mini-batch ran); shutdown() logs "shutdown called" to the entry-script log.
  */
-export const FAULT_PROBE_SCRIPT = `import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+export const FAULT_PROBE_SCRIPT = `import { appendFileSync, existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function init() {
@@ -35,6 +36,7 @@ export async function run(miniBatch, context) {
     while (!existsSync(process.env.FAULT_GATE_FILE)) await sleep(20);
   const rows = miniBatch.map((file) => basename(file));
   if (process.env.FAULT_EXTRA_MB === String(context.miniBatchId)) rows.push('extra-' + context.miniBatchId + '-a', 'extra-' + context.miniBatchId + '-b');
+  if (process.env.FAULT_RUN_LOG) appendFileSync(join(process.env.FAULT_RUN_LOG, process.pid + '.log'), context.miniBatchId + '\\n');
   return rows;
 }
 

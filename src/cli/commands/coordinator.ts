@@ -22,6 +22,8 @@ export interface CoordinatorCommandOptions {
   readonly heartbeatIntervalMs?: number;
   /** A node silent this long is lost, in milliseconds (undefined: 3 × heartbeat interval). */
   readonly nodeLostAfterMs?: number;
+  /** A coordinator chaos plan (src/chaos/coordinator-plan.ts). */
+  readonly chaos?: string;
 }
 
 /** Runs `parajob coordinator`; resolves with the exit code once stopped by a signal. */
@@ -38,6 +40,7 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
       logger,
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.nodeLostAfterMs === undefined ? {} : { nodeLostAfterMs: options.nodeLostAfterMs }),
+      ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
     });
   } catch (error) {
     writeLine(io.stderr, describeError(error));

@@ -8,12 +8,14 @@
 import { type Logger, pino } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
-import { FailureKind, type JobMessage, JobState, type JobStatus, type Progress } from '../../gen/parajob/v1/parajob.js';
+import { FailureKind, type JobMessage, JobState, JobStatus, type Progress } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import { isParallelStep } from '../../jobspec/steps.js';
 import { runDirLayout } from '../../log/layout.js';
 import { openLogFile, pinoLevel } from '../../log/logger.js';
 import type { NodeDirectory } from '../cluster/node-directory.js';
+import type { CoordinatorJournal } from '../journal/coordinator-journal.js';
+import { type StepRunJournal, stepRunJournal } from '../journal/step-run-journal.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
@@ -36,6 +38,8 @@ export interface JobRunDeps {
   readonly rootLogger: Logger;
   readonly settings: StepRunSettings;
   readonly registry: StepRunRegistry;
+  /** Where the job's progress is journaled; undefined: not journaled (tests). */
+  readonly journal?: CoordinatorJournal;
 }
 
 /** What a JobRun tells its listeners. */
@@ -51,32 +55,50 @@ interface StepSlot {
   actor: Actor<StepRunMachine> | undefined;
   /** Set when the actor itself crashed (a bug): the step's outcome then comes from here. */
   crash: StepOutcome | undefined;
+  /** The step's journal while it runs. */
+  journal: StepRunJournal | undefined;
+  /** Set when the step succeeded before a coordinator restart: it is not run again. */
+  succeededBeforeRestart: boolean;
 }
 
 /** One submitted job and its step runs (see the module comment). Create, then start(). */
 export class JobRun {
   readonly jobId: string;
-  readonly createdAtMs = Date.now();
+  readonly createdAtMs: number;
   private endedAtMs = 0;
   private readonly slots: StepSlot[];
   private current = 0;
   private cancelReason: string | undefined;
   private readonly listeners = new Set<JobRunListener>();
   private readonly logDestinations: ReturnType<typeof openLogFile>[] = [];
+  /** Journal writes of the job's end, in order after its steps' ends. */
+  private journaling: Promise<void> = Promise.resolve();
 
+  /**
+   * `succeededBeforeRestart`: wire job ids of steps the journal says succeeded before a coordinator
+   * restart (a resumed job starts at the first step not among them).
+   */
   constructor(
     private readonly submission: Submission,
     private readonly deps: JobRunDeps,
+    succeededBeforeRestart: ReadonlySet<string> = new Set(),
+    acceptedAtMs = Date.now(),
   ) {
     this.jobId = submission.jobId;
+    this.createdAtMs = acceptedAtMs;
     // Command steps need the DAG runner (issue 11); until it lands only parallel steps run here.
     const steps = submission.job.steps.filter(isParallelStep);
-    this.slots = steps.map((step) => ({
-      step,
-      wireJobId: stepRunId(this.jobId, step.name, steps.length),
-      actor: undefined,
-      crash: undefined,
-    }));
+    this.slots = steps.map((step) => {
+      const wireJobId = stepRunId(this.jobId, step.name, steps.length);
+      return {
+        step,
+        wireJobId,
+        actor: undefined,
+        crash: undefined,
+        journal: undefined,
+        succeededBeforeRestart: succeededBeforeRestart.has(wireJobId),
+      };
+    });
   }
 
   /** The job's name (its spec's `name`, else its id). */
@@ -90,7 +112,9 @@ export class JobRun {
       { jobId: this.jobId, steps: this.slots.length, runDir: this.submission.runDir },
       'job started',
     );
-    this.startStep(0);
+    const first = this.slots.findIndex((slot) => !slot.succeededBeforeRestart);
+    if (first === -1) this.finish();
+    else this.startStep(first);
   }
 
   /** Asks the running step to cancel; a job between steps or not started ends cancelled at once. */
@@ -117,6 +141,15 @@ export class JobRun {
   status(): JobStatus {
     const nowMs = Date.now();
     const steps = this.slots.map((slot, index) => {
+      if (slot.succeededBeforeRestart) {
+        return {
+          name: slot.step.name,
+          state: JobState.JOB_STATE_SUCCEEDED,
+          runDir: slot.step.runDir,
+          progress: undefined,
+          stateReason: 'succeeded before the coordinator restarted',
+        };
+      }
       if (slot.actor === undefined) {
         const reason =
           index > this.current || !this.isTerminal
@@ -205,6 +238,8 @@ export class JobRun {
     this.current = index;
     const logger = this.stepLogger(slot);
     if (this.submission.chaos) logger.warn({ chaos: this.submission.chaos }, 'fault injection is on for this job');
+    slot.journal =
+      this.deps.journal === undefined ? undefined : stepRunJournal(this.deps.journal, this.jobId, slot.wireJobId);
     const actor = createActor(stepRunMachine, {
       input: {
         jobId: slot.wireJobId,
@@ -217,6 +252,7 @@ export class JobRun {
           codeHash: this.submission.codeHashes.get(slot.step.task.code) ?? '',
           chaos: this.submission.chaos,
           settings: this.deps.settings,
+          journal: slot.journal,
         },
       },
     });
@@ -239,6 +275,7 @@ export class JobRun {
   private stepDone(index: number, outcome: StepOutcome | undefined): void {
     const slot = this.slots[index] as StepSlot;
     this.deps.registry.unregister(slot.wireJobId);
+    if (outcome !== undefined) this.journalStepEnd(slot, outcome.state);
     if (outcome?.state === 'succeeded' && index + 1 < this.slots.length && this.cancelReason === undefined) {
       this.startStep(index + 1);
       this.notifyChanged();
@@ -281,7 +318,30 @@ export class JobRun {
       'job ended',
     );
     for (const destination of this.logDestinations) destination.end();
+    const journal = this.deps.journal;
+    if (journal !== undefined) {
+      const ended = JobStatus.toJSON(status);
+      this.journaling = this.journaling
+        .then(() => journal.jobEnded(this.jobId, ended))
+        .catch((error: unknown) =>
+          this.deps.rootLogger.error({ jobId: this.jobId, err: error }, 'journaling the job end failed'),
+        );
+    }
     this.notifyChanged();
+  }
+
+  /** Journals a step's end after its last completions (the job's end is journaled after it). */
+  private journalStepEnd(slot: StepSlot, state: StepOutcome['state']): void {
+    const journal = slot.journal;
+    if (journal === undefined) return;
+    this.journaling = this.journaling
+      .then(() => journal.ended(state))
+      .catch((error: unknown) =>
+        this.deps.rootLogger.error(
+          { jobId: this.jobId, step: slot.step.name, err: error },
+          'journaling the step end failed',
+        ),
+      );
   }
 
   /** The step's logger: JSON lines in its logs/sys/master_role.txt, at the step's logging_level. */

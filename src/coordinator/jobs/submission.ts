@@ -91,6 +91,35 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   return { jobId, runDir, job, codeHashes, warnings, chaos };
 }
 
+/** What the journal keeps of a submission to run it again after a restart. */
+export interface JournaledSubmission {
+  readonly jobId: string;
+  readonly specPath: string;
+  readonly specYaml: string;
+  readonly runDir: string;
+  readonly chaos: string;
+  readonly codeHashes: readonly (readonly [string, string])[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * A journaled submission, compiled again for a coordinator that restarted: its code snapshots are in
+ * the code store already and its run directory exists. Throws SubmitRejected when the spec no longer
+ * compiles (its input vanished while the coordinator was down).
+ */
+export async function resumeSubmission(journaled: JournaledSubmission, compile: CompileJob): Promise<Submission> {
+  const source = parseSpec(journaled.specPath, journaled.specYaml);
+  const job = await compileSpec(compile, source, journaled.runDir);
+  return {
+    jobId: journaled.jobId,
+    runDir: journaled.runDir,
+    job,
+    codeHashes: new Map(journaled.codeHashes),
+    warnings: journaled.warnings,
+    chaos: journaled.chaos,
+  };
+}
+
 function parseSpec(specPath: string, text: string): YamlSource {
   try {
     return YamlSource.parse(specPath, text);

@@ -7,7 +7,8 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 
 import type { JobEvent, JobMessage, WatchJobRequest } from '../../gen/parajob/v1/parajob.js';
-import type { JobRun, JobRunListener } from './job-run.js';
+import type { JobRunListener } from './job-run.js';
+import type { JobView } from './job-view.js';
 
 /** At most 5 statuses per second. */
 export const WATCH_STATUS_INTERVAL_MS = 200;
@@ -24,7 +25,7 @@ export class WatchSession implements JobRunListener {
 
   constructor(
     private readonly call: ServerWritableStream<WatchJobRequest, JobEvent>,
-    private readonly job: JobRun,
+    private readonly job: JobView,
     private readonly minIntervalMs = WATCH_STATUS_INTERVAL_MS,
   ) {
     this.unlisten = job.listen(this);

@@ -11,7 +11,7 @@
  * {@link whenPendingBelow} tells when it shrank, for callers that bound it (step-run/sinks.ts holds
  * back new leases meanwhile).
  */
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Longest wait (ms) before queued chunks are handed to the OS. */
@@ -33,6 +33,8 @@ export class SerialFileWriter {
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  private syncedOnClose = false;
   private written = 0;
   private pending = 0;
   private waiters: { readonly belowBytes: number; readonly resolve: () => void }[] = [];
@@ -41,16 +43,53 @@ export class SerialFileWriter {
     /** Absolute path of the file. */
     readonly path: string,
     private readonly handle: FileHandle,
+    /** The file's length when opened (0 unless appending or resuming). */
+    private readonly startOffset: number,
   ) {}
 
   /**
    * Opens `path` for writing, creating its folder. `truncate` (default true) empties an existing file;
-   * false appends to it.
+   * false appends to it. `resumeAt` cuts the file back to that length and appends after it (a step run
+   * resumed after a coordinator restart: rows past the journaled end belong to results that never
+   * counted); a file shorter than that was changed by someone else, and is refused.
    */
-  static async open(path: string, options: { truncate?: boolean } = {}): Promise<SerialFileWriter> {
+  static async open(
+    path: string,
+    options: { readonly truncate?: boolean; readonly resumeAt?: number } = {},
+  ): Promise<SerialFileWriter> {
     await mkdir(dirname(path), { recursive: true });
-    const handle = await open(path, options.truncate === false ? 'a' : 'w');
-    return new SerialFileWriter(path, handle);
+    if (options.resumeAt !== undefined) {
+      const length = (await stat(path).catch(() => undefined))?.size ?? 0;
+      if (length < options.resumeAt) {
+        throw new Error(
+          `${path} holds ${length} bytes, fewer than the ${options.resumeAt} the journal says were written to it: it was changed while the coordinator was down`,
+        );
+      }
+      await truncate(path, options.resumeAt);
+      return new SerialFileWriter(path, await open(path, 'a'), options.resumeAt);
+    }
+    const append = options.truncate === false;
+    const startOffset = append ? ((await stat(path).catch(() => undefined))?.size ?? 0) : 0;
+    return new SerialFileWriter(path, await open(path, append ? 'a' : 'w'), startOffset);
+  }
+
+  /** The file's length once every chunk queued so far is written. */
+  get endOffset(): number {
+    return this.startOffset + this.written + this.pending;
+  }
+
+  /**
+   * Writes everything queued so far and makes it durable (fdatasync); rejects with a write error. After
+   * close, resolves once the close is done if it synced (what was queued is then durable), else rejects.
+   */
+  async sync(): Promise<void> {
+    if (this.closing !== undefined) {
+      await this.closing;
+      if (!this.syncedOnClose) throw new Error(`${this.path}: sync after a close without fsync`);
+      return;
+    }
+    await this.flush();
+    await this.handle.datasync();
   }
 
   /** Bytes written to the file so far (not counting queued chunks). */
@@ -115,13 +154,17 @@ export class SerialFileWriter {
   async close(options: { fsync?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.flush();
-      if (options.fsync) await this.handle.sync();
-    } finally {
-      this.wakeWaiters();
-      await this.handle.close();
-    }
+    this.syncedOnClose = options.fsync === true;
+    this.closing = (async () => {
+      try {
+        await this.flush();
+        if (options.fsync) await this.handle.sync();
+      } finally {
+        this.wakeWaiters();
+        await this.handle.close();
+      }
+    })();
+    await this.closing;
   }
 
   /** The current slab, sealed and replaced first when it has fewer than `bytes` bytes left. */

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { BatchResult } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
+import type { StepRunJournal } from '../journal/step-run-journal.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Partition } from '../partition/partition-input.js';
@@ -29,6 +30,8 @@ export interface StepRunDeps {
   readonly settings: StepRunSettings;
   /** The job's chaos plan for run() calls (src/chaos/model.ts), sent to nodes in the assignment; '' or undefined for none. */
   readonly chaos?: string;
+  /** Where the step run's ledger events go to survive a coordinator crash; undefined: not journaled (tests). */
+  readonly journal?: StepRunJournal;
 }
 
 /** The input of a step-run actor. */
@@ -56,6 +59,8 @@ export interface StepRunState {
   readonly leftNodes: Set<string>;
   /** Every node that served the step run at some point (for the summary). */
   readonly everServed: Set<string>;
+  /** Lease requests of nodes not (yet) serving the run, by node id: a taken node starts with them. */
+  readonly creditBeforeTaken: Map<string, number>;
   /** Nodes sent `release` that have not yet left (finishing waits for them). */
   readonly releasing: Set<string>;
   grantedAny: boolean;
@@ -155,6 +160,7 @@ export function createStepRunState(nowMs: number): StepRunState {
     nodes: new Map(),
     leftNodes: new Set(),
     everServed: new Set(),
+    creditBeforeTaken: new Map(),
     releasing: new Set(),
     grantedAny: false,
     grantCursor: 0,

@@ -24,7 +24,10 @@ import type { ServingNode, StepRunContext } from './context.js';
 export function addCredit(context: StepRunContext, nodeId: string, count: number): void {
   const serving = context.run.nodes.get(nodeId);
   if (serving === undefined) {
-    context.deps.logger.debug({ nodeId, count }, 'lease request from a node not serving the job ignored');
+    // A node that still held the job when the coordinator restarted asks for work before the resumed
+    // run has taken it (it is taken once the input is cut): its credit waits for that (takeNode).
+    context.run.creditBeforeTaken.set(nodeId, (context.run.creditBeforeTaken.get(nodeId) ?? 0) + count);
+    context.deps.logger.debug({ nodeId, count }, 'lease request from a node not serving the job kept');
     return;
   }
   serving.credit += count;
@@ -62,6 +65,7 @@ export function grantTo(context: StepRunContext, serving: ServingNode): number {
   const leases: Lease[] = [];
   for (const event of events) {
     applyLedgerEvent(ledger, event);
+    deps.journal?.record(event);
     if (event.type !== 'lease.granted') continue;
     const content = leaseContentOf(partition, event.miniBatchId);
     // Fields spelled out (not spread): one object shape for every Lease, built per lease granted.
@@ -124,12 +128,15 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
     if (context.partition !== undefined && result.total > 0)
       noteItemsRead(context.partition, result.miniBatchId, result.total);
     applyLedgerEvent(ledger, event);
+    // A completion is journaled with the end of its rows in the output (below), once they are synced.
+    if (event.type !== 'batch.completed') deps.journal?.record(event);
     accepted += 1;
     const total = result.total || ledger.itemCount(result.miniBatchId);
     const { row, itemCountWarning } = acceptedAttemptOf(result, event, { nodeId, attempt: lease.attempt, total });
     const where = { miniBatchId: result.miniBatchId, attempt: lease.attempt, nodeId, processName: result.processName };
     if (event.type === 'batch.completed') {
       if (result.rows.length > 0) sinks.appendRows(result.rows);
+      deps.journal?.record(event, sinks.outputEnd);
       if (itemCountWarning !== undefined)
         run.errors.recordItemCountWarning(
           itemCountWarning.kind,
@@ -174,6 +181,7 @@ export function requeueNodeLeases(
     const lease = ledger.leases.get(event.miniBatchId);
     if (lease !== undefined) recordRevoked(context, lease, cause === 'node-lost' ? 'NodeLost' : 'NodeLeft', reason);
     applyLedgerEvent(ledger, event);
+    context.deps.journal?.record(event);
   }
   return events.length;
 }
@@ -199,6 +207,7 @@ export function revokeOutstandingLeases(context: StepRunContext, reason: string,
       recordRevoked(context, lease, 'JobEnded', reason);
     }
     applyLedgerEvent(run.ledger, event);
+    deps.journal?.record(event);
   }
 }
 

@@ -53,7 +53,8 @@ export function takeNode(context: StepRunContext, node: NodeInfo, say: Say): voi
     node,
   );
   if (!deps.nodes.send(node.nodeId, { kind: { $case: 'assign', value: assignment } })) return;
-  run.nodes.set(node.nodeId, { info: node, credit: 0 });
+  run.nodes.set(node.nodeId, { info: node, credit: run.creditBeforeTaken.get(node.nodeId) ?? 0 });
+  run.creditBeforeTaken.delete(node.nodeId);
   run.everServed.add(node.nodeId);
   deps.logger.info(
     { nodeId: node.nodeId, compute: node.compute, cores: node.cores, serving: run.nodes.size },

@@ -23,6 +23,10 @@ export interface StepSinks {
   overview(text: string, atMs: number): void;
   /** Hands queued report lines to the files (not waiting for them). */
   flushReports(): void;
+  /** The append_row output's length once every queued row is written (0 without an output). */
+  readonly outputEnd: number;
+  /** Writes the queued rows of the append_row output and makes them durable (fdatasync). */
+  syncOutput(): Promise<void>;
   /** The first write error of the append_row output: the job cannot succeed after it. */
   readonly outputError: Error | undefined;
   /**
@@ -43,17 +47,26 @@ export const BACKLOG_LOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * Creates the run directory's log folder and readme, and opens the files a running step writes. The
- * append_row file is created empty (an existing one is truncated: a run directory belongs to one job).
+ * append_row file is created empty (an existing one is truncated: a run directory belongs to one job),
+ * unless the step run resumes after a coordinator restart (`resumeOutputAt`): then it is cut back to its
+ * journaled length and the reports are appended to.
  */
-export async function openStepSinks(step: CompiledParallelStep, jobId: string): Promise<StepSinks> {
+export async function openStepSinks(
+  step: CompiledParallelStep,
+  jobId: string,
+  resumeOutputAt?: number,
+): Promise<StepSinks> {
   const layout = runDirLayout(step.runDir);
+  const resuming = resumeOutputAt !== undefined;
   await mkdir(layout.logs, { recursive: true });
   await writeFile(layout.readme, logsReadmeText(jobId));
   const output =
-    step.task.appendRowFile === undefined ? undefined : await SerialFileWriter.open(step.task.appendRowFile);
-  const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv);
-  const overview = await SerialFileWriter.open(layout.progressOverview);
-  csv.write(csvHeaderLine());
+    step.task.appendRowFile === undefined
+      ? undefined
+      : await SerialFileWriter.open(step.task.appendRowFile, { resumeAt: resumeOutputAt });
+  const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv, { truncate: !resuming });
+  const overview = await SerialFileWriter.open(layout.progressOverview, { truncate: !resuming });
+  if (!resuming || csv.endOffset === 0) csv.write(csvHeaderLine());
   let backlogged = false;
   const drainListeners = new Set<() => void>();
   // After a write: a queue past the high mark starts a backlog, which ends when every queue is
@@ -86,6 +99,10 @@ export async function openStepSinks(step: CompiledParallelStep, jobId: string): 
       overview.write(overviewLine(atMs, text));
     },
     flushReports: flushCsv,
+    get outputEnd() {
+      return output?.endOffset ?? 0;
+    },
+    syncOutput: async () => output?.sync(),
     get outputError() {
       return output?.error;
     },

@@ -211,16 +211,30 @@ export const stepRunMachine = setup({
   },
   actors: {
     /** validating: checks the input settings, creates the log folder and readme, opens the outputs. */
-    prepareStep: fromPromise<StepSinks, { readonly step: StepRunInput['step']; readonly jobId: string }>(
-      async ({ input }) => {
-        checkStepInput(input.step);
-        return openStepSinks(input.step, input.jobId);
-      },
-    ),
-    /** partitioning: lists input_data and cuts it into mini-batches. */
-    partitionInput: fromPromise<Partition, { readonly step: StepRunInput['step'] }>(({ input }) =>
-      partitionStepInput(input.step),
-    ),
+    prepareStep: fromPromise<
+      StepSinks,
+      { readonly step: StepRunInput['step']; readonly jobId: string; readonly resumeOutputAt: number | undefined }
+    >(async ({ input }) => {
+      checkStepInput(input.step);
+      return openStepSinks(input.step, input.jobId, input.resumeOutputAt);
+    }),
+    /**
+     * partitioning: lists input_data and cuts it into mini-batches. A step run resumed after a restart
+     * must cut into as many as were journaled (else the journaled ledger would describe other work).
+     */
+    partitionInput: fromPromise<
+      Partition,
+      { readonly step: StepRunInput['step']; readonly resumeMiniBatchCount: number | undefined }
+    >(async ({ input }) => {
+      const partition = await partitionStepInput(input.step);
+      const journaled = input.resumeMiniBatchCount;
+      if (journaled !== undefined && partition.miniBatchCount !== journaled) {
+        throw new InputError(
+          `the input now cuts into ${partition.miniBatchCount} mini-batches, but ${journaled} were journaled before the coordinator restarted: the input changed while the coordinator was down, so the job cannot resume`,
+        );
+      }
+      return partition;
+    }),
     /** finalizing: flush + fsync the output, write the result files (rewritten as failed if that fails). */
     finishStep: fromPromise<void, FinishStepInput>(async ({ input }) => {
       try {
@@ -276,17 +290,20 @@ export const stepRunMachine = setup({
   actions: {
     keepSinks: assign({ sinks: (_, params: { readonly sinks: StepSinks }) => params.sinks }),
     keepPartition: assign({ partition: (_, params: { readonly partition: Partition }) => params.partition }),
-    createLedger: ({ context }) => {
+    attachJournalOutput: ({ context }) => {
+      const sinks = context.sinks;
+      if (sinks !== undefined) context.deps.journal?.attachOutput(() => sinks.syncOutput());
+    },
+    createLedger: enqueueActions(({ context, enqueue }) => {
       const partition = context.partition;
       if (partition === undefined) return;
       // Rows of a table cut by size are counted as workers read them: the ledger's total starts at 0
       // and itemCount grows (see itemsTotalOf in report.ts for what progress shows meanwhile).
       const itemsTotal = knownItemsTotal(partition);
-      context.run.ledger = createLedger({
-        miniBatchCount: partition.miniBatchCount,
-        maxRetries: context.step.maxRetries,
-        itemCount: (id) => itemCountOf(partition, id),
-      });
+      const shape = { miniBatchCount: partition.miniBatchCount, maxRetries: context.step.maxRetries };
+      const itemCount = (id: number) => itemCountOf(partition, id);
+      const opened = context.deps.journal?.openLedger(shape, itemCount);
+      context.run.ledger = opened?.ledger ?? createLedger({ ...shape, itemCount });
       const nowMs = Date.now();
       context.run.scheduledAtMs = nowMs;
       const text = schedulingFinishedText(partition.miniBatchCount, nowMs - context.run.startedAtMs, itemsTotal);
@@ -295,14 +312,26 @@ export const stepRunMachine = setup({
         { miniBatches: partition.miniBatchCount, items: itemsTotal ?? 'counted as read', input: partition.kind },
         'scheduling finished',
       );
-    },
+      if (opened?.revokedLeases !== undefined) {
+        const ledger = context.run.ledger;
+        const resumed = `resumed after a coordinator restart: ${finishedCount(ledger)} of ${ledger.miniBatchCount} mini-batches were already done; ${opened.revokedLeases} that were running run again`;
+        context.sinks?.overview(resumed, nowMs);
+        context.deps.logger.warn(
+          { finished: finishedCount(ledger), revoked: opened.revokedLeases },
+          'step run resumed',
+        );
+        enqueue.emit({ type: 'step.message', level: 'warn', text: resumed, atMs: nowMs });
+      }
+    }),
     takeAvailableNodes: enqueueActions(({ context, enqueue }) => {
       takeAvailableNodes(context, enqueue.emit);
       announceNodeWait(context, enqueue.emit);
+      grantToWaitingNodes(context); // credit asked before the nodes were taken (a resumed run)
     }),
     takeOfferedNode: enqueueActions(({ context, enqueue }, params: { readonly node: NodeInfo }) => {
       takeNode(context, params.node, enqueue.emit);
       announceNodeWait(context, enqueue.emit);
+      grantToWaitingNodes(context);
     }),
     /** node.lost / node.left: re-queue its leases, look for a replacement, grant to the others. */
     dropNode: enqueueActions(({ context, enqueue }, params: ReturnType<typeof dropParams>) => {
@@ -430,10 +459,14 @@ export const stepRunMachine = setup({
     validating: {
       invoke: {
         src: 'prepareStep',
-        input: ({ context }) => ({ step: context.step, jobId: context.jobId }),
+        input: ({ context }) => ({
+          step: context.step,
+          jobId: context.jobId,
+          resumeOutputAt: context.deps.journal?.resumeOutputAt,
+        }),
         onDone: {
           target: 'partitioning',
-          actions: { type: 'keepSinks', params: ({ event }) => ({ sinks: event.output }) },
+          actions: [{ type: 'keepSinks', params: ({ event }) => ({ sinks: event.output }) }, 'attachJournalOutput'],
         },
         onError: { target: 'finishing', actions: DECIDE_SETUP_FAILURE },
       },
@@ -441,7 +474,10 @@ export const stepRunMachine = setup({
     partitioning: {
       invoke: {
         src: 'partitionInput',
-        input: ({ context }) => ({ step: context.step }),
+        input: ({ context }) => ({
+          step: context.step,
+          resumeMiniBatchCount: context.deps.journal?.resumeMiniBatchCount,
+        }),
         onDone: {
           target: 'waitingForFirstTask',
           actions: [{ type: 'keepPartition', params: ({ event }) => ({ partition: event.output }) }, 'createLedger'],
@@ -466,7 +502,11 @@ export const stepRunMachine = setup({
           },
         },
       },
-      always: { guard: 'hasGrantedLeases', target: 'running' },
+      // A step run resumed after a restart may have nothing left to lease: it goes on to finish.
+      always: [
+        { guard: 'hasGrantedLeases', target: 'running' },
+        { guard: 'allMiniBatchesFinished', target: 'running' },
+      ],
       on: { ...SERVING_EVENTS },
     },
     running: {

@@ -55,4 +55,30 @@ describe('SerialFileWriter', () => {
     expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe(expected.join(''));
     expect(writer.pendingBytes).toBe(0);
   });
+
+  it('resumes a file cut back to its journaled end, counting offsets from the start of the file', async () => {
+    const path = join(dir, 'out.txt');
+    const first = await SerialFileWriter.open(path);
+    first.write('kept 1\nkept 2\n');
+    expect(first.endOffset).toBe(14);
+    first.write('never journaled\n');
+    await first.sync();
+    await first.close();
+    const resumed = await SerialFileWriter.open(path, { resumeAt: 14 });
+    expect(resumed.endOffset).toBe(14);
+    resumed.write('after the restart\n');
+    expect(resumed.endOffset).toBe(32);
+    await resumed.close();
+    expect(await readFile(path, 'utf8')).toBe('kept 1\nkept 2\nafter the restart\n');
+  });
+
+  it('refuses to resume a file shorter than its journaled end', async () => {
+    const path = join(dir, 'out.txt');
+    const writer = await SerialFileWriter.open(path);
+    writer.write('short\n');
+    await writer.close();
+    await expect(SerialFileWriter.open(path, { resumeAt: 100 })).rejects.toThrow(
+      /holds 6 bytes, fewer than the 100 the journal says were written to it/,
+    );
+  });
 });

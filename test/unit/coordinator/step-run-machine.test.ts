@@ -56,6 +56,8 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
     recordAttempt: (row) => attempts.push(row),
     overview: () => undefined,
     flushReports: () => undefined,
+    outputEnd: 0,
+    syncOutput: async () => undefined,
     outputError: undefined,
     get backlogged() {
       return backlogged;

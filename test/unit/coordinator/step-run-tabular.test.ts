@@ -78,6 +78,8 @@ function start(tablePath: string, miniBatchSize: MiniBatchSize, maxRetries = 0):
     recordAttempt: () => undefined,
     overview: () => undefined,
     flushReports: () => undefined,
+    outputEnd: 0,
+    syncOutput: async () => undefined,
     outputError: undefined,
     backlogged: false,
     onDrained: () => () => undefined,

@@ -1,0 +1,42 @@
+/**
+ * What the Jobs service and Watch sessions see of a job: a running JobRun, or a job that ended before
+ * the coordinator restarted (known from the journal: its final status, nothing more to do).
+ */
+import { JobStatus } from '../../gen/parajob/v1/parajob.js';
+import type { JobRunListener } from './job-run.js';
+
+/** A job as the services see it. */
+export interface JobView {
+  readonly jobId: string;
+  readonly isTerminal: boolean;
+  /** The job's status now. */
+  status(): JobStatus;
+  /** Adds a listener; returns its removal. */
+  listen(listener: JobRunListener): () => void;
+  /** Asks the job to cancel; no-op once it ended. */
+  cancel(reason: string): void;
+}
+
+/** A job that ended before the coordinator restarted: its journaled final status. */
+export class EndedJob implements JobView {
+  readonly isTerminal = true;
+  private readonly finalStatus: JobStatus;
+
+  constructor(
+    readonly jobId: string,
+    /** The journaled status (JobStatus JSON). */
+    status: unknown,
+  ) {
+    this.finalStatus = JobStatus.fromJSON(status);
+  }
+
+  status(): JobStatus {
+    return this.finalStatus;
+  }
+
+  listen(): () => void {
+    return () => undefined;
+  }
+
+  cancel(): void {}
+}

@@ -1,0 +1,286 @@
+/**
+ * The coordinator's one journal writer (DESIGN.md "Durable state"): the machines never touch the file
+ * journal; they hand their records to this class (through the StepJournal of each step run), which
+ * writes them, applies them to the durable state (durable-state.ts) and takes snapshots of that state.
+ *
+ * - Lease tokens come from ranges reserved in the journal (tokens.reserved, durable before the first
+ *   token of the range is handed out), so tokens after a restart are always above every earlier one.
+ * - A step run's completions are journaled only after its append_row output is synced past their rows
+ *   (see StepJournal.record); other ledger events are journaled at once, without waiting.
+ */
+import { join } from 'node:path';
+
+import type { Logger } from 'pino';
+
+import type { TokenSource } from '../ledger/decisions.js';
+import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
+import { ByteReader, ByteWriter } from './byte-codec.js';
+import {
+  applyRecord,
+  createDurableState,
+  decodeDurableState,
+  type DurableJob,
+  type DurableState,
+  encodeDurableState,
+  materializeStepLedger,
+} from './durable-state.js';
+import { FileJournal, type FileJournalOptions } from './file-journal.js';
+import { readLedgerState, writeLedgerState } from './ledger-codec.js';
+import { type CoordinatorRecord, decodeRecord, encodeRecord, type JobAcceptedRecord } from './records.js';
+import type { RecoveredJournal } from './recover.js';
+
+/** Tokens per reserved range; the next range is reserved when half of this one is used. */
+const TOKEN_RANGE = 2 ** 32;
+/** Records between snapshots. */
+const DEFAULT_SNAPSHOT_EVERY_RECORDS = 100_000;
+
+/** Options of CoordinatorJournal.open. */
+export interface CoordinatorJournalOptions extends FileJournalOptions {
+  readonly logger: Logger;
+  /** A snapshot is taken after this many records. @default 100000 */
+  readonly snapshotEveryRecords?: number;
+  /** Hears of every record right after it is handed to the journal (fault injection). */
+  readonly onRecordWritten?: (record: CoordinatorRecord) => void;
+}
+
+/** The coordinator's journal writer (see the module comment). */
+export class CoordinatorJournal {
+  readonly tokens: TokenSource;
+  private recordsSinceSnapshot = 0;
+  private snapshotting = false;
+  private nextToken: number;
+  private tokensUpTo: number;
+
+  private constructor(
+    private readonly journal: FileJournal,
+    /** What the journal holds, kept up to date as records are written. */
+    readonly state: DurableState,
+    private readonly logger: Logger,
+    private readonly snapshotEveryRecords: number,
+    private readonly onRecordWritten: ((record: CoordinatorRecord) => void) | undefined,
+  ) {
+    this.nextToken = state.tokensUpTo;
+    this.tokensUpTo = state.tokensUpTo;
+    this.tokens = { next: () => this.takeToken() };
+  }
+
+  /**
+   * Opens `<dataDir>/journal`, replays it into the durable state and reserves a token range (durably)
+   * before resolving. Throws JournalCorruptError on a damaged journal.
+   */
+  static async open(dataDir: string, options: CoordinatorJournalOptions): Promise<CoordinatorJournal> {
+    const { journal, recovered } = await FileJournal.open(join(dataDir, 'journal'), options);
+    const state = replay(recovered);
+    if (recovered.truncated !== undefined)
+      options.logger.warn(recovered.truncated, 'journal: torn tail of an interrupted write cut off');
+    options.logger.info(
+      {
+        jobs: state.jobs.size,
+        unfinished: [...state.jobs.values()].filter((job) => job.endedStatus === undefined).length,
+        snapshotLsn: recovered.snapshot?.lsn,
+        replayed: recovered.entries.length,
+      },
+      'journal opened',
+    );
+    const writer = new CoordinatorJournal(
+      journal,
+      state,
+      options.logger,
+      options.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
+      options.onRecordWritten,
+    );
+    writer.reserveTokens();
+    await journal.durable();
+    return writer;
+  }
+
+  /** Jobs the journal knows, in the order they were accepted. */
+  jobs(): DurableJob[] {
+    return [...this.state.jobs.values()];
+  }
+
+  /** Journals an accepted job; resolves once durable (Submit answers after that). */
+  async jobAccepted(record: JobAcceptedRecord): Promise<void> {
+    this.write({ type: 'job.accepted', record });
+    await this.journal.durable();
+  }
+
+  /** Journals a job's end with its final status (JobStatus JSON); resolves once durable. */
+  async jobEnded(jobId: string, status: unknown): Promise<void> {
+    this.write({ type: 'job.ended', record: { jobId, status } });
+    await this.journal.durable();
+  }
+
+  /**
+   * The journal of a step run whose partition has `miniBatchCount` mini-batches, and its ledger: the
+   * journaled one when the step run was under way before a restart (its live leases then revoked, since
+   * no node holds them for this coordinator), else a fresh one.
+   */
+  startStep(
+    jobId: string,
+    stepRunId: string,
+    shape: { readonly miniBatchCount: number; readonly maxRetries: number },
+    itemCount: (miniBatchId: number) => number,
+  ): { readonly step: StepJournal; readonly ledger: Ledger; readonly resumed: ResumedStep | undefined } {
+    const job = this.state.jobs.get(jobId);
+    const known = job?.steps.get(stepRunId);
+    if (known !== undefined && known.ended === undefined) {
+      if (known.started.miniBatchCount !== shape.miniBatchCount) {
+        throw new Error(
+          `the input now cuts into ${shape.miniBatchCount} mini-batches, but the journal holds ${known.started.miniBatchCount}: the input changed while the coordinator was down`,
+        );
+      }
+      const shadow = materializeStepLedger(known, itemCount);
+      const ledger = readLedgerState(new ByteReader(writeLedgerState(new ByteWriter(), shadow).finish()), itemCount);
+      const step = new StepJournal(this, known.started.stepKey);
+      const revoked: LedgerEvent[] = [];
+      for (const lease of ledger.leases.values())
+        revoked.push({ type: 'lease.revoked', miniBatchId: lease.miniBatchId, token: lease.token, cause: 'node-lost' });
+      // Each goes to the head of the queue: the newest first, so the oldest runs first.
+      for (const event of revoked.reverse()) step.applyAndRecord(ledger, event);
+      return { step, ledger, resumed: { outputEnd: known.outputEnd, revokedLeases: revoked.length } };
+    }
+    const stepKey = this.state.nextStepKey;
+    this.write({
+      type: 'step.started',
+      record: { stepKey, jobId, stepRunId, miniBatchCount: shape.miniBatchCount, maxRetries: shape.maxRetries },
+    });
+    const journaled = this.state.steps.get(stepKey);
+    if (journaled !== undefined) materializeStepLedger(journaled, itemCount);
+    const ledger = createLedger({ ...shape, itemCount });
+    return { step: new StepJournal(this, stepKey), ledger, resumed: undefined };
+  }
+
+  /** Flushes and closes the journal. */
+  async close(): Promise<void> {
+    await this.journal.close();
+  }
+
+  /** Writes one record (not waiting) and applies it to the durable state. */
+  write(record: CoordinatorRecord): void {
+    this.journal.write(encodeRecord(record));
+    applyRecord(this.state, record);
+    this.onRecordWritten?.(record);
+    if (++this.recordsSinceSnapshot >= this.snapshotEveryRecords) this.maybeSnapshot();
+  }
+
+  /** Resolves once every record written so far is durable. */
+  durable(): Promise<void> {
+    return this.journal.durable();
+  }
+
+  private takeToken(): number {
+    const token = this.nextToken++;
+    // Reserved well before it is needed: the range record is durable long before half a range is used.
+    if (this.tokensUpTo - this.nextToken < TOKEN_RANGE / 2) this.reserveTokens();
+    return token;
+  }
+
+  private reserveTokens(): void {
+    const from = this.tokensUpTo;
+    this.tokensUpTo = from + TOKEN_RANGE;
+    this.write({ type: 'tokens.reserved', record: { from, upTo: this.tokensUpTo } });
+  }
+
+  private maybeSnapshot(): void {
+    if (this.snapshotting) return;
+    const payload = encodeDurableState(this.state);
+    if (payload === undefined) return;
+    this.recordsSinceSnapshot = 0;
+    this.snapshotting = true;
+    this.journal
+      .snapshot(payload)
+      .then(
+        (lsn) => this.logger.debug({ lsn }, 'journal snapshot written'),
+        (error: unknown) => this.logger.error({ err: error }, 'journal snapshot failed'),
+      )
+      .finally(() => (this.snapshotting = false));
+  }
+}
+
+/** What a resumed step run must know besides its ledger. */
+export interface ResumedStep {
+  /** The append_row output's journaled length: the output is cut back to it. */
+  readonly outputEnd: number;
+  /** Live leases of the journal revoked on resume (their mini-batches run again). */
+  readonly revokedLeases: number;
+}
+
+/**
+ * One step run's side of the journal. The step run applies each ledger event to its live ledger and
+ * hands it here: completions wait until the output is synced past their rows (`outputEnd`), everything
+ * else is journaled at once.
+ */
+export class StepJournal {
+  private deferred: { readonly event: LedgerEvent; readonly outputEnd: number }[] = [];
+  private committing: Promise<void> | undefined;
+  private syncOutput: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly journal: CoordinatorJournal,
+    readonly stepKey: number,
+  ) {}
+
+  /** Sets how the step's append_row output is made durable (flush + fdatasync). */
+  attachOutput(sync: () => Promise<void>): void {
+    this.syncOutput = sync;
+  }
+
+  /**
+   * Journals `event`, already applied to the live ledger. A `batch.completed` is held until the output
+   * is synced past `outputEnd` (the output's length once the result's rows are in it).
+   */
+  record(event: LedgerEvent, outputEnd = 0): void {
+    if (event.type !== 'batch.completed') {
+      this.journal.write({ type: 'ledger.event', stepKey: this.stepKey, event });
+      return;
+    }
+    this.deferred.push({ event, outputEnd });
+    this.committing ??= this.commitLoop();
+  }
+
+  /** Applies `event` to `ledger` and journals it (resume-time revocations). */
+  applyAndRecord(ledger: Ledger, event: LedgerEvent): void {
+    applyLedgerEvent(ledger, event);
+    this.record(event);
+  }
+
+  /** Resolves once every completion handed in so far is journaled and durable. */
+  async settled(): Promise<void> {
+    while (this.committing !== undefined) await this.committing;
+    await this.journal.durable();
+  }
+
+  /** Journals the step's end, after its last completions. */
+  async ended(state: 'succeeded' | 'failed' | 'cancelled'): Promise<void> {
+    while (this.committing !== undefined) await this.committing;
+    this.journal.write({ type: 'step.ended', record: { stepKey: this.stepKey, state } });
+    await this.journal.durable();
+  }
+
+  private async commitLoop(): Promise<void> {
+    try {
+      while (this.deferred.length > 0) {
+        const batch = this.deferred;
+        this.deferred = [];
+        // One sync covers every completion handed in before it started: their rows were queued first.
+        if (this.syncOutput !== undefined) await this.syncOutput();
+        for (const { event, outputEnd } of batch)
+          this.journal.write({ type: 'batch.committed', stepKey: this.stepKey, event, outputEnd });
+      }
+    } catch {
+      // The output failed (its writer holds the error and fails the step); the completions stay
+      // unjournaled, so a restart runs their mini-batches again.
+      this.deferred = [];
+    } finally {
+      this.committing = undefined;
+    }
+  }
+}
+
+function replay(recovered: RecoveredJournal): DurableState {
+  const state =
+    recovered.snapshot === undefined ? createDurableState() : decodeDurableState(recovered.snapshot.payload);
+  for (const entry of recovered.entries) applyRecord(state, decodeRecord(entry));
+  return state;
+}

@@ -1,0 +1,59 @@
+/**
+ * What a step run sees of the journal: where to resume its output, its ledger (fresh, or the journaled
+ * one after a restart), and one call per ledger event it applied. The step run never sees records,
+ * segments or syncs (DESIGN.md: machines never touch the journal).
+ */
+import type { Ledger, LedgerEvent } from '../ledger/ledger.js';
+import type { CoordinatorJournal, StepJournal } from './coordinator-journal.js';
+
+/** A step run's journal (see the module comment). */
+export interface StepRunJournal {
+  /** The append_row output's journaled length when the step run resumes after a restart; else undefined. */
+  readonly resumeOutputAt: number | undefined;
+  /** The journaled number of mini-batches when the step run resumes: the input must cut the same way again. */
+  readonly resumeMiniBatchCount: number | undefined;
+  /**
+   * The ledger for the cut input: the journaled one when resuming (live leases revoked: how many is
+   * `revokedLeases`), else a fresh one. Throws when the input no longer cuts as it did before.
+   */
+  openLedger(
+    shape: { readonly miniBatchCount: number; readonly maxRetries: number },
+    itemCount: (miniBatchId: number) => number,
+  ): { readonly ledger: Ledger; readonly revokedLeases: number | undefined };
+  /**
+   * Journals a ledger event the step run applied. A completion passes the output's end offset once its
+   * rows are queued: it is journaled only after the output is synced past it.
+   */
+  record(event: LedgerEvent, outputEnd?: number): void;
+  /** How to sync the step's append_row output (flush + fdatasync). */
+  attachOutput(sync: () => Promise<void>): void;
+  /** Journals the step's end after its last completions; resolves once durable. */
+  ended(state: 'succeeded' | 'failed' | 'cancelled'): Promise<void>;
+}
+
+/** The StepRunJournal of step run `stepRunId` of job `jobId`. */
+export function stepRunJournal(journal: CoordinatorJournal, jobId: string, stepRunId: string): StepRunJournal {
+  const known = journal.state.jobs.get(jobId)?.steps.get(stepRunId);
+  let step: StepJournal | undefined;
+  let syncOutput: (() => Promise<void>) | undefined;
+  const resuming = known !== undefined && known.ended === undefined;
+  return {
+    resumeOutputAt: resuming ? known.outputEnd : undefined,
+    resumeMiniBatchCount: resuming ? known.started.miniBatchCount : undefined,
+    openLedger(shape, itemCount) {
+      const opened = journal.startStep(jobId, stepRunId, shape, itemCount);
+      step = opened.step;
+      if (syncOutput !== undefined) step.attachOutput(syncOutput);
+      return { ledger: opened.ledger, revokedLeases: opened.resumed?.revokedLeases };
+    },
+    record(event, outputEnd) {
+      if (step === undefined) throw new Error(`ledger event ${event.type} journaled before the ledger was opened`);
+      step.record(event, outputEnd);
+    },
+    attachOutput(sync) {
+      syncOutput = sync;
+      step?.attachOutput(sync);
+    },
+    ended: async (state) => step?.ended(state),
+  };
+}

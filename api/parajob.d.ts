@@ -101,6 +101,8 @@ export interface FollowOptions {
     readonly signal?: AbortSignal;
     /** Every event while waiting. */
     readonly onEvent?: (event: JobStreamEvent) => void;
+    /** Command steps' output as it is written (asks the coordinator to send it): step name, text chunk. */
+    readonly onLog?: (stepName: string, text: string) => void;
 }
 /** `client.jobs`: the operations on jobs. */
 export declare class JobOperations {
@@ -370,6 +372,8 @@ export interface FollowJobOptions {
     readonly signal?: AbortSignal;
     /** Times a watch that ended early is re-opened before giving up. @default 5 */
     readonly maxReconnects?: number;
+    /** Receives command steps' output as it is written (asks the coordinator for it). */
+    readonly onLog?: (stepName: string, text: string) => void;
 }
 /**
  * Resolves with the job's terminal status, or with the last status seen when `signal` aborted.

@@ -29,7 +29,14 @@ export async function fileHash({ quick, runs }) {
   const systems = {
     parajob: {
       command: process.execPath,
-      args: [join(ROOT, 'bin', 'parajob.js'), 'run', job.file, '--data-dir', join(DATA_ROOT, 'parajob-runs')],
+      args: [
+        join(ROOT, 'bin', 'parajob.js'),
+        'run',
+        job.file,
+        '--force-rerun',
+        '--data-dir',
+        join(DATA_ROOT, 'parajob-runs'),
+      ],
       output: () => readFileSync(job.result, 'utf8'),
     },
     'GNU parallel -j2 -N100': {

@@ -14,6 +14,8 @@ export async function runParajob(job, extraArgs = []) {
     join(ROOT, 'bin', 'parajob.js'),
     'run',
     job.file,
+    // Every run is measured: never reuse an earlier one's outputs.
+    '--force-rerun',
     '--data-dir',
     join(DATA_ROOT, 'parajob-runs'),
     ...extraArgs,

@@ -220,6 +220,8 @@ export class FaultCluster {
       code,
       ...(options.runDir === undefined ? {} : { runDir: resolve(options.runDir) }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      // Every job of a fault rehearsal runs: a reused step would rehearse nothing.
+      forceRerun: true,
     });
     const tracker = new JobTracker(this.api, response.jobId, response.runDir);
     this.trackers.push(tracker);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { FailureKind, JobState, type JobStatus } from '../gen/parajob/v1/parajob.js';
 import { formatDuration, formatProgressLine, itemsTotalText, progressOf, stateLabel } from './progress-format.js';
+import { formatStepGraph, stepCountText, stepLogsFolder, stepStateLabel } from './step-views.js';
 
 /** The logs folder of a run directory (`<run dir>/logs`), or '' when the status has no run dir. */
 export function logsFolder(runDir: string): string {
@@ -75,13 +76,16 @@ export function formatJobSummary(status: JobStatus, nowMs: number = Date.now()):
 
 function logLines(status: JobStatus): string[] {
   const lines: string[] = [];
-  if (status.runDir) lines.push(`Logs: ${logsFolder(status.runDir)}`);
+  if (status.runDir && status.steps.length <= 1) {
+    const only = status.steps[0];
+    lines.push(`Logs: ${only === undefined ? logsFolder(status.runDir) : stepLogsFolder(only)}`);
+  }
   const result = resultFileOf(status);
   if (result) lines.push(`Result: ${result}`);
   // A pipeline of several steps has a run directory per step: list their logs too.
   if (status.steps.length > 1) {
     for (const step of status.steps) {
-      if (step.runDir) lines.push(`  step ${step.name} (${stateLabel(step.state)}): ${logsFolder(step.runDir)}`);
+      if (step.runDir) lines.push(`  step ${step.name} (${stepStateLabel(step)}): ${stepLogsFolder(step)}`);
     }
   }
   return lines;
@@ -100,10 +104,7 @@ export function formatJobStatus(status: JobStatus, nowMs: number = Date.now()): 
   if (elapsed >= 0) lines.push(`Elapsed:  ${formatDuration(elapsed)}`);
   lines.push(`Progress: ${formatProgressLine(status)}`);
   if (status.steps.length > 1) {
-    lines.push('Steps:');
-    for (const step of status.steps) {
-      lines.push(`  ${step.name}: ${formatProgressLine(step)}`);
-    }
+    lines.push('Steps:', ...formatStepGraph(status, nowMs));
   }
   if (status.outputs.length > 0) {
     lines.push('Outputs:');
@@ -123,12 +124,13 @@ export function formatJobList(jobs: readonly JobStatus[]): string {
     return [
       job.jobId,
       stateWithKind(job),
+      stepCountText(job),
       `${p.miniBatchesSucceeded + p.miniBatchesFailed}/${p.miniBatchesTotal}`,
       job.createdAtMs ? new Date(job.createdAtMs).toISOString() : '',
       nameOf(job),
     ];
   });
-  const header = ['JOB', 'STATE', 'MINI-BATCHES', 'CREATED', 'NAME'];
+  const header = ['JOB', 'STATE', 'STEPS', 'MINI-BATCHES', 'CREATED', 'NAME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const render = (cells: readonly string[]): string =>
     cells

@@ -58,6 +58,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     )
     .option('--set <path=value>', 'override a key before validation, e.g. inputs.epochs=5 (repeatable)', collect)
     .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
+    .option('--force-rerun', 'run every step even when an earlier run could be reused (settings.force_rerun)')
     .option('--json', 'print the final status as JSON on stdout')
     .option(
       '--chaos <plan>',
@@ -85,9 +86,11 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
           chaos?: string;
           python?: string;
           journal?: boolean;
+          forceRerun?: boolean;
         },
       ) => {
-        setExitCode(await (await loadRun()).runCommand(file, options, io));
+        const set = withForceRerun(options.set, options.forceRerun);
+        setExitCode(await (await loadRun()).runCommand(file, { ...options, set }, io));
       },
     );
 
@@ -172,6 +175,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--run-dir <dir>', 'run directory on the coordinator (default: <data dir>/runs/<job id>)')
     .option('--set <path=value>', 'override a key before validation, e.g. inputs.epochs=5 (repeatable)', collect)
     .option('--data-dir <dir>', 'data dir whose registered assets local validation uses (the coordinator uses its own)')
+    .option('--force-rerun', 'run every step even when an earlier run could be reused (settings.force_rerun)')
     .option(
       '--chaos <plan>',
       'inject faults into run() calls to rehearse thresholds, e.g. "hang:mb=3:attempt=1" (README: Fault injection)',
@@ -185,9 +189,11 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         chaos?: string;
         set?: string[];
         dataDir?: string;
+        forceRerun?: boolean;
       }) => {
         const coordinator = resolveCoordinatorAddress(options.coordinator);
-        setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator }, io));
+        const set = withForceRerun(options.set, options.forceRerun);
+        setExitCode(await (await loadJob()).jobCreateCommand({ ...options, set, coordinator }, io));
       },
     );
   job
@@ -196,7 +202,8 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .argument('<id>', 'job id')
     .addOption(coordinatorOption())
     .option('--json', 'print the final status as JSON on stdout')
-    .action(async (id: string, options: { coordinator?: string; json?: boolean }) => {
+    .option('--logs', "also print the output of the job's command steps as it is written")
+    .action(async (id: string, options: { coordinator?: string; json?: boolean; logs?: boolean }) => {
       const coordinator = resolveCoordinatorAddress(options.coordinator);
       setExitCode(await (await loadJob()).jobStreamCommand(id, { ...options, coordinator }, io));
     });
@@ -257,4 +264,9 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
     // The launcher exits as soon as main resolves: the log files' last lines are written now.
     flushLogFilesSync();
   }
+}
+
+/** `--force-rerun` is `--set settings.force_rerun=true` (one way into the spec: the YAML). */
+function withForceRerun(set: readonly string[] | undefined, forceRerun: boolean | undefined): string[] {
+  return [...(set ?? []), ...(forceRerun ? ['settings.force_rerun=true'] : [])];
 }

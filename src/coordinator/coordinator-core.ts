@@ -5,8 +5,9 @@
  * Routing: a node's stream refreshes its session (liveness) on its messages — at most once per
  * ACTIVITY_REFRESH_FRACTION of nodeLostAfterMs, since a busy node sends results many times a
  * millisecond and each refresh costs two machine macrosteps and a timer; lease requests, results,
- * processor events and job_left go to the step run whose wire job id they carry. Node attach and loss,
- * emitted by the cluster machine, are offered / reported to every live step run.
+ * processor events and job_left go to the step run whose wire job id they carry; command_ended and
+ * command_log to the command step of that id. Node attach and loss, emitted by the cluster machine,
+ * are offered / reported to every live step run and command step.
  */
 import type { Logger } from 'pino';
 import { type Actor, createActor } from 'xstate';
@@ -21,14 +22,16 @@ import {
 } from '../gen/parajob/v1/parajob.js';
 import type { HelloConnection } from './cluster/cluster.machine.js';
 import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
-import type { NodeDirectory } from './cluster/node-directory.js';
+import type { NodeDirectory, NodeInfo } from './cluster/node-directory.js';
 import { CodeStore } from './code/code-store.js';
+import type { CommandStepMachine } from './command-step/command-step.machine.js';
 import { JobRun } from './jobs/job-run.js';
 import { EndedJob, type JobView } from './jobs/job-view.js';
 import { acceptSubmission, type CompileJob, resumeSubmission, type Submission } from './jobs/submission.js';
 import type { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { DurableJob } from './journal/durable-state.js';
 import { createTokenCounter, type TokenSource } from './ledger/decisions.js';
+import { ReuseIndex } from './pipeline/reuse-index.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
 import type { StepRunMachine } from './step-run/step-run.machine.js';
@@ -65,6 +68,8 @@ export class CoordinatorCore {
   private readonly jobs = new Map<string, JobView>();
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
   private readonly tokens: TokenSource;
+  private readonly commandSteps = new Map<string, Actor<CommandStepMachine>>();
+  private readonly reuse: ReuseIndex;
   private readonly logger: Logger;
   /** When each stream last refreshed its node's session (Date.now()). */
   private readonly lastActivityMs = new WeakMap<NodeStream, number>();
@@ -76,6 +81,7 @@ export class CoordinatorCore {
     this.tokens = options.journal?.tokens ?? createTokenCounter();
     this.activityRefreshMs = Math.min(MAX_ACTIVITY_REFRESH_MS, options.nodeLostAfterMs * ACTIVITY_REFRESH_FRACTION);
     this.code = new CodeStore(options.dataDir);
+    this.reuse = new ReuseIndex(options.dataDir);
     this.cluster = createActor(clusterMachine, {
       input: {
         heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -86,9 +92,11 @@ export class CoordinatorCore {
     this.cluster.subscribe({ error: (error) => this.logger.fatal({ err: error }, 'cluster actor crashed') });
     this.cluster.on('node.attached', ({ node }) => {
       for (const stepRun of this.stepRuns.values()) stepRun.send({ type: 'node.offered', node });
+      for (const command of this.commandSteps.values()) command.send({ type: 'node.offered', node });
     });
     this.cluster.on('node.lost', ({ nodeId, reason }) => {
       for (const stepRun of this.stepRuns.values()) stepRun.send({ type: 'node.lost', nodeId, reason });
+      for (const command of this.commandSteps.values()) command.send({ type: 'node.lost', nodeId, reason });
     });
     this.cluster.start();
     this.directory = clusterDirectory(this.cluster.getSnapshot().context.registry);
@@ -172,7 +180,11 @@ export class CoordinatorCore {
         registry: {
           register: (wireJobId, actor) => this.stepRuns.set(wireJobId, actor),
           unregister: (wireJobId) => this.stepRuns.delete(wireJobId),
+          registerCommand: (wireJobId, actor) => this.commandSteps.set(wireJobId, actor),
+          unregisterCommand: (wireJobId) => this.commandSteps.delete(wireJobId),
         },
+        reuse: this.reuse,
+        pickCommandNode: (candidates) => this.leastLoaded(candidates),
         journal: this.options.journal,
       },
       succeededBeforeRestart,
@@ -196,6 +208,21 @@ export class CoordinatorCore {
     if (job === undefined) return undefined;
     job.cancel(reason);
     return job.status();
+  }
+
+  /** The candidate running the fewest command runs now (the first of those on a tie). */
+  private leastLoaded(candidates: readonly NodeInfo[]): NodeInfo | undefined {
+    const load = new Map<string, number>();
+    for (const command of this.commandSteps.values()) {
+      const snapshot = command.getSnapshot();
+      const nodeId = snapshot.context.nodeId;
+      if (nodeId !== undefined && snapshot.status === 'active') load.set(nodeId, (load.get(nodeId) ?? 0) + 1);
+    }
+    let best: NodeInfo | undefined;
+    for (const node of candidates) {
+      if (best === undefined || (load.get(node.nodeId) ?? 0) < (load.get(best.nodeId) ?? 0)) best = node;
+    }
+    return best;
   }
 
   /** The ids of the live nodes (for tests and diagnostics). */
@@ -260,6 +287,12 @@ export class CoordinatorCore {
       case 'jobLeft':
         this.stepRuns.get(kind.value.jobId)?.send({ type: 'node.left', nodeId, reason: kind.value.reason });
         return;
+      case 'commandEnded':
+        this.commandSteps.get(kind.value.jobId)?.send({ type: 'command.ended', nodeId, ended: kind.value });
+        return;
+      case 'commandLog':
+        this.commandSteps.get(kind.value.jobId)?.send({ type: 'command.log', nodeId, text: kind.value.text });
+        return;
     }
   }
 
@@ -277,6 +310,8 @@ export class CoordinatorCore {
     this.stopped = true;
     for (const stepRun of this.stepRuns.values()) stepRun.stop();
     this.stepRuns.clear();
+    for (const command of this.commandSteps.values()) command.stop();
+    this.commandSteps.clear();
     const registry = this.cluster.getSnapshot().context.registry;
     for (const node of registry.values()) node.connection.close();
     this.cluster.stop();

@@ -7,21 +7,30 @@
  *   registering     `hello` sent (with the node_id and job_ids it had).  stream.welcome → ready;
  *                   after registerTimeout → reconnecting
  *   ready           jobs told the connection is back; a heartbeat every heartbeat_interval_ms.
- *                   stream.message → assign spawns a job; leases/revoke/release go to their job
+ *                   stream.message → assign spawns a job; leases/revoke/release go to their job;
+ *                   command_run spawns a command run (command/command-run.actor.ts), command_cancel
+ *                   goes to it; it says command.finished once its command_ended is sent
  *                   node.stop → draining
- *   draining        every job released; no job left (or after drainTimeout) → stopped
+ *   draining        every job released, every command cancelled; none left (or after drainTimeout) → stopped
  * reconnecting      after reconnectBackoff (capped exponential) → connecting
  * stopped (final)   leaving `attached` half-closes the stream after the last writes
  * Jobs keep running while the stream is down; their results wait in the outbox (outbox.ts).
  * node.stop while not attached → stopped at once (processes are killed with the machine).
  */
 import type { Logger } from 'pino';
-import { assertEvent, assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
+import { type ActorRefFrom, assertEvent, assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
 
-import type { ClusterClient, CoordinatorMessage, JobAssignment, NodeHello } from '../gen/parajob/v1/parajob.js';
+import type {
+  ClusterClient,
+  CommandRun,
+  CoordinatorMessage,
+  JobAssignment,
+  NodeHello,
+} from '../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../log/layout.js';
 import { deadlineIn } from '../rpc/options.js';
 import { clusterStreamActor, type ClusterStreamEvent } from './cluster-stream.js';
+import { commandRunActor, type CommandRunNotice } from './command/command-run.actor.js';
 import { jobMachine, type JobRef, runningCount } from './job/job.machine.js';
 import { type JobLog, openJobLog } from './job/job-log.js';
 import type { CompiledNodeOptions } from './node-options.js';
@@ -81,11 +90,14 @@ interface NodeContext {
   readonly heartbeatSeq: number;
   readonly reconnectAttempts: number;
   readonly jobs: Readonly<Record<string, RunningJob>>;
+  /** Command runs in progress, by wire job id. */
+  readonly commands: Readonly<Record<string, ActorRefFrom<typeof commandRunActor>>>;
 }
 
 type NodeEvent =
   | ClusterStreamEvent
   | { readonly type: 'job.left'; readonly jobId: string; readonly reason: string }
+  | CommandRunNotice
   | { readonly type: 'node.stop' };
 
 function jobIdOf(message: CoordinatorMessage): string | undefined {
@@ -98,6 +110,15 @@ function jobIdOf(message: CoordinatorMessage): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** Grace between SIGTERM and SIGKILL of a command's process group. */
+const COMMAND_KILL_GRACE_MS = 2_000;
+
+function commandRunOf(event: NodeEvent): CommandRun {
+  if (event.type !== 'stream.message' || event.message.kind?.$case !== 'commandRun')
+    throw new TypeError(`not a command run: ${event.type}`);
+  return event.message.kind.value;
 }
 
 function assignmentOf(event: NodeEvent): JobAssignment {
@@ -116,6 +137,7 @@ export const nodeMachine = setup({
   actors: {
     clusterStream: clusterStreamActor,
     job: jobMachine,
+    commandRun: commandRunActor,
     waitForCoordinator: fromPromise<void, { readonly client: ClusterClient; readonly timeoutMs: number }>(
       ({ input }) =>
         new Promise<void>((resolvePromise, reject) => {
@@ -205,6 +227,64 @@ export const nodeMachine = setup({
         return { ...context.jobs, [assignment.jobId]: { ref, log } };
       },
     }),
+    startCommand: assign({
+      commands: ({ context, spawn }, params: { readonly run: CommandRun }) => {
+        const { run } = params;
+        if (context.commands[run.jobId] !== undefined) {
+          context.logger.info({ jobId: run.jobId }, 'already running this command; command run ignored');
+          return context.commands;
+        }
+        context.logger.info({ jobId: run.jobId, stepName: run.stepName }, 'command run assigned');
+        const ref = spawn('commandRun', {
+          id: `command:${run.jobId}`,
+          input: {
+            run,
+            cacheDir: context.input.options.cacheDir,
+            ensureCode: context.input.ensureCode,
+            outbox: context.input.outbox,
+            logger: context.logger.child({ jobId: run.jobId, step: run.stepName }),
+            killGraceMs: COMMAND_KILL_GRACE_MS,
+          },
+        });
+        return { ...context.commands, [run.jobId]: ref };
+      },
+    }),
+    cancelCommand: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'stream.message');
+      if (event.message.kind?.$case !== 'commandCancel') return;
+      const { jobId, reason } = event.message.kind.value;
+      const ref = context.commands[jobId];
+      if (ref !== undefined) enqueue.sendTo(ref, { type: 'command.cancel', reason });
+      else
+        context.input.outbox.send({
+          kind: {
+            $case: 'commandEnded',
+            value: {
+              jobId,
+              exitCode: -1,
+              signal: '',
+              timedOut: false,
+              cancelled: true,
+              errorMessage: 'not running here',
+              startedAtMs: 0,
+              endedAtMs: Date.now(),
+            },
+          },
+        });
+    }),
+    cancelAllCommands: enqueueActions(({ context, enqueue }) => {
+      for (const ref of Object.values(context.commands))
+        enqueue.sendTo(ref, { type: 'command.cancel', reason: 'node stopping' });
+    }),
+    removeCommand: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'command.finished');
+      const ref = context.commands[event.jobId];
+      if (ref === undefined) return;
+      enqueue(stopChild(ref));
+      const rest = { ...context.commands };
+      delete rest[event.jobId];
+      enqueue.assign({ commands: rest });
+    }),
     routeToJob: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'stream.message');
       const { kind } = event.message;
@@ -253,7 +333,9 @@ export const nodeMachine = setup({
   },
   guards: {
     isAssignment: ({ event }) => event.type === 'stream.message' && event.message.kind?.$case === 'assign',
-    noJobs: ({ context }) => Object.keys(context.jobs).length === 0,
+    isCommandRun: ({ event }) => event.type === 'stream.message' && event.message.kind?.$case === 'commandRun',
+    isCommandCancel: ({ event }) => event.type === 'stream.message' && event.message.kind?.$case === 'commandCancel',
+    noJobs: ({ context }) => Object.keys(context.jobs).length === 0 && Object.keys(context.commands).length === 0,
   },
   delays: {
     reconnectBackoff: ({ context }) =>
@@ -275,10 +357,12 @@ export const nodeMachine = setup({
     heartbeatSeq: 0,
     reconnectAttempts: 0,
     jobs: {},
+    commands: {},
   }),
   initial: 'connecting',
   on: {
     'job.left': { actions: 'removeJob' },
+    'command.finished': { actions: 'removeCommand' },
   },
   states: {
     connecting: {
@@ -349,13 +433,18 @@ export const nodeMachine = setup({
                 guard: 'isAssignment',
                 actions: { type: 'startJob', params: ({ event }) => ({ assignment: assignmentOf(event) }) },
               },
+              {
+                guard: 'isCommandRun',
+                actions: { type: 'startCommand', params: ({ event }) => ({ run: commandRunOf(event) }) },
+              },
+              { guard: 'isCommandCancel', actions: 'cancelCommand' },
               { actions: 'routeToJob' },
             ],
             'node.stop': { target: 'draining' },
           },
         },
         draining: {
-          entry: 'releaseAllJobs',
+          entry: ['releaseAllJobs', 'cancelAllCommands'],
           always: { guard: 'noJobs', target: '#node.stopped' },
           after: { drainTimeout: { target: '#node.stopped' } },
           on: {

@@ -33,6 +33,8 @@ export interface SubmitJobInput {
   readonly jobId?: string;
   /** Fault injection for the job's run() calls (src/chaos/model.ts text form); undefined: none. */
   readonly chaos?: string;
+  /** Run every step even when an earlier run could be reused. */
+  readonly forceRerun?: boolean;
 }
 
 export interface JobsApiOptions {
@@ -78,6 +80,7 @@ export class JobsApi {
       runDir: input.runDir ?? '',
       jobId: input.jobId ?? '',
       chaos: input.chaos ?? '',
+      forceRerun: input.forceRerun ?? false,
     };
     return new Promise((resolve, reject) => {
       this.client.submit(request, this.metadata(), { deadline: deadlineIn(this.deadlineMs) }, (error, response) =>
@@ -118,11 +121,11 @@ export class JobsApi {
 
   /**
    * The job's events (its status on every change, and messages) until the server ends the stream,
-   * which it does once the job is terminal. No deadline: a job may run for days. Aborting `signal`
+   * which it does once the job is terminal; with `logs`, command steps' output too (StepLog events). No deadline: a job may run for days. Aborting `signal`
    * cancels the call and ends the iteration quietly; any other stream error is thrown.
    */
-  async *watch(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent, void, undefined> {
-    const call: ClientReadableStream<JobEvent> = this.client.watch({ jobId }, this.metadata());
+  async *watch(jobId: string, signal?: AbortSignal, logs = false): AsyncGenerator<JobEvent, void, undefined> {
+    const call: ClientReadableStream<JobEvent> = this.client.watch({ jobId, logs }, this.metadata());
     const onAbort = (): void => call.cancel();
     if (signal?.aborted) call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -70,6 +70,8 @@ export interface FollowOptions {
   readonly signal?: AbortSignal;
   /** Every event while waiting. */
   readonly onEvent?: (event: JobStreamEvent) => void;
+  /** Command steps' output as it is written (asks the coordinator to send it): step name, text chunk. */
+  readonly onLog?: (stepName: string, text: string) => void;
 }
 
 /** `client.jobs`: the operations on jobs. */
@@ -163,7 +165,11 @@ export class JobOperations {
       message: (message: Parameters<typeof messageEvent>[0]) => onEvent(messageEvent(message)),
     };
     return this.client.call(jobId, (api) =>
-      followJob(api, jobId, { ...(display ? { display } : {}), ...(options.signal ? { signal: options.signal } : {}) }),
+      followJob(api, jobId, {
+        ...(display ? { display } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onLog ? { onLog: options.onLog } : {}),
+      }),
     );
   }
 }

@@ -28,6 +28,8 @@ export interface FollowJobOptions {
   readonly signal?: AbortSignal;
   /** Times a watch that ended early is re-opened before giving up. @default 5 */
   readonly maxReconnects?: number;
+  /** Receives command steps' output as it is written (asks the coordinator for it). */
+  readonly onLog?: (stepName: string, text: string) => void;
 }
 
 /**
@@ -44,13 +46,15 @@ export async function followJob(
   let last: JobStatus | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      for await (const event of api.watch(jobId, signal)) {
+      for await (const event of api.watch(jobId, signal, options.onLog !== undefined)) {
         if (event.kind?.$case === 'status') {
           last = event.kind.value;
           display?.update(last);
           if (isTerminal(last.state)) return last;
         } else if (event.kind?.$case === 'message') {
           display?.message(event.kind.value);
+        } else if (event.kind?.$case === 'stepLog') {
+          options.onLog?.(event.kind.value.stepName, event.kind.value.text);
         }
       }
     } catch (error) {

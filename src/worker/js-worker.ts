@@ -11,9 +11,9 @@
  */
 import { HostChannel } from './js/channel.js';
 import { loadEntryScript } from './js/entry-script.js';
-import type { EntryScript } from './js/entry-script-contract.js';
+import type { EntryScript, MiniBatch } from './js/entry-script-contract.js';
 import { applyFaultToReturn, injectBeforeRun } from './js/fault.js';
-import { miniBatchOf } from './js/mini-batch.js';
+import { loadMiniBatch } from './js/mini-batch.js';
 import { formatRows, formatTabularRows } from './js/rows.js';
 import { createRunContext, enterMiniBatch, type RunContext } from './js/run-context.js';
 import { AppendFile, createEntryScriptLogger, errorLogPathFor } from './js/user-log.js';
@@ -24,6 +24,8 @@ interface Loaded {
   readonly script: EntryScript;
   readonly context: RunContext;
   readonly appendRow: boolean;
+  /** The init frame's tabular settings: what a tabular run's byte ranges are read with. */
+  readonly tabularReader: unknown;
   readonly errorLog: AppendFile;
   readonly userLog: AppendFile;
 }
@@ -70,6 +72,7 @@ async function initialise(message: InitMessage): Promise<void> {
     script: outcome.module,
     context,
     appendRow: message.appendRow,
+    tabularReader: message.tabularReader,
     userLog,
     errorLog: new AppendFile(errorLogPathFor(message.userLogFile)),
   };
@@ -77,19 +80,20 @@ async function initialise(message: InitMessage): Promise<void> {
 }
 
 async function runMiniBatch(message: RunMessage): Promise<ResultMessage> {
-  const { items, total } = miniBatchOf(message);
-  const base = { type: 'result', miniBatchId: message.miniBatchId, attempt: message.attempt, total } as const;
-  if (loaded === undefined) {
-    return {
-      ...base,
-      returned: 0,
-      succeeded: 0,
-      rows: '',
-      rowCount: 0,
-      runMs: 0,
-      error: { kind: 'ProtocolError', message: 'run before a successful init' },
-    };
+  const failed = { type: 'result', miniBatchId: message.miniBatchId, attempt: message.attempt, total: 0 } as const;
+  const unrun = { ...failed, returned: 0, succeeded: 0, rows: '', rowCount: 0, runMs: 0 };
+  if (loaded === undefined)
+    return { ...unrun, error: { kind: 'ProtocolError', message: 'run before a successful init' } };
+  let items: MiniBatch;
+  let total: number;
+  try {
+    ({ items, total } = await loadMiniBatch(message, loaded.tabularReader));
+  } catch (thrown) {
+    // Bad data fails this mini-batch with the reader's InputError, which names the file and bytes.
+    const { kind, message: text } = toWireError(thrown);
+    return { ...unrun, error: { kind, message: text } };
   }
+  const base = { ...failed, total } as const;
   enterMiniBatch(loaded.context, message);
   const started = performance.now();
   let returnedValue: unknown;
@@ -109,7 +113,7 @@ async function runMiniBatch(message: RunMessage): Promise<ResultMessage> {
   }
   const returned = returnedValue.length;
   // Tabular mini-batches write rows the way Azure writes a returned DataFrame (rows.ts).
-  const format = message.table === undefined ? formatRows : formatTabularRows;
+  const format = message.table === undefined && message.ranges === undefined ? formatRows : formatTabularRows;
   const rows = loaded.appendRow ? format(returnedValue) : '';
   return {
     ...base,

@@ -57,7 +57,12 @@ export interface RunMessage {
   readonly attempt: number;
   /** File input: absolute paths. */
   readonly files?: readonly string[];
-  /** Tabular input: the rows of the mini-batch, parsed by the node. */
+  /**
+   * Tabular input the worker reads itself: byte ranges of the table's files, read with the `init`
+   * frame's tabularReader (reader, transforms, schema) and, when set, kept to `partitionKeyValue`'s rows.
+   */
+  readonly ranges?: readonly ByteRangeItem[];
+  /** Tabular input the node read (parquet for a Python worker): the rows of the mini-batch. */
   readonly table?: TableBatch;
   /** partition_keys: the mini-batch's key values. */
   readonly partitionKeyValue?: Readonly<Record<string, unknown>>;
@@ -180,8 +185,8 @@ export class FrameDecoder<T> {
 }
 
 /**
- * A tabular mini-batch as the node parsed it from the coordinator's byte ranges: one parser (the
- * node's, src/input) for every worker language, so JS and Python see the same columns, types and nulls.
+ * A tabular mini-batch as src/input's reader gives it: the rows the node sends when it reads a
+ * lease, and what the JS worker reads from a `run`'s ranges.
  */
 export interface TableBatch {
   readonly columns: readonly string[];

@@ -86,10 +86,12 @@ describe('a coordinator and 2 nodes started as CLI processes', () => {
     const show = await runCli(['job', 'show', jobId, '--json', '--coordinator', address]);
     expect(show.exit?.code).toBe(0);
     const status = JSON.parse(show.stdout) as {
+      status: string;
       state: string;
       progress: { miniBatchesSucceeded: number; itemsSucceeded: number };
     };
     expect(status.state).toBe('JOB_STATE_SUCCEEDED');
+    expect(status.status).toBe('succeeded');
     expect(status.progress.miniBatchesSucceeded).toBe(MINI_BATCHES);
     expect(Number(status.progress.itemsSucceeded)).toBe(FILES);
     const list = await runCli(['job', 'list', '--coordinator', address]);

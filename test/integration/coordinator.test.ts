@@ -87,6 +87,7 @@ async function submit(client: JobsClient, fixture: Fixture): Promise<SubmitJobRe
     runDir: '',
     jobId: '',
     chaos: '',
+    forceRerun: false,
   };
   return new Promise((resolve, reject) => {
     client.submit(request, { deadline: deadlineIn(10_000) } as never, (error, response) =>
@@ -102,7 +103,7 @@ function watchToEnd(
   onEvent: (event: JobEvent) => void = () => undefined,
 ): Promise<JobEvent[]> {
   const events: JobEvent[] = [];
-  const stream = client.watch({ jobId });
+  const stream = client.watch({ jobId, logs: false });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.cancel();
@@ -291,13 +292,12 @@ describe('coordinator over loopback gRPC', () => {
       runDir: '',
       jobId: '',
       chaos: '',
+      forceRerun: false,
     };
     const error = await new Promise((resolve) => jobs.submit(request, (failure) => resolve(failure)));
     expect(error).toMatchObject({
       code: 3,
-      details: expect.stringContaining(
-        `no code snapshot was sent for its task.code folder ${join(fixture.dir, 'code')}`,
-      ),
+      details: expect.stringContaining(`no code snapshot was sent for its code folder ${join(fixture.dir, 'code')}`),
     });
   });
 });

@@ -16,6 +16,7 @@ import { onInterrupts } from '../interrupts.js';
 import { formatJobList, formatJobStatus, formatJobSummary } from '../job-status-text.js';
 import { createProgressDisplay, type ProgressDisplay } from '../progress-display.js';
 import { isTerminal, stateLabel } from '../progress-format.js';
+import { jobJson } from '../step-views.js';
 
 /** Runs `body` with a client for `address`, turning any error into its message and exit code. */
 async function withClient(
@@ -71,6 +72,8 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
 export interface JobStreamOptions {
   readonly coordinator: string;
   readonly json?: boolean;
+  /** Print command steps' output (to stdout, each line prefixed with its step). */
+  readonly logs?: boolean;
 }
 
 /**
@@ -86,9 +89,11 @@ export async function jobStreamCommand(jobId: string, options: JobStreamOptions,
       second: () => process.exit(ExitCode.interrupted),
     });
     try {
+      const onLog = options.logs ? stepLogPrinter(io) : undefined;
       const final = await client.jobs.wait(jobId, {
         signal: stop.signal,
         onEvent: (event) => showEvent(display, event),
+        ...(onLog ? { onLog } : {}),
       });
       display.stop();
       writeLine(
@@ -116,10 +121,7 @@ export interface JobQueryOptions {
 export async function jobShowCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
   return withClient(options.coordinator, io, async (client) => {
     const status = await client.jobs.get(jobId);
-    writeLine(
-      io.stdout,
-      options.json ? JSON.stringify(JobStatusMessage.toJSON(status), null, 2) : formatJobStatus(status),
-    );
+    writeLine(io.stdout, options.json ? JSON.stringify(jobJson(status), null, 2) : formatJobStatus(status));
     return ExitCode.succeeded;
   });
 }
@@ -156,4 +158,14 @@ export async function jobCancelCommand(jobId: string, options: JobQueryOptions, 
 function showEvent(display: ProgressDisplay, event: JobStreamEvent): void {
   if (event.type === 'status') display.update(event.status);
   else if (event.type === 'log') display.message({ level: event.level, text: event.text, atMs: event.atMs });
+}
+
+/** Prints command output line by line, each prefixed with `[step]`; a partial line waits for its end. */
+function stepLogPrinter(io: CommandIo): (stepName: string, text: string) => void {
+  const pending = new Map<string, string>();
+  return (stepName, text) => {
+    const lines = ((pending.get(stepName) ?? '') + text).split('\n');
+    pending.set(stepName, lines.pop() ?? '');
+    for (const line of lines) writeLine(io.stdout, `[${stepName}] ${line}`);
+  };
 }

@@ -1,26 +1,36 @@
 /**
- * One submitted job: its steps run one after another, each as a step-run actor. The job's status
- * aggregates its steps (the running step's state and reason; progress summed over the steps), and its
- * listeners (Watch streams) hear of every change and every message.
- *
- * A step that does not succeed ends the job with its outcome; the steps after it never start.
+ * One submitted job: a pipeline of steps run as a DAG. Each step starts once every step it consumes
+ * from has succeeded (or was reused); independent steps run at the same time. A parallel step runs as a
+ * step-run actor, a command step as a command-step actor; the scheduling decisions are pure
+ * (pipeline/step-graph.ts), this class applies them:
+ *   - a step that is about to start is bound to what its producers actually wrote (bindStepInputs), and
+ *     when its reuse key (src/jobspec/reuse-key.ts) matches an earlier succeeded run in the reuse index
+ *     it is marked reused with that run's outputs instead of running (pipeline/step-reuse.ts);
+ *   - a failure skips the steps downstream of it (continue_on_step_failure, default true) or cancels
+ *     every running step and skips the rest (false); the job fails when any step failed.
+ * The job's status aggregates its steps (pipeline/pipeline-status.ts); listeners (Watch streams) hear
+ * of every change, every message and every chunk of command output.
  */
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
-import { FailureKind, type JobMessage, JobState, JobStatus, type Progress } from '../../gen/parajob/v1/parajob.js';
-import type { CompiledParallelStep } from '../../jobspec/model.js';
-import { isParallelStep } from '../../jobspec/steps.js';
-import { runDirLayout } from '../../log/layout.js';
-import { openLogFile, pinoLevel } from '../../log/logger.js';
-import type { NodeDirectory } from '../cluster/node-directory.js';
+import { FailureKind, type JobMessage, JobState, JobStatus } from '../../gen/parajob/v1/parajob.js';
+import { bindStepInputs, type ProducedOutputs } from '../../jobspec/bind-inputs.js';
+import type { CompiledCommandStep, CompiledParallelStep, CompiledStep } from '../../jobspec/model.js';
+import { stepCodeFolder } from '../../jobspec/steps.js';
+import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
+import { type CommandStepMachine, commandStepMachine } from '../command-step/command-step.machine.js';
 import type { CoordinatorJournal } from '../journal/coordinator-journal.js';
 import { type StepRunJournal, stepRunJournal } from '../journal/step-run-journal.js';
 import type { TokenSource } from '../ledger/decisions.js';
+import { jobStatusOf, writePipelineResult } from '../pipeline/pipeline-status.js';
+import type { ReuseIndex } from '../pipeline/reuse-index.js';
+import { isEndPhase, nextMoves } from '../pipeline/step-graph.js';
+import { findReusable, recordReusable } from '../pipeline/step-reuse.js';
+import { stepLogger, type StepSlot } from '../pipeline/step-slot.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
 import { type StepRunMachine, stepRunMachine } from '../step-run/step-run.machine.js';
-import { failureKindOf, stepStatusOf } from '../step-run/step-status.js';
 import { stepRunId } from './job-id.js';
 import type { Submission } from './submission.js';
 
@@ -28,6 +38,8 @@ import type { Submission } from './submission.js';
 export interface StepRunRegistry {
   register(wireJobId: string, actor: Actor<StepRunMachine>): void;
   unregister(wireJobId: string): void;
+  registerCommand(wireJobId: string, actor: Actor<CommandStepMachine>): void;
+  unregisterCommand(wireJobId: string): void;
 }
 
 /** What a JobRun needs from the coordinator: the cluster, lease tokens, logging, settings, routing. */
@@ -38,8 +50,11 @@ export interface JobRunDeps {
   readonly rootLogger: Logger;
   readonly settings: StepRunSettings;
   readonly registry: StepRunRegistry;
-  /** Where the job's progress is journaled; undefined: not journaled (tests). */
+  readonly reuse: ReuseIndex;
+  /** Where the job's progress is journaled; undefined: not journaled (tests, `parajob run`). */
   readonly journal?: CoordinatorJournal;
+  /** Picks the node for a command run among live candidates (the least loaded). */
+  readonly pickCommandNode: (candidates: readonly NodeInfo[]) => NodeInfo | undefined;
 }
 
 /** What a JobRun tells its listeners. */
@@ -47,19 +62,12 @@ export interface JobRunListener {
   /** The status may have changed (call `status()`; calls are cheap but not free: throttle). */
   changed(): void;
   message(message: JobMessage): void;
+  /** A chunk of a command step's output. */
+  log?(stepName: string, text: string): void;
 }
 
-interface StepSlot {
-  readonly step: CompiledParallelStep;
-  readonly wireJobId: string;
-  actor: Actor<StepRunMachine> | undefined;
-  /** Set when the actor itself crashed (a bug): the step's outcome then comes from here. */
-  crash: StepOutcome | undefined;
-  /** The step's journal while it runs. */
-  journal: StepRunJournal | undefined;
-  /** Set when the step succeeded before a coordinator restart: it is not run again. */
-  succeededBeforeRestart: boolean;
-}
+/** How long a cancelled command may take to report its end before its step counts as cancelled. */
+const COMMAND_CANCEL_GRACE_MS = 10_000;
 
 /** One submitted job and its step runs (see the module comment). Create, then start(). */
 export class JobRun {
@@ -67,16 +75,17 @@ export class JobRun {
   readonly createdAtMs: number;
   private endedAtMs = 0;
   private readonly slots: StepSlot[];
-  private current = 0;
+  private readonly byName = new Map<string, StepSlot>();
   private cancelReason: string | undefined;
   private readonly listeners = new Set<JobRunListener>();
-  private readonly logDestinations: ReturnType<typeof openLogFile>[] = [];
-  /** Journal writes of the job's end, in order after its steps' ends. */
+  /** Each running parallel step's journal. */
+  private readonly stepJournals = new Map<StepSlot, StepRunJournal>();
+  /** Journal writes of step and job ends, in order (a job's end after its steps'). */
   private journaling: Promise<void> = Promise.resolve();
 
   /**
    * `succeededBeforeRestart`: wire job ids of steps the journal says succeeded before a coordinator
-   * restart (a resumed job starts at the first step not among them).
+   * restart (a resumed job does not run them again; their outputs are where they were written).
    */
   constructor(
     private readonly submission: Submission,
@@ -86,19 +95,31 @@ export class JobRun {
   ) {
     this.jobId = submission.jobId;
     this.createdAtMs = acceptedAtMs;
-    // Command steps need the DAG runner (issue 11); until it lands only parallel steps run here.
-    const steps = submission.job.steps.filter(isParallelStep);
-    this.slots = steps.map((step) => {
-      const wireJobId = stepRunId(this.jobId, step.name, steps.length);
-      return {
-        step,
-        wireJobId,
-        actor: undefined,
-        crash: undefined,
-        journal: undefined,
-        succeededBeforeRestart: succeededBeforeRestart.has(wireJobId),
-      };
-    });
+    const steps = submission.job.steps;
+    this.slots = steps.map((step) => ({
+      step,
+      wireJobId: stepRunId(this.jobId, step.name, steps.length),
+      phase: 'waiting',
+      reason: step.dependsOn.length > 0 ? `waiting for ${step.dependsOn.join(', ')}` : 'starting',
+      bound: undefined,
+      parallel: undefined,
+      command: undefined,
+      outcome: undefined,
+      reusedFrom: '',
+      produced: {},
+      startedAtMs: 0,
+      endedAtMs: 0,
+      reuseKey: undefined,
+      logDestinations: [],
+    }));
+    for (const slot of this.slots) {
+      this.byName.set(slot.step.name, slot);
+      if (succeededBeforeRestart.has(slot.wireJobId)) {
+        slot.phase = 'succeeded';
+        slot.reason = 'succeeded before the coordinator restarted';
+        slot.produced = Object.fromEntries(slot.step.outputs.map((output) => [output.name, output.path]));
+      }
+    }
   }
 
   /** The job's name (its spec's `name`, else its id). */
@@ -106,25 +127,24 @@ export class JobRun {
     return this.submission.job.name ?? this.jobId;
   }
 
-  /** Starts the first step. */
+  /** Starts every step that consumes from no other. */
   start(): void {
     this.deps.rootLogger.info(
       { jobId: this.jobId, steps: this.slots.length, runDir: this.submission.runDir },
       'job started',
     );
-    const first = this.slots.findIndex((slot) => !slot.succeededBeforeRestart);
-    if (first === -1) this.finish();
-    else this.startStep(first);
+    this.advance();
   }
 
-  /** Asks the running step to cancel; a job between steps or not started ends cancelled at once. */
+  /** Cancels every running step; steps not started yet end cancelled at once. */
   cancel(reason: string): void {
     if (this.isTerminal || this.cancelReason !== undefined) return;
     this.cancelReason = reason || 'cancelled by the user';
-    const actor = this.slots[this.current]?.actor;
-    if (actor !== undefined && actor.getSnapshot().status === 'active')
-      actor.send({ type: 'job.cancel', reason: this.cancelReason });
-    else this.finish();
+    for (const slot of this.slots) {
+      if (slot.phase === 'waiting') this.endSlot(slot, 'cancelled', this.cancelReason);
+      else if (slot.phase === 'running') this.cancelSlot(slot, this.cancelReason);
+    }
+    this.finishIfDone();
   }
 
   /** Adds a listener; returns its removal. */
@@ -139,173 +159,215 @@ export class JobRun {
 
   /** The job's status now. */
   status(): JobStatus {
-    const nowMs = Date.now();
-    const steps = this.slots.map((slot, index) => {
-      if (slot.succeededBeforeRestart) {
-        return {
-          name: slot.step.name,
-          state: JobState.JOB_STATE_SUCCEEDED,
-          runDir: slot.step.runDir,
-          progress: undefined,
-          stateReason: 'succeeded before the coordinator restarted',
-        };
-      }
-      if (slot.actor === undefined) {
-        const reason =
-          index > this.current || !this.isTerminal
-            ? 'waiting for the previous step'
-            : 'not run: an earlier step did not succeed';
-        return {
-          name: slot.step.name,
-          state: JobState.JOB_STATE_UNSPECIFIED,
-          runDir: slot.step.runDir,
-          progress: undefined,
-          stateReason: reason,
-        };
-      }
-      const status = stepStatusOf(slot.actor.getSnapshot(), nowMs);
-      return slot.crash === undefined
-        ? status
-        : { ...status, state: JobState.JOB_STATE_FAILED, stateReason: slot.crash.reason };
-    });
-    const focus = this.slots[this.current] as StepSlot;
-    const focusStatus = steps[this.current];
-    const { state, failureKind, reason } = this.summary(
-      focus,
-      focusStatus?.state ?? JobState.JOB_STATE_UNSPECIFIED,
-      focusStatus?.stateReason ?? '',
-    );
-    return {
+    return jobStatusOf({
       jobId: this.jobId,
       name: this.name,
-      state,
-      stateReason: this.slots.length > 1 && focusStatus !== undefined ? `step '${focus.step.name}': ${reason}` : reason,
-      failureKind,
       runDir: this.submission.runDir,
-      progress: sumProgress(steps.map((step) => step.progress)),
-      steps,
-      outputs: this.outputs(),
+      job: this.submission.job,
+      slots: this.slots,
       createdAtMs: this.createdAtMs,
       endedAtMs: this.endedAtMs,
-      resultFile: runDirLayout(focus.step.runDir).jobResult,
-    };
+      cancelReason: this.cancelReason,
+      nowMs: Date.now(),
+    });
   }
 
-  private summary(
-    focus: StepSlot,
-    stepState: JobState,
-    stepReason: string,
-  ): { state: JobState; failureKind: FailureKind; reason: string } {
-    if (focus.crash !== undefined)
-      return { state: JobState.JOB_STATE_FAILED, failureKind: focus.crash.failureKind, reason: focus.crash.reason };
-    if (focus.actor === undefined) {
-      // Cancelled before the step started.
-      if (this.isTerminal)
-        return {
-          state: JobState.JOB_STATE_CANCELLED,
-          failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED,
-          reason: this.cancelReason ?? 'cancelled',
-        };
-      return {
-        state: JobState.JOB_STATE_VALIDATING,
-        failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED,
-        reason: 'starting',
-      };
+  /** Applies the graph's next moves; ends the job when every step has ended. */
+  private advance(): void {
+    if (this.isTerminal) return;
+    if (this.cancelReason === undefined) {
+      const phases = new Map(this.slots.map((slot) => [slot.step.name, slot.phase]));
+      const { continueOnStepFailure } = this.submission.job.settings;
+      const moves = nextMoves(this.submission.job.steps, phases, continueOnStepFailure);
+      for (const { name, reason } of moves.skip) this.endSlot(this.byName.get(name) as StepSlot, 'skipped', reason);
+      const failed = this.slots.find((slot) => slot.phase === 'failed');
+      if (!continueOnStepFailure && failed !== undefined) {
+        const reason = `cancelled: step ${failed.step.name} failed and continue_on_step_failure is false`;
+        for (const slot of this.slots) if (slot.phase === 'running') this.cancelSlot(slot, reason);
+      }
+      for (const name of moves.start) this.launch(this.byName.get(name) as StepSlot);
     }
-    // A step that succeeded while a later one is about to start: the job is still running.
-    const state =
-      stepState === JobState.JOB_STATE_SUCCEEDED && !this.isTerminal ? JobState.JOB_STATE_RUNNING : stepState;
-    return { state, failureKind: failureKindOf(focus.actor.getSnapshot()), reason: stepReason };
+    this.finishIfDone();
+    this.notifyChanged();
   }
 
-  private outputs(): { name: string; path: string }[] {
-    const { job } = this.submission;
-    if (job.pipelineOutputs.length > 0) {
-      return job.pipelineOutputs.flatMap((binding) => {
-        const step = job.steps.find((candidate) => candidate.name === binding.step);
-        const output = step?.outputs.find((candidate) => candidate.name === binding.output);
-        return output === undefined ? [] : [{ name: binding.name, path: output.path }];
-      });
+  /** Binds the step to its producers' outputs, then reuses an earlier run or starts its actor. */
+  private launch(slot: StepSlot): void {
+    slot.phase = 'running';
+    slot.startedAtMs = Date.now();
+    slot.reason = 'starting';
+    try {
+      const produced: ProducedOutputs = Object.fromEntries(
+        slot.step.dependsOn.map((name) => [name, this.byName.get(name)?.produced ?? {}]),
+      );
+      slot.bound = bindStepInputs(slot.step, produced);
+    } catch (error) {
+      this.endSlot(slot, 'failed', `internal error: ${error instanceof Error ? error.message : String(error)}`);
+      this.advance();
+      return;
     }
-    return job.steps.length === 1
-      ? (job.steps[0]?.outputs.map((output) => ({ name: output.name, path: output.path })) ?? [])
-      : [];
+    void this.reuseOrRun(slot, slot.bound);
   }
 
-  private startStep(index: number): void {
-    const slot = this.slots[index];
-    if (slot === undefined) return;
-    this.current = index;
-    const logger = this.stepLogger(slot);
+  private async reuseOrRun(slot: StepSlot, bound: CompiledStep): Promise<void> {
+    const codeHash = this.codeHashOf(bound);
+    const settings = this.submission.noReuse
+      ? { ...this.submission.job.settings, forceRerun: true }
+      : this.submission.job.settings;
+    const found = await findReusable(bound, codeHash, settings, this.deps.reuse).catch((error: unknown) => {
+      this.deps.rootLogger.warn({ jobId: this.jobId, step: bound.name, err: error }, 'reuse check failed; running');
+      return undefined;
+    });
+    if (this.cancelReason !== undefined && bound.kind === 'command') {
+      this.endSlot(slot, 'cancelled', this.cancelReason);
+      this.advance();
+      return;
+    }
+    slot.reuseKey = found?.key;
+    if (found?.entry !== undefined) {
+      slot.produced = { ...found.entry.outputs };
+      slot.reusedFrom = found.entry.stepRun;
+      this.endSlot(slot, 'reused', `reused the outputs of step run ${found.entry.stepRun}`);
+      this.advance();
+      return;
+    }
+    if (bound.kind === 'parallel') this.startParallel(slot, bound, codeHash);
+    else this.startCommand(slot, bound, codeHash);
+    // Cancelled while checking for reuse: a parallel step run still ends through its machine, which
+    // writes its result files (job_result.txt says it was cancelled).
+    if (this.cancelReason !== undefined) this.cancelSlot(slot, this.cancelReason);
+    this.notifyChanged();
+  }
+
+  private codeHashOf(step: CompiledStep): string {
+    const folder = stepCodeFolder(step);
+    return folder === undefined ? '' : (this.submission.codeHashes.get(folder) ?? '');
+  }
+
+  private startParallel(slot: StepSlot, step: CompiledParallelStep, codeHash: string): void {
+    const logger = stepLogger(slot, step.loggingLevel);
     if (this.submission.chaos) logger.warn({ chaos: this.submission.chaos }, 'fault injection is on for this job');
-    slot.journal =
-      this.deps.journal === undefined ? undefined : stepRunJournal(this.deps.journal, this.jobId, slot.wireJobId);
+    const journal = this.deps.journal && stepRunJournal(this.deps.journal, this.jobId, slot.wireJobId);
+    if (journal !== undefined) this.stepJournals.set(slot, journal);
     const actor = createActor(stepRunMachine, {
       input: {
         jobId: slot.wireJobId,
         jobName: this.name,
-        step: slot.step,
+        step,
         deps: {
           nodes: this.deps.nodes,
           tokens: this.deps.tokens,
           logger,
-          codeHash: this.submission.codeHashes.get(slot.step.task.code) ?? '',
+          codeHash,
           chaos: this.submission.chaos,
           settings: this.deps.settings,
-          journal: slot.journal,
+          journal,
         },
       },
     });
-    slot.actor = actor;
-    actor.on('step.message', (message) => {
-      const prefix = this.slots.length > 1 ? `step '${slot.step.name}': ` : '';
-      this.notifyMessage({ level: message.level, text: prefix + message.text, atMs: message.atMs });
-    });
+    slot.parallel = actor;
+    actor.on('step.message', (message) => this.stepMessage(slot, message));
     actor.subscribe({
       next: (snapshot) => {
-        if (snapshot.status === 'done') this.stepDone(index, snapshot.output);
+        if (snapshot.status === 'done') this.stepDone(slot, snapshot.output);
         else this.notifyChanged();
       },
-      error: (error) => this.stepCrashed(index, error),
+      error: (error) => this.stepCrashed(slot, error),
     });
     this.deps.registry.register(slot.wireJobId, actor);
     actor.start();
   }
 
-  private stepDone(index: number, outcome: StepOutcome | undefined): void {
-    const slot = this.slots[index] as StepSlot;
-    this.deps.registry.unregister(slot.wireJobId);
-    if (outcome !== undefined) this.journalStepEnd(slot, outcome.state);
-    if (outcome?.state === 'succeeded' && index + 1 < this.slots.length && this.cancelReason === undefined) {
-      this.startStep(index + 1);
-      this.notifyChanged();
-      return;
-    }
-    this.finish();
+  private startCommand(slot: StepSlot, step: CompiledCommandStep, codeHash: string): void {
+    const actor = createActor(commandStepMachine, {
+      input: {
+        wireJobId: slot.wireJobId,
+        step,
+        codeHash,
+        nodes: this.deps.nodes,
+        pickNode: this.deps.pickCommandNode,
+        // The output always travels: a `job stream --logs` may attach at any time.
+        streamLogs: true,
+        logger: stepLogger(slot, 'INFO'),
+        cancelGraceMs: COMMAND_CANCEL_GRACE_MS,
+      },
+    });
+    slot.command = actor;
+    actor.on('step.message', (message) => this.stepMessage(slot, message));
+    actor.on('command.log', ({ text }) => {
+      for (const listener of this.listeners) listener.log?.(slot.step.name, text);
+    });
+    actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status === 'done') this.stepDone(slot, snapshot.output);
+        else this.notifyChanged();
+      },
+      error: (error) => this.stepCrashed(slot, error),
+    });
+    // Registered before start: the machine may lease at once, and the node may answer quickly.
+    this.deps.registry.registerCommand(slot.wireJobId, actor);
+    actor.start();
   }
 
-  /** The step actor threw (a bug): fail the job, release the step's nodes, keep the error. */
-  private stepCrashed(index: number, error: unknown): void {
-    const slot = this.slots[index] as StepSlot;
+  private cancelSlot(slot: StepSlot, reason: string): void {
+    const actor = slot.parallel ?? slot.command;
+    if (actor !== undefined && actor.getSnapshot().status === 'active') actor.send({ type: 'job.cancel', reason });
+  }
+
+  private stepMessage(slot: StepSlot, message: { level: 'info' | 'warn' | 'error'; text: string; atMs: number }): void {
+    const prefix = this.slots.length > 1 ? `step '${slot.step.name}': ` : '';
+    this.notifyMessage({ level: message.level, text: prefix + message.text, atMs: message.atMs });
+  }
+
+  private stepDone(slot: StepSlot, outcome: StepOutcome | undefined): void {
+    if (isEndPhase(slot.phase)) return;
+    if (slot.parallel !== undefined) this.deps.registry.unregister(slot.wireJobId);
+    if (slot.command !== undefined) this.deps.registry.unregisterCommand(slot.wireJobId);
+    const state = outcome?.state ?? 'failed';
+    if (outcome !== undefined) this.journalStepEnd(slot, outcome.state);
+    slot.outcome = outcome;
+    if (state === 'succeeded') {
+      slot.produced = Object.fromEntries((slot.bound ?? slot.step).outputs.map((output) => [output.name, output.path]));
+      recordReusable(this.deps.reuse, slot.reuseKey, slot.wireJobId, slot.produced);
+    }
+    this.endSlot(slot, state, outcome?.reason ?? 'ended');
+    this.advance();
+  }
+
+  /** A step actor threw (a bug): fail the step, release its nodes, keep the error. */
+  private stepCrashed(slot: StepSlot, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    slot.crash = {
+    slot.outcome = {
       state: 'failed',
       failureKind: FailureKind.FAILURE_KIND_INTERNAL,
       reason: `internal error in the coordinator: ${message}`,
       lookFirstAt: 'sys/master_role.txt',
       decidedAtMs: Date.now(),
     };
-    this.deps.rootLogger.error({ jobId: this.jobId, err: error }, 'step run crashed');
+    this.deps.rootLogger.error({ jobId: this.jobId, step: slot.step.name, err: error }, 'step run crashed');
     this.deps.registry.unregister(slot.wireJobId);
-    for (const nodeId of slot.actor?.getSnapshot().context.run.nodes.keys() ?? []) {
+    this.deps.registry.unregisterCommand(slot.wireJobId);
+    for (const nodeId of slot.parallel?.getSnapshot().context.run.nodes.keys() ?? []) {
       this.deps.nodes.send(nodeId, { kind: { $case: 'release', value: { jobId: slot.wireJobId, reason: 'failed' } } });
     }
-    this.notifyMessage({ level: 'error', text: slot.crash.reason, atMs: Date.now() });
-    this.finish();
+    this.notifyMessage({ level: 'error', text: slot.outcome.reason, atMs: Date.now() });
+    this.endSlot(slot, 'failed', slot.outcome.reason);
+    this.advance();
   }
 
-  private finish(): void {
-    if (this.isTerminal) return;
+  private endSlot(slot: StepSlot, phase: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'reused', reason: string) {
+    slot.phase = phase;
+    slot.reason = reason;
+    slot.endedAtMs = Date.now();
+    if (slot.startedAtMs === 0 && phase !== 'skipped' && phase !== 'cancelled') slot.startedAtMs = slot.endedAtMs;
+    if (this.slots.length > 1 && phase !== 'succeeded') {
+      const level = phase === 'failed' ? 'error' : phase === 'reused' ? 'info' : 'warn';
+      this.notifyMessage({ level, text: `step '${slot.step.name}' ${phase}: ${reason}`, atMs: slot.endedAtMs });
+    }
+  }
+
+  private finishIfDone(): void {
+    if (this.isTerminal || !this.slots.every((slot) => isEndPhase(slot.phase))) return;
     this.endedAtMs = Date.now();
     const status = this.status();
     this.deps.rootLogger.info(
@@ -317,7 +379,8 @@ export class JobRun {
       },
       'job ended',
     );
-    for (const destination of this.logDestinations) destination.end();
+    writePipelineResult(this.submission.runDir, this.submission.job, status, this.deps.rootLogger);
+    for (const slot of this.slots) for (const destination of slot.logDestinations) destination.end();
     const journal = this.deps.journal;
     if (journal !== undefined) {
       const ended = JobStatus.toJSON(status);
@@ -330,10 +393,11 @@ export class JobRun {
     this.notifyChanged();
   }
 
-  /** Journals a step's end after its last completions (the job's end is journaled after it). */
+  /** Journals a parallel step's end after its last completions (the job's end is journaled after it). */
   private journalStepEnd(slot: StepSlot, state: StepOutcome['state']): void {
-    const journal = slot.journal;
+    const journal = this.stepJournals.get(slot);
     if (journal === undefined) return;
+    this.stepJournals.delete(slot);
     this.journaling = this.journaling
       .then(() => journal.ended(state))
       .catch((error: unknown) =>
@@ -344,19 +408,6 @@ export class JobRun {
       );
   }
 
-  /** The step's logger: JSON lines in its logs/sys/master_role.txt, at the step's logging_level. */
-  private stepLogger(slot: StepSlot): Logger {
-    const destination = openLogFile(runDirLayout(slot.step.runDir).masterRole);
-    this.logDestinations.push(destination);
-    return pino(
-      { level: pinoLevel(slot.step.loggingLevel), base: { role: 'coordinator', pid: process.pid } },
-      destination,
-    ).child({
-      jobId: slot.wireJobId,
-      step: slot.step.name,
-    });
-  }
-
   private notifyChanged(): void {
     for (const listener of this.listeners) listener.changed();
   }
@@ -364,29 +415,4 @@ export class JobRun {
   private notifyMessage(message: JobMessage): void {
     for (const listener of this.listeners) listener.message(message);
   }
-}
-
-/** Progress summed over steps (rate, ETA and nodes: those of the last step that has progress). */
-function sumProgress(progresses: readonly (Progress | undefined)[]): Progress | undefined {
-  const present = progresses.filter((progress): progress is Progress => progress !== undefined);
-  const last = present[present.length - 1];
-  if (last === undefined) return undefined;
-  const sum = (pick: (progress: Progress) => number) => present.reduce((total, progress) => total + pick(progress), 0);
-  return {
-    miniBatchesTotal: sum((progress) => progress.miniBatchesTotal),
-    miniBatchesSucceeded: sum((progress) => progress.miniBatchesSucceeded),
-    miniBatchesFailed: sum((progress) => progress.miniBatchesFailed),
-    miniBatchesRunning: sum((progress) => progress.miniBatchesRunning),
-    // A step whose total is not known yet (0 with mini-batches) makes the job's total unknown (0) too.
-    itemsTotal: present.some((progress) => progress.itemsTotal === 0 && progress.miniBatchesTotal > 0)
-      ? 0
-      : sum((progress) => progress.itemsTotal),
-    itemsSucceeded: sum((progress) => progress.itemsSucceeded),
-    itemsFailed: sum((progress) => progress.itemsFailed),
-    ratePerS: last.ratePerS,
-    etaMs: last.etaMs,
-    nodesActive: last.nodesActive,
-    nodesWanted: last.nodesWanted,
-    retries: sum((progress) => progress.retries),
-  };
 }

@@ -1,7 +1,7 @@
 /**
  * One Jobs.Watch stream: the job's status at once, then on every change (at most one status per
  * `minIntervalMs`, coalesced to the latest; the final status is always sent, immediately), the job's
- * messages as they come, and the end of the stream after the terminal status. Respects back-pressure:
+ * messages as they come (and command steps' output, when the request asks for logs), and the end of the stream after the terminal status. Respects back-pressure:
  * while `write()` says the stream is full, events wait in order for 'drain'.
  */
 import type { ServerWritableStream } from '@grpc/grpc-js';
@@ -27,6 +27,7 @@ export class WatchSession implements JobRunListener {
     private readonly call: ServerWritableStream<WatchJobRequest, JobEvent>,
     private readonly job: JobView,
     private readonly minIntervalMs = WATCH_STATUS_INTERVAL_MS,
+    private readonly logs = call.request.logs,
   ) {
     this.unlisten = job.listen(this);
     call.on('drain', () => this.drain());
@@ -51,6 +52,10 @@ export class WatchSession implements JobRunListener {
 
   message(message: JobMessage): void {
     this.write({ kind: { $case: 'message', value: message } });
+  }
+
+  log(stepName: string, text: string): void {
+    if (this.logs) this.write({ kind: { $case: 'stepLog', value: { stepName, text } } });
   }
 
   private sendStatus(): void {

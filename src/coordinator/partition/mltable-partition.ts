@@ -60,10 +60,11 @@ async function partitionFileTable(
 }
 
 async function partitionTabular(step: CompiledParallelStep, table: TabularMLTable): Promise<TableMiniBatches> {
-  await probeTable(table);
+  // The probe decides the column types once for the table: every worker reads its rows with them.
+  const schema = await probeTable(table);
   if (step.partitionKeys !== undefined)
-    return keyedTableMiniBatches(table, await partitionByKeys(table, step.partitionKeys));
-  return cutTableMiniBatches(table, tabularBatchSize(step.miniBatchSize));
+    return keyedTableMiniBatches(table, await partitionByKeys(table, step.partitionKeys), schema);
+  return cutTableMiniBatches(table, tabularBatchSize(step.miniBatchSize), schema);
 }
 
 /**

@@ -16,6 +16,7 @@
 import { InputError } from '../../errors.js';
 import type { ByteRange, TabularMLTable } from '../../input/mltable/model.js';
 import { cutTableInto, type KeyedMiniBatch, type TabularBatchSize } from '../../input/tabular/index.js';
+import { type TableSchema, tabularSettingsJson } from '../../input/tabular/tabular-settings.js';
 import { DEFAULT_BYTES_PER_MINI_BATCH, type MiniBatchSize } from '../../jobspec/model.js';
 import { RangeTable, Uint32List } from './range-table.js';
 
@@ -26,7 +27,7 @@ export interface TableMiniBatches {
   readonly source: string;
   /** The table's files (absolute, sorted); ranges refer to them by index. */
   readonly files: readonly string[];
-  /** JobAssignment.tabular_reader_json: `{"reader": TabularReader, "transforms": TableTransform[]}`. */
+  /** JobAssignment.tabular_reader_json: the reader, transforms and schema (src/input/tabular/tabular-settings.ts). */
   readonly readerJson: string;
   readonly miniBatchCount: number;
   readonly ranges: RangeTable;
@@ -56,16 +57,20 @@ export function tabularBatchSize(size: MiniBatchSize | undefined): TabularBatchS
   return size.unit === 'rows' ? { unit: 'rows', value: size.value } : { unit: 'bytes', value: size.value };
 }
 
-/** `{"reader": ..., "transforms": [...]}`, what nodes read leases with (src/node/tabular/table-batches.ts). */
-export function tabularReaderJson(table: TabularMLTable): string {
-  return JSON.stringify({ reader: table.reader, transforms: table.transforms });
+/** `{"reader", "transforms", "schema"}`, what workers read leases with (src/input/tabular/tabular-settings.ts). */
+export function tabularReaderJson(table: TabularMLTable, schema?: TableSchema): string {
+  return tabularSettingsJson(table.reader, table.transforms, schema);
 }
 
 /**
  * Cuts `table` into mini-batches of `size` (bytes or rows), one range each, streaming file by file.
  * @throws InputError from the cutter (unreadable file, parquet footer) or when the table has no rows.
  */
-export async function cutTableMiniBatches(table: TabularMLTable, size: TabularBatchSize): Promise<TableMiniBatches> {
+export async function cutTableMiniBatches(
+  table: TabularMLTable,
+  size: TabularBatchSize,
+  schema?: TableSchema,
+): Promise<TableMiniBatches> {
   const ranges = new RangeTable();
   const rows = new Uint32List();
   let counted = true;
@@ -84,7 +89,7 @@ export async function cutTableMiniBatches(table: TabularMLTable, size: TabularBa
     kind: 'tabular',
     source: table.source,
     files: table.files,
-    readerJson: tabularReaderJson(table),
+    readerJson: tabularReaderJson(table, schema),
     miniBatchCount: ranges.length,
     ranges,
     rangeOffsets: undefined,
@@ -97,7 +102,11 @@ export async function cutTableMiniBatches(table: TabularMLTable, size: TabularBa
 }
 
 /** One mini-batch per key tuple of `partitionByKeys` (rows counted by the workers). */
-export function keyedTableMiniBatches(table: TabularMLTable, keyed: readonly KeyedMiniBatch[]): TableMiniBatches {
+export function keyedTableMiniBatches(
+  table: TabularMLTable,
+  keyed: readonly KeyedMiniBatch[],
+  schema?: TableSchema,
+): TableMiniBatches {
   if (keyed.length === 0) throw new InputError(`${table.source}: the table has no rows to partition by key`);
   const fileIndex = new Map(table.files.map((file, index) => [file, index]));
   const ranges = new RangeTable(Math.max(16, keyed.length));
@@ -114,7 +123,7 @@ export function keyedTableMiniBatches(table: TabularMLTable, keyed: readonly Key
     kind: 'tabular',
     source: table.source,
     files: table.files,
-    readerJson: tabularReaderJson(table),
+    readerJson: tabularReaderJson(table, schema),
     miniBatchCount: keyed.length,
     ranges,
     rangeOffsets: offsets,

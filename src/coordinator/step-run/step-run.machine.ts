@@ -33,20 +33,14 @@
  * decision wins. The machine decides WHEN; the ledger (../ledger) decides WHAT; serving-nodes.ts and
  * leasing.ts do the bookkeeping behind the actions.
  */
-import { assign, enqueueActions, type EventObject, fromCallback, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
 
 import { InputError } from '../../errors.js';
 import { FailureKind } from '../../gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import { createLedger, finishedCount, isLedgerComplete } from '../ledger/ledger.js';
 import { describeBreach, findThresholdBreach, thresholdsOf } from '../ledger/thresholds.js';
-import {
-  checkStepInput,
-  itemCountOf,
-  knownItemsTotal,
-  type Partition,
-  partitionStepInput,
-} from '../partition/partition-input.js';
+import { itemCountOf, knownItemsTotal, type Partition } from '../partition/partition-input.js';
 import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
 import {
   createStepRunState,
@@ -76,7 +70,7 @@ import {
   succeededOutcome,
   thresholdOutcome,
 } from './outcome.js';
-import { buildReport, type StepReport, writeStepReports } from './report.js';
+import { buildReport } from './report.js';
 import {
   announceNodeWait,
   canUseNode,
@@ -87,13 +81,10 @@ import {
   takeAvailableNodes,
   takeNode,
 } from './serving-nodes.js';
-import { openStepSinks, type StepSinks } from './sinks.js';
+import { type StepSinks } from './sinks.js';
+import { stepRunActors } from './step-run.actors.js';
 
-/** Input of the finishStep actor: the sinks to close (undefined when validating failed) and the report. */
-export interface FinishStepInput {
-  readonly sinks: StepSinks | undefined;
-  readonly report: StepReport;
-}
+export type { FinishStepInput } from './step-run.actors.js';
 
 type EventOf<T extends StepRunEvent['type']> = Extract<StepRunEvent, { readonly type: T }>;
 
@@ -209,53 +200,7 @@ export const stepRunMachine = setup({
     output: StepRunOutput;
     emitted: StepRunMessage;
   },
-  actors: {
-    /** validating: checks the input settings, creates the log folder and readme, opens the outputs. */
-    prepareStep: fromPromise<
-      StepSinks,
-      { readonly step: StepRunInput['step']; readonly jobId: string; readonly resumeOutputAt: number | undefined }
-    >(async ({ input }) => {
-      checkStepInput(input.step);
-      return openStepSinks(input.step, input.jobId, input.resumeOutputAt);
-    }),
-    /**
-     * partitioning: lists input_data and cuts it into mini-batches. A step run resumed after a restart
-     * must cut into as many as were journaled (else the journaled ledger would describe other work).
-     */
-    partitionInput: fromPromise<
-      Partition,
-      { readonly step: StepRunInput['step']; readonly resumeMiniBatchCount: number | undefined }
-    >(async ({ input }) => {
-      const partition = await partitionStepInput(input.step);
-      const journaled = input.resumeMiniBatchCount;
-      if (journaled !== undefined && partition.miniBatchCount !== journaled) {
-        throw new InputError(
-          `the input now cuts into ${partition.miniBatchCount} mini-batches, but ${journaled} were journaled before the coordinator restarted: the input changed while the coordinator was down, so the job cannot resume`,
-        );
-      }
-      return partition;
-    }),
-    /** finalizing: flush + fsync the output, write the result files (rewritten as failed if that fails). */
-    finishStep: fromPromise<void, FinishStepInput>(async ({ input }) => {
-      try {
-        if (input.sinks === undefined) await writeStepReports(input.report);
-        else await input.sinks.finish(input.report);
-      } catch (error) {
-        const outcome = finishFailureOutcome(error, Date.now());
-        await writeStepReports({ ...input.report, outcome }).catch(() => undefined);
-        throw error;
-      }
-    }),
-    /** running: a `progress.tick` every overviewIntervalMs. */
-    overviewTicker: fromCallback<EventObject, { readonly intervalMs: number }>(({ sendBack, input }) => {
-      const timer = setInterval(() => sendBack({ type: 'progress.tick' }), input.intervalMs);
-      return () => clearInterval(timer);
-    }),
-    /** running: an `output.drained` each time the output files' write backlog ends (sinks.ts). */
-    outputDrainWatcher: fromCallback<EventObject, { readonly sinks: StepSinks | undefined }>(({ sendBack, input }) => {
-      return input.sinks?.onDrained(() => sendBack({ type: 'output.drained' }));
-    }),
-  },
+  actors: stepRunActors,
   guards: {
     hasGrantedLeases: ({ context }) => context.run.grantedAny,
     canUseOfferedNode: ({ context, event }) => event.type === 'node.offered' && canUseNode(context, event.node),

@@ -72,8 +72,11 @@ export function progressOf(context: StepRunContext, nowMs: number): Progress {
   };
 }
 
-/** The StepStatus of a step run. */
-export function stepStatusOf(snapshot: SnapshotFrom<StepRunMachine>, nowMs: number): StepStatus {
+/** The parallel step run's part of its StepStatus (the job run adds the pipeline's fields). */
+export function stepStatusOf(
+  snapshot: SnapshotFrom<StepRunMachine>,
+  nowMs: number,
+): Pick<StepStatus, 'name' | 'state' | 'runDir' | 'progress' | 'stateReason'> {
   return {
     name: snapshot.context.step.name,
     state: jobStateOf(snapshot),

@@ -36,7 +36,7 @@ export interface DelimitedReader {
   readonly includePathColumn: boolean;
   /** false: every newline ends a record, even inside quotes. @default false */
   readonly supportMultiLine: boolean;
-  /** Infer int/float/bool per column from the first 200 rows of each mini-batch. @default true */
+  /** Infer int/float/bool per column, once per table, from the table's first 200 rows. @default true */
   readonly inferColumnTypes: boolean;
   /**
    * For `from_first_file`: absolute path of the file whose first record names the columns (the first

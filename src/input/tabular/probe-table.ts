@@ -10,21 +10,25 @@
  */
 import type { TabularMLTable } from '../mltable/model.js';
 import { cutTable } from './cut-table.js';
-import { readTableBatch } from './read-table-batch.js';
+import { decideTableSchema, readTableBatch } from './read-table-batch.js';
+import type { TableSchema } from './tabular-settings.js';
 
 /** Rows read by the probe: the type-inference sample, so inference is checked on what it will see. */
 export const PROBE_ROWS = 200;
 
 /**
- * Reads the table's first rows (after take/skip). Parquet is not probed: its footer was read when it
- * was cut, and reading a row group may be large.
+ * Reads the table's first rows (after take/skip) and decides the table's schema from them (the
+ * column types every mini-batch is read with). Parquet is not probed: its footer was read when it
+ * was cut, and reading a row group may be large; its columns are typed by the file.
  * @throws InputError naming the file, as readTableBatch does.
  */
-export async function probeTable(table: TabularMLTable): Promise<void> {
-  if (table.reader.format === 'parquet') return;
+export async function probeTable(table: TabularMLTable): Promise<TableSchema> {
+  if (table.reader.format === 'parquet') return { inferredTypes: {} };
   for await (const range of cutTable(table, { unit: 'rows', value: PROBE_ROWS })) {
     // The first range is enough; leaving the loop closes the cutter's file.
-    await readTableBatch([range], table.reader, table.transforms);
-    return;
+    const schema = await decideTableSchema([range], table.reader, table.transforms);
+    await readTableBatch([range], table.reader, table.transforms, undefined, schema);
+    return schema;
   }
+  return { inferredTypes: {} };
 }

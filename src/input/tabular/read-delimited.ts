@@ -1,5 +1,5 @@
 /**
- * Reads the rows of byte ranges of a delimited file with csv-parse, using the same record
+ * Reads the rows of byte ranges of a delimited file (split-delimited.ts, else csv-parse), using the same record
  * rules as the cutter: quotes per csv-parse `relax_quotes`, and without `support_multi_line` every
  * newline ends a record (a quoted field still open at the end of its line ends there).
  */
@@ -12,6 +12,7 @@ import { InputError } from '../../errors.js';
 import type { ByteRange, DelimitedReader } from '../mltable/model.js';
 import { closeOpenQuote } from './quote-tracker.js';
 import { RecordCursor } from './record-cursor.js';
+import { splitDelimited } from './split-delimited.js';
 import { createChunkDecoder } from './text-decoding.js';
 
 /** Raw records of one range: fields as strings (csv-parse gives '' for an empty field). */
@@ -28,6 +29,11 @@ function csvOptions(reader: DelimitedReader): Options {
     skip_empty_lines: true,
     bom: false,
   };
+}
+
+/** The records of `text`: split-delimited.ts's fast loop, or csv-parse where that gives up. */
+function parseRecords(text: string, reader: DelimitedReader): RawRecord[] {
+  return splitDelimited(text, reader.delimiter) ?? (parseSync(text, csvOptions(reader)) as RawRecord[]);
 }
 
 /** The decoded text of `[start, end)` of `file`, chunk by chunk. */
@@ -65,8 +71,8 @@ async function* oneRecordPerLine(texts: AsyncIterable<string>, delimiter: string
  * Parses the records of one range (blank lines skipped). Errors name the file and the range.
  *
  * The range is read whole, then parsed in one synchronous call: a range is one mini-batch, whose
- * records are all kept anyway, and csv-parse's stream interface costs a stream push and an awaited
- * iteration per record — about as much again as the parsing itself.
+ * records are all kept anyway, and a stream interface costs a push and an awaited iteration per
+ * record — about as much again as the parsing itself.
  */
 export async function readDelimitedRecords(range: ByteRange, reader: DelimitedReader): Promise<RawRecord[]> {
   const texts = readRangeText(range, reader.encoding);
@@ -74,7 +80,7 @@ export async function readDelimitedRecords(range: ByteRange, reader: DelimitedRe
   const pieces: string[] = [];
   for await (const text of source) pieces.push(text);
   try {
-    return parseSync(pieces.length === 1 ? (pieces[0] as string) : pieces.join(''), csvOptions(reader)) as RawRecord[];
+    return parseRecords(pieces.length === 1 ? (pieces[0] as string) : pieces.join(''), reader);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(
@@ -100,7 +106,7 @@ export async function readHeaderColumns(file: string, reader: DelimitedReader): 
   if (!reader.supportMultiLine) text = closeOpenQuote(text.replace(/\r?\n$/, ''), reader.delimiter);
   let records: string[][];
   try {
-    records = parseSync(text, csvOptions(reader)) as string[][];
+    records = parseRecords(text, reader);
   } catch (error) {
     throw new InputError(`${file}: the header record is not valid delimited text: ${(error as Error).message}`);
   }

@@ -9,18 +9,20 @@
  *   `Column1`…`ColumnN`. Ranges with different columns are merged by name (missing → null).
  * - A record with more fields than the header fails the mini-batch (InputError); fewer → null-padded.
  * - `empty_as_string: false` turns empty fields into null.
- * - `infer_column_types` runs per mini-batch on its first 200 rows (see column-types.ts).
+ * - `infer_column_types`: each column's type is the table's `schema` (decided once per table by
+ *   {@link decideTableSchema} on the probe's rows); without a schema, each mini-batch infers its own
+ *   from its first 200 rows (see column-types.ts).
  * - `take`/`skip` are not applied here: the cutter applied them (cut-table.ts).
  * - `partitionKeyValue`, when given, keeps only the rows whose key columns equal it (as text).
  */
 import { InputError } from '../../errors.js';
 import type { TableBatch } from '../../worker/protocol.js';
 import type { ByteRange, DelimitedReader, TableTransform, TabularReader } from '../mltable/model.js';
-import { applyInferredType, convertValue, inferColumnType } from './column-types.js';
+import { applyInferredType, convertValue, inferColumnType, type InferredType } from './column-types.js';
 import { compilePartitionFormat, extractPartitionValues } from './partition-format.js';
 import { positionalColumnNames, readDelimitedRecords, readHeaderColumns } from './read-delimited.js';
 import { readJsonLinesObjects } from './read-json-lines.js';
-import { readParquetRange } from './read-parquet.js';
+import type { TableSchema } from './tabular-settings.js';
 
 /** The name of the column `include_path_column` adds (first): the file's absolute path. */
 export const PATH_COLUMN = 'Path';
@@ -42,12 +44,13 @@ export async function readTableBatch(
   reader: TabularReader,
   transforms: readonly TableTransform[],
   partitionKeyValue?: Readonly<Record<string, unknown>>,
+  schema?: TableSchema,
 ): Promise<TableBatch> {
-  const headers = new Map<string, Promise<string[]>>();
-  const parts: WorkingTable[] = [];
-  for (const range of ranges) parts.push(await readRange(range, reader, headers));
-  let table = mergeTables(parts);
-  if (reader.format === 'delimited' && reader.inferColumnTypes) inferTypes(table, reader);
+  let table = await readRawTable(ranges, reader);
+  if (reader.format === 'delimited' && reader.inferColumnTypes) {
+    const types = schema?.inferredTypes;
+    applyTypes(table, reader, types === undefined ? inferTypesOf(table, reader, transforms) : types);
+  }
   for (const transform of transforms) table = applyTransform(table, transform);
   if (partitionKeyValue) table = keepPartition(table, partitionKeyValue);
   return {
@@ -55,6 +58,28 @@ export async function readTableBatch(
     rows: table.rows,
     source: ranges.map(({ path, start, end }) => ({ path, start, end })),
   };
+}
+
+/**
+ * The column types of a table, decided once from `ranges` (the probe's rows): the types every
+ * mini-batch of the table is then read with, in JS and Python alike. Columns that
+ * `convert_column_types` converts are left to the conversion.
+ */
+export async function decideTableSchema(
+  ranges: readonly ByteRange[],
+  reader: TabularReader,
+  transforms: readonly TableTransform[],
+): Promise<TableSchema> {
+  if (reader.format !== 'delimited' || !reader.inferColumnTypes) return { inferredTypes: {} };
+  return { inferredTypes: inferTypesOf(await readRawTable(ranges, reader), reader, transforms) };
+}
+
+/** The rows of `ranges` as read, before types and transforms. */
+async function readRawTable(ranges: readonly ByteRange[], reader: TabularReader): Promise<WorkingTable> {
+  const headers = new Map<string, Promise<string[]>>();
+  const parts: WorkingTable[] = [];
+  for (const range of ranges) parts.push(await readRange(range, reader, headers));
+  return mergeTables(parts);
 }
 
 async function readRange(
@@ -66,7 +91,11 @@ async function readRange(
   if (reader.format === 'delimited') table = await readDelimitedRange(range, reader, headers);
   else if (reader.format === 'json_lines')
     table = objectsToTable(await readJsonLinesObjects(range, reader), range.path);
-  else table = objectsToTable(await readParquetRange(range), range.path);
+  else {
+    // hyparquet is loaded only by parquet jobs (a JS worker imports this module for CSV too).
+    const { readParquetRange } = await import('./read-parquet.js');
+    table = objectsToTable(await readParquetRange(range), range.path);
+  }
   if (reader.includePathColumn) {
     table.columns.unshift(PATH_COLUMN);
     for (const row of table.rows) row.unshift(range.path);
@@ -139,11 +168,30 @@ function mergeTables(parts: readonly WorkingTable[]): WorkingTable {
   return merged;
 }
 
-function inferTypes(table: WorkingTable, reader: DelimitedReader): void {
+/** Inferred types of the columns the table's types apply to (not the Path column, not converted columns). */
+function inferTypesOf(
+  table: WorkingTable,
+  reader: DelimitedReader,
+  transforms: readonly TableTransform[],
+): Record<string, InferredType> {
+  const converted = new Set<string>();
+  for (const transform of transforms)
+    if (transform.kind === 'convert_column_types')
+      for (const { columns } of transform.conversions) for (const column of columns) converted.add(column);
+  const types: Record<string, InferredType> = {};
+  table.columns.forEach((column, c) => {
+    if ((reader.includePathColumn && column === PATH_COLUMN && c === 0) || converted.has(column)) return;
+    types[column] = inferColumnType(table.rows, c);
+  });
+  return types;
+}
+
+/** Values of each column that fit its type become that type; the rest stay strings (never dropped). */
+function applyTypes(table: WorkingTable, reader: DelimitedReader, types: Readonly<Record<string, InferredType>>): void {
   table.columns.forEach((column, c) => {
     if (reader.includePathColumn && column === PATH_COLUMN && c === 0) return;
-    const type = inferColumnType(table.rows, c);
-    if (type === 'string') return;
+    const type = types[column];
+    if (type === undefined || type === 'string') return;
     for (const row of table.rows) row[c] = applyInferredType(row[c], type);
   });
 }

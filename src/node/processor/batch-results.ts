@@ -105,7 +105,9 @@ export function workerResult(held: HeldLease, facts: RunFacts, result: ResultMes
     result.error === undefined ? BatchOutcome.BATCH_OUTCOME_COMPLETED : BatchOutcome.BATCH_OUTCOME_EXCEPTION;
   return {
     ...base(held, facts, outcome),
-    total: result.total,
+    // A worker that could not read a tabular mini-batch's rows reports 0: the lease's count (known for
+    // a rows cut) is what failed.
+    total: result.total === 0 ? held.lease.itemCount : result.total,
     succeeded: result.succeeded,
     returned: result.returned,
     rows: result.rows === '' ? EMPTY : Buffer.from(result.rows, 'utf8'),

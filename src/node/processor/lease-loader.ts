@@ -7,12 +7,19 @@
 import { type ChaosPlan, faultFor, loadFaultFor } from '../../chaos/model.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { encodeRunFrame, type RunMessage } from '../../worker/protocol.js';
+import { isPythonJob } from '../job/job-python.js';
 import type { JobSettings } from '../job/job-settings.js';
-import { type LoadedTable, partitionKeyValueOf, type ReadTableBatch } from '../tabular/table-batches.js';
+import {
+  type LoadedTable,
+  nodeReadsTables,
+  partitionKeyValueOf,
+  rangesOf,
+  type ReadTableBatch,
+} from '../tabular/table-batches.js';
 import type { HeldLease } from './batch-results.js';
 
 export interface LeaseLoader {
-  /** The node reads this lease's input before run() (tabular rows): its run is never pipelined. */
+  /** The node reads this lease's input before run() (tabular rows the worker does not read): never pipelined. */
   needsLoading(held: HeldLease): boolean;
   /**
    * Reads the input of a lease that `needsLoading` (undefined: nothing to read). Aborting `signal`
@@ -23,15 +30,18 @@ export interface LeaseLoader {
   runMessage(held: HeldLease): RunMessage;
 }
 
-/** The loader of a job: file input goes to the worker as paths, tabular input is read on the node's threads. */
+/**
+ * The loader of a job: file input goes to the worker as paths, tabular input as byte ranges the worker
+ * reads itself, except where the node reads it on its threads (parquet for Python: table-batches.ts).
+ */
 export function leaseLoader(
-  settings: Pick<JobSettings, 'inputKind' | 'tabularReader'>,
+  settings: Pick<JobSettings, 'inputKind' | 'tabularReader' | 'entryScript'>,
   read: ReadTableBatch,
 ): LeaseLoader {
-  const tabular = settings.inputKind === 'tabular';
+  const nodeReads = nodeReadsTables(settings, isPythonJob(settings));
   return {
-    needsLoading: () => tabular,
-    load: (lease, signal) => (tabular ? read(settings.tabularReader, lease, signal) : Promise.resolve(undefined)),
+    needsLoading: () => nodeReads,
+    load: (lease, signal) => (nodeReads ? read(settings.tabularReader, lease, signal) : Promise.resolve(undefined)),
     runMessage: ({ lease }) => {
       let partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
       try {
@@ -43,7 +53,7 @@ export function leaseLoader(
         type: 'run',
         miniBatchId: lease.miniBatchId,
         attempt: lease.attempt,
-        ...(lease.ranges.length === 0 ? { files: lease.files } : {}),
+        ...(lease.ranges.length === 0 ? { files: lease.files } : nodeReads ? {} : { ranges: rangesOf(lease) }),
         ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
       };
     },

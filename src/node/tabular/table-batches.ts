@@ -1,15 +1,22 @@
 /**
- * Reading a tabular lease's byte ranges into the rows a worker receives (protocol TableBatch). The
- * node parses, not the worker, so JS and Python workers see the same columns, types and nulls; the
- * parser is src/input/tabular/read-table-batch.ts, run on the node's threads (table-read-pool.ts).
+ * Which tabular leases the node reads for its worker, and reading them into the rows the worker
+ * receives (protocol TableBatch).
+ *
+ * Workers read their own mini-batches: the `run` frame carries the lease's byte ranges, and the worker
+ * reads them with the job's tabular settings (its `init` frame: reader, transforms and the table's
+ * schema, decided once by the coordinator's probe), so rows are parsed once, where they are used, and
+ * a Python worker parses with pandas' C parser. The one exception is parquet for a Python worker (no
+ * parquet reader can be assumed in the user's Python): the node reads those leases with
+ * src/input/tabular/read-table-batch.ts on its threads (table-read-pool.ts) and sends the rows.
  *
  * The assignment's tabular_reader_json is `{"reader": TabularReader, "transforms": TableTransform[]}`
  * (src/input/mltable/model.ts); a bare TabularReader (an object with `format`) means no transforms.
  */
 import { InputError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
-import type { TableTransform, TabularReader } from '../../input/mltable/model.js';
+import type { ByteRange } from '../../input/mltable/model.js';
 import { readTableBatch } from '../../input/tabular/read-table-batch.js';
+import { tabularSettingsOf } from '../../input/tabular/tabular-settings.js';
 import type { TableBatch } from '../../worker/protocol.js';
 
 /**
@@ -28,6 +35,25 @@ export interface LoadedTable {
  */
 export type ReadTableBatch = (settings: unknown, lease: Lease, signal?: AbortSignal) => Promise<LoadedTable>;
 
+/** True when the node reads a job's tabular leases for its workers (see the module comment). */
+export function nodeReadsTables(
+  settings: { readonly inputKind: string; readonly tabularReader: unknown },
+  python: boolean,
+): boolean {
+  if (settings.inputKind !== 'tabular') return false;
+  try {
+    return python && tabularSettingsOf(settings.tabularReader).reader.format === 'parquet';
+  } catch {
+    // Settings no worker can use: the node's read fails the lease with the reason.
+    return true;
+  }
+}
+
+/** A lease's byte ranges as the `run` frame carries them (the wire's message has nothing else). */
+export function rangesOf(lease: Lease): ByteRange[] {
+  return lease.ranges.map(({ path, start, end }) => ({ path, start, end }));
+}
+
 /** The lease's partition_keys values, undefined when it has none. */
 export function partitionKeyValueOf(lease: Lease): Readonly<Record<string, unknown>> | undefined {
   if (lease.partitionKeyJson === '') return undefined;
@@ -40,33 +66,10 @@ export function partitionKeyValueOf(lease: Lease): Readonly<Record<string, unkno
   }
 }
 
-/** The reader and transforms in tabular_reader_json; throws InputError for any other shape. */
-export function tabularSettingsOf(settings: unknown): {
-  readonly reader: TabularReader;
-  readonly transforms: readonly TableTransform[];
-} {
-  if (settings !== null && typeof settings === 'object') {
-    const record = settings as Record<string, unknown>;
-    if (typeof record['format'] === 'string') return { reader: record as unknown as TabularReader, transforms: [] };
-    const reader = record['reader'];
-    if (
-      reader !== null &&
-      typeof reader === 'object' &&
-      typeof (reader as Record<string, unknown>)['format'] === 'string'
-    ) {
-      const transforms = Array.isArray(record['transforms']) ? (record['transforms'] as TableTransform[]) : [];
-      return { reader: reader as TabularReader, transforms };
-    }
-  }
-  throw new InputError(
-    `tabular input: the assignment's tabular_reader_json is ${JSON.stringify(settings)}; expected {"reader": {"format": ...}, "transforms": [...]}`,
-  );
-}
-
 /** Reads a lease's rows with src/input's table reader. */
 export async function readLeaseTable(settings: unknown, lease: Lease): Promise<TableBatch> {
-  const { reader, transforms } = tabularSettingsOf(settings);
-  return readTableBatch(lease.ranges, reader, transforms, partitionKeyValueOf(lease));
+  const { reader, transforms, schema } = tabularSettingsOf(settings);
+  return readTableBatch(lease.ranges, reader, transforms, partitionKeyValueOf(lease), schema);
 }
 
 const encoder = new TextEncoder();

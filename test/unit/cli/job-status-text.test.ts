@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { formatJobList, formatJobStatus, formatJobSummary, resultFileOf } from '../../../src/cli/job-status-text.js';
-import { FailureKind, JobState } from '../../../src/gen/parajob/v1/parajob.js';
+import { FailureKind, JobState, StepState, StepStatus } from '../../../src/gen/parajob/v1/parajob.js';
 import { jobStatus, progress } from './fixtures.js';
 
 const runDir = join('/data', 'runs', 'job-7');
@@ -49,6 +49,7 @@ describe('formatJobSummary', () => {
       runDir,
       steps: [
         {
+          ...StepStatus.fromPartial({ type: 'parallel', stepState: StepState.STEP_STATE_SUCCEEDED }),
           name: 'a',
           state: JobState.JOB_STATE_SUCCEEDED,
           runDir: join(runDir, 'steps', 'a'),
@@ -56,6 +57,7 @@ describe('formatJobSummary', () => {
           progress: undefined,
         },
         {
+          ...StepStatus.fromPartial({ type: 'parallel', stepState: StepState.STEP_STATE_SUCCEEDED }),
           name: 'b',
           state: JobState.JOB_STATE_SUCCEEDED,
           runDir: join(runDir, 'steps', 'b'),
@@ -114,7 +116,7 @@ describe('formatJobList', () => {
       }),
     ]).split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^JOB\s+STATE\s+MINI-BATCHES\s+CREATED\s+NAME$/);
+    expect(lines[0]).toMatch(/^JOB\s+STATE\s+STEPS\s+MINI-BATCHES\s+CREATED\s+NAME$/);
     expect(lines[1]).toMatch(/^a\s+succeeded\s+3\/3\s+first$/);
     expect(lines[2]).toMatch(/^long-id\s+running\s+5\/10$/);
     // Columns line up: STATE starts at the same offset on every row.

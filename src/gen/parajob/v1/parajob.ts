@@ -312,6 +312,79 @@ export function failureKindToJSON(object: FailureKind): string {
   }
 }
 
+/** Where a step of a pipeline is (a step of a one-step job is a pipeline of one). */
+export enum StepState {
+  STEP_STATE_UNSPECIFIED = 0,
+  /** STEP_STATE_WAITING - Waiting for the steps it consumes from. */
+  STEP_STATE_WAITING = 1,
+  STEP_STATE_RUNNING = 2,
+  STEP_STATE_SUCCEEDED = 3,
+  STEP_STATE_FAILED = 4,
+  STEP_STATE_CANCELLED = 5,
+  /** STEP_STATE_SKIPPED - Never run: a step it consumes from did not succeed (state_reason names it). */
+  STEP_STATE_SKIPPED = 6,
+  /** STEP_STATE_REUSED - Not run: an earlier run of the same definition, code and inputs succeeded (reused_from names it). */
+  STEP_STATE_REUSED = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function stepStateFromJSON(object: any): StepState {
+  switch (object) {
+    case 0:
+    case "STEP_STATE_UNSPECIFIED":
+      return StepState.STEP_STATE_UNSPECIFIED;
+    case 1:
+    case "STEP_STATE_WAITING":
+      return StepState.STEP_STATE_WAITING;
+    case 2:
+    case "STEP_STATE_RUNNING":
+      return StepState.STEP_STATE_RUNNING;
+    case 3:
+    case "STEP_STATE_SUCCEEDED":
+      return StepState.STEP_STATE_SUCCEEDED;
+    case 4:
+    case "STEP_STATE_FAILED":
+      return StepState.STEP_STATE_FAILED;
+    case 5:
+    case "STEP_STATE_CANCELLED":
+      return StepState.STEP_STATE_CANCELLED;
+    case 6:
+    case "STEP_STATE_SKIPPED":
+      return StepState.STEP_STATE_SKIPPED;
+    case 7:
+    case "STEP_STATE_REUSED":
+      return StepState.STEP_STATE_REUSED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return StepState.UNRECOGNIZED;
+  }
+}
+
+export function stepStateToJSON(object: StepState): string {
+  switch (object) {
+    case StepState.STEP_STATE_UNSPECIFIED:
+      return "STEP_STATE_UNSPECIFIED";
+    case StepState.STEP_STATE_WAITING:
+      return "STEP_STATE_WAITING";
+    case StepState.STEP_STATE_RUNNING:
+      return "STEP_STATE_RUNNING";
+    case StepState.STEP_STATE_SUCCEEDED:
+      return "STEP_STATE_SUCCEEDED";
+    case StepState.STEP_STATE_FAILED:
+      return "STEP_STATE_FAILED";
+    case StepState.STEP_STATE_CANCELLED:
+      return "STEP_STATE_CANCELLED";
+    case StepState.STEP_STATE_SKIPPED:
+      return "STEP_STATE_SKIPPED";
+    case StepState.STEP_STATE_REUSED:
+      return "STEP_STATE_REUSED";
+    case StepState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** What a node says on its stream. */
 export interface NodeMessage {
   kind?:
@@ -321,6 +394,8 @@ export interface NodeMessage {
     | { $case: "results"; value: BatchResults }
     | { $case: "processorEvent"; value: ProcessorEvent }
     | { $case: "jobLeft"; value: JobLeft }
+    | { $case: "commandEnded"; value: CommandEnded }
+    | { $case: "commandLog"; value: CommandLog }
     | undefined;
 }
 
@@ -418,6 +493,8 @@ export interface CoordinatorMessage {
     | { $case: "leases"; value: Leases }
     | { $case: "revoke"; value: Revoke }
     | { $case: "release"; value: JobRelease }
+    | { $case: "commandRun"; value: CommandRun }
+    | { $case: "commandCancel"; value: CommandCancel }
     | undefined;
 }
 
@@ -525,6 +602,70 @@ export interface JobRelease {
   reason: string;
 }
 
+/** The node runs one command (see above). */
+export interface CommandRun {
+  /** Wire id of the step run (`<job id>:<step>`): the key of command_cancel, command_ended, command_log. */
+  jobId: string;
+  stepName: string;
+  /** Content hash of the code snapshot (Code.Fetch); empty: the working directory starts empty. */
+  codeHash: string;
+  /** The rendered command, run with `/bin/sh -c`. */
+  command: string;
+  environmentVariables: { [key: string]: string };
+  /** limits.timeout: the whole process group is killed then. 0 = no limit. */
+  timeoutMs: number;
+  /** Folder of std_log.txt (the step's `user_logs/`). */
+  logDir: string;
+  /** Outputs made before the command starts. */
+  outputs: CommandOutput[];
+  /** True: send the command's output as command_log messages too (someone streams the logs). */
+  streamLogs: boolean;
+}
+
+export interface CommandRun_EnvironmentVariablesEntry {
+  key: string;
+  value: string;
+}
+
+export interface CommandOutput {
+  name: string;
+  /** "uri_folder", "mltable" (a folder is made) or "uri_file" (the file's folder is made). */
+  type: string;
+  path: string;
+}
+
+/**
+ * The coordinator no longer wants the command (job cancelled, or another step failed with
+ * continue_on_step_failure false): its process group is killed, and command_ended still follows.
+ */
+export interface CommandCancel {
+  jobId: string;
+  reason: string;
+}
+
+/** How a command run ended. */
+export interface CommandEnded {
+  jobId: string;
+  /** The exit code; -1 when killed by a signal or when it never started. */
+  exitCode: number;
+  /** The signal that ended it (e.g. "SIGKILL"), empty otherwise. */
+  signal: string;
+  /** Killed because limits.timeout passed. */
+  timedOut: boolean;
+  /** Killed because of command_cancel. */
+  cancelled: boolean;
+  /** Why it could not start or finish (code fetch failed, spawn failed, output folder not writable). */
+  errorMessage: string;
+  startedAtMs: number;
+  endedAtMs: number;
+}
+
+/** A chunk of a command's output, as written (stdout and stderr interleaved); only when stream_logs. */
+export interface CommandLog {
+  jobId: string;
+  text: string;
+}
+
 export interface FetchCodeRequest {
   hash: string;
 }
@@ -567,6 +708,11 @@ export interface SubmitJobRequest {
    * empty for none. Refused with INVALID_ARGUMENT when it does not parse.
    */
   chaos: string;
+  /**
+   * Run every step even when an earlier run of it could be reused (as settings.force_rerun: true).
+   * A job with chaos is never reused and never offered for reuse either.
+   */
+  forceRerun: boolean;
 }
 
 export interface SubmitJobResponse {
@@ -589,6 +735,8 @@ export interface ListJobsResponse {
 
 export interface WatchJobRequest {
   jobId: string;
+  /** Also stream the output of the job's command steps (StepLog events). */
+  logs: boolean;
 }
 
 export interface CancelJobRequest {
@@ -620,10 +768,24 @@ export interface OutputLocation {
 
 export interface StepStatus {
   name: string;
+  /** The detailed state of a running parallel step (VALIDATING … FINISHING) or how a step ended. */
   state: JobState;
   runDir: string;
   progress?: Progress | undefined;
   stateReason: string;
+  /** "parallel" or "command". */
+  type: string;
+  stepState: StepState;
+  /** The step run whose outputs this step reuses (`<job id>:<step>`), when reused. */
+  reusedFrom: string;
+  startedAtMs: number;
+  endedAtMs: number;
+  /** The step's outputs (a reused step's: the earlier run's paths). */
+  outputs: OutputLocation[];
+  /** A command step's exit code once ended (-1 when killed or never started). */
+  exitCode: number;
+  /** Names of the steps it consumes from. */
+  dependsOn: string[];
 }
 
 export interface JobStatus {
@@ -652,7 +814,16 @@ export interface JobMessage {
 
 /** Watch: the status on every change (throttled), and messages worth a user's attention. */
 export interface JobEvent {
-  kind?: { $case: "status"; value: JobStatus } | { $case: "message"; value: JobMessage } | undefined;
+  kind?: { $case: "status"; value: JobStatus } | { $case: "message"; value: JobMessage } | {
+    $case: "stepLog";
+    value: StepLog;
+  } | undefined;
+}
+
+/** A chunk of a command step's output (Watch with logs). */
+export interface StepLog {
+  stepName: string;
+  text: string;
 }
 
 function createBaseNodeMessage(): NodeMessage {
@@ -679,6 +850,12 @@ export const NodeMessage: MessageFns<NodeMessage> = {
         break;
       case "jobLeft":
         JobLeft.encode(message.kind.value, writer.uint32(50).fork()).join();
+        break;
+      case "commandEnded":
+        CommandEnded.encode(message.kind.value, writer.uint32(58).fork()).join();
+        break;
+      case "commandLog":
+        CommandLog.encode(message.kind.value, writer.uint32(66).fork()).join();
         break;
     }
     return writer;
@@ -745,6 +922,22 @@ export const NodeMessage: MessageFns<NodeMessage> = {
             message.kind = { $case: "jobLeft", value: JobLeft.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = { $case: "commandEnded", value: CommandEnded.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kind = { $case: "commandLog", value: CommandLog.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -777,6 +970,14 @@ export const NodeMessage: MessageFns<NodeMessage> = {
         ? { $case: "jobLeft", value: JobLeft.fromJSON(object.jobLeft) }
         : isSet(object.job_left)
         ? { $case: "jobLeft", value: JobLeft.fromJSON(object.job_left) }
+        : isSet(object.commandEnded)
+        ? { $case: "commandEnded", value: CommandEnded.fromJSON(object.commandEnded) }
+        : isSet(object.command_ended)
+        ? { $case: "commandEnded", value: CommandEnded.fromJSON(object.command_ended) }
+        : isSet(object.commandLog)
+        ? { $case: "commandLog", value: CommandLog.fromJSON(object.commandLog) }
+        : isSet(object.command_log)
+        ? { $case: "commandLog", value: CommandLog.fromJSON(object.command_log) }
         : undefined,
     };
   },
@@ -795,6 +996,10 @@ export const NodeMessage: MessageFns<NodeMessage> = {
       obj.processorEvent = ProcessorEvent.toJSON(message.kind.value);
     } else if (message.kind?.$case === "jobLeft") {
       obj.jobLeft = JobLeft.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "commandEnded") {
+      obj.commandEnded = CommandEnded.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "commandLog") {
+      obj.commandLog = CommandLog.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -838,6 +1043,18 @@ export const NodeMessage: MessageFns<NodeMessage> = {
       case "jobLeft": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "jobLeft", value: JobLeft.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "commandEnded": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "commandEnded", value: CommandEnded.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "commandLog": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "commandLog", value: CommandLog.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -1980,6 +2197,12 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
       case "release":
         JobRelease.encode(message.kind.value, writer.uint32(42).fork()).join();
         break;
+      case "commandRun":
+        CommandRun.encode(message.kind.value, writer.uint32(50).fork()).join();
+        break;
+      case "commandCancel":
+        CommandCancel.encode(message.kind.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2037,6 +2260,22 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
             message.kind = { $case: "release", value: JobRelease.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.kind = { $case: "commandRun", value: CommandRun.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = { $case: "commandCancel", value: CommandCancel.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2061,6 +2300,14 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
         ? { $case: "revoke", value: Revoke.fromJSON(object.revoke) }
         : isSet(object.release)
         ? { $case: "release", value: JobRelease.fromJSON(object.release) }
+        : isSet(object.commandRun)
+        ? { $case: "commandRun", value: CommandRun.fromJSON(object.commandRun) }
+        : isSet(object.command_run)
+        ? { $case: "commandRun", value: CommandRun.fromJSON(object.command_run) }
+        : isSet(object.commandCancel)
+        ? { $case: "commandCancel", value: CommandCancel.fromJSON(object.commandCancel) }
+        : isSet(object.command_cancel)
+        ? { $case: "commandCancel", value: CommandCancel.fromJSON(object.command_cancel) }
         : undefined,
     };
   },
@@ -2077,6 +2324,10 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
       obj.revoke = Revoke.toJSON(message.kind.value);
     } else if (message.kind?.$case === "release") {
       obj.release = JobRelease.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "commandRun") {
+      obj.commandRun = CommandRun.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "commandCancel") {
+      obj.commandCancel = CommandCancel.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -2114,6 +2365,18 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
       case "release": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "release", value: JobRelease.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "commandRun": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "commandRun", value: CommandRun.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "commandCancel": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "commandCancel", value: CommandCancel.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -3416,6 +3679,862 @@ export const JobRelease: MessageFns<JobRelease> = {
   },
 };
 
+function createBaseCommandRun(): CommandRun {
+  return {
+    jobId: "",
+    stepName: "",
+    codeHash: "",
+    command: "",
+    environmentVariables: {},
+    timeoutMs: 0,
+    logDir: "",
+    outputs: [],
+    streamLogs: false,
+  };
+}
+
+export const CommandRun: MessageFns<CommandRun> = {
+  encode(message: CommandRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.stepName !== "") {
+      writer.uint32(18).string(message.stepName);
+    }
+    if (message.codeHash !== "") {
+      writer.uint32(26).string(message.codeHash);
+    }
+    if (message.command !== "") {
+      writer.uint32(34).string(message.command);
+    }
+    globalThis.Object.entries(message.environmentVariables).forEach(([key, value]: [string, string]) => {
+      CommandRun_EnvironmentVariablesEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.timeoutMs !== 0) {
+      writer.uint32(48).uint32(message.timeoutMs);
+    }
+    if (message.logDir !== "") {
+      writer.uint32(58).string(message.logDir);
+    }
+    for (const v of message.outputs) {
+      CommandOutput.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.streamLogs !== false) {
+      writer.uint32(72).bool(message.streamLogs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stepName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.codeHash = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.command = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = CommandRun_EnvironmentVariablesEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.environmentVariables[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.logDir = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.outputs.push(CommandOutput.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.streamLogs = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandRun {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      stepName: isSet(object.stepName)
+        ? globalThis.String(object.stepName)
+        : isSet(object.step_name)
+        ? globalThis.String(object.step_name)
+        : "",
+      codeHash: isSet(object.codeHash)
+        ? globalThis.String(object.codeHash)
+        : isSet(object.code_hash)
+        ? globalThis.String(object.code_hash)
+        : "",
+      command: isSet(object.command) ? globalThis.String(object.command) : "",
+      environmentVariables: isObject(object.environmentVariables)
+        ? (globalThis.Object.entries(object.environmentVariables) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.environment_variables)
+        ? (globalThis.Object.entries(object.environment_variables) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+      logDir: isSet(object.logDir)
+        ? globalThis.String(object.logDir)
+        : isSet(object.log_dir)
+        ? globalThis.String(object.log_dir)
+        : "",
+      outputs: globalThis.Array.isArray(object?.outputs)
+        ? object.outputs.map((e: any) => CommandOutput.fromJSON(e))
+        : [],
+      streamLogs: isSet(object.streamLogs)
+        ? globalThis.Boolean(object.streamLogs)
+        : isSet(object.stream_logs)
+        ? globalThis.Boolean(object.stream_logs)
+        : false,
+    };
+  },
+
+  toJSON(message: CommandRun): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.stepName !== "") {
+      obj.stepName = message.stepName;
+    }
+    if (message.codeHash !== "") {
+      obj.codeHash = message.codeHash;
+    }
+    if (message.command !== "") {
+      obj.command = message.command;
+    }
+    if (message.environmentVariables) {
+      const entries = globalThis.Object.entries(message.environmentVariables) as [string, string][];
+      if (entries.length > 0) {
+        obj.environmentVariables = {};
+        entries.forEach(([k, v]) => {
+          obj.environmentVariables[k] = v;
+        });
+      }
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    if (message.logDir !== "") {
+      obj.logDir = message.logDir;
+    }
+    if (message.outputs?.length) {
+      obj.outputs = message.outputs.map((e) => CommandOutput.toJSON(e));
+    }
+    if (message.streamLogs !== false) {
+      obj.streamLogs = message.streamLogs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommandRun>, I>>(base?: I): CommandRun {
+    return CommandRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommandRun>, I>>(object: I): CommandRun {
+    const message = createBaseCommandRun();
+    message.jobId = object.jobId ?? "";
+    message.stepName = object.stepName ?? "";
+    message.codeHash = object.codeHash ?? "";
+    message.command = object.command ?? "";
+    message.environmentVariables = (globalThis.Object.entries(object.environmentVariables ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    message.timeoutMs = object.timeoutMs ?? 0;
+    message.logDir = object.logDir ?? "";
+    message.outputs = object.outputs?.map((e) => CommandOutput.fromPartial(e)) || [];
+    message.streamLogs = object.streamLogs ?? false;
+    return message;
+  },
+};
+
+function createBaseCommandRun_EnvironmentVariablesEntry(): CommandRun_EnvironmentVariablesEntry {
+  return { key: "", value: "" };
+}
+
+export const CommandRun_EnvironmentVariablesEntry: MessageFns<CommandRun_EnvironmentVariablesEntry> = {
+  encode(message: CommandRun_EnvironmentVariablesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandRun_EnvironmentVariablesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandRun_EnvironmentVariablesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandRun_EnvironmentVariablesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CommandRun_EnvironmentVariablesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommandRun_EnvironmentVariablesEntry>, I>>(
+    base?: I,
+  ): CommandRun_EnvironmentVariablesEntry {
+    return CommandRun_EnvironmentVariablesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommandRun_EnvironmentVariablesEntry>, I>>(
+    object: I,
+  ): CommandRun_EnvironmentVariablesEntry {
+    const message = createBaseCommandRun_EnvironmentVariablesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCommandOutput(): CommandOutput {
+  return { name: "", type: "", path: "" };
+}
+
+export const CommandOutput: MessageFns<CommandOutput> = {
+  encode(message: CommandOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.path !== "") {
+      writer.uint32(26).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandOutput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandOutput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandOutput {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: CommandOutput): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommandOutput>, I>>(base?: I): CommandOutput {
+    return CommandOutput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommandOutput>, I>>(object: I): CommandOutput {
+    const message = createBaseCommandOutput();
+    message.name = object.name ?? "";
+    message.type = object.type ?? "";
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseCommandCancel(): CommandCancel {
+  return { jobId: "", reason: "" };
+}
+
+export const CommandCancel: MessageFns<CommandCancel> = {
+  encode(message: CommandCancel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandCancel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandCancel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandCancel {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: CommandCancel): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommandCancel>, I>>(base?: I): CommandCancel {
+    return CommandCancel.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommandCancel>, I>>(object: I): CommandCancel {
+    const message = createBaseCommandCancel();
+    message.jobId = object.jobId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCommandEnded(): CommandEnded {
+  return {
+    jobId: "",
+    exitCode: 0,
+    signal: "",
+    timedOut: false,
+    cancelled: false,
+    errorMessage: "",
+    startedAtMs: 0,
+    endedAtMs: 0,
+  };
+}
+
+export const CommandEnded: MessageFns<CommandEnded> = {
+  encode(message: CommandEnded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(16).int32(message.exitCode);
+    }
+    if (message.signal !== "") {
+      writer.uint32(26).string(message.signal);
+    }
+    if (message.timedOut !== false) {
+      writer.uint32(32).bool(message.timedOut);
+    }
+    if (message.cancelled !== false) {
+      writer.uint32(40).bool(message.cancelled);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(50).string(message.errorMessage);
+    }
+    if (message.startedAtMs !== 0) {
+      writer.uint32(57).double(message.startedAtMs);
+    }
+    if (message.endedAtMs !== 0) {
+      writer.uint32(65).double(message.endedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandEnded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandEnded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.signal = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timedOut = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.cancelled = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.startedAtMs = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.endedAtMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandEnded {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+      signal: isSet(object.signal) ? globalThis.String(object.signal) : "",
+      timedOut: isSet(object.timedOut)
+        ? globalThis.Boolean(object.timedOut)
+        : isSet(object.timed_out)
+        ? globalThis.Boolean(object.timed_out)
+        : false,
+      cancelled: isSet(object.cancelled) ? globalThis.Boolean(object.cancelled) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      startedAtMs: isSet(object.startedAtMs)
+        ? globalThis.Number(object.startedAtMs)
+        : isSet(object.started_at_ms)
+        ? globalThis.Number(object.started_at_ms)
+        : 0,
+      endedAtMs: isSet(object.endedAtMs)
+        ? globalThis.Number(object.endedAtMs)
+        : isSet(object.ended_at_ms)
+        ? globalThis.Number(object.ended_at_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: CommandEnded): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.signal !== "") {
+      obj.signal = message.signal;
+    }
+    if (message.timedOut !== false) {
+      obj.timedOut = message.timedOut;
+    }
+    if (message.cancelled !== false) {
+      obj.cancelled = message.cancelled;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.startedAtMs !== 0) {
+      obj.startedAtMs = floatToJson(message.startedAtMs);
+    }
+    if (message.endedAtMs !== 0) {
+      obj.endedAtMs = floatToJson(message.endedAtMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommandEnded>, I>>(base?: I): CommandEnded {
+    return CommandEnded.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommandEnded>, I>>(object: I): CommandEnded {
+    const message = createBaseCommandEnded();
+    message.jobId = object.jobId ?? "";
+    message.exitCode = object.exitCode ?? 0;
+    message.signal = object.signal ?? "";
+    message.timedOut = object.timedOut ?? false;
+    message.cancelled = object.cancelled ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    message.startedAtMs = object.startedAtMs ?? 0;
+    message.endedAtMs = object.endedAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseCommandLog(): CommandLog {
+  return { jobId: "", text: "" };
+}
+
+export const CommandLog: MessageFns<CommandLog> = {
+  encode(message: CommandLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommandLog {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommandLog();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommandLog {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: CommandLog): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommandLog>, I>>(base?: I): CommandLog {
+    return CommandLog.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommandLog>, I>>(object: I): CommandLog {
+    const message = createBaseCommandLog();
+    message.jobId = object.jobId ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
 function createBaseFetchCodeRequest(): FetchCodeRequest {
   return { hash: "" };
 }
@@ -3690,7 +4809,7 @@ export const CodeSnapshot: MessageFns<CodeSnapshot> = {
 };
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "", chaos: "" };
+  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "", chaos: "", forceRerun: false };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -3712,6 +4831,9 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     }
     if (message.chaos !== "") {
       writer.uint32(50).string(message.chaos);
+    }
+    if (message.forceRerun !== false) {
+      writer.uint32(56).bool(message.forceRerun);
     }
     return writer;
   },
@@ -3777,6 +4899,14 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
             message.chaos = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.forceRerun = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3813,6 +4943,11 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
         ? globalThis.String(object.job_id)
         : "",
       chaos: isSet(object.chaos) ? globalThis.String(object.chaos) : "",
+      forceRerun: isSet(object.forceRerun)
+        ? globalThis.Boolean(object.forceRerun)
+        : isSet(object.force_rerun)
+        ? globalThis.Boolean(object.force_rerun)
+        : false,
     };
   },
 
@@ -3836,6 +4971,9 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     if (message.chaos !== "") {
       obj.chaos = message.chaos;
     }
+    if (message.forceRerun !== false) {
+      obj.forceRerun = message.forceRerun;
+    }
     return obj;
   },
 
@@ -3850,6 +4988,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     message.runDir = object.runDir ?? "";
     message.jobId = object.jobId ?? "";
     message.chaos = object.chaos ?? "";
+    message.forceRerun = object.forceRerun ?? false;
     return message;
   },
 };
@@ -4156,13 +5295,16 @@ export const ListJobsResponse: MessageFns<ListJobsResponse> = {
 };
 
 function createBaseWatchJobRequest(): WatchJobRequest {
-  return { jobId: "" };
+  return { jobId: "", logs: false };
 }
 
 export const WatchJobRequest: MessageFns<WatchJobRequest> = {
   encode(message: WatchJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.jobId !== "") {
       writer.uint32(10).string(message.jobId);
+    }
+    if (message.logs !== false) {
+      writer.uint32(16).bool(message.logs);
     }
     return writer;
   },
@@ -4188,6 +5330,14 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
             message.jobId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.logs = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4207,6 +5357,7 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
         : isSet(object.job_id)
         ? globalThis.String(object.job_id)
         : "",
+      logs: isSet(object.logs) ? globalThis.Boolean(object.logs) : false,
     };
   },
 
@@ -4214,6 +5365,9 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
     const obj: any = {};
     if (message.jobId !== "") {
       obj.jobId = message.jobId;
+    }
+    if (message.logs !== false) {
+      obj.logs = message.logs;
     }
     return obj;
   },
@@ -4224,6 +5378,7 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
   fromPartial<I extends Exact<DeepPartial<WatchJobRequest>, I>>(object: I): WatchJobRequest {
     const message = createBaseWatchJobRequest();
     message.jobId = object.jobId ?? "";
+    message.logs = object.logs ?? false;
     return message;
   },
 };
@@ -4705,7 +5860,21 @@ export const OutputLocation: MessageFns<OutputLocation> = {
 };
 
 function createBaseStepStatus(): StepStatus {
-  return { name: "", state: 0, runDir: "", progress: undefined, stateReason: "" };
+  return {
+    name: "",
+    state: 0,
+    runDir: "",
+    progress: undefined,
+    stateReason: "",
+    type: "",
+    stepState: 0,
+    reusedFrom: "",
+    startedAtMs: 0,
+    endedAtMs: 0,
+    outputs: [],
+    exitCode: 0,
+    dependsOn: [],
+  };
 }
 
 export const StepStatus: MessageFns<StepStatus> = {
@@ -4724,6 +5893,30 @@ export const StepStatus: MessageFns<StepStatus> = {
     }
     if (message.stateReason !== "") {
       writer.uint32(42).string(message.stateReason);
+    }
+    if (message.type !== "") {
+      writer.uint32(50).string(message.type);
+    }
+    if (message.stepState !== 0) {
+      writer.uint32(56).int32(message.stepState);
+    }
+    if (message.reusedFrom !== "") {
+      writer.uint32(66).string(message.reusedFrom);
+    }
+    if (message.startedAtMs !== 0) {
+      writer.uint32(72).uint64(message.startedAtMs);
+    }
+    if (message.endedAtMs !== 0) {
+      writer.uint32(80).uint64(message.endedAtMs);
+    }
+    for (const v of message.outputs) {
+      OutputLocation.encode(v!, writer.uint32(90).fork()).join();
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(96).int32(message.exitCode);
+    }
+    for (const v of message.dependsOn) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -4781,6 +5974,70 @@ export const StepStatus: MessageFns<StepStatus> = {
             message.stateReason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.stepState = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reusedFrom = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.startedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.endedAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.outputs.push(OutputLocation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.dependsOn.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4808,6 +6065,40 @@ export const StepStatus: MessageFns<StepStatus> = {
         : isSet(object.state_reason)
         ? globalThis.String(object.state_reason)
         : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      stepState: isSet(object.stepState)
+        ? stepStateFromJSON(object.stepState)
+        : isSet(object.step_state)
+        ? stepStateFromJSON(object.step_state)
+        : 0,
+      reusedFrom: isSet(object.reusedFrom)
+        ? globalThis.String(object.reusedFrom)
+        : isSet(object.reused_from)
+        ? globalThis.String(object.reused_from)
+        : "",
+      startedAtMs: isSet(object.startedAtMs)
+        ? globalThis.Number(object.startedAtMs)
+        : isSet(object.started_at_ms)
+        ? globalThis.Number(object.started_at_ms)
+        : 0,
+      endedAtMs: isSet(object.endedAtMs)
+        ? globalThis.Number(object.endedAtMs)
+        : isSet(object.ended_at_ms)
+        ? globalThis.Number(object.ended_at_ms)
+        : 0,
+      outputs: globalThis.Array.isArray(object?.outputs)
+        ? object.outputs.map((e: any) => OutputLocation.fromJSON(e))
+        : [],
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+      dependsOn: globalThis.Array.isArray(object?.dependsOn)
+        ? object.dependsOn.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.depends_on)
+        ? object.depends_on.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -4828,6 +6119,30 @@ export const StepStatus: MessageFns<StepStatus> = {
     if (message.stateReason !== "") {
       obj.stateReason = message.stateReason;
     }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.stepState !== 0) {
+      obj.stepState = stepStateToJSON(message.stepState);
+    }
+    if (message.reusedFrom !== "") {
+      obj.reusedFrom = message.reusedFrom;
+    }
+    if (message.startedAtMs !== 0) {
+      obj.startedAtMs = Math.round(message.startedAtMs);
+    }
+    if (message.endedAtMs !== 0) {
+      obj.endedAtMs = Math.round(message.endedAtMs);
+    }
+    if (message.outputs?.length) {
+      obj.outputs = message.outputs.map((e) => OutputLocation.toJSON(e));
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.dependsOn?.length) {
+      obj.dependsOn = message.dependsOn;
+    }
     return obj;
   },
 
@@ -4843,6 +6158,14 @@ export const StepStatus: MessageFns<StepStatus> = {
       ? Progress.fromPartial(object.progress)
       : undefined;
     message.stateReason = object.stateReason ?? "";
+    message.type = object.type ?? "";
+    message.stepState = object.stepState ?? 0;
+    message.reusedFrom = object.reusedFrom ?? "";
+    message.startedAtMs = object.startedAtMs ?? 0;
+    message.endedAtMs = object.endedAtMs ?? 0;
+    message.outputs = object.outputs?.map((e) => OutputLocation.fromPartial(e)) || [];
+    message.exitCode = object.exitCode ?? 0;
+    message.dependsOn = object.dependsOn?.map((e) => e) || [];
     return message;
   },
 };
@@ -5257,6 +6580,9 @@ export const JobEvent: MessageFns<JobEvent> = {
       case "message":
         JobMessage.encode(message.kind.value, writer.uint32(18).fork()).join();
         break;
+      case "stepLog":
+        StepLog.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -5290,6 +6616,14 @@ export const JobEvent: MessageFns<JobEvent> = {
             message.kind = { $case: "message", value: JobMessage.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "stepLog", value: StepLog.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5308,6 +6642,10 @@ export const JobEvent: MessageFns<JobEvent> = {
         ? { $case: "status", value: JobStatus.fromJSON(object.status) }
         : isSet(object.message)
         ? { $case: "message", value: JobMessage.fromJSON(object.message) }
+        : isSet(object.stepLog)
+        ? { $case: "stepLog", value: StepLog.fromJSON(object.stepLog) }
+        : isSet(object.step_log)
+        ? { $case: "stepLog", value: StepLog.fromJSON(object.step_log) }
         : undefined,
     };
   },
@@ -5318,6 +6656,8 @@ export const JobEvent: MessageFns<JobEvent> = {
       obj.status = JobStatus.toJSON(message.kind.value);
     } else if (message.kind?.$case === "message") {
       obj.message = JobMessage.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "stepLog") {
+      obj.stepLog = StepLog.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -5340,7 +6680,102 @@ export const JobEvent: MessageFns<JobEvent> = {
         }
         break;
       }
+      case "stepLog": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "stepLog", value: StepLog.fromPartial(object.kind.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseStepLog(): StepLog {
+  return { stepName: "", text: "" };
+}
+
+export const StepLog: MessageFns<StepLog> = {
+  encode(message: StepLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stepName !== "") {
+      writer.uint32(10).string(message.stepName);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StepLog {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStepLog();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stepName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StepLog {
+    return {
+      stepName: isSet(object.stepName)
+        ? globalThis.String(object.stepName)
+        : isSet(object.step_name)
+        ? globalThis.String(object.step_name)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: StepLog): unknown {
+    const obj: any = {};
+    if (message.stepName !== "") {
+      obj.stepName = message.stepName;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StepLog>, I>>(base?: I): StepLog {
+    return StepLog.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StepLog>, I>>(object: I): StepLog {
+    const message = createBaseStepLog();
+    message.stepName = object.stepName ?? "";
+    message.text = object.text ?? "";
     return message;
   },
 };

@@ -5,6 +5,10 @@ import sys
 from typing import Any, Dict, List, Optional
 
 
+class InputError(Exception):
+    """Bad data in a tabular mini-batch (the JS reader's InputError): it fails that mini-batch only."""
+
+
 class TabularNeedsPandas(Exception):
     """Tabular input reached an interpreter that cannot import pandas."""
 
@@ -51,13 +55,17 @@ def load_pandas() -> Optional[Any]:
     return _pandas
 
 
-def build_mini_batch(message: Dict[str, Any]) -> Any:
-    """The first argument of run(): a list of path strings, or a DataFrame for a `table` batch.
+def build_mini_batch(message: Dict[str, Any], tabular_settings: Any = None) -> Any:
+    """The first argument of run(): a list of path strings, or a DataFrame for a tabular batch: its
+    byte `ranges` read here with `tabular_settings` (the init frame's tabularReader; see
+    table_read.py), or the `table` the node read (parquet).
 
-    Raises TabularNeedsPandas when the batch is tabular and pandas cannot be imported.
+    Raises TabularNeedsPandas when the batch is tabular and pandas cannot be imported, and
+    InputError for bad data.
     """
     table = message.get("table")
-    if table is None:
+    ranges = message.get("ranges")
+    if table is None and ranges is None:
         files: List[str] = message.get("files") or []
         return files
     pandas = load_pandas()
@@ -67,6 +75,10 @@ def build_mini_batch(message: Dict[str, Any]) -> Any:
             "install python3-pandas (or pip install pandas), or point parajob at a Python that has it "
             "with --python or PARAJOB_PYTHON"
         )
+    if ranges is not None:
+        from .table_read import read_table  # noqa: PLC0415 - only tabular jobs need it
+
+        return read_table(pandas, ranges, tabular_settings, message.get("partitionKeyValue"))
     # pandas infers each column's dtype as read_csv would: a null in a numeric column becomes NaN,
     # in a text column it stays None.
     return pandas.DataFrame(table["rows"], columns=table["columns"])

@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional
 
 from . import user_logs
 from .entry_loader import InitFailure, LoadedScript, load_entry_script
-from .mini_batch import TabularNeedsPandas, build_context, build_mini_batch, load_pandas
+from .mini_batch import InputError, TabularNeedsPandas, build_context, build_mini_batch, load_pandas
 from .returns import BadReturnType, summarize_return
 from .wire import Channel, ProtocolError
 
@@ -59,6 +59,7 @@ class Session:
         self._script: Optional[LoadedScript] = None
         self._init_error: Optional[str] = None
         self._append_row = False
+        self._tabular_settings: Any = None
         self._error_file = ""
         self.working_dir: Optional[str] = None
 
@@ -90,6 +91,7 @@ class Session:
         entry_script = message["entryScript"]
         process_name = message["processName"]
         self._append_row = bool(message.get("appendRow"))
+        self._tabular_settings = message.get("tabularReader")
         self._error_file = user_logs.user_error_file(message["userLogFile"], message["nodeId"], process_name)
 
         # Azure's environment for the script, in the order its runtime sets it up (SPEC section 3).
@@ -142,10 +144,14 @@ class Session:
             result["error"] = _wire_error("RuntimeError", f"the entry script is not initialized: {reason}")
             return result
         try:
-            mini_batch = build_mini_batch(message)
+            mini_batch = build_mini_batch(message, self._tabular_settings)
         except TabularNeedsPandas as error:
-            result["total"] = len(message["table"]["rows"])
+            result["total"] = len(message["table"]["rows"]) if "table" in message else 0
             result["error"] = _wire_error("ModuleNotFoundError", str(error))
+            return result
+        except InputError as error:
+            # Bad data fails this mini-batch, with the message the JS reader gives.
+            result["error"] = _wire_error("InputError", str(error))
             return result
         total = len(mini_batch)
         result["total"] = total

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+
+import type { Lease } from '../../../src/gen/parajob/v1/parajob.js';
+import { leaseLoader, runFrame } from '../../../src/node/processor/lease-loader.js';
+import type { ReadTableBatch } from '../../../src/node/tabular/table-batches.js';
+
+const lease: Lease = {
+  miniBatchId: 3,
+  attempt: 1,
+  token: 7,
+  files: [],
+  ranges: [{ path: '/data/t.csv', start: 10, end: 90 }],
+  partitionKeyJson: '{"region":"north"}',
+  itemCount: 0,
+};
+const held = { lease, receivedAtMs: 0 };
+const csv = { reader: { format: 'delimited' }, transforms: [], schema: { inferredTypes: {} } };
+const parquet = { reader: { format: 'parquet', includePathColumn: false }, transforms: [] };
+const reads: Lease[] = [];
+const read: ReadTableBatch = (_settings, readLease) => {
+  reads.push(readLease);
+  return Promise.resolve({ rowCount: 2, json: new TextEncoder().encode('{"columns":[],"rows":[[],[]],"source":[]}') });
+};
+
+describe('leaseLoader: who reads a tabular lease', () => {
+  it('a JS or Python worker reads delimited ranges itself: the run carries them and the node loads nothing', async () => {
+    for (const entryScript of ['/code/score.js', '/code/score.py']) {
+      const loader = leaseLoader({ inputKind: 'tabular', tabularReader: csv, entryScript }, read);
+      expect(loader.needsLoading(held)).toBe(false);
+      expect(loader.runMessage(held)).toEqual({
+        type: 'run',
+        miniBatchId: 3,
+        attempt: 1,
+        ranges: [{ path: '/data/t.csv', start: 10, end: 90 }],
+        partitionKeyValue: { region: 'north' },
+      });
+    }
+    expect(reads).toEqual([]);
+  });
+
+  it('the node reads parquet for a Python worker and splices the rows into the run frame, without ranges', async () => {
+    const loader = leaseLoader({ inputKind: 'tabular', tabularReader: parquet, entryScript: '/code/score.py' }, read);
+    expect(loader.needsLoading(held)).toBe(true);
+    const table = await loader.load(lease, new AbortController().signal);
+    expect(reads).toEqual([lease]);
+    const frame = runFrame(loader, { held, table });
+    const body = JSON.parse(
+      Buffer.from(frame as Uint8Array)
+        .subarray(4)
+        .toString('utf8'),
+    ) as Record<string, unknown>;
+    expect(body['ranges']).toBeUndefined();
+    expect(body['table']).toEqual({ columns: [], rows: [[], []], source: [] });
+    // A JS worker reads parquet itself (hyparquet).
+    const js = leaseLoader({ inputKind: 'tabular', tabularReader: parquet, entryScript: '/code/score.js' }, read);
+    expect(js.needsLoading(held)).toBe(false);
+  });
+});

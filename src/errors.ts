@@ -34,7 +34,7 @@ export class SpecError extends ParajobError {
 
 /** Several spec errors at once, so a user fixes them in one pass. */
 export class SpecErrors extends ParajobError {
-  override readonly name = 'SpecErrors';
+  override readonly name: string = 'SpecErrors';
   constructor(readonly errors: readonly SpecError[]) {
     super(errors.map((e) => e.message).join('\n'));
   }

@@ -1,8 +1,8 @@
 /**
- * parajob's package entry point (`import type { ... } from 'parajob'`). Until the TypeScript SDK
- * (submit, watch, show, cancel from code) lands here, it exports the entry-script contract: the types
- * a JavaScript or TypeScript entry script is written against (src/worker/js/entry-script-contract.ts,
- * where each is documented). Types only: importing them loads nothing at run time.
+ * parajob's package entry point. It exports the TypeScript SDK (src/sdk: build jobs in code, load
+ * them from YAML, submit and follow them) and the entry-script contract: the types a JavaScript or
+ * TypeScript entry script is written against (src/worker/js/entry-script-contract.ts, where each is
+ * documented). An entry script imports types only (`import type`), which loads nothing at run time.
  *
  * @example
  * ```ts
@@ -14,6 +14,7 @@
  * export const run: RunFunction<FileMiniBatch> = async (files) => files.map((file) => `${file} ok`);
  * ```
  */
+export * from './sdk/index.js';
 export type {
   EntryScript,
   EntryScriptContext,

@@ -7,6 +7,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 
 import { ParajobError, SpecErrors } from '../errors.js';
 import { isServiceError, isUnreachable } from '../rpc/jobs-client.js';
+import { UnavailableError, ValidationError } from '../sdk/errors.js';
 
 export interface DescribeErrorContext {
   /** The coordinator address the command talked to, if any. */
@@ -15,15 +16,16 @@ export interface DescribeErrorContext {
 
 /** The user-facing text for `error` (one or more lines, no trailing newline). */
 export function describeError(error: unknown, context: DescribeErrorContext = {}): string {
+  if (error instanceof ValidationError) return error.diagnostics.map((line) => `error: ${line}`).join('\n');
   if (error instanceof SpecErrors) return error.errors.map((e) => `error: ${e.message}`).join('\n');
-  if (error instanceof ParajobError) return `error: ${error.message}`;
-  if (isUnreachable(error)) {
-    const where = context.coordinator ?? 'the given address';
+  if (isUnreachable(error) || error instanceof UnavailableError) {
+    const where = context.coordinator ?? (error instanceof UnavailableError ? error.address : 'the given address');
     return (
       `error: cannot reach the coordinator at ${where}` +
       ` (start one with \`parajob coordinator --port PORT\`, or pass --coordinator HOST:PORT / set PARAJOB_COORDINATOR)`
     );
   }
+  if (error instanceof ParajobError) return `error: ${error.message}`;
   if (isServiceError(error)) {
     // The coordinator's own explanation is in `details`; the code name says which kind it is.
     const detail = error.details || error.message;

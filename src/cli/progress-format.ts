@@ -3,6 +3,7 @@
  * the TTY bar and the plain line), durations, rates. No I/O here, so all of it is unit-tested.
  */
 import { JobState, type JobStatus, type Progress } from '../gen/parajob/v1/parajob.js';
+import { isTerminal } from '../sdk/job-state.js';
 
 /** Lower-case, human name of a job state (`waiting for first task`, `succeeded`, ...). */
 export function stateLabel(state: JobState): string {
@@ -28,14 +29,7 @@ export function stateLabel(state: JobState): string {
   }
 }
 
-/** True for succeeded, failed and cancelled: the job will not change any more. */
-export function isTerminal(state: JobState): boolean {
-  return (
-    state === JobState.JOB_STATE_SUCCEEDED ||
-    state === JobState.JOB_STATE_FAILED ||
-    state === JobState.JOB_STATE_CANCELLED
-  );
-}
+export { isTerminal };
 
 /**
  * A duration for humans: `850ms`, `12.3s`, `4m 05s`, `2h 03m`, `3d 04h`. Negative or non-finite

@@ -203,6 +203,32 @@ export async function startCoordinatorCli(
   return { coordinator, address: `127.0.0.1:${listening[1]}` };
 }
 
+/**
+ * Starts one `parajob node` per name on compute `compute`, each with its cache in
+ * `<dir>/cache-<name>`; resolves once every one has attached to `address`.
+ */
+export async function startNodesCli(
+  address: string,
+  names: readonly string[],
+  options: { readonly dir: string; readonly compute: string },
+): Promise<CliProcess[]> {
+  const nodes = names.map((name) =>
+    spawnCli([
+      'node',
+      '--coordinator',
+      address,
+      '--name',
+      name,
+      '--compute',
+      options.compute,
+      '--cache-dir',
+      join(options.dir, `cache-${name}`),
+    ]),
+  );
+  await Promise.all(nodes.map((node) => node.waitFor(/attached to/)));
+  return nodes;
+}
+
 /** Runs `parajob ...args` to its end (bounded) and returns the process with its output. */
 export async function runCli(
   args: readonly string[],

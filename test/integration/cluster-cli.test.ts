@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
+import { assertBuilt, killAllCli, runCli, startCoordinatorCli, startNodesCli } from '../helpers/cli-process.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 import { LIST_FILES_SCRIPT, parallelJobYaml } from '../helpers/job-yaml.js';
 
@@ -38,20 +38,7 @@ describe('a coordinator and 2 nodes started as CLI processes', () => {
       }),
     );
     ({ address } = await startCoordinatorCli(join(dir, 'coordinator')));
-    const nodes = ['n1', 'n2'].map((name) =>
-      spawnCli([
-        'node',
-        '--coordinator',
-        address,
-        '--name',
-        name,
-        '--compute',
-        'cpu-cluster',
-        '--cache-dir',
-        join(dir, `cache-${name}`),
-      ]),
-    );
-    await Promise.all(nodes.map((node) => node.waitFor(/attached to/)));
+    await startNodesCli(address, ['n1', 'n2'], { dir, compute: 'cpu-cluster' });
   });
 
   afterAll(async () => {

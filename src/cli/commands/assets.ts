@@ -11,10 +11,10 @@ import { parseAssetReference } from '../../jobspec/assets/resolver.js';
 import { compileJobSpec, readJobText } from '../../jobspec/load.js';
 import { applySetOverrides } from '../../jobspec/set-overrides.js';
 import { YamlSource } from '../../jobspec/yaml-source.js';
+import { checkMLTableInputs } from '../../sdk/submission.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError } from '../exit-codes.js';
-import { checkMLTableInputs } from '../prepare-submission.js';
 
 export interface AssetOptions {
   readonly dataDir: string;

@@ -1,34 +1,37 @@
 /**
  * `parajob job create|stream|show|list|cancel`: the client commands against a running coordinator
- * (`--coordinator HOST:PORT`, env PARAJOB_COORDINATOR, default 127.0.0.1:7070).
+ * (`--coordinator HOST:PORT`, env PARAJOB_COORDINATOR, default 127.0.0.1:7070), a thin face on the
+ * SDK's ParajobClient (src/sdk/client.ts).
  */
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import { JobStatus as JobStatusMessage } from '../../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../../jobspec/assets/local-store.js';
-import { JobsApi } from '../../rpc/jobs-client.js';
+import { ParajobClient } from '../../sdk/client.js';
+import type { JobStreamEvent } from '../../sdk/job-events.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
-import { followJob } from '../follow-job.js';
 import { onInterrupts } from '../interrupts.js';
 import { formatJobList, formatJobStatus, formatJobSummary } from '../job-status-text.js';
-import { prepareSubmission } from '../prepare-submission.js';
-import { createProgressDisplay } from '../progress-display.js';
+import { createProgressDisplay, type ProgressDisplay } from '../progress-display.js';
 import { isTerminal, stateLabel } from '../progress-format.js';
 import { jobJson } from '../step-views.js';
 
 /** Runs `body` with a client for `address`, turning any error into its message and exit code. */
-async function withApi(address: string, io: CommandIo, body: (api: JobsApi) => Promise<number>): Promise<number> {
-  const api = new JobsApi(address);
+async function withClient(
+  address: string,
+  io: CommandIo,
+  body: (client: ParajobClient) => Promise<number>,
+): Promise<number> {
+  const client = new ParajobClient({ address });
   try {
-    return await body(api);
+    return await body(client);
   } catch (error) {
     writeLine(io.stderr, describeError(error, { coordinator: address }));
     return exitCodeForError(error);
   } finally {
-    api.close();
+    client.close();
   }
 }
 
@@ -49,27 +52,14 @@ export interface JobCreateOptions {
  * gets one human line and then the job id alone on the last line, for `ID=$(parajob job create ... | tail -1)`.
  */
 export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo): Promise<number> {
-  const runDir = options.runDir === undefined ? undefined : resolve(options.runDir);
-  let prepared;
-  try {
-    // Default outputs depend on the run dir the coordinator will pick; nothing is written here.
-    prepared = await prepareSubmission(options.file, {
-      runDir,
-      provisionalRunDir: join(tmpdir(), 'parajob-validate'),
-      sets: options.set ?? [],
+  return withClient(options.coordinator, io, async (client) => {
+    const submitted = await client.jobs.createOrUpdate(options.file, {
+      ...(options.runDir === undefined ? {} : { runDir: resolve(options.runDir) }),
       ...(options.dataDir === undefined ? {} : { assets: new LocalAssetStore(options.dataDir) }),
+      ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      sets: options.set ?? [],
     });
-  } catch (error) {
-    writeLine(io.stderr, describeError(error));
-    return exitCodeForError(error);
-  }
-  const local = prepared.compiled.warnings;
-  for (const warning of local) writeLine(io.stderr, `warning: ${warning}`);
-  return withApi(options.coordinator, io, async (api) => {
-    const submitted = await api.submit(
-      options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos },
-    );
-    for (const warning of submitted.warnings) if (!local.includes(warning)) writeLine(io.stderr, `warning: ${warning}`);
+    for (const warning of submitted.warnings) writeLine(io.stderr, `warning: ${warning}`);
     writeLine(
       io.stdout,
       `Submitted job ${submitted.jobId} to ${options.coordinator}; run directory ${submitted.runDir}`,
@@ -91,7 +81,7 @@ export interface JobStreamOptions {
  * exit code is the job's (0/1/2). Ctrl-C stops following (the job keeps running) and exits 130.
  */
 export async function jobStreamCommand(jobId: string, options: JobStreamOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
+  return withClient(options.coordinator, io, async (client) => {
     const display = createProgressDisplay({ stream: io.stderr });
     const stop = new AbortController();
     const removeInterrupts = onInterrupts({
@@ -100,7 +90,11 @@ export async function jobStreamCommand(jobId: string, options: JobStreamOptions,
     });
     try {
       const onLog = options.logs ? stepLogPrinter(io) : undefined;
-      const final = await followJob(api, jobId, { display, signal: stop.signal, ...(onLog ? { onLog } : {}) });
+      const final = await client.jobs.wait(jobId, {
+        signal: stop.signal,
+        onEvent: (event) => showEvent(display, event),
+        ...(onLog ? { onLog } : {}),
+      });
       display.stop();
       writeLine(
         io.stdout,
@@ -125,8 +119,8 @@ export interface JobQueryOptions {
 
 /** `job show ID`: the status as text (or JSON); exit 0 when found, 2 for an unknown id. */
 export async function jobShowCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
-    const status = await api.get(jobId);
+  return withClient(options.coordinator, io, async (client) => {
+    const status = await client.jobs.get(jobId);
     writeLine(io.stdout, options.json ? JSON.stringify(jobJson(status), null, 2) : formatJobStatus(status));
     return ExitCode.succeeded;
   });
@@ -134,8 +128,8 @@ export async function jobShowCommand(jobId: string, options: JobQueryOptions, io
 
 /** `job list`: every job the coordinator knows, as a table (or a JSON array). */
 export async function jobListCommand(options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
-    const jobs = await api.list();
+  return withClient(options.coordinator, io, async (client) => {
+    const jobs = await client.jobs.list();
     writeLine(
       io.stdout,
       options.json
@@ -152,12 +146,18 @@ export async function jobListCommand(options: JobQueryOptions, io: CommandIo): P
 
 /** `job cancel ID`: asks for the cancellation and prints the state right after; exit 0 once accepted. */
 export async function jobCancelCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
-    const status = await api.cancel(jobId, 'cancelled with parajob job cancel');
+  return withClient(options.coordinator, io, async (client) => {
+    const status = await client.jobs.cancel(jobId, 'cancelled with parajob job cancel');
     if (options.json) writeLine(io.stdout, JSON.stringify(JobStatusMessage.toJSON(status), null, 2));
     else writeLine(io.stdout, `Cancel requested for job ${jobId}; it is now ${stateLabel(status.state)}.`);
     return ExitCode.succeeded;
   });
+}
+
+/** Feeds the progress display from the client's events: statuses and the coordinator's lines. */
+function showEvent(display: ProgressDisplay, event: JobStreamEvent): void {
+  if (event.type === 'status') display.update(event.status);
+  else if (event.type === 'log') display.message({ level: event.level, text: event.text, atMs: event.atMs });
 }
 
 /** Prints command output line by line, each prefixed with `[step]`; a partial line waits for its end. */

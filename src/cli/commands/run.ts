@@ -23,14 +23,14 @@ import type { CompiledJob } from '../../jobspec/model.js';
 import { YamlSource } from '../../jobspec/yaml-source.js';
 import { createRootLogger } from '../../log/logger.js';
 import { JobsApi, type SubmitJobInput } from '../../rpc/jobs-client.js';
+import { followJob } from '../../sdk/follow-job.js';
+import { nodesPerCompute, prepareSubmission } from '../../sdk/submission.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
-import { followJob } from '../follow-job.js';
 import { onInterrupts } from '../interrupts.js';
 import { formatJobSummary } from '../job-status-text.js';
 import { type NodeProcessGroup, spawnNodeProcesses } from '../node-processes.js';
-import { nodesPerCompute, prepareSubmission } from '../prepare-submission.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { isTerminal } from '../progress-format.js';
 

@@ -1,5 +1,6 @@
 /**
- * Loads the user's entry script (an ES module, or CommonJS through Node's interop) and sorts load
+ * Loads the user's entry script (an ES module, CommonJS through Node's interop, or TypeScript compiled
+ * by typescript-entry.ts) and sorts load
  * failures into "retrying cannot help" (missing file, syntax error, no `run` export) and the rest.
  */
 import { existsSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 
 import type { WireError } from '../protocol.js';
 import type { EntryScript } from './entry-script-contract.js';
+import { compileTypeScriptEntry, isTypeScriptEntry, TypeScriptCompileError } from './typescript-entry.js';
 import { toWireError } from './wire-error.js';
 
 /** The outcome of loading: the module, or why it cannot be used. */
@@ -24,8 +26,15 @@ export async function loadEntryScript(entryScript: string): Promise<LoadOutcome>
   }
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(pathToFileURL(entryScript).href)) as Record<string, unknown>;
+    let module = entryScript;
+    if (isTypeScriptEntry(entryScript)) {
+      // Stack traces through the inline source map name the user's .ts lines.
+      process.setSourceMapsEnabled(true);
+      module = await compileTypeScriptEntry(entryScript);
+    }
+    namespace = (await import(pathToFileURL(module).href)) as Record<string, unknown>;
   } catch (thrown) {
+    if (thrown instanceof TypeScriptCompileError) return invalid('EntryScriptSyntaxError', thrown.message);
     // A syntax error never fixes itself; anything else thrown while loading (a top-level throw, a
     // flaky dependency) is an init failure that a fresh worker may get past.
     return { ok: false, error: toWireError(thrown), invalidEntryScript: thrown instanceof SyntaxError };

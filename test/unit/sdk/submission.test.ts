@@ -5,10 +5,10 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { nodesPerCompute, prepareSubmission, snapshotCodeFolders } from '../../../src/cli/prepare-submission.js';
 import { hashFiles } from '../../../src/code/snapshot.js';
 import { InputError } from '../../../src/errors.js';
 import type { CompiledJob, CompiledParallelStep } from '../../../src/jobspec/model.js';
+import { nodesPerCompute, prepareSubmission, snapshotCodeFolders } from '../../../src/sdk/submission.js';
 
 function job(steps: Partial<CompiledParallelStep>[]): CompiledJob {
   return { sourcePath: '/x/job.yml', steps: steps as CompiledParallelStep[] } as unknown as CompiledJob;

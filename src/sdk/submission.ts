@@ -1,5 +1,5 @@
 /**
- * Everything a client does before `Jobs.Submit`: validate the spec locally (so a typo is reported in
+ * Everything a client (the SDK's ParajobClient, and through it the CLI) does before `Jobs.Submit`: validate the spec locally (so a typo is reported in
  * a second, with file and line, before anything starts), snapshot each distinct `task.code` folder,
  * and read the YAML as written.
  */
@@ -18,7 +18,9 @@ import { applySetOverrides } from '../jobspec/set-overrides.js';
 import { isParallelStep, jobCodeFolders, stepCodeFolder } from '../jobspec/steps.js';
 import { YamlSource } from '../jobspec/yaml-source.js';
 import type { SubmitJobInput } from '../rpc/jobs-client.js';
+import { type Job, PROVISIONAL_RUN_DIR, yamlText } from './job.js';
 
+/** A validated job and the Submit request made from it. */
 export interface PreparedSubmission {
   /** The spec as the client compiled it (for the node count, compute pools and warnings). */
   readonly compiled: CompiledJob;
@@ -26,6 +28,7 @@ export interface PreparedSubmission {
   readonly request: SubmitJobInput;
 }
 
+/** Options of prepareSubmission (a YAML file). */
 export interface PrepareSubmissionOptions {
   /** Absolute run directory to ask for; undefined: the coordinator picks one. */
   readonly runDir?: string;
@@ -52,10 +55,47 @@ export async function prepareSubmission(file: string, options: PrepareSubmission
     runDir: options.runDir ?? options.provisionalRunDir,
     ...(options.assets ? { assets: options.assets } : {}),
   });
+  return finishSubmission(compiled, specYaml, specPath, options.runDir);
+}
+
+/** Options of prepareJobSubmission. */
+export interface PrepareJobSubmissionOptions {
+  /** Absolute run directory to ask for; undefined: the coordinator picks one. */
+  readonly runDir?: string;
+  /** Written into the YAML sent (`experiment_name`). */
+  readonly experimentName?: string;
+  readonly assets?: AssetResolver;
+}
+
+/**
+ * prepareSubmission for a Job of the SDK (built in code or loaded): validated by the one compiler
+ * (a ValidationError), its code folders snapshotted, its YAML (with `experimentName`) to send.
+ */
+export async function prepareJobSubmission(
+  job: Job,
+  options: PrepareJobSubmissionOptions = {},
+): Promise<PreparedSubmission> {
+  const compiled = job.compile({
+    runDir: options.runDir ?? PROVISIONAL_RUN_DIR,
+    ...(options.assets ? { assets: options.assets } : {}),
+  });
+  const specYaml =
+    options.experimentName === undefined
+      ? (job.source.text ?? job.toYaml())
+      : yamlText({ ...job.toDocument(), experiment_name: options.experimentName });
+  return finishSubmission(compiled, specYaml, job.source.specPath, options.runDir);
+}
+
+async function finishSubmission(
+  compiled: CompiledJob,
+  specYaml: string,
+  specPath: string,
+  runDir: string | undefined,
+): Promise<PreparedSubmission> {
   await checkMLTableInputs(compiled);
   const code = await snapshotCodeFolders(compiled);
   const request: SubmitJobInput =
-    options.runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir: options.runDir };
+    runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir };
   return { compiled, request };
 }
 

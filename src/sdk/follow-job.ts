@@ -5,17 +5,25 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { JobStatus } from '../gen/parajob/v1/parajob.js';
+import type { JobMessage, JobStatus } from '../gen/parajob/v1/parajob.js';
 import { isUnreachable, type JobsApi } from '../rpc/jobs-client.js';
-import type { ProgressDisplay } from './progress-display.js';
-import { isTerminal } from './progress-format.js';
+import { isTerminal } from './job-state.js';
+
+/** What follows a job's progress (the CLI's progress display, or a caller's callbacks). */
+export interface FollowDisplay {
+  /** A new status of the job (called on every change). */
+  update(status: JobStatus): void;
+  /** A message worth the user's attention. */
+  message(message: JobMessage): void;
+}
 
 /** Back-off step between re-opened watches after the coordinator was unreachable, in milliseconds. */
 const RECONNECT_BACKOFF_MS = 500;
 
+/** Options of followJob. */
 export interface FollowJobOptions {
   /** Where progress goes; undefined: nowhere. */
-  readonly display?: ProgressDisplay;
+  readonly display?: FollowDisplay;
   /** Stops following (the job itself is not touched); the last status seen is returned. */
   readonly signal?: AbortSignal;
   /** Times a watch that ended early is re-opened before giving up. @default 5 */

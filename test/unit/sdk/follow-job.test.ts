@@ -1,10 +1,9 @@
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 
-import { followJob } from '../../../src/cli/follow-job.js';
-import type { ProgressDisplay } from '../../../src/cli/progress-display.js';
 import { type JobEvent, type JobMessage, JobState, type JobStatus } from '../../../src/gen/parajob/v1/parajob.js';
-import { jobStatus } from './fixtures.js';
+import { type FollowDisplay, followJob } from '../../../src/sdk/follow-job.js';
+import { jobStatus } from '../cli/fixtures.js';
 
 const status = (state: JobState): JobEvent => ({ kind: { $case: 'status', value: jobStatus({ state }) } });
 const message = (text: string): JobEvent => ({ kind: { $case: 'message', value: { level: 'info', text, atMs: 0 } } });
@@ -29,10 +28,9 @@ function fakeApi(watches: (JobEvent | Error)[][], current: JobStatus) {
 
 function recordingDisplay() {
   const seen: string[] = [];
-  const display: ProgressDisplay = {
+  const display: FollowDisplay = {
     update: (s: JobStatus) => seen.push(`status ${s.state}`),
     message: (m: JobMessage) => seen.push(`message ${m.text}`),
-    stop: () => seen.push('stop'),
   };
   return { display, seen };
 }

@@ -1,0 +1,893 @@
+// src/index.d.ts
+/**
+ * parajob's package entry point. It exports the TypeScript SDK (src/sdk: build jobs in code, load
+ * them from YAML, submit and follow them) and the entry-script contract: the types a JavaScript or
+ * TypeScript entry script is written against (src/worker/js/entry-script-contract.ts, where each is
+ * documented). An entry script imports types only (`import type`), which loads nothing at run time.
+ *
+ * @example
+ * ```ts
+ * import type { EntryScriptContext, FileMiniBatch, RunFunction } from 'parajob';
+ *
+ * export function init(context: EntryScriptContext): void {
+ *   context.logger.info(`process ${context.processName} ready`);
+ * }
+ * export const run: RunFunction<FileMiniBatch> = async (files) => files.map((file) => `${file} ok`);
+ * ```
+ */
+export * from './sdk/index.js';
+export type { EntryScript, EntryScriptContext, EntryScriptLogger, FileMiniBatch, InitFunction, JsonValue, MiniBatch, RunFunction, RunResult, ShutdownFunction, TableRow, TabularMiniBatch, } from './worker/js/entry-script-contract.js';
+export type { ByteRangeItem } from './worker/protocol.js';
+
+// src/sdk/build-context.d.ts
+/**
+ * The pipeline being built: a pipeline() function runs synchronously, and every component called
+ * while it runs adds its step here (Azure's `@pipeline` works the same way). A stack, so that the
+ * error for a component called outside any pipeline is clear.
+ */
+import type { Step } from './step.js';
+/** The steps of one pipeline under construction, in call order. */
+export declare class StepCollector {
+    readonly steps: Step[];
+    /** A free step name: `preferred` itself, else `preferred_2`, `preferred_3`, … */
+    freeName(preferred: string): string;
+}
+/** Runs `body` with `collector` receiving the steps made meanwhile. */
+export declare function collectSteps<R>(collector: StepCollector, body: () => R): R;
+/** The pipeline being built; throws when a component is called outside a pipeline() function. */
+export declare function currentCollector(component: string): StepCollector;
+
+// src/sdk/client.d.ts
+/**
+ * `ParajobClient`: submit, follow, list and cancel jobs on a coordinator from code, over the Jobs
+ * gRPC service (src/rpc/jobs-client.ts). The CLI's job commands are built on it. gRPC failures
+ * surface as the SDK's typed errors (errors.ts).
+ */
+import type { JobStatus } from '../gen/parajob/v1/parajob.js';
+import type { AssetResolver } from '../jobspec/assets/resolver.js';
+import type { CompiledJob } from '../jobspec/model.js';
+import { JobsApi } from '../rpc/jobs-client.js';
+import { type Job } from './job.js';
+import { type JobStreamEvent } from './job-events.js';
+/** The environment variable naming the coordinator (`host:port`). */
+export declare const COORDINATOR_ENV = "PARAJOB_COORDINATOR";
+/** The environment variable holding the client's bearer token. */
+export declare const TOKEN_ENV = "PARAJOB_TOKEN";
+/** The environment variable naming the CA to trust (a PEM file, or `sha256:<hash>` of its key). */
+export declare const CA_ENV = "PARAJOB_CA";
+/** The address used when neither the option nor the environment names one. */
+export declare const DEFAULT_COORDINATOR_ADDRESS = "127.0.0.1:7070";
+/** Options of {@link ParajobClient}; each falls back to its environment variable. */
+export interface ParajobClientOptions {
+    /** `host:port` of the coordinator. @default PARAJOB_COORDINATOR, else 127.0.0.1:7070 */
+    readonly address?: string;
+    /** Bearer token (`<id>.<secret>`). @default PARAJOB_TOKEN */
+    readonly token?: string;
+    /** CA to trust: a PEM file or `sha256:<hash>` of its key. @default PARAJOB_CA */
+    readonly ca?: string;
+    /** Deadline of every unary call, in milliseconds. @default 30 000 */
+    readonly deadlineMs?: number;
+    /** Where the defaults are read. @default process.env */
+    readonly env?: NodeJS.ProcessEnv;
+}
+/** Options of {@link JobOperations.createOrUpdate}. */
+export interface CreateJobOptions {
+    /** Written into the job's YAML as `experiment_name`. */
+    readonly experimentName?: string;
+    /** Absolute run directory on the coordinator's filesystem; default `<data dir>/runs/<job id>`. */
+    readonly runDir?: string;
+    /** The job id to use; default: the coordinator makes one. */
+    readonly jobId?: string;
+    /** Registered components and data for the local validation (the data dir's store). */
+    readonly assets?: AssetResolver;
+    /** For a YAML file: `--set PATH=VALUE` overrides applied before validation. */
+    readonly sets?: readonly string[];
+    /** @internal Fault injection for tests (src/chaos/model.ts text form). */
+    readonly chaos?: string;
+}
+/** What createOrUpdate resolves to. */
+export interface SubmittedJob {
+    readonly jobId: string;
+    /** The run directory the coordinator chose. */
+    readonly runDir: string;
+    /** Warnings of the local validation and of the coordinator's, each once. */
+    readonly warnings: readonly string[];
+    /** The job as validated locally. */
+    readonly compiled: CompiledJob;
+}
+/** Options of {@link JobOperations.wait} and {@link JobOperations.stream}. */
+export interface FollowOptions {
+    /** Stops following (the job keeps running): wait resolves with the last status, stream ends. */
+    readonly signal?: AbortSignal;
+    /** Every event while waiting. */
+    readonly onEvent?: (event: JobStreamEvent) => void;
+    /** Command steps' output as it is written (asks the coordinator to send it): step name, text chunk. */
+    readonly onLog?: (stepName: string, text: string) => void;
+}
+/** `client.jobs`: the operations on jobs. */
+export declare class JobOperations {
+    private readonly client;
+    /** @internal */
+    constructor(client: ParajobClient);
+    /**
+     * Validates the job locally (a ValidationError lists every problem), snapshots its code folders
+     * and submits it. `job` is a Job (built in code or from loadJob) or the path of a YAML file.
+     */
+    createOrUpdate(job: Job | string, options?: CreateJobOptions): Promise<SubmittedJob>;
+    /** The job's current status; a JobNotFoundError for an unknown id. */
+    get(jobId: string): Promise<JobStatus>;
+    /** Every job the coordinator knows. */
+    list(): Promise<JobStatus[]>;
+    /** Asks the coordinator to cancel the job; resolves with its status right after the request. */
+    cancel(jobId: string, reason?: string): Promise<JobStatus>;
+    /**
+     * The job's events until it ends: its status on every change, progress, each step's start and end,
+     * and the coordinator's lines about it. A watch cut short (coordinator restart) is re-opened.
+     */
+    stream(jobId: string, options?: Pick<FollowOptions, 'signal'>): AsyncGenerator<JobStreamEvent>;
+    /** Resolves with the job's final status (or the last one seen when `signal` aborted). */
+    wait(jobId: string, options?: FollowOptions): Promise<JobStatus>;
+}
+/**
+ * A client of one coordinator. `close()` it when done: an open channel keeps the process alive.
+ *
+ * Credentials: `token` and `ca` are read (from the options or PARAJOB_TOKEN / PARAJOB_CA) and kept
+ * on the client, but this build's transport dials plaintext with no token, which is what a
+ * coordinator without token checks or TLS accepts; they take effect once the Jobs client dials
+ * with credentials (src/rpc/jobs-client.ts is the one place that would change).
+ *
+ * @example
+ * ```ts
+ * const client = new ParajobClient({ address: '127.0.0.1:7070' });
+ * const { jobId } = await client.jobs.createOrUpdate(job, { experimentName: 'samples' });
+ * for await (const event of client.jobs.stream(jobId)) if (event.type === 'stepEnded') console.log(event.step.name);
+ * client.close();
+ * ```
+ */
+export declare class ParajobClient {
+    /** `host:port` of the coordinator. */
+    readonly address: string;
+    /** The bearer token given or found in PARAJOB_TOKEN (see the class comment). */
+    readonly token: string | undefined;
+    /** The CA given or found in PARAJOB_CA (see the class comment). */
+    readonly ca: string | undefined;
+    /** Submit, get, list, cancel, stream and wait for jobs. */
+    readonly jobs: JobOperations;
+    private readonly api;
+    constructor(options?: ParajobClientOptions);
+    /** Closes the channel. */
+    close(): void;
+    /** @internal Runs one call, turning gRPC errors into the SDK's typed errors. */
+    call<T>(jobId: string | undefined, body: (api: JobsApi) => Promise<T>): Promise<T>;
+}
+
+// src/sdk/component.d.ts
+import { type DataType, type DataValue, Input, type InputType, type Output, type PrimitiveArg, type PrimitiveType } from './io.js';
+import { Step, type StepOutput } from './step.js';
+/** A declared input of a component built in code: an `Input({...})`, or a literal default value. */
+export type InputDeclaration = Input | string | number | boolean;
+/** What a step input declared as `D` may be given. */
+export type InputArg<D> = D extends Input<infer T, boolean> ? T extends DataType ? DataValue : T extends PrimitiveType ? PrimitiveArg<T> : never : D extends number ? PrimitiveArg<'number'> : D extends string ? PrimitiveArg<'string'> : D extends boolean ? PrimitiveArg<'boolean'> : never;
+/** The names of the inputs of `I` that must be given (no path, no default, not optional). */
+export type RequiredInputs<I> = {
+    [K in keyof I]-?: I[K] extends Input<InputType, false> ? K : never;
+}[keyof I];
+/** The inputs object a component declared with inputs `I` is called with. */
+export type ComponentArgs<I> = {
+    [K in RequiredInputs<I>]: InputArg<I[K]>;
+} & {
+    [K in Exclude<keyof I, RequiredInputs<I>>]?: InputArg<I[K]>;
+};
+/** The outputs of a step made from a component declared with outputs `O`. */
+export type StepOutputs<O> = {
+    [K in keyof O]: StepOutput<O[K] extends Output<infer T> ? T : DataType>;
+};
+/** Options of a component call. */
+export interface StepOptions {
+    /**
+     * The step's name (its key under `jobs`). JavaScript cannot read variable names, so name steps
+     * here; default: the component's name, then `<name>_2`, `<name>_3`, …
+     */
+    readonly name?: string;
+}
+/** The arguments of a component call: the inputs object is optional when no input is required. */
+export type ComponentCallArgs<I> = [RequiredInputs<I>] extends [never] ? [inputs?: ComponentArgs<I>, options?: StepOptions] : [inputs: ComponentArgs<I>, options?: StepOptions];
+/** A component: call it inside a pipeline() function to add a step. */
+export interface Component<I = Record<string, InputDeclaration>, O = Record<string, Output>> {
+    (...args: ComponentCallArgs<I>): Step<StepOutputs<O>>;
+    /** The component's name (the default step name). */
+    readonly componentName: string;
+    readonly componentType: 'command' | 'parallel' | 'pipeline';
+}
+/** Options of {@link command}: Azure's command job/component keys, camelCased. */
+export interface CommandOptions<I, O> {
+    /** The component's name: the default step name. */
+    readonly name: string;
+    readonly displayName?: string;
+    readonly description?: string;
+    /** Runs with `/bin/sh -c`; `${{inputs.x}}` and `${{outputs.y}}` are replaced by values and paths. */
+    readonly command: string;
+    /** Code folder (relative to the job's base folder), copied as the command's working directory. */
+    readonly code?: string;
+    /** Accepted for Azure; parajob runs the node's own environment (and warns). */
+    readonly environment?: unknown;
+    readonly environmentVariables?: Readonly<Record<string, string>>;
+    readonly inputs?: I;
+    readonly outputs?: O;
+    readonly compute?: string;
+    readonly resources?: {
+        readonly instanceCount?: number;
+    };
+    /** `limits.timeout`: whole seconds before the command's process tree is killed. */
+    readonly limits?: {
+        readonly timeout?: number;
+    };
+    /** false: never reused. @default true */
+    readonly isDeterministic?: boolean;
+}
+/**
+ * A command step's component: `command({name, command, code, inputs, outputs, ...})` (Azure's
+ * `command()`). Call it inside a pipeline with its inputs to add an inline command step.
+ *
+ * @example
+ * ```ts
+ * const prep = command({
+ *   name: 'prepare',
+ *   command: 'node prep.mjs --out ${{outputs.files}}',
+ *   code: './src',
+ *   outputs: { files: Output({ type: 'uri_folder' }) },
+ * });
+ * ```
+ */
+export declare function command<const I extends Readonly<Record<string, InputDeclaration>> = Record<never, InputDeclaration>, const O extends Readonly<Record<string, Output>> = Record<never, Output>>(options: CommandOptions<I, O>): Component<I, O>;
+/** `task` of {@link parallelRunFunction}: the entry script and how it is called. */
+export interface RunFunctionTask {
+    /** Code folder (relative to the job's base folder). @default the job's base folder */
+    readonly code?: string;
+    /** Entry script, relative to `code`: `.js`, `.mjs`, `.ts`, `.mts` or `.py`. */
+    readonly entryScript: string;
+    /** The script's own arguments; `${{inputs.x}}` / `${{outputs.y}}` are replaced. */
+    readonly programArguments?: string;
+    /** `${{outputs.y}}`: run()'s rows are appended to that output; default: summary only. */
+    readonly appendRowTo?: string;
+    readonly environment?: unknown;
+}
+/** Options of {@link parallelRunFunction}: Azure's `parallel_run_function` keywords, camelCased. */
+export interface ParallelRunFunctionOptions<I, O> {
+    readonly name: string;
+    readonly displayName?: string;
+    readonly description?: string;
+    readonly inputs?: I;
+    readonly outputs?: O;
+    /** `${{inputs.x}}`: the input split into mini-batches. */
+    readonly inputData: string;
+    /** Nodes. @default 1 */
+    readonly instanceCount?: number;
+    /** Processes per node. @default the node's core count */
+    readonly maxConcurrencyPerInstance?: number;
+    /** Files per mini-batch (`10`), bytes (`'1mb'`) or rows (`'500 rows'`) for tables. */
+    readonly miniBatchSize?: number | string;
+    /** Table columns: one mini-batch per distinct key tuple. */
+    readonly partitionKeys?: readonly string[];
+    /** Failed mini-batches allowed; -1 ignores all. @default -1 */
+    readonly miniBatchErrorThreshold?: number;
+    /** Failed items allowed; -1 ignores all. @default -1 */
+    readonly errorThreshold?: number;
+    /** `maxRetries` after the first try; `timeout` in whole seconds per run() call. */
+    readonly retrySettings?: {
+        readonly maxRetries?: number;
+        readonly timeout?: number;
+    };
+    readonly loggingLevel?: 'DEBUG' | 'INFO' | 'WARNING';
+    readonly environmentVariables?: Readonly<Record<string, string>>;
+    readonly environment?: unknown;
+    readonly compute?: string;
+    /** false: never reused. @default true */
+    readonly isDeterministic?: boolean;
+    readonly task: RunFunctionTask;
+}
+/**
+ * A parallel step's component (Azure's `parallel_run_function`): an entry script run over the
+ * mini-batches of `inputData`. Call it inside a pipeline with its inputs to add an inline parallel step.
+ */
+export declare function parallelRunFunction<const I extends Readonly<Record<string, InputDeclaration>> = Record<never, InputDeclaration>, const O extends Readonly<Record<string, Output>> = Record<never, Output>>(options: ParallelRunFunctionOptions<I, O>): Component<I, O>;
+/**
+ * Loads a component file (`type: command`, `parallel` or `pipeline`): the step it makes says
+ * `component: <file>`, so the compiler checks the component in its own file, with its own lines.
+ * A relative `path` resolves against the current folder. Type parameters may name the inputs and
+ * outputs for the type checker; by default any name is accepted and checked at build.
+ */
+export declare function loadComponent<I = Record<string, InputDeclaration>, O = Record<string, Output>>(path: string | URL): Component<I, O>;
+
+// src/sdk/errors.d.ts
+import { ParajobError, type SpecError, SpecErrors } from '../errors.js';
+/**
+ * The job is invalid: the YAML validator's diagnostics, one per problem, each
+ * `file:line:col: key.path: what is wrong` (the same lines `parajob job validate` prints). A
+ * SpecErrors, so code that handles those handles this too; `errors` is empty when the coordinator
+ * (not the local compiler) refused the job, and `diagnostics` always holds the lines.
+ */
+export declare class ValidationError extends SpecErrors {
+    readonly name: string;
+    /** One line per problem. */
+    readonly diagnostics: readonly string[];
+    constructor(errors: readonly SpecError[], diagnostics?: readonly string[]);
+}
+/** No job with that id is known to the coordinator. */
+export declare class JobNotFoundError extends ParajobError {
+    readonly jobId: string;
+    readonly name = "JobNotFoundError";
+    constructor(jobId: string, detail: string);
+}
+/** The coordinator cannot be reached (nothing listens, or the connection failed or timed out). */
+export declare class UnavailableError extends ParajobError {
+    readonly address: string;
+    readonly name = "UnavailableError";
+    constructor(address: string, detail: string);
+}
+/** The coordinator refused the call's credentials (no token, a wrong one, or a role that may not). */
+export declare class UnauthenticatedError extends ParajobError {
+    readonly address: string;
+    readonly name = "UnauthenticatedError";
+    constructor(address: string, detail: string);
+}
+/** The SDK error for a failed gRPC call; anything else is returned as it is. */
+export declare function toSdkError(error: unknown, context: {
+    address: string;
+    jobId?: string;
+}): unknown;
+
+// src/sdk/event-queue.d.ts
+/**
+ * A push-to-pull bridge: callbacks push values, one consumer pulls them with `for await`. Values are
+ * kept in order until pulled; `end()` finishes the iteration after them, `fail(error)` throws there.
+ */
+export declare class EventQueue<T> implements AsyncIterable<T> {
+    private readonly values;
+    private finished;
+    private failure;
+    private wake;
+    push(...values: T[]): void;
+    end(): void;
+    fail(error: unknown): void;
+    [Symbol.asyncIterator](): AsyncIterator<T>;
+    private notify;
+}
+
+// src/sdk/follow-job.d.ts
+import type { JobMessage, JobStatus } from '../gen/parajob/v1/parajob.js';
+import { type JobsApi } from '../rpc/jobs-client.js';
+/** What follows a job's progress (the CLI's progress display, or a caller's callbacks). */
+export interface FollowDisplay {
+    /** A new status of the job (called on every change). */
+    update(status: JobStatus): void;
+    /** A message worth the user's attention. */
+    message(message: JobMessage): void;
+}
+/** Options of followJob. */
+export interface FollowJobOptions {
+    /** Where progress goes; undefined: nowhere. */
+    readonly display?: FollowDisplay;
+    /** Stops following (the job itself is not touched); the last status seen is returned. */
+    readonly signal?: AbortSignal;
+    /** Times a watch that ended early is re-opened before giving up. @default 5 */
+    readonly maxReconnects?: number;
+    /** Receives command steps' output as it is written (asks the coordinator for it). */
+    readonly onLog?: (stepName: string, text: string) => void;
+}
+/**
+ * Resolves with the job's terminal status, or with the last status seen when `signal` aborted.
+ * Rejects when the job is unknown or the coordinator stays unreachable.
+ */
+export declare function followJob(api: Pick<JobsApi, 'watch' | 'get'>, jobId: string, options?: FollowJobOptions): Promise<JobStatus>;
+
+// src/sdk/index.d.ts
+/**
+ * The TypeScript SDK: build jobs in code (the same YAML documents the CLI reads, compiled by the one
+ * compiler), load them from YAML, and submit and follow them through a coordinator.
+ */
+export type { JobMessage, JobStatus, OutputLocation, Progress, StepStatus } from '../gen/parajob/v1/parajob.js';
+export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
+export type { CreateJobOptions, FollowOptions, ParajobClientOptions, SubmittedJob } from './client.js';
+export { CA_ENV, COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, JobOperations, ParajobClient, TOKEN_ENV, } from './client.js';
+export type { CommandOptions, Component, ComponentArgs, ComponentCallArgs, InputArg, InputDeclaration, ParallelRunFunctionOptions, RequiredInputs, RunFunctionTask, StepOptions, StepOutputs, } from './component.js';
+export { command, loadComponent, parallelRunFunction } from './component.js';
+export { JobNotFoundError, UnauthenticatedError, UnavailableError, ValidationError } from './errors.js';
+export type { DataInputOptions, DataType, DataValue, InputMode, InputOptions, InputType, InputValue, OutputMode, OutputOptions, PrimitiveArg, PrimitiveInputOptions, PrimitiveType, PrimitiveValue, StepInputOverride, StepOutputOverride, StepOutputRef, } from './io.js';
+export { Input, Output, PipelineInput } from './io.js';
+export type { CompileJobOptions, JobSource } from './job.js';
+export { Job, loadJob, PROVISIONAL_RUN_DIR } from './job.js';
+export type { JobStreamEvent } from './job-events.js';
+export { isTerminal } from './job-state.js';
+export type { PipelineArg, PipelineArgs, PipelineOptions, PipelineOutput, PipelineReturn, PipelineSettings, } from './pipeline.js';
+export { pipeline, PipelineJob } from './pipeline.js';
+export type { StepOverrides } from './step.js';
+export { Step, StepInput, StepOutput } from './step.js';
+
+// src/sdk/io.d.ts
+/**
+ * Inputs and outputs of jobs built in code, shaped like Azure ML's Python SDK (`Input(type=…)`,
+ * `Output(type=…)`) with TypeScript naming, and the references that wire steps together: a
+ * pipeline's inputs (`${{parent.inputs.x}}`) and a step's outputs (`${{parent.jobs.s.outputs.o}}`).
+ * They are plain data: the builders turn them into the YAML the one compiler (src/jobspec) reads.
+ */
+/** The data types parajob runs: a folder of files, one file, or an MLTable folder/file. */
+export type DataType = 'uri_folder' | 'uri_file' | 'mltable';
+/** The literal (primitive) input types. */
+export type PrimitiveType = 'string' | 'number' | 'integer' | 'boolean';
+/** Any input type. */
+export type InputType = DataType | PrimitiveType;
+/** How a data input reaches the step (Azure's modes; `ro_mount` by default). */
+export type InputMode = 'ro_mount' | 'download' | 'direct' | 'eval_mount' | 'eval_download';
+/** How an output is written (Azure's modes; parajob always writes in place and warns about `mode`). */
+export type OutputMode = 'rw_mount' | 'upload' | 'direct';
+/** The TypeScript value of a primitive input type: `integer` and `number` are numbers. */
+export type PrimitiveValue<T extends PrimitiveType> = T extends 'boolean' ? boolean : T extends 'string' ? string : number;
+/** Options of a data input: `{type, path, mode}`. A `path` makes it a value, not only a declaration. */
+export interface DataInputOptions<T extends DataType = DataType> {
+    readonly type: T;
+    /** Local path (relative to the job's base folder), `azureml:DATA:VERSION` or a datastore path. */
+    readonly path?: string;
+    /** @default 'ro_mount' */
+    readonly mode?: InputMode;
+    /** An optional input may be left unset. @default false */
+    readonly optional?: boolean;
+    readonly description?: string;
+}
+/** Options of a literal input: `{type, default, optional}`. A default makes it optional. */
+export interface PrimitiveInputOptions<T extends PrimitiveType = PrimitiveType> {
+    readonly type: T;
+    readonly default?: PrimitiveValue<T>;
+    /** @default false */
+    readonly optional?: boolean;
+    readonly description?: string;
+    /** Literal inputs have no path or mode. */
+    readonly path?: never;
+    readonly mode?: never;
+}
+/** What `Input()` accepts: one of the data or literal option shapes, told apart by `type`. */
+export type InputOptions = DataInputOptions | {
+    [T in PrimitiveType]: PrimitiveInputOptions<T>;
+}[PrimitiveType];
+/**
+ * A declared input (`Input({type: 'mltable'})`) or an input value (`Input({type, path, mode})`).
+ * `HasValue` is true when it may be left unset where it is used (a path, a default, or optional).
+ */
+export interface Input<T extends InputType = InputType, HasValue extends boolean = boolean> {
+    readonly kind: 'input';
+    readonly type: T;
+    readonly path?: string | undefined;
+    readonly mode?: InputMode | undefined;
+    readonly default?: string | number | boolean | undefined;
+    readonly optional?: boolean | undefined;
+    readonly description?: string | undefined;
+    /** Type-level only: whether it may be left unset. */
+    readonly hasValue?: HasValue;
+}
+/** Whether options `O` give the input a value or make it optional. */
+type HasValueOf<O> = O extends {
+    readonly optional: true;
+} | {
+    readonly default: unknown;
+} | {
+    readonly path: string;
+} ? true : false;
+/**
+ * Declares an input, or gives one a value: `Input({type: 'uri_folder', path: './data', mode: 'download'})`,
+ * `Input({type: 'integer', default: 10})`. Types are checked by TypeScript (a `default` of the wrong
+ * type, a data `mode` on a literal); paths are checked when the job is compiled.
+ */
+export declare function Input<const O extends InputOptions>(options: O): Input<O['type'], HasValueOf<O>>;
+/** Options of an output: `{type, path, mode}` (Azure's `name`/`version` are not supported). */
+export interface OutputOptions<T extends DataType = DataType> {
+    /** @default 'uri_folder' */
+    readonly type?: T;
+    /** Local path or `azureml://datastores/<ds>/paths/<p>`; default: under the step's run directory. */
+    readonly path?: string;
+    readonly mode?: OutputMode;
+    readonly description?: string;
+}
+/** A declared output of a component or step. */
+export interface Output<T extends DataType = DataType> {
+    readonly kind: 'output';
+    readonly type: T;
+    readonly path?: string | undefined;
+    readonly mode?: OutputMode | undefined;
+    readonly description?: string | undefined;
+}
+/** Declares an output: `Output({type: 'uri_file'})`. Without `type`, a folder (`uri_folder`). */
+export declare function Output<const T extends DataType = 'uri_folder'>(options?: OutputOptions<T>): Output<T>;
+/**
+ * One of a pipeline's inputs, as its function receives it; pass it to a step's input to bind it
+ * (`${{parent.inputs.<name>}}`).
+ */
+export declare class PipelineInput<T extends InputType = InputType> {
+    readonly name: string;
+    readonly type: T | undefined;
+    /** @internal */
+    constructor(name: string, type: T | undefined);
+    /** The binding expression the YAML holds. */
+    toBinding(): string;
+}
+/** The output of a step: pass it to another step's input (a DAG edge), or return it from the pipeline. */
+export interface StepOutputRef {
+    /** The output's name in its step. */
+    readonly name: string;
+    /** The binding expression the YAML holds, under the step's current name. */
+    toBinding(): string;
+}
+/** A value for a data input: a pipeline input, a step's output, or an `Input({type, path})`. */
+export type DataValue = PipelineInput<DataType> | PipelineInput<never> | StepOutputRef | Input<DataType, true>;
+/** A value for a literal input: the literal itself or a literal pipeline input. */
+export type PrimitiveArg<T extends PrimitiveType> = PrimitiveValue<T> | PipelineInput<T> | PipelineInput<never>;
+/** Anything a step input may be given. */
+export type InputValue = string | number | boolean | DataValue | PipelineInput;
+/** Node-level overrides of one step input (`step.inputs.x.mode = 'direct'`). */
+export interface StepInputOverride {
+    type?: DataType;
+    mode?: InputMode;
+}
+/** Node-level overrides of one step output (`step.outputs.x.type = 'mltable'`). */
+export interface StepOutputOverride {
+    type?: DataType;
+    mode?: OutputMode;
+    path?: string;
+}
+/** True for what `Input()` returns. */
+export declare function isInput(value: unknown): value is Input;
+/** True for what `Output()` returns. */
+export declare function isOutput(value: unknown): value is Output;
+/** True for uri_folder, uri_file and mltable. */
+export declare function isDataType(type: unknown): type is DataType;
+export {};
+
+// src/sdk/job-events.d.ts
+/**
+ * The typed events `client.jobs.stream(id)` yields, derived from the coordinator's `Jobs.Watch`
+ * stream (a JobStatus on every change, and messages) by one pure function, so the rules are
+ * testable without a coordinator: a step has started when it is first seen past "unspecified", and
+ * ended when first seen in a terminal state (a step seen ended at once yields both, in order).
+ */
+import type { JobMessage, JobStatus, Progress, StepStatus } from '../gen/parajob/v1/parajob.js';
+/** One event of a job's stream. Switch on `type`. */
+export type JobStreamEvent = 
+/** The job's whole status, on every change (the last one is terminal). */
+{
+    readonly type: 'status';
+    readonly status: JobStatus;
+}
+/** The job's counts changed (mini-batches, items, rate, ETA, nodes). */
+ | {
+    readonly type: 'progress';
+    readonly progress: Progress;
+}
+/** A step began (its first state past unspecified). */
+ | {
+    readonly type: 'stepStarted';
+    readonly step: StepStatus;
+}
+/** A step reached succeeded, failed or cancelled. */
+ | {
+    readonly type: 'stepEnded';
+    readonly step: StepStatus;
+}
+/** A line from the coordinator about the job (level `info`, `warn` or `error`). */
+ | {
+    readonly type: 'log';
+    readonly level: string;
+    readonly text: string;
+    readonly atMs: number;
+};
+/** What statusEvents remembers between statuses. */
+export interface StreamMemory {
+    readonly progress: Progress | undefined;
+    /** Steps seen started, and seen ended. */
+    readonly started: ReadonlySet<string>;
+    readonly ended: ReadonlySet<string>;
+}
+/** The memory before the first status. */
+export declare const EMPTY_MEMORY: StreamMemory;
+/** The events one new status gives after `memory`, and the memory after it. */
+export declare function statusEvents(memory: StreamMemory, status: JobStatus): {
+    events: JobStreamEvent[];
+    memory: StreamMemory;
+};
+/** A coordinator message as a log event. */
+export declare function messageEvent(message: JobMessage): JobStreamEvent;
+
+// src/sdk/job-state.d.ts
+/** Small questions about a job's state that every client asks. */
+import { JobState } from '../gen/parajob/v1/parajob.js';
+/** True for succeeded, failed and cancelled: the job will not change any more. */
+export declare function isTerminal(state: JobState): boolean;
+
+// src/sdk/job.d.ts
+import type { AssetResolver } from '../jobspec/assets/resolver.js';
+import type { CompiledJob } from '../jobspec/model.js';
+/**
+ * The run directory used to compile a job only to validate it, when no real one is known yet:
+ * default output paths depend on it, and nothing is written there.
+ */
+export declare const PROVISIONAL_RUN_DIR: string;
+/** A job document as YAML text (no line folding: long commands stay on one line). */
+export declare function yamlText(document: Record<string, unknown>): string;
+/** Options of {@link Job.compile}. */
+export interface CompileJobOptions {
+    /** Absolute run directory the model's default paths go under. @default PROVISIONAL_RUN_DIR */
+    readonly runDir?: string;
+    /** Registered components, data assets and datastores (`azureml:` references). @default none */
+    readonly assets?: AssetResolver;
+}
+/** Where a job's document came from. */
+export interface JobSource {
+    /**
+     * Absolute path the YAML stands for: the file it was loaded from, or (for a job built in code) a
+     * file name in the base folder, so that relative paths resolve as they would from a YAML file there.
+     */
+    readonly specPath: string;
+    /** How errors name a job built in code (its virtual `specPath` is no file); undefined: loaded. */
+    readonly builtInCode?: string;
+    /** The file's text, for a loaded job: compiled as it is, so errors give the file's own lines. */
+    readonly text?: string;
+}
+/**
+ * A job: the YAML document plus where it came from. `toYaml()` is valid Azure CLI v2 YAML; writing it
+ * into the job's base folder and loading it again gives the same model.
+ */
+export declare class Job {
+    private readonly makeDocument;
+    readonly source: JobSource;
+    /** @internal */
+    constructor(makeDocument: () => Record<string, unknown>, source: JobSource);
+    /** The folder relative paths in the job resolve against. */
+    get baseDir(): string;
+    /** The job's plain YAML document (a fresh copy each time: node overrides made since are in it). */
+    toDocument(): Record<string, unknown>;
+    /** The job as Azure CLI v2 YAML text. */
+    toYaml(): string;
+    /**
+     * Validates and compiles the job with the one compiler. Throws a ValidationError with every
+     * problem found; for a job built in code, problems in it name the pipeline and key path (its
+     * YAML has no lines of the user's), problems in component files their file and line.
+     */
+    compile(options?: CompileJobOptions): CompiledJob;
+}
+/**
+ * Loads a job YAML file (a pipeline, or a standalone parallel or command job) and validates it with
+ * the one compiler; throws a ValidationError naming the file, key path and line of every problem.
+ */
+export declare function loadJob(path: string, options?: CompileJobOptions): Promise<Job>;
+
+// src/sdk/pipeline.d.ts
+import { type DataType, type Input, type OutputMode, PipelineInput, type PrimitiveType, type PrimitiveValue } from './io.js';
+import { Job } from './job.js';
+import { type Step, StepOutput } from './step.js';
+/** Pipeline `settings`, camelCased (mutable on the job: `job.settings.defaultCompute = 'gpu'`). */
+export interface PipelineSettings {
+    /** Compute pool of every step without its own `compute`. */
+    defaultCompute?: string;
+    /** Datastore outputs go to (`azureml:` optional). @default 'workspaceblobstore' */
+    defaultDatastore?: string;
+    /** false: the first failed step cancels the rest. @default true */
+    continueOnStepFailure?: boolean;
+    /** true: no step is reused. @default false */
+    forceRerun?: boolean;
+}
+/** Options of {@link pipeline}. */
+export interface PipelineOptions extends PipelineSettings {
+    /** The pipeline's name (the job name); also the name of the YAML the job stands for. */
+    readonly name?: string;
+    readonly displayName?: string;
+    readonly description?: string;
+    readonly experimentName?: string;
+    /**
+     * The folder relative paths (inputs, code folders) resolve against, like a YAML file's folder.
+     * @default process.cwd() when the pipeline is called
+     */
+    readonly baseDir?: string | URL;
+    /** false: do not validate when the job is built (only when compiled or submitted). @default true */
+    readonly validate?: boolean;
+}
+/** A pipeline-level output: its overrides (`job.outputs.x.type = 'uri_file'`). */
+export interface PipelineOutput {
+    type?: DataType;
+    mode?: OutputMode;
+    path?: string;
+}
+/** The value a pipeline input declared as `P` is called with. */
+export type PipelineArg<P> = P extends PipelineInput<infer T> ? [T] extends [never] ? unknown : T extends DataType ? Input<T, true> : T extends PrimitiveType ? PrimitiveValue<T> | Input<T, true> : never : never;
+/** The object a built pipeline is called with, one value per input of its function. */
+export type PipelineArgs<A> = {
+    [K in keyof A]: PipelineArg<A[K]>;
+};
+/** What a pipeline function may return: its outputs, by name. */
+export type PipelineReturn = Readonly<Record<string, StepOutput>> | void;
+/** A pipeline job built in code: a Job with its steps, settings and outputs open to overrides. */
+export declare class PipelineJob<R extends PipelineReturn = PipelineReturn> extends Job {
+    readonly options: PipelineOptions;
+    private readonly inputValues;
+    readonly steps: readonly Step[];
+    /** Mutable pipeline settings. */
+    readonly settings: PipelineSettings;
+    /** Pipeline outputs by name (the function's return keys). */
+    readonly outputs: {
+        [K in keyof R]: PipelineOutput;
+    };
+    /** The steps by name. */
+    get jobs(): Readonly<Record<string, Step>>;
+    /** @internal */
+    constructor(options: PipelineOptions, inputValues: Readonly<Record<string, unknown>>, steps: readonly Step[], returned: Readonly<Record<string, StepOutput>>, baseDir: string);
+    private readonly returned;
+    /** The pipeline YAML document, with every override made so far. */
+    toDocument(): Record<string, unknown>;
+    /** A step's document, its component file written relative to the base folder when inside it. */
+    private stepDocument;
+}
+/**
+ * Defines a pipeline. `body` receives the pipeline's inputs (one {@link PipelineInput} per key of the
+ * object the pipeline is called with), calls components to add steps, and returns the step outputs
+ * that become the pipeline's outputs. The result, called with the input values, builds and validates
+ * a {@link PipelineJob}: an invalid one throws a ValidationError with the YAML validator's messages.
+ *
+ * @example
+ * ```ts
+ * const build = pipeline({ name: 'hash', defaultCompute: 'cpu-cluster' },
+ *   ({ docs }: { docs: PipelineInput<'uri_folder'> }) => ({ hashes: hashFiles({ docs }).outputs.result }));
+ * const job = build({ docs: Input({ type: 'uri_folder', path: './data' }) });
+ * ```
+ */
+export declare function pipeline<A extends Record<string, PipelineInput> = Record<string, PipelineInput>, R extends PipelineReturn = PipelineReturn>(options: PipelineOptions, body: (inputs: A) => R): (inputs: PipelineArgs<A>) => PipelineJob<R>;
+
+// src/sdk/step.d.ts
+/**
+ * A step of a pipeline built in code: a component called with its inputs. It keeps references (to
+ * pipeline inputs, to other steps' outputs) rather than strings, so renaming a step or overriding an
+ * output after the call (`step.outputs.x.type = 'mltable'`, as in Azure's SDK) changes the YAML it
+ * writes. `toDocument()` is its `jobs.<name>` entry of the pipeline YAML.
+ */
+import { type DataType, type InputMode, type InputValue, type Output, type OutputMode, type StepInputOverride, type StepOutputOverride, type StepOutputRef } from './io.js';
+/** One output of a step: a reference other steps consume, and its node-level overrides. */
+export declare class StepOutput<T extends DataType = DataType> implements StepOutputRef, StepOutputOverride {
+    readonly step: Step;
+    readonly name: string;
+    readonly declared: Output | undefined;
+    /** Overrides the declared type. */
+    type?: T;
+    /** Overrides the declared mode (Azure-only: parajob writes in place, and warns). */
+    mode?: OutputMode;
+    /** Where the output goes; default: under the step's run directory. */
+    path?: string;
+    /** @internal The pipeline output this output is returned as (set by pipeline()). */
+    pipelineOutput: string | undefined;
+    /** @internal */
+    constructor(step: Step, name: string, declared: Output | undefined);
+    /** `${{parent.jobs.<step>.outputs.<name>}}`, under the step's current name. */
+    toBinding(): string;
+}
+/** One input of a step: the value it was given and its node-level overrides. */
+export declare class StepInput implements StepInputOverride {
+    readonly name: string;
+    /** The value given at the call (or the declaration's own value); undefined: left unset. */
+    value: InputValue | undefined;
+    /** Overrides the data type the input is read as. */
+    type?: DataType;
+    /** Overrides how the input is read (`ro_mount`, `download`, `direct`, `eval_mount`, ...). */
+    mode?: InputMode;
+    /** @internal */
+    constructor(name: string, 
+    /** The value given at the call (or the declaration's own value); undefined: left unset. */
+    value: InputValue | undefined);
+}
+/** Node-level settings a step may override (Azure's `node.compute = …`, `node.resources = …`). */
+export interface StepOverrides {
+    /** Compute pool (`azureml:` prefix optional); default: the pipeline's `defaultCompute`. */
+    compute?: string;
+    displayName?: string;
+    /** `resources.instanceCount`: nodes of a parallel step (a command step runs on one). */
+    resources?: {
+        instanceCount?: number;
+    };
+    environmentVariables?: Record<string, string>;
+}
+/** What a component contributes to each step made from it (see component.ts). */
+export interface StepTemplate {
+    /** The step's YAML keys besides `inputs`, `outputs` and the node-level overrides. */
+    readonly base: Readonly<Record<string, unknown>>;
+    /** Declared inputs: Input declarations, or literal defaults (command inputs may be plain values). */
+    readonly inputs: Readonly<Record<string, unknown>>;
+    readonly outputs: Readonly<Record<string, Output | undefined>>;
+    /** True for a step with `component:`: inputs and outputs carry only values and overrides. */
+    readonly usesComponentFile: boolean;
+}
+/** Drops undefined values, so the YAML holds only what was set. */
+export declare function compact(object: Record<string, unknown>): Record<string, unknown>;
+/**
+ * A step: `name` is its key under `jobs`; `inputs` and `outputs` hold one entry per declared
+ * input/output. Made by calling a component inside a `pipeline()` function.
+ */
+export declare class Step<O extends Record<string, StepOutput> = Record<string, StepOutput>> implements StepOverrides {
+    name: string;
+    private readonly template;
+    /** Compute pool of this step (`azureml:` optional); default: the pipeline's `defaultCompute`. */
+    compute?: string;
+    /** Shown instead of the name. */
+    displayName?: string;
+    /** `instanceCount`: nodes of a parallel step. */
+    resources?: {
+        instanceCount?: number;
+    };
+    /** Added to (and winning over) the component's environment variables. */
+    environmentVariables?: Record<string, string>;
+    /** The step's inputs by name: `step.inputs.x.mode = 'direct'` overrides how it is read. */
+    readonly inputs: Record<string, StepInput>;
+    /** The step's outputs by name: pass them to other steps, or override `type`, `mode`, `path`. */
+    readonly outputs: O;
+    /** @internal */
+    constructor(name: string, template: StepTemplate, values: Readonly<Record<string, InputValue | undefined>>);
+    /** The output `name`; throws naming the step's outputs when it has none of that name. */
+    output(name: string): StepOutput;
+    /** The step's `jobs.<name>` entry of the pipeline YAML. */
+    toDocument(): Record<string, unknown>;
+    private inputDocument;
+    private outputDocument;
+}
+
+// src/sdk/submission.d.ts
+import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
+import type { AssetResolver } from '../jobspec/assets/resolver.js';
+import type { CompiledJob } from '../jobspec/model.js';
+import type { SubmitJobInput } from '../rpc/jobs-client.js';
+import { type Job } from './job.js';
+/** A validated job and the Submit request made from it. */
+export interface PreparedSubmission {
+    /** The spec as the client compiled it (for the node count, compute pools and warnings). */
+    readonly compiled: CompiledJob;
+    /** What to send to `Jobs.Submit`. */
+    readonly request: SubmitJobInput;
+}
+/** Options of prepareSubmission (a YAML file). */
+export interface PrepareSubmissionOptions {
+    /** Absolute run directory to ask for; undefined: the coordinator picks one. */
+    readonly runDir?: string;
+    /**
+     * Run directory used only to compile the spec locally when `runDir` is not given (default output
+     * paths depend on it; nothing is written there).
+     */
+    readonly provisionalRunDir: string;
+    /** `--set PATH=VALUE` overrides, applied to the YAML before anything else (the YAML sent has them). */
+    readonly sets?: readonly string[];
+    /** Registered components, data and datastores (the local data dir's store). */
+    readonly assets?: AssetResolver;
+}
+/**
+ * Loads and validates `file`, snapshots its code folders and builds the Submit request. Throws the
+ * spec loader's SpecErrors for an invalid spec, and an InputError for a code folder that cannot be read.
+ */
+export declare function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission>;
+/** Options of prepareJobSubmission. */
+export interface PrepareJobSubmissionOptions {
+    /** Absolute run directory to ask for; undefined: the coordinator picks one. */
+    readonly runDir?: string;
+    /** Written into the YAML sent (`experiment_name`). */
+    readonly experimentName?: string;
+    readonly assets?: AssetResolver;
+}
+/**
+ * prepareSubmission for a Job of the SDK (built in code or loaded): validated by the one compiler
+ * (a ValidationError), its code folders snapshotted, its YAML (with `experimentName`) to send.
+ */
+export declare function prepareJobSubmission(job: Job, options?: PrepareJobSubmissionOptions): Promise<PreparedSubmission>;
+/**
+ * Loads the MLTable of every step whose input_data is an mltable, and reads the first rows of a
+ * tabular one, as the coordinator will: an invalid MLTable (SpecErrors naming the MLTable file, key
+ * path and line) or data its read settings do not fit (InputError naming the data file) is reported
+ * before anything is submitted. The coordinator checks again (the data may change meanwhile).
+ */
+export declare function checkMLTableInputs(compiled: CompiledJob): Promise<void>;
+/** One snapshot per distinct `task.code` folder, in step order. */
+export declare function snapshotCodeFolders(compiled: CompiledJob): Promise<CodeSnapshot[]>;
+/**
+ * How many node processes each compute pool needs to run every step at full width: the largest
+ * `instance_count` among the steps on that pool (or `override` for every pool when given).
+ */
+export declare function nodesPerCompute(compiled: CompiledJob, override?: number): Map<string, number>;

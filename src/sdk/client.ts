@@ -1,0 +1,226 @@
+/**
+ * `ParajobClient`: submit, follow, list and cancel jobs on a coordinator from code, over the Jobs
+ * gRPC service (src/rpc/jobs-client.ts). The CLI's job commands are built on it. gRPC failures
+ * surface as the SDK's typed errors (errors.ts).
+ */
+import type { JobStatus } from '../gen/parajob/v1/parajob.js';
+import type { AssetResolver } from '../jobspec/assets/resolver.js';
+import type { CompiledJob } from '../jobspec/model.js';
+import { JobsApi } from '../rpc/jobs-client.js';
+import { toSdkError } from './errors.js';
+import { EventQueue } from './event-queue.js';
+import { followJob } from './follow-job.js';
+import { type Job, loadJob, PROVISIONAL_RUN_DIR } from './job.js';
+import { EMPTY_MEMORY, type JobStreamEvent, messageEvent, statusEvents } from './job-events.js';
+import { prepareJobSubmission, prepareSubmission } from './submission.js';
+
+/** The environment variable naming the coordinator (`host:port`). */
+export const COORDINATOR_ENV = 'PARAJOB_COORDINATOR';
+/** The environment variable holding the client's bearer token. */
+export const TOKEN_ENV = 'PARAJOB_TOKEN';
+/** The environment variable naming the CA to trust (a PEM file, or `sha256:<hash>` of its key). */
+export const CA_ENV = 'PARAJOB_CA';
+/** The address used when neither the option nor the environment names one. */
+export const DEFAULT_COORDINATOR_ADDRESS = '127.0.0.1:7070';
+
+/** Options of {@link ParajobClient}; each falls back to its environment variable. */
+export interface ParajobClientOptions {
+  /** `host:port` of the coordinator. @default PARAJOB_COORDINATOR, else 127.0.0.1:7070 */
+  readonly address?: string;
+  /** Bearer token (`<id>.<secret>`). @default PARAJOB_TOKEN */
+  readonly token?: string;
+  /** CA to trust: a PEM file or `sha256:<hash>` of its key. @default PARAJOB_CA */
+  readonly ca?: string;
+  /** Deadline of every unary call, in milliseconds. @default 30 000 */
+  readonly deadlineMs?: number;
+  /** Where the defaults are read. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Options of {@link JobOperations.createOrUpdate}. */
+export interface CreateJobOptions {
+  /** Written into the job's YAML as `experiment_name`. */
+  readonly experimentName?: string;
+  /** Absolute run directory on the coordinator's filesystem; default `<data dir>/runs/<job id>`. */
+  readonly runDir?: string;
+  /** The job id to use; default: the coordinator makes one. */
+  readonly jobId?: string;
+  /** Registered components and data for the local validation (the data dir's store). */
+  readonly assets?: AssetResolver;
+  /** For a YAML file: `--set PATH=VALUE` overrides applied before validation. */
+  readonly sets?: readonly string[];
+  /** @internal Fault injection for tests (src/chaos/model.ts text form). */
+  readonly chaos?: string;
+}
+
+/** What createOrUpdate resolves to. */
+export interface SubmittedJob {
+  readonly jobId: string;
+  /** The run directory the coordinator chose. */
+  readonly runDir: string;
+  /** Warnings of the local validation and of the coordinator's, each once. */
+  readonly warnings: readonly string[];
+  /** The job as validated locally. */
+  readonly compiled: CompiledJob;
+}
+
+/** Options of {@link JobOperations.wait} and {@link JobOperations.stream}. */
+export interface FollowOptions {
+  /** Stops following (the job keeps running): wait resolves with the last status, stream ends. */
+  readonly signal?: AbortSignal;
+  /** Every event while waiting. */
+  readonly onEvent?: (event: JobStreamEvent) => void;
+  /** Command steps' output as it is written (asks the coordinator to send it): step name, text chunk. */
+  readonly onLog?: (stepName: string, text: string) => void;
+}
+
+/** `client.jobs`: the operations on jobs. */
+export class JobOperations {
+  /** @internal */
+  constructor(private readonly client: ParajobClient) {}
+
+  /**
+   * Validates the job locally (a ValidationError lists every problem), snapshots its code folders
+   * and submits it. `job` is a Job (built in code or from loadJob) or the path of a YAML file.
+   */
+  async createOrUpdate(job: Job | string, options: CreateJobOptions = {}): Promise<SubmittedJob> {
+    const assets = options.assets ? { assets: options.assets } : {};
+    const runDir = options.runDir === undefined ? {} : { runDir: options.runDir };
+    const prepared =
+      typeof job === 'string' && options.experimentName === undefined
+        ? await prepareSubmission(job, {
+            ...runDir,
+            ...assets,
+            provisionalRunDir: PROVISIONAL_RUN_DIR,
+            sets: options.sets ?? [],
+          })
+        : await prepareJobSubmission(typeof job === 'string' ? await loadJob(job, assets) : job, {
+            ...runDir,
+            ...assets,
+            ...(options.experimentName === undefined ? {} : { experimentName: options.experimentName }),
+          });
+    const submitted = await this.client.call(undefined, (api) =>
+      api.submit({
+        ...prepared.request,
+        ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+        ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      }),
+    );
+    const local = prepared.compiled.warnings;
+    return {
+      jobId: submitted.jobId,
+      runDir: submitted.runDir,
+      warnings: [...local, ...submitted.warnings.filter((warning) => !local.includes(warning))],
+      compiled: prepared.compiled,
+    };
+  }
+
+  /** The job's current status; a JobNotFoundError for an unknown id. */
+  get(jobId: string): Promise<JobStatus> {
+    return this.client.call(jobId, (api) => api.get(jobId));
+  }
+
+  /** Every job the coordinator knows. */
+  list(): Promise<JobStatus[]> {
+    return this.client.call(undefined, (api) => api.list());
+  }
+
+  /** Asks the coordinator to cancel the job; resolves with its status right after the request. */
+  cancel(jobId: string, reason = 'cancelled from the SDK'): Promise<JobStatus> {
+    return this.client.call(jobId, (api) => api.cancel(jobId, reason));
+  }
+
+  /**
+   * The job's events until it ends: its status on every change, progress, each step's start and end,
+   * and the coordinator's lines about it. A watch cut short (coordinator restart) is re-opened.
+   */
+  async *stream(jobId: string, options: Pick<FollowOptions, 'signal'> = {}): AsyncGenerator<JobStreamEvent> {
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) stop.abort();
+    const queue = new EventQueue<JobStreamEvent>();
+    this.wait(jobId, { signal: stop.signal, onEvent: (event) => queue.push(event) }).then(
+      () => queue.end(),
+      (error: unknown) => queue.fail(error),
+    );
+    try {
+      yield* queue;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      stop.abort();
+    }
+  }
+
+  /** Resolves with the job's final status (or the last one seen when `signal` aborted). */
+  async wait(jobId: string, options: FollowOptions = {}): Promise<JobStatus> {
+    const { onEvent } = options;
+    let memory = EMPTY_MEMORY;
+    const display = onEvent && {
+      update: (status: JobStatus) => {
+        const next = statusEvents(memory, status);
+        memory = next.memory;
+        for (const event of next.events) onEvent(event);
+      },
+      message: (message: Parameters<typeof messageEvent>[0]) => onEvent(messageEvent(message)),
+    };
+    return this.client.call(jobId, (api) =>
+      followJob(api, jobId, {
+        ...(display ? { display } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onLog ? { onLog: options.onLog } : {}),
+      }),
+    );
+  }
+}
+
+/**
+ * A client of one coordinator. `close()` it when done: an open channel keeps the process alive.
+ *
+ * Credentials: `token` and `ca` are read (from the options or PARAJOB_TOKEN / PARAJOB_CA) and kept
+ * on the client, but this build's transport dials plaintext with no token, which is what a
+ * coordinator without token checks or TLS accepts; they take effect once the Jobs client dials
+ * with credentials (src/rpc/jobs-client.ts is the one place that would change).
+ *
+ * @example
+ * ```ts
+ * const client = new ParajobClient({ address: '127.0.0.1:7070' });
+ * const { jobId } = await client.jobs.createOrUpdate(job, { experimentName: 'samples' });
+ * for await (const event of client.jobs.stream(jobId)) if (event.type === 'stepEnded') console.log(event.step.name);
+ * client.close();
+ * ```
+ */
+export class ParajobClient {
+  /** `host:port` of the coordinator. */
+  readonly address: string;
+  /** The bearer token given or found in PARAJOB_TOKEN (see the class comment). */
+  readonly token: string | undefined;
+  /** The CA given or found in PARAJOB_CA (see the class comment). */
+  readonly ca: string | undefined;
+  /** Submit, get, list, cancel, stream and wait for jobs. */
+  readonly jobs: JobOperations;
+  private readonly api: JobsApi;
+
+  constructor(options: ParajobClientOptions = {}) {
+    const env = options.env ?? process.env;
+    this.address = options.address ?? (env[COORDINATOR_ENV] || DEFAULT_COORDINATOR_ADDRESS);
+    this.token = options.token ?? (env[TOKEN_ENV] || undefined);
+    this.ca = options.ca ?? (env[CA_ENV] || undefined);
+    this.api = new JobsApi(this.address, options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs });
+    this.jobs = new JobOperations(this);
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.api.close();
+  }
+
+  /** @internal Runs one call, turning gRPC errors into the SDK's typed errors. */
+  async call<T>(jobId: string | undefined, body: (api: JobsApi) => Promise<T>): Promise<T> {
+    try {
+      return await body(this.api);
+    } catch (error) {
+      throw toSdkError(error, { address: this.address, ...(jobId === undefined ? {} : { jobId }) });
+    }
+  }
+}

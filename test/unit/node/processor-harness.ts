@@ -24,6 +24,7 @@ import {
 } from '../../../src/node/processor/processor-events.js';
 import type { ProcessorSink } from '../../../src/node/processor/settle-feed.js';
 import type { ReadTableBatch } from '../../../src/node/tabular/table-batches.js';
+import { readLeaseTableHere } from '../../../src/node/tabular/table-batches.js';
 
 /**
  * What a processor tells its job, as the coordinator would see it: idle and bounced notices, lifecycle
@@ -149,3 +150,17 @@ export const isReleased = (
 ): notice is Extract<ProcessorNotice, { type: 'processor.released' }> => notice.type === 'processor.released';
 export const isBounced = (notice: ProcessorNotice): notice is Extract<ProcessorNotice, { type: 'processor.bounced' }> =>
   notice.type === 'processor.bounced';
+
+/** The processor machine's input for processor 0 of node-a, reporting to `recorder`. */
+export function processorInput(settings: JobSettings, recorder: NoticeRecorder) {
+  return {
+    index: 0,
+    nodeId: 'node-a',
+    settings,
+    gpus: 0,
+    logger: silentLogger,
+    parent: recorder.parent,
+    sink: recorder.sink,
+    loader: jobLoader(settings, readLeaseTableHere),
+  };
+}

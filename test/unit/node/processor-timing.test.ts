@@ -15,18 +15,8 @@ import {
   MAX_RESTART_BACKOFF_MS,
 } from '../../../src/node/job/job-settings.js';
 import { processorMachine, QUEUE_HOLD_MS } from '../../../src/node/processor/processor.machine.js';
-import { readLeaseTableHere } from '../../../src/node/tabular/table-batches.js';
 import { FakeWorkers } from './fake-worker.js';
-import {
-  isBounced,
-  isEvent,
-  isIdle,
-  isResult,
-  jobLoader,
-  leaseOf,
-  NoticeRecorder,
-  silentLogger,
-} from './processor-harness.js';
+import { isBounced, isEvent, isIdle, isResult, leaseOf, NoticeRecorder, processorInput } from './processor-harness.js';
 
 /** Settings with every supervision value at its default (the assignment says 0). */
 function defaultSettings(assignment: Partial<JobAssignment> = {}): JobSettings {
@@ -50,16 +40,7 @@ const actors: Actor<typeof processorMachine>[] = [];
 function startProcessor(workers: FakeWorkers, settings = defaultSettings()) {
   const recorder = new NoticeRecorder();
   const actor = createActor(processorMachine.provide({ actors: { workerProcess: workers.logic } }), {
-    input: {
-      index: 0,
-      nodeId: 'node-a',
-      settings,
-      gpus: 0,
-      logger: silentLogger,
-      parent: recorder.parent,
-      sink: recorder.sink,
-      loader: jobLoader(settings, readLeaseTableHere),
-    },
+    input: processorInput(settings, recorder),
   });
   actor.subscribe({ error: (error) => recorder.failures.push(error) });
   actors.push(actor);

@@ -8,7 +8,6 @@ import { type ActorRefFrom, createActor, waitFor } from 'xstate';
 import { BatchOutcome, ProcessorEventKind } from '../../../src/gen/parajob/v1/parajob.js';
 import type { JobSettings } from '../../../src/node/job/job-settings.js';
 import { processorMachine, QUEUE_HOLD_MS } from '../../../src/node/processor/processor.machine.js';
-import { readLeaseTableHere } from '../../../src/node/tabular/table-batches.js';
 import { TableReadPool } from '../../../src/node/tabular/table-read-pool.js';
 import { delimited } from '../input/helpers.js';
 import { requireBuiltWorker } from '../worker/worker-harness.js';
@@ -22,6 +21,7 @@ import {
   jobWith,
   leaseOf,
   NoticeRecorder,
+  processorInput,
   silentLogger,
 } from './processor-harness.js';
 
@@ -30,18 +30,7 @@ const recorders: NoticeRecorder[] = [];
 
 function startProcessor(settings: JobSettings, recorder: NoticeRecorder) {
   recorders.push(recorder);
-  const actor = createActor(processorMachine, {
-    input: {
-      index: 0,
-      nodeId: 'node-a',
-      settings,
-      gpus: 0,
-      logger: silentLogger,
-      parent: recorder.parent,
-      sink: recorder.sink,
-      loader: jobLoader(settings, readLeaseTableHere),
-    },
-  });
+  const actor = createActor(processorMachine, { input: processorInput(settings, recorder) });
   actor.subscribe({ error: (error) => recorder.failures.push(error) });
   actors.push(actor);
   actor.start();

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
+import { bindingRefusal } from '../auth/binding.js';
+import { authInterceptor, type AuthPolicy } from '../auth/interceptor.js';
 import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
@@ -25,8 +27,13 @@ export type { StepRunSettings } from './step-run/settings.js';
 
 /** Options of startCoordinator; only `port` and `dataDir` are required. */
 export interface CoordinatorOptions {
-  /** Interface to listen on. @default '0.0.0.0' */
+  /**
+   * Interface to listen on. Anything but loopback needs `security.tls` and `security.auth.requireAuth`,
+   * or `security.insecure` (src/auth/binding.ts). @default '127.0.0.1'
+   */
   readonly host?: string;
+  /** TLS and credentials. @default plaintext, no credentials asked (loopback only) */
+  readonly security?: CoordinatorSecurity;
   /** Port to listen on; 0 = any free port (read it back from `Coordinator.port`). */
   readonly port: number;
   /** The coordinator's data folder: `runs/<jobId>/` and `code/<hash>/` live here. */
@@ -41,6 +48,16 @@ export interface CoordinatorOptions {
   readonly stepRunSettings?: Partial<StepRunSettings>;
   /** The spec compiler; tests may inject one. @default compileJobSpec from src/jobspec/load.ts */
   readonly compileJob?: CompileJob;
+}
+
+/** How the coordinator authenticates its callers (src/auth). */
+export interface CoordinatorSecurity {
+  /** Token checks and roles, applied by one server interceptor; undefined: every call anonymous. */
+  readonly auth?: AuthPolicy;
+  /** The server's TLS key and certificate chain (PEM); undefined: plaintext. */
+  readonly tls?: { readonly keyPem: string; readonly certChainPem: string };
+  /** Allow a non-loopback host without TLS or required credentials (the operator was warned). */
+  readonly insecure?: boolean;
 }
 
 /** A running coordinator. */
@@ -62,7 +79,14 @@ const SHUTDOWN_GRACE_MS = 250;
 
 /** Starts a coordinator; resolves once the server listens. */
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? '127.0.0.1';
+  const security = options.security ?? {};
+  const refusal = bindingRefusal(host, {
+    tls: security.tls !== undefined,
+    requireAuth: security.auth?.requireAuth ?? false,
+    insecure: security.insecure ?? false,
+  });
+  if (refusal !== undefined) throw new TypeError(refusal);
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
@@ -83,18 +107,38 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
   });
 
-  const server = new Server(CHANNEL_OPTIONS);
+  const server = new Server({
+    ...CHANNEL_OPTIONS,
+    ...(security.auth === undefined ? {} : { interceptors: [authInterceptor(security.auth)] }),
+  });
   server.addService(ClusterService, clusterService(core, logger));
   server.addService(CodeService, codeService(core));
   server.addService(JobsService, jobsService(core, logger));
   const port = await new Promise<number>((resolvePort, reject) => {
     server.bindAsync(
       `${host.includes(':') ? `[${host}]` : host}:${options.port}`,
-      ServerCredentials.createInsecure(),
+      security.tls === undefined
+        ? ServerCredentials.createInsecure()
+        : ServerCredentials.createSsl(
+            null,
+            [{ private_key: Buffer.from(security.tls.keyPem), cert_chain: Buffer.from(security.tls.certChainPem) }],
+            false,
+          ),
       (error, boundPort) => (error ? reject(error) : resolvePort(boundPort)),
     );
   });
-  logger.info({ host, port, dataDir, heartbeatIntervalMs, nodeLostAfterMs }, 'coordinator listening');
+  logger.info(
+    {
+      host,
+      port,
+      dataDir,
+      heartbeatIntervalMs,
+      nodeLostAfterMs,
+      tls: security.tls !== undefined,
+      requireAuth: security.auth?.requireAuth ?? false,
+    },
+    'coordinator listening',
+  );
 
   let stopping: Promise<void> | undefined;
   return {

@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { type DialAuth, resolveDial } from '../../auth/dial.js';
 import { JobStatus as JobStatusMessage } from '../../gen/parajob/v1/parajob.js';
 import { JobsApi } from '../../rpc/jobs-client.js';
 import { type CommandIo, writeLine } from '../command-io.js';
@@ -17,22 +18,32 @@ import { prepareSubmission } from '../prepare-submission.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { isTerminal, stateLabel } from '../progress-format.js';
 
-/** Runs `body` with a client for `address`, turning any error into its message and exit code. */
-async function withApi(address: string, io: CommandIo, body: (api: JobsApi) => Promise<number>): Promise<number> {
-  const api = new JobsApi(address);
+/** Where the coordinator is and how to prove who we are to it. */
+interface ClientTarget {
+  readonly coordinator: string;
+  /** Token and CA (src/auth/dial.ts); undefined: plaintext, no token. */
+  readonly auth?: DialAuth;
+}
+
+/** Runs `body` with a client for the target, turning any error into its message and exit code. */
+async function withApi(target: ClientTarget, io: CommandIo, body: (api: JobsApi) => Promise<number>): Promise<number> {
+  const address = target.coordinator;
+  let api: JobsApi | undefined;
   try {
+    api = new JobsApi(address, { dial: await resolveDial(address, target.auth ?? {}) });
     return await body(api);
   } catch (error) {
     writeLine(io.stderr, describeError(error, { coordinator: address }));
     return exitCodeForError(error);
   } finally {
-    api.close();
+    api?.close();
   }
 }
 
 export interface JobCreateOptions {
   readonly file: string;
   readonly coordinator: string;
+  readonly auth?: DialAuth;
   readonly runDir?: string;
   /** Job chaos plan (src/chaos/model.ts), already checked by the option parser. */
   readonly chaos?: string;
@@ -54,7 +65,7 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
   }
   const local = prepared.compiled.warnings;
   for (const warning of local) writeLine(io.stderr, `warning: ${warning}`);
-  return withApi(options.coordinator, io, async (api) => {
+  return withApi(options, io, async (api) => {
     const submitted = await api.submit(
       options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos },
     );
@@ -70,6 +81,7 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
 
 export interface JobStreamOptions {
   readonly coordinator: string;
+  readonly auth?: DialAuth;
   readonly json?: boolean;
 }
 
@@ -78,7 +90,7 @@ export interface JobStreamOptions {
  * exit code is the job's (0/1/2). Ctrl-C stops following (the job keeps running) and exits 130.
  */
 export async function jobStreamCommand(jobId: string, options: JobStreamOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
+  return withApi(options, io, async (api) => {
     const display = createProgressDisplay({ stream: io.stderr });
     const stop = new AbortController();
     const removeInterrupts = onInterrupts({
@@ -106,12 +118,13 @@ export async function jobStreamCommand(jobId: string, options: JobStreamOptions,
 
 export interface JobQueryOptions {
   readonly coordinator: string;
+  readonly auth?: DialAuth;
   readonly json?: boolean;
 }
 
 /** `job show ID`: the status as text (or JSON); exit 0 when found, 2 for an unknown id. */
 export async function jobShowCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
+  return withApi(options, io, async (api) => {
     const status = await api.get(jobId);
     writeLine(
       io.stdout,
@@ -123,7 +136,7 @@ export async function jobShowCommand(jobId: string, options: JobQueryOptions, io
 
 /** `job list`: every job the coordinator knows, as a table (or a JSON array). */
 export async function jobListCommand(options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
+  return withApi(options, io, async (api) => {
     const jobs = await api.list();
     writeLine(
       io.stdout,
@@ -141,7 +154,7 @@ export async function jobListCommand(options: JobQueryOptions, io: CommandIo): P
 
 /** `job cancel ID`: asks for the cancellation and prints the state right after; exit 0 once accepted. */
 export async function jobCancelCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withApi(options.coordinator, io, async (api) => {
+  return withApi(options, io, async (api) => {
     const status = await api.cancel(jobId, 'cancelled with parajob job cancel');
     if (options.json) writeLine(io.stdout, JSON.stringify(JobStatusMessage.toJSON(status), null, 2));
     else writeLine(io.stdout, `Cancel requested for job ${jobId}; it is now ${stateLabel(status.state)}.`);

@@ -10,6 +10,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+import { CA_ENV, resolveDial, TOKEN_ENV } from '../../auth/dial.js';
+import { MemoryTokens } from '../../auth/tokens.js';
 import { startCoordinator } from '../../coordinator/index.js';
 import {
   JobState,
@@ -75,12 +77,19 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   let jobId: string | undefined;
   const pools = nodesPerCompute(prepared.compiled, options.nodes);
   const nodeLogDir = join(dataDir, 'nodes');
+  // The embedded coordinator is private to this run: its own nodes and client get a fresh token each,
+  // so other users of this machine cannot submit to it or attach to it.
+  const runTokens = new MemoryTokens();
+  const nodeToken = runTokens.mint('node', 'parajob run nodes');
+  const clientToken = runTokens.mint('client', 'parajob run client');
   // The nodes start before the coordinator: their start-up (loading Node and parajob) overlaps the
   // coordinator's, and they learn its address on stdin once it listens.
   const nodes: NodeProcessGroup = spawnNodeProcesses({
     coordinator: undefined,
     pools,
     logDir: nodeLogDir,
+    // A PARAJOB_CA of the user's shell is for remote clusters, not for this plaintext loopback one.
+    env: { [TOKEN_ENV]: nodeToken, [CA_ENV]: '' },
     extraArgs: [
       ...(options.logLevel ? ['--log-level', options.logLevel] : []),
       ...(options.python ? ['--python', options.python] : []),
@@ -109,7 +118,13 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   const logger = createRootLogger({ role: 'coordinator', level, file: join(dataDir, 'coordinator.log') });
   let coordinator;
   try {
-    coordinator = await startCoordinator({ host: '127.0.0.1', port: 0, dataDir, logger });
+    coordinator = await startCoordinator({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir,
+      logger,
+      security: { auth: { requireAuth: true, tokens: runTokens } },
+    });
   } catch (error) {
     nodes.kill();
     writeLine(io.stderr, describeError(error));
@@ -117,7 +132,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   }
   const address = `127.0.0.1:${coordinator.port}`;
   nodes.connect(address);
-  api = new JobsApi(address);
+  api = new JobsApi(address, { dial: await resolveDial(address, { token: clientToken }) });
   writeLine(
     io.stderr,
     `Embedded coordinator on ${address} (log ${join(dataDir, 'coordinator.log')}); started ${describePools(pools)} (logs in ${nodeLogDir})`,

@@ -116,6 +116,11 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     )
     .option('--advertise <host[,host]>', "names nodes and clients dial (the server certificate's SANs)")
     .option('--require-auth', 'demand tokens on loopback too')
+    .option(
+      '--allow-path <dir>',
+      'inputs, outputs and run dirs of jobs must lie under this folder (repeatable; the data dir always allowed; enforced when tokens are required)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--insecure', 'listen beyond loopback without TLS (and without tokens unless --require-auth)')
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
@@ -131,6 +136,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         advertise?: string;
         requireAuth?: boolean;
         insecure?: boolean;
+        allowPath?: string[];
       }) => {
         setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));
       },

@@ -17,6 +17,7 @@ import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { NodeDirectory } from './cluster/node-directory.js';
 import { CodeStore } from './code/code-store.js';
 import { JobRun } from './jobs/job-run.js';
+import { isWithin, outputPathsOf, type PathPolicy } from './jobs/path-policy.js';
 import { acceptSubmission, type CompileJob } from './jobs/submission.js';
 import { createTokenCounter } from './ledger/decisions.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
@@ -38,6 +39,8 @@ export interface CoordinatorCoreOptions {
   readonly logger: Logger;
   readonly compile: CompileJob;
   readonly settings: StepRunSettings;
+  /** Which host paths submissions may name (jobs/path-policy.ts). */
+  readonly pathPolicy?: PathPolicy;
 }
 
 /** A node's stream as the core sees it: a connection that knows its node id once registered. */
@@ -51,6 +54,8 @@ export class CoordinatorCore {
   private readonly cluster: Actor<typeof clusterMachine>;
   private readonly directory: NodeDirectory;
   private readonly jobs = new Map<string, JobRun>();
+  /** Output paths of every job (checked against live ones only). */
+  private readonly outputsByJob = new Map<string, string[]>();
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
   private readonly tokens = createTokenCounter();
   private readonly logger: Logger;
@@ -88,7 +93,10 @@ export class CoordinatorCore {
       compile: this.options.compile,
       code: this.code,
       jobExists: (jobId) => this.jobs.has(jobId),
+      ...(this.options.pathPolicy === undefined ? {} : { pathPolicy: this.options.pathPolicy }),
+      outputsInUse: (paths) => this.outputInUse(paths),
     });
+    this.outputsByJob.set(submission.jobId, outputPathsOf(submission.job));
     const job = new JobRun(submission, {
       nodes: this.directory,
       tokens: this.tokens,
@@ -102,6 +110,18 @@ export class CoordinatorCore {
     this.jobs.set(submission.jobId, job);
     job.start();
     return { jobId: submission.jobId, runDir: submission.runDir, warnings: [...submission.warnings] };
+  }
+
+  /** The first live job writing one of `paths` (or a folder around or inside one), as `<job id>: <path>`. */
+  private outputInUse(paths: readonly string[]): string | undefined {
+    for (const [jobId, used] of this.outputsByJob) {
+      if (this.jobs.get(jobId)?.isTerminal !== false) continue;
+      for (const path of paths) {
+        const clash = used.find((other) => isWithin(path, other) || isWithin(other, path));
+        if (clash !== undefined) return `${jobId}: ${clash}`;
+      }
+    }
+    return undefined;
   }
 
   /** A job by id. */

@@ -32,6 +32,13 @@ export interface CoordinatorOptions {
    * or `security.insecure` (src/auth/binding.ts). @default '127.0.0.1'
    */
   readonly host?: string;
+  /**
+   * Roots that submitted inputs, outputs and run dirs must lie under; the data dir is always added.
+   * undefined: no roots enforced (a coordinator that asks no credentials). @default undefined
+   */
+  readonly allowPaths?: readonly string[];
+  /** Refuse submissions whose output file exists already (never truncate a host file). @default false */
+  readonly freshOutputs?: boolean;
   /** TLS and credentials. @default plaintext, no credentials asked (loopback only) */
   readonly security?: CoordinatorSecurity;
   /** Port to listen on; 0 = any free port (read it back from `Coordinator.port`). */
@@ -105,6 +112,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     logger,
     compile: options.compileJob ?? compileJobSpec,
     settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
+    pathPolicy: {
+      allowedRoots:
+        options.allowPaths === undefined ? undefined : [dataDir, ...options.allowPaths.map((dir) => resolve(dir))],
+      freshOutputs: options.freshOutputs ?? false,
+    },
   });
 
   const server = new Server({

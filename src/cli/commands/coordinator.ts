@@ -30,6 +30,8 @@ export interface CoordinatorCommandOptions {
   readonly requireAuth?: boolean;
   /** Listen beyond loopback without TLS (and, without --require-auth, without credentials). */
   readonly insecure?: boolean;
+  /** `--allow-path` folders (repeatable). */
+  readonly allowPath?: readonly string[];
 }
 
 /** Runs `parajob coordinator`; resolves with the exit code once stopped by a signal. */
@@ -58,6 +60,10 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
       dataDir,
       logger,
       security,
+      // With credentials required, only the data dir and --allow-path; without, whoever is local may
+      // run code as the node's user anyway, so roots are enforced only when given.
+      ...(options.allowPath !== undefined || security.auth.requireAuth ? { allowPaths: options.allowPath ?? [] } : {}),
+      freshOutputs: security.auth.requireAuth,
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.nodeLostAfterMs === undefined ? {} : { nodeLostAfterMs: options.nodeLostAfterMs }),
     });
@@ -69,6 +75,8 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
   }
   // Scripts and tests wait for this exact line to learn the port.
   writeLine(io.stdout, `parajob coordinator listening on ${options.host}:${coordinator.port} (data dir ${dataDir})`);
+  if (security.auth.requireAuth && options.allowPath === undefined)
+    writeLine(io.stderr, `jobs may read and write only under ${dataDir}: add --allow-path DIR for your data`);
   const advertised = advertisedNames({ host: options.host, advertise })[0] ?? options.host;
   const join = joinLine(`${advertised}:${coordinator.port}`, security);
   if (join !== undefined) {

@@ -8,7 +8,7 @@
  * the first Ctrl-C cancels the job and waits (bounded) for it to end, a second exits 130 at once.
  */
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { CA_ENV, resolveDial, TOKEN_ENV } from '../../auth/dial.js';
 import { MemoryTokens } from '../../auth/tokens.js';
@@ -124,6 +124,8 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       dataDir,
       logger,
       security: { auth: { requireAuth: true, tokens: runTokens } },
+      // What this user could reach anyway: the job file's folder tree, the current folder, --run-dir.
+      allowPaths: [dirname(resolve(file)), process.cwd(), ...(runDir === undefined ? [] : [runDir])],
     });
   } catch (error) {
     nodes.kill();

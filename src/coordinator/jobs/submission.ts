@@ -16,6 +16,7 @@ import { YamlSource } from '../../jobspec/yaml-source.js';
 import { runDirLayout } from '../../log/layout.js';
 import type { CodeStore } from '../code/code-store.js';
 import { checkClientJobId, makeJobId } from './job-id.js';
+import { outputPathsOf, type PathPolicy, pathRefusals } from './path-policy.js';
 
 /** Compiles a parsed spec for a run directory (src/jobspec/load.ts compileJobSpec, or a test double). */
 export type CompileJob = (
@@ -53,6 +54,10 @@ export interface SubmissionContext {
   readonly code: CodeStore;
   /** True when a job with this id exists already. */
   readonly jobExists: (jobId: string) => boolean;
+  /** Which host paths clients may name (path-policy.ts). @default no roots enforced */
+  readonly pathPolicy?: PathPolicy;
+  /** A live job already writing one of `paths` (or a folder holding one), as `<job id>: <path>`. */
+  readonly outputsInUse?: (paths: readonly string[]) => string | undefined;
 }
 
 /** Checks, compiles and stores a SubmitJobRequest (see the module comment). */
@@ -78,6 +83,11 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   const runDir = resolve(request.runDir || resolve(context.dataDir, 'runs', jobId));
 
   const job = await compileSpec(context.compile, source, runDir);
+  const refusals = pathRefusals(job, runDir, context.pathPolicy ?? { allowedRoots: undefined });
+  if (refusals.length > 0) throw new SubmitRejected(status.INVALID_ARGUMENT, refusals.join('\n'));
+  const inUse = context.outputsInUse?.(outputPathsOf(job));
+  if (inUse !== undefined)
+    throw new SubmitRejected(status.FAILED_PRECONDITION, `an output is in use by a running job (${inUse})`);
   const codeHashes = await storeCode(request, job, context.code);
 
   const layout = runDirLayout(runDir);

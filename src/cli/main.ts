@@ -122,6 +122,13 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--insecure', 'listen beyond loopback without TLS (and without tokens unless --require-auth)')
+    .option('--max-spec-bytes <n>', 'largest job spec accepted (default 1 MiB)', parsePositiveInt)
+    .option('--max-retries <n>', 'largest retry_settings.max_retries accepted (default 100)', parseNonNegativeInt)
+    .option(
+      '--max-processes-per-node <n>',
+      'largest max_concurrency_per_instance accepted (default 256)',
+      parsePositiveInt,
+    )
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
     .addOption(logLevel())
@@ -137,6 +144,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         requireAuth?: boolean;
         insecure?: boolean;
         allowPath?: string[];
+        maxSpecBytes?: number;
+        maxRetries?: number;
+        maxProcessesPerNode?: number;
       }) => {
         setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));
       },

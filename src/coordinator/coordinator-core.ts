@@ -17,6 +17,7 @@ import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { NodeDirectory } from './cluster/node-directory.js';
 import { CodeStore } from './code/code-store.js';
 import { JobRun } from './jobs/job-run.js';
+import type { SubmitLimits } from './jobs/limits.js';
 import { isWithin, outputPathsOf, type PathPolicy } from './jobs/path-policy.js';
 import { acceptSubmission, type CompileJob } from './jobs/submission.js';
 import { createTokenCounter } from './ledger/decisions.js';
@@ -41,6 +42,8 @@ export interface CoordinatorCoreOptions {
   readonly settings: StepRunSettings;
   /** Which host paths submissions may name (jobs/path-policy.ts). */
   readonly pathPolicy?: PathPolicy;
+  /** Size and setting bounds of submissions (jobs/limits.ts). */
+  readonly limits?: SubmitLimits;
 }
 
 /** A node's stream as the core sees it: a connection that knows its node id once registered. */
@@ -94,6 +97,7 @@ export class CoordinatorCore {
       code: this.code,
       jobExists: (jobId) => this.jobs.has(jobId),
       ...(this.options.pathPolicy === undefined ? {} : { pathPolicy: this.options.pathPolicy }),
+      ...(this.options.limits === undefined ? {} : { limits: this.options.limits }),
       outputsInUse: (paths) => this.outputInUse(paths),
     });
     this.outputsByJob.set(submission.jobId, outputPathsOf(submission.job));

@@ -16,6 +16,7 @@ import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { CoordinatorCore } from './coordinator-core.js';
+import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
 import type { CompileJob } from './jobs/submission.js';
 import { clusterService, codeService, jobsService } from './services.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from './step-run/settings.js';
@@ -39,6 +40,10 @@ export interface CoordinatorOptions {
   readonly allowPaths?: readonly string[];
   /** Refuse submissions whose output file exists already (never truncate a host file). @default false */
   readonly freshOutputs?: boolean;
+  /** Bounds on submissions (spec and code size, retries, processes per node). @default DEFAULT_SUBMIT_LIMITS */
+  readonly limits?: Partial<SubmitLimits>;
+  /** HTTP/2 streams one connection may hold open at once. @default MAX_CONCURRENT_STREAMS */
+  readonly maxConcurrentStreams?: number;
   /** TLS and credentials. @default plaintext, no credentials asked (loopback only) */
   readonly security?: CoordinatorSecurity;
   /** Port to listen on; 0 = any free port (read it back from `Coordinator.port`). */
@@ -81,6 +86,9 @@ export interface Coordinator {
   stop(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
+/** Default bound on concurrent HTTP/2 streams per connection (a node holds two, a client a few). */
+export const MAX_CONCURRENT_STREAMS = 100;
+
 /** How long `stop()` lets open calls finish before forcing the server down. */
 const SHUTDOWN_GRACE_MS = 250;
 
@@ -104,6 +112,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       `nodeLostAfterMs (${nodeLostAfterMs}) must be greater than heartbeatIntervalMs (${heartbeatIntervalMs})`,
     );
   }
+  const limits: SubmitLimits = { ...DEFAULT_SUBMIT_LIMITS, ...options.limits };
   const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
   const core = new CoordinatorCore({
     dataDir,
@@ -117,10 +126,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         options.allowPaths === undefined ? undefined : [dataDir, ...options.allowPaths.map((dir) => resolve(dir))],
       freshOutputs: options.freshOutputs ?? false,
     },
+    limits,
   });
 
   const server = new Server({
     ...CHANNEL_OPTIONS,
+    // Nothing a caller sends may be larger than one submission at its limits (a 300 MB message is
+    // refused by grpc-js before it is buffered whole); streams per connection are bounded too.
+    'grpc.max_receive_message_length': maxReceiveBytes(limits),
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
     ...(security.auth === undefined ? {} : { interceptors: [authInterceptor(security.auth)] }),
   });
   server.addService(ClusterService, clusterService(core, logger));

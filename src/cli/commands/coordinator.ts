@@ -32,6 +32,9 @@ export interface CoordinatorCommandOptions {
   readonly insecure?: boolean;
   /** `--allow-path` folders (repeatable). */
   readonly allowPath?: readonly string[];
+  readonly maxSpecBytes?: number;
+  readonly maxRetries?: number;
+  readonly maxProcessesPerNode?: number;
 }
 
 /** Runs `parajob coordinator`; resolves with the exit code once stopped by a signal. */
@@ -64,6 +67,11 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
       // run code as the node's user anyway, so roots are enforced only when given.
       ...(options.allowPath !== undefined || security.auth.requireAuth ? { allowPaths: options.allowPath ?? [] } : {}),
       freshOutputs: security.auth.requireAuth,
+      limits: {
+        ...(options.maxSpecBytes === undefined ? {} : { maxSpecBytes: options.maxSpecBytes }),
+        ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+        ...(options.maxProcessesPerNode === undefined ? {} : { maxProcessesPerNode: options.maxProcessesPerNode }),
+      },
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.nodeLostAfterMs === undefined ? {} : { nodeLostAfterMs: options.nodeLostAfterMs }),
     });

@@ -16,6 +16,7 @@ import { YamlSource } from '../../jobspec/yaml-source.js';
 import { runDirLayout } from '../../log/layout.js';
 import type { CodeStore } from '../code/code-store.js';
 import { checkClientJobId, makeJobId } from './job-id.js';
+import { DEFAULT_SUBMIT_LIMITS, jobLimitRefusals, requestLimitRefusals, type SubmitLimits } from './limits.js';
 import { outputPathsOf, type PathPolicy, pathRefusals } from './path-policy.js';
 
 /** Compiles a parsed spec for a run directory (src/jobspec/load.ts compileJobSpec, or a test double). */
@@ -54,6 +55,8 @@ export interface SubmissionContext {
   readonly code: CodeStore;
   /** True when a job with this id exists already. */
   readonly jobExists: (jobId: string) => boolean;
+  /** Size and setting bounds (limits.ts). @default DEFAULT_SUBMIT_LIMITS */
+  readonly limits?: SubmitLimits;
   /** Which host paths clients may name (path-policy.ts). @default no roots enforced */
   readonly pathPolicy?: PathPolicy;
   /** A live job already writing one of `paths` (or a folder holding one), as `<job id>: <path>`. */
@@ -64,6 +67,9 @@ export interface SubmissionContext {
 export async function acceptSubmission(request: SubmitJobRequest, context: SubmissionContext): Promise<Submission> {
   if (request.specPath === '')
     throw new SubmitRejected(status.INVALID_ARGUMENT, 'spec_path is empty: send the absolute path of the job YAML');
+  const limits = context.limits ?? DEFAULT_SUBMIT_LIMITS;
+  const tooBig = requestLimitRefusals(request, limits);
+  if (tooBig.length > 0) throw new SubmitRejected(status.RESOURCE_EXHAUSTED, tooBig.join('\n'));
   const source = parseSpec(request.specPath, request.specYaml);
   const jobId = request.jobId || makeJobId(nameOf(source));
   if (request.jobId) {
@@ -83,7 +89,10 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   const runDir = resolve(request.runDir || resolve(context.dataDir, 'runs', jobId));
 
   const job = await compileSpec(context.compile, source, runDir);
-  const refusals = pathRefusals(job, runDir, context.pathPolicy ?? { allowedRoots: undefined });
+  const refusals = [
+    ...jobLimitRefusals(job, limits),
+    ...pathRefusals(job, runDir, context.pathPolicy ?? { allowedRoots: undefined }),
+  ];
   if (refusals.length > 0) throw new SubmitRejected(status.INVALID_ARGUMENT, refusals.join('\n'));
   const inUse = context.outputsInUse?.(outputPathsOf(job));
   if (inUse !== undefined)

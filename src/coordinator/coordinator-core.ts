@@ -20,7 +20,7 @@ import { JobRun } from './jobs/job-run.js';
 import type { SubmitLimits } from './jobs/limits.js';
 import { isWithin, outputPathsOf, type PathPolicy } from './jobs/path-policy.js';
 import { acceptSubmission, type CompileJob } from './jobs/submission.js';
-import { createTokenCounter } from './ledger/decisions.js';
+import { createRandomTokens } from './ledger/decisions.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
 import type { StepRunMachine } from './step-run/step-run.machine.js';
@@ -60,7 +60,7 @@ export class CoordinatorCore {
   /** Output paths of every job (checked against live ones only). */
   private readonly outputsByJob = new Map<string, string[]>();
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
-  private readonly tokens = createTokenCounter();
+  private readonly tokens = createRandomTokens();
   private readonly logger: Logger;
   /** When each stream last refreshed its node's session (Date.now()). */
   private readonly lastActivityMs = new WeakMap<NodeStream, number>();

@@ -38,11 +38,6 @@ export declare function collectSteps<R>(collector: StepCollector, body: () => R)
 export declare function currentCollector(component: string): StepCollector;
 
 // src/sdk/client.d.ts
-/**
- * `ParajobClient`: submit, follow, list and cancel jobs on a coordinator from code, over the Jobs
- * gRPC service (src/rpc/jobs-client.ts). The CLI's job commands are built on it. gRPC failures
- * surface as the SDK's typed errors (errors.ts).
- */
 import type { JobStatus } from '../gen/parajob/v1/parajob.js';
 import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import type { CompiledJob } from '../jobspec/model.js';
@@ -51,10 +46,8 @@ import { type Job } from './job.js';
 import { type JobStreamEvent } from './job-events.js';
 /** The environment variable naming the coordinator (`host:port`). */
 export declare const COORDINATOR_ENV = "PARAJOB_COORDINATOR";
-/** The environment variable holding the client's bearer token. */
-export declare const TOKEN_ENV = "PARAJOB_TOKEN";
-/** The environment variable naming the CA to trust (a PEM file, or `sha256:<hash>` of its key). */
-export declare const CA_ENV = "PARAJOB_CA";
+/** The environment variables of the client's token and of the CA to trust (a PEM file, or `sha256:<hash>`). */
+export { CA_ENV, TOKEN_ENV } from '../auth/dial.js';
 /** The address used when neither the option nor the environment names one. */
 export declare const DEFAULT_COORDINATOR_ADDRESS = "127.0.0.1:7070";
 /** Options of {@link ParajobClient}; each falls back to its environment variable. */
@@ -131,10 +124,11 @@ export declare class JobOperations {
 /**
  * A client of one coordinator. `close()` it when done: an open channel keeps the process alive.
  *
- * Credentials: `token` and `ca` are read (from the options or PARAJOB_TOKEN / PARAJOB_CA) and kept
- * on the client, but this build's transport dials plaintext with no token, which is what a
- * coordinator without token checks or TLS accepts; they take effect once the Jobs client dials
- * with credentials (src/rpc/jobs-client.ts is the one place that would change).
+ * Credentials: `token` (or PARAJOB_TOKEN) is sent as a bearer token on every call; `ca` (or
+ * PARAJOB_CA) switches the channel to TLS, trusting either a CA's PEM file or, given as
+ * `sha256:<hex>`, the CA whose public key has that hash (learned from the server on first dial,
+ * as `parajob node --ca-hash` does). Neither: plaintext with no token, what a loopback coordinator
+ * without `--require-auth` accepts.
  *
  * @example
  * ```ts
@@ -153,6 +147,7 @@ export declare class ParajobClient {
     readonly ca: string | undefined;
     /** Submit, get, list, cancel, stream and wait for jobs. */
     readonly jobs: JobOperations;
+    /** Resolves once the credentials are ready (a pinned CA is learned over the network). */
     private readonly api;
     constructor(options?: ParajobClientOptions);
     /** Closes the channel. */

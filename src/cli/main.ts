@@ -11,6 +11,8 @@ const loadRun = () => import('./commands/run.js');
 const loadCoordinator = () => import('./commands/coordinator.js');
 const loadNode = () => import('./commands/node.js');
 const loadJob = () => import('./commands/job.js');
+const loadToken = () => import('./commands/token.js');
+import { type DialAuth, dialAuthFrom } from '../auth/dial.js';
 import { flushLogFilesSync } from '../log/logger.js';
 // The version is package.json's, read at start-up (from dist/parajob.mjs and dist/src alike).
 import { packageVersion } from '../node/package-root.js';
@@ -18,7 +20,7 @@ import { addAssetCommands, collect } from './asset-program.js';
 import { parseCoordinatorChaosOption, parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
 import { describeError } from './describe-error.js';
-import { ExitCode, exitCodeForError } from './exit-codes.js';
+import { ExitCode, exitCodeForError, UsageError } from './exit-codes.js';
 import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
 
 /** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
@@ -45,6 +47,20 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       '--coordinator <host:port>',
       `coordinator address (env ${COORDINATOR_ENV}, default ${DEFAULT_COORDINATOR_ADDRESS})`,
     );
+
+  /** `--token`, `--ca`, `--ca-hash` on a command that dials the coordinator. */
+  const withCredentials = (command: Command): Command =>
+    command
+      .option('--token <token>', 'bearer token from `parajob token create` (env PARAJOB_TOKEN)')
+      .option('--ca <file>', "the cluster CA's certificate, to dial over TLS (env PARAJOB_CA)")
+      .option('--ca-hash <sha256:hex>', "pin the cluster CA by its public key's hash, to dial over TLS");
+  const authOf = (options: { token?: string; ca?: string; caHash?: string }): DialAuth => {
+    try {
+      return dialAuthFrom(options);
+    } catch (error) {
+      throw error instanceof TypeError ? new UsageError(error.message) : error;
+    }
+  };
 
   program
     .command('run')
@@ -98,11 +114,30 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .command('coordinator')
     .description('run a coordinator until SIGINT/SIGTERM')
     .option('--port <port>', 'TCP port (0: any free port, printed)', parsePort, 7070)
-    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option(
+      '--host <host>',
+      'interface to listen on; beyond loopback TLS and tokens are on (README: Security)',
+      '127.0.0.1',
+    )
     .option(
       '--data-dir <dir>',
-      'holds coordinator.log, the journal of its jobs (journal/: a coordinator restarted on the same dir resumes them), code snapshots (code/) and the run directories of jobs submitted without --run-dir (runs/<job id>)',
+      'holds coordinator.log, the journal of its jobs (journal/: a coordinator restarted on the same dir resumes them), code snapshots (code/), the PKI and tokens (pki/, auth/) and the run directories of jobs submitted without --run-dir (runs/<job id>)',
       DEFAULT_DATA_DIR,
+    )
+    .option('--advertise <host[,host]>', "names nodes and clients dial (the server certificate's SANs)")
+    .option('--require-auth', 'demand tokens on loopback too')
+    .option(
+      '--allow-path <dir>',
+      'inputs, outputs and run dirs of jobs must lie under this folder (repeatable; the data dir always allowed; enforced when tokens are required)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--insecure', 'listen beyond loopback without TLS (and without tokens unless --require-auth)')
+    .option('--max-spec-bytes <n>', 'largest job spec accepted (default 1 MiB)', parsePositiveInt)
+    .option('--max-retries <n>', 'largest retry_settings.max_retries accepted (default 100)', parseNonNegativeInt)
+    .option(
+      '--max-processes-per-node <n>',
+      'largest max_concurrency_per_instance accepted (default 256)',
+      parsePositiveInt,
     )
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
@@ -121,14 +156,21 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         nodeLostAfterMs?: number;
         chaos?: string;
         logLevel?: string;
+        advertise?: string;
+        requireAuth?: boolean;
+        insecure?: boolean;
+        allowPath?: string[];
+        maxSpecBytes?: number;
+        maxRetries?: number;
+        maxProcessesPerNode?: number;
       }) => {
         setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));
       },
     );
 
-  program
-    .command('node')
-    .description('run a node that serves jobs of one compute pool, until SIGINT/SIGTERM')
+  withCredentials(
+    program.command('node').description('run a node that serves jobs of one compute pool, until SIGINT/SIGTERM'),
+  )
     .addOption(coordinatorOption())
     .option('--name <name>', 'node name, unique in the cluster (default: the host name)')
     .option('--compute <pool>', "compute pool this node serves (a job's compute: picks it)")
@@ -159,10 +201,13 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         chaos?: string;
         logLevel?: string;
         exitWithStdin?: boolean;
+        token?: string;
+        ca?: string;
+        caHash?: string;
       }) => {
         // `-`: the embedded `parajob run` writes the address on stdin once its coordinator listens.
         const coordinator = options.coordinator === '-' ? '-' : resolveCoordinatorAddress(options.coordinator);
-        setExitCode(await (await loadNode()).nodeCommand({ ...options, coordinator }, io));
+        setExitCode(await (await loadNode()).nodeCommand({ ...options, coordinator, auth: authOf(options) }, io));
       },
     );
 
@@ -190,10 +235,15 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         set?: string[];
         dataDir?: string;
         forceRerun?: boolean;
+        token?: string;
+        ca?: string;
+        caHash?: string;
       }) => {
         const coordinator = resolveCoordinatorAddress(options.coordinator);
         const set = withForceRerun(options.set, options.forceRerun);
-        setExitCode(await (await loadJob()).jobCreateCommand({ ...options, set, coordinator }, io));
+        setExitCode(
+          await (await loadJob()).jobCreateCommand({ ...options, set, coordinator, auth: authOf(options) }, io),
+        );
       },
     );
   job
@@ -203,28 +253,40 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .addOption(coordinatorOption())
     .option('--json', 'print the final status as JSON on stdout')
     .option('--logs', "also print the output of the job's command steps as it is written")
-    .action(async (id: string, options: { coordinator?: string; json?: boolean; logs?: boolean }) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobStreamCommand(id, { ...options, coordinator }, io));
-    });
+    .action(
+      async (
+        id: string,
+        options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean; logs?: boolean },
+      ) => {
+        const coordinator = resolveCoordinatorAddress(options.coordinator);
+        setExitCode(
+          await (await loadJob()).jobStreamCommand(id, { ...options, coordinator, auth: authOf(options) }, io),
+        );
+      },
+    );
   job
     .command('show')
     .description("print a job's status")
     .argument('<id>', 'job id')
     .addOption(coordinatorOption())
     .option('--json', 'print the status as JSON')
-    .action(async (id: string, options: { coordinator?: string; json?: boolean }) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobShowCommand(id, { ...options, coordinator }, io));
-    });
+    .action(
+      async (
+        id: string,
+        options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean },
+      ) => {
+        const coordinator = resolveCoordinatorAddress(options.coordinator);
+        setExitCode(await (await loadJob()).jobShowCommand(id, { ...options, coordinator, auth: authOf(options) }, io));
+      },
+    );
   job
     .command('list')
     .description('list the jobs the coordinator knows')
     .addOption(coordinatorOption())
     .option('--json', 'print the jobs as JSON')
-    .action(async (options: { coordinator?: string; json?: boolean }) => {
+    .action(async (options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean }) => {
       const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobListCommand({ ...options, coordinator }, io));
+      setExitCode(await (await loadJob()).jobListCommand({ ...options, coordinator, auth: authOf(options) }, io));
     });
   job
     .command('cancel')
@@ -232,9 +294,48 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .argument('<id>', 'job id')
     .addOption(coordinatorOption())
     .option('--json', 'print the status as JSON')
-    .action(async (id: string, options: { coordinator?: string; json?: boolean }) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobCancelCommand(id, { ...options, coordinator }, io));
+    .action(
+      async (
+        id: string,
+        options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean },
+      ) => {
+        const coordinator = resolveCoordinatorAddress(options.coordinator);
+        setExitCode(
+          await (await loadJob()).jobCancelCommand(id, { ...options, coordinator, auth: authOf(options) }, io),
+        );
+      },
+    );
+
+  for (const sub of job.commands) withCredentials(sub);
+
+  const token = program
+    .command('token')
+    .description("create, list and revoke the bearer tokens of a coordinator's data dir (README: Security)");
+  token
+    .command('create')
+    .description('mint a token; prints it alone on the last line (shown once, stored hashed)')
+    .requiredOption('--role <role>', 'node (may attach and fetch code) or client (may use jobs)')
+    .option('--ttl <duration>', 'validity, e.g. 30m, 24h, 7d, or never', '24h')
+    .option('--description <text>', 'a note shown by token list')
+    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
+    .action(async (options: { role: string; ttl: string; description?: string; dataDir: string }) => {
+      setExitCode((await loadToken()).tokenCreateCommand(options, io));
+    });
+  token
+    .command('list')
+    .description('list the tokens (ids, roles, expiry; never secrets)')
+    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
+    .option('--json', 'print the records as JSON')
+    .action(async (options: { dataDir: string; json?: boolean }) => {
+      setExitCode((await loadToken()).tokenListCommand(options, io));
+    });
+  token
+    .command('revoke')
+    .description('revoke a token by its id (the part before the dot)')
+    .argument('<id>', 'token id')
+    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
+    .action(async (id: string, options: { dataDir: string }) => {
+      setExitCode((await loadToken()).tokenRevokeCommand(id, options, io));
     });
   addAssetCommands(program, job, io, setExitCode, DEFAULT_DATA_DIR);
 

@@ -59,6 +59,8 @@ export interface SpawnNodesOptions {
   readonly onUnexpectedExit?: (node: NodeProcess) => void;
   /** Extra arguments for every `parajob node` (e.g. `--log-level debug`). */
   readonly extraArgs?: readonly string[];
+  /** Extra environment for every node (e.g. its PARAJOB_TOKEN: the environment, unlike argv, is private to the user). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A set of started node processes. */
@@ -97,7 +99,11 @@ export function spawnNodeProcesses(options: SpawnNodesOptions): NodeProcessGroup
         '--exit-with-stdin',
         ...(options.extraArgs ?? []),
       ];
-      const child = spawn(process.execPath, args, { stdio: ['pipe', fd, fd], detached: true });
+      const child = spawn(process.execPath, args, {
+        stdio: ['pipe', fd, fd],
+        detached: true,
+        env: { ...process.env, ...options.env },
+      });
       // The child has its own copy of the descriptor.
       closeSync(fd);
       const node: NodeProcess = {

@@ -16,6 +16,15 @@ const SKIPPED_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.parajob',
 /** Refuse code folders bigger than this: they belong in an input, not in the code. */
 export const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 
+/** The only modes a snapshot file may have: only the exec bit of the source survives. */
+export const FILE_MODE = 0o644;
+export const EXECUTABLE_MODE = 0o755;
+
+/** `mode` reduced to 0644 or 0755 (setuid, setgid, sticky and group/world write never travel). */
+export function normalizedMode(mode: number): number {
+  return mode & 0o111 ? EXECUTABLE_MODE : FILE_MODE;
+}
+
 /** Reads every file under `dir` (sorted, '/'-separated paths) and hashes them. */
 export async function takeSnapshot(dir: string): Promise<CodeSnapshot> {
   const files: CodeFile[] = [];
@@ -35,7 +44,7 @@ export async function takeSnapshot(dir: string): Promise<CodeSnapshot> {
             `${dir}: the code folder is larger than ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB; move data out of task.code into an input`,
           );
         }
-        files.push({ path: relative(dir, full).split(sep).join('/'), content, mode: info.mode & 0o777 });
+        files.push({ path: relative(dir, full).split(sep).join('/'), content, mode: normalizedMode(info.mode) });
       }
     }
   }
@@ -61,23 +70,26 @@ export function hashFiles(files: readonly CodeFile[]): string {
 export async function writeSnapshot(files: readonly CodeFile[], destDir: string): Promise<void> {
   if (await exists(destDir)) return;
   const temp = `${destDir}.tmp-${process.pid}-${Date.now()}`;
-  for (const file of files) {
-    if (file.path.split('/').includes('..') || file.path.startsWith('/')) {
-      throw new InputError(`code snapshot file path escapes its folder: ${file.path}`);
-    }
-    const target = join(temp, ...file.path.split('/'));
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, file.content);
-    if (file.mode) await chmod(target, file.mode);
-  }
-  await mkdir(temp, { recursive: true });
-  await mkdir(dirname(destDir), { recursive: true });
   try {
+    for (const file of files) {
+      if (file.path.split('/').includes('..') || file.path.startsWith('/')) {
+        throw new InputError(`code snapshot file path escapes its folder: ${file.path}`);
+      }
+      const target = join(temp, ...file.path.split('/'));
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, file.content, { mode: FILE_MODE });
+      // chmod, not the umask-filtered create mode: exactly 0644 or 0755, whatever mode was sent.
+      await chmod(target, normalizedMode(file.mode));
+    }
+    await mkdir(temp, { recursive: true });
+    await mkdir(dirname(destDir), { recursive: true });
     await rename(temp, destDir);
   } catch (error) {
-    // Another writer won the race with the same content.
+    // A refused or failed snapshot leaves no temp folder; a lost rename race means another writer
+    // stored the same content first.
     await rm(temp, { recursive: true, force: true });
-    if (!(await exists(destDir))) throw error;
+    if (!(error instanceof InputError) && (await exists(destDir))) return;
+    throw error;
   }
 }
 

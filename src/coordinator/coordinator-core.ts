@@ -27,10 +27,12 @@ import { CodeStore } from './code/code-store.js';
 import type { CommandStepMachine } from './command-step/command-step.machine.js';
 import { JobRun } from './jobs/job-run.js';
 import { EndedJob, type JobView } from './jobs/job-view.js';
+import type { SubmitLimits } from './jobs/limits.js';
+import { isWithin, outputPathsOf, type PathPolicy } from './jobs/path-policy.js';
 import { acceptSubmission, type CompileJob, resumeSubmission, type Submission } from './jobs/submission.js';
 import type { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { DurableJob } from './journal/durable-state.js';
-import { createTokenCounter, type TokenSource } from './ledger/decisions.js';
+import { createRandomTokens, type TokenSource } from './ledger/decisions.js';
 import { ReuseIndex } from './pipeline/reuse-index.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
@@ -53,6 +55,10 @@ export interface CoordinatorCoreOptions {
   readonly settings: StepRunSettings;
   /** The journal (opened and replayed); undefined: nothing survives a restart. */
   readonly journal?: CoordinatorJournal;
+  /** Which host paths submissions may name (jobs/path-policy.ts). */
+  readonly pathPolicy?: PathPolicy;
+  /** Size and setting bounds of submissions (jobs/limits.ts). */
+  readonly limits?: SubmitLimits;
 }
 
 /** A node's stream as the core sees it: a connection that knows its node id once registered. */
@@ -66,6 +72,8 @@ export class CoordinatorCore {
   private readonly cluster: Actor<typeof clusterMachine>;
   private readonly directory: NodeDirectory;
   private readonly jobs = new Map<string, JobView>();
+  /** Output paths of every job (checked against live ones only). */
+  private readonly outputsByJob = new Map<string, string[]>();
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
   private readonly tokens: TokenSource;
   private readonly commandSteps = new Map<string, Actor<CommandStepMachine>>();
@@ -78,7 +86,9 @@ export class CoordinatorCore {
 
   constructor(private readonly options: CoordinatorCoreOptions) {
     this.logger = options.logger;
-    this.tokens = options.journal?.tokens ?? createTokenCounter();
+    // Unguessable tokens (a result is fenced by its token); across a restart a new token equals an old one
+    // of the same mini-batch with probability 2^-53, so the journal need not reserve ranges.
+    this.tokens = createRandomTokens();
     this.activityRefreshMs = Math.min(MAX_ACTIVITY_REFRESH_MS, options.nodeLostAfterMs * ACTIVITY_REFRESH_FRACTION);
     this.code = new CodeStore(options.dataDir);
     this.reuse = new ReuseIndex(options.dataDir);
@@ -109,6 +119,9 @@ export class CoordinatorCore {
       compile: this.options.compile,
       code: this.code,
       jobExists: (jobId) => this.jobs.has(jobId),
+      ...(this.options.pathPolicy === undefined ? {} : { pathPolicy: this.options.pathPolicy }),
+      ...(this.options.limits === undefined ? {} : { limits: this.options.limits }),
+      outputsInUse: (paths) => this.outputInUse(paths),
     });
     await this.options.journal?.jobAccepted({
       jobId: submission.jobId,
@@ -170,6 +183,8 @@ export class CoordinatorCore {
   }
 
   private newJobRun(submission: Submission, succeededBeforeRestart?: ReadonlySet<string>, acceptedAtMs?: number) {
+    // Two live jobs never write the same output (a resumed one included).
+    this.outputsByJob.set(submission.jobId, outputPathsOf(submission.job));
     return new JobRun(
       submission,
       {
@@ -190,6 +205,18 @@ export class CoordinatorCore {
       succeededBeforeRestart,
       acceptedAtMs,
     );
+  }
+
+  /** The first live job writing one of `paths` (or a folder around or inside one), as `<job id>: <path>`. */
+  private outputInUse(paths: readonly string[]): string | undefined {
+    for (const [jobId, used] of this.outputsByJob) {
+      if (this.jobs.get(jobId)?.isTerminal !== false) continue;
+      for (const path of paths) {
+        const clash = used.find((other) => isWithin(path, other) || isWithin(other, path));
+        if (clash !== undefined) return `${jobId}: ${clash}`;
+      }
+    }
+    return undefined;
   }
 
   /** A job by id. */

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
+import { bindingRefusal } from '../auth/binding.js';
+import { authInterceptor, type AuthPolicy } from '../auth/interceptor.js';
 import { parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
 import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../jobspec/assets/local-store.js';
@@ -16,6 +18,7 @@ import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { CoordinatorCore } from './coordinator-core.js';
+import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
 import type { CompileJob } from './jobs/submission.js';
 import { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { CoordinatorRecord } from './journal/records.js';
@@ -29,8 +32,24 @@ export type { StepRunSettings } from './step-run/settings.js';
 
 /** Options of startCoordinator; only `port` and `dataDir` are required. */
 export interface CoordinatorOptions {
-  /** Interface to listen on. @default '0.0.0.0' */
+  /**
+   * Interface to listen on. Anything but loopback needs `security.tls` and `security.auth.requireAuth`,
+   * or `security.insecure` (src/auth/binding.ts). @default '127.0.0.1'
+   */
   readonly host?: string;
+  /**
+   * Roots that submitted inputs, outputs and run dirs must lie under; the data dir is always added.
+   * undefined: no roots enforced (a coordinator that asks no credentials). @default undefined
+   */
+  readonly allowPaths?: readonly string[];
+  /** Refuse submissions whose output file exists already (never truncate a host file). @default false */
+  readonly freshOutputs?: boolean;
+  /** Bounds on submissions (spec and code size, retries, processes per node). @default DEFAULT_SUBMIT_LIMITS */
+  readonly limits?: Partial<SubmitLimits>;
+  /** HTTP/2 streams one connection may hold open at once. @default MAX_CONCURRENT_STREAMS */
+  readonly maxConcurrentStreams?: number;
+  /** TLS and credentials. @default plaintext, no credentials asked (loopback only) */
+  readonly security?: CoordinatorSecurity;
   /** Port to listen on; 0 = any free port (read it back from `Coordinator.port`). */
   readonly port: number;
   /** The coordinator's data folder: `runs/<jobId>/` and `code/<hash>/` live here. */
@@ -54,6 +73,16 @@ export interface CoordinatorOptions {
   readonly chaos?: string;
 }
 
+/** How the coordinator authenticates its callers (src/auth). */
+export interface CoordinatorSecurity {
+  /** Token checks and roles, applied by one server interceptor; undefined: every call anonymous. */
+  readonly auth?: AuthPolicy;
+  /** The server's TLS key and certificate chain (PEM); undefined: plaintext. */
+  readonly tls?: { readonly keyPem: string; readonly certChainPem: string };
+  /** Allow a non-loopback host without TLS or required credentials (the operator was warned). */
+  readonly insecure?: boolean;
+}
+
 /** A running coordinator. */
 export interface Coordinator {
   /** The port the server listens on (the real one when `port` was 0). */
@@ -68,12 +97,22 @@ export interface Coordinator {
   stop(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
+/** Default bound on concurrent HTTP/2 streams per connection (a node holds two, a client a few). */
+export const MAX_CONCURRENT_STREAMS = 100;
+
 /** How long `stop()` lets open calls finish before forcing the server down. */
 const SHUTDOWN_GRACE_MS = 250;
 
 /** Starts a coordinator; resolves once the server listens. */
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? '127.0.0.1';
+  const security = options.security ?? {};
+  const refusal = bindingRefusal(host, {
+    tls: security.tls !== undefined,
+    requireAuth: security.auth?.requireAuth ?? false,
+    insecure: security.insecure ?? false,
+  });
+  if (refusal !== undefined) throw new TypeError(refusal);
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
@@ -84,6 +123,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       `nodeLostAfterMs (${nodeLostAfterMs}) must be greater than heartbeatIntervalMs (${heartbeatIntervalMs})`,
     );
   }
+  const limits: SubmitLimits = { ...DEFAULT_SUBMIT_LIMITS, ...options.limits };
   const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
   const journal =
     options.journal === false
@@ -100,21 +140,51 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       ((source, compileOptions) => compileJobSpec(source, { ...compileOptions, assets: new LocalAssetStore(dataDir) })),
     settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
     journal,
+    pathPolicy: {
+      allowedRoots:
+        options.allowPaths === undefined ? undefined : [dataDir, ...options.allowPaths.map((dir) => resolve(dir))],
+      freshOutputs: options.freshOutputs ?? false,
+    },
+    limits,
   });
   await core.resumeJournaledJobs();
 
-  const server = new Server(CHANNEL_OPTIONS);
+  const server = new Server({
+    ...CHANNEL_OPTIONS,
+    // Nothing a caller sends may be larger than one submission at its limits (a 300 MB message is
+    // refused by grpc-js before it is buffered whole); streams per connection are bounded too.
+    'grpc.max_receive_message_length': maxReceiveBytes(limits),
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
+    ...(security.auth === undefined ? {} : { interceptors: [authInterceptor(security.auth)] }),
+  });
   server.addService(ClusterService, clusterService(core, logger));
   server.addService(CodeService, codeService(core));
   server.addService(JobsService, jobsService(core, logger));
   const port = await new Promise<number>((resolvePort, reject) => {
     server.bindAsync(
       `${host.includes(':') ? `[${host}]` : host}:${options.port}`,
-      ServerCredentials.createInsecure(),
+      security.tls === undefined
+        ? ServerCredentials.createInsecure()
+        : ServerCredentials.createSsl(
+            null,
+            [{ private_key: Buffer.from(security.tls.keyPem), cert_chain: Buffer.from(security.tls.certChainPem) }],
+            false,
+          ),
       (error, boundPort) => (error ? reject(error) : resolvePort(boundPort)),
     );
   });
-  logger.info({ host, port, dataDir, heartbeatIntervalMs, nodeLostAfterMs }, 'coordinator listening');
+  logger.info(
+    {
+      host,
+      port,
+      dataDir,
+      heartbeatIntervalMs,
+      nodeLostAfterMs,
+      tls: security.tls !== undefined,
+      requireAuth: security.auth?.requireAuth ?? false,
+    },
+    'coordinator listening',
+  );
 
   let stopping: Promise<void> | undefined;
   return {

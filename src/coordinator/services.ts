@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
+import { principalOf } from '../auth/interceptor.js';
 import type { ClusterServer, CodeFile, CodeServer, FetchCodeRequest, JobsServer } from '../gen/parajob/v1/parajob.js';
 import { GrpcNodeConnection } from './cluster/node-connection.js';
 import type { CoordinatorCore } from './coordinator-core.js';
@@ -22,7 +23,8 @@ function grpcError(code: status, details: string): ServiceError {
 export function clusterService(core: CoordinatorCore, logger: Logger): ClusterServer {
   return {
     attach(call) {
-      const connection = new GrpcNodeConnection(call);
+      // The credential's id, set by the auth interceptor (src/auth): node ids are bound to it.
+      const connection = new GrpcNodeConnection(call, principalOf(call.metadata)?.tokenId ?? '');
       let ended = false;
       const end = (reason: string) => {
         if (ended) return;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 import { type SourceLocation, SpecError, SpecErrors } from '../errors.js';
+import { findDuplicateKeys } from './unique-keys.js';
 
 export type KeyPath = readonly (string | number)[];
 
@@ -20,14 +21,22 @@ export class YamlSource {
   /** Parses YAML text; a syntax error becomes a SpecErrors naming the file and line. */
   static parse(file: string, text: string): YamlSource {
     const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    if (document.errors.length > 0) {
+    // uniqueKeys off: the package's check is quadratic; findDuplicateKeys does it in one pass.
+    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    const problems = [
+      ...document.errors.map((error) => ({ offset: error.pos[0], message: error.message.split('\n')[0] ?? '' })),
+      ...findDuplicateKeys(document).map(({ key, offset }) => ({
+        offset,
+        message: `Map keys must be unique (${key})`,
+      })),
+    ];
+    if (problems.length > 0) {
       throw new SpecErrors(
-        document.errors.map((error) => {
+        problems.map(({ offset, message }) => {
           // With prettyErrors off the package leaves linePos unset: compute it from the offset.
-          const pos = lines.linePos(error.pos[0]);
+          const pos = lines.linePos(offset);
           const location: SourceLocation = { file, keyPath: '', line: pos.line, column: pos.col };
-          return new SpecError(location, `invalid YAML: ${error.message.split('\n')[0]}`);
+          return new SpecError(location, `invalid YAML: ${message}`);
         }),
       );
     }

@@ -5,11 +5,10 @@
  */
 import { hostname } from 'node:os';
 
-import { credentials } from '@grpc/grpc-js';
 import { createActor, waitFor } from 'xstate';
 
+import { resolveDial } from '../auth/dial.js';
 import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
-import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { ensureCode } from './job/code-cache.js';
 import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
 import { NodeChaosAgent } from './node-chaos.js';
@@ -53,9 +52,9 @@ const STREAM_END_WAIT_MS = 2_000;
 export async function startNode(options: NodeOptions, internals: NodeInternals = {}): Promise<RunningNode> {
   const compiled = compileNodeOptions(options);
   const logger = compiled.logger;
-  const channelCredentials = credentials.createInsecure();
-  const clusterClient = new ClusterClient(compiled.coordinator, channelCredentials, CHANNEL_OPTIONS);
-  const codeClient = new CodeClient(compiled.coordinator, channelCredentials, CHANNEL_OPTIONS);
+  const dial = await resolveDial(compiled.coordinator, compiled.auth);
+  const clusterClient = new ClusterClient(compiled.coordinator, dial.credentials, dial.options);
+  const codeClient = new CodeClient(compiled.coordinator, dial.credentials, dial.options);
   const timing: NodeTiming = { ...DEFAULT_NODE_TIMING, ...internals.timing };
   let lastStreamEnded: Promise<void> = Promise.resolve();
   const tableReaders = internals.readTableBatch === undefined ? new TableReadPool(compiled.cores) : undefined;

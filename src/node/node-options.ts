@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 
 import type { Logger } from 'pino';
 
+import type { DialAuth } from '../auth/dial.js';
 import { type NodeChaosPlan, parseNodeChaosPlan } from '../chaos/node-plan.js';
 import { createRootLogger } from '../log/logger.js';
 
@@ -32,6 +33,8 @@ export interface NodeOptions {
    * and tests only. @default '' (none)
    */
   readonly chaos?: string;
+  /** Token and CA to reach a coordinator that asks credentials (src/auth/dial.ts). @default none */
+  readonly auth?: DialAuth;
 }
 
 /** NodeOptions with every default applied. */
@@ -45,6 +48,7 @@ export interface CompiledNodeOptions {
   readonly python: string | undefined;
   readonly logger: Logger;
   readonly chaos: NodeChaosPlan;
+  readonly auth: DialAuth;
 }
 
 /**
@@ -75,5 +79,6 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
     python: options.python === '' ? undefined : options.python,
     logger: options.logger ?? createRootLogger({ role: 'node' }),
     chaos: parseNodeChaosPlan(options.chaos ?? ''),
+    auth: options.auth ?? {},
   };
 }

@@ -3,14 +3,9 @@
  * Every unary call carries a deadline (src/rpc/options.ts); `watch` is an async iterable of JobEvents
  * that ends when the server ends the stream and can be stopped early with an AbortSignal.
  */
-import {
-  type ClientReadableStream,
-  credentials,
-  Metadata,
-  type ServiceError,
-  status as GrpcStatus,
-} from '@grpc/grpc-js';
+import { type ClientReadableStream, Metadata, type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 
+import { type Dial, PLAINTEXT_DIAL } from '../auth/dial.js';
 import {
   type CodeSnapshot,
   type JobEvent,
@@ -18,7 +13,7 @@ import {
   type JobStatus,
   type SubmitJobResponse,
 } from '../gen/parajob/v1/parajob.js';
-import { CHANNEL_OPTIONS, deadlineIn, UNARY_DEADLINE_MS } from './options.js';
+import { deadlineIn, UNARY_DEADLINE_MS } from './options.js';
 
 /** What a client submits: the YAML as written, where it came from, and its code snapshots. */
 export interface SubmitJobInput {
@@ -40,6 +35,8 @@ export interface SubmitJobInput {
 export interface JobsApiOptions {
   /** Deadline of every unary call, in milliseconds. @default UNARY_DEADLINE_MS (30 s) */
   readonly deadlineMs?: number;
+  /** Channel credentials and token (src/auth/dial.ts resolveDial). @default plaintext, no token */
+  readonly dial?: Dial;
 }
 
 /** True when `error` is a gRPC error (it carries a numeric status `code`). */
@@ -67,7 +64,8 @@ export class JobsApi {
     readonly address: string,
     options: JobsApiOptions = {},
   ) {
-    this.client = new JobsClient(address, credentials.createInsecure(), CHANNEL_OPTIONS);
+    const dial = options.dial ?? PLAINTEXT_DIAL;
+    this.client = new JobsClient(address, dial.credentials, dial.options);
     this.deadlineMs = options.deadlineMs ?? UNARY_DEADLINE_MS;
   }
 

@@ -3,6 +3,7 @@
  * gRPC service (src/rpc/jobs-client.ts). The CLI's job commands are built on it. gRPC failures
  * surface as the SDK's typed errors (errors.ts).
  */
+import { CA_ENV, dialAuthFrom, resolveDial, TOKEN_ENV } from '../auth/dial.js';
 import type { JobStatus } from '../gen/parajob/v1/parajob.js';
 import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import type { CompiledJob } from '../jobspec/model.js';
@@ -16,10 +17,8 @@ import { prepareJobSubmission, prepareSubmission } from './submission.js';
 
 /** The environment variable naming the coordinator (`host:port`). */
 export const COORDINATOR_ENV = 'PARAJOB_COORDINATOR';
-/** The environment variable holding the client's bearer token. */
-export const TOKEN_ENV = 'PARAJOB_TOKEN';
-/** The environment variable naming the CA to trust (a PEM file, or `sha256:<hash>` of its key). */
-export const CA_ENV = 'PARAJOB_CA';
+/** The environment variables of the client's token and of the CA to trust (a PEM file, or `sha256:<hash>`). */
+export { CA_ENV, TOKEN_ENV } from '../auth/dial.js';
 /** The address used when neither the option nor the environment names one. */
 export const DEFAULT_COORDINATOR_ADDRESS = '127.0.0.1:7070';
 
@@ -177,10 +176,11 @@ export class JobOperations {
 /**
  * A client of one coordinator. `close()` it when done: an open channel keeps the process alive.
  *
- * Credentials: `token` and `ca` are read (from the options or PARAJOB_TOKEN / PARAJOB_CA) and kept
- * on the client, but this build's transport dials plaintext with no token, which is what a
- * coordinator without token checks or TLS accepts; they take effect once the Jobs client dials
- * with credentials (src/rpc/jobs-client.ts is the one place that would change).
+ * Credentials: `token` (or PARAJOB_TOKEN) is sent as a bearer token on every call; `ca` (or
+ * PARAJOB_CA) switches the channel to TLS, trusting either a CA's PEM file or, given as
+ * `sha256:<hex>`, the CA whose public key has that hash (learned from the server on first dial,
+ * as `parajob node --ca-hash` does). Neither: plaintext with no token, what a loopback coordinator
+ * without `--require-auth` accepts.
  *
  * @example
  * ```ts
@@ -199,26 +199,37 @@ export class ParajobClient {
   readonly ca: string | undefined;
   /** Submit, get, list, cancel, stream and wait for jobs. */
   readonly jobs: JobOperations;
-  private readonly api: JobsApi;
+  /** Resolves once the credentials are ready (a pinned CA is learned over the network). */
+  private readonly api: Promise<JobsApi>;
 
   constructor(options: ParajobClientOptions = {}) {
     const env = options.env ?? process.env;
     this.address = options.address ?? (env[COORDINATOR_ENV] || DEFAULT_COORDINATOR_ADDRESS);
     this.token = options.token ?? (env[TOKEN_ENV] || undefined);
     this.ca = options.ca ?? (env[CA_ENV] || undefined);
-    this.api = new JobsApi(this.address, options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs });
+    const auth = dialAuthFrom(
+      { ...(this.token ? { token: this.token } : {}), ...(this.ca ? { ca: this.ca } : {}) },
+      {},
+    );
+    const deadline = options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs };
+    this.api = resolveDial(this.address, auth).then((dial) => new JobsApi(this.address, { ...deadline, dial }));
+    // A dial failure surfaces on the first call; it must not also crash the process as unhandled.
+    this.api.catch(() => undefined);
     this.jobs = new JobOperations(this);
   }
 
   /** Closes the channel. */
   close(): void {
-    this.api.close();
+    void this.api.then(
+      (api) => api.close(),
+      () => undefined,
+    );
   }
 
   /** @internal Runs one call, turning gRPC errors into the SDK's typed errors. */
   async call<T>(jobId: string | undefined, body: (api: JobsApi) => Promise<T>): Promise<T> {
     try {
-      return await body(this.api);
+      return await body(await this.api);
     } catch (error) {
       throw toSdkError(error, { address: this.address, ...(jobId === undefined ? {} : { jobId }) });
     }

@@ -1,14 +1,16 @@
 /**
- * `parajob coordinator --port 7070 --data-dir DIR [--host 0.0.0.0]`: runs the coordinator until
- * SIGINT or SIGTERM, then stops it (open node streams are cut).
+ * `parajob coordinator --port 7070 --data-dir DIR [--host 127.0.0.1] [--advertise HOST[,HOST]]
+ * [--require-auth] [--insecure]`: runs the coordinator until SIGINT or SIGTERM, then stops it (open
+ * node streams are cut). What the flags mean for TLS and credentials: src/auth/server-security.ts.
  */
 import { resolve } from 'node:path';
 
+import { advertisedNames, joinLine, prepareServerSecurity } from '../../auth/server-security.js';
 import { startCoordinator } from '../../coordinator/index.js';
 import { createRootLogger } from '../../log/logger.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
-import { ExitCode, exitCodeForError } from '../exit-codes.js';
+import { ExitCode, exitCodeForError, UsageError } from '../exit-codes.js';
 import { waitForTermination } from '../interrupts.js';
 
 export interface CoordinatorCommandOptions {
@@ -24,30 +26,74 @@ export interface CoordinatorCommandOptions {
   readonly nodeLostAfterMs?: number;
   /** A coordinator chaos plan (src/chaos/coordinator-plan.ts). */
   readonly chaos?: string;
+  /** Comma-separated names/addresses nodes and clients dial (the server certificate's SANs). */
+  readonly advertise?: string;
+  /** Demand tokens on loopback too. */
+  readonly requireAuth?: boolean;
+  /** Listen beyond loopback without TLS (and, without --require-auth, without credentials). */
+  readonly insecure?: boolean;
+  /** `--allow-path` folders (repeatable). */
+  readonly allowPath?: readonly string[];
+  readonly maxSpecBytes?: number;
+  readonly maxRetries?: number;
+  readonly maxProcessesPerNode?: number;
 }
 
 /** Runs `parajob coordinator`; resolves with the exit code once stopped by a signal. */
 export async function coordinatorCommand(options: CoordinatorCommandOptions, io: CommandIo): Promise<number> {
   const logger = createRootLogger({ role: 'coordinator', level: (options.logLevel ?? 'info') as 'info' });
   const dataDir = resolve(options.dataDir);
+  const advertise = (options.advertise ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const terminated = waitForTermination();
   let coordinator;
+  let security;
   try {
+    security = await prepareServerSecurity({
+      dataDir,
+      host: options.host,
+      advertise,
+      insecure: options.insecure ?? false,
+      requireAuth: options.requireAuth ?? false,
+    });
+    for (const warning of security.warnings) writeLine(io.stderr, warning);
     coordinator = await startCoordinator({
       host: options.host,
       port: options.port,
       dataDir,
       logger,
+      security,
+      // With credentials required, only the data dir and --allow-path; without, whoever is local may
+      // run code as the node's user anyway, so roots are enforced only when given.
+      ...(options.allowPath !== undefined || security.auth.requireAuth ? { allowPaths: options.allowPath ?? [] } : {}),
+      freshOutputs: security.auth.requireAuth,
+      limits: {
+        ...(options.maxSpecBytes === undefined ? {} : { maxSpecBytes: options.maxSpecBytes }),
+        ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+        ...(options.maxProcessesPerNode === undefined ? {} : { maxProcessesPerNode: options.maxProcessesPerNode }),
+      },
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.nodeLostAfterMs === undefined ? {} : { nodeLostAfterMs: options.nodeLostAfterMs }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
     });
-  } catch (error) {
+  } catch (caught) {
+    // A refused binding or a bad option is the operator's mistake: exit 2.
+    const error = caught instanceof TypeError ? new UsageError(caught.message) : caught;
     writeLine(io.stderr, describeError(error));
     return exitCodeForError(error);
   }
   // Scripts and tests wait for this exact line to learn the port.
   writeLine(io.stdout, `parajob coordinator listening on ${options.host}:${coordinator.port} (data dir ${dataDir})`);
+  if (security.auth.requireAuth && options.allowPath === undefined)
+    writeLine(io.stderr, `jobs may read and write only under ${dataDir}: add --allow-path DIR for your data`);
+  const advertised = advertisedNames({ host: options.host, advertise })[0] ?? options.host;
+  const join = joinLine(`${advertised}:${coordinator.port}`, security);
+  if (join !== undefined) {
+    writeLine(io.stdout, `TLS on; CA ${security.caHash} (${dataDir}/pki/ca.crt). Start a node with:`);
+    writeLine(io.stdout, `  ${join}`);
+  }
   const signal = await terminated;
   writeLine(io.stderr, `${signal}: stopping the coordinator`);
   await coordinator.stop();

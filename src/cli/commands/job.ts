@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 
+import type { DialAuth } from '../../auth/dial.js';
 import { JobStatus as JobStatusMessage } from '../../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../../jobspec/assets/local-store.js';
 import { ParajobClient } from '../../sdk/client.js';
@@ -18,13 +19,29 @@ import { createProgressDisplay, type ProgressDisplay } from '../progress-display
 import { isTerminal, stateLabel } from '../progress-format.js';
 import { jobJson } from '../step-views.js';
 
-/** Runs `body` with a client for `address`, turning any error into its message and exit code. */
+/** Where the coordinator is and how to prove who we are to it. */
+interface ClientTarget {
+  readonly coordinator: string;
+  /** Token and CA (src/auth/dial.ts); undefined: plaintext, no token. */
+  readonly auth?: DialAuth;
+}
+
+/** Runs `body` with a client for the target, turning any error into its message and exit code. */
 async function withClient(
-  address: string,
+  target: ClientTarget,
   io: CommandIo,
   body: (client: ParajobClient) => Promise<number>,
 ): Promise<number> {
-  const client = new ParajobClient({ address });
+  const address = target.coordinator;
+  const auth = target.auth ?? {};
+  const ca = auth.caFile ?? auth.caHash;
+  const client = new ParajobClient({
+    address,
+    ...(auth.token === undefined ? {} : { token: auth.token }),
+    ...(ca === undefined ? {} : { ca }),
+    // The flags already fell back to the environment; an absent flag means none.
+    env: {},
+  });
   try {
     return await body(client);
   } catch (error) {
@@ -38,6 +55,7 @@ async function withClient(
 export interface JobCreateOptions {
   readonly file: string;
   readonly coordinator: string;
+  readonly auth?: DialAuth;
   readonly runDir?: string;
   /** `--set PATH=VALUE` overrides. */
   readonly set?: readonly string[];
@@ -52,7 +70,7 @@ export interface JobCreateOptions {
  * gets one human line and then the job id alone on the last line, for `ID=$(parajob job create ... | tail -1)`.
  */
 export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo): Promise<number> {
-  return withClient(options.coordinator, io, async (client) => {
+  return withClient(options, io, async (client) => {
     const submitted = await client.jobs.createOrUpdate(options.file, {
       ...(options.runDir === undefined ? {} : { runDir: resolve(options.runDir) }),
       ...(options.dataDir === undefined ? {} : { assets: new LocalAssetStore(options.dataDir) }),
@@ -71,6 +89,7 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
 
 export interface JobStreamOptions {
   readonly coordinator: string;
+  readonly auth?: DialAuth;
   readonly json?: boolean;
   /** Print command steps' output (to stdout, each line prefixed with its step). */
   readonly logs?: boolean;
@@ -81,7 +100,7 @@ export interface JobStreamOptions {
  * exit code is the job's (0/1/2). Ctrl-C stops following (the job keeps running) and exits 130.
  */
 export async function jobStreamCommand(jobId: string, options: JobStreamOptions, io: CommandIo): Promise<number> {
-  return withClient(options.coordinator, io, async (client) => {
+  return withClient(options, io, async (client) => {
     const display = createProgressDisplay({ stream: io.stderr });
     const stop = new AbortController();
     const removeInterrupts = onInterrupts({
@@ -114,12 +133,13 @@ export async function jobStreamCommand(jobId: string, options: JobStreamOptions,
 
 export interface JobQueryOptions {
   readonly coordinator: string;
+  readonly auth?: DialAuth;
   readonly json?: boolean;
 }
 
 /** `job show ID`: the status as text (or JSON); exit 0 when found, 2 for an unknown id. */
 export async function jobShowCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withClient(options.coordinator, io, async (client) => {
+  return withClient(options, io, async (client) => {
     const status = await client.jobs.get(jobId);
     writeLine(io.stdout, options.json ? JSON.stringify(jobJson(status), null, 2) : formatJobStatus(status));
     return ExitCode.succeeded;
@@ -128,7 +148,7 @@ export async function jobShowCommand(jobId: string, options: JobQueryOptions, io
 
 /** `job list`: every job the coordinator knows, as a table (or a JSON array). */
 export async function jobListCommand(options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withClient(options.coordinator, io, async (client) => {
+  return withClient(options, io, async (client) => {
     const jobs = await client.jobs.list();
     writeLine(
       io.stdout,
@@ -146,7 +166,7 @@ export async function jobListCommand(options: JobQueryOptions, io: CommandIo): P
 
 /** `job cancel ID`: asks for the cancellation and prints the state right after; exit 0 once accepted. */
 export async function jobCancelCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
-  return withClient(options.coordinator, io, async (client) => {
+  return withClient(options, io, async (client) => {
     const status = await client.jobs.cancel(jobId, 'cancelled with parajob job cancel');
     if (options.json) writeLine(io.stdout, JSON.stringify(JobStatusMessage.toJSON(status), null, 2));
     else writeLine(io.stdout, `Cancel requested for job ${jobId}; it is now ${stateLabel(status.state)}.`);

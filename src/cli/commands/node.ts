@@ -3,6 +3,7 @@
  * [--cache-dir DIR] [--python PATH]`: runs a node until SIGINT or SIGTERM (or, with the hidden
  * `--exit-with-stdin` that `parajob run` uses, until its stdin closes because the parent died).
  */
+import { type DialAuth, TOKEN_ENV } from '../../auth/dial.js';
 import { createRootLogger } from '../../log/logger.js';
 import { startNode } from '../../node/index.js';
 import { type CommandIo, writeLine } from '../command-io.js';
@@ -24,6 +25,8 @@ export interface NodeCommandOptions {
   readonly logLevel?: string;
   /** Exit when stdin reaches its end (the parent that spawned this node is gone). */
   readonly exitWithStdin?: boolean;
+  /** Token and CA to reach the coordinator (src/auth/dial.ts). */
+  readonly auth?: DialAuth;
 }
 
 /** The first line written to stdin (the embedded `parajob run` writes the coordinator address there). */
@@ -44,6 +47,8 @@ function firstStdinLine(): Promise<string> {
 
 /** Runs `parajob node`; resolves with the exit code once stopped. */
 export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): Promise<number> {
+  // The token was read (options.auth); entry scripts, which inherit this environment, need not see it.
+  delete process.env[TOKEN_ENV];
   const logger = createRootLogger({ role: 'node', level: (options.logLevel ?? 'info') as 'info' });
   const terminated = new Promise<string>((resolvePromise) => {
     void waitForTermination().then(resolvePromise);
@@ -78,6 +83,7 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       ...(options.python === undefined ? {} : { python: options.python }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
     });
     // A signal while still connecting ends the process too (the node may wait long for its coordinator).
     const first = await Promise.race([starting, terminated]);

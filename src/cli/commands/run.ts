@@ -8,8 +8,10 @@
  * the first Ctrl-C cancels the job and waits (bounded) for it to end, a second exits 130 at once.
  */
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
+import { CA_ENV, resolveDial, TOKEN_ENV } from '../../auth/dial.js';
+import { MemoryTokens } from '../../auth/tokens.js';
 import { startCoordinator } from '../../coordinator/index.js';
 import {
   JobState,
@@ -85,12 +87,19 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   let jobId: string | undefined;
   const pools = nodesPerCompute(prepared.compiled, options.nodes);
   const nodeLogDir = join(dataDir, 'nodes');
+  // The embedded coordinator is private to this run: its own nodes and client get a fresh token each,
+  // so other users of this machine cannot submit to it or attach to it.
+  const runTokens = new MemoryTokens();
+  const nodeToken = runTokens.mint('node', 'parajob run nodes');
+  const clientToken = runTokens.mint('client', 'parajob run client');
   // The nodes start before the coordinator: their start-up (loading Node and parajob) overlaps the
   // coordinator's, and they learn its address on stdin once it listens.
   const nodes: NodeProcessGroup = spawnNodeProcesses({
     coordinator: undefined,
     pools,
     logDir: nodeLogDir,
+    // A PARAJOB_CA of the user's shell is for remote clusters, not for this plaintext loopback one.
+    env: { [TOKEN_ENV]: nodeToken, [CA_ENV]: '' },
     extraArgs: [
       ...(options.logLevel ? ['--log-level', options.logLevel] : []),
       ...(options.python ? ['--python', options.python] : []),
@@ -127,6 +136,9 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       dataDir,
       logger,
       journal: options.journal === true,
+      security: { auth: { requireAuth: true, tokens: runTokens } },
+      // What this user could reach anyway: the job file's folder tree, the current folder, --run-dir.
+      allowPaths: [dirname(resolve(file)), process.cwd(), ...(runDir === undefined ? [] : [runDir])],
     });
   } catch (error) {
     nodes.kill();
@@ -135,7 +147,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   }
   const address = `127.0.0.1:${coordinator.port}`;
   nodes.connect(address);
-  api = new JobsApi(address);
+  api = new JobsApi(address, { dial: await resolveDial(address, { token: clientToken }) });
   writeLine(
     io.stderr,
     `Embedded coordinator on ${address} (log ${join(dataDir, 'coordinator.log')}); started ${describePools(pools)} (logs in ${nodeLogDir})`,

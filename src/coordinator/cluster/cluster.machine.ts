@@ -42,6 +42,8 @@ export interface ClusterContext extends ClusterInput {
   readonly registry: Map<string, ClusterNode>;
   /** Counts sessions, so a replacement session never reuses a child id. */
   sessionSerial: number;
+  /** Every node id ever given → the credential it is bound to ('' anonymous); see node-id.ts. */
+  readonly idOwners: Map<string, string>;
 }
 
 /** Events the cluster machine receives: from node streams and from its session children. */
@@ -80,7 +82,16 @@ export const clusterMachine = setup({
     registerNode: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'node.hello') return;
       const { hello, connection } = event;
-      const nodeId = chooseNodeId(hello.name, hello.nodeId, new Set(context.registry.keys()));
+      const owner = connection.owner ?? '';
+      const nodeId = chooseNodeId(hello.name, hello.nodeId, new Set(context.registry.keys()), owner, (id) =>
+        context.idOwners.get(id),
+      );
+      if (hello.nodeId !== '' && nodeId !== hello.nodeId)
+        context.logger.warn(
+          { nodeId, claimed: hello.nodeId },
+          'a stream claimed a node id bound to another credential: given a new id',
+        );
+      context.idOwners.set(nodeId, owner);
       const stale = context.registry.get(nodeId);
       if (stale !== undefined) {
         context.registry.delete(nodeId);
@@ -132,7 +143,7 @@ export const clusterMachine = setup({
   },
 }).createMachine({
   id: 'cluster',
-  context: ({ input }) => ({ ...input, registry: new Map(), sessionSerial: 0 }),
+  context: ({ input }) => ({ ...input, registry: new Map(), sessionSerial: 0, idOwners: new Map() }),
   initial: 'serving',
   states: {
     serving: {

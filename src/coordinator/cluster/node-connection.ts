@@ -15,6 +15,11 @@ export interface NodeConnection {
   /** Ends the stream (idempotent). */
   close(): void;
   readonly isOpen: boolean;
+  /**
+   * Who opened the stream: the id of the credential it authenticated with (src/auth), '' or
+   * undefined when anonymous. A node id stays bound to the credential that first registered it.
+   */
+  readonly owner?: string;
 }
 
 let nextSerial = 1;
@@ -27,7 +32,10 @@ export class GrpcNodeConnection implements NodeConnection {
   private open = true;
   private registeredId: string | undefined;
 
-  constructor(private readonly call: ServerDuplexStream<NodeMessage, CoordinatorMessage>) {
+  constructor(
+    private readonly call: ServerDuplexStream<NodeMessage, CoordinatorMessage>,
+    readonly owner = '',
+  ) {
     call.on('drain', () => this.drain());
     call.on('close', () => {
       this.open = false;

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 
-import { hashFiles, takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
+import { EXECUTABLE_MODE, FILE_MODE, hashFiles, takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
 import { InputError } from '../../errors.js';
 import type { CodeFile, CodeSnapshot } from '../../gen/parajob/v1/parajob.js';
 
@@ -30,6 +30,12 @@ export class CodeStore {
   async store(snapshot: CodeSnapshot): Promise<void> {
     if (!HASH_FORM.test(snapshot.hash)) {
       throw new InputError(`code snapshot of ${snapshot.sourceDir}: "${snapshot.hash}" is not a sha256 hex digest`);
+    }
+    const odd = snapshot.files.find((file) => file.mode !== FILE_MODE && file.mode !== EXECUTABLE_MODE);
+    if (odd !== undefined) {
+      throw new InputError(
+        `code snapshot of ${snapshot.sourceDir}: ${odd.path} has mode ${odd.mode.toString(8)}; only 644 and 755 are accepted`,
+      );
     }
     const actual = hashFiles(snapshot.files);
     if (actual !== snapshot.hash) {

@@ -17,6 +17,8 @@ import { YamlSource } from '../../jobspec/yaml-source.js';
 import { runDirLayout } from '../../log/layout.js';
 import type { CodeStore } from '../code/code-store.js';
 import { checkClientJobId, makeJobId } from './job-id.js';
+import { DEFAULT_SUBMIT_LIMITS, jobLimitRefusals, requestLimitRefusals, type SubmitLimits } from './limits.js';
+import { outputPathsOf, type PathPolicy, pathRefusals } from './path-policy.js';
 
 /** Compiles a parsed spec for a run directory (src/jobspec/load.ts compileJobSpec, or a test double). */
 export type CompileJob = (
@@ -56,12 +58,21 @@ export interface SubmissionContext {
   readonly code: CodeStore;
   /** True when a job with this id exists already. */
   readonly jobExists: (jobId: string) => boolean;
+  /** Size and setting bounds (limits.ts). @default DEFAULT_SUBMIT_LIMITS */
+  readonly limits?: SubmitLimits;
+  /** Which host paths clients may name (path-policy.ts). @default no roots enforced */
+  readonly pathPolicy?: PathPolicy;
+  /** A live job already writing one of `paths` (or a folder holding one), as `<job id>: <path>`. */
+  readonly outputsInUse?: (paths: readonly string[]) => string | undefined;
 }
 
 /** Checks, compiles and stores a SubmitJobRequest (see the module comment). */
 export async function acceptSubmission(request: SubmitJobRequest, context: SubmissionContext): Promise<Submission> {
   if (request.specPath === '')
     throw new SubmitRejected(status.INVALID_ARGUMENT, 'spec_path is empty: send the absolute path of the job YAML');
+  const limits = context.limits ?? DEFAULT_SUBMIT_LIMITS;
+  const tooBig = requestLimitRefusals(request, limits);
+  if (tooBig.length > 0) throw new SubmitRejected(status.RESOURCE_EXHAUSTED, tooBig.join('\n'));
   const source = parseSpec(request.specPath, request.specYaml);
   const jobId = request.jobId || makeJobId(nameOf(source));
   if (request.jobId) {
@@ -81,6 +92,14 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   const runDir = resolve(request.runDir || resolve(context.dataDir, 'runs', jobId));
 
   const job = await compileSpec(context.compile, source, runDir);
+  const refusals = [
+    ...jobLimitRefusals(job, limits),
+    ...pathRefusals(job, runDir, context.pathPolicy ?? { allowedRoots: undefined }),
+  ];
+  if (refusals.length > 0) throw new SubmitRejected(status.INVALID_ARGUMENT, refusals.join('\n'));
+  const inUse = context.outputsInUse?.(outputPathsOf(job));
+  if (inUse !== undefined)
+    throw new SubmitRejected(status.FAILED_PRECONDITION, `an output is in use by a running job (${inUse})`);
   const codeHashes = await storeCode(request, job, context.code);
 
   const layout = runDirLayout(runDir);

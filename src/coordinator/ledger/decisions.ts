@@ -2,15 +2,35 @@
  * The deciding half of the ledger: pure functions that look at a ledger and return the LedgerEvents to
  * apply (they never change the ledger themselves). Apply the events with applyLedgerEvent, in order.
  */
+import { webcrypto } from 'node:crypto';
+
 import { BatchOutcome } from '../../gen/parajob/v1/parajob.js';
 import type { Ledger, LedgerEvent, RevokeCause } from './ledger.js';
 
-/** Hands out lease tokens: coordinator-wide, strictly increasing, never reused. */
+/** Hands out lease tokens: coordinator-wide and never reused (random in production: createRandomTokens). */
 export interface TokenSource {
   next(): number;
 }
 
-/** A TokenSource counting from `first`. */
+/**
+ * Unguessable lease tokens: random integers below 2^53 (the wire carries them as doubles), drawn in
+ * batches from the CSPRNG. A result is fenced by its token, so a token must not be predictable.
+ */
+export function createRandomTokens(): TokenSource {
+  const pool = new BigUint64Array(256);
+  let used = pool.length;
+  return {
+    next: () => {
+      if (used === pool.length) {
+        webcrypto.getRandomValues(pool);
+        used = 0;
+      }
+      return Number((pool[used++] ?? 1n) >> 11n) || 1;
+    },
+  };
+}
+
+/** A TokenSource counting from `first` (tests, where predictable tokens help). */
 export function createTokenCounter(first = 1): TokenSource {
   let next = first;
   return { next: () => next++ };

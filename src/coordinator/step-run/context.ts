@@ -14,6 +14,7 @@ import type { TokenSource } from '../ledger/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Partition } from '../partition/partition-input.js';
 import { ErrorDigest } from '../reports/error-digest.js';
+import { FencingLog } from './fencing-log.js';
 import type { StepOutcome } from './outcome.js';
 import { ProgressRate } from './progress-rate.js';
 import type { StepRunSettings } from './settings.js';
@@ -74,6 +75,8 @@ export interface StepRunState {
   lastProgressAtMs: number;
   /** Results dropped by fencing. */
   droppedResults: number;
+  /** Their log lines, bounded. */
+  readonly fencingLog: FencingLog;
   outcome: StepOutcome | undefined;
   readonly errors: ErrorDigest;
   readonly rate: ProgressRate;
@@ -169,6 +172,7 @@ export function createStepRunState(nowMs: number): StepRunState {
     runningSinceMs: undefined,
     lastProgressAtMs: nowMs,
     droppedResults: 0,
+    fencingLog: new FencingLog(),
     outcome: undefined,
     errors: new ErrorDigest(),
     rate: new ProgressRate(),

@@ -109,16 +109,18 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
   let accepted = 0;
   let requeued = 0;
   for (const result of results) {
-    const decision = acceptResult(ledger, result);
+    // Only the node holding the lease may report it: a guessed or replayed token from another node is fenced.
+    const holder = ledger.leases.get(result.miniBatchId)?.nodeId;
+    const decision =
+      holder === undefined || holder === nodeId
+        ? acceptResult(ledger, result)
+        : { accepted: false as const, reason: `the lease is held by node ${holder}` };
     if (!decision.accepted) {
       // A zombie (a worker that finished after its lease was revoked or superseded, a lost node's
-      // message arriving after the re-lease): fencing drops it, and the log says so.
+      // message arriving after the re-lease) or a forgery: fencing drops it; the log lines are bounded.
       run.droppedResults += 1;
       const { miniBatchId, attempt, token } = result;
-      deps.logger.warn(
-        { nodeId, miniBatchId, attempt, token, reason: decision.reason },
-        'late result dropped (fencing)',
-      );
+      run.fencingLog.dropped(deps.logger, { nodeId, miniBatchId, attempt, token, reason: decision.reason });
       continue;
     }
     const lease = ledger.leases.get(result.miniBatchId) as LeaseRecord;

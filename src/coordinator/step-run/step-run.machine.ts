@@ -141,7 +141,10 @@ const SERVING_EVENTS = {
     },
     { guard: 'servesJob', actions: { type: 'dropNode', params: dropParams } },
   ],
+  // Processor events and results count only from a node serving this run: any other node's are dropped
+  // (a stream of another pool must not fail or complete this job).
   'processor.invalid': {
+    guard: 'servesJob',
     target: '#stepRun.finishing',
     actions: {
       type: 'decide',
@@ -150,15 +153,15 @@ const SERVING_EVENTS = {
       }),
     },
   },
-  'processor.initFailed': { actions: { type: 'noteInitFailure', params: processorParams } },
-  'processor.exited': { actions: { type: 'noteWorkerExit', params: processorParams } },
-  'processor.escalated': { actions: { type: 'noteEscalation', params: processorParams } },
-  'processor.ready': { actions: { type: 'logProcessorEvent', params: processorParams } },
-  'processor.stopped': { actions: { type: 'logProcessorEvent', params: processorParams } },
+  'processor.initFailed': { guard: 'servesJob', actions: { type: 'noteInitFailure', params: processorParams } },
+  'processor.exited': { guard: 'servesJob', actions: { type: 'noteWorkerExit', params: processorParams } },
+  'processor.escalated': { guard: 'servesJob', actions: { type: 'noteEscalation', params: processorParams } },
+  'processor.ready': { guard: 'servesJob', actions: { type: 'logProcessorEvent', params: processorParams } },
+  'processor.stopped': { guard: 'servesJob', actions: { type: 'logProcessorEvent', params: processorParams } },
   'lease.requested': {
     actions: { type: 'grantRequestedLeases', params: ({ event }: { event: EventOf<'lease.requested'> }) => event },
   },
-  'results.received': { actions: { type: 'acceptResults', params: resultsParams } },
+  'results.received': { guard: 'servesJob', actions: { type: 'acceptResults', params: resultsParams } },
 } as const;
 
 function dropParams({ event }: { event: EventOf<'node.lost' | 'node.left'> }) {
@@ -300,10 +303,13 @@ export const stepRunMachine = setup({
       // Logged like every other fenced result, so the log and summary.json's droppedResults agree.
       const reason = 'the step run is over: its leases were revoked';
       for (const { miniBatchId, attempt, token } of params.results)
-        context.deps.logger.warn(
-          { nodeId: params.nodeId, miniBatchId, attempt, token, reason },
-          'late result dropped (fencing)',
-        );
+        context.run.fencingLog.dropped(context.deps.logger, {
+          nodeId: params.nodeId,
+          miniBatchId,
+          attempt,
+          token,
+          reason,
+        });
     },
     /** init() failed: counted in the error digest; the first one is worth a line on Watch. */
     noteInitFailure: enqueueActions(({ context, enqueue }, params: ProcessorFacts) => {

@@ -2,10 +2,10 @@
  * The node's cache of code snapshots: `<cacheDir>/code/<hash>/`, fetched once per hash through
  * Code.Fetch and reused by every later job with the same code.
  */
-import { stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { hashFiles, writeSnapshot } from '../../code/snapshot.js';
+import { hashFiles, takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
 import { ParajobError } from '../../errors.js';
 import type { CodeClient, CodeFile } from '../../gen/parajob/v1/parajob.js';
 import { deadlineIn } from '../../rpc/options.js';
@@ -22,7 +22,12 @@ export function codeDirFor(cacheDir: string, hash: string): string {
 export async function ensureCode(client: CodeClient, cacheDir: string, hash: string): Promise<string> {
   if (!/^[0-9a-f]{16,128}$/.test(hash)) throw new ParajobError(`code hash "${hash}" is not a hex digest`);
   const dir = codeDirFor(cacheDir, hash);
-  if (await exists(dir)) return dir;
+  if (await exists(dir)) {
+    // Reused only if it still holds what its name says (a folder edited or planted in the cache is not).
+    if ((await takeSnapshot(dir).catch(() => undefined))?.hash === hash) return dir;
+    // Moved aside, not deleted: a worker of another job may still be running from it.
+    await rename(dir, `${dir}.stale-${process.pid}-${Date.now()}`);
+  }
   const files = await fetchFiles(client, hash);
   const actual = hashFiles(files);
   if (actual !== hash)

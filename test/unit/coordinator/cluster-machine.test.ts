@@ -44,6 +44,16 @@ describe('chooseNodeId', () => {
   ])('$name (previous $previous, live $live) → $id', ({ name, previous, live, id }) => {
     expect(chooseNodeId(name, previous, new Set(live))).toBe(id);
   });
+
+  it.each([
+    { name: 'x', previous: 'n1', owner: 'B', owners: { n1: 'A' }, id: 'x' },
+    { name: 'n1', previous: 'n1', owner: 'B', owners: { n1: 'A' }, id: 'n1-2' },
+    { name: 'n1', previous: 'n1', owner: 'A', owners: { n1: 'A' }, id: 'n1' },
+    { name: 'n1', previous: '', owner: 'B', owners: { n1: 'A', 'n1-2': 'C' }, id: 'n1-3' },
+  ])('an id bound to another credential is never handed over: $owner asking $previous/$name → $id', (row) => {
+    const owners = new Map(Object.entries(row.owners));
+    expect(chooseNodeId(row.name, row.previous, new Set(), row.owner, (id) => owners.get(id))).toBe(row.id);
+  });
 });
 
 describe('cluster machine', () => {

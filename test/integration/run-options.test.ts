@@ -1,7 +1,8 @@
 /**
  * `parajob run` options through the real CLI: --nodes N starts N node processes whatever
  * instance_count says (the job still takes instance_count of them), and --json prints the final status
- * as the only thing on stdout.
+ * as the only thing on stdout; a job file naming data and code beside its own folder (`../data`, as
+ * Azure's samples do) runs from that folder, outside any path root (the run's coordinator is private).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,6 +65,19 @@ describe('parajob run options', () => {
     expect(run.stderr).toMatch(new RegExp(`Job ${String(status['jobId'])} submitted`));
     expect(JSON.stringify(status['outputs'])).toContain(join(dir, 'out', 'result.txt'));
     const rows = (await readFile(join(dir, 'out', 'result.txt'), 'utf8')).split('\n').filter(Boolean);
+    expect(rows.sort()).toEqual(names);
+  }, 90_000);
+
+  it("runs a job whose inputs, code and output lie outside the job file's folder and the current folder", async () => {
+    const jobDir = join(dir, 'jobs', 'nested');
+    const file = await writeText(
+      jobDir,
+      'job.yml',
+      parallelJobYaml({ inputPath: '../../data', code: '../../code', appendRowFile: '../../out/outside.txt' }),
+    );
+    const run = await runCli(['run', file, '--data-dir', join(jobDir, '.parajob')], { cwd: jobDir });
+    expect(run.exit?.code, run.describeOutput()).toBe(0);
+    const rows = (await readFile(join(dir, 'out', 'outside.txt'), 'utf8')).split('\n').filter(Boolean);
     expect(rows.sort()).toEqual(names);
   }, 90_000);
 });

@@ -137,8 +137,9 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       logger,
       journal: options.journal === true,
       security: { auth: { requireAuth: true, tokens: runTokens } },
-      // What this user could reach anyway: the job file's folder tree, the current folder, --run-dir.
-      allowPaths: [dirname(resolve(file)), process.cwd(), ...(runDir === undefined ? [] : [runDir])],
+      // No path roots: only this run's own client holds a token, and it is the user who could read and
+      // write any of those paths anyway (an Azure sample's `path: ../data` must run as written). The
+      // checks that hold always (entry script inside its code, no reused run dir) still apply.
     });
   } catch (error) {
     nodes.kill();

@@ -1,13 +1,14 @@
 /**
  * The node's `Cluster.Attach` stream as an XState callback actor, invoked by the node machine while
  * attached: it opens the stream, writes `hello`, hands the stream to the outbox on `welcome`, and
- * turns what the coordinator says, and the stream's end, into events. Stopping the actor half-closes
- * the stream after the outbox's last writes (job_left on a clean stop), and cancels it if the
- * coordinator does not finish it soon after.
+ * turns what the coordinator says (typed, coordinator-events.ts), and the stream's end, into events.
+ * Stopping the actor half-closes the stream after the outbox's last writes (job_left on a clean stop),
+ * and cancels it if the coordinator does not finish it soon after.
  */
 import { fromCallback } from 'xstate';
 
 import type { ClusterClient, CoordinatorMessage, NodeHello } from '../gen/parajob/v1/parajob.js';
+import { type CoordinatorEvent, coordinatorEventOf } from './coordinator-events.js';
 import type { NodeOutbox } from './outbox.js';
 
 /** How long a half-closed stream may take to finish before it is cancelled. */
@@ -24,7 +25,7 @@ export interface ClusterStreamInput {
 /** Events the actor sends to the node machine. */
 export type ClusterStreamEvent =
   | { readonly type: 'stream.welcome'; readonly nodeId: string; readonly heartbeatIntervalMs: number }
-  | { readonly type: 'stream.message'; readonly message: CoordinatorMessage }
+  | CoordinatorEvent
   | { readonly type: 'stream.closed'; readonly reason: string };
 
 /** The callback actor logic; see the module comment. */
@@ -51,7 +52,8 @@ export const clusterStreamActor = fromCallback<{ readonly type: 'stream.noop' },
           heartbeatIntervalMs: message.kind.value.heartbeatIntervalMs,
         });
       } else {
-        emit({ type: 'stream.message', message });
+        const event = coordinatorEventOf(message);
+        if (event !== undefined) emit(event);
       }
     });
     call.on('error', (error: Error) => {

@@ -21,7 +21,7 @@
  * Jobs keep running while the stream is down; their results wait in the outbox (outbox.ts).
  * node.stop while not attached → stopped at once (processes are killed with the machine).
  */
-import { type ActorRefFrom, assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
 
 import type { ClusterClient, JobAssignment, Lease, NodeMessage } from '../gen/parajob/v1/parajob.js';
 import { deadlineIn } from '../rpc/options.js';

@@ -12,16 +12,13 @@
  * of every change, every message and every chunk of command output.
  */
 import type { Logger } from 'pino';
-import { type Actor, createActor } from 'xstate';
 
-import { FailureKind, type JobMessage, JobState, JobStatus } from '../../gen/parajob/v1/parajob.js';
+import { FailureKind, type JobMessage, JobState, type JobStatus } from '../../gen/parajob/v1/parajob.js';
 import { bindStepInputs, type ProducedOutputs } from '../../jobspec/bind-inputs.js';
 import type { CompiledCommandStep, CompiledParallelStep, CompiledStep } from '../../jobspec/model.js';
 import { stepCodeFolder } from '../../jobspec/steps.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
-import { type CommandStepMachine, commandStepMachine } from '../command-step/command-step.machine.js';
 import type { CoordinatorJournal } from '../journal/coordinator-journal.js';
-import { type StepRunJournal, stepRunJournal } from '../journal/step-run-journal.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import { jobStatusOf, writePipelineResult } from '../pipeline/pipeline-status.js';
 import type { ReuseIndex } from '../pipeline/reuse-index.js';
@@ -30,17 +27,19 @@ import { findReusable, recordReusable } from '../pipeline/step-reuse.js';
 import { stepLogger, type StepSlot } from '../pipeline/step-slot.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
-import { type StepRunMachine, stepRunMachine } from '../step-run/step-run.machine.js';
 import { stepRunId } from './job-id.js';
+import { JobJournaling } from './job-journaling.js';
+import {
+  crashOutcome,
+  startCommandStep,
+  startParallelStep,
+  type StepActorHooks,
+  type StepMessage,
+  type StepRunRegistry,
+} from './step-actors.js';
 import type { Submission } from './submission.js';
 
-/** Where live step runs are registered, so node messages can be routed to them by wire job id. */
-export interface StepRunRegistry {
-  register(wireJobId: string, actor: Actor<StepRunMachine>): void;
-  unregister(wireJobId: string): void;
-  registerCommand(wireJobId: string, actor: Actor<CommandStepMachine>): void;
-  unregisterCommand(wireJobId: string): void;
-}
+export type { StepRunRegistry } from './step-actors.js';
 
 /** What a JobRun needs from the coordinator: the cluster, lease tokens, logging, settings, routing. */
 export interface JobRunDeps {
@@ -78,10 +77,7 @@ export class JobRun {
   private readonly byName = new Map<string, StepSlot>();
   private cancelReason: string | undefined;
   private readonly listeners = new Set<JobRunListener>();
-  /** Each running parallel step's journal. */
-  private readonly stepJournals = new Map<StepSlot, StepRunJournal>();
-  /** Journal writes of step and job ends, in order (a job's end after its steps'). */
-  private journaling: Promise<void> = Promise.resolve();
+  private readonly journaling: JobJournaling;
 
   /**
    * `succeededBeforeRestart`: wire job ids of steps the journal says succeeded before a coordinator
@@ -95,6 +91,7 @@ export class JobRun {
   ) {
     this.jobId = submission.jobId;
     this.createdAtMs = acceptedAtMs;
+    this.journaling = new JobJournaling(deps.journal, this.jobId, deps.rootLogger);
     const steps = submission.job.steps;
     this.slots = steps.map((step) => ({
       step,
@@ -247,66 +244,52 @@ export class JobRun {
   private startParallel(slot: StepSlot, step: CompiledParallelStep, codeHash: string): void {
     const logger = stepLogger(slot, step.loggingLevel);
     if (this.submission.chaos) logger.warn({ chaos: this.submission.chaos }, 'fault injection is on for this job');
-    const journal = this.deps.journal && stepRunJournal(this.deps.journal, this.jobId, slot.wireJobId);
-    if (journal !== undefined) this.stepJournals.set(slot, journal);
-    const actor = createActor(stepRunMachine, {
-      input: {
-        jobId: slot.wireJobId,
+    const { nodes, tokens, settings, registry } = this.deps;
+    slot.parallel = startParallelStep(
+      {
+        wireJobId: slot.wireJobId,
         jobName: this.name,
         step,
-        deps: {
-          nodes: this.deps.nodes,
-          tokens: this.deps.tokens,
-          logger,
-          codeHash,
-          chaos: this.submission.chaos,
-          settings: this.deps.settings,
-          journal,
-        },
+        codeHash,
+        chaos: this.submission.chaos,
+        logger,
+        journal: this.journaling.forStep(slot.wireJobId),
+        nodes,
+        tokens,
+        settings,
       },
-    });
-    slot.parallel = actor;
-    actor.on('step.message', (message) => this.stepMessage(slot, message));
-    actor.subscribe({
-      next: (snapshot) => {
-        if (snapshot.status === 'done') this.stepDone(slot, snapshot.output);
-        else this.notifyChanged();
-      },
-      error: (error) => this.stepCrashed(slot, error),
-    });
-    this.deps.registry.register(slot.wireJobId, actor);
-    actor.start();
+      registry,
+      this.hooksFor(slot),
+    );
   }
 
   private startCommand(slot: StepSlot, step: CompiledCommandStep, codeHash: string): void {
-    const actor = createActor(commandStepMachine, {
-      input: {
+    slot.command = startCommandStep(
+      {
         wireJobId: slot.wireJobId,
         step,
         codeHash,
+        logger: stepLogger(slot, 'INFO'),
         nodes: this.deps.nodes,
         pickNode: this.deps.pickCommandNode,
-        // The output always travels: a `job stream --logs` may attach at any time.
-        streamLogs: true,
-        logger: stepLogger(slot, 'INFO'),
         cancelGraceMs: COMMAND_CANCEL_GRACE_MS,
       },
-    });
-    slot.command = actor;
-    actor.on('step.message', (message) => this.stepMessage(slot, message));
-    actor.on('command.log', ({ text }) => {
-      for (const listener of this.listeners) listener.log?.(slot.step.name, text);
-    });
-    actor.subscribe({
-      next: (snapshot) => {
-        if (snapshot.status === 'done') this.stepDone(slot, snapshot.output);
-        else this.notifyChanged();
+      this.deps.registry,
+      this.hooksFor(slot),
+    );
+  }
+
+  /** What the job does with what the step actor of `slot` tells it. */
+  private hooksFor(slot: StepSlot): StepActorHooks {
+    return {
+      message: (message) => this.stepMessage(slot, message),
+      log: (text) => {
+        for (const listener of this.listeners) listener.log?.(slot.step.name, text);
       },
-      error: (error) => this.stepCrashed(slot, error),
-    });
-    // Registered before start: the machine may lease at once, and the node may answer quickly.
-    this.deps.registry.registerCommand(slot.wireJobId, actor);
-    actor.start();
+      changed: () => this.notifyChanged(),
+      done: (outcome) => this.stepDone(slot, outcome),
+      crashed: (error) => this.stepCrashed(slot, error),
+    };
   }
 
   private cancelSlot(slot: StepSlot, reason: string): void {
@@ -314,7 +297,7 @@ export class JobRun {
     if (actor !== undefined && actor.getSnapshot().status === 'active') actor.send({ type: 'job.cancel', reason });
   }
 
-  private stepMessage(slot: StepSlot, message: { level: 'info' | 'warn' | 'error'; text: string; atMs: number }): void {
+  private stepMessage(slot: StepSlot, message: StepMessage): void {
     const prefix = this.slots.length > 1 ? `step '${slot.step.name}': ` : '';
     this.notifyMessage({ level: message.level, text: prefix + message.text, atMs: message.atMs });
   }
@@ -324,7 +307,7 @@ export class JobRun {
     if (slot.parallel !== undefined) this.deps.registry.unregister(slot.wireJobId);
     if (slot.command !== undefined) this.deps.registry.unregisterCommand(slot.wireJobId);
     const state = outcome?.state ?? 'failed';
-    if (outcome !== undefined) this.journalStepEnd(slot, outcome.state);
+    if (outcome !== undefined) this.journaling.stepEnded(slot.wireJobId, slot.step.name, outcome.state);
     slot.outcome = outcome;
     if (state === 'succeeded') {
       slot.produced = Object.fromEntries((slot.bound ?? slot.step).outputs.map((output) => [output.name, output.path]));
@@ -336,14 +319,7 @@ export class JobRun {
 
   /** A step actor threw (a bug): fail the step, release its nodes, keep the error. */
   private stepCrashed(slot: StepSlot, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    slot.outcome = {
-      state: 'failed',
-      failureKind: FailureKind.FAILURE_KIND_INTERNAL,
-      reason: `internal error in the coordinator: ${message}`,
-      lookFirstAt: 'sys/master_role.txt',
-      decidedAtMs: Date.now(),
-    };
+    slot.outcome = crashOutcome(error, Date.now());
     this.deps.rootLogger.error({ jobId: this.jobId, step: slot.step.name, err: error }, 'step run crashed');
     this.deps.registry.unregister(slot.wireJobId);
     this.deps.registry.unregisterCommand(slot.wireJobId);
@@ -381,31 +357,8 @@ export class JobRun {
     );
     writePipelineResult(this.submission.runDir, this.submission.job, status, this.deps.rootLogger);
     for (const slot of this.slots) for (const destination of slot.logDestinations) destination.end();
-    const journal = this.deps.journal;
-    if (journal !== undefined) {
-      const ended = JobStatus.toJSON(status);
-      this.journaling = this.journaling
-        .then(() => journal.jobEnded(this.jobId, ended))
-        .catch((error: unknown) =>
-          this.deps.rootLogger.error({ jobId: this.jobId, err: error }, 'journaling the job end failed'),
-        );
-    }
+    this.journaling.jobEnded(status);
     this.notifyChanged();
-  }
-
-  /** Journals a parallel step's end after its last completions (the job's end is journaled after it). */
-  private journalStepEnd(slot: StepSlot, state: StepOutcome['state']): void {
-    const journal = this.stepJournals.get(slot);
-    if (journal === undefined) return;
-    this.stepJournals.delete(slot);
-    this.journaling = this.journaling
-      .then(() => journal.ended(state))
-      .catch((error: unknown) =>
-        this.deps.rootLogger.error(
-          { jobId: this.jobId, step: slot.step.name, err: error },
-          'journaling the step end failed',
-        ),
-      );
   }
 
   private notifyChanged(): void {

@@ -26,7 +26,7 @@
  *                that can still take it). processor.stopped of them all, or after stopGrace → left
  * left           job_left sent; the node is told (job.left to the parent) and stops the actor.
  */
-import { type ActorRefFrom, assign, enqueueActions, sendParent, setup } from 'xstate';
+import { type ActorRefFrom, assign, sendParent, setup } from 'xstate';
 
 import { ParajobError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';

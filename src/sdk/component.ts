@@ -84,16 +84,21 @@ function makeComponent<I, O>(
   componentType: Component['componentType'],
   template: StepTemplate,
 ): Component<I, O> {
-  const call = (inputs?: Readonly<Record<string, InputValue | undefined>>, options: StepOptions = {}) => {
+  // One overload types the call as the component's users see it; the body works on plain records.
+  function call(...args: ComponentCallArgs<I>): Step<StepOutputs<O>>;
+  function call(
+    inputs?: Readonly<Record<string, InputValue | undefined>>,
+    options: StepOptions = {},
+  ): Step<StepOutputs<O>> {
     const collector = currentCollector(componentName);
     if (options.name !== undefined && collector.steps.some((step) => step.name === options.name)) {
       throw new TypeError(`step name "${options.name}" is used twice in this pipeline; give each step its own name`);
     }
-    const step = new Step(options.name ?? collector.freeName(componentName), template, inputs ?? {});
+    const step = new Step<StepOutputs<O>>(options.name ?? collector.freeName(componentName), template, inputs ?? {});
     collector.steps.push(step);
     return step;
-  };
-  return Object.assign(call, { componentName, componentType }) as unknown as Component<I, O>;
+  }
+  return Object.assign(call, { componentName, componentType });
 }
 
 /** Options of {@link command}: Azure's command job/component keys, camelCased. */

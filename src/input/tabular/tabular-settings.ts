@@ -43,7 +43,7 @@ export function tabularSettingsOf(settings: unknown): TabularSettings {
   if (settings !== null && typeof settings === 'object') {
     const record = settings as Record<string, unknown>;
     if (typeof record['format'] === 'string')
-      return { reader: record as unknown as TabularReader, transforms: [], schema: undefined };
+      return { reader: settings as TabularReader, transforms: [], schema: undefined };
     const reader = record['reader'];
     if (
       reader !== null &&

@@ -49,21 +49,23 @@ export { DEFAULT_NODE_TIMING, type NodeMachineInput, type NodeTiming } from './n
 
 type EventOf<T extends CoordinatorEvent['type']> = Extract<CoordinatorEvent, { readonly type: T }>;
 const jobIdOf = ({ event }: { event: { readonly jobId: string } }) => ({ jobId: event.jobId });
-/** What the coordinator said for job `jobId`, as the job machine's command. */
-const tellJobOf =
-  <T extends CoordinatorEvent['type']>(command: (event: EventOf<T>) => JobCommand) =>
-  ({ event }: { event: EventOf<T> & { readonly jobId: string } }) => ({ jobId: event.jobId, command: command(event) });
+/** The transition that hands what the coordinator said for a job this node serves to that job. */
+const toServedJob = <T extends CoordinatorEvent['type']>(command: (event: EventOf<T>) => JobCommand) =>
+  ({
+    guard: { type: 'servesJob', params: jobIdOf },
+    actions: {
+      type: 'tellJob',
+      params: ({ event }: { event: EventOf<T> & { readonly jobId: string } }) => ({
+        jobId: event.jobId,
+        command: command(event),
+      }),
+    },
+  }) as const;
 
 /** Leases, revokes and releases go to their job; for a job not served here the node answers itself. */
 const routeToJobs = {
   'coordinator.leases': [
-    {
-      guard: { type: 'servesJob', params: jobIdOf },
-      actions: {
-        type: 'tellJob',
-        params: tellJobOf<'coordinator.leases'>((event) => ({ type: 'lease.granted', leases: event.leases })),
-      },
-    },
+    toServedJob<'coordinator.leases'>((event) => ({ type: 'lease.granted', leases: event.leases })),
     {
       actions: {
         type: 'returnUnservedLeases',
@@ -71,21 +73,9 @@ const routeToJobs = {
       },
     },
   ],
-  'coordinator.revoke': {
-    guard: { type: 'servesJob', params: jobIdOf },
-    actions: {
-      type: 'tellJob',
-      params: tellJobOf<'coordinator.revoke'>((event) => ({ type: 'lease.revoke', token: event.token })),
-    },
-  },
+  'coordinator.revoke': toServedJob<'coordinator.revoke'>((event) => ({ type: 'lease.revoke', token: event.token })),
   'coordinator.release': [
-    {
-      guard: { type: 'servesJob', params: jobIdOf },
-      actions: {
-        type: 'tellJob',
-        params: tellJobOf<'coordinator.release'>((event) => ({ type: 'job.release', reason: event.reason })),
-      },
-    },
+    toServedJob<'coordinator.release'>((event) => ({ type: 'job.release', reason: event.reason })),
     {
       actions: {
         type: 'send',

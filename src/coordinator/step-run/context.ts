@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 
-import type { BatchResult } from '../../gen/parajob/v1/parajob.js';
+import type { BatchResult, CoordinatorMessage } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
 import type { StepRunJournal } from '../journal/step-run-journal.js';
@@ -82,6 +82,8 @@ export interface StepRunState {
   readonly rate: ProgressRate;
   /** The last "waiting for nodes" message sent, so it is sent once per change. */
   lastNodeWaitText: string | undefined;
+  /** Messages for nodes kept by an action for the machine's sendToNodes action right after it. */
+  readonly outgoing: NodeMail[];
 }
 
 /** The step-run machine's context: fixed input, the mutable `run`, and what its actors produced. */
@@ -145,8 +147,26 @@ export interface StepRunMessage {
   readonly atMs: number;
 }
 
-/** Where the work behind the machine's actions hands the lines it produced, for the machine to emit. */
-export type Say = (message: StepRunMessage) => void;
+/** A message for one node's stream. */
+export interface NodeMail {
+  readonly nodeId: string;
+  readonly message: CoordinatorMessage;
+}
+
+/**
+ * What the work behind the machine's actions (serving-nodes.ts, leasing.ts) leaves for the machine to
+ * do: the messages to send to nodes, in order, and the lines to emit for Watch. The machine's
+ * `sendToNodes` action sends the mail; the lines are emitted.
+ */
+export interface StepEffects {
+  readonly mail: NodeMail[];
+  readonly said: StepRunMessage[];
+}
+
+/** An empty StepEffects to collect into. */
+export function newStepEffects(): StepEffects {
+  return { mail: [], said: [] };
+}
 
 /** A StepRunMessage stamped now. */
 export function stepMessage(level: StepRunMessage['level'], text: string): StepRunMessage {
@@ -177,5 +197,6 @@ export function createStepRunState(nowMs: number): StepRunState {
     errors: new ErrorDigest(),
     rate: new ProgressRate(),
     lastNodeWaitText: undefined,
+    outgoing: [],
   };
 }

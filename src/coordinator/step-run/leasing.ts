@@ -1,8 +1,8 @@
 /**
  * Leasing for the step-run machine's actions: granting leases against the nodes' credit, accepting
  * results, re-queueing a dropped node's leases, revoking every lease at the end. Each function changes
- * `context.run` in place (see context.ts) and sends wire messages through the NodeDirectory; the rows
- * results leave are built by attempt-row.ts.
+ * `context.run` in place (see context.ts) and leaves the wire messages for nodes in `effects`, for the
+ * machine's `sendToNodes` action; the rows results leave are built by attempt-row.ts.
  *
  * Everything here is O(1) per mini-batch (O(files of the mini-batch) to build a lease) and works on
  * batches: one Leases message per grant, one pass per BatchResults message.
@@ -18,10 +18,10 @@ import {
 } from '../ledger/ledger.js';
 import { leaseContentOf, noteItemsRead } from '../partition/partition-input.js';
 import { acceptedAttemptOf, revokedAttemptRow } from './attempt-row.js';
-import type { ServingNode, StepRunContext } from './context.js';
+import type { ServingNode, StepEffects, StepRunContext } from './context.js';
 
 /** Adds `count` to a serving node's credit and grants what the pending queue has. */
-export function addCredit(context: StepRunContext, nodeId: string, count: number): void {
+export function addCredit(context: StepRunContext, nodeId: string, count: number, effects: StepEffects): void {
   const serving = context.run.nodes.get(nodeId);
   if (serving === undefined) {
     // A node that still held the job when the coordinator restarted asks for work before the resumed
@@ -31,7 +31,7 @@ export function addCredit(context: StepRunContext, nodeId: string, count: number
     return;
   }
   serving.credit += count;
-  grantTo(context, serving);
+  grantTo(context, serving, effects);
 }
 
 /**
@@ -50,7 +50,7 @@ function fairShareAllowance(context: StepRunContext, serving: ServingNode): numb
 }
 
 /** Grants up to the node's credit from the pending queue, as one Leases message. Returns leases granted. */
-export function grantTo(context: StepRunContext, serving: ServingNode): number {
+export function grantTo(context: StepRunContext, serving: ServingNode, effects: StepEffects): number {
   const { run, deps } = context;
   const ledger = run.ledger;
   const partition = context.partition;
@@ -81,12 +81,15 @@ export function grantTo(context: StepRunContext, serving: ServingNode): number {
   }
   serving.credit -= leases.length;
   run.grantedAny = true;
-  deps.nodes.send(serving.info.nodeId, { kind: { $case: 'leases', value: { jobId: context.jobId, leases } } });
+  effects.mail.push({
+    nodeId: serving.info.nodeId,
+    message: { kind: { $case: 'leases', value: { jobId: context.jobId, leases } } },
+  });
   return leases.length;
 }
 
 /** Grants re-queued work to nodes with outstanding credit, starting from a rotating node. */
-export function grantToWaitingNodes(context: StepRunContext): void {
+export function grantToWaitingNodes(context: StepRunContext, effects: StepEffects): void {
   const { run } = context;
   const serving = [...run.nodes.values()];
   if (serving.length === 0) return;
@@ -94,7 +97,7 @@ export function grantToWaitingNodes(context: StepRunContext): void {
   for (let i = 0; i < serving.length; i++) {
     if (run.ledger === undefined || run.ledger.pending.length === 0) return;
     const node = serving[(run.grantCursor + i) % serving.length];
-    if (node !== undefined && node.credit > 0) grantTo(context, node);
+    if (node !== undefined && node.credit > 0) grantTo(context, node, effects);
   }
 }
 
@@ -102,7 +105,12 @@ export function grantToWaitingNodes(context: StepRunContext): void {
  * Accepts a batch of results from `nodeId`: fencing, the ledger, the append_row rows (one write per
  * completed result), the CSV rows, the error digest; then re-queued work goes to nodes with credit.
  */
-export function acceptResults(context: StepRunContext, nodeId: string, results: readonly BatchResult[]): void {
+export function acceptResults(
+  context: StepRunContext,
+  nodeId: string,
+  results: readonly BatchResult[],
+  effects: StepEffects,
+): void {
   const { run, deps, sinks } = context;
   const ledger = run.ledger;
   if (ledger === undefined || sinks === undefined) return;
@@ -163,10 +171,10 @@ export function acceptResults(context: StepRunContext, nodeId: string, results: 
     run.lastProgressAtMs = nowMs;
     run.rate.sample(nowMs, finishedCount(ledger));
   }
-  if (requeued > 0) grantToWaitingNodes(context);
+  if (requeued > 0) grantToWaitingNodes(context, effects);
   // The node's finished leases free room in its fair share: credit it asked for earlier may fit now.
   const sender = run.nodes.get(nodeId);
-  if (sender !== undefined && sender.credit > 0) grantTo(context, sender);
+  if (sender !== undefined && sender.credit > 0) grantTo(context, sender, effects);
 }
 
 /** Re-queues every lease `nodeId` holds (a CSV row REVOKED each). Returns leases re-queued. */
@@ -193,17 +201,25 @@ export function requeueNodeLeases(
  * node (which kills the worker running it). A cancelled run does not tell: its nodes' `release` lets
  * running mini-batches finish briefly so that shutdown() runs in their workers.
  */
-export function revokeOutstandingLeases(context: StepRunContext, reason: string, tellNodes = true): void {
+export function revokeOutstandingLeases(
+  context: StepRunContext,
+  reason: string,
+  tellNodes: boolean,
+  effects: StepEffects,
+): void {
   const { run, deps } = context;
   if (run.ledger === undefined) return;
   for (const event of revokeAllLeases(run.ledger)) {
     const lease = run.ledger.leases.get(event.miniBatchId);
     if (lease !== undefined) {
       if (tellNodes)
-        deps.nodes.send(lease.nodeId, {
-          kind: {
-            $case: 'revoke',
-            value: { jobId: context.jobId, miniBatchId: lease.miniBatchId, token: lease.token },
+        effects.mail.push({
+          nodeId: lease.nodeId,
+          message: {
+            kind: {
+              $case: 'revoke',
+              value: { jobId: context.jobId, miniBatchId: lease.miniBatchId, token: lease.token },
+            },
           },
         });
       recordRevoked(context, lease, 'JobEnded', reason);

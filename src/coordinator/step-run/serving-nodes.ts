@@ -2,13 +2,14 @@
  * The nodes a step run keeps, for the step-run machine's actions: taking offered nodes up to
  * instance_count (each is sent its JobAssignment), saying while nodes are missing, dropping a node that
  * was lost or left (its leases are re-queued, leasing.ts), releasing every node at the end. Each
- * function changes `context.run` in place (see context.ts) and hands user-facing lines to `say`.
+ * function changes `context.run` in place (see context.ts) and leaves the messages for nodes and the
+ * user-facing lines in `effects`, for the machine to send and emit.
  */
 import type { NodeInfo } from '../cluster/node-directory.js';
 import type { RevokeCause } from '../ledger/ledger.js';
 import { assignmentInputOf } from '../partition/partition-input.js';
 import { buildAssignment } from './assignment.js';
-import { type Say, stepMessage, type StepRunContext } from './context.js';
+import { type StepEffects, stepMessage, type StepRunContext } from './context.js';
 import { requeueNodeLeases } from './leasing.js';
 
 /**
@@ -23,7 +24,15 @@ export function nodeWaitText(context: StepRunContext): string | undefined {
   return `waiting for ${missing} more node${missing === 1 ? '' : 's'} of compute '${context.step.compute}' (${have} of ${wanted} attached)`;
 }
 
-/** True when the run wants `node`: right compute, not serving or left already, room for one more. */
+/** True while `nodeId` is attached to the coordinator (its stream is open). */
+export function isLive(context: StepRunContext, nodeId: string): boolean {
+  return context.deps.nodes.liveNodes().some((node) => node.nodeId === nodeId);
+}
+
+/**
+ * True when the run wants `node`: live, right compute, not serving or left already, room for one
+ * more.
+ */
 export function canUseNode(context: StepRunContext, node: NodeInfo): boolean {
   const { run, step } = context;
   return (
@@ -32,12 +41,13 @@ export function canUseNode(context: StepRunContext, node: NodeInfo): boolean {
     run.ledger !== undefined &&
     run.nodes.size < step.instanceCount &&
     !run.nodes.has(node.nodeId) &&
-    !run.leftNodes.has(node.nodeId)
+    !run.leftNodes.has(node.nodeId) &&
+    isLive(context, node.nodeId)
   );
 }
 
-/** Takes `node`: it serves the run from now on and is sent its JobAssignment. */
-export function takeNode(context: StepRunContext, node: NodeInfo, say: Say): void {
+/** Takes `node` (a live one: canUseNode): it serves the run from now on and is sent its JobAssignment. */
+export function takeNode(context: StepRunContext, node: NodeInfo, effects: StepEffects): void {
   const { run, deps } = context;
   const input = context.partition === undefined ? undefined : assignmentInputOf(context.partition);
   const assignment = buildAssignment(
@@ -52,7 +62,7 @@ export function takeNode(context: StepRunContext, node: NodeInfo, say: Say): voi
     },
     node,
   );
-  if (!deps.nodes.send(node.nodeId, { kind: { $case: 'assign', value: assignment } })) return;
+  effects.mail.push({ nodeId: node.nodeId, message: { kind: { $case: 'assign', value: assignment } } });
   run.nodes.set(node.nodeId, { info: node, credit: run.creditBeforeTaken.get(node.nodeId) ?? 0 });
   run.creditBeforeTaken.delete(node.nodeId);
   run.everServed.add(node.nodeId);
@@ -60,13 +70,15 @@ export function takeNode(context: StepRunContext, node: NodeInfo, say: Say): voi
     { nodeId: node.nodeId, compute: node.compute, cores: node.cores, serving: run.nodes.size },
     'node assigned',
   );
-  say(stepMessage('info', `node ${node.nodeId} joined (${run.nodes.size} of ${context.step.instanceCount})`));
+  effects.said.push(
+    stepMessage('info', `node ${node.nodeId} joined (${run.nodes.size} of ${context.step.instanceCount})`),
+  );
 }
 
 /** Takes every live node the run can use, up to instance_count, in attach order. */
-export function takeAvailableNodes(context: StepRunContext, say: Say): void {
+export function takeAvailableNodes(context: StepRunContext, effects: StepEffects): void {
   for (const node of context.deps.nodes.liveNodes()) {
-    if (canUseNode(context, node)) takeNode(context, node, say);
+    if (canUseNode(context, node)) takeNode(context, node, effects);
   }
 }
 
@@ -76,7 +88,7 @@ export function hasReplacementNode(context: StepRunContext, exceptNodeId: string
 }
 
 /** Sends a "waiting for nodes" message when the wait text changed (never a silent wait). */
-export function announceNodeWait(context: StepRunContext, say: Say): void {
+export function announceNodeWait(context: StepRunContext, effects: StepEffects): void {
   const text = nodeWaitText(context);
   if (text === context.run.lastNodeWaitText) return;
   context.run.lastNodeWaitText = text;
@@ -85,7 +97,7 @@ export function announceNodeWait(context: StepRunContext, say: Say): void {
     { serving: context.run.nodes.size, wanted: context.step.instanceCount },
     'waiting for nodes',
   );
-  say(stepMessage('info', text));
+  effects.said.push(stepMessage('info', text));
 }
 
 /**
@@ -97,7 +109,7 @@ export function dropNode(
   nodeId: string,
   cause: Extract<RevokeCause, 'node-lost' | 'node-left'>,
   reason: string,
-  say: Say,
+  effects: StepEffects,
 ): number {
   const { run, deps } = context;
   if (cause === 'node-left') run.leftNodes.add(nodeId);
@@ -106,19 +118,19 @@ export function dropNode(
   const requeued = requeueNodeLeases(context, nodeId, cause, reason);
   const verb = cause === 'node-lost' ? 'lost' : 'left the job';
   deps.logger.warn({ nodeId, reason, requeued }, cause === 'node-lost' ? 'node lost' : 'node left the job');
-  say(stepMessage('warn', `node ${nodeId} ${verb} (${reason}); ${requeued} mini-batch(es) re-queued`));
+  effects.said.push(stepMessage('warn', `node ${nodeId} ${verb} (${reason}); ${requeued} mini-batch(es) re-queued`));
   return requeued;
 }
 
-/** Sends `release` to every serving node; finishing then waits for their job_left. */
-export function releaseNodes(context: StepRunContext, reason: string): void {
+/** Sends `release` to every serving node that is live; finishing then waits for their job_left. */
+export function releaseNodes(context: StepRunContext, reason: string, effects: StepEffects): void {
   const { run, deps } = context;
   for (const serving of run.nodes.values()) {
     serving.credit = 0;
-    const sent = deps.nodes.send(serving.info.nodeId, {
-      kind: { $case: 'release', value: { jobId: context.jobId, reason } },
-    });
-    if (sent) run.releasing.add(serving.info.nodeId);
+    const nodeId = serving.info.nodeId;
+    if (!isLive(context, nodeId)) continue;
+    effects.mail.push({ nodeId, message: { kind: { $case: 'release', value: { jobId: context.jobId, reason } } } });
+    run.releasing.add(nodeId);
   }
   deps.logger.info({ nodes: [...run.releasing] }, 'nodes released');
 }

@@ -35,16 +35,17 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 
-import { InputError } from '../../errors.js';
 import { FailureKind } from '../../gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import { createLedger, finishedCount, isLedgerComplete } from '../ledger/ledger.js';
-import { describeBreach, findThresholdBreach, thresholdsOf } from '../ledger/thresholds.js';
 import { itemCountOf, knownItemsTotal, type Partition } from '../partition/partition-input.js';
 import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
 import {
   createStepRunState,
+  newStepEffects,
+  type NodeMail,
   type ProcessorFacts,
+  type StepEffects,
   stepMessage,
   type StepRunContext,
   type StepRunEvent,
@@ -57,18 +58,10 @@ import {
   cancelledOutcome,
   failedOutcome,
   finishFailureOutcome,
-  firstTaskTimeoutOutcome,
-  invalidEntryScriptOutcome,
-  lastNodeLeftOutcome,
   LOOK_FIRST_AT,
-  type NodesFacts,
   outcomeMessage,
-  outputFailureOutcome,
-  progressTimeoutOutcome,
-  setupFailureOutcome,
   type StepOutcome,
   succeededOutcome,
-  thresholdOutcome,
 } from './outcome.js';
 import { buildReport } from './report.js';
 import {
@@ -76,110 +69,36 @@ import {
   canUseNode,
   dropNode,
   hasReplacementNode,
-  nodeWaitText,
   releaseNodes,
   takeAvailableNodes,
   takeNode,
 } from './serving-nodes.js';
 import { type StepSinks } from './sinks.js';
 import { stepRunActors } from './step-run.actors.js';
+import {
+  breachReasonOf,
+  DECIDE_SETUP_FAILURE,
+  type DropParams,
+  type EventOf,
+  firstTaskTimeoutParams,
+  outputFailureParams,
+  processorFields,
+  progressTimeoutParams,
+  resultsParams,
+  SERVING_EVENTS,
+  thresholdParams,
+} from './step-run.transitions.js';
 
 export type { FinishStepInput } from './step-run.actors.js';
 
-type EventOf<T extends StepRunEvent['type']> = Extract<StepRunEvent, { readonly type: T }>;
-
-/** What the run's nodes are doing, for timeout reasons. */
-function nodesFactsOf(context: StepRunContext): NodesFacts {
-  return {
-    waitingText: nodeWaitText(context),
-    attached: context.run.nodes.size,
-    firstInitFailure: context.run.errors.firstInitFailure,
-  };
+/** Keeps the messages for nodes in run.outgoing (sendToNodes sends them) and emits the lines for Watch. */
+function keepEffects(context: StepRunContext, effects: StepEffects, emit: (message: StepRunMessage) => void): void {
+  context.run.outgoing.push(...effects.mail);
+  for (const message of effects.said) emit(message);
 }
 
-/** The threshold breach of the run, described (undefined when no threshold is exceeded). */
-function breachReasonOf(context: StepRunContext): string | undefined {
-  const ledger = context.run.ledger;
-  const breach = ledger && findThresholdBreach(ledger.counts, ledger.miniBatchCount, thresholdsOf(context.step));
-  return ledger === undefined || breach === undefined ? undefined : describeBreach(breach, ledger.firstFailures);
-}
-
-/** validating and partitioning fail alike. */
-const DECIDE_SETUP_FAILURE = {
-  type: 'decide',
-  params: ({ event }: { event: { readonly error: unknown } }) => ({
-    outcome: setupFailureOutcome(event.error, event.error instanceof InputError, Date.now()),
-  }),
-} as const;
-
-/**
- * What waitingForFirstTask and running both answer: nodes come and go, leases are asked for,
- * results arrive, processors report. (Kept in one place so the two states cannot drift apart.)
- */
-const SERVING_EVENTS = {
-  'node.offered': {
-    guard: 'canUseOfferedNode',
-    actions: { type: 'takeOfferedNode', params: ({ event }: { event: EventOf<'node.offered'> }) => event },
-  },
-  'node.lost': { guard: 'servesJob', actions: { type: 'dropNode', params: dropParams } },
-  'node.left': [
-    {
-      guard: 'isLastNodeLeaving',
-      target: '#stepRun.finishing',
-      actions: [
-        { type: 'dropNode', params: dropParams },
-        {
-          type: 'decide',
-          params: ({ context, event }: { context: StepRunContext; event: EventOf<'node.left'> }) => ({
-            outcome: lastNodeLeftOutcome(
-              { nodeId: event.nodeId, reason: event.reason, firstInitFailure: context.run.errors.firstInitFailure },
-              Date.now(),
-            ),
-          }),
-        },
-      ],
-    },
-    { guard: 'servesJob', actions: { type: 'dropNode', params: dropParams } },
-  ],
-  // Processor events and results count only from a node serving this run: any other node's are dropped
-  // (a stream of another pool must not fail or complete this job).
-  'processor.invalid': {
-    guard: 'servesJob',
-    target: '#stepRun.finishing',
-    actions: {
-      type: 'decide',
-      params: ({ context, event }: { context: StepRunContext; event: EventOf<'processor.invalid'> }) => ({
-        outcome: invalidEntryScriptOutcome({ entryScript: context.step.task.entryScript, ...event }, Date.now()),
-      }),
-    },
-  },
-  'processor.initFailed': { guard: 'servesJob', actions: { type: 'noteInitFailure', params: processorParams } },
-  'processor.exited': { guard: 'servesJob', actions: { type: 'noteWorkerExit', params: processorParams } },
-  'processor.escalated': { guard: 'servesJob', actions: { type: 'noteEscalation', params: processorParams } },
-  'processor.ready': { guard: 'servesJob', actions: { type: 'logProcessorEvent', params: processorParams } },
-  'processor.stopped': { guard: 'servesJob', actions: { type: 'logProcessorEvent', params: processorParams } },
-  'lease.requested': {
-    actions: { type: 'grantRequestedLeases', params: ({ event }: { event: EventOf<'lease.requested'> }) => event },
-  },
-  'results.received': { guard: 'servesJob', actions: { type: 'acceptResults', params: resultsParams } },
-} as const;
-
-function dropParams({ event }: { event: EventOf<'node.lost' | 'node.left'> }) {
-  const cause = event.type === 'node.lost' ? ('node-lost' as const) : ('node-left' as const);
-  return { nodeId: event.nodeId, cause, reason: event.reason };
-}
-
-function processorParams({ event }: { event: ProcessorFacts & { readonly type: string } }) {
-  return event;
-}
-
-function resultsParams({ event }: { event: EventOf<'results.received'> }) {
-  return event;
-}
-
-/** The log fields of a processor event. */
-function processorFields(event: ProcessorFacts) {
-  return { nodeId: event.nodeId, processName: event.processName, pid: event.pid };
+function sendMail(context: StepRunContext, mail: readonly NodeMail[]): void {
+  for (const { nodeId, message } of mail) context.deps.nodes.send(nodeId, message);
 }
 
 /**
@@ -271,33 +190,53 @@ export const stepRunMachine = setup({
         enqueue.emit({ type: 'step.message', level: 'warn', text: resumed, atMs: nowMs });
       }
     }),
+    // Serving: the bookkeeping (serving-nodes.ts, leasing.ts) changes the run state and leaves the
+    // messages for nodes and the lines for Watch in StepEffects. An enqueueActions body keeps the
+    // messages in run.outgoing for the sendToNodes action after it and emits the lines; a plain action
+    // sends its messages itself.
     takeAvailableNodes: enqueueActions(({ context, enqueue }) => {
-      takeAvailableNodes(context, enqueue.emit);
-      announceNodeWait(context, enqueue.emit);
-      grantToWaitingNodes(context); // credit asked before the nodes were taken (a resumed run)
+      const effects = newStepEffects();
+      takeAvailableNodes(context, effects);
+      announceNodeWait(context, effects);
+      grantToWaitingNodes(context, effects); // credit asked before the nodes were taken (a resumed run)
+      keepEffects(context, effects, enqueue.emit);
     }),
     takeOfferedNode: enqueueActions(({ context, enqueue }, params: { readonly node: NodeInfo }) => {
-      takeNode(context, params.node, enqueue.emit);
-      announceNodeWait(context, enqueue.emit);
-      grantToWaitingNodes(context);
+      const effects = newStepEffects();
+      takeNode(context, params.node, effects);
+      announceNodeWait(context, effects);
+      grantToWaitingNodes(context, effects);
+      keepEffects(context, effects, enqueue.emit);
     }),
     /** node.lost / node.left: re-queue its leases, look for a replacement, grant to the others. */
-    dropNode: enqueueActions(({ context, enqueue }, params: ReturnType<typeof dropParams>) => {
-      dropNode(context, params.nodeId, params.cause, params.reason, enqueue.emit);
-      takeAvailableNodes(context, enqueue.emit);
-      grantToWaitingNodes(context);
-      announceNodeWait(context, enqueue.emit);
+    dropNode: enqueueActions(({ context, enqueue }, params: DropParams) => {
+      const effects = newStepEffects();
+      dropNode(context, params.nodeId, params.cause, params.reason, effects);
+      takeAvailableNodes(context, effects);
+      grantToWaitingNodes(context, effects);
+      announceNodeWait(context, effects);
+      keepEffects(context, effects, enqueue.emit);
     }),
-    grantRequestedLeases: ({ context }, params: { readonly nodeId: string; readonly count: number }) =>
-      addCredit(context, params.nodeId, params.count),
+    /** Sends the messages the actions before it kept in run.outgoing, in order. */
+    sendToNodes: ({ context }) => sendMail(context, context.run.outgoing.splice(0)),
+    grantRequestedLeases: ({ context }, params: { readonly nodeId: string; readonly count: number }) => {
+      const effects = newStepEffects();
+      addCredit(context, params.nodeId, params.count, effects);
+      sendMail(context, effects.mail);
+    },
     /** The write backlog ended: the credit the nodes kept asking for is granted now. */
     resumeLeasing: ({ context }) => {
       // The wait was the coordinator's own: progress_update_timeout counts from here.
       context.run.lastProgressAtMs = Date.now();
-      grantToWaitingNodes(context);
+      const effects = newStepEffects();
+      grantToWaitingNodes(context, effects);
+      sendMail(context, effects.mail);
     },
-    acceptResults: ({ context }, params: EventOf<'results.received'>) =>
-      acceptResults(context, params.nodeId, params.results),
+    acceptResults: ({ context }, params: EventOf<'results.received'>) => {
+      const effects = newStepEffects();
+      acceptResults(context, params.nodeId, params.results, effects);
+      sendMail(context, effects.mail);
+    },
     dropLateResults: ({ context }, params: EventOf<'results.received'>) => {
       context.run.droppedResults += params.results.length;
       // Logged like every other fenced result, so the log and summary.json's droppedResults agree.
@@ -370,8 +309,10 @@ export const stepRunMachine = setup({
     },
     endLeasing: ({ context }) => {
       const reason = context.run.outcome?.state ?? 'failed';
-      revokeOutstandingLeases(context, `job ${reason}`, reason !== 'cancelled');
-      releaseNodes(context, reason);
+      const effects = newStepEffects();
+      revokeOutstandingLeases(context, `job ${reason}`, reason !== 'cancelled', effects);
+      releaseNodes(context, reason, effects);
+      sendMail(context, effects.mail);
     },
     markNodeReleased: ({ context }, params: { readonly nodeId: string }) => {
       context.run.releasing.delete(params.nodeId);
@@ -437,19 +378,13 @@ export const stepRunMachine = setup({
       },
     },
     waitingForFirstTask: {
-      entry: 'takeAvailableNodes',
+      entry: ['takeAvailableNodes', 'sendToNodes'],
       after: {
         firstTaskCreationTimeout: {
           target: 'finishing',
           actions: {
             type: 'decide',
-            params: ({ context }) => ({
-              outcome: firstTaskTimeoutOutcome(
-                context.step.predefined.firstTaskCreationTimeoutMs,
-                nodesFactsOf(context),
-                Date.now(),
-              ),
-            }),
+            params: firstTaskTimeoutParams,
           },
         },
       },
@@ -472,9 +407,7 @@ export const stepRunMachine = setup({
           target: 'finishing',
           actions: {
             type: 'decide',
-            params: ({ context }) => ({
-              outcome: outputFailureOutcome(context.step.task.appendRowFile, context.sinks?.outputError, Date.now()),
-            }),
+            params: outputFailureParams,
           },
         },
         {
@@ -482,7 +415,7 @@ export const stepRunMachine = setup({
           target: 'finishing',
           actions: {
             type: 'decide',
-            params: ({ context }) => ({ outcome: thresholdOutcome(breachReasonOf(context) ?? '', Date.now()) }),
+            params: thresholdParams,
           },
         },
         {
@@ -501,16 +434,7 @@ export const stepRunMachine = setup({
                 target: '#stepRun.finishing',
                 actions: {
                   type: 'decide',
-                  params: ({ context }) => {
-                    const ledger = context.run.ledger;
-                    const progress = {
-                      limitMs: context.step.predefined.progressUpdateTimeoutMs,
-                      running: ledger?.leases.size ?? 0,
-                      finished: ledger === undefined ? 0 : finishedCount(ledger),
-                      miniBatchCount: ledger?.miniBatchCount ?? 0,
-                    };
-                    return { outcome: progressTimeoutOutcome(progress, nodesFactsOf(context), Date.now()) };
-                  },
+                  params: progressTimeoutParams,
                 },
               },
               { target: 'watchingProgress', reenter: true },

@@ -74,7 +74,10 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     )
     .option('--set <path=value>', 'override a key before validation, e.g. inputs.epochs=5 (repeatable)', collect)
     .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
-    .option('--force-rerun', 'run every step even when an earlier run could be reused (settings.force_rerun)')
+    .option(
+      '--force-rerun',
+      'run every step even when an earlier run could be reused (also for a standalone file, which has no settings.force_rerun)',
+    )
     .option('--json', 'print the final status as JSON on stdout')
     .option(
       '--chaos <plan>',
@@ -105,8 +108,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
           forceRerun?: boolean;
         },
       ) => {
-        const set = withForceRerun(options.set, options.forceRerun);
-        setExitCode(await (await loadRun()).runCommand(file, { ...options, set }, io));
+        setExitCode(await (await loadRun()).runCommand(file, options, io));
       },
     );
 
@@ -220,7 +222,10 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--run-dir <dir>', 'run directory on the coordinator (default: <data dir>/runs/<job id>)')
     .option('--set <path=value>', 'override a key before validation, e.g. inputs.epochs=5 (repeatable)', collect)
     .option('--data-dir <dir>', 'data dir whose registered assets local validation uses (the coordinator uses its own)')
-    .option('--force-rerun', 'run every step even when an earlier run could be reused (settings.force_rerun)')
+    .option(
+      '--force-rerun',
+      'run every step even when an earlier run could be reused (also for a standalone file, which has no settings.force_rerun)',
+    )
     .option(
       '--chaos <plan>',
       'inject faults into run() calls to rehearse thresholds, e.g. "hang:mb=3:attempt=1" (README: Fault injection)',
@@ -240,10 +245,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         caHash?: string;
       }) => {
         const coordinator = resolveCoordinatorAddress(options.coordinator);
-        const set = withForceRerun(options.set, options.forceRerun);
-        setExitCode(
-          await (await loadJob()).jobCreateCommand({ ...options, set, coordinator, auth: authOf(options) }, io),
-        );
+        setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator, auth: authOf(options) }, io));
       },
     );
   job
@@ -365,9 +367,4 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
     // The launcher exits as soon as main resolves: the log files' last lines are written now.
     flushLogFilesSync();
   }
-}
-
-/** `--force-rerun` is `--set settings.force_rerun=true` (one way into the spec: the YAML). */
-function withForceRerun(set: readonly string[] | undefined, forceRerun: boolean | undefined): string[] {
-  return [...(set ?? []), ...(forceRerun ? ['settings.force_rerun=true'] : [])];
 }

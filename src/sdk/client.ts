@@ -50,6 +50,8 @@ export interface CreateJobOptions {
   readonly sets?: readonly string[];
   /** @internal Fault injection for tests (src/chaos/model.ts text form). */
   readonly chaos?: string;
+  /** Run every step even when an earlier run could be reused (for a standalone file too, which has no `settings`). */
+  readonly forceRerun?: boolean;
 }
 
 /** What createOrUpdate resolves to. */
@@ -103,6 +105,7 @@ export class JobOperations {
         ...prepared.request,
         ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
         ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+        ...(options.forceRerun ? { forceRerun: true } : {}),
       }),
     );
     const local = prepared.compiled.warnings;

@@ -63,6 +63,8 @@ export interface JobCreateOptions {
   readonly dataDir?: string;
   /** Job chaos plan (src/chaos/model.ts), already checked by the option parser. */
   readonly chaos?: string;
+  /** Run every step even when an earlier run could be reused (the request's force_rerun). */
+  readonly forceRerun?: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
       ...(options.runDir === undefined ? {} : { runDir: resolve(options.runDir) }),
       ...(options.dataDir === undefined ? {} : { assets: new LocalAssetStore(options.dataDir) }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      ...(options.forceRerun ? { forceRerun: true } : {}),
       sets: options.set ?? [],
     });
     for (const warning of submitted.warnings) writeLine(io.stderr, `warning: ${warning}`);

@@ -55,6 +55,11 @@ export interface RunCommandOptions {
   readonly python?: string;
   /** Keep the embedded coordinator's journal (hidden `--journal`: the benchmarks measure its cost). */
   readonly journal?: boolean;
+  /**
+   * Run every step even when an earlier run could be reused. Sent as the request's force_rerun, not as
+   * `--set settings.force_rerun=true`: a standalone parallel or command file has no `settings` key.
+   */
+  readonly forceRerun?: boolean;
 }
 
 /** After the first Ctrl-C, how long to wait for the cancelled job to end, in milliseconds. */
@@ -178,9 +183,11 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   });
 
   try {
-    const submitted = await api.submit(
-      options.chaos === undefined ? prepared.request : { ...prepared.request, chaos: options.chaos },
-    );
+    const submitted = await api.submit({
+      ...prepared.request,
+      ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      ...(options.forceRerun ? { forceRerun: true } : {}),
+    });
     jobId = submitted.jobId;
     for (const warning of submitted.warnings) {
       if (!prepared.compiled.warnings.includes(warning)) writeLine(io.stderr, `warning: ${warning}`);

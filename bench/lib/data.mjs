@@ -1,9 +1,12 @@
-// Generated benchmark data, cached under bench/.data (git-ignored) so reruns reuse it.
+// Generated benchmark data, cached under bench/.data (git-ignored) so reruns reuse it, or under
+// $PARAJOB_BENCH_DATA (e.g. a folder in /tmp, off the work tree).
 import { existsSync, mkdirSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export const DATA_ROOT = new URL('../.data/', import.meta.url).pathname;
+export const DATA_ROOT = process.env.PARAJOB_BENCH_DATA
+  ? `${process.env.PARAJOB_BENCH_DATA.replace(/\/$/, '')}/`
+  : new URL('../.data/', import.meta.url).pathname;
 
 /**
  * A folder of `count` files of `bytes` bytes each (deterministic names, random content), and a file

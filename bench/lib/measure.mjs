@@ -11,23 +11,44 @@ export function median(values) {
 }
 
 /**
- * Runs `command args` to completion and returns {ms, stdout, stderr, code, peakRssKb}. Peak RSS is the
- * child's VmHWM read from /proc just before it is reaped (0 when unavailable).
+ * Runs `command args` to completion and returns {ms, cpuMs, stdout, stderr, code}. cpuMs is the user +
+ * system CPU time of the command and of every descendant it waited for (workers, nodes): it is run
+ * under bash, whose `times` builtin reports its children's rusage on descriptor 3. CPU seconds move
+ * less than wall seconds when other processes load the machine.
  */
 export function runCommand(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const child = spawn('bash', ['-c', '"$@"; code=$?; times >&3; exit $code', 'bash', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      ...options,
+    });
     const out = [];
     const err = [];
+    const times = [];
     child.stdout.on('data', (chunk) => out.push(chunk));
     child.stderr.on('data', (chunk) => err.push(chunk));
+    child.stdio[3].on('data', (chunk) => times.push(chunk));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      resolve({ ms, code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      resolve({
+        ms,
+        cpuMs: childrenCpuMs(Buffer.concat(times).toString()),
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      });
     });
   });
+}
+
+/** The children's user + system milliseconds from bash's `times` (second line: "0m1.250s 0m0.120s"). */
+function childrenCpuMs(text) {
+  const line = text.trim().split('\n')[1] ?? '';
+  const parts = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60_000 + Number(m[2]) * 1000);
+  return parts.length === 2 ? parts[0] + parts[1] : Number.NaN;
 }
 
 /** Peak resident memory (kB) of a live process, from /proc/<pid>/status VmHWM. */

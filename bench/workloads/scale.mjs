@@ -15,7 +15,7 @@
 //    process starting is in it; `job stream` checks the job succeeded afterwards), and the peak RSS
 //    (VmHWM) covers partitioning and the run, transient garbage and buffers included. The peak
 //    difference per mini-batch is reported too, but it mostly measures when V8 chose to collect.
-import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
@@ -167,11 +167,133 @@ async function measure(rows, nodes) {
   }
 }
 
+/** A folder of `count` empty files in subfolders of 1,000 (d0000/f0000000.bin, ...); reused. */
+function emptyFileFolder(count) {
+  const folder = join(DATA_ROOT, `folder-${count}`);
+  if (existsSync(folder)) return folder;
+  const partial = `${folder}.part`;
+  rmSync(partial, { recursive: true, force: true });
+  for (let d = 0; d * 1000 < count; d++) {
+    const dir = join(partial, `d${String(d).padStart(4, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    for (let i = d * 1000; i < Math.min(count, (d + 1) * 1000); i++)
+      closeSync(openSync(join(dir, `f${String(i).padStart(7, '0')}.bin`), 'w'));
+  }
+  renameSync(partial, folder);
+  return folder;
+}
+
+/** A uri_folder job over `folder`, `perMiniBatch` files a mini-batch. */
+function folderJob(folder, count, perMiniBatch) {
+  const file = join(DATA_ROOT, 'jobs', `folder-${count}-${perMiniBatch}.yml`);
+  mkdirSync(join(DATA_ROOT, 'jobs'), { recursive: true });
+  writeFileSync(
+    file,
+    [
+      'type: parallel',
+      `name: folder-${count}`,
+      'compute: sim',
+      'inputs:',
+      '  data:',
+      '    type: uri_folder',
+      `    path: ${folder}`,
+      'input_data: ${{inputs.data}}',
+      `mini_batch_size: "${perMiniBatch}"`,
+      'task:',
+      '  code: ' + join(ROOT, 'bench', 'scripts'),
+      '  entry_script: noop.mjs',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Milliseconds between two messages of the coordinator's log (the first of each). */
+function logGapMs(logFile, fromMsg, toMsg) {
+  const times = {};
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line) continue;
+    const entry = JSON.parse(line);
+    if ((entry.msg === fromMsg || entry.msg === toMsg) && times[entry.msg] === undefined) times[entry.msg] = entry.time;
+  }
+  if (times[fromMsg] === undefined || times[toMsg] === undefined)
+    throw new Error(`the coordinator log lacks "${fromMsg}" or "${toMsg}"`);
+  return times[toMsg] - times[fromMsg];
+}
+
+/** Partitions a folder job on a fresh coordinator with no node: {seconds, retained bytes, peakKb}. */
+async function measureFolder(folder, count, perMiniBatch) {
+  const dataDir = join(DATA_ROOT, 'scale-runs', `folder-${count}-${perMiniBatch}-${Date.now()}`);
+  const probeFile = `${dataDir}.memory.json`;
+  const { child, address } = await startCoordinator(dataDir, probeFile);
+  try {
+    const created = await runCommand(process.execPath, [
+      CLI,
+      'job',
+      'create',
+      '--file',
+      folderJob(folder, count, perMiniBatch),
+      '--coordinator',
+      address,
+    ]);
+    if (created.code !== 0) throw new Error(`job create failed: ${created.stderr}`);
+    const id = created.stdout.trim().split('\n').pop();
+    await waitUntilPartitioned(id, address, Math.ceil(count / perMiniBatch));
+    const usage = await retainedMemory(child, probeFile);
+    return {
+      seconds: logGapMs(join(dataDir, 'coordinator.log'), 'job started', 'scheduling finished') / 1000,
+      retained: usage.heapUsed + usage.external,
+      peakKb: peakRssKb(child.pid),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    rmSync(probeFile, { force: true });
+  }
+}
+
+/** The folder half (see the module comment): rows for the scale table. */
+async function folderScale(quick, runs) {
+  const count = quick ? 100_000 : 1_000_000;
+  const folder = emptyFileFolder(count);
+  const one = emptyFileFolder(1);
+  // d0000/f0000000.bin: the relative path text a file costs at the least, whatever the layout.
+  const pathBytes = 'd0000/f0000000.bin'.length;
+  const n = count.toLocaleString('en-US');
+  const rows = [];
+  const headline = {};
+  for (const perMiniBatch of [1, 10]) {
+    const baseline = await measureFolder(one, 1, perMiniBatch);
+    const results = await repeat(runs, () => measureFolder(folder, count, perMiniBatch));
+    const seconds = median(results.map((r) => r.seconds));
+    const perFile = (median(results.map((r) => r.retained)) - baseline.retained) / count - pathBytes;
+    rows.push(
+      [`folder of ${n} files, ${perMiniBatch} per mini-batch: seconds to list and partition`, seconds.toFixed(2)],
+      [
+        `folder of ${n} files, ${perMiniBatch} per mini-batch: retained bytes per pending file beyond its ${pathBytes}-byte path`,
+        perFile.toFixed(0),
+      ],
+      [
+        `folder of ${n} files, ${perMiniBatch} per mini-batch: coordinator peak RSS`,
+        `${(median(results.map((r) => r.peakKb)) / 1024).toFixed(0)} MiB`,
+      ],
+    );
+    headline[`folder ${perMiniBatch}/mb partition s`] = seconds;
+    headline[`folder ${perMiniBatch}/mb bytes per file`] = perFile;
+  }
+  return { rows, headline };
+}
+
 export async function scale({ quick, runs }) {
+  if (process.env.PARAJOB_BENCH_SCALE_FOLDER_ONLY) {
+    const folders = await folderScale(quick, runs);
+    return { title: `scale: folder input (median of ${runs})`, columns: ['figure', 'value'], ...folders };
+  }
   const rows = quick ? 100_000 : 1_000_000;
   const baseline = await measure(1, 1);
   const one = await repeat(runs, () => measure(rows, 1));
   const many = await repeat(runs, () => measure(rows, 64));
+  const folders = await folderScale(quick, runs);
   const rateOne = median(one.map((r) => r.rate));
   const rateMany = median(many.map((r) => r.rate));
   const peakKb = median(one.map((r) => r.peakKb));
@@ -203,6 +325,7 @@ export async function scale({ quick, runs }) {
       ],
       ['lease rate, 64 nodes (mini-batches/s)', Math.round(rateMany).toLocaleString('en-US')],
       ['64 nodes / 1 node', `${((rateMany / rateOne) * 100).toFixed(0)}%`],
+      ...folders.rows,
     ],
     notes:
       'Simulated nodes: real gRPC streams and the real node protocol, no worker processes; each keeps 256 leases of credit. ' +
@@ -213,6 +336,7 @@ export async function scale({ quick, runs }) {
       'coordinator peak RSS MiB': peakKb / 1024,
       'lease rate 1 node': rateOne,
       'lease rate 64 nodes / 1 node %': (rateMany / rateOne) * 100,
+      ...folders.headline,
     },
   };
 }

@@ -10,6 +10,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs a parajob job to completion; returns wall ms. Throws when it does not succeed. */
 export async function runParajob(job, extraArgs = []) {
+  return (await runParajobTimed(job, extraArgs)).ms;
+}
+
+/** Runs a parajob job to completion; returns {ms, cpuMs} (CPU of the CLI, its nodes and workers). */
+export async function runParajobTimed(job, extraArgs = []) {
   const result = await runCommand(process.execPath, [
     join(ROOT, 'bin', 'parajob.js'),
     'run',
@@ -22,7 +27,7 @@ export async function runParajob(job, extraArgs = []) {
   ]);
   if (result.code !== 0)
     throw new Error(`parajob run ${job.file} exited ${result.code}: ${(result.stderr + result.stdout).slice(-3000)}`);
-  return result.ms;
+  return { ms: result.ms, cpuMs: result.cpuMs };
 }
 
 export async function scheduling({ quick, runs }) {

@@ -55,24 +55,48 @@ export async function listFileInput(input: FileInputRef): Promise<FileList> {
   return { root: input.path, relativePaths: await listFolderFiles(input.path) };
 }
 
-/** Every file under `folder`, as sorted '/'-separated relative paths (see the module comment). */
+/**
+ * Every file under `folder`, as sorted '/'-separated relative paths (see the module comment).
+ *
+ * Walked in order rather than listed and then sorted: within one folder, an entry's key is its name for
+ * a file and its name + '/' for a folder, because every path under folder `x` starts with `x/`. Sorting
+ * each folder's keys and walking depth first in that order yields the whole list in UTF-8 byte order of
+ * the full paths, with sorts of one folder's entries (cheap) instead of one sort of a million paths.
+ */
 export async function listFolderFiles(folder: string): Promise<string[]> {
   const found: string[] = [];
-  // An explicit stack instead of recursion: deep trees cannot overflow the call stack.
-  const pending: string[] = [''];
+  // An explicit stack instead of recursion: deep trees cannot overflow the call stack. A string ending
+  // in '/' is a folder still to read (relative, '' for the root's), any other a file found.
+  const pending: string[] = ['/'];
   while (pending.length > 0) {
-    const relativeFolder = pending.pop() as string;
-    const entries = await readdir(join(folder, relativeFolder), { withFileTypes: true });
-    for (const entry of entries) {
-      const relativePath = relativeFolder === '' ? entry.name : `${relativeFolder}/${entry.name}`;
-      if (entry.isDirectory()) pending.push(relativePath);
-      else if (entry.isFile()) found.push(relativePath);
-      else if (entry.isSymbolicLink() && (await statOrUndefined(join(folder, relativePath)))?.isFile())
-        found.push(relativePath);
+    const item = pending.pop() as string;
+    if (!item.endsWith('/')) {
+      found.push(item);
+      continue;
     }
+    const relativeFolder = item === '/' ? '' : item;
+    const keys: string[] = [];
+    for (const entry of await readdir(join(folder, relativeFolder), { withFileTypes: true })) {
+      if (entry.isDirectory()) keys.push(`${entry.name}/`);
+      else if (entry.isFile()) keys.push(entry.name);
+      else if (entry.isSymbolicLink() && (await statOrUndefined(join(folder, relativeFolder, entry.name)))?.isFile())
+        keys.push(entry.name);
+    }
+    sortUtf8(keys);
+    for (let i = keys.length - 1; i >= 0; i--) pending.push(relativeFolder + (keys[i] as string));
   }
-  return found.sort(compareUtf8);
+  return found;
 }
+
+/** Sorts strings in UTF-8 byte order, in place: the built-in sort when no string holds a surrogate. */
+function sortUtf8(strings: string[]): void {
+  // Without surrogates, UTF-16 code unit order (the built-in sort's, which calls no JS per comparison)
+  // is code point order, which is UTF-8 byte order.
+  if (strings.some((text) => SURROGATE.test(text))) strings.sort(compareUtf8);
+  else strings.sort();
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * Compares two strings in the byte order of their UTF-8 encodings (= Unicode code point order),

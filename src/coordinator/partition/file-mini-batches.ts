@@ -1,16 +1,21 @@
 /**
  * Mini-batches of a file-list input: mini-batch i is the slice [i × size, (i + 1) × size) of the
- * sorted file list. Nothing is stored per mini-batch: the list is held once and a mini-batch's files
- * are cut from it when it is leased.
+ * sorted file list. Nothing is stored per mini-batch: the list is held once, packed (one UTF-8 buffer
+ * and an offset a file: a million pending files cost their path bytes and 4 MB, not a million strings),
+ * and a mini-batch's files are decoded from it when it is leased.
  */
 import { InputError } from '../../errors.js';
 import type { FileList } from '../../input/files.js';
+import { PackedPaths } from '../../input/packed-paths.js';
 import { DEFAULT_FILES_PER_MINI_BATCH, type MiniBatchSize } from '../../jobspec/model.js';
 
 /** A file list cut into mini-batches of `filesPerMiniBatch` files (the last may hold fewer). */
 export interface FileMiniBatches {
   readonly kind: 'files';
-  readonly files: FileList;
+  /** Absolute folder the paths are relative to, ending in '/'. */
+  readonly root: string;
+  /** The FileList's relative paths, packed, in list order. */
+  readonly relativePaths: PackedPaths;
   readonly filesPerMiniBatch: number;
   readonly miniBatchCount: number;
   /** Files in all mini-batches. */
@@ -37,7 +42,14 @@ export function cutFileMiniBatches(files: FileList, size: number): FileMiniBatch
   if (!Number.isSafeInteger(size) || size < 1)
     throw new RangeError(`files per mini-batch must be an integer ≥ 1, got ${size}`);
   const itemsTotal = files.relativePaths.length;
-  return { kind: 'files', files, filesPerMiniBatch: size, miniBatchCount: Math.ceil(itemsTotal / size), itemsTotal };
+  return {
+    kind: 'files',
+    root: files.root.endsWith('/') ? files.root : `${files.root}/`,
+    relativePaths: PackedPaths.from(files.relativePaths),
+    filesPerMiniBatch: size,
+    miniBatchCount: Math.ceil(itemsTotal / size),
+    itemsTotal,
+  };
 }
 
 /** Files in mini-batch `id`. O(1). */
@@ -49,6 +61,5 @@ export function fileCountOf(batches: FileMiniBatches, id: number): number {
 /** Absolute paths of mini-batch `id`'s files, in list order. O(files per mini-batch). */
 export function filesOf(batches: FileMiniBatches, id: number): string[] {
   const start = id * batches.filesPerMiniBatch;
-  const root = batches.files.root.endsWith('/') ? batches.files.root : `${batches.files.root}/`;
-  return batches.files.relativePaths.slice(start, start + batches.filesPerMiniBatch).map((path) => root + path);
+  return batches.relativePaths.slice(start, start + batches.filesPerMiniBatch).map((path) => batches.root + path);
 }

@@ -1,15 +1,16 @@
 /**
  * Mini-batches of a file-list MLTable with `partition_keys`: one mini-batch per distinct key tuple
- * (keys extracted from the paths), holding that key's files. The files are held once, flat, with an
- * offset per mini-batch.
+ * (keys extracted from the paths), holding that key's files. The files are held once, packed (see
+ * input/packed-paths.ts), with an offset per mini-batch.
  */
+import { PackedPaths } from '../../input/packed-paths.js';
 import type { KeyedMiniBatch } from '../../input/tabular/index.js';
 
 /** File lists grouped by key. */
 export interface KeyedFileMiniBatches {
   readonly kind: 'keyed-files';
   /** Absolute paths, grouped by mini-batch. */
-  readonly files: readonly string[];
+  readonly files: PackedPaths;
   /** Mini-batch i holds files `[offsets[i], offsets[i + 1])`. */
   readonly offsets: Uint32Array;
   /** The lease's partition_key_json of each mini-batch. */
@@ -30,7 +31,7 @@ export function keyedFileMiniBatches(keyed: readonly KeyedMiniBatch[]): KeyedFil
   offsets[keyed.length] = files.length;
   return {
     kind: 'keyed-files',
-    files,
+    files: PackedPaths.from(files),
     offsets,
     partitionKeyJson: keyed.map((batch) => JSON.stringify(batch.partitionKeyValue)),
     miniBatchCount: keyed.length,

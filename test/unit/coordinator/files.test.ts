@@ -41,6 +41,10 @@ describe('listing file inputs', () => {
       'a/b/c.txt',
       'a-c.txt',
       'a/a.txt',
+      // Around the folder a/: '.' and ' ' sort before '/', '0' after, so its files sit between them.
+      'a.txt',
+      'a0.txt',
+      'a b/x.txt',
       'B.txt',
       'ß.txt',
       '\uFF21.txt',

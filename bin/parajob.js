@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The `parajob` launcher: a thin plain-JS entry that loads the compiled CLI. `npm run build` (and
 // `npm ci`, through the package's `prepare` script) compiles src/ with tsc into dist/ and bundles the
-// CLI into dist/parajob.mjs: one file loads in a fraction of the time of a few hundred modules, and
-// every node and coordinator process starts through here.
+// CLI into dist/parajob.mjs and its chunks in dist/bundle/: a few files load in a fraction of the time
+// of a few hundred modules, and each command loads only its own chunks (a `parajob node` process does
+// not parse the coordinator, the job spec's YAML and zod, nor the progress display). Every node and
+// coordinator process starts through here.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 

@@ -243,6 +243,9 @@ async function measureFolder(folder, count, perMiniBatch) {
       folderJob(folder, count, perMiniBatch),
       '--coordinator',
       address,
+      // Measures listing and cutting: without it the step's reuse key would first hash every file's
+      // bytes (src/coordinator/pipeline/content-hash.ts), which is not partitioning.
+      '--force-rerun',
     ]);
     if (created.code !== 0) throw new Error(`job create failed: ${created.stderr}`);
     const id = created.stdout.trim().split('\n').pop();

@@ -249,13 +249,21 @@ async function measureFolder(folder, count, perMiniBatch) {
     ]);
     if (created.code !== 0) throw new Error(`job create failed: ${created.stderr}`);
     const id = created.stdout.trim().split('\n').pop();
+    // Watch the step's log rather than poll `job show`: each poll starts a CLI process, which would
+    // compete with the coordinator for the CPU while it lists.
+    const stepLog = join(dataDir, 'runs', id, 'logs', 'sys', 'master_role.txt');
+    const deadline = Date.now() + 600_000;
+    while (!(existsSync(stepLog) && readFileSync(stepLog, 'utf8').includes('"scheduling finished"'))) {
+      if (Date.now() > deadline) throw new Error(`job ${id} not partitioned within 600 s`);
+      await sleep(50);
+    }
     await waitUntilPartitioned(id, address, Math.ceil(count / perMiniBatch));
     const usage = await retainedMemory(child, probeFile);
     return {
       // "job started" is the coordinator's log; "scheduling finished" the step's (the job's run dir).
       seconds:
         logGapMs(
-          log() + readFileSync(join(dataDir, 'runs', id, 'logs', 'sys', 'master_role.txt'), 'utf8'),
+          log() + readFileSync(stepLog, 'utf8'),
           'job started',
           'scheduling finished',
         ) / 1000,

@@ -261,12 +261,7 @@ async function measureFolder(folder, count, perMiniBatch) {
     const usage = await retainedMemory(child, probeFile);
     return {
       // "job started" is the coordinator's log; "scheduling finished" the step's (the job's run dir).
-      seconds:
-        logGapMs(
-          log() + readFileSync(stepLog, 'utf8'),
-          'job started',
-          'scheduling finished',
-        ) / 1000,
+      seconds: logGapMs(log() + readFileSync(stepLog, 'utf8'), 'job started', 'scheduling finished') / 1000,
       retained: usage.heapUsed + usage.external,
       peakKb: peakRssKb(child.pid),
     };

@@ -16,14 +16,16 @@ export class PackedPaths {
 
   /** Packs `paths` (in their order). */
   static from(paths: readonly string[]): PackedPaths {
-    let total = 0;
-    for (const path of paths) total += Buffer.byteLength(path);
-    // Its own allocation (not a slice of Node's shared pool), sized exactly: it lives as long as the job.
-    const bytes = Buffer.allocUnsafeSlow(total);
-    const ends = total <= 0xffffffff ? new Uint32Array(paths.length) : new Float64Array(paths.length);
+    // One join and one encoding of the whole list; when every character took one byte (ASCII paths,
+    // the usual case), a path's byte offsets are its character offsets.
+    const joined = paths.join('');
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(joined));
+    bytes.write(joined, 0);
+    const ends = bytes.length <= 0xffffffff ? new Uint32Array(paths.length) : new Float64Array(paths.length);
+    const oneBytePerCharacter = bytes.length === joined.length;
     let offset = 0;
     paths.forEach((path, i) => {
-      offset += bytes.write(path, offset);
+      offset += oneBytePerCharacter ? path.length : Buffer.byteLength(path);
       ends[i] = offset;
     });
     return new PackedPaths(bytes, ends);

@@ -28,6 +28,11 @@ describe('PackedPaths', () => {
     expect(() => packed.at(-1)).toThrow(RangeError);
   });
 
+  it('gives back ASCII-only paths (offsets counted in characters) as packed', () => {
+    const ascii = ['d0000/f0000000.bin', 'x', '', 'a b/c.txt'];
+    expect(PackedPaths.from(ascii).slice(0)).toEqual(ascii);
+  });
+
   it('packs an empty list', () => {
     expect(PackedPaths.from([]).slice(0)).toEqual([]);
   });

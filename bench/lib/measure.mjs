@@ -91,3 +91,11 @@ export async function coordinatorAddress(child) {
     await once(child.stdout, 'data');
   }
 }
+
+/**
+ * True when $PARAJOB_BENCH_SKIP (comma-separated) names `part`: a partial run on a loaded machine may
+ * leave out slow peers (e.g. `xargs`) or parts (e.g. `cut`) that the figures it is after do not need.
+ */
+export function skipped(part) {
+  return (process.env.PARAJOB_BENCH_SKIP ?? '').split(',').includes(part);
+}

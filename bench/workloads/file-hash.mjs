@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fileFolder, jobYaml, DATA_ROOT } from '../lib/data.mjs';
-import { median, repeat, runCommand } from '../lib/measure.mjs';
+import { median, repeat, runCommand, skipped } from '../lib/measure.mjs';
 import { join } from 'node:path';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,6 +54,10 @@ export async function fileHash({ quick, runs }) {
   const rows = [];
   const hasGnuParallel = (await runCommand('bash', ['-c', 'command -v parallel'])).code === 0;
   for (const [name, system] of Object.entries(systems)) {
+    if (skipped(name.split(' ')[0])) {
+      rows.push({ system: `${name} (skipped: PARAJOB_BENCH_SKIP)`, seconds: Number.NaN });
+      continue;
+    }
     if (name.startsWith('GNU parallel') && !hasGnuParallel) {
       rows.push({ system: `${name} (not installed: apt-get install parallel)`, seconds: Number.NaN });
       continue;

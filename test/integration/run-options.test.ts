@@ -80,4 +80,18 @@ describe('parajob run options', () => {
     const rows = (await readFile(join(dir, 'out', 'outside.txt'), 'utf8')).split('\n').filter(Boolean);
     expect(rows.sort()).toEqual(names);
   }, 90_000);
+
+  it('--force-rerun on a standalone parallel file (which has no settings key) runs the job', async () => {
+    const file = await writeText(
+      dir,
+      'forced.yml',
+      parallelJobYaml({ instanceCount: 1, miniBatchSize: '"6"', appendRowFile: './forced/result.txt' }),
+    );
+    const run = await runCli(['run', file, '--force-rerun', '--json', '--data-dir', join(dir, 'forced-data')]);
+    expect(run.exit?.code, run.describeOutput()).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      state: 'JOB_STATE_SUCCEEDED',
+      progress: { miniBatchesTotal: 2, miniBatchesSucceeded: 2, itemsSucceeded: 12 },
+    });
+  }, 90_000);
 });

@@ -21,6 +21,7 @@
 // finished" (the step's log), which is listing, ordering and cutting the folder, and the bytes retained
 // per pending file beyond its relative path's own text, after a full GC, against a 1-file folder; at 1
 // and at 10 files per mini-batch.
+// PARAJOB_BENCH_SCALE_FOLDER_ONLY=1 measures the folder alone.
 import { closeSync, mkdirSync, openSync, writeFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,5 @@
 // Generated benchmark data, cached under bench/.data (git-ignored) so reruns reuse it, or under
-// $PARAJOB_BENCH_DATA (e.g. a folder in /tmp, off the work tree; run the benchmarks from that folder
-// then: `parajob run` allows inputs under its working directory, its data dir and the job's folder).
+// $PARAJOB_BENCH_DATA (e.g. a folder in /tmp, off the work tree).
 import { existsSync, mkdirSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';

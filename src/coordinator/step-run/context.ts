@@ -70,6 +70,8 @@ export interface StepRunState {
   /** Milliseconds since the epoch. */
   readonly startedAtMs: number;
   scheduledAtMs: number | undefined;
+  /** Leases that were running when the coordinator restarted and run again (undefined: a fresh run). */
+  revokedOnResume: number | undefined;
   runningSinceMs: number | undefined;
   /** Last accepted result (progress = any accepted result). */
   lastProgressAtMs: number;
@@ -189,6 +191,7 @@ export function createStepRunState(nowMs: number): StepRunState {
     grantCursor: 0,
     startedAtMs: nowMs,
     scheduledAtMs: undefined,
+    revokedOnResume: undefined,
     runningSinceMs: undefined,
     lastProgressAtMs: nowMs,
     droppedResults: 0,

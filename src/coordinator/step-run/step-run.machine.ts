@@ -37,16 +37,14 @@ import { assign, enqueueActions, setup } from 'xstate';
 
 import { FailureKind } from '../../gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
-import { createLedger, finishedCount, isLedgerComplete } from '../ledger/ledger.js';
-import { itemCountOf, knownItemsTotal, type Partition } from '../partition/partition-input.js';
-import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
+import { isLedgerComplete } from '../ledger/ledger.js';
+import { type Partition } from '../partition/partition-input.js';
 import {
   createStepRunState,
   newStepEffects,
   type NodeMail,
   type ProcessorFacts,
   type StepEffects,
-  stepMessage,
   type StepRunContext,
   type StepRunEvent,
   type StepRunInput,
@@ -64,6 +62,7 @@ import {
   succeededOutcome,
 } from './outcome.js';
 import { buildReport } from './report.js';
+import { openRunLedger, resumedMessage, writeFinalOverview, writeProgressOverview } from './run-progress.js';
 import {
   announceNodeWait,
   canUseNode,
@@ -161,34 +160,10 @@ export const stepRunMachine = setup({
       const sinks = context.sinks;
       if (sinks !== undefined) context.deps.journal?.attachOutput(() => sinks.syncOutput());
     },
-    createLedger: enqueueActions(({ context, enqueue }) => {
-      const partition = context.partition;
-      if (partition === undefined) return;
-      // Rows of a table cut by size are counted as workers read them: the ledger's total starts at 0
-      // and itemCount grows (see itemsTotalOf in report.ts for what progress shows meanwhile).
-      const itemsTotal = knownItemsTotal(partition);
-      const shape = { miniBatchCount: partition.miniBatchCount, maxRetries: context.step.maxRetries };
-      const itemCount = (id: number) => itemCountOf(partition, id);
-      const opened = context.deps.journal?.openLedger(shape, itemCount);
-      context.run.ledger = opened?.ledger ?? createLedger({ ...shape, itemCount });
-      const nowMs = Date.now();
-      context.run.scheduledAtMs = nowMs;
-      const text = schedulingFinishedText(partition.miniBatchCount, nowMs - context.run.startedAtMs, itemsTotal);
-      context.sinks?.overview(text, nowMs);
-      context.deps.logger.info(
-        { miniBatches: partition.miniBatchCount, items: itemsTotal ?? 'counted as read', input: partition.kind },
-        'scheduling finished',
-      );
-      if (opened?.revokedLeases !== undefined) {
-        const ledger = context.run.ledger;
-        const resumed = `resumed after a coordinator restart: ${finishedCount(ledger)} of ${ledger.miniBatchCount} mini-batches were already done; ${opened.revokedLeases} that were running run again`;
-        context.sinks?.overview(resumed, nowMs);
-        context.deps.logger.warn(
-          { finished: finishedCount(ledger), revoked: opened.revokedLeases },
-          'step run resumed',
-        );
-        enqueue.emit({ type: 'step.message', level: 'warn', text: resumed, atMs: nowMs });
-      }
+    createLedger: ({ context }) => openRunLedger(context),
+    /** Emits a Watch line (params carry it); nothing when there is none. */
+    tell: enqueueActions(({ enqueue }, params: { readonly message: StepRunMessage | undefined }) => {
+      if (params.message !== undefined) enqueue.emit(params.message);
     }),
     // Serving: the bookkeeping (serving-nodes.ts, leasing.ts) changes the run state and leaves the
     // messages for nodes and the lines for Watch in StepEffects. An enqueueActions body keeps the
@@ -250,27 +225,22 @@ export const stepRunMachine = setup({
           reason,
         });
     },
-    /** init() failed: counted in the error digest; the first one is worth a line on Watch. */
-    noteInitFailure: enqueueActions(({ context, enqueue }, params: ProcessorFacts) => {
-      const first = context.run.errors.initFailures === 0;
+    /** init() failed: counted in the error digest (the first one is told on Watch: initFailureParams). */
+    noteInitFailure: ({ context }, params: ProcessorFacts) => {
       context.run.errors.recordInitFailure({ ...params });
       context.deps.logger.warn({ ...processorFields(params), error: params.message }, 'init() failed');
-      const where = `node ${params.nodeId} ${params.processName}`;
-      if (first) enqueue.emit(stepMessage('warn', `init() failed on ${where}: ${params.message.split('\n')[0]}`));
-    }),
+    },
     noteWorkerExit: ({ context }, params: ProcessorFacts) => {
       const { exitCode, signal, message } = params;
       context.deps.logger.warn({ ...processorFields(params), exitCode, signal, detail: message }, 'worker exited');
     },
-    noteEscalation: enqueueActions(({ context, enqueue }, params: ProcessorFacts) => {
+    noteEscalation: ({ context }, params: ProcessorFacts) => {
       const { exitCode, signal, message } = params;
       context.deps.logger.warn(
         { ...processorFields(params), exitCode, signal, detail: message },
         'processor escalated',
       );
-      const text = `node ${params.nodeId} ${params.processName} restarted too often and escalated: ${message}`;
-      enqueue.emit(stepMessage('warn', text));
-    }),
+    },
     logProcessorEvent: ({ context }, params: ProcessorFacts & { readonly type: string }) => {
       context.deps.logger.debug({ ...processorFields(params), event: params.type }, 'processor event');
     },
@@ -281,20 +251,7 @@ export const stepRunMachine = setup({
       context.run.rate.sample(nowMs, 0);
       context.deps.logger.info({ nodes: context.run.nodes.size }, 'first lease granted');
     },
-    writeProgressOverview: ({ context }) => {
-      const { run, sinks } = context;
-      if (run.ledger === undefined || sinks === undefined) return;
-      const nowMs = Date.now();
-      const finished = finishedCount(run.ledger);
-      run.rate.sample(nowMs, finished);
-      const eta = run.rate.etaMs(nowMs, finished, run.ledger.miniBatchCount - finished);
-      const text =
-        finished === 0
-          ? NO_TASK_PROCESSED_TEXT
-          : processedText(finished, run.ledger.miniBatchCount, nowMs - run.startedAtMs, eta);
-      sinks.overview(text, nowMs);
-      sinks.flushReports();
-    },
+    writeProgressOverview: ({ context }) => writeProgressOverview(context),
     /** The one way a run's ending is decided: the first decision wins, is recorded and told on Watch. */
     decide: enqueueActions(({ context, enqueue }, params: { readonly outcome: StepOutcome }) => {
       if (context.run.outcome !== undefined) return;
@@ -321,13 +278,7 @@ export const stepRunMachine = setup({
     noteReleaseTimeout: ({ context }) => {
       context.deps.logger.warn({ nodes: [...context.run.releasing] }, 'nodes did not confirm the release in time');
     },
-    writeFinalOverview: ({ context }) => {
-      const { run, sinks } = context;
-      if (run.ledger === undefined || sinks === undefined) return;
-      const nowMs = Date.now();
-      const finished = finishedCount(run.ledger);
-      sinks.overview(processedText(finished, run.ledger.miniBatchCount, nowMs - run.startedAtMs, undefined), nowMs);
-    },
+    writeFinalOverview: ({ context }) => writeFinalOverview(context),
   },
 }).createMachine({
   id: 'stepRun',
@@ -372,7 +323,11 @@ export const stepRunMachine = setup({
         }),
         onDone: {
           target: 'waitingForFirstTask',
-          actions: [{ type: 'keepPartition', params: ({ event }) => ({ partition: event.output }) }, 'createLedger'],
+          actions: [
+            { type: 'keepPartition', params: ({ event }) => ({ partition: event.output }) },
+            'createLedger',
+            { type: 'tell', params: ({ context }) => ({ message: resumedMessage(context) }) },
+          ],
         },
         onError: { target: 'finishing', actions: DECIDE_SETUP_FAILURE },
       },

@@ -6,7 +6,7 @@
 import { InputError } from '../../errors.js';
 import { finishedCount } from '../ledger/ledger.js';
 import { describeBreach, findThresholdBreach, thresholdsOf } from '../ledger/thresholds.js';
-import type { ProcessorFacts, StepRunContext, StepRunEvent } from './context.js';
+import { type ProcessorFacts, stepMessage, type StepRunContext, type StepRunEvent } from './context.js';
 import {
   firstTaskTimeoutOutcome,
   invalidEntryScriptOutcome,
@@ -91,9 +91,22 @@ export const SERVING_EVENTS = {
       }),
     },
   },
-  'processor.initFailed': { guard: 'servesJob', actions: { type: 'noteInitFailure', params: processorParams } },
+  'processor.initFailed': {
+    guard: 'servesJob',
+    // Told before it is counted: initFailureParams tells the first one only.
+    actions: [
+      { type: 'tell', params: initFailureParams },
+      { type: 'noteInitFailure', params: processorParams },
+    ],
+  },
   'processor.exited': { guard: 'servesJob', actions: { type: 'noteWorkerExit', params: processorParams } },
-  'processor.escalated': { guard: 'servesJob', actions: { type: 'noteEscalation', params: processorParams } },
+  'processor.escalated': {
+    guard: 'servesJob',
+    actions: [
+      { type: 'noteEscalation', params: processorParams },
+      { type: 'tell', params: escalationParams },
+    ],
+  },
   'processor.ready': { guard: 'servesJob', actions: { type: 'logProcessorEvent', params: processorParams } },
   'processor.stopped': { guard: 'servesJob', actions: { type: 'logProcessorEvent', params: processorParams } },
   'lease.requested': {
@@ -154,4 +167,17 @@ export function progressTimeoutParams({ context }: { context: StepRunContext }) 
     miniBatchCount: ledger?.miniBatchCount ?? 0,
   };
   return { outcome: progressTimeoutOutcome(progress, nodesFactsOf(context), Date.now()) };
+}
+
+/** The first init() failure of the run is worth a line on Watch; later ones are only counted. */
+function initFailureParams({ context, event }: { context: StepRunContext; event: ProcessorFacts }) {
+  if (context.run.errors.initFailures !== 0) return { message: undefined };
+  const where = `node ${event.nodeId} ${event.processName}`;
+  return { message: stepMessage('warn', `init() failed on ${where}: ${event.message.split('\n')[0]}`) };
+}
+
+/** A processor that restarted too often: a line on Watch. */
+function escalationParams({ event }: { event: ProcessorFacts }) {
+  const text = `node ${event.nodeId} ${event.processName} restarted too often and escalated: ${event.message}`;
+  return { message: stepMessage('warn', text) };
 }

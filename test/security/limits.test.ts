@@ -2,7 +2,6 @@
  * One request must not stall or bloat the coordinator, nor plant files the nodes would run: replayed
  * with a client built from the .proto alone against a real coordinator with a real node attached.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { assertBuilt, type CliProcess, killAllCli, spawnCli } from '../helpers/cli-process.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
-import { WireClient } from './wire-client.js';
+import { snapshotHash, WireClient } from './wire-client.js';
 
 let root: string;
 let dataDir: string;
@@ -38,16 +37,6 @@ afterAll(async () => {
   await killAllCli();
   await rm(root, { recursive: true, force: true });
 });
-
-/** The snapshot hash as any client computes it: sha256 over (path, mode, length, content) in path order. */
-function snapshotHash(files: readonly { path: string; mode: number; content: Buffer }[]): string {
-  const hash = createHash('sha256');
-  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    hash.update(`${file.path}\0${file.mode}\0${file.content.length}\0`);
-    hash.update(file.content);
-  }
-  return hash.digest('hex');
-}
 
 const specPath = () => join(root, 'job.yml');
 

@@ -2,11 +2,13 @@
  * An attacker's client: built from proto/parajob/v1/parajob.proto alone (@grpc/proto-loader), no
  * parajob code, so the security tests exercise the wire exactly as an outsider would.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 import {
   type ChannelCredentials,
   type ClientDuplexStream,
+  type ClientReadableStream,
   credentials,
   loadPackageDefinition,
   Metadata,
@@ -82,6 +84,15 @@ export class WireClient {
     );
   }
 
+  /** Opens `Jobs.Watch`. */
+  watch(request: object): ClientReadableStream<Record<string, unknown>> {
+    const fn = this.jobs.watch as (
+      request: object,
+      metadata: Metadata,
+    ) => ClientReadableStream<Record<string, unknown>>;
+    return fn.call(this.jobs, request, this.metadata());
+  }
+
   /** Opens `Cluster.Attach`. */
   attach(): ClientDuplexStream<object, Record<string, unknown>> {
     const fn = this.cluster.attach as (metadata: Metadata) => ClientDuplexStream<object, Record<string, unknown>>;
@@ -111,4 +122,81 @@ export function firstAttachOutcome(
       resolve({ error });
     });
   });
+}
+
+/** The snapshot hash as any client computes it: sha256 over (path, mode, length, content) in path order. */
+export function snapshotHash(files: readonly { path: string; mode: number; content: Buffer }[]): string {
+  const hash = createHash('sha256');
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    hash.update(`${file.path}\0${file.mode}\0${file.content.length}\0`);
+    hash.update(file.content);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * A node played by hand on one Attach stream: says hello, keeps its heartbeats going (so it is not
+ * lost), answers `release` with `job_left` (so a run it serves can finish), and records what it is sent.
+ */
+export class HandNode {
+  readonly received: Record<string, unknown>[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(readonly stream: ClientDuplexStream<object, Record<string, unknown>>) {
+    stream.on('data', (message: Record<string, unknown>) => {
+      this.received.push(message);
+      const release = message.release as { jobId?: string } | undefined;
+      if (release !== undefined) this.send({ jobLeft: { jobId: release.jobId, reason: 'released' } });
+      for (const waiter of [...this.waiters]) waiter();
+    });
+    stream.on('error', () => this.stop());
+  }
+
+  /** Attaches with `hello` and resolves once welcomed (rejects when refused). */
+  static async attach(client: WireClient, hello: object): Promise<HandNode> {
+    const stream = client.attach();
+    stream.write({ hello });
+    const first = await firstAttachOutcome(stream);
+    const welcome = first.message?.welcome as { nodeId?: string; heartbeatIntervalMs?: number } | undefined;
+    if (welcome === undefined) throw new Error(`Attach refused: ${first.error?.message ?? 'no welcome'}`);
+    const node = new HandNode(stream);
+    node.nodeId = welcome.nodeId ?? '';
+    let seq = 0;
+    node.heartbeat = setInterval(
+      () => node.send({ heartbeat: { seq: ++seq, sentAtMs: Date.now(), running: 0 } }),
+      Math.max(50, (welcome.heartbeatIntervalMs ?? 1000) / 2),
+    );
+    return node;
+  }
+
+  nodeId = '';
+
+  send(message: object): void {
+    if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.write(message);
+  }
+
+  /** Resolves with the first message (past or future) `match` accepts; rejects after `timeoutMs`. */
+  waitFor(match: (message: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.received.find(match);
+        if (found === undefined) return false;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`hand node ${this.nodeId}: no matching message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (!check()) this.waiters.add(check);
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeat);
+    if (!this.stream.destroyed) this.stream.cancel();
+  }
 }

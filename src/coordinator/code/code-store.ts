@@ -1,7 +1,8 @@
 /**
  * Code snapshots on the coordinator, content-addressed: `<dataDir>/code/<hash>/`. A snapshot is
- * verified (its hash recomputed) before it is stored; its file list is also kept in memory (code
- * folders are small) so `Code.Fetch` does not read the disk, and read back from disk after a restart.
+ * verified (its hash recomputed) before it is stored. Only the disk holds their files: `Code.Fetch`
+ * reads a snapshot back (and re-verifies its hash) each time a node asks, once per node and job, so
+ * the coordinator's memory does not grow with every snapshot ever submitted (up to 64 MiB each).
  */
 import { join } from 'node:path';
 
@@ -13,7 +14,8 @@ const HASH_FORM = /^[0-9a-f]{64}$/;
 
 /** The content-addressed snapshot store of one coordinator (see the module comment). */
 export class CodeStore {
-  private readonly inMemory = new Map<string, readonly CodeFile[]>();
+  /** Hashes stored by this process: a resubmission of the same code skips the disk. */
+  private readonly stored = new Set<string>();
 
   /** `dataDir`: the coordinator's data folder (snapshots go to its `code/` folder). */
   constructor(private readonly dataDir: string) {}
@@ -43,19 +45,16 @@ export class CodeStore {
         `code snapshot of ${snapshot.sourceDir}: its files hash to ${actual}, not to the ${snapshot.hash} it claims`,
       );
     }
-    if (!this.inMemory.has(snapshot.hash)) await writeSnapshot(snapshot.files, this.folderOf(snapshot.hash));
-    this.inMemory.set(snapshot.hash, snapshot.files);
+    if (!this.stored.has(snapshot.hash)) await writeSnapshot(snapshot.files, this.folderOf(snapshot.hash));
+    this.stored.add(snapshot.hash);
   }
 
-  /** The files of a stored snapshot (memory first, then disk, verified); undefined when unknown. */
+  /** The files of a stored snapshot, read from disk and verified; undefined when unknown or changed. */
   async files(hash: string): Promise<readonly CodeFile[] | undefined> {
     if (!HASH_FORM.test(hash)) return undefined;
-    const cached = this.inMemory.get(hash);
-    if (cached !== undefined) return cached;
     try {
       const snapshot = await takeSnapshot(this.folderOf(hash));
       if (snapshot.hash !== hash) return undefined;
-      this.inMemory.set(hash, snapshot.files);
       return snapshot.files;
     } catch {
       return undefined;

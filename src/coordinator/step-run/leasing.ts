@@ -19,6 +19,7 @@ import {
 import { leaseContentOf, noteItemsRead } from '../partition/partition-input.js';
 import { acceptedAttemptOf, revokedAttemptRow } from './attempt-row.js';
 import type { ServingNode, StepEffects, StepRunContext } from './context.js';
+import { withCheckedRows } from './row-check.js';
 
 /** Adds `count` to a serving node's credit and grants what the pending queue has. */
 export function addCredit(context: StepRunContext, nodeId: string, count: number, effects: StepEffects): void {
@@ -116,7 +117,9 @@ export function acceptResults(
   if (ledger === undefined || sinks === undefined) return;
   let accepted = 0;
   let requeued = 0;
-  for (const result of results) {
+  for (const received of results) {
+    // Malformed append_row rows fail the attempt here, before a byte of them is written.
+    const result = withCheckedRows(received);
     // Only the node holding the lease may report it: a guessed or replayed token from another node is fenced.
     const holder = ledger.leases.get(result.miniBatchId)?.nodeId;
     const decision =

@@ -100,6 +100,13 @@ function sendMail(context: StepRunContext, mail: readonly NodeMail[]): void {
   for (const { nodeId, message } of mail) context.deps.nodes.send(nodeId, message);
 }
 
+/** Drops results unread, logged like every other fenced result (so the log and summary.json's droppedResults agree). */
+function dropResults(context: StepRunContext, params: EventOf<'results.received'>, reason: string): void {
+  context.run.droppedResults += params.results.length;
+  for (const { miniBatchId, attempt, token } of params.results)
+    context.run.fencingLog.dropped(context.deps.logger, { nodeId: params.nodeId, miniBatchId, attempt, token, reason });
+}
+
 /**
  * Records the decided outcome (the first wins) and logs it. Kept in the mutable run state, so guards
  * and later actions see it in the same step.
@@ -212,19 +219,11 @@ export const stepRunMachine = setup({
       acceptResults(context, params.nodeId, params.results, effects);
       sendMail(context, effects.mail);
     },
-    dropLateResults: ({ context }, params: EventOf<'results.received'>) => {
-      context.run.droppedResults += params.results.length;
-      // Logged like every other fenced result, so the log and summary.json's droppedResults agree.
-      const reason = 'the step run is over: its leases were revoked';
-      for (const { miniBatchId, attempt, token } of params.results)
-        context.run.fencingLog.dropped(context.deps.logger, {
-          nodeId: params.nodeId,
-          miniBatchId,
-          attempt,
-          token,
-          reason,
-        });
-    },
+    dropLateResults: ({ context }, params: EventOf<'results.received'>) =>
+      dropResults(context, params, 'the step run is over: its leases were revoked'),
+    /** Results of a node the run never took (another pool, or past instance_count): a forgery or a stray. */
+    dropForeignResults: ({ context }, params: EventOf<'results.received'>) =>
+      dropResults(context, params, `node ${params.nodeId} does not serve this run`),
     /** init() failed: counted in the error digest (the first one is told on Watch: initFailureParams). */
     noteInitFailure: ({ context }, params: ProcessorFacts) => {
       context.run.errors.recordInitFailure({ ...params });

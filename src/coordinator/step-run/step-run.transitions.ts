@@ -112,7 +112,10 @@ export const SERVING_EVENTS = {
   'lease.requested': {
     actions: { type: 'grantRequestedLeases', params: ({ event }: { event: EventOf<'lease.requested'> }) => event },
   },
-  'results.received': { guard: 'servesJob', actions: { type: 'acceptResults', params: resultsParams } },
+  'results.received': [
+    { guard: 'servesJob', actions: { type: 'acceptResults', params: resultsParams } },
+    { actions: { type: 'dropForeignResults', params: resultsParams } },
+  ],
 } as const;
 
 /** node.lost and node.left: which node, why, and which of the two. */

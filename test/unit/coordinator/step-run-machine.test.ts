@@ -295,6 +295,26 @@ describe('step-run machine', () => {
     expect(snapshot.output?.reason).toContain('mini-batch 0 (attempt 1): ValueError: bad 0');
   });
 
+  it('fails the attempt of a result whose rows are malformed, writes none of them, and retries it', async () => {
+    const harness = startHarness();
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 1 });
+    const [first] = leasesSent(harness, 'n1');
+    const unterminated = { ...completed(first!), rows: Buffer.from('/data/a.txt\n/data/b.txt') };
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [unterminated] });
+
+    expect(harness.rows).toEqual([]);
+    expect(harness.attempts[0]).toMatchObject({ miniBatchId: 0, errorCategory: 'InvalidRows' });
+    expect(harness.attempts[0]?.errorMessage).toContain('do not end in a newline');
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
+    const retry = leasesSent(harness, 'n1').find((lease) => lease.miniBatchId === 0 && lease.attempt === 2);
+    expect(retry).toBeDefined();
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(retry!)] });
+    expect(harness.rows).toEqual(['/data/a.txt\n/data/b.txt\n']);
+  });
+
   it('fails with INIT quoting the first init() error when the last node leaves after init failures', async () => {
     const harness = startHarness();
     await settle();

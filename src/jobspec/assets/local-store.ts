@@ -29,8 +29,12 @@ import {
 const ASSET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,254}$/;
 const VERSION = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** A file of a code snapshot (src/code/snapshot.ts). */
-type CodeFile = Awaited<ReturnType<typeof takeSnapshot>>['files'][number];
+/** A code folder's snapshot (src/code/snapshot.ts). */
+type CodeSnapshot = Awaited<ReturnType<typeof takeSnapshot>>;
+type CodeFile = CodeSnapshot['files'][number];
+
+/** A registration of a name and version that exist already (registered versions never change). */
+export class AssetExistsError extends InputError {}
 
 interface Stored {
   readonly name: string;
@@ -182,7 +186,7 @@ export class LocalAssetStore implements AssetResolver {
     const dir = join(this.kindDir('components'), entry.name);
     const meta = join(dir, `${entry.version}.json`);
     if (existsSync(meta))
-      throw new InputError(
+      throw new AssetExistsError(
         `component ${entry.name}:${entry.version} exists already; give another version (--set version=…)`,
       );
     const home = join(dir, entry.version);
@@ -200,17 +204,22 @@ export class LocalAssetStore implements AssetResolver {
     return stored;
   }
 
-  /** The stored files of a component version (its documents and code), for sending it elsewhere. */
-  async componentFiles(stored: RegisteredComponent): Promise<{ documents: string[]; code: CodeFile[][] }> {
+  /** The stored files of a component version (its documents and code snapshots), for sending it elsewhere. */
+  async componentFiles(stored: RegisteredComponent): Promise<{
+    documents: { sourcePath: string; text: string }[];
+    code: CodeSnapshot[];
+  }> {
     const home = dirname(stored.file);
     const names = await readdir(home);
     const count = (pattern: RegExp): number => names.filter((name) => pattern.test(name)).length;
-    const documents: string[] = [];
-    for (let index = 0; index < 1 + count(/^part-\d+\.yml$/); index++)
-      documents.push(await readFile(join(home, bundleDocumentName(index)), 'utf8'));
-    const code: CodeFile[][] = [];
+    const documents: { sourcePath: string; text: string }[] = [];
+    for (let index = 0; index < 1 + count(/^part-\d+\.yml$/); index++) {
+      const file = join(home, bundleDocumentName(index));
+      documents.push({ sourcePath: file, text: await readFile(file, 'utf8') });
+    }
+    const code: CodeSnapshot[] = [];
     for (let index = 0; index < count(/^code-\d+$/); index++)
-      code.push([...(await takeSnapshot(join(home, bundleCodeName(index)))).files]);
+      code.push(await takeSnapshot(join(home, bundleCodeName(index))));
     return { documents, code };
   }
 
@@ -218,7 +227,7 @@ export class LocalAssetStore implements AssetResolver {
     const dir = join(this.kindDir('data'), entry.name);
     const meta = join(dir, `${entry.version}.json`);
     if (existsSync(meta))
-      throw new InputError(`data asset ${entry.name}:${entry.version} exists already; give another version`);
+      throw new AssetExistsError(`data asset ${entry.name}:${entry.version} exists already; give another version`);
     await mkdir(dir, { recursive: true });
     const stored: StoredData = { ...entry, createdAt: this.nextCreatedAt('data', entry.name) };
     await writeJsonAtomic(meta, stored);

@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 
-import { takeSnapshot } from '../../code/snapshot.js';
+import { hashFiles, takeSnapshot } from '../../code/snapshot.js';
 import { InputError, SpecError, SpecErrors } from '../../errors.js';
 import { CommandComponentSchema, ParallelComponentSchema, PipelineComponentSchema } from '../component-schema.js';
 import { Diagnostics } from '../diagnostics.js';
@@ -115,6 +115,13 @@ export async function prepareComponentUpload(file: string, sets: readonly string
 export async function storeComponentUpload(upload: ComponentUpload, store: LocalAssetStore): Promise<StoredComponent> {
   const main = upload.documents[0];
   if (main === undefined) throw new InputError('a component upload holds no component document');
+  for (const snapshot of upload.code) {
+    // A corrupted or tampered upload from another machine is refused before anything is stored.
+    if (hashFiles(snapshot.files) !== snapshot.hash)
+      throw new InputError(
+        `code snapshot of ${snapshot.sourceDir}: its files do not hash to the ${snapshot.hash} it claims`,
+      );
+  }
   const source = YamlSource.parse(main.sourcePath, main.text);
   const checked = checkComponent(source);
   const version = checked.version ?? store.nextVersion('components', checked.name);

@@ -80,5 +80,7 @@ export type {
   PipelineSettings,
 } from './pipeline.js';
 export { pipeline, PipelineJob } from './pipeline.js';
+export type { LocalRun, RunLocalOptions } from './run-local.js';
+export { runLocal } from './run-local.js';
 export type { StepOverrides } from './step.js';
 export { Step, StepInput, StepOutput } from './step.js';

@@ -50,14 +50,17 @@ export class CoordinatorAssets implements AssetResolver {
     private readonly datastores: AssetResolver = NO_ASSETS,
   ) {}
 
+  /** The component as fetched, or a miss recorded for the next round of {@link compile}. */
   component(reference: AssetReference): Lookup<RegisteredComponent> {
     return this.lookup('component', reference) as Lookup<RegisteredComponent>;
   }
 
+  /** The data asset as fetched, or a miss recorded for the next round of {@link compile}. */
   data(reference: AssetReference): Lookup<RegisteredData> {
     return this.lookup('data', reference) as Lookup<RegisteredData>;
   }
 
+  /** Datastores come from the resolver given for them (the coordinator serves none). */
   datastore(name: string): Lookup<string> {
     return this.datastores.datastore(name);
   }

@@ -6,7 +6,6 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 
 import { type Dial, PLAINTEXT_DIAL } from '../auth/dial.js';
-
 import {
   type AssetDocument,
   AssetsClient,

@@ -19,6 +19,50 @@ export * from './sdk/index.js';
 export type { EntryScript, EntryScriptContext, EntryScriptLogger, FileMiniBatch, InitFunction, JsonValue, MiniBatch, RunFunction, RunResult, ShutdownFunction, TableRow, TabularMiniBatch, } from './worker/js/entry-script-contract.js';
 export type { ByteRangeItem } from './worker/protocol.js';
 
+// src/sdk/asset-operations.d.ts
+import type { ComponentAsset, DataAsset } from '../gen/parajob/v1/parajob.js';
+import type { AssetsApi } from '../rpc/assets-client.js';
+/** Options of the assets' `createOrUpdate`. */
+export interface CreateAssetOptions {
+    /** `--set PATH=VALUE` overrides applied to the file before validation (e.g. `version=3`). */
+    readonly sets?: readonly string[];
+}
+/** How an operation reaches the coordinator's Assets service (the client's call, typed errors). */
+export type AssetsCall = <T>(asset: string | undefined, body: (api: AssetsApi) => Promise<T>) => Promise<T>;
+/** `client.components`: register, get and list components on the coordinator. */
+export declare class ComponentOperations {
+    private readonly call;
+    /** @internal */
+    constructor(call: AssetsCall);
+    /**
+     * Registers a component file (command, parallel or pipeline component YAML) with the coordinator.
+     * Its code folders and every local component file it reaches are sent with it, so the registered
+     * version never depends on this machine's files again. Without a `version` in the file (or
+     * `sets`), it gets the next number. A ValidationError lists what is wrong with the file; an
+     * AssetExistsError says the version is registered already.
+     */
+    createOrUpdate(file: string, options?: CreateAssetOptions): Promise<ComponentAsset>;
+    /** A registered component: `version` or, when omitted, the latest. AssetNotFoundError when unknown. */
+    get(name: string, version?: string): Promise<ComponentAsset>;
+    /** The latest version of every registered component, by name. */
+    list(): Promise<ComponentAsset[]>;
+}
+/** `client.data`: register, get and list data assets on the coordinator. */
+export declare class DataOperations {
+    private readonly call;
+    /** @internal */
+    constructor(call: AssetsCall);
+    /**
+     * Registers a data asset file (`name`, `version`, `type`, `path`). A relative `path` resolves
+     * against the file's folder, which the coordinator must see (a shared filesystem, as for inputs).
+     */
+    createOrUpdate(file: string, options?: CreateAssetOptions): Promise<DataAsset>;
+    /** A data asset: `version` or, when omitted, the latest. AssetNotFoundError when unknown. */
+    get(name: string, version?: string): Promise<DataAsset>;
+    /** The latest version of every data asset, by name. */
+    list(): Promise<DataAsset[]>;
+}
+
 // src/sdk/build-context.d.ts
 /**
  * The pipeline being built: a pipeline() function runs synchronously, and every component called
@@ -41,7 +85,9 @@ export declare function currentCollector(component: string): StepCollector;
 import type { JobStatus } from '../gen/parajob/v1/parajob.js';
 import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import type { CompiledJob } from '../jobspec/model.js';
+import { AssetsApi } from '../rpc/assets-client.js';
 import { JobsApi } from '../rpc/jobs-client.js';
+import { ComponentOperations, DataOperations } from './asset-operations.js';
 import { type Job } from './job.js';
 import { type JobStreamEvent } from './job-events.js';
 /** The environment variable naming the coordinator (`host:port`). */
@@ -71,7 +117,10 @@ export interface CreateJobOptions {
     readonly runDir?: string;
     /** The job id to use; default: the coordinator makes one. */
     readonly jobId?: string;
-    /** Registered components and data for the local validation (the data dir's store). */
+    /**
+     * Where the local validation looks registered components, data and datastores up.
+     * @default the coordinator's registry (client.components, client.data); no datastores
+     */
     readonly assets?: AssetResolver;
     /** For a YAML file: `--set PATH=VALUE` overrides applied before validation. */
     readonly sets?: readonly string[];
@@ -147,11 +196,24 @@ export declare class ParajobClient {
     readonly ca: string | undefined;
     /** Submit, get, list, cancel, stream and wait for jobs. */
     readonly jobs: JobOperations;
-    /** Resolves once the credentials are ready (a pinned CA is learned over the network). */
+    /** Register, get and list components on the coordinator. */
+    readonly components: ComponentOperations;
+    /** Register, get and list data assets on the coordinator. */
+    readonly data: DataOperations;
+    /** Resolve once the credentials are ready (a pinned CA is learned over the network). */
     private readonly api;
+    private readonly assetsApi;
     constructor(options?: ParajobClientOptions);
-    /** Closes the channel. */
+    /** Closes the channels. */
     close(): void;
+    /**
+     * @internal Runs `prepare` with `assets`, or else with the coordinator's registry (fetching what
+     * the validation asks for, src/sdk/coordinator-assets.ts), telling it which code folders the
+     * coordinator holds.
+     */
+    withAssets<T>(assets: AssetResolver | undefined, prepare: (assets: AssetResolver | undefined, coordinatorCode?: (folder: string) => boolean) => Promise<T>): Promise<T>;
+    /** @internal Runs one Assets call, turning gRPC errors into the SDK's typed errors. */
+    callAssets<T>(asset: string | undefined, body: (api: AssetsApi) => Promise<T>): Promise<T>;
     /** @internal Runs one call, turning gRPC errors into the SDK's typed errors. */
     call<T>(jobId: string | undefined, body: (api: JobsApi) => Promise<T>): Promise<T>;
 }
@@ -294,6 +356,40 @@ export declare function parallelRunFunction<const I extends Readonly<Record<stri
  */
 export declare function loadComponent<I = Record<string, InputDeclaration>, O = Record<string, Output>>(path: string | URL): Component<I, O>;
 
+// src/sdk/coordinator-assets.d.ts
+import { type AssetReference, type AssetResolver, type Lookup, type RegisteredComponent, type RegisteredData } from '../jobspec/assets/resolver.js';
+import type { AssetsApi } from '../rpc/assets-client.js';
+/** An AssetResolver over one coordinator's registry (see the module comment). */
+export declare class CoordinatorAssets implements AssetResolver {
+    private readonly api;
+    private readonly datastores;
+    private readonly known;
+    private readonly wanted;
+    private cache;
+    /**
+     * @param api the coordinator's Assets service.
+     * @param datastores where datastores are looked up (the coordinator serves none). @default none
+     */
+    constructor(api: AssetsApi, datastores?: AssetResolver);
+    component(reference: AssetReference): Lookup<RegisteredComponent>;
+    data(reference: AssetReference): Lookup<RegisteredData>;
+    datastore(name: string): Lookup<string>;
+    /** True for a code folder of a component fetched into the cache: the coordinator holds it already. */
+    isCachedCode(folder: string): boolean;
+    /**
+     * Compiles with this resolver, fetching what each round asked for, until a round asks for nothing
+     * new: its result, or the error of the last round.
+     */
+    compile<T>(body: (assets: AssetResolver) => Promise<T>): Promise<T>;
+    /** Removes the cache folder. */
+    close(): void;
+    private lookup;
+    /** Fetches every reference asked for and not yet known; false when there was none. */
+    private fetchWanted;
+    private fetchComponent;
+    private fetchData;
+}
+
 // src/sdk/errors.d.ts
 import { ParajobError, type SpecError, SpecErrors } from '../errors.js';
 /**
@@ -308,11 +404,26 @@ export declare class ValidationError extends SpecErrors {
     readonly diagnostics: readonly string[];
     constructor(errors: readonly SpecError[], diagnostics?: readonly string[]);
 }
+/** A SpecErrors of the compiler as the SDK's ValidationError (the same diagnostics); anything else as it is. */
+export declare function asValidationError(error: unknown): unknown;
 /** No job with that id is known to the coordinator. */
 export declare class JobNotFoundError extends ParajobError {
     readonly jobId: string;
     readonly name = "JobNotFoundError";
     constructor(jobId: string, detail: string);
+}
+/** No registered component or data asset has that name (or that version). */
+export declare class AssetNotFoundError extends ParajobError {
+    /** `NAME:VERSION` or `NAME@latest`. */
+    readonly asset: string;
+    readonly name = "AssetNotFoundError";
+    constructor(
+    /** `NAME:VERSION` or `NAME@latest`. */
+    asset: string, detail: string);
+}
+/** That version of the asset is registered already: registered versions never change; give another. */
+export declare class AssetExistsError extends ParajobError {
+    readonly name = "AssetExistsError";
 }
 /** The coordinator cannot be reached (nothing listens, or the connection failed or timed out). */
 export declare class UnavailableError extends ParajobError {
@@ -330,6 +441,7 @@ export declare class UnauthenticatedError extends ParajobError {
 export declare function toSdkError(error: unknown, context: {
     address: string;
     jobId?: string;
+    asset?: string;
 }): unknown;
 
 // src/sdk/event-queue.d.ts
@@ -381,13 +493,15 @@ export declare function followJob(api: Pick<JobsApi, 'watch' | 'get'>, jobId: st
  * The TypeScript SDK: build jobs in code (the same YAML documents the CLI reads, compiled by the one
  * compiler), load them from YAML, and submit and follow them through a coordinator.
  */
-export type { JobMessage, JobStatus, OutputLocation, Progress, StepStatus } from '../gen/parajob/v1/parajob.js';
+export type { AssetDocument, CodeFile, CodeSnapshot, ComponentAsset, DataAsset, JobMessage, JobStatus, OutputLocation, Progress, StepStatus, } from '../gen/parajob/v1/parajob.js';
 export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
+export type { AssetsCall, CreateAssetOptions } from './asset-operations.js';
+export { ComponentOperations, DataOperations } from './asset-operations.js';
 export type { CreateJobOptions, FollowOptions, ParajobClientOptions, SubmittedJob } from './client.js';
 export { CA_ENV, COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, JobOperations, ParajobClient, TOKEN_ENV, } from './client.js';
 export type { CommandOptions, Component, ComponentArgs, ComponentCallArgs, InputArg, InputDeclaration, ParallelRunFunctionOptions, RequiredInputs, RunFunctionTask, StepOptions, StepOutputs, } from './component.js';
 export { command, loadComponent, parallelRunFunction } from './component.js';
-export { JobNotFoundError, UnauthenticatedError, UnavailableError, ValidationError } from './errors.js';
+export { AssetExistsError, AssetNotFoundError, JobNotFoundError, UnauthenticatedError, UnavailableError, ValidationError, } from './errors.js';
 export type { DataInputOptions, DataType, DataValue, InputMode, InputOptions, InputType, InputValue, OutputMode, OutputOptions, PrimitiveArg, PrimitiveInputOptions, PrimitiveType, PrimitiveValue, StepInputOverride, StepOutputOverride, StepOutputRef, } from './io.js';
 export { Input, Output, PipelineInput } from './io.js';
 export type { CompileJobOptions, JobSource } from './job.js';
@@ -396,6 +510,8 @@ export type { JobStreamEvent } from './job-events.js';
 export { isTerminal } from './job-state.js';
 export type { PipelineArg, PipelineArgs, PipelineOptions, PipelineOutput, PipelineReturn, PipelineSettings, } from './pipeline.js';
 export { pipeline, PipelineJob } from './pipeline.js';
+export type { LocalRun, RunLocalOptions } from './run-local.js';
+export { runLocal } from './run-local.js';
 export type { StepOverrides } from './step.js';
 export { Step, StepInput, StepOutput } from './step.js';
 
@@ -733,6 +849,62 @@ export declare class PipelineJob<R extends PipelineReturn = PipelineReturn> exte
  */
 export declare function pipeline<A extends Record<string, PipelineInput> = Record<string, PipelineInput>, R extends PipelineReturn = PipelineReturn>(options: PipelineOptions, body: (inputs: A) => R): (inputs: PipelineArgs<A>) => PipelineJob<R>;
 
+// src/sdk/run-local.d.ts
+import type { JobStatus } from '../gen/parajob/v1/parajob.js';
+import { type Job } from './job.js';
+import type { JobStreamEvent } from './job-events.js';
+/** The cluster runLocal runs a job on (local-cluster.ts). @internal */
+export interface LocalCluster {
+    readonly address: string;
+    stop(): Promise<void>;
+}
+/** Starts a {@link LocalCluster}. @internal */
+export type StartLocalCluster = (options: {
+    readonly dataDir: string;
+    readonly pools: ReadonlyMap<string, number>;
+    readonly logLevel: NonNullable<RunLocalOptions['logLevel']>;
+}) => Promise<LocalCluster>;
+/** Options of {@link runLocal}. */
+export interface RunLocalOptions {
+    /** Nodes per compute pool. @default the largest `instance_count` of the steps on that pool */
+    readonly nodes?: number;
+    /** The data dir (as `parajob run --data-dir`). @default ./.parajob */
+    readonly dataDir?: string;
+    /** The run directory. @default `<data dir>/runs/<job id>` */
+    readonly runDir?: string;
+    /** Written into the job as `experiment_name`. */
+    readonly experimentName?: string;
+    /** Every event of the job while it runs (status, progress, steps starting and ending, messages). */
+    readonly onEvent?: (event: JobStreamEvent) => void;
+    /** Aborting it cancels the job; runLocal still resolves once the job has ended. */
+    readonly signal?: AbortSignal;
+    /** Log level of the coordinator and nodes (their logs are files in the data dir). @default 'info' */
+    readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+/** What {@link runLocal} resolves to: the finished job. */
+export interface LocalRun {
+    readonly jobId: string;
+    readonly runDir: string;
+    /** The final status (state, progress, steps, outputs). */
+    readonly status: JobStatus;
+    /** Where each output was written, by the name the coordinator reports (a pipeline's: its own outputs' names). */
+    readonly outputs: Readonly<Record<string, string>>;
+    /** The validation's warnings. */
+    readonly warnings: readonly string[];
+}
+/**
+ * Runs `job` (built in code, loaded, or the path of a YAML file) on this machine and resolves with
+ * it finished, whatever its final state (look at `status.state`). A ValidationError before anything
+ * starts for an invalid job.
+ *
+ * @example
+ * ```ts
+ * const run = await runLocal(myPipeline, { dataDir: './.parajob' });
+ * if (run.status.state === JobState.JOB_STATE_SUCCEEDED) console.log(run.outputs['score.scores']);
+ * ```
+ */
+export declare function runLocal(job: Job | string, options?: RunLocalOptions): Promise<LocalRun>;
+
 // src/sdk/step.d.ts
 /**
  * A step of a pipeline built in code: a component called with its inputs. It keeps references (to
@@ -853,6 +1025,8 @@ export interface PrepareSubmissionOptions {
     readonly sets?: readonly string[];
     /** Registered components, data and datastores (the local data dir's store). */
     readonly assets?: AssetResolver;
+    /** Code folders not to snapshot: the coordinator holds them (a registered component's code). */
+    readonly coordinatorCode?: (folder: string) => boolean;
 }
 /**
  * Loads and validates `file`, snapshots its code folders and builds the Submit request. Throws the
@@ -866,6 +1040,8 @@ export interface PrepareJobSubmissionOptions {
     /** Written into the YAML sent (`experiment_name`). */
     readonly experimentName?: string;
     readonly assets?: AssetResolver;
+    /** Code folders not to snapshot: the coordinator holds them (a registered component's code). */
+    readonly coordinatorCode?: (folder: string) => boolean;
 }
 /**
  * prepareSubmission for a Job of the SDK (built in code or loaded): validated by the one compiler
@@ -879,8 +1055,8 @@ export declare function prepareJobSubmission(job: Job, options?: PrepareJobSubmi
  * before anything is submitted. The coordinator checks again (the data may change meanwhile).
  */
 export declare function checkMLTableInputs(compiled: CompiledJob): Promise<void>;
-/** One snapshot per distinct `task.code` folder, in step order. */
-export declare function snapshotCodeFolders(compiled: CompiledJob): Promise<CodeSnapshot[]>;
+/** One snapshot per distinct `task.code` folder, in step order, but for those `skip` says the coordinator holds. */
+export declare function snapshotCodeFolders(compiled: CompiledJob, skip?: (folder: string) => boolean): Promise<CodeSnapshot[]>;
 /**
  * How many node processes each compute pool needs to run every step at full width: the largest
  * `instance_count` among the steps on that pool (or `override` for every pool when given).

@@ -1,9 +1,9 @@
 /**
  * Who may call what: every RPC of the wire belongs to one role. A node credential may attach and fetch
- * code; a client credential may use the Jobs service. Anything not listed here is refused to everyone
+ * code; a client credential may use the Jobs service and register and look up assets (Assets). Anything not listed here is refused to everyone
  * holding a credential (a new RPC must be given a role before any credential can reach it).
  */
-import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
+import { AssetsService, ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 
 /** The two kinds of credential. */
 export type Role = 'node' | 'client';
@@ -24,4 +24,5 @@ export const METHOD_ROLES: ReadonlyMap<string, Role> = new Map([
   ...pathsOf(ClusterService).map((path) => [path, 'node'] as const),
   ...pathsOf(CodeService).map((path) => [path, 'node'] as const),
   ...pathsOf(JobsService).map((path) => [path, 'client'] as const),
+  ...pathsOf(AssetsService).map((path) => [path, 'client'] as const),
 ]);

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 
 import type { CommandIo } from './command-io.js';
+import { COORDINATOR_ENV, resolveCoordinatorAddress } from './coordinator-address.js';
 
 const loadAssets = () => import('./commands/assets.js');
 
@@ -16,7 +17,8 @@ export function collect(value: string, previous: string[] | undefined): string[]
 const SET_HELP = 'override a key before validation, Azure-style, e.g. inputs.epochs=5 (repeatable)';
 
 interface Options {
-  dataDir: string;
+  dataDir?: string;
+  coordinator?: string;
   set?: string[];
   json?: boolean;
 }
@@ -30,43 +32,65 @@ export function addAssetCommands(
 ): void {
   const withStore = (command: Command): Command =>
     command
-      .option('--data-dir <dir>', 'data dir holding the assets (the one parajob run uses)', defaultDataDir)
+      .option('--data-dir <dir>', `data dir holding the assets (the one parajob run uses; default ${defaultDataDir})`)
       .option('--json', 'print JSON');
+  // Components and data live with the coordinator when one is named (--coordinator, else PARAJOB_COORDINATOR
+  // unless --data-dir is given), else in the local data dir.
+  const withRegistry = (command: Command): Command =>
+    withStore(command).option(
+      '--coordinator <host:port>',
+      'register in / look up on this coordinator (default: PARAJOB_COORDINATOR when set and no --data-dir)',
+    );
+  /** Where the verb's assets live (see withRegistry). */
+  const registryOf = <T extends Options>(options: T): T & { dataDir: string; coordinator: string | undefined } => {
+    const named =
+      options.coordinator !== undefined || (options.dataDir === undefined && !!process.env[COORDINATOR_ENV]);
+    const coordinator = named ? resolveCoordinatorAddress(options.coordinator) : undefined;
+    return { ...options, dataDir: options.dataDir ?? defaultDataDir, coordinator };
+  };
+  const dataDirOf = <T extends Options>(options: T): T & { dataDir: string } => ({
+    ...options,
+    dataDir: options.dataDir ?? defaultDataDir,
+  });
 
-  const component = program.command('component').description('register components in the data dir and look them up');
-  withStore(component.command('create').description('register a component file (its code folder is copied)'))
+  const component = program
+    .command('component')
+    .description('register components with the coordinator or in the data dir, and look them up');
+  withRegistry(component.command('create').description('register a component file (its code folder is copied)'))
     .requiredOption('--file <component.yml>', 'the component YAML')
     .option('--set <path=value>', SET_HELP, collect)
     .action(async (options: Options & { file: string }) => {
-      setExitCode(await (await loadAssets()).componentCreateCommand(options.file, options, io));
+      setExitCode(await (await loadAssets()).componentCreateCommand(options.file, registryOf(options), io));
     });
-  withStore(component.command('list').description('the latest version of each registered component')).action(
+  withRegistry(component.command('list').description('the latest version of each registered component')).action(
     async (options: Options) => {
-      setExitCode(await (await loadAssets()).assetListCommand('components', options, io));
+      setExitCode(await (await loadAssets()).assetListCommand('components', registryOf(options), io));
     },
   );
-  withStore(component.command('show').description('a registered component (latest version by default)'))
+  withRegistry(component.command('show').description('a registered component (latest version by default)'))
     .argument('<name[:version]>', 'NAME, NAME:VERSION or NAME@latest')
     .action(async (reference: string, options: Options) => {
-      setExitCode(await (await loadAssets()).assetShowCommand('components', reference, options, io));
+      setExitCode(await (await loadAssets()).assetShowCommand('components', reference, registryOf(options), io));
     });
 
-  const data = program.command('data').description('register data assets in the data dir and look them up');
-  withStore(data.command('create').description('register a data asset file (name, version, type, path)'))
+  const data = program
+    .command('data')
+    .description('register data assets with the coordinator or in the data dir, and look them up');
+  withRegistry(data.command('create').description('register a data asset file (name, version, type, path)'))
     .requiredOption('--file <data.yml>', 'the data asset YAML')
     .option('--set <path=value>', SET_HELP, collect)
     .action(async (options: Options & { file: string }) => {
-      setExitCode(await (await loadAssets()).dataCreateCommand(options.file, options, io));
+      setExitCode(await (await loadAssets()).dataCreateCommand(options.file, registryOf(options), io));
     });
-  withStore(data.command('list').description('the latest version of each data asset')).action(
+  withRegistry(data.command('list').description('the latest version of each data asset')).action(
     async (options: Options) => {
-      setExitCode(await (await loadAssets()).assetListCommand('data', options, io));
+      setExitCode(await (await loadAssets()).assetListCommand('data', registryOf(options), io));
     },
   );
-  withStore(data.command('show').description('a data asset (latest version by default)'))
+  withRegistry(data.command('show').description('a data asset (latest version by default)'))
     .argument('<name[:version]>', 'NAME, NAME:VERSION or NAME@latest')
     .action(async (reference: string, options: Options) => {
-      setExitCode(await (await loadAssets()).assetShowCommand('data', reference, options, io));
+      setExitCode(await (await loadAssets()).assetShowCommand('data', reference, registryOf(options), io));
     });
 
   const datastore = program
@@ -76,11 +100,13 @@ export function addAssetCommands(
     .requiredOption('--name <name>', 'datastore name')
     .requiredOption('--path <dir>', 'its folder (created if missing)')
     .action(async (options: Options & { name: string; path: string }) => {
-      setExitCode(await (await loadAssets()).datastoreCreateCommand(options.name, options.path, options, io));
+      setExitCode(
+        await (await loadAssets()).datastoreCreateCommand(options.name, options.path, dataDirOf(options), io),
+      );
     });
   withStore(datastore.command('list').description('the datastores (workspaceblobstore is built in)')).action(
     async (options: Options) => {
-      setExitCode(await (await loadAssets()).datastoreListCommand(options, io));
+      setExitCode(await (await loadAssets()).datastoreListCommand(dataDirOf(options), io));
     },
   );
 
@@ -88,6 +114,6 @@ export function addAssetCommands(
     .requiredOption('--file <job.yml>', 'the job or pipeline YAML')
     .option('--set <path=value>', SET_HELP, collect)
     .action(async (options: Options & { file: string }) => {
-      setExitCode(await (await loadAssets()).jobValidateCommand(options.file, options, io));
+      setExitCode(await (await loadAssets()).jobValidateCommand(options.file, dataDirOf(options), io));
     });
 }

@@ -14,7 +14,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { InputError, ParajobError, SpecError, SpecErrors } from '../errors.js';
 import { FailureKind, JobState, type JobStatus } from '../gen/parajob/v1/parajob.js';
 import { isServiceError } from '../rpc/jobs-client.js';
-import { JobNotFoundError, UnauthenticatedError } from '../sdk/errors.js';
+import { AssetExistsError, AssetNotFoundError, JobNotFoundError, UnauthenticatedError } from '../sdk/errors.js';
 
 export const ExitCode = {
   succeeded: 0,
@@ -66,6 +66,8 @@ export function exitCodeForError(error: unknown): ExitCodeValue {
     error instanceof InputError ||
     error instanceof UsageError ||
     error instanceof JobNotFoundError ||
+    error instanceof AssetNotFoundError ||
+    error instanceof AssetExistsError ||
     error instanceof UnauthenticatedError
   ) {
     return ExitCode.invalidInput;

@@ -221,7 +221,10 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .addOption(coordinatorOption())
     .option('--run-dir <dir>', 'run directory on the coordinator (default: <data dir>/runs/<job id>)')
     .option('--set <path=value>', 'override a key before validation, e.g. inputs.epochs=5 (repeatable)', collect)
-    .option('--data-dir <dir>', 'data dir whose registered assets local validation uses (the coordinator uses its own)')
+    .option(
+      '--data-dir <dir>',
+      'validate against the registered assets of this data dir instead of the coordinator (the coordinator always uses its own)',
+    )
     .option(
       '--force-rerun',
       'run every step even when an earlier run could be reused (also for a standalone file, which has no settings.force_rerun)',

@@ -1,6 +1,6 @@
 /**
  * The coordinator process of parajob: a gRPC server that nodes attach to (Cluster), fetch code from
- * (Code) and clients submit to (Jobs). One per cluster. The node contract is the Cluster service of
+ * (Code) and clients submit to (Jobs) and register components and data assets with (Assets). One per cluster. The node contract is the Cluster service of
  * proto/parajob/v1/parajob.proto (NodeMessage / CoordinatorMessage).
  */
 import { mkdir } from 'node:fs/promises';
@@ -12,11 +12,12 @@ import type { Logger } from 'pino';
 import { bindingRefusal } from '../auth/binding.js';
 import { authInterceptor, type AuthPolicy } from '../auth/interceptor.js';
 import { parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
-import { ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
+import { AssetsService, ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../jobspec/assets/local-store.js';
 import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
+import { assetsService } from './assets/assets-service.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
 import type { CompileJob } from './jobs/submission.js';
@@ -129,15 +130,14 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     options.journal === false
       ? undefined
       : await CoordinatorJournal.open(dataDir, { logger, onRecordWritten: coordinatorChaos(options.chaos, logger) });
+  // Registered components, data and datastores live in the coordinator's data dir.
+  const assets = new LocalAssetStore(dataDir);
   const core = new CoordinatorCore({
     dataDir,
     heartbeatIntervalMs,
     nodeLostAfterMs,
     logger,
-    // Registered components, data and datastores live in the coordinator's data dir.
-    compile:
-      options.compileJob ??
-      ((source, compileOptions) => compileJobSpec(source, { ...compileOptions, assets: new LocalAssetStore(dataDir) })),
+    compile: options.compileJob ?? ((source, compileOptions) => compileJobSpec(source, { ...compileOptions, assets })),
     settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.stepRunSettings },
     journal,
     pathPolicy: {
@@ -160,6 +160,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   server.addService(ClusterService, clusterService(core, logger));
   server.addService(CodeService, codeService(core));
   server.addService(JobsService, jobsService(core, logger));
+  server.addService(AssetsService, assetsService(assets, logger));
   const port = await new Promise<number>((resolvePort, reject) => {
     server.bindAsync(
       `${host.includes(':') ? `[${host}]` : host}:${options.port}`,

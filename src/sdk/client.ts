@@ -7,8 +7,11 @@ import { CA_ENV, dialAuthFrom, resolveDial, TOKEN_ENV } from '../auth/dial.js';
 import type { JobStatus } from '../gen/parajob/v1/parajob.js';
 import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import type { CompiledJob } from '../jobspec/model.js';
+import { AssetsApi } from '../rpc/assets-client.js';
 import { JobsApi } from '../rpc/jobs-client.js';
-import { toSdkError } from './errors.js';
+import { ComponentOperations, DataOperations } from './asset-operations.js';
+import { CoordinatorAssets } from './coordinator-assets.js';
+import { asValidationError, toSdkError } from './errors.js';
 import { EventQueue } from './event-queue.js';
 import { followJob } from './follow-job.js';
 import { type Job, loadJob, PROVISIONAL_RUN_DIR } from './job.js';
@@ -44,7 +47,10 @@ export interface CreateJobOptions {
   readonly runDir?: string;
   /** The job id to use; default: the coordinator makes one. */
   readonly jobId?: string;
-  /** Registered components and data for the local validation (the data dir's store). */
+  /**
+   * Where the local validation looks registered components, data and datastores up.
+   * @default the coordinator's registry (client.components, client.data); no datastores
+   */
   readonly assets?: AssetResolver;
   /** For a YAML file: `--set PATH=VALUE` overrides applied before validation. */
   readonly sets?: readonly string[];
@@ -85,21 +91,19 @@ export class JobOperations {
    * and submits it. `job` is a Job (built in code or from loadJob) or the path of a YAML file.
    */
   async createOrUpdate(job: Job | string, options: CreateJobOptions = {}): Promise<SubmittedJob> {
-    const assets = options.assets ? { assets: options.assets } : {};
     const runDir = options.runDir === undefined ? {} : { runDir: options.runDir };
-    const prepared =
-      typeof job === 'string' && options.experimentName === undefined
-        ? await prepareSubmission(job, {
-            ...runDir,
-            ...assets,
-            provisionalRunDir: PROVISIONAL_RUN_DIR,
-            sets: options.sets ?? [],
-          })
-        : await prepareJobSubmission(typeof job === 'string' ? await loadJob(job, assets) : job, {
-            ...runDir,
-            ...assets,
+    const prepare = async (assets: AssetResolver | undefined, coordinatorCode?: (folder: string) => boolean) => {
+      const shared = { ...runDir, ...(assets ? { assets } : {}), ...(coordinatorCode ? { coordinatorCode } : {}) };
+      return typeof job === 'string' && options.experimentName === undefined
+        ? prepareSubmission(job, { ...shared, provisionalRunDir: PROVISIONAL_RUN_DIR, sets: options.sets ?? [] })
+        : prepareJobSubmission(typeof job === 'string' ? await loadJob(job, assets ? { assets } : {}) : job, {
+            ...shared,
             ...(options.experimentName === undefined ? {} : { experimentName: options.experimentName }),
           });
+    };
+    const prepared = await this.client.withAssets(options.assets, prepare).catch((error: unknown) => {
+      throw asValidationError(error);
+    });
     const submitted = await this.client.call(undefined, (api) =>
       api.submit({
         ...prepared.request,
@@ -202,8 +206,13 @@ export class ParajobClient {
   readonly ca: string | undefined;
   /** Submit, get, list, cancel, stream and wait for jobs. */
   readonly jobs: JobOperations;
-  /** Resolves once the credentials are ready (a pinned CA is learned over the network). */
+  /** Register, get and list components on the coordinator. */
+  readonly components: ComponentOperations;
+  /** Register, get and list data assets on the coordinator. */
+  readonly data: DataOperations;
+  /** Resolve once the credentials are ready (a pinned CA is learned over the network). */
   private readonly api: Promise<JobsApi>;
+  private readonly assetsApi: Promise<AssetsApi>;
 
   constructor(options: ParajobClientOptions = {}) {
     const env = options.env ?? process.env;
@@ -215,18 +224,59 @@ export class ParajobClient {
       {},
     );
     const deadline = options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs };
-    this.api = resolveDial(this.address, auth).then((dial) => new JobsApi(this.address, { ...deadline, dial }));
+    const dial = resolveDial(this.address, auth);
+    this.api = dial.then((resolved) => new JobsApi(this.address, { ...deadline, dial: resolved }));
+    this.assetsApi = dial.then((resolved) => new AssetsApi(this.address, { ...deadline, dial: resolved }));
     // A dial failure surfaces on the first call; it must not also crash the process as unhandled.
     this.api.catch(() => undefined);
+    this.assetsApi.catch(() => undefined);
     this.jobs = new JobOperations(this);
+    const callAssets = <T>(asset: string | undefined, body: (api: AssetsApi) => Promise<T>): Promise<T> =>
+      this.callAssets(asset, body);
+    this.components = new ComponentOperations(callAssets);
+    this.data = new DataOperations(callAssets);
   }
 
-  /** Closes the channel. */
+  /** Closes the channels. */
   close(): void {
-    void this.api.then(
-      (api) => api.close(),
-      () => undefined,
+    for (const api of [this.api, this.assetsApi])
+      void api.then(
+        (opened) => opened.close(),
+        () => undefined,
+      );
+  }
+
+  /**
+   * @internal Runs `prepare` with `assets`, or else with the coordinator's registry (fetching what
+   * the validation asks for, src/sdk/coordinator-assets.ts), telling it which code folders the
+   * coordinator holds.
+   */
+  async withAssets<T>(
+    assets: AssetResolver | undefined,
+    prepare: (assets: AssetResolver | undefined, coordinatorCode?: (folder: string) => boolean) => Promise<T>,
+  ): Promise<T> {
+    if (assets !== undefined) return prepare(assets);
+    const remote = new CoordinatorAssets(
+      await this.assetsApi.catch((error: unknown) => {
+        throw toSdkError(error, { address: this.address });
+      }),
     );
+    try {
+      return await this.callAssets(undefined, () =>
+        remote.compile((resolver) => prepare(resolver, (folder) => remote.isCachedCode(folder))),
+      );
+    } finally {
+      remote.close();
+    }
+  }
+
+  /** @internal Runs one Assets call, turning gRPC errors into the SDK's typed errors. */
+  async callAssets<T>(asset: string | undefined, body: (api: AssetsApi) => Promise<T>): Promise<T> {
+    try {
+      return await body(await this.assetsApi);
+    } catch (error) {
+      throw toSdkError(error, { address: this.address, asset: asset ?? '' });
+    }
   }
 
   /** @internal Runs one call, turning gRPC errors into the SDK's typed errors. */

@@ -1,7 +1,7 @@
 /**
  * The errors the SDK throws, typed so a caller can tell them apart with `instanceof`: an invalid job
- * (ValidationError, with every diagnostic), an unknown job id, a coordinator that cannot be reached,
- * and credentials it refused. gRPC errors are mapped to these once, in toSdkError.
+ * (ValidationError, with every diagnostic), an unknown job id or asset, an asset version registered
+ * already, a coordinator that cannot be reached, and credentials it refused. gRPC errors are mapped to these once, in toSdkError.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
@@ -26,6 +26,11 @@ export class ValidationError extends SpecErrors {
   }
 }
 
+/** A SpecErrors of the compiler as the SDK's ValidationError (the same diagnostics); anything else as it is. */
+export function asValidationError(error: unknown): unknown {
+  return error instanceof SpecErrors && !(error instanceof ValidationError) ? new ValidationError(error.errors) : error;
+}
+
 /** No job with that id is known to the coordinator. */
 export class JobNotFoundError extends ParajobError {
   override readonly name = 'JobNotFoundError';
@@ -35,6 +40,23 @@ export class JobNotFoundError extends ParajobError {
   ) {
     super(detail || `job ${jobId} is not known to the coordinator`);
   }
+}
+
+/** No registered component or data asset has that name (or that version). */
+export class AssetNotFoundError extends ParajobError {
+  override readonly name = 'AssetNotFoundError';
+  constructor(
+    /** `NAME:VERSION` or `NAME@latest`. */
+    readonly asset: string,
+    detail: string,
+  ) {
+    super(detail || `${asset} is not registered`);
+  }
+}
+
+/** That version of the asset is registered already: registered versions never change; give another. */
+export class AssetExistsError extends ParajobError {
+  override readonly name = 'AssetExistsError';
 }
 
 /** The coordinator cannot be reached (nothing listens, or the connection failed or timed out). */
@@ -60,13 +82,17 @@ export class UnauthenticatedError extends ParajobError {
 }
 
 /** The SDK error for a failed gRPC call; anything else is returned as it is. */
-export function toSdkError(error: unknown, context: { address: string; jobId?: string }): unknown {
+export function toSdkError(error: unknown, context: { address: string; jobId?: string; asset?: string }): unknown {
   if (!isServiceError(error)) return error;
   const detail = error.details || error.message;
   if (isUnreachable(error)) return new UnavailableError(context.address, detail);
   switch (error.code) {
     case GrpcStatus.NOT_FOUND:
-      return new JobNotFoundError(context.jobId ?? '', detail);
+      return context.asset === undefined
+        ? new JobNotFoundError(context.jobId ?? '', detail)
+        : new AssetNotFoundError(context.asset, detail);
+    case GrpcStatus.ALREADY_EXISTS:
+      return context.asset === undefined ? error : new AssetExistsError(detail);
     case GrpcStatus.INVALID_ARGUMENT:
     case GrpcStatus.FAILED_PRECONDITION:
       return new ValidationError([], detail.split('\n'));

@@ -2,8 +2,21 @@
  * The TypeScript SDK: build jobs in code (the same YAML documents the CLI reads, compiled by the one
  * compiler), load them from YAML, and submit and follow them through a coordinator.
  */
-export type { JobMessage, JobStatus, OutputLocation, Progress, StepStatus } from '../gen/parajob/v1/parajob.js';
+export type {
+  AssetDocument,
+  CodeFile,
+  CodeSnapshot,
+  ComponentAsset,
+  DataAsset,
+  JobMessage,
+  JobStatus,
+  OutputLocation,
+  Progress,
+  StepStatus,
+} from '../gen/parajob/v1/parajob.js';
 export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
+export type { AssetsCall, CreateAssetOptions } from './asset-operations.js';
+export { ComponentOperations, DataOperations } from './asset-operations.js';
 export type { CreateJobOptions, FollowOptions, ParajobClientOptions, SubmittedJob } from './client.js';
 export {
   CA_ENV,
@@ -27,7 +40,14 @@ export type {
   StepOutputs,
 } from './component.js';
 export { command, loadComponent, parallelRunFunction } from './component.js';
-export { JobNotFoundError, UnauthenticatedError, UnavailableError, ValidationError } from './errors.js';
+export {
+  AssetExistsError,
+  AssetNotFoundError,
+  JobNotFoundError,
+  UnauthenticatedError,
+  UnavailableError,
+  ValidationError,
+} from './errors.js';
 export type {
   DataInputOptions,
   DataType,
@@ -60,5 +80,7 @@ export type {
   PipelineSettings,
 } from './pipeline.js';
 export { pipeline, PipelineJob } from './pipeline.js';
+export type { LocalRun, RunLocalOptions } from './run-local.js';
+export { runLocal } from './run-local.js';
 export type { StepOverrides } from './step.js';
 export { Step, StepInput, StepOutput } from './step.js';

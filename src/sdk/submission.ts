@@ -41,6 +41,8 @@ export interface PrepareSubmissionOptions {
   readonly sets?: readonly string[];
   /** Registered components, data and datastores (the local data dir's store). */
   readonly assets?: AssetResolver;
+  /** Code folders not to snapshot: the coordinator holds them (a registered component's code). */
+  readonly coordinatorCode?: (folder: string) => boolean;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function prepareSubmission(file: string, options: PrepareSubmission
     runDir: options.runDir ?? options.provisionalRunDir,
     ...(options.assets ? { assets: options.assets } : {}),
   });
-  return finishSubmission(compiled, specYaml, specPath, options.runDir);
+  return finishSubmission(compiled, specYaml, specPath, options);
 }
 
 /** Options of prepareJobSubmission. */
@@ -65,6 +67,8 @@ export interface PrepareJobSubmissionOptions {
   /** Written into the YAML sent (`experiment_name`). */
   readonly experimentName?: string;
   readonly assets?: AssetResolver;
+  /** Code folders not to snapshot: the coordinator holds them (a registered component's code). */
+  readonly coordinatorCode?: (folder: string) => boolean;
 }
 
 /**
@@ -83,17 +87,18 @@ export async function prepareJobSubmission(
     options.experimentName === undefined
       ? (job.source.text ?? job.toYaml())
       : yamlText({ ...job.toDocument(), experiment_name: options.experimentName });
-  return finishSubmission(compiled, specYaml, job.source.specPath, options.runDir);
+  return finishSubmission(compiled, specYaml, job.source.specPath, options);
 }
 
 async function finishSubmission(
   compiled: CompiledJob,
   specYaml: string,
   specPath: string,
-  runDir: string | undefined,
+  options: { readonly runDir?: string | undefined; readonly coordinatorCode?: (folder: string) => boolean },
 ): Promise<PreparedSubmission> {
+  const { runDir } = options;
   await checkMLTableInputs(compiled);
-  const code = await snapshotCodeFolders(compiled);
+  const code = await snapshotCodeFolders(compiled, options.coordinatorCode);
   const request: SubmitJobInput =
     runDir === undefined ? { specYaml, specPath, code } : { specYaml, specPath, code, runDir };
   return { compiled, request };
@@ -117,9 +122,12 @@ export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
   }
 }
 
-/** One snapshot per distinct `task.code` folder, in step order. */
-export async function snapshotCodeFolders(compiled: CompiledJob): Promise<CodeSnapshot[]> {
-  const folders = jobCodeFolders(compiled);
+/** One snapshot per distinct `task.code` folder, in step order, but for those `skip` says the coordinator holds. */
+export async function snapshotCodeFolders(
+  compiled: CompiledJob,
+  skip: (folder: string) => boolean = () => false,
+): Promise<CodeSnapshot[]> {
+  const folders = jobCodeFolders(compiled).filter((folder) => !skip(folder));
   const snapshots: CodeSnapshot[] = [];
   for (const folder of folders) {
     const info = await stat(folder).catch(() => undefined);

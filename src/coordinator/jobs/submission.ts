@@ -4,11 +4,12 @@
  * the service answers with and a message for the user (a spec's errors all at once, one per line).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 
 import { status } from '@grpc/grpc-js';
 
 import { parseChaosPlan } from '../../chaos/model.js';
+import { takeSnapshot } from '../../code/snapshot.js';
 import { ParajobError } from '../../errors.js';
 import type { SubmitJobRequest } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledJob } from '../../jobspec/model.js';
@@ -64,6 +65,12 @@ export interface SubmissionContext {
   readonly pathPolicy?: PathPolicy;
   /** A live job already writing one of `paths` (or a folder holding one), as `<job id>: <path>`. */
   readonly outputsInUse?: (paths: readonly string[]) => string | undefined;
+  /**
+   * The coordinator's registered components (`<data dir>/assets/components`): a step's code folder
+   * under it is a registered component's snapshot, which the coordinator snapshots itself, since a
+   * client on another machine cannot. @default `<dataDir>/assets/components`
+   */
+  readonly registeredCodeRoot?: string;
 }
 
 /** Checks, compiles and stores a SubmitJobRequest (see the module comment). */
@@ -100,7 +107,12 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   const inUse = context.outputsInUse?.(outputPathsOf(job));
   if (inUse !== undefined)
     throw new SubmitRejected(status.FAILED_PRECONDITION, `an output is in use by a running job (${inUse})`);
-  const codeHashes = await storeCode(request, job, context.code);
+  const codeHashes = await storeCode(
+    request,
+    job,
+    context.code,
+    context.registeredCodeRoot ?? resolve(context.dataDir, 'assets', 'components'),
+  );
 
   const layout = runDirLayout(runDir);
   await mkdir(layout.logs, { recursive: true });
@@ -181,9 +193,15 @@ function nameOf(source: YamlSource): string | undefined {
 
 /**
  * Verifies and stores every snapshot, and maps each step's task.code to its snapshot. A step whose
- * code folder has no snapshot is refused, naming the step and the folder.
+ * code folder has no snapshot is refused, naming the step and the folder, unless that folder is a
+ * registered component's code under `registeredCodeRoot`: that one is snapshotted here.
  */
-async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: CodeStore): Promise<Map<string, string>> {
+async function storeCode(
+  request: SubmitJobRequest,
+  job: CompiledJob,
+  store: CodeStore,
+  registeredCodeRoot: string,
+): Promise<Map<string, string>> {
   const bySource = new Map<string, string>();
   for (const snapshot of request.code) {
     try {
@@ -201,7 +219,7 @@ async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: Cod
   for (const step of job.steps) {
     const folder = stepCodeFolder(step);
     if (folder === undefined) continue;
-    const hash = bySource.get(resolve(folder));
+    const hash = bySource.get(resolve(folder)) ?? (await registeredSnapshot(folder, registeredCodeRoot, store));
     if (hash === undefined) {
       const sent = [...bySource.keys()].join(', ') || 'none';
       throw new SubmitRejected(
@@ -212,4 +230,17 @@ async function storeCode(request: SubmitJobRequest, job: CompiledJob, store: Cod
     codeHashes.set(folder, hash);
   }
   return codeHashes;
+}
+
+/** Snapshots and stores a registered component's code folder; undefined for any other folder. */
+async function registeredSnapshot(folder: string, root: string, store: CodeStore): Promise<string | undefined> {
+  const inside = relative(root, resolve(folder));
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  try {
+    const snapshot = await takeSnapshot(folder);
+    await store.store(snapshot);
+    return snapshot.hash;
+  } catch (error) {
+    throw asRejection(error, `snapshotting the registered component code ${folder}`);
+  }
 }

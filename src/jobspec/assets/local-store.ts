@@ -1,18 +1,21 @@
 /**
  * The asset store of a data dir (`parajob run`'s `--data-dir`, default ./.parajob), as files:
  *   <data dir>/assets/components/<name>/<version>.json   metadata (name, version, createdAt, file)
- *   <data dir>/assets/components/<name>/<version>/        the stored component.yml and its code/ snapshot
+ *   <data dir>/assets/components/<name>/<version>/        the stored bundle (bundle.ts): component.yml,
+ *                                                        part-<j>.yml, code-<i>/ snapshots
  *   <data dir>/assets/data/<name>/<version>.json         a data asset (type, absolute path)
  *   <data dir>/assets/datastores/<name>.json             a datastore (absolute folder)
  * Every JSON file is written to a temporary name and renamed, so a reader never sees half of one.
  * `workspaceblobstore` is `<data dir>/datastores/workspaceblobstore/` without being registered.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 
+import { takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
 import { InputError } from '../../errors.js';
 import { DEFAULT_DATASTORE_NAME } from '../inputs.js';
+import { bundleCodeName, bundleDocumentName } from './bundle.js';
 import {
   type AssetReference,
   type AssetResolver,
@@ -25,6 +28,13 @@ import {
 /** An asset name: Azure's rule for components (lowercase start), loosened to letters, digits, `_ . -`. */
 const ASSET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,254}$/;
 const VERSION = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** A code folder's snapshot (src/code/snapshot.ts). */
+type CodeSnapshot = Awaited<ReturnType<typeof takeSnapshot>>;
+type CodeFile = CodeSnapshot['files'][number];
+
+/** A registration of a name and version that exist already (registered versions never change). */
+export class AssetExistsError extends InputError {}
 
 interface Stored {
   readonly name: string;
@@ -164,38 +174,60 @@ export class LocalAssetStore implements AssetResolver {
   }
 
   /**
-   * Stores a component: `yaml` (already rewritten to point `code` at the snapshot folder by the
-   * caller, see register.ts) and a copy of `codeDir` taken now, so editing the folder later does not
-   * change the registered version. Refuses a version that exists already.
+   * Stores a component's documents (bundle.ts: `component.yml`, then `part-<j>.yml`) and writes each code
+   * snapshot to `code-<i>/`, all in the version's own folder, so editing the files it came from later
+   * does not change the registered version. Refuses a version that exists already.
    */
   async addComponent(
     entry: { name: string; version: string; sourceFile: string; description?: string | undefined },
-    codeDir: string | undefined,
-    writeYaml: (snapshotDir: string | undefined) => string,
+    documents: readonly string[],
+    code: readonly { readonly files: readonly CodeFile[] }[],
   ): Promise<StoredComponent> {
     const dir = join(this.kindDir('components'), entry.name);
     const meta = join(dir, `${entry.version}.json`);
     if (existsSync(meta))
-      throw new InputError(
+      throw new AssetExistsError(
         `component ${entry.name}:${entry.version} exists already; give another version (--set version=…)`,
       );
     const home = join(dir, entry.version);
     await rm(home, { recursive: true, force: true });
     await mkdir(home, { recursive: true });
-    const snapshot = codeDir === undefined ? undefined : join(home, 'code');
-    if (codeDir !== undefined && snapshot !== undefined) await cp(codeDir, snapshot, { recursive: true });
-    const file = join(home, 'component.yml');
-    await writeFile(file, writeYaml(snapshot));
-    const stored: StoredComponent = { ...entry, file, createdAt: this.nextCreatedAt('components', entry.name) };
+    for (const [index, snapshot] of code.entries())
+      await writeSnapshot(snapshot.files, join(home, bundleCodeName(index)));
+    for (const [index, text] of documents.entries()) await writeFile(join(home, bundleDocumentName(index)), text);
+    const stored: StoredComponent = {
+      ...entry,
+      file: join(home, bundleDocumentName(0)),
+      createdAt: this.nextCreatedAt('components', entry.name),
+    };
     await writeJsonAtomic(meta, stored);
     return stored;
+  }
+
+  /** The stored files of a component version (its documents and code snapshots), for sending it elsewhere. */
+  async componentFiles(stored: RegisteredComponent): Promise<{
+    documents: { sourcePath: string; text: string }[];
+    code: CodeSnapshot[];
+  }> {
+    const home = dirname(stored.file);
+    const names = await readdir(home);
+    const count = (pattern: RegExp): number => names.filter((name) => pattern.test(name)).length;
+    const documents: { sourcePath: string; text: string }[] = [];
+    for (let index = 0; index < 1 + count(/^part-\d+\.yml$/); index++) {
+      const file = join(home, bundleDocumentName(index));
+      documents.push({ sourcePath: file, text: await readFile(file, 'utf8') });
+    }
+    const code: CodeSnapshot[] = [];
+    for (let index = 0; index < count(/^code-\d+$/); index++)
+      code.push(await takeSnapshot(join(home, bundleCodeName(index))));
+    return { documents, code };
   }
 
   async addData(entry: Omit<StoredData, 'createdAt'>): Promise<StoredData> {
     const dir = join(this.kindDir('data'), entry.name);
     const meta = join(dir, `${entry.version}.json`);
     if (existsSync(meta))
-      throw new InputError(`data asset ${entry.name}:${entry.version} exists already; give another version`);
+      throw new AssetExistsError(`data asset ${entry.name}:${entry.version} exists already; give another version`);
     await mkdir(dir, { recursive: true });
     const stored: StoredData = { ...entry, createdAt: this.nextCreatedAt('data', entry.name) };
     await writeJsonAtomic(meta, stored);

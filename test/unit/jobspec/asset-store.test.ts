@@ -27,9 +27,9 @@ describe('LocalAssetStore and registration', () => {
     const first = await registerComponent(join(dir, 'hello.yml'), [], store);
     expect(first).toMatchObject({ name: 'hello', version: '1' });
     writeFileSync(join(dir, 'src', 'hello.py'), 'print("v2")\n');
-    const snapshot = join(store.root, 'components', 'hello', '1', 'code');
+    const snapshot = join(store.root, 'components', 'hello', '1', 'code-0');
     expect(readFileSync(join(snapshot, 'hello.py'), 'utf8')).toBe('print("v1")\n');
-    expect(readFileSync(first.file, 'utf8')).toContain(`code: ${snapshot}`);
+    expect(readFileSync(first.file, 'utf8')).toContain('code: ./code-0');
   });
 
   it('numbers versions, takes --set name/version, and @latest is the one created last', async () => {

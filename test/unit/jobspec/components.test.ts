@@ -171,7 +171,7 @@ describe('registered components and data assets', () => {
         expect(brief(fixture.errors('p.yml', { 'p.yml': yaml }))).toEqual([expect.stringContaining(max)]);
       } else {
         const train = commandStep(fixture.compile('p.yml', { 'p.yml': yaml }), 0);
-        expect(train.code).toBe(join(fixture.dataDir, 'assets', 'components', 'train', '4', 'code'));
+        expect(train.code).toBe(join(fixture.dataDir, 'assets', 'components', 'train', '4', 'code-0'));
         expect(train.inputs[0]).toMatchObject({ path: join(fixture.dir, 'data') });
       }
     }

@@ -826,6 +826,81 @@ export interface StepLog {
   text: string;
 }
 
+/** One YAML file of a component bundle (src/jobspec/assets/bundle.ts). */
+export interface AssetDocument {
+  /** Where it was read on the client (absolute), for messages. */
+  sourcePath: string;
+  /** Its text with paths rewritten to the stored copies: `./part-<j>.yml`, `./code-<i>`. */
+  text: string;
+}
+
+export interface CreateComponentRequest {
+  /** Document 0 is the component (with --set applied), then every local component file it reaches. */
+  documents: AssetDocument[];
+  /** Snapshots of the code folders the documents name, by index (`./code-<i>`). */
+  code: CodeSnapshot[];
+}
+
+export interface ComponentAsset {
+  name: string;
+  version: string;
+  /** @latest is the version created last. */
+  createdAtMs: number;
+  description: string;
+  /** The file it was registered from, on the client that registered it. */
+  sourceFile: string;
+  /** The stored component.yml, on the coordinator. */
+  file: string;
+  /**
+   * GetComponent with include_files: the stored documents (component.yml, then part-<j>.yml) and
+   * code folders (code-<i>), so a client on another machine can validate a job that uses it.
+   */
+  documents: AssetDocument[];
+  code: CodeSnapshot[];
+}
+
+export interface GetAssetRequest {
+  name: string;
+  /** Empty: the latest version. */
+  version: string;
+  /** Components only: also send the stored files (ComponentAsset.documents and code). */
+  includeFiles: boolean;
+}
+
+export interface ListAssetsRequest {
+}
+
+export interface ListComponentsResponse {
+  /** The latest version of each component, by name. */
+  components: ComponentAsset[];
+}
+
+export interface CreateDataRequest {
+  /** The data asset YAML (name, version, type, path), with --set applied. */
+  specYaml: string;
+  /**
+   * Its absolute path on the client: a relative `path:` resolves against its folder, which the
+   * coordinator must see (a shared filesystem, as for job inputs).
+   */
+  specPath: string;
+}
+
+export interface DataAsset {
+  name: string;
+  version: string;
+  createdAtMs: number;
+  description: string;
+  /** uri_folder, uri_file or mltable. */
+  type: string;
+  /** Absolute path on the coordinator's filesystem. */
+  path: string;
+}
+
+export interface ListDataResponse {
+  /** The latest version of each data asset, by name. */
+  data: DataAsset[];
+}
+
 function createBaseNodeMessage(): NodeMessage {
   return { kind: undefined };
 }
@@ -6780,6 +6855,916 @@ export const StepLog: MessageFns<StepLog> = {
   },
 };
 
+function createBaseAssetDocument(): AssetDocument {
+  return { sourcePath: "", text: "" };
+}
+
+export const AssetDocument: MessageFns<AssetDocument> = {
+  encode(message: AssetDocument, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sourcePath !== "") {
+      writer.uint32(10).string(message.sourcePath);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssetDocument {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssetDocument();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sourcePath = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssetDocument {
+    return {
+      sourcePath: isSet(object.sourcePath)
+        ? globalThis.String(object.sourcePath)
+        : isSet(object.source_path)
+        ? globalThis.String(object.source_path)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: AssetDocument): unknown {
+    const obj: any = {};
+    if (message.sourcePath !== "") {
+      obj.sourcePath = message.sourcePath;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AssetDocument>, I>>(base?: I): AssetDocument {
+    return AssetDocument.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AssetDocument>, I>>(object: I): AssetDocument {
+    const message = createBaseAssetDocument();
+    message.sourcePath = object.sourcePath ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateComponentRequest(): CreateComponentRequest {
+  return { documents: [], code: [] };
+}
+
+export const CreateComponentRequest: MessageFns<CreateComponentRequest> = {
+  encode(message: CreateComponentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.documents) {
+      AssetDocument.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.code) {
+      CodeSnapshot.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateComponentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateComponentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.documents.push(AssetDocument.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code.push(CodeSnapshot.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateComponentRequest {
+    return {
+      documents: globalThis.Array.isArray(object?.documents)
+        ? object.documents.map((e: any) => AssetDocument.fromJSON(e))
+        : [],
+      code: globalThis.Array.isArray(object?.code) ? object.code.map((e: any) => CodeSnapshot.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CreateComponentRequest): unknown {
+    const obj: any = {};
+    if (message.documents?.length) {
+      obj.documents = message.documents.map((e) => AssetDocument.toJSON(e));
+    }
+    if (message.code?.length) {
+      obj.code = message.code.map((e) => CodeSnapshot.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateComponentRequest>, I>>(base?: I): CreateComponentRequest {
+    return CreateComponentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateComponentRequest>, I>>(object: I): CreateComponentRequest {
+    const message = createBaseCreateComponentRequest();
+    message.documents = object.documents?.map((e) => AssetDocument.fromPartial(e)) || [];
+    message.code = object.code?.map((e) => CodeSnapshot.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseComponentAsset(): ComponentAsset {
+  return { name: "", version: "", createdAtMs: 0, description: "", sourceFile: "", file: "", documents: [], code: [] };
+}
+
+export const ComponentAsset: MessageFns<ComponentAsset> = {
+  encode(message: ComponentAsset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(24).uint64(message.createdAtMs);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.sourceFile !== "") {
+      writer.uint32(42).string(message.sourceFile);
+    }
+    if (message.file !== "") {
+      writer.uint32(50).string(message.file);
+    }
+    for (const v of message.documents) {
+      AssetDocument.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.code) {
+      CodeSnapshot.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ComponentAsset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseComponentAsset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.createdAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sourceFile = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.file = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.documents.push(AssetDocument.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.code.push(CodeSnapshot.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ComponentAsset {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      createdAtMs: isSet(object.createdAtMs)
+        ? globalThis.Number(object.createdAtMs)
+        : isSet(object.created_at_ms)
+        ? globalThis.Number(object.created_at_ms)
+        : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      sourceFile: isSet(object.sourceFile)
+        ? globalThis.String(object.sourceFile)
+        : isSet(object.source_file)
+        ? globalThis.String(object.source_file)
+        : "",
+      file: isSet(object.file) ? globalThis.String(object.file) : "",
+      documents: globalThis.Array.isArray(object?.documents)
+        ? object.documents.map((e: any) => AssetDocument.fromJSON(e))
+        : [],
+      code: globalThis.Array.isArray(object?.code)
+        ? object.code.map((e: any) => CodeSnapshot.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ComponentAsset): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.createdAtMs !== 0) {
+      obj.createdAtMs = Math.round(message.createdAtMs);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.sourceFile !== "") {
+      obj.sourceFile = message.sourceFile;
+    }
+    if (message.file !== "") {
+      obj.file = message.file;
+    }
+    if (message.documents?.length) {
+      obj.documents = message.documents.map((e) => AssetDocument.toJSON(e));
+    }
+    if (message.code?.length) {
+      obj.code = message.code.map((e) => CodeSnapshot.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ComponentAsset>, I>>(base?: I): ComponentAsset {
+    return ComponentAsset.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ComponentAsset>, I>>(object: I): ComponentAsset {
+    const message = createBaseComponentAsset();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    message.description = object.description ?? "";
+    message.sourceFile = object.sourceFile ?? "";
+    message.file = object.file ?? "";
+    message.documents = object.documents?.map((e) => AssetDocument.fromPartial(e)) || [];
+    message.code = object.code?.map((e) => CodeSnapshot.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetAssetRequest(): GetAssetRequest {
+  return { name: "", version: "", includeFiles: false };
+}
+
+export const GetAssetRequest: MessageFns<GetAssetRequest> = {
+  encode(message: GetAssetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.includeFiles !== false) {
+      writer.uint32(24).bool(message.includeFiles);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAssetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAssetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.includeFiles = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAssetRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      includeFiles: isSet(object.includeFiles)
+        ? globalThis.Boolean(object.includeFiles)
+        : isSet(object.include_files)
+        ? globalThis.Boolean(object.include_files)
+        : false,
+    };
+  },
+
+  toJSON(message: GetAssetRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.includeFiles !== false) {
+      obj.includeFiles = message.includeFiles;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetAssetRequest>, I>>(base?: I): GetAssetRequest {
+    return GetAssetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAssetRequest>, I>>(object: I): GetAssetRequest {
+    const message = createBaseGetAssetRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.includeFiles = object.includeFiles ?? false;
+    return message;
+  },
+};
+
+function createBaseListAssetsRequest(): ListAssetsRequest {
+  return {};
+}
+
+export const ListAssetsRequest: MessageFns<ListAssetsRequest> = {
+  encode(_: ListAssetsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAssetsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAssetsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListAssetsRequest {
+    return {};
+  },
+
+  toJSON(_: ListAssetsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAssetsRequest>, I>>(base?: I): ListAssetsRequest {
+    return ListAssetsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAssetsRequest>, I>>(_: I): ListAssetsRequest {
+    const message = createBaseListAssetsRequest();
+    return message;
+  },
+};
+
+function createBaseListComponentsResponse(): ListComponentsResponse {
+  return { components: [] };
+}
+
+export const ListComponentsResponse: MessageFns<ListComponentsResponse> = {
+  encode(message: ListComponentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.components) {
+      ComponentAsset.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListComponentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListComponentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.components.push(ComponentAsset.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListComponentsResponse {
+    return {
+      components: globalThis.Array.isArray(object?.components)
+        ? object.components.map((e: any) => ComponentAsset.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListComponentsResponse): unknown {
+    const obj: any = {};
+    if (message.components?.length) {
+      obj.components = message.components.map((e) => ComponentAsset.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListComponentsResponse>, I>>(base?: I): ListComponentsResponse {
+    return ListComponentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListComponentsResponse>, I>>(object: I): ListComponentsResponse {
+    const message = createBaseListComponentsResponse();
+    message.components = object.components?.map((e) => ComponentAsset.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateDataRequest(): CreateDataRequest {
+  return { specYaml: "", specPath: "" };
+}
+
+export const CreateDataRequest: MessageFns<CreateDataRequest> = {
+  encode(message: CreateDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.specYaml !== "") {
+      writer.uint32(10).string(message.specYaml);
+    }
+    if (message.specPath !== "") {
+      writer.uint32(18).string(message.specPath);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.specYaml = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.specPath = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDataRequest {
+    return {
+      specYaml: isSet(object.specYaml)
+        ? globalThis.String(object.specYaml)
+        : isSet(object.spec_yaml)
+        ? globalThis.String(object.spec_yaml)
+        : "",
+      specPath: isSet(object.specPath)
+        ? globalThis.String(object.specPath)
+        : isSet(object.spec_path)
+        ? globalThis.String(object.spec_path)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateDataRequest): unknown {
+    const obj: any = {};
+    if (message.specYaml !== "") {
+      obj.specYaml = message.specYaml;
+    }
+    if (message.specPath !== "") {
+      obj.specPath = message.specPath;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDataRequest>, I>>(base?: I): CreateDataRequest {
+    return CreateDataRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDataRequest>, I>>(object: I): CreateDataRequest {
+    const message = createBaseCreateDataRequest();
+    message.specYaml = object.specYaml ?? "";
+    message.specPath = object.specPath ?? "";
+    return message;
+  },
+};
+
+function createBaseDataAsset(): DataAsset {
+  return { name: "", version: "", createdAtMs: 0, description: "", type: "", path: "" };
+}
+
+export const DataAsset: MessageFns<DataAsset> = {
+  encode(message: DataAsset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(24).uint64(message.createdAtMs);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.type !== "") {
+      writer.uint32(42).string(message.type);
+    }
+    if (message.path !== "") {
+      writer.uint32(50).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DataAsset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDataAsset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.createdAtMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DataAsset {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      createdAtMs: isSet(object.createdAtMs)
+        ? globalThis.Number(object.createdAtMs)
+        : isSet(object.created_at_ms)
+        ? globalThis.Number(object.created_at_ms)
+        : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: DataAsset): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.createdAtMs !== 0) {
+      obj.createdAtMs = Math.round(message.createdAtMs);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DataAsset>, I>>(base?: I): DataAsset {
+    return DataAsset.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DataAsset>, I>>(object: I): DataAsset {
+    const message = createBaseDataAsset();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    message.description = object.description ?? "";
+    message.type = object.type ?? "";
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseListDataResponse(): ListDataResponse {
+  return { data: [] };
+}
+
+export const ListDataResponse: MessageFns<ListDataResponse> = {
+  encode(message: ListDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.data) {
+      DataAsset.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data.push(DataAsset.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDataResponse {
+    return { data: globalThis.Array.isArray(object?.data) ? object.data.map((e: any) => DataAsset.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListDataResponse): unknown {
+    const obj: any = {};
+    if (message.data?.length) {
+      obj.data = message.data.map((e) => DataAsset.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDataResponse>, I>>(base?: I): ListDataResponse {
+    return ListDataResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDataResponse>, I>>(object: I): ListDataResponse {
+    const message = createBaseListDataResponse();
+    message.data = object.data?.map((e) => DataAsset.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ---------------------------------------------------------------------------------------------------
  * Cluster: one long-lived bidirectional stream per node. The node dials; the coordinator never does,
@@ -6976,6 +7961,182 @@ export interface JobsClient extends Client {
 export const JobsClient = makeGenericClientConstructor(JobsService, "parajob.v1.Jobs") as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): JobsClient;
   service: typeof JobsService;
+  serviceName: string;
+};
+
+/**
+ * ---------------------------------------------------------------------------------------------------
+ * Assets: registered components and data assets (`parajob component|data create|list|show
+ * --coordinator`, the SDK's client.components / client.data), kept in the coordinator's data dir
+ * (<data dir>/assets/) where the jobs submitted to it look up `azureml:NAME:VERSION` and
+ * `azureml:NAME@latest`. A registered version never changes: creating it again is ALREADY_EXISTS.
+ * ---------------------------------------------------------------------------------------------------
+ */
+export type AssetsService = typeof AssetsService;
+export const AssetsService = {
+  createComponent: {
+    path: "/parajob.v1.Assets/CreateComponent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateComponentRequest): Buffer =>
+      Buffer.from(CreateComponentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateComponentRequest => CreateComponentRequest.decode(value),
+    responseSerialize: (value: ComponentAsset): Buffer => Buffer.from(ComponentAsset.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ComponentAsset => ComponentAsset.decode(value),
+  },
+  getComponent: {
+    path: "/parajob.v1.Assets/GetComponent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAssetRequest): Buffer => Buffer.from(GetAssetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAssetRequest => GetAssetRequest.decode(value),
+    responseSerialize: (value: ComponentAsset): Buffer => Buffer.from(ComponentAsset.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ComponentAsset => ComponentAsset.decode(value),
+  },
+  listComponents: {
+    path: "/parajob.v1.Assets/ListComponents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAssetsRequest): Buffer => Buffer.from(ListAssetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAssetsRequest => ListAssetsRequest.decode(value),
+    responseSerialize: (value: ListComponentsResponse): Buffer =>
+      Buffer.from(ListComponentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListComponentsResponse => ListComponentsResponse.decode(value),
+  },
+  createData: {
+    path: "/parajob.v1.Assets/CreateData" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateDataRequest): Buffer => Buffer.from(CreateDataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateDataRequest => CreateDataRequest.decode(value),
+    responseSerialize: (value: DataAsset): Buffer => Buffer.from(DataAsset.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DataAsset => DataAsset.decode(value),
+  },
+  getData: {
+    path: "/parajob.v1.Assets/GetData" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAssetRequest): Buffer => Buffer.from(GetAssetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAssetRequest => GetAssetRequest.decode(value),
+    responseSerialize: (value: DataAsset): Buffer => Buffer.from(DataAsset.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DataAsset => DataAsset.decode(value),
+  },
+  listData: {
+    path: "/parajob.v1.Assets/ListData" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAssetsRequest): Buffer => Buffer.from(ListAssetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAssetsRequest => ListAssetsRequest.decode(value),
+    responseSerialize: (value: ListDataResponse): Buffer => Buffer.from(ListDataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDataResponse => ListDataResponse.decode(value),
+  },
+} as const;
+
+export interface AssetsServer extends UntypedServiceImplementation {
+  createComponent: handleUnaryCall<CreateComponentRequest, ComponentAsset>;
+  getComponent: handleUnaryCall<GetAssetRequest, ComponentAsset>;
+  listComponents: handleUnaryCall<ListAssetsRequest, ListComponentsResponse>;
+  createData: handleUnaryCall<CreateDataRequest, DataAsset>;
+  getData: handleUnaryCall<GetAssetRequest, DataAsset>;
+  listData: handleUnaryCall<ListAssetsRequest, ListDataResponse>;
+}
+
+export interface AssetsClient extends Client {
+  createComponent(
+    request: CreateComponentRequest,
+    callback: (error: ServiceError | null, response: ComponentAsset) => void,
+  ): ClientUnaryCall;
+  createComponent(
+    request: CreateComponentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ComponentAsset) => void,
+  ): ClientUnaryCall;
+  createComponent(
+    request: CreateComponentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ComponentAsset) => void,
+  ): ClientUnaryCall;
+  getComponent(
+    request: GetAssetRequest,
+    callback: (error: ServiceError | null, response: ComponentAsset) => void,
+  ): ClientUnaryCall;
+  getComponent(
+    request: GetAssetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ComponentAsset) => void,
+  ): ClientUnaryCall;
+  getComponent(
+    request: GetAssetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ComponentAsset) => void,
+  ): ClientUnaryCall;
+  listComponents(
+    request: ListAssetsRequest,
+    callback: (error: ServiceError | null, response: ListComponentsResponse) => void,
+  ): ClientUnaryCall;
+  listComponents(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListComponentsResponse) => void,
+  ): ClientUnaryCall;
+  listComponents(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListComponentsResponse) => void,
+  ): ClientUnaryCall;
+  createData(
+    request: CreateDataRequest,
+    callback: (error: ServiceError | null, response: DataAsset) => void,
+  ): ClientUnaryCall;
+  createData(
+    request: CreateDataRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DataAsset) => void,
+  ): ClientUnaryCall;
+  createData(
+    request: CreateDataRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DataAsset) => void,
+  ): ClientUnaryCall;
+  getData(
+    request: GetAssetRequest,
+    callback: (error: ServiceError | null, response: DataAsset) => void,
+  ): ClientUnaryCall;
+  getData(
+    request: GetAssetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DataAsset) => void,
+  ): ClientUnaryCall;
+  getData(
+    request: GetAssetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DataAsset) => void,
+  ): ClientUnaryCall;
+  listData(
+    request: ListAssetsRequest,
+    callback: (error: ServiceError | null, response: ListDataResponse) => void,
+  ): ClientUnaryCall;
+  listData(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDataResponse) => void,
+  ): ClientUnaryCall;
+  listData(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDataResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const AssetsClient = makeGenericClientConstructor(AssetsService, "parajob.v1.Assets") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): AssetsClient;
+  service: typeof AssetsService;
   serviceName: string;
 };
 

@@ -2,11 +2,13 @@
  * Compiles pipeline and step inputs: literals, local data inputs and `${{parent.inputs.x}}` bindings
  * (a step's input values are evaluated in the pipeline's context).
  */
+import { isS3Uri } from '../storage/s3-location.js';
 import { type AssetResolver, NO_ASSETS, parseAssetReference } from './assets/resolver.js';
 import { hasExpression, parseReference, type Reference, wholeExpression } from './bindings.js';
 import { resolveDatastorePath } from './datastore-path.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
+import { objectStorePath } from './object-store-path.js';
 import type { CompiledInput, CompiledOutput, DataInput } from './model.js';
 import type { TemplateScope } from './render.js';
 import type { DataInputSpec, InputValueSpec } from './schema.js';
@@ -74,6 +76,7 @@ export function resolveDataPath(
   );
   if (store.kind === 'path') return { ok: true, path: store.path };
   if (store.kind === 'error') return { ok: false, message: store.message };
+  if (isS3Uri(raw)) return objectStorePath(raw);
   return resolveLocalPath(raw, scope.baseDir);
 }
 

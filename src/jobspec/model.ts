@@ -52,6 +52,12 @@ export interface CompiledOutput {
    */
   readonly path: string;
   readonly explicitPath: boolean;
+  /**
+   * Object storage (`s3://bucket/prefix`, or `s3://bucket/key` for a uri_file) the output is published
+   * to when the step succeeds; `path` is then the local staging folder (or file) under the step's run
+   * directory that the step writes, as for an output without a path.
+   */
+  readonly remote?: string | undefined;
 }
 
 /** Engine settings that Azure passes as predefined program arguments (SPEC.md 4.1). */

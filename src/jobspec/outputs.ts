@@ -4,12 +4,14 @@
  */
 import { join } from 'node:path';
 
+import { isS3Uri } from '../storage/s3-location.js';
 import type { AssetResolver } from './assets/resolver.js';
 import { hasExpression, parseReference, wholeExpression } from './bindings.js';
 import { isDatastoreUri, resolveDatastorePath } from './datastore-path.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
 import type { CompiledOutput } from './model.js';
+import { objectStorePath } from './object-store-path.js';
 import type { OutputObjectSpec, OutputValueSpec } from './schema.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
 import type { KeyPath } from './yaml-source.js';
@@ -202,6 +204,14 @@ export function compileStepOutput(
     const resolved = resolveStepDatastorePath(datastorePath, name, datastoreText ? [...path, 'path'] : pathKey, scope);
     return resolved === undefined ? undefined : { name, type, path: resolved, explicitPath: true };
   }
+  if (bindingText === undefined && spec.path !== undefined && isS3Uri(spec.path)) {
+    const remote = objectStorePath(spec.path);
+    if (!remote.ok) {
+      scope.diagnostics.error([...path, 'path'], remote.message);
+      return undefined;
+    }
+    return { ...defaultOutput(name, type, scope), explicitPath: true, remote: remote.path };
+  }
   const ownPath =
     bindingText === undefined
       ? resolveOutputPath(spec.path, [...path, 'path'], scope.diagnostics, scope.baseDir)
@@ -209,8 +219,16 @@ export function compileStepOutput(
   if (bindingText === undefined && spec.path !== undefined && ownPath === undefined) return undefined;
   const explicit = declared?.path ?? ownPath;
   if (explicit !== undefined) return { name, type, path: explicit, explicitPath: true };
+  return defaultOutput(name, type, scope);
+}
+
+/**
+ * An output without a path: `<step run dir>/outputs/<name>`, a uri_file being the file
+ * `parallel_run_step.txt` (parallel steps) or `<name>` (command steps) in that folder.
+ */
+function defaultOutput(name: string, type: CompiledOutput['type'], scope: OutputScope): CompiledOutput {
   const folder = join(scope.stepRunDir, 'outputs', name);
-  const fileName = keepMltable ? name : APPEND_ROW_FILE_NAME;
+  const fileName = scope.commandStep === true ? name : APPEND_ROW_FILE_NAME;
   return { name, type, path: type === 'uri_file' ? join(folder, fileName) : folder, explicitPath: false };
 }
 

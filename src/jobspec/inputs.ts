@@ -8,8 +8,8 @@ import { hasExpression, parseReference, type Reference, wholeExpression } from '
 import { resolveDatastorePath } from './datastore-path.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
-import { objectStorePath } from './object-store-path.js';
 import type { CompiledInput, CompiledOutput, DataInput } from './model.js';
+import { objectStorePath } from './object-store-path.js';
 import type { TemplateScope } from './render.js';
 import type { DataInputSpec, InputValueSpec } from './schema.js';
 import { AZURE_ONLY_KEYS } from './schema.js';

@@ -68,7 +68,9 @@ export class S3Client {
       const base = url.pathname.replace(/\/+$/, '');
       return { origin: url.origin, host: url.host, path: `${base}/${location.bucket}/${key}` };
     }
-    const host = `${location.bucket}.s3.${this.settings.region}.amazonaws.com`;
+    // us-east-1 is the global endpoint's region; others have their own host.
+    const region = this.settings.region === 'us-east-1' ? '' : `.${this.settings.region}`;
+    const host = `${location.bucket}.s3${region}.amazonaws.com`;
     return { origin: `https://${host}`, host, path: `/${key}` };
   }
 
@@ -100,14 +102,23 @@ export class S3Client {
   }
 
   /**
-   * A presigned URL for one `method` on `location`, valid for `expiresSeconds`: whoever holds it can
-   * GET (or PUT) that one object and nothing else, without credentials of their own.
+   * A presigned URL for one `method` on `location`, valid for `expiresSeconds` from `signedAt`:
+   * whoever holds it can GET (or PUT) that one object and nothing else, without credentials of their own.
    */
-  presign(method: 'GET' | 'PUT', location: S3Location, expiresSeconds = DEFAULT_PRESIGN_SECONDS): string {
+  presign(
+    method: 'GET' | 'PUT',
+    location: S3Location,
+    expiresSeconds = DEFAULT_PRESIGN_SECONDS,
+    signedAt: Date = new Date(),
+  ): string {
     if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGN_SECONDS) {
       throw new RangeError(`a presigned URL lives 1–${MAX_PRESIGN_SECONDS} s, got ${expiresSeconds}`);
     }
-    return this.sign(method, location, { query: `X-Amz-Expires=${expiresSeconds}`, signQuery: true }).url;
+    const date = signedAt.toISOString().replace(/[:-]|\.\d{3}/g, '');
+    return this.sign(method, location, {
+      query: `X-Amz-Date=${date}&X-Amz-Expires=${expiresSeconds}`,
+      signQuery: true,
+    }).url;
   }
 
   /** Sends a header-signed request; rejects with S3RequestError on an error status. */

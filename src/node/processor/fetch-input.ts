@@ -39,7 +39,9 @@ export function stagedPathsOf(lease: Pick<Lease, 'files'>, dir: string): string[
  */
 export async function downloadLeaseFiles(lease: Lease, dir: string, signal: AbortSignal): Promise<void> {
   if (lease.fileUrls.length !== lease.files.length) {
-    throw new Error(`lease of mini-batch ${lease.miniBatchId}: ${lease.fileUrls.length} URLs for ${lease.files.length} files`);
+    throw new Error(
+      `lease of mini-batch ${lease.miniBatchId}: ${lease.fileUrls.length} URLs for ${lease.files.length} files`,
+    );
   }
   await rm(dir, { recursive: true, force: true });
   const targets = stagedPathsOf(lease, dir);
@@ -47,7 +49,12 @@ export async function downloadLeaseFiles(lease: Lease, dir: string, signal: Abor
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const index = next++;
-      await downloadOne(lease.fileUrls[index] as string, lease.files[index] as string, targets[index] as string, signal);
+      await downloadOne(
+        lease.fileUrls[index] as string,
+        lease.files[index] as string,
+        targets[index] as string,
+        signal,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, targets.length) }, worker));

@@ -72,7 +72,16 @@ export function jobLoader(settings: JobSettings, read: ReadTableBatch): LeaseLoa
 
 /** A lease of `files` for mini-batch `miniBatchId`. */
 export function leaseOf(miniBatchId: number, files: string[], token = miniBatchId + 100, attempt = 1): Lease {
-  return { miniBatchId, attempt, token, files, fileUrls: [], ranges: [], partitionKeyJson: '', itemCount: files.length };
+  return {
+    miniBatchId,
+    attempt,
+    token,
+    files,
+    fileUrls: [],
+    ranges: [],
+    partitionKeyJson: '',
+    itemCount: files.length,
+  };
 }
 
 /** Records notices; `waitFor` resolves with the first (new or past) notice matching a predicate. */

@@ -202,7 +202,11 @@ export function compileStepOutput(
   const datastorePath = datastoreText ?? declared?.datastorePath;
   if (datastorePath !== undefined) {
     const resolved = resolveStepDatastorePath(datastorePath, name, datastoreText ? [...path, 'path'] : pathKey, scope);
-    return resolved === undefined ? undefined : { name, type, path: resolved, explicitPath: true };
+    if (resolved === undefined) return undefined;
+    if (isS3Uri(resolved.path)) {
+      return { ...defaultOutput(name, type, scope), explicitPath: true, remote: resolved.path, store: resolved.store };
+    }
+    return { name, type, path: resolved.path, explicitPath: true };
   }
   if (bindingText === undefined && spec.path !== undefined && isS3Uri(spec.path)) {
     const remote = objectStorePath(spec.path);
@@ -242,7 +246,7 @@ function resolveStepDatastorePath(
   outputName: string,
   at: KeyPath,
   scope: OutputScope,
-): string | undefined {
+): { readonly path: string; readonly store?: CompiledOutput['store'] } | undefined {
   if (!scope.datastores) {
     scope.diagnostics.error(at, 'datastore paths need a pipeline (and a data dir); give a local path');
     return undefined;
@@ -250,7 +254,7 @@ function resolveStepDatastorePath(
   const { assets, defaultDatastore, jobName } = scope.datastores;
   const values = { name: stepJobName(jobName, scope.stepName), outputName, defaultDatastore };
   const resolved = resolveDatastorePath(raw, values, assets);
-  if (resolved.kind === 'path') return resolved.path;
+  if (resolved.kind === 'path') return resolved;
   scope.diagnostics.error(at, resolved.kind === 'error' ? resolved.message : `expected a datastore path, got "${raw}"`);
   return undefined;
 }

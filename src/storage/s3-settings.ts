@@ -3,6 +3,8 @@
  * from the standard AWS environment variables of the coordinator's process (or a datastore record);
  * nodes never see them: they get presigned URLs.
  */
+import { readFileSync } from 'node:fs';
+
 import { InputError } from '../errors.js';
 
 export interface S3Credentials {
@@ -58,4 +60,58 @@ export function checkedEndpoint(text: string, source: string): string {
   }
   if (url.search !== '' || url.hash !== '') throw new InputError(`${source}: "${text}" must not have a query`);
   return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * How a datastore reaches its bucket (`parajob datastore create --s3`): recorded in the job model so
+ * that the coordinator uses it wherever it runs the step. Holds no secret: the credentials stay in
+ * their file on the coordinator's machine.
+ */
+export interface ObjectStoreConnection {
+  /** As S3Settings.endpoint; undefined: AWS. */
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+  /**
+   * A file of `KEY=VALUE` lines (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN;
+   * the `aws_access_key_id = …` spelling of AWS's credentials file works too). undefined: the
+   * coordinator's environment.
+   */
+  readonly credentialsFile?: string | undefined;
+}
+
+/**
+ * Settings of a datastore's connection: its endpoint and region, credentials from its file (or, with
+ * none, from `env`). InputError naming the file and what is missing.
+ */
+export function s3SettingsOf(connection: ObjectStoreConnection, env: NodeJS.ProcessEnv, what: string): S3Settings {
+  const fromEnv = connection.credentialsFile === undefined;
+  const source = fromEnv ? env : readCredentialsFile(connection.credentialsFile as string, what);
+  const base = s3SettingsFromEnv({ ...source, AWS_ENDPOINT_URL_S3: '', AWS_ENDPOINT_URL: '' }, what);
+  return {
+    ...base,
+    endpoint: connection.endpoint === undefined ? undefined : checkedEndpoint(connection.endpoint, `${what}: endpoint`),
+    region: connection.region ?? base.region,
+  };
+}
+
+/** The variables of a credentials file, names upper-cased; InputError when it cannot be read or lacks a key. */
+export function readCredentialsFile(file: string, what: string): NodeJS.ProcessEnv {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`${what}: cannot read the credentials file ${file}: ${(error as Error).message}`);
+  }
+  const variables: NodeJS.ProcessEnv = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match === null || line.trim().startsWith('#')) continue;
+    variables[(match[1] as string).toUpperCase()] = (match[2] as string).replace(/^(["'])(.*)\1$/, '$2');
+  }
+  if (!variables['AWS_ACCESS_KEY_ID'] || !variables['AWS_SECRET_ACCESS_KEY']) {
+    throw new InputError(
+      `${what}: the credentials file ${file} must set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (KEY=VALUE lines)`,
+    );
+  }
+  return variables;
 }

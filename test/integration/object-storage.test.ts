@@ -22,15 +22,18 @@ export function run(miniBatch) {
   return miniBatch.map((file) => [basename(file), readFileSync(file, 'utf8').trim(), dirname(dirname(file))].join('|'));
 }
 `;
-/** The job: the corpus in 5-file mini-batches on 2 nodes × 2 processors, rows to the `output` prefix. */
-function jobYaml(output: string, extra = ''): string {
+/**
+ * The job: the corpus (`input`) in 5-file mini-batches on 2 nodes × 2 processors, rows to the
+ * `output` prefix.
+ */
+function jobYaml(output: string, extra = '', input = 's3://inputs/corpus'): string {
   return [
     'type: parallel',
     'compute: azureml:s3-cluster',
     'inputs:',
     '  corpus:',
     '    type: uri_folder',
-    '    path: s3://inputs/corpus',
+    `    path: ${input}`,
     'outputs:',
     '  rows:',
     '    type: uri_folder',
@@ -59,6 +62,8 @@ const NO_STORAGE_ENV = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_E
 describe('s3:// input and output', () => {
   let dir: string;
   let server: TestS3Server;
+  /** A second store, reached only through a datastore: the coordinator's environment names the first. */
+  let lake: TestS3Server;
   let address: string;
   const names = Array.from({ length: FILES }, (_, i) => `part-${String(i).padStart(3, '0')}.txt`);
 
@@ -72,9 +77,14 @@ describe('s3:// input and output', () => {
       await server.client.put({ bucket: 'inputs', key }, `content ${i}\n`);
     }
     await server.client.put({ bucket: 'inputs', key: 'elsewhere/not-listed.txt' }, 'no');
+    lake = await startS3Server(join(dir, 'lake'), ['lake']);
+    for (const [i, name] of names.entries()) {
+      await lake.client.put({ bucket: 'lake', key: `team/corpus/${name}` }, `content ${i}\n`);
+    }
     await writeText(dir, 'code/read.mjs', READ_FILES_SCRIPT);
     await writeText(dir, 'job.yml', jobYaml('s3://results/run-1/'));
     // A failed mini-batch fails this one: its output must never be published.
+    await writeText(dir, 'lake.yml', jobYaml('s3://results/run-3/', '', 'azureml://datastores/lake/paths/corpus'));
     await writeText(dir, 'failing.yml', jobYaml('s3://results/run-2/', 'mini_batch_error_threshold: 0'));
     ({ address } = await startCoordinatorCli(join(dir, 'coordinator'), { env: server.env }));
     const nodes = ['n1', 'n2'].map((name) =>
@@ -99,6 +109,7 @@ describe('s3:// input and output', () => {
   afterAll(async () => {
     await killAllCli();
     await server?.stop();
+    await lake?.stop();
   });
 
   it('every object read once on a node from a presigned URL; the rows published to s3 only when the job succeeded', async () => {
@@ -138,6 +149,52 @@ describe('s3:// input and output', () => {
     expect(csv).toMatch(/^4,1,.*RUN_EXCEPTION/m);
     expect(csv).toMatch(/^1,2,.*RUN_DONE/m);
     expect(csv).toMatch(/^4,2,.*RUN_DONE/m);
+  }, 150_000);
+
+  it('a datastore made with --s3 takes its endpoint and credentials file with it, whatever the environment says', async () => {
+    const credentials = await writeText(
+      dir,
+      'lake.credentials',
+      `AWS_ACCESS_KEY_ID=${lake.env['AWS_ACCESS_KEY_ID']}\nAWS_SECRET_ACCESS_KEY=${lake.env['AWS_SECRET_ACCESS_KEY']}\n`,
+    );
+    const create = await runCli([
+      'datastore',
+      'create',
+      '--data-dir',
+      join(dir, 'coordinator'),
+      '--name',
+      'lake',
+      '--s3',
+      's3://lake/team/',
+      '--endpoint',
+      lake.endpoint,
+      '--credentials',
+      credentials,
+    ]);
+    expect(create.exit?.code, create.describeOutput()).toBe(0);
+    expect(create.stdout).toContain('Datastore lake is s3://lake/team');
+
+    // The client validates with the same data dir (its datastores), as it would on the coordinator's machine.
+    const job = await runCli([
+      'job',
+      'create',
+      '--file',
+      join(dir, 'lake.yml'),
+      '--coordinator',
+      address,
+      '--data-dir',
+      join(dir, 'coordinator'),
+    ]);
+    expect(job.exit?.code, job.describeOutput()).toBe(0);
+    const jobId = job.stdoutLines.at(-1) ?? '';
+    const stream = await runCli(['job', 'stream', jobId, '--coordinator', address], { timeoutMs: 120_000 });
+    expect(stream.exit?.code, stream.describeOutput()).toBe(0);
+    const rows = (await server.client.get({ bucket: 'results', key: 'run-3/parallel_run_step.txt' }))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('|')[0]);
+    expect(rows.sort()).toEqual(names);
   }, 150_000);
 
   it('a job that fails publishes nothing', async () => {

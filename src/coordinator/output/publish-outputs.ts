@@ -25,7 +25,7 @@ function describe(output: CompiledOutput): string {
 export function checkRemoteOutputs(outputs: readonly CompiledOutput[]): void {
   for (const output of outputs) {
     if (output.remote === undefined) continue;
-    objectStoreClient(describe(output));
+    objectStoreClient(describe(output), output.store);
     try {
       parseS3Uri(output.remote);
     } catch (error) {
@@ -43,7 +43,7 @@ export async function publishRemoteOutputs(outputs: readonly CompiledOutput[]): 
   const written: string[] = [];
   for (const output of outputs) {
     if (output.remote === undefined) continue;
-    const client = objectStoreClient(describe(output));
+    const client = objectStoreClient(describe(output), output.store);
     const target = parseS3Uri(output.remote);
     const info = await stat(output.path).catch(() => undefined);
     if (info === undefined) continue;

@@ -11,7 +11,7 @@ import { parseS3Uri } from '../../storage/s3-location.js';
 
 /** The input's files (`s3://` URIs) and how to presign one of them. InputError for a bad URI or no credentials. */
 export async function listObjectStoreInput(
-  input: Pick<DataInput, 'name' | 'type' | 'path'>,
+  input: Pick<DataInput, 'name' | 'type' | 'path' | 'store'>,
 ): Promise<{ readonly files: FileList; readonly presign: (file: string) => string }> {
   if (input.type === 'mltable') {
     throw new InputError(
@@ -24,7 +24,7 @@ export async function listObjectStoreInput(
   } catch (error) {
     throw new InputError(`input '${input.name}': ${(error as Error).message}`);
   }
-  const client = objectStoreClient(`input '${input.name}' (${input.path})`);
+  const client = objectStoreClient(`input '${input.name}' (${input.path})`, input.store);
   let files: FileList;
   try {
     files = await listS3Files(client, { name: input.name, type: input.type, location });

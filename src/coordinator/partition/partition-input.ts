@@ -51,9 +51,9 @@ export function inputDataOf(step: CompiledParallelStep): DataInput {
  */
 export async function partitionStepInput(step: CompiledParallelStep): Promise<Partition> {
   const input = inputDataOf(step);
+  const remote = isS3Uri(input.path) ? await listObjectStoreInput(input) : undefined;
   if (input.type === 'mltable') return partitionMltable(step, input);
   const size = filesPerMiniBatch(step.miniBatchSize, input.name);
-  const remote = isS3Uri(input.path) ? await listObjectStoreInput(input) : undefined;
   const files = remote?.files ?? (await listFileInput({ name: input.name, type: input.type, path: input.path }));
   if (files.relativePaths.length === 0) {
     throw new InputError(`input_data folder ${input.path} has no files (input '${input.name}' of step '${step.name}')`);

@@ -30,7 +30,13 @@ export function parseS3Uri(text: string): S3Location {
       `"${bucket}" is not an S3 bucket name (3–63 characters: lower-case letters, digits, '.' and '-'), in "${text}"`,
     );
   }
-  return { bucket, key: match[2] ?? '' };
+  const key = match[2] ?? '';
+  // URLs resolve '.' and '..' segments away, so such a key could never be addressed as written (and
+  // would let a path climb out of an allowed prefix).
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new Error(`"${text}" has a '.' or '..' segment; object keys are used as written, give the key itself`);
+  }
+  return { bucket, key };
 }
 
 /** `s3://bucket/key`. */

@@ -106,6 +106,16 @@ describe('s3:// input and output', () => {
     await Promise.all(nodes.map((node) => node.waitFor(/attached to/)));
   }, 60_000);
 
+  /** `job create` of `file` (with `args`), then `job stream` to its end: the job id, run dir and stream. */
+  async function submitAndFollow(file: string, args: readonly string[] = []) {
+    const create = await runCli(['job', 'create', '--file', join(dir, file), '--coordinator', address, ...args]);
+    expect(create.exit?.code, create.describeOutput()).toBe(0);
+    const jobId = create.stdoutLines.at(-1) ?? '';
+    const runDir = /run directory (\S+)/.exec(create.stdout)?.[1] ?? '';
+    const stream = await runCli(['job', 'stream', jobId, '--coordinator', address], { timeoutMs: 120_000 });
+    return { jobId, runDir, stream };
+  }
+
   afterAll(async () => {
     await killAllCli();
     await server?.stop();
@@ -113,20 +123,10 @@ describe('s3:// input and output', () => {
   });
 
   it('every object read once on a node from a presigned URL; the rows published to s3 only when the job succeeded', async () => {
-    const create = await runCli([
-      'job',
-      'create',
-      '--file',
-      join(dir, 'job.yml'),
-      '--coordinator',
-      address,
+    const { jobId, runDir, stream } = await submitAndFollow('job.yml', [
       '--chaos',
       'crash:mb=1:attempt=1;throw:mb=4:attempt=1',
     ]);
-    expect(create.exit?.code, create.describeOutput()).toBe(0);
-    const jobId = create.stdoutLines.at(-1) ?? '';
-    const runDir = /run directory (\S+)/.exec(create.stdout)?.[1] ?? '';
-    const stream = await runCli(['job', 'stream', jobId, '--coordinator', address], { timeoutMs: 120_000 });
     expect(stream.exit?.code, stream.describeOutput()).toBe(0);
     expect(stream.stdout).toContain(`Job ${jobId} succeeded`);
 
@@ -175,19 +175,7 @@ describe('s3:// input and output', () => {
     expect(create.stdout).toContain('Datastore lake is s3://lake/team');
 
     // The client validates with the same data dir (its datastores), as it would on the coordinator's machine.
-    const job = await runCli([
-      'job',
-      'create',
-      '--file',
-      join(dir, 'lake.yml'),
-      '--coordinator',
-      address,
-      '--data-dir',
-      join(dir, 'coordinator'),
-    ]);
-    expect(job.exit?.code, job.describeOutput()).toBe(0);
-    const jobId = job.stdoutLines.at(-1) ?? '';
-    const stream = await runCli(['job', 'stream', jobId, '--coordinator', address], { timeoutMs: 120_000 });
+    const { jobId, stream } = await submitAndFollow('lake.yml', ['--data-dir', join(dir, 'coordinator')]);
     expect(stream.exit?.code, stream.describeOutput()).toBe(0);
     const rows = (await server.client.get({ bucket: 'results', key: 'run-3/parallel_run_step.txt' }))
       .toString('utf8')
@@ -198,19 +186,7 @@ describe('s3:// input and output', () => {
   }, 150_000);
 
   it('a job that fails publishes nothing', async () => {
-    const create = await runCli([
-      'job',
-      'create',
-      '--file',
-      join(dir, 'failing.yml'),
-      '--coordinator',
-      address,
-      '--chaos',
-      'throw:mb=2',
-    ]);
-    expect(create.exit?.code, create.describeOutput()).toBe(0);
-    const jobId = create.stdoutLines.at(-1) ?? '';
-    const stream = await runCli(['job', 'stream', jobId, '--coordinator', address], { timeoutMs: 120_000 });
+    const { jobId, stream } = await submitAndFollow('failing.yml', ['--chaos', 'throw:mb=2']);
     expect(stream.exit?.code, stream.describeOutput()).not.toBe(0);
     expect(stream.stdout).toContain(`Job ${jobId} failed`);
     expect(await server.client.list({ bucket: 'results', key: 'run-2/' })).toEqual([]);

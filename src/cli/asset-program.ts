@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 
 import type { CommandIo } from './command-io.js';
+import type { DatastoreOptions } from './commands/assets.js';
 import { COORDINATOR_ENV, resolveCoordinatorAddress } from './coordinator-address.js';
 
 const loadAssets = () => import('./commands/assets.js');
@@ -95,14 +96,19 @@ export function addAssetCommands(
 
   const datastore = program
     .command('datastore')
-    .description('datastores: local folders that azureml://datastores/<name>/paths/… name');
-  withStore(datastore.command('create').description('make a datastore of a folder'))
+    .description('datastores: local folders or S3 buckets that azureml://datastores/<name>/paths/… name');
+  withStore(datastore.command('create').description('make a datastore of a folder (--path) or an S3 prefix (--s3)'))
     .requiredOption('--name <name>', 'datastore name')
-    .requiredOption('--path <dir>', 'its folder (created if missing)')
-    .action(async (options: Options & { name: string; path: string }) => {
-      setExitCode(
-        await (await loadAssets()).datastoreCreateCommand(options.name, options.path, dataDirOf(options), io),
-      );
+    .option('--path <dir>', 'its folder (created if missing)')
+    .option('--s3 <s3://bucket/prefix>', 'its place in an S3-compatible object store')
+    .option('--endpoint <url>', 'with --s3: the store, e.g. http://127.0.0.1:9000 (default: AWS)')
+    .option('--region <region>', 'with --s3: the region (default: the environment, else us-east-1)')
+    .option(
+      '--credentials <file>',
+      "with --s3: KEY=VALUE lines with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by the coordinator (default: the coordinator's environment)",
+    )
+    .action(async (options: Options & DatastoreOptions) => {
+      setExitCode(await (await loadAssets()).datastoreCreateCommand(options, dataDirOf(options), io));
     });
   withStore(datastore.command('list').description('the datastores (workspaceblobstore is built in)')).action(
     async (options: Options) => {

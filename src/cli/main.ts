@@ -130,7 +130,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--require-auth', 'demand tokens on loopback too')
     .option(
       '--allow-path <dir>',
-      'inputs, outputs and run dirs of jobs must lie under this folder (repeatable; the data dir always allowed; enforced when tokens are required)',
+      'inputs, outputs and run dirs of jobs must lie under this folder, or objects under this s3://bucket/prefix (repeatable; the data dir always allowed; enforced when tokens are required)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--insecure', 'listen beyond loopback without TLS (and without tokens unless --require-auth)')

@@ -17,6 +17,7 @@ import { LocalAssetStore } from '../jobspec/assets/local-store.js';
 import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
+import { isS3Uri } from '../storage/s3-location.js';
 import { assetsService } from './assets/assets-service.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
@@ -142,7 +143,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     journal,
     pathPolicy: {
       allowedRoots:
-        options.allowPaths === undefined ? undefined : [dataDir, ...options.allowPaths.map((dir) => resolve(dir))],
+        options.allowPaths === undefined
+          ? undefined
+          : [dataDir, ...options.allowPaths.map((dir) => (isS3Uri(dir) ? dir : resolve(dir)))],
       freshOutputs: options.freshOutputs ?? false,
     },
     limits,

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { isS3Uri } from '../storage/s3-location.js';
 import type { AssetResolver } from './assets/resolver.js';
 import { parseReference, wholeExpression } from './bindings.js';
 import { computeName } from './compile-command.js';
@@ -105,8 +106,9 @@ function resolveInputData(
     );
     return undefined;
   }
-  // An upstream output is written when the producer runs, after validation.
-  if (bound.input.from === undefined && !existsSync(bound.input.path)) {
+  // An upstream output is written when the producer runs, after validation; object storage is listed
+  // by the coordinator (with its credentials) when the step starts.
+  if (bound.input.from === undefined && !isS3Uri(bound.input.path) && !existsSync(bound.input.path)) {
     scope.diagnostics.error(
       bound.origin,
       `the input_data path does not exist: ${bound.input.path} (input "${reference.name}")`,

@@ -1,10 +1,12 @@
 /**
  * `azureml://datastores/<ds>/paths/<p>` paths: a datastore is a local folder, so the path is that
- * folder joined with `<p>`, after `${{name}}`, `${{output_name}}` and `${{default_datastore}}` are
+ * folder joined with `<p>` (or an `s3://bucket/prefix`, so the path is the key `<p>` below it), after `${{name}}`, `${{output_name}}` and `${{default_datastore}}` are
  * filled in. Pure, apart from the resolver it is given.
  */
 import { resolve } from 'node:path';
 
+import { childOf, formatS3Uri, isS3Uri, parseS3Uri } from '../storage/s3-location.js';
+import type { ObjectStoreConnection } from '../storage/s3-settings.js';
 import type { AssetResolver } from './assets/resolver.js';
 import { expandTemplate, type Resolution } from './bindings.js';
 
@@ -21,7 +23,7 @@ export interface PathExpressionValues {
 }
 
 export type DatastorePathResult =
-  | { readonly kind: 'path'; readonly path: string }
+  | { readonly kind: 'path'; readonly path: string; readonly store?: ObjectStoreConnection | undefined }
   | { readonly kind: 'not-datastore' }
   | { readonly kind: 'error'; readonly message: string };
 
@@ -63,9 +65,31 @@ export function resolveDatastorePath(
   if (!match) return { kind: 'error', message: `expected azureml://datastores/<datastore>/paths/<path>, got "${raw}"` };
   const store = assets.datastore(match[1] as string);
   if (!store.ok) return { kind: 'error', message: store.message };
+  if (isS3Uri(store.value))
+    return objectStoreDatastorePath(raw, match[1] as string, store.value, match[2] as string, assets);
   const path = resolve(store.value, match[2] as string);
   if (path !== store.value && !path.startsWith(`${store.value}/`)) {
     return { kind: 'error', message: `the path climbs out of datastore "${match[1]}": ${raw}` };
   }
   return { kind: 'path', path };
+}
+
+/**
+ * `<p>` below an object-storage datastore's `s3://bucket/prefix`, with the datastore's connection.
+ * `.` and `..` segments are refused: a key has no parent to climb to, and a path that looks like it
+ * climbs should not silently name another key.
+ */
+function objectStoreDatastorePath(
+  raw: string,
+  name: string,
+  root: string,
+  relative: string,
+  assets: AssetResolver,
+): DatastorePathResult {
+  const segments = relative.split('/');
+  if (segments.some((segment) => segment === '.' || segment === '..')) {
+    return { kind: 'error', message: `the path climbs out of datastore "${name}": ${raw}` };
+  }
+  const location = childOf(parseS3Uri(root), relative);
+  return { kind: 'path', path: formatS3Uri(location), store: assets.datastoreConnection?.(name) };
 }

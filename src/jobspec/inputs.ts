@@ -2,12 +2,14 @@
  * Compiles pipeline and step inputs: literals, local data inputs and `${{parent.inputs.x}}` bindings
  * (a step's input values are evaluated in the pipeline's context).
  */
+import { isS3Uri } from '../storage/s3-location.js';
 import { type AssetResolver, NO_ASSETS, parseAssetReference } from './assets/resolver.js';
 import { hasExpression, parseReference, type Reference, wholeExpression } from './bindings.js';
 import { resolveDatastorePath } from './datastore-path.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
 import type { CompiledInput, CompiledOutput, DataInput } from './model.js';
+import { objectStorePath } from './object-store-path.js';
 import type { TemplateScope } from './render.js';
 import type { DataInputSpec, InputValueSpec } from './schema.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
@@ -60,7 +62,7 @@ export function dataType(type: string | undefined): DataInput['type'] | undefine
 export function resolveDataPath(
   raw: string,
   scope: InputScope,
-): { ok: true; path: string; type?: DataInput['type'] } | { ok: false; message: string } {
+): { ok: true; path: string; type?: DataInput['type']; store?: DataInput['store'] } | { ok: false; message: string } {
   const reference = parseAssetReference(raw);
   const assets = scope.assets ?? NO_ASSETS;
   if (reference) {
@@ -72,8 +74,9 @@ export function resolveDataPath(
     { name: '', outputName: undefined, defaultDatastore: scope.defaultDatastore ?? DEFAULT_DATASTORE_NAME },
     assets,
   );
-  if (store.kind === 'path') return { ok: true, path: store.path };
+  if (store.kind === 'path') return { ok: true, path: store.path, ...(store.store ? { store: store.store } : {}) };
   if (store.kind === 'error') return { ok: false, message: store.message };
+  if (isS3Uri(raw)) return objectStorePath(raw);
   return resolveLocalPath(raw, scope.baseDir);
 }
 
@@ -133,7 +136,14 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
       }
       bound = {
         state: 'value',
-        input: { kind: 'data', name, type: resolved.type ?? DEFAULT_TYPE, path: resolved.path, mode: DEFAULT_MODE },
+        input: {
+          kind: 'data',
+          name,
+          type: resolved.type ?? DEFAULT_TYPE,
+          path: resolved.path,
+          mode: DEFAULT_MODE,
+          ...(resolved.store ? { store: resolved.store } : {}),
+        },
         origin: pathKey,
       };
     }
@@ -160,6 +170,7 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
   }
   // A bound literal (a pipeline input given as a string) is taken as a path.
   let dataPath = from.kind === 'data' ? from.path : undefined;
+  let store = from.kind === 'data' ? from.store : undefined;
   if (from.kind === 'literal') {
     const resolved = resolveDataPath(from.value, scope);
     if (!resolved.ok) {
@@ -167,6 +178,7 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
       return { state: 'invalid' };
     }
     dataPath = resolved.path;
+    store = resolved.store;
   }
   return {
     state: 'value',
@@ -177,6 +189,7 @@ function compileDataObject(name: string, spec: DataInputSpec, path: KeyPath, sco
       path: dataPath as string,
       mode: spec.mode ?? (from.kind === 'data' ? from.mode : DEFAULT_MODE),
       ...(from.kind === 'data' && from.from ? { from: from.from } : {}),
+      ...(store ? { store } : {}),
     },
     origin: bound.origin,
   };

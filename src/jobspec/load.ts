@@ -186,6 +186,8 @@ function compileStandalone(
     parentInputs: undefined,
     parentOutputs: undefined,
     bindings: [],
+    // Data assets and datastore paths (a datastore in object storage, too) as inputs.
+    ...(options.assets === undefined ? {} : { assets: options.assets }),
   });
   if (!step) return undefined;
   return {

@@ -6,6 +6,7 @@
  * The CLI (to validate before submitting), the coordinator (to run) and the future SDK all use this one
  * model through `loadJobSpec` / `compileJobSpec` (src/jobspec/load.ts). Nothing else parses job YAML.
  */
+import type { ObjectStoreConnection } from '../storage/s3-settings.js';
 
 /** A literal pipeline/step input (number, integer, boolean or string), as its string form. */
 export interface LiteralInput {
@@ -35,6 +36,8 @@ export interface DataInput {
   readonly mode: 'ro_mount' | 'download' | 'direct' | 'eval_mount' | 'eval_download';
   /** Set when the input is an upstream step's output (a DAG edge); undefined for a literal path. */
   readonly from?: UpstreamOutput;
+  /** An `s3://` path of a datastore made with `--s3`: how the coordinator reaches it (else its environment). */
+  readonly store?: ObjectStoreConnection | undefined;
 }
 
 export type CompiledInput = LiteralInput | DataInput;
@@ -52,6 +55,14 @@ export interface CompiledOutput {
    */
   readonly path: string;
   readonly explicitPath: boolean;
+  /**
+   * Object storage (`s3://bucket/prefix`, or `s3://bucket/key` for a uri_file) the output is published
+   * to when the step succeeds; `path` is then the local staging folder (or file) under the step's run
+   * directory that the step writes, as for an output without a path.
+   */
+  readonly remote?: string | undefined;
+  /** `remote` is in a datastore made with `--s3`: how the coordinator reaches it (else its environment). */
+  readonly store?: ObjectStoreConnection | undefined;
 }
 
 /** Engine settings that Azure passes as predefined program arguments (SPEC.md 4.1). */

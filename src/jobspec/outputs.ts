@@ -4,12 +4,14 @@
  */
 import { join } from 'node:path';
 
+import { isS3Uri } from '../storage/s3-location.js';
 import type { AssetResolver } from './assets/resolver.js';
 import { hasExpression, parseReference, wholeExpression } from './bindings.js';
 import { isDatastoreUri, resolveDatastorePath } from './datastore-path.js';
 import type { Diagnostics } from './diagnostics.js';
 import { resolveLocalPath } from './local-path.js';
 import type { CompiledOutput } from './model.js';
+import { objectStorePath } from './object-store-path.js';
 import type { OutputObjectSpec, OutputValueSpec } from './schema.js';
 import { AZURE_ONLY_KEYS } from './schema.js';
 import type { KeyPath } from './yaml-source.js';
@@ -200,7 +202,19 @@ export function compileStepOutput(
   const datastorePath = datastoreText ?? declared?.datastorePath;
   if (datastorePath !== undefined) {
     const resolved = resolveStepDatastorePath(datastorePath, name, datastoreText ? [...path, 'path'] : pathKey, scope);
-    return resolved === undefined ? undefined : { name, type, path: resolved, explicitPath: true };
+    if (resolved === undefined) return undefined;
+    if (isS3Uri(resolved.path)) {
+      return { ...defaultOutput(name, type, scope), explicitPath: true, remote: resolved.path, store: resolved.store };
+    }
+    return { name, type, path: resolved.path, explicitPath: true };
+  }
+  if (bindingText === undefined && spec.path !== undefined && isS3Uri(spec.path)) {
+    const remote = objectStorePath(spec.path);
+    if (!remote.ok) {
+      scope.diagnostics.error([...path, 'path'], remote.message);
+      return undefined;
+    }
+    return { ...defaultOutput(name, type, scope), explicitPath: true, remote: remote.path };
   }
   const ownPath =
     bindingText === undefined
@@ -209,8 +223,16 @@ export function compileStepOutput(
   if (bindingText === undefined && spec.path !== undefined && ownPath === undefined) return undefined;
   const explicit = declared?.path ?? ownPath;
   if (explicit !== undefined) return { name, type, path: explicit, explicitPath: true };
+  return defaultOutput(name, type, scope);
+}
+
+/**
+ * An output without a path: `<step run dir>/outputs/<name>`, a uri_file being the file
+ * `parallel_run_step.txt` (parallel steps) or `<name>` (command steps) in that folder.
+ */
+function defaultOutput(name: string, type: CompiledOutput['type'], scope: OutputScope): CompiledOutput {
   const folder = join(scope.stepRunDir, 'outputs', name);
-  const fileName = keepMltable ? name : APPEND_ROW_FILE_NAME;
+  const fileName = scope.commandStep === true ? name : APPEND_ROW_FILE_NAME;
   return { name, type, path: type === 'uri_file' ? join(folder, fileName) : folder, explicitPath: false };
 }
 
@@ -224,7 +246,7 @@ function resolveStepDatastorePath(
   outputName: string,
   at: KeyPath,
   scope: OutputScope,
-): string | undefined {
+): { readonly path: string; readonly store?: CompiledOutput['store'] } | undefined {
   if (!scope.datastores) {
     scope.diagnostics.error(at, 'datastore paths need a pipeline (and a data dir); give a local path');
     return undefined;
@@ -232,7 +254,7 @@ function resolveStepDatastorePath(
   const { assets, defaultDatastore, jobName } = scope.datastores;
   const values = { name: stepJobName(jobName, scope.stepName), outputName, defaultDatastore };
   const resolved = resolveDatastorePath(raw, values, assets);
-  if (resolved.kind === 'path') return resolved.path;
+  if (resolved.kind === 'path') return resolved;
   scope.diagnostics.error(at, resolved.kind === 'error' ? resolved.message : `expected a datastore path, got "${raw}"`);
   return undefined;
 }

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 
+import { InputError } from '../../errors.js';
 import { ComponentAsset, DataAsset } from '../../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../../jobspec/assets/local-store.js';
 import { registerComponent, registerData } from '../../jobspec/assets/register.js';
@@ -83,14 +84,38 @@ export function dataCreateCommand(file: string, options: AssetOptions, io: Comma
   });
 }
 
+/** `datastore create`: a folder (`path`) or an S3 prefix (`s3`, with its connection). */
+export interface DatastoreOptions {
+  readonly name: string;
+  readonly path?: string;
+  readonly s3?: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly credentials?: string;
+}
+
 export function datastoreCreateCommand(
-  name: string,
-  path: string,
+  datastore: DatastoreOptions,
   options: AssetOptions,
   io: CommandIo,
 ): Promise<number> {
   return guarded(io, async () => {
-    const stored = await new LocalAssetStore(options.dataDir).addDatastore(name, path);
+    const store = new LocalAssetStore(options.dataDir);
+    const { name, path, s3 } = datastore;
+    if ((path === undefined) === (s3 === undefined)) {
+      throw new InputError('datastore create: give either --path <dir> or --s3 <s3://bucket/prefix>');
+    }
+    if (path !== undefined && [datastore.endpoint, datastore.region, datastore.credentials].some(Boolean)) {
+      throw new InputError('datastore create: --endpoint, --region and --credentials go with --s3, not --path');
+    }
+    const stored =
+      s3 === undefined
+        ? await store.addDatastore(name, path as string)
+        : await store.addObjectStoreDatastore(name, s3, {
+            endpoint: datastore.endpoint,
+            region: datastore.region,
+            credentialsFile: datastore.credentials,
+          });
     print(io, options.json, stored, `Datastore ${stored.name} is ${stored.path}`);
     return ExitCode.succeeded;
   });

@@ -13,6 +13,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 
 import type { CompiledJob } from '../../jobspec/model.js';
 import { runDirLayout } from '../../log/layout.js';
+import { isS3Uri } from '../../storage/s3-location.js';
 
 /** The roots a submission's paths must lie under; undefined: no roots enforced. */
 export interface PathPolicy {
@@ -35,14 +36,20 @@ export function realPathOfNearest(path: string): string {
   return parent === absolute ? absolute : join(realPathOfNearest(parent), basename(absolute));
 }
 
-/** Every path of the job the coordinator host touches, with what it is (for messages). */
+/**
+ * Every path of the job the coordinator host touches, with what it is (for messages): files and
+ * folders, and `s3://` locations it reads or publishes to with its credentials.
+ */
 function hostPaths(job: CompiledJob, runDir: string): { what: string; path: string }[] {
   const paths = [{ what: 'run_dir', path: runDir }];
   for (const step of job.steps) {
     for (const input of step.inputs)
       if (input.kind === 'data') paths.push({ what: `step '${step.name}' input '${input.name}'`, path: input.path });
-    for (const output of step.outputs)
+    for (const output of step.outputs) {
       paths.push({ what: `step '${step.name}' output '${output.name}'`, path: output.path });
+      if (output.remote !== undefined)
+        paths.push({ what: `step '${step.name}' output '${output.name}'`, path: output.remote });
+    }
     if (step.kind === 'parallel' && step.task.appendRowFile !== undefined)
       paths.push({ what: `step '${step.name}' append_row_to file`, path: step.task.appendRowFile });
   }
@@ -59,12 +66,16 @@ export function pathRefusals(job: CompiledJob, runDir: string, policy: PathPolic
     if (!isWithin(resolve(code, step.task.entryScript), code))
       refusals.push(`step '${step.name}': entry_script ${step.task.entryScript} leaves its code folder ${code}`);
   }
-  const roots = policy.allowedRoots?.map((root) => realPathOfNearest(root));
-  if (roots !== undefined) {
+  if (policy.allowedRoots !== undefined) {
+    // Object storage is allowed by s3://bucket/prefix roots, matched on whole key segments.
+    const objectRoots = policy.allowedRoots.filter(isS3Uri).map((root) => root.replace(/\/*$/, '/'));
+    const roots = policy.allowedRoots.filter((root) => !isS3Uri(root)).map((root) => realPathOfNearest(root));
+    const shown = [...roots, ...objectRoots].join(', ');
     for (const { what, path } of hostPaths(job, runDir)) {
-      const real = realPathOfNearest(path);
-      if (!roots.some((root) => isWithin(real, root)))
-        refusals.push(`${what}: ${path} is outside the allowed paths (${roots.join(', ')}); see --allow-path`);
+      const allowed = isS3Uri(path)
+        ? objectRoots.some((root) => `${path.replace(/\/*$/, '')}/`.startsWith(root))
+        : roots.some((root) => isWithin(realPathOfNearest(path), root));
+      if (!allowed) refusals.push(`${what}: ${path} is outside the allowed paths (${shown}); see --allow-path`);
     }
   }
   if (existsSync(runDirLayout(runDir).specCopy))

@@ -20,6 +20,11 @@ export interface FileMiniBatches {
   readonly miniBatchCount: number;
   /** Files in all mini-batches. */
   readonly itemsTotal: number;
+  /**
+   * Object-storage input: the presigned GET URL of each `s3://` file of a lease (so the node holds no
+   * credentials). undefined for files on a filesystem the nodes read.
+   */
+  readonly presign?: ((file: string) => string) | undefined;
 }
 
 /**
@@ -37,8 +42,8 @@ export function filesPerMiniBatch(size: MiniBatchSize | undefined, inputName: st
   return size.value;
 }
 
-/** Cuts `files` into mini-batches of `size` files (size ≥ 1). */
-export function cutFileMiniBatches(files: FileList, size: number): FileMiniBatches {
+/** Cuts `files` into mini-batches of `size` files (size ≥ 1); `presign` for object-storage files. */
+export function cutFileMiniBatches(files: FileList, size: number, presign?: (file: string) => string): FileMiniBatches {
   if (!Number.isSafeInteger(size) || size < 1)
     throw new RangeError(`files per mini-batch must be an integer ≥ 1, got ${size}`);
   const itemsTotal = files.relativePaths.length;
@@ -49,6 +54,7 @@ export function cutFileMiniBatches(files: FileList, size: number): FileMiniBatch
     filesPerMiniBatch: size,
     miniBatchCount: Math.ceil(itemsTotal / size),
     itemsTotal,
+    presign,
   };
 }
 

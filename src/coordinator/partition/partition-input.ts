@@ -7,6 +7,7 @@ import { InputError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { listFileInput } from '../../input/files.js';
 import type { CompiledParallelStep, DataInput } from '../../jobspec/model.js';
+import { isS3Uri } from '../../storage/s3-location.js';
 import {
   cutFileMiniBatches,
   fileCountOf,
@@ -16,6 +17,7 @@ import {
 } from './file-mini-batches.js';
 import { keyedFileCountOf, type KeyedFileMiniBatches, keyedFilesOf } from './keyed-file-mini-batches.js';
 import { partitionMltable } from './mltable-partition.js';
+import { listObjectStoreInput } from './object-store-input.js';
 import {
   leaseRowCountOf,
   noteRowsRead,
@@ -49,13 +51,14 @@ export function inputDataOf(step: CompiledParallelStep): DataInput {
  */
 export async function partitionStepInput(step: CompiledParallelStep): Promise<Partition> {
   const input = inputDataOf(step);
+  const remote = isS3Uri(input.path) ? await listObjectStoreInput(input) : undefined;
   if (input.type === 'mltable') return partitionMltable(step, input);
   const size = filesPerMiniBatch(step.miniBatchSize, input.name);
-  const files = await listFileInput({ name: input.name, type: input.type, path: input.path });
+  const files = remote?.files ?? (await listFileInput({ name: input.name, type: input.type, path: input.path }));
   if (files.relativePaths.length === 0) {
     throw new InputError(`input_data folder ${input.path} has no files (input '${input.name}' of step '${step.name}')`);
   }
-  return cutFileMiniBatches(files, size);
+  return cutFileMiniBatches(files, size, remote?.presign);
 }
 
 /**
@@ -74,17 +77,24 @@ export function checkStepInput(step: CompiledParallelStep): void {
   }
 }
 
-/** What a Lease of mini-batch `id` carries besides its ids: files or ranges, key, item count. */
-export type LeaseContent = Pick<Lease, 'files' | 'ranges' | 'partitionKeyJson' | 'itemCount'>;
+/** What a Lease of mini-batch `id` carries besides its ids: files or ranges, URLs, key, item count. */
+export type LeaseContent = Pick<Lease, 'files' | 'fileUrls' | 'ranges' | 'partitionKeyJson' | 'itemCount'>;
 
-/** The content of mini-batch `id`'s lease. O(files or ranges of the mini-batch). */
+/**
+ * The content of mini-batch `id`'s lease. O(files or ranges of the mini-batch); object-storage files
+ * are presigned here, once per lease, so each attempt's URLs are fresh.
+ */
 export function leaseContentOf(partition: Partition, id: number): LeaseContent {
   switch (partition.kind) {
-    case 'files':
-      return { files: filesOf(partition, id), ranges: [], partitionKeyJson: '', itemCount: fileCountOf(partition, id) };
+    case 'files': {
+      const files = filesOf(partition, id);
+      const fileUrls = partition.presign === undefined ? [] : files.map(partition.presign);
+      return { files, fileUrls, ranges: [], partitionKeyJson: '', itemCount: fileCountOf(partition, id) };
+    }
     case 'keyed-files':
       return {
         files: keyedFilesOf(partition, id),
+        fileUrls: [],
         ranges: [],
         partitionKeyJson: partition.partitionKeyJson[id] ?? '',
         itemCount: keyedFileCountOf(partition, id),
@@ -92,6 +102,7 @@ export function leaseContentOf(partition: Partition, id: number): LeaseContent {
     case 'tabular':
       return {
         files: [],
+        fileUrls: [],
         ranges: rangesOf(partition, id),
         partitionKeyJson: partition.partitionKeyJson?.[id] ?? '',
         itemCount: leaseRowCountOf(partition, id),

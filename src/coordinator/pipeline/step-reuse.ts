@@ -5,6 +5,7 @@
  */
 import type { CompiledSettings, CompiledStep } from '../../jobspec/model.js';
 import { reuseKey } from '../../jobspec/reuse-key.js';
+import { isS3Uri } from '../../storage/s3-location.js';
 import { contentHash } from './content-hash.js';
 import type { ReuseEntry, ReuseIndex } from './reuse-index.js';
 
@@ -22,6 +23,10 @@ export async function findReusable(
   index: ReuseIndex,
 ): Promise<ReuseLookup> {
   if (!step.isDeterministic || settings.forceRerun) return { key: undefined, entry: undefined };
+  // Object-storage inputs are not hashed (that would read every object): such a step always runs.
+  if (step.inputs.some((input) => input.kind === 'data' && isS3Uri(input.path))) {
+    return { key: undefined, entry: undefined };
+  }
   const inputHashes: Record<string, string> = {};
   for (const input of step.inputs) {
     if (input.kind === 'data') inputHashes[input.name] = await contentHash(input.path);

@@ -75,6 +75,7 @@ export function grantTo(context: StepRunContext, serving: ServingNode, effects: 
       attempt: event.attempt,
       token: event.token,
       files: content.files,
+      fileUrls: content.fileUrls,
       ranges: content.ranges,
       partitionKeyJson: content.partitionKeyJson,
       itemCount: content.itemCount,

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import { runDirLayout } from '../../log/layout.js';
+import { publishRemoteOutputs } from '../output/publish-outputs.js';
 import { SerialFileWriter } from '../output/serial-file-writer.js';
 import { type AttemptRow, csvAttemptLine, csvHeaderLine } from '../reports/processed-mini-batches-csv.js';
 import { overviewLine } from '../reports/progress-overview.js';
@@ -36,7 +37,10 @@ export interface StepSinks {
   readonly backlogged: boolean;
   /** Calls `listener` each time a backlog ends; returns its removal. */
   onDrained(listener: () => void): () => void;
-  /** Flushes everything, fsyncs the append_row output, closes the files and writes the result files. */
+  /**
+   * Flushes everything, fsyncs the append_row output, closes the files, publishes the object-storage
+   * outputs of a succeeded step (publish-outputs.ts) and writes the result files.
+   */
   finish(report: StepReport): Promise<void>;
 }
 
@@ -119,6 +123,8 @@ export async function openStepSinks(
       const closed = await Promise.allSettled([output?.close({ fsync: true }), csv.close(), overview.close()]);
       const failure = closed.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure !== undefined) throw failure.reason;
+      // Object-storage outputs are published only once the step's results are all in and accepted.
+      if (report.outcome.state === 'succeeded') await publishRemoteOutputs(step.outputs);
       await writeStepReports(report);
     },
   };

@@ -6,6 +6,7 @@
 import { type EventObject, fromCallback, fromPromise } from 'xstate';
 
 import { InputError } from '../../errors.js';
+import { checkRemoteOutputs } from '../output/publish-outputs.js';
 import { checkStepInput, type Partition, partitionStepInput } from '../partition/partition-input.js';
 import type { StepRunInput } from './context.js';
 import { finishFailureOutcome } from './outcome.js';
@@ -25,6 +26,7 @@ export const stepRunActors = {
     { readonly step: StepRunInput['step']; readonly jobId: string; readonly resumeOutputAt: number | undefined }
   >(async ({ input }) => {
     checkStepInput(input.step);
+    checkRemoteOutputs(input.step.outputs);
     return openStepSinks(input.step, input.jobId, input.resumeOutputAt);
   }),
   /**

@@ -4,7 +4,7 @@
  *   <data dir>/assets/components/<name>/<version>/        the stored bundle (bundle.ts): component.yml,
  *                                                        part-<j>.yml, code-<i>/ snapshots
  *   <data dir>/assets/data/<name>/<version>.json         a data asset (type, absolute path)
- *   <data dir>/assets/datastores/<name>.json             a datastore (absolute folder)
+ *   <data dir>/assets/datastores/<name>.json             a datastore (absolute folder, or s3:// prefix and connection)
  * Every JSON file is written to a temporary name and renamed, so a reader never sees half of one.
  * `workspaceblobstore` is `<data dir>/datastores/workspaceblobstore/` without being registered.
  */
@@ -14,6 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 
 import { takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
 import { InputError } from '../../errors.js';
+import { formatS3Uri, parseS3Uri } from '../../storage/s3-location.js';
+import { checkedEndpoint, type ObjectStoreConnection, readCredentialsFile } from '../../storage/s3-settings.js';
 import { DEFAULT_DATASTORE_NAME } from '../inputs.js';
 import { bundleCodeName, bundleDocumentName } from './bundle.js';
 import {
@@ -52,7 +54,10 @@ export interface StoredData extends Stored, RegisteredData {
 }
 export interface StoredDatastore {
   readonly name: string;
+  /** Its absolute folder, or its `s3://bucket/prefix` for a datastore in object storage. */
   readonly path: string;
+  /** How the coordinator reaches an object-storage datastore (no secrets: a credentials file's path). */
+  readonly connection?: ObjectStoreConnection | undefined;
 }
 
 /** Why a name or version cannot be stored, or undefined. */
@@ -149,6 +154,11 @@ export class LocalAssetStore implements AssetResolver {
     };
   }
 
+  datastoreConnection(name: string): ObjectStoreConnection | undefined {
+    if (name === DEFAULT_DATASTORE_NAME) return undefined;
+    return readJson<StoredDatastore>(join(this.root, 'datastores', `${name}.json`))?.connection;
+  }
+
   datastores(): StoredDatastore[] {
     const dir = join(this.root, 'datastores');
     if (!existsSync(dir)) return [];
@@ -235,13 +245,57 @@ export class LocalAssetStore implements AssetResolver {
   }
 
   async addDatastore(name: string, path: string): Promise<StoredDatastore> {
-    if (name === DEFAULT_DATASTORE_NAME) throw new InputError(`datastore ${name} is built in; choose another name`);
-    const dir = join(this.root, 'datastores');
-    await mkdir(dir, { recursive: true });
+    const dir = await this.datastoresDir(name);
     const folder = resolve(path);
     await mkdir(folder, { recursive: true });
     const stored: StoredDatastore = { name, path: folder };
     await writeJsonAtomic(join(dir, `${name}.json`), stored);
     return stored;
+  }
+
+  /**
+   * Records an object-storage datastore: `s3://bucket/prefix` reached through `connection`. The
+   * credentials file (made absolute) must be readable and hold the keys: checked now, not at the first
+   * job. InputError otherwise.
+   */
+  async addObjectStoreDatastore(
+    name: string,
+    uri: string,
+    connection: ObjectStoreConnection,
+  ): Promise<StoredDatastore> {
+    const what = `datastore ${name}`;
+    let location;
+    try {
+      location = parseS3Uri(uri);
+    } catch (error) {
+      throw new InputError(`${what}: --s3 ${(error as Error).message}`);
+    }
+    const credentialsFile = connection.credentialsFile === undefined ? undefined : resolve(connection.credentialsFile);
+    const checked: ObjectStoreConnection = {
+      ...(connection.endpoint === undefined
+        ? {}
+        : { endpoint: checkedEndpoint(connection.endpoint, `${what}: --endpoint`) }),
+      ...(connection.region === undefined ? {} : { region: connection.region }),
+      ...(credentialsFile === undefined ? {} : { credentialsFile }),
+    };
+    if (credentialsFile !== undefined) readCredentialsFile(credentialsFile, what);
+    const dir = await this.datastoresDir(name);
+    const stored: StoredDatastore = {
+      name,
+      path: formatS3Uri({ bucket: location.bucket, key: location.key.replace(/\/+$/, '') }),
+      connection: checked,
+    };
+    await writeJsonAtomic(join(dir, `${name}.json`), stored);
+    return stored;
+  }
+
+  /** The datastores folder (created), after checking that `name` may be used. */
+  private async datastoresDir(name: string): Promise<string> {
+    if (name === DEFAULT_DATASTORE_NAME) throw new InputError(`datastore ${name} is built in; choose another name`);
+    const problem = assetNameProblem(name, undefined);
+    if (problem !== undefined) throw new InputError(`datastore ${problem}`);
+    const dir = join(this.root, 'datastores');
+    await mkdir(dir, { recursive: true });
+    return dir;
   }
 }

@@ -3,6 +3,7 @@
  * that the local data dir (local-store.ts) serves them for `parajob run`, and the coordinator can serve
  * its own later; the compiler itself never touches the store.
  */
+import type { ObjectStoreConnection } from '../../storage/s3-settings.js';
 
 /** `azureml:NAME:VERSION`, `azureml:NAME@latest` or `azureml:NAME` (latest), parsed. */
 export interface AssetReference {
@@ -34,8 +35,13 @@ export type Lookup<T> = { readonly ok: true; readonly value: T } | { readonly ok
 export interface AssetResolver {
   component(reference: AssetReference): Lookup<RegisteredComponent>;
   data(reference: AssetReference): Lookup<RegisteredData>;
-  /** The folder of datastore `name`; `workspaceblobstore` always exists. */
+  /**
+   * The folder of datastore `name`, or its `s3://bucket/prefix` for one in object storage;
+   * `workspaceblobstore` always exists.
+   */
   datastore(name: string): Lookup<string>;
+  /** How the coordinator reaches an object-storage datastore; undefined for a folder (or no such store). */
+  datastoreConnection?(name: string): ObjectStoreConnection | undefined;
 }
 
 /**

@@ -26,6 +26,8 @@
  *                that can still take it). processor.stopped of them all, or after stopGrace → left
  * left           job_left sent; the node is told (job.left to the parent) and stops the actor.
  */
+import { join } from 'node:path';
+
 import { type ActorRefFrom, assign, sendParent, setup } from 'xstate';
 
 import { ParajobError } from '../../errors.js';
@@ -95,7 +97,11 @@ export const jobMachine = setup({
         const settings = context.settings as JobSettings;
         const { node } = context.input;
         // The job's fault plan is applied here, to what the processors load and send: they know nothing of it.
-        const loader = withFaultPlan(leaseLoader(settings, context.input.readTableBatch), settings.chaos);
+        const loaderOf = (index: number) =>
+          withFaultPlan(
+            leaseLoader(settings, context.input.readTableBatch, join(settings.workDir, 'input', `p${index}`)),
+            settings.chaos,
+          );
         return Array.from({ length: settings.processors }, (_, index) =>
           spawn('processor', {
             id: `processor-${index}`,
@@ -108,7 +114,7 @@ export const jobMachine = setup({
               logger: context.logger,
               parent: self,
               sink: context.feed,
-              loader,
+              loader: loaderOf(index),
             },
           }),
         );

@@ -17,6 +17,7 @@ import {
   type ReadTableBatch,
 } from '../tabular/table-batches.js';
 import type { HeldLease } from './batch-results.js';
+import { downloadLeaseFiles, stagedPathsOf } from './fetch-input.js';
 
 export interface LeaseLoader {
   /** The node reads this lease's input before run() (tabular rows the worker does not read): never pipelined. */
@@ -31,17 +32,27 @@ export interface LeaseLoader {
 }
 
 /**
- * The loader of a job: file input goes to the worker as paths, tabular input as byte ranges the worker
- * reads itself, except where the node reads it on its threads (parquet for Python: table-batches.ts).
+ * The loader of a processor: file input goes to the worker as paths, tabular input as byte ranges the
+ * worker reads itself, except where the node reads it on its threads (parquet for Python:
+ * table-batches.ts). Object-storage files (leases with presigned URLs) are downloaded into
+ * `stagingDir`, the processor's own folder (fetch-input.ts), and go to the worker as local paths.
  */
 export function leaseLoader(
   settings: Pick<JobSettings, 'inputKind' | 'tabularReader' | 'entryScript'>,
   read: ReadTableBatch,
+  stagingDir: string,
 ): LeaseLoader {
   const nodeReads = nodeReadsTables(settings, isPythonJob(settings));
+  const remote = (lease: Lease): boolean => lease.fileUrls.length > 0;
   return {
-    needsLoading: () => nodeReads,
-    load: (lease, signal) => (nodeReads ? read(settings.tabularReader, lease, signal) : Promise.resolve(undefined)),
+    needsLoading: ({ lease }) => nodeReads || remote(lease),
+    load: async (lease, signal) => {
+      if (remote(lease)) {
+        await downloadLeaseFiles(lease, stagingDir, signal);
+        return undefined;
+      }
+      return nodeReads ? read(settings.tabularReader, lease, signal) : undefined;
+    },
     runMessage: ({ lease }) => {
       let partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
       try {
@@ -53,7 +64,11 @@ export function leaseLoader(
         type: 'run',
         miniBatchId: lease.miniBatchId,
         attempt: lease.attempt,
-        ...(lease.ranges.length === 0 ? { files: lease.files } : nodeReads ? {} : { ranges: rangesOf(lease) }),
+        ...(lease.ranges.length > 0
+          ? nodeReads
+            ? {}
+            : { ranges: rangesOf(lease) }
+          : { files: remote(lease) ? stagedPathsOf(lease, stagingDir) : lease.files }),
         ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
       };
     },

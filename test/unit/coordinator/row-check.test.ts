@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { INVALID_ROWS, rowsProblem, withCheckedRows } from '../../../src/coordinator/step-run/row-check.js';
-import { BatchOutcome, type BatchResult } from '../../../src/gen/parajob/v1/parajob.js';
+import { BatchOutcome, type BatchResult, Lease } from '../../../src/gen/parajob/v1/parajob.js';
 import { resultFor } from './support/batch-result.js';
 
-const LEASE = { miniBatchId: 3, attempt: 1, token: 7, files: [], ranges: [], partitionKeyJson: '', itemCount: 2 };
+const LEASE = Lease.fromPartial({ miniBatchId: 3, attempt: 1, token: 7, itemCount: 2 });
 
 function completedWith(rows: string, rowCount: number): BatchResult {
   return { ...resultFor(LEASE, { total: 2 }), rows: Buffer.from(rows), rowCount };

@@ -9,6 +9,7 @@ const lease: Lease = {
   attempt: 1,
   token: 7,
   files: [],
+  fileUrls: [],
   ranges: [{ path: '/data/t.csv', start: 10, end: 90 }],
   partitionKeyJson: '{"region":"north"}',
   itemCount: 0,
@@ -25,7 +26,11 @@ const read: ReadTableBatch = (_settings, readLease) => {
 describe('leaseLoader: who reads a tabular lease', () => {
   it('a JS or Python worker reads delimited ranges itself: the run carries them and the node loads nothing', async () => {
     for (const entryScript of ['/code/score.js', '/code/score.py']) {
-      const loader = leaseLoader({ inputKind: 'tabular', tabularReader: csv, entryScript }, read);
+      const loader = leaseLoader(
+        { inputKind: 'tabular', tabularReader: csv, entryScript },
+        read,
+        '/nonexistent-staging',
+      );
       expect(loader.needsLoading(held)).toBe(false);
       expect(loader.runMessage(held)).toEqual({
         type: 'run',
@@ -39,7 +44,11 @@ describe('leaseLoader: who reads a tabular lease', () => {
   });
 
   it('the node reads parquet for a Python worker and splices the rows into the run frame, without ranges', async () => {
-    const loader = leaseLoader({ inputKind: 'tabular', tabularReader: parquet, entryScript: '/code/score.py' }, read);
+    const loader = leaseLoader(
+      { inputKind: 'tabular', tabularReader: parquet, entryScript: '/code/score.py' },
+      read,
+      '/nonexistent-staging',
+    );
     expect(loader.needsLoading(held)).toBe(true);
     const table = await loader.load(lease, new AbortController().signal);
     expect(reads).toEqual([lease]);
@@ -52,7 +61,11 @@ describe('leaseLoader: who reads a tabular lease', () => {
     expect(body['ranges']).toBeUndefined();
     expect(body['table']).toEqual({ columns: [], rows: [[], []], source: [] });
     // A JS worker reads parquet itself (hyparquet).
-    const js = leaseLoader({ inputKind: 'tabular', tabularReader: parquet, entryScript: '/code/score.js' }, read);
+    const js = leaseLoader(
+      { inputKind: 'tabular', tabularReader: parquet, entryScript: '/code/score.js' },
+      read,
+      '/nonexistent-staging',
+    );
     expect(js.needsLoading(held)).toBe(false);
   });
 });

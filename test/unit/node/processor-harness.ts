@@ -67,12 +67,21 @@ export async function jobWith(
 
 /** The lease loader a job gives its processors: `read` for tabular rows, the job's fault plan applied. */
 export function jobLoader(settings: JobSettings, read: ReadTableBatch): LeaseLoader {
-  return withFaultPlan(leaseLoader(settings, read), settings.chaos);
+  return withFaultPlan(leaseLoader(settings, read, '/nonexistent-staging'), settings.chaos);
 }
 
 /** A lease of `files` for mini-batch `miniBatchId`. */
 export function leaseOf(miniBatchId: number, files: string[], token = miniBatchId + 100, attempt = 1): Lease {
-  return { miniBatchId, attempt, token, files, ranges: [], partitionKeyJson: '', itemCount: files.length };
+  return {
+    miniBatchId,
+    attempt,
+    token,
+    files,
+    fileUrls: [],
+    ranges: [],
+    partitionKeyJson: '',
+    itemCount: files.length,
+  };
 }
 
 /** Records notices; `waitFor` resolves with the first (new or past) notice matching a predicate. */

@@ -578,6 +578,12 @@ export interface Lease {
   partitionKeyJson: string;
   /** Items (files or rows) in the mini-batch, when known at cut time; 0 when the worker counts them. */
   itemCount: number;
+  /**
+   * Object-storage input (s3://): a presigned GET URL for each of `files` (then s3:// URIs), in the same
+   * order. The node downloads them before run() and the worker gets local paths; the node holds no
+   * storage credentials. Empty for files the node reads itself.
+   */
+  fileUrls: string[];
 }
 
 export interface Leases {
@@ -3291,7 +3297,16 @@ export const ByteRange: MessageFns<ByteRange> = {
 };
 
 function createBaseLease(): Lease {
-  return { miniBatchId: 0, attempt: 0, token: 0, files: [], ranges: [], partitionKeyJson: "", itemCount: 0 };
+  return {
+    miniBatchId: 0,
+    attempt: 0,
+    token: 0,
+    files: [],
+    ranges: [],
+    partitionKeyJson: "",
+    itemCount: 0,
+    fileUrls: [],
+  };
 }
 
 export const Lease: MessageFns<Lease> = {
@@ -3316,6 +3331,9 @@ export const Lease: MessageFns<Lease> = {
     }
     if (message.itemCount !== 0) {
       writer.uint32(56).uint32(message.itemCount);
+    }
+    for (const v of message.fileUrls) {
+      writer.uint32(66).string(v!);
     }
     return writer;
   },
@@ -3389,6 +3407,14 @@ export const Lease: MessageFns<Lease> = {
             message.itemCount = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.fileUrls.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3422,6 +3448,11 @@ export const Lease: MessageFns<Lease> = {
         : isSet(object.item_count)
         ? globalThis.Number(object.item_count)
         : 0,
+      fileUrls: globalThis.Array.isArray(object?.fileUrls)
+        ? object.fileUrls.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.file_urls)
+        ? object.file_urls.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3448,6 +3479,9 @@ export const Lease: MessageFns<Lease> = {
     if (message.itemCount !== 0) {
       obj.itemCount = Math.round(message.itemCount);
     }
+    if (message.fileUrls?.length) {
+      obj.fileUrls = message.fileUrls;
+    }
     return obj;
   },
 
@@ -3463,6 +3497,7 @@ export const Lease: MessageFns<Lease> = {
     message.ranges = object.ranges?.map((e) => ByteRange.fromPartial(e)) || [];
     message.partitionKeyJson = object.partitionKeyJson ?? "";
     message.itemCount = object.itemCount ?? 0;
+    message.fileUrls = object.fileUrls?.map((e) => e) || [];
     return message;
   },
 };

@@ -126,6 +126,8 @@ export interface CreateJobOptions {
     readonly sets?: readonly string[];
     /** @internal Fault injection for tests (src/chaos/model.ts text form). */
     readonly chaos?: string;
+    /** Run every step even when an earlier run could be reused (for a standalone file too, which has no `settings`). */
+    readonly forceRerun?: boolean;
 }
 /** What createOrUpdate resolves to. */
 export interface SubmittedJob {
@@ -371,8 +373,11 @@ export declare class CoordinatorAssets implements AssetResolver {
      * @param datastores where datastores are looked up (the coordinator serves none). @default none
      */
     constructor(api: AssetsApi, datastores?: AssetResolver);
+    /** The component as fetched, or a miss recorded for the next round of {@link compile}. */
     component(reference: AssetReference): Lookup<RegisteredComponent>;
+    /** The data asset as fetched, or a miss recorded for the next round of {@link compile}. */
     data(reference: AssetReference): Lookup<RegisteredData>;
+    /** Datastores come from the resolver given for them (the coordinator serves none). */
     datastore(name: string): Lookup<string>;
     /** True for a code folder of a component fetched into the cache: the coordinator holds it already. */
     isCachedCode(folder: string): boolean;

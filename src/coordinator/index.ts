@@ -77,7 +77,7 @@ export interface CoordinatorOptions {
    * Serve the web UI, its API and /metrics (src/web) on this port (0 = any free port), on loopback
    * unless `host` says otherwise. @default no web UI
    */
-  readonly http?: { readonly port: number; readonly host?: string };
+  readonly http?: { readonly port: number; readonly host?: string; readonly anyPortIfTaken?: boolean };
 }
 
 /** How the coordinator authenticates its callers (src/auth). */
@@ -200,6 +200,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       : await startWebServer({
           port: options.http.port,
           ...(options.http.host === undefined ? {} : { host: options.http.host }),
+          anyPortIfTaken: options.http.anyPortIfTaken === true,
           source: coordinatorWebSource(core),
           logger,
         }).catch(async (error: unknown) => {

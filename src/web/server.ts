@@ -22,9 +22,6 @@ import { PushChannel } from './push-channel.js';
 import type { WebSource } from './source.js';
 import { loadStaticFiles, type StaticFile } from './static-files.js';
 
-/** The default port of the web UI. */
-export const DEFAULT_HTTP_PORT = 7071;
-
 export interface WebServerOptions {
   /** Interface to listen on. @default '127.0.0.1' */
   readonly host?: string;
@@ -38,6 +35,8 @@ export interface WebServerOptions {
   readonly tls?: { readonly keyPem: string; readonly certChainPem: string };
   /** The UI token; @default 32 random bytes, base64url. */
   readonly uiToken?: string;
+  /** When `port` is taken, listen on any free port instead of failing. @default false */
+  readonly anyPortIfTaken?: boolean;
   /** The built UI's files; @default loadStaticFiles() (dist/web). */
   readonly staticFiles?: ReadonlyMap<string, StaticFile>;
 }
@@ -72,13 +71,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     options.tls === undefined
       ? createHttpServer(handler.handle)
       : createHttpsServer({ key: options.tls.keyPem, cert: options.tls.certChainPem }, handler.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  try {
+    await listen(server, options.port, host);
+  } catch (error) {
+    // The default port is taken (another coordinator on this machine): any free one, as Jupyter does.
+    if (!(options.anyPortIfTaken === true && (error as NodeJS.ErrnoException).code === 'EADDRINUSE')) throw error;
+    await listen(server, 0, host);
+  }
   const port = (server.address() as AddressInfo).port;
   handler.setCookieName(`parajob_token_${port}`);
   const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -95,6 +94,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         server.closeAllConnections();
       }),
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** Routes, authorises and answers requests (see the module comment). */

@@ -84,6 +84,8 @@ export class CoordinatorCore {
   private readonly lastActivityMs = new WeakMap<NodeStream, number>();
   private readonly activityRefreshMs: number;
   private stopped = false;
+  /** Who hears each accepted attempt's timing (the web UI's /metrics). */
+  private readonly attemptListeners = new Set<(roundTripMs: number, runMs: number) => void>();
   /** Each node's last heartbeat (what it runs, its host sample), for the web UI. */
   private readonly heartbeats = new Map<string, Heartbeat>();
 
@@ -205,6 +207,9 @@ export class CoordinatorCore {
         reuse: this.reuse,
         pickCommandNode: (candidates) => this.leastLoaded(candidates),
         journal: this.options.journal,
+        onAttempt: (roundTripMs, runMs) => {
+          for (const listener of this.attemptListeners) listener(roundTripMs, runMs);
+        },
       },
       succeededBeforeRestart,
       acceptedAtMs,
@@ -264,6 +269,12 @@ export class CoordinatorCore {
   /** The live nodes, in attach order. */
   liveNodes(): readonly NodeInfo[] {
     return this.directory.liveNodes();
+  }
+
+  /** Adds a listener of accepted attempts' timings (lease round trip, run()); returns its removal. */
+  onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void {
+    this.attemptListeners.add(listener);
+    return () => this.attemptListeners.delete(listener);
   }
 
   /** A live node's last heartbeat; undefined before its first. */

@@ -29,6 +29,7 @@ export function coordinatorWebSource(core: CoordinatorCore): WebSource {
           resources: heartbeat?.host,
         };
       }),
+    onAttempt: (listener) => core.onAttempt(listener),
     coordinatorResources: () => {
       const now = Date.now();
       if (ownSample === undefined || now - ownSample.atMs >= OWN_SAMPLE_MIN_MS) ownSample = sampler.sample(now);

@@ -119,7 +119,7 @@ export interface StepDetailView {
   readonly exitCode: number;
 }
 
-export type SettingSource = 'YAML' | 'program argument' | 'component' | 'default';
+export type SettingSource = 'YAML' | 'program argument' | 'pipeline settings' | 'component' | 'default';
 
 export interface SettingView {
   /** The YAML key path (`retry_settings.max_retries`) or the program argument (`--error_threshold`). */

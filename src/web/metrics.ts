@@ -3,7 +3,7 @@
  * the process-global one). Gauges are computed when scraped, from the same WebSource the UI reads:
  * jobs by state, mini-batches by status, items, retries, nodes and their processors, running
  * mini-batches and resource samples. The lease round trip (grant → accepted result) and run()
- * duration are histograms fed by `observeAttempt` as results come in.
+ * duration are histograms fed as results are accepted (WebSource.onAttempt).
  */
 import { Gauge, Histogram, Registry } from 'prom-client';
 
@@ -11,17 +11,10 @@ import { JobState } from '../gen/parajob/v1/parajob.js';
 import { jobStateName } from './job-views.js';
 import type { ResourceSample, WebSource } from './source.js';
 
-/** An accepted attempt's timing, as the coordinator reports it. */
-export interface AttemptTiming {
-  /** Lease granted → result accepted, in milliseconds. */
-  readonly roundTripMs: number;
-  /** run()'s own duration, in milliseconds. */
-  readonly runMs: number;
-}
-
 export interface WebMetrics {
   readonly registry: Registry;
-  observeAttempt(timing: AttemptTiming): void;
+  /** Stops hearing the coordinator's attempts. */
+  close(): void;
 }
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -128,13 +121,11 @@ export function createWebMetrics(source: WebSource): WebMetrics {
     buckets: SECONDS_BUCKETS,
     registers: [registry],
   });
-  return {
-    registry,
-    observeAttempt(timing) {
-      roundTrip.observe(timing.roundTripMs / 1000);
-      runDuration.observe(timing.runMs / 1000);
-    },
-  };
+  const stopListening = source.onAttempt((roundTripMs, runMs) => {
+    roundTrip.observe(roundTripMs / 1000);
+    runDuration.observe(runMs / 1000);
+  });
+  return { registry, close: stopListening };
 }
 
 /** Per-node CPU and memory (node samples; `coordinator` for the coordinator's own host). */

@@ -135,6 +135,7 @@ class WebHandler {
 
   close(): void {
     this.push.close();
+    this.metrics.close();
   }
 
   readonly handle = (request: IncomingMessage, response: ServerResponse): void => {

@@ -36,4 +36,6 @@ export interface WebSource {
   nodes(): readonly WebNode[];
   /** The coordinator host's own sample (the node samples come with their heartbeats). */
   coordinatorResources(): ResourceSample | undefined;
+  /** Adds a listener of accepted mini-batch attempts' timings, in ms; returns its removal. */
+  onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void;
 }

@@ -1,7 +1,8 @@
 /**
  * A parallel step's settings as Studio's Settings → Run settings → Parallel shows them: every setting
  * with the value in force and where it came from — the step's YAML, a predefined program argument
- * (`--error_threshold 5` in task.program_arguments), a component the step uses, or the default.
+ * (`--error_threshold 5` in task.program_arguments), the pipeline's settings (default_compute), a
+ * component the step uses, or the default.
  * Pure: the compiled step gives the values, the submitted YAML (parsed) tells the sources.
  */
 import type { CompiledParallelStep, CompiledStep } from '../jobspec/model.js';
@@ -52,6 +53,13 @@ function sourceOf(
 
 const seconds = (ms: number) => `${ms / 1000} s`;
 
+/** A step's compute: its own key, else the pipeline's settings.default_compute, else the default. */
+function computeSource(spec: unknown, mapping: Mapping | undefined): SettingSource {
+  if (has(mapping, ['compute'])) return 'YAML';
+  if (isMapping(spec) && has(spec, ['settings', 'default_compute'])) return 'pipeline settings';
+  return mapping === undefined || typeof mapping.component === 'string' ? 'component' : 'default';
+}
+
 /** Every parallel setting with its value in force and its source (see the module comment). */
 export function parallelSettings(step: CompiledParallelStep, spec: unknown): SettingView[] {
   const mapping = stepMapping(spec, step.name);
@@ -81,7 +89,7 @@ export function parallelSettings(step: CompiledParallelStep, spec: unknown): Set
   return rows.map(([name, value, yamlPath, argument]) => ({
     name,
     value,
-    source: sourceOf(mapping, yamlPath, argument, step),
+    source: name === 'compute' ? computeSource(spec, mapping) : sourceOf(mapping, yamlPath, argument, step),
   }));
 }
 
@@ -102,6 +110,6 @@ export function stepSettings(step: CompiledStep, spec: unknown): SettingView[] {
       value: step.timeoutMs === undefined ? '(none)' : seconds(step.timeoutMs),
       source: source(['limits', 'timeout']),
     },
-    { name: 'compute', value: step.compute, source: source(['compute']) },
+    { name: 'compute', value: step.compute, source: computeSource(spec, mapping) },
   ];
 }

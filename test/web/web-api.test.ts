@@ -261,6 +261,11 @@ describe('the web API over a real coordinator', () => {
     expect(value('parajob_nodes')).toMatchObject({ value: '1' });
     expect(value('parajob_host_memory_total_bytes', { node: 'coordinator' })).toBeDefined();
     expect(families.find((family) => family.name === 'parajob_lease_round_trip_seconds')?.type).toBe('HISTOGRAM');
+    // Every accepted attempt was observed once.
+    const roundTrips = families.find((family) => family.name === 'parajob_lease_round_trip_seconds')?.metrics[0] as {
+      count?: string;
+    };
+    expect(roundTrips.count).toBe(String(MINI_BATCHES));
     const pending = await getJson<{ pending: Record<string, number> }>(session, '/api/pending');
     expect(pending.body).toEqual({ pending: { local: 0 } });
   });

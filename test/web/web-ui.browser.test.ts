@@ -127,7 +127,7 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
         ['mini_batch_size', '4', 'YAML'],
         ['max_concurrency_per_instance', '2', 'YAML'],
         ['retry_settings.max_retries', '2', 'default'],
-        ['compute', 'cpu-cluster', 'default'],
+        ['compute', 'cpu-cluster', 'pipeline settings'],
       ]),
     );
     await page.screenshot({ path: join(shots, 'step-settings.png'), fullPage: true });

@@ -8,7 +8,7 @@ import { span } from './dom.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const BOX_W = 190;
 const BOX_H = 58;
-const GAP_X = 80;
+const GAP_X = 150;
 const GAP_Y = 24;
 const PAD = 16;
 

@@ -56,6 +56,8 @@ export interface JobRunDeps {
   readonly journal?: CoordinatorJournal;
   /** Picks the node for a command run among live candidates (the least loaded). */
   readonly pickCommandNode: (candidates: readonly NodeInfo[]) => NodeInfo | undefined;
+  /** Hears each accepted mini-batch attempt's timing (see StepRunDeps.onAttempt). */
+  readonly onAttempt?: (roundTripMs: number, runMs: number) => void;
 }
 
 /** What a JobRun tells its listeners. */
@@ -268,6 +270,7 @@ export class JobRun {
         nodes,
         tokens,
         settings,
+        onAttempt: this.deps.onAttempt,
       },
       registry,
       this.hooksFor(slot),

@@ -116,6 +116,7 @@ export function acceptResults(
   if (ledger === undefined || sinks === undefined) return;
   let accepted = 0;
   let requeued = 0;
+  const receivedAtMs = Date.now();
   for (const result of results) {
     // Only the node holding the lease may report it: a guessed or replayed token from another node is fenced.
     const holder = ledger.leases.get(result.miniBatchId)?.nodeId;
@@ -165,6 +166,7 @@ export function acceptResults(
       else deps.logger.debug(fields, final ? 'mini-batch failed' : 'attempt failed');
     }
     sinks.recordAttempt(row);
+    deps.onAttempt?.(receivedAtMs - lease.grantedAtMs, result.runMs);
   }
   const nowMs = Date.now();
   if (accepted > 0) {

@@ -75,7 +75,8 @@ export interface CoordinatorOptions {
   readonly chaos?: string;
   /**
    * Serve the web UI, its API and /metrics (src/web) on this port (0 = any free port), on loopback
-   * unless `host` says otherwise. @default no web UI
+   * unless `host` says otherwise (then only with `security.tls`). It accepts the tokens of
+   * `security.auth` (client role) besides its own login token. @default no web UI
    */
   readonly http?: { readonly port: number; readonly host?: string; readonly anyPortIfTaken?: boolean };
 }
@@ -203,6 +204,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           anyPortIfTaken: options.http.anyPortIfTaken === true,
           source: coordinatorWebSource(core),
           logger,
+          // The same credentials as the gRPC services, and its certificate (required beyond loopback).
+          ...(security.auth === undefined ? {} : { verifier: security.auth.tokens }),
+          ...(security.tls === undefined ? {} : { tls: security.tls }),
         }).catch(async (error: unknown) => {
           server.forceShutdown();
           core.stop();

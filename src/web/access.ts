@@ -12,6 +12,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
+import type { Role } from '../auth/roles.js';
+
 /** What a request wants to do. */
 export type Access = 'read' | 'write';
 
@@ -33,8 +35,11 @@ export type AccessDecision =
   | { readonly allowed: true; readonly setCookie?: string }
   | { readonly allowed: false; readonly status: 401 | 403; readonly message: string };
 
-/** The role a verified credential needs for each access (the CLI's job commands need `client`). */
-const ROLE_FOR: Readonly<Record<Access, string>> = { read: 'client', write: 'client' };
+/**
+ * The role a verified credential needs for each access: what the Jobs service asks of the CLI
+ * (src/auth/roles.ts has no read-only role; a node credential may not use the UI).
+ */
+const ROLE_FOR: Readonly<Record<Access, Role>> = { read: 'client', write: 'client' };
 
 /** Decides whether `request` may do `access` (see the module comment). */
 export function authorizeRequest(policy: AccessPolicy, request: IncomingMessage, access: Access): AccessDecision {

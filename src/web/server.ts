@@ -14,9 +14,9 @@ import type { AddressInfo } from 'node:net';
 
 import type { Logger } from 'pino';
 
+import { isLoopbackHost } from '../auth/binding.js';
 import { type Access, type AccessPolicy, authorizeRequest, type WebTokenVerifier } from './access.js';
 import { type ApiAnswer, WebApi } from './api.js';
-import { isLoopbackAddress } from './loopback.js';
 import { createWebMetrics, type WebMetrics } from './metrics.js';
 import { PushChannel } from './push-channel.js';
 import type { WebSource } from './source.js';
@@ -60,8 +60,9 @@ const SECURITY_HEADERS = {
 /** Starts the web UI server; resolves once it listens. */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopbackAddress(host) && options.tls === undefined) {
-    throw new Error(
+  if (!isLoopbackHost(host) && options.tls === undefined) {
+    // A TypeError, like the gRPC binding refusal: the operator's mistake (the CLI exits 2).
+    throw new TypeError(
       `the web UI may listen on ${host} (not loopback) only with TLS; keep it on 127.0.0.1 and reach it through an SSH tunnel`,
     );
   }

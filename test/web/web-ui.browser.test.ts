@@ -94,7 +94,11 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
     await expect
       .poll(() => page.locator(`#jobs tr[data-job="${pipelineJob}"]`).innerText())
       .toContain('parajob-examples');
-    await page.locator('#nodes tr[data-node]').first().waitFor();
+    // The node's CPU comes with its heartbeats (src/monitor/host-sampler.ts).
+    await page
+      .locator('#nodes tr[data-node] td', { hasText: /^\d+%$/ })
+      .first()
+      .waitFor();
     await page.screenshot({ path: join(shots, 'jobs.png'), fullPage: true });
   });
 

@@ -22,6 +22,7 @@ import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress
 import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError, UsageError } from './exit-codes.js';
 import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
+import { httpHostOption, httpPortOption } from './web-ui-options.js';
 
 /** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
 export const DEFAULT_DATA_DIR = './.parajob';
@@ -92,6 +93,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .addOption(
       new Option('--journal', "keep the embedded coordinator's journal (measures its cost: bench/)").hideHelp(),
     )
+    .option('--ui', 'serve the web UI for the length of the run (its URL is printed)')
+    .addOption(httpPortOption())
+    .addOption(httpHostOption())
     .action(
       async (
         file: string,
@@ -106,6 +110,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
           python?: string;
           journal?: boolean;
           forceRerun?: boolean;
+          ui?: boolean;
+          httpPort?: number;
+          httpHost?: string;
         },
       ) => {
         setExitCode(await (await loadRun()).runCommand(file, options, io));
@@ -149,6 +156,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       parseCoordinatorChaosOption,
     )
     .addOption(logLevel())
+    .option('--no-ui', 'serve no web UI')
+    .addOption(httpPortOption())
+    .addOption(httpHostOption())
     .action(
       async (options: {
         port: number;
@@ -165,6 +175,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         maxSpecBytes?: number;
         maxRetries?: number;
         maxProcessesPerNode?: number;
+        ui: boolean;
+        httpPort?: number;
+        httpHost?: string;
       }) => {
         setExitCode(await (await loadCoordinator()).coordinatorCommand(options, io));
       },

@@ -14,6 +14,7 @@ import { type Actor, createActor } from 'xstate';
 
 import {
   FailureKind,
+  type Heartbeat,
   JobState,
   JobStatus,
   type NodeMessage,
@@ -83,6 +84,10 @@ export class CoordinatorCore {
   private readonly lastActivityMs = new WeakMap<NodeStream, number>();
   private readonly activityRefreshMs: number;
   private stopped = false;
+  /** Who hears each accepted attempt's timing (the web UI's /metrics). */
+  private readonly attemptListeners = new Set<(roundTripMs: number, runMs: number) => void>();
+  /** Each node's last heartbeat (what it runs, its host sample), for the web UI. */
+  private readonly heartbeats = new Map<string, Heartbeat>();
 
   constructor(private readonly options: CoordinatorCoreOptions) {
     this.logger = options.logger;
@@ -105,6 +110,7 @@ export class CoordinatorCore {
       for (const command of this.commandSteps.values()) command.send({ type: 'node.offered', node });
     });
     this.cluster.on('node.lost', ({ nodeId, reason }) => {
+      this.heartbeats.delete(nodeId);
       for (const stepRun of this.stepRuns.values()) stepRun.send({ type: 'node.lost', nodeId, reason });
       for (const command of this.commandSteps.values()) command.send({ type: 'node.lost', nodeId, reason });
     });
@@ -201,6 +207,9 @@ export class CoordinatorCore {
         reuse: this.reuse,
         pickCommandNode: (candidates) => this.leastLoaded(candidates),
         journal: this.options.journal,
+        onAttempt: (roundTripMs, runMs) => {
+          for (const listener of this.attemptListeners) listener(roundTripMs, runMs);
+        },
       },
       succeededBeforeRestart,
       acceptedAtMs,
@@ -257,6 +266,22 @@ export class CoordinatorCore {
     return this.directory.liveNodes().map((node) => node.nodeId);
   }
 
+  /** The live nodes, in attach order. */
+  liveNodes(): readonly NodeInfo[] {
+    return this.directory.liveNodes();
+  }
+
+  /** Adds a listener of accepted attempts' timings (lease round trip, run()); returns its removal. */
+  onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void {
+    this.attemptListeners.add(listener);
+    return () => this.attemptListeners.delete(listener);
+  }
+
+  /** A live node's last heartbeat; undefined before its first. */
+  lastHeartbeat(nodeId: string): Heartbeat | undefined {
+    return this.heartbeats.get(nodeId);
+  }
+
   /** One message from a node's stream. */
   nodeMessage(stream: NodeStream, message: NodeMessage): void {
     const kind = message.kind;
@@ -279,6 +304,7 @@ export class CoordinatorCore {
     }
     switch (kind.$case) {
       case 'heartbeat':
+        this.heartbeats.set(nodeId, kind.value);
         return;
       case 'leaseRequest': {
         const stepRun = this.stepRuns.get(kind.value.jobId);

@@ -18,6 +18,7 @@ import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { isS3Uri } from '../storage/s3-location.js';
+import { startWebServer } from '../web/server.js';
 import { assetsService } from './assets/assets-service.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
@@ -26,6 +27,7 @@ import { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { CoordinatorRecord } from './journal/records.js';
 import { clusterService, codeService, jobsService } from './services.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from './step-run/settings.js';
+import { coordinatorWebSource } from './web-source.js';
 
 /** The spec compiler signature (for `CoordinatorOptions.compileJob`). */
 export type { CompileJob } from './jobs/submission.js';
@@ -73,6 +75,12 @@ export interface CoordinatorOptions {
   readonly journal?: boolean;
   /** A coordinator chaos plan (src/chaos/coordinator-plan.ts), e.g. `kill-coordinator:after-commits=40`. */
   readonly chaos?: string;
+  /**
+   * Serve the web UI, its API and /metrics (src/web) on this port (0 = any free port), on loopback
+   * unless `host` says otherwise (then only with `security.tls`). It accepts the tokens of
+   * `security.auth` (client role) besides its own login token. @default no web UI
+   */
+  readonly http?: { readonly port: number; readonly host?: string; readonly anyPortIfTaken?: boolean };
 }
 
 /** How the coordinator authenticates its callers (src/auth). */
@@ -91,6 +99,8 @@ export interface Coordinator {
   readonly port: number;
   /** `host:port` to dial. */
   readonly address: string;
+  /** The web UI's URL with its login token, when `http` was given. */
+  readonly webUrl: string | undefined;
   /**
    * Ends every node and client stream, stops the actors and the server. Open calls get `graceMs`
    * (default SHUTDOWN_GRACE_MS) to finish before the server is forced down; 0 when nothing is left
@@ -189,13 +199,33 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     },
     'coordinator listening',
   );
+  const web =
+    options.http === undefined
+      ? undefined
+      : await startWebServer({
+          port: options.http.port,
+          ...(options.http.host === undefined ? {} : { host: options.http.host }),
+          anyPortIfTaken: options.http.anyPortIfTaken === true,
+          source: coordinatorWebSource(core),
+          logger,
+          // The same credentials as the gRPC services, and its certificate (required beyond loopback).
+          ...(security.auth === undefined ? {} : { verifier: security.auth.tokens }),
+          ...(security.tls === undefined ? {} : { tls: security.tls }),
+        }).catch(async (error: unknown) => {
+          server.forceShutdown();
+          core.stop();
+          await journal?.close();
+          throw error;
+        });
 
   let stopping: Promise<void> | undefined;
   return {
     port,
     address: dialAddress(host, port),
+    webUrl: web?.url,
     stop: (stopOptions) =>
       (stopping ??= (async () => {
+        await web?.close();
         core.stop();
         // tryShutdown waits for open streams (nodes, watchers) forever: force it after a grace period.
         await new Promise<void>((done) => {

@@ -3,7 +3,14 @@
  * into one), and the replies a node makes at once, without a job or command to ask: plain data built by
  * pure functions, sent by the node machine's named actions.
  */
-import type { CommandRun, CoordinatorMessage, JobAssignment, Lease, NodeMessage } from '../gen/parajob/v1/parajob.js';
+import type {
+  CommandRun,
+  CoordinatorMessage,
+  HostSample,
+  JobAssignment,
+  Lease,
+  NodeMessage,
+} from '../gen/parajob/v1/parajob.js';
 import { NOT_RUN, returnedResult } from './processor/batch-results.js';
 
 /** One coordinator message other than `welcome`, as a node machine event. */
@@ -69,6 +76,6 @@ export function notRunningCommandEnded(jobId: string, nowMs: number): NodeMessag
 }
 
 /** A heartbeat: its sequence number, when it was sent and how many mini-batches run on this node. */
-export function heartbeat(seq: number, running: number, nowMs: number): NodeMessage {
-  return { kind: { $case: 'heartbeat', value: { seq, sentAtMs: nowMs, running } } };
+export function heartbeat(seq: number, running: number, nowMs: number, host?: HostSample): NodeMessage {
+  return { kind: { $case: 'heartbeat', value: { seq, sentAtMs: nowMs, running, host } } };
 }

@@ -9,6 +9,7 @@ import { createActor, waitFor } from 'xstate';
 
 import { resolveDial } from '../auth/dial.js';
 import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
+import { HostSampler } from '../monitor/host-sampler.js';
 import { ensureCode } from './job/code-cache.js';
 import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
 import { NodeChaosAgent } from './node-chaos.js';
@@ -59,6 +60,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
   let lastStreamEnded: Promise<void> = Promise.resolve();
   const tableReaders = internals.readTableBatch === undefined ? new TableReadPool(compiled.cores) : undefined;
 
+  const hostSampler = new HostSampler();
   const actor = createActor(nodeMachine, {
     input: {
       options: compiled,
@@ -69,6 +71,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       timing,
       version: packageVersion(),
       host: hostname(),
+      sampleHost: () => hostSampler.sample(),
       trackStream: (ended: Promise<void>) => {
         lastStreamEnded = ended;
       },

@@ -8,6 +8,7 @@ import type { ActorRefFrom } from 'xstate';
 
 import type { ClusterClient, CommandRun, JobAssignment, NodeHello } from '../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../log/layout.js';
+import type { HostSample } from '../monitor/host-sampler.js';
 import type { ClusterStreamEvent, ClusterStreamInput } from './cluster-stream.js';
 import type { commandRunActor, CommandRunInput, CommandRunNotice } from './command/command-run.actor.js';
 import type { JobInput, JobLeftNotice, JobRef } from './job/job.machine.js';
@@ -53,6 +54,8 @@ export interface NodeMachineInput {
   readonly host: string;
   /** Receives, per stream, a promise settled when that stream has fully ended. */
   readonly trackStream: (ended: Promise<void>) => void;
+  /** Samples the machine for each heartbeat (the resource monitor); undefined: heartbeats carry none. */
+  readonly sampleHost?: () => HostSample;
 }
 
 export interface RunningJob {

@@ -140,7 +140,7 @@ export const nodeMachine = setup({
     }),
     sendHeartbeat: ({ context }) => {
       const running = Object.values(context.jobs).reduce((sum, job) => sum + runningCount(job.ref), 0);
-      context.input.outbox.send(heartbeat(context.heartbeatSeq, running, Date.now()));
+      context.input.outbox.send(heartbeat(context.heartbeatSeq, running, Date.now(), context.input.sampleHost?.()));
     },
     countHeartbeat: assign({ heartbeatSeq: ({ context }) => context.heartbeatSeq + 1 }),
     startJob: assign({

@@ -12,6 +12,7 @@ import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, UsageError } from '../exit-codes.js';
 import { waitForTermination } from '../interrupts.js';
+import { webUiLine, webUiSetting } from '../web-ui-options.js';
 
 export interface CoordinatorCommandOptions {
   /** TCP port to listen on; 0 = any free port (printed). */
@@ -37,6 +38,10 @@ export interface CoordinatorCommandOptions {
   readonly maxSpecBytes?: number;
   readonly maxRetries?: number;
   readonly maxProcessesPerNode?: number;
+  /** Serve the web UI (default true), on these flags. */
+  readonly ui?: boolean;
+  readonly httpPort?: number;
+  readonly httpHost?: string;
 }
 
 /** Runs `parajob coordinator`; resolves with the exit code once stopped by a signal. */
@@ -77,6 +82,7 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.nodeLostAfterMs === undefined ? {} : { nodeLostAfterMs: options.nodeLostAfterMs }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      ...(options.ui === false ? {} : { http: webUiSetting(options) }),
     });
   } catch (caught) {
     // A refused binding or a bad option is the operator's mistake: exit 2.
@@ -94,6 +100,7 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
     writeLine(io.stdout, `TLS on; CA ${security.caHash} (${dataDir}/pki/ca.crt). Start a node with:`);
     writeLine(io.stdout, `  ${join}`);
   }
+  if (coordinator.webUrl !== undefined) writeLine(io.stdout, webUiLine(coordinator.webUrl));
   const signal = await terminated;
   writeLine(io.stderr, `${signal}: stopping the coordinator`);
   await coordinator.stop();

@@ -35,6 +35,7 @@ import { formatJobSummary } from '../job-status-text.js';
 import { type NodeProcessGroup, spawnNodeProcesses } from '../node-processes.js';
 import { createProgressDisplay } from '../progress-display.js';
 import { isTerminal } from '../progress-format.js';
+import { webUiLine, webUiSetting } from '../web-ui-options.js';
 
 export interface RunCommandOptions {
   /** Run directory for the job; undefined: `<data dir>/runs/<job id>`. */
@@ -60,6 +61,10 @@ export interface RunCommandOptions {
    * `--set settings.force_rerun=true`: a standalone parallel or command file has no `settings` key.
    */
   readonly forceRerun?: boolean;
+  /** Serve the web UI for the length of the run, on these flags. */
+  readonly ui?: boolean;
+  readonly httpPort?: number;
+  readonly httpHost?: string;
 }
 
 /** After the first Ctrl-C, how long to wait for the cancelled job to end, in milliseconds. */
@@ -145,6 +150,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       // No path roots: only this run's own client holds a token, and it is the user who could read and
       // write any of those paths anyway (an Azure sample's `path: ../data` must run as written). The
       // checks that hold always (entry script inside its code, no reused run dir) still apply.
+      ...(options.ui === true ? { http: webUiSetting(options) } : {}),
     });
   } catch (error) {
     nodes.kill();
@@ -154,6 +160,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   const address = `127.0.0.1:${coordinator.port}`;
   nodes.connect(address);
   api = new JobsApi(address, { dial: await resolveDial(address, { token: clientToken }) });
+  if (coordinator.webUrl !== undefined) writeLine(io.stderr, webUiLine(coordinator.webUrl));
   writeLine(
     io.stderr,
     `Embedded coordinator on ${address} (log ${join(dataDir, 'coordinator.log')}); started ${describePools(pools)} (logs in ${nodeLogDir})`,

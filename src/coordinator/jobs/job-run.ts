@@ -15,8 +15,9 @@ import type { Logger } from 'pino';
 
 import { FailureKind, type JobMessage, JobState, type JobStatus } from '../../gen/parajob/v1/parajob.js';
 import { bindStepInputs, type ProducedOutputs } from '../../jobspec/bind-inputs.js';
-import type { CompiledCommandStep, CompiledParallelStep, CompiledStep } from '../../jobspec/model.js';
+import type { CompiledCommandStep, CompiledJob, CompiledParallelStep, CompiledStep } from '../../jobspec/model.js';
 import { stepCodeFolder } from '../../jobspec/steps.js';
+import type { StepLive } from '../../web/source.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
 import type { CoordinatorJournal } from '../journal/coordinator-journal.js';
 import type { TokenSource } from '../ledger/decisions.js';
@@ -37,6 +38,7 @@ import {
   type StepMessage,
   type StepRunRegistry,
 } from './step-actors.js';
+import { stepLiveOf } from './step-live.js';
 import type { Submission } from './submission.js';
 
 export type { StepRunRegistry } from './step-actors.js';
@@ -54,6 +56,8 @@ export interface JobRunDeps {
   readonly journal?: CoordinatorJournal;
   /** Picks the node for a command run among live candidates (the least loaded). */
   readonly pickCommandNode: (candidates: readonly NodeInfo[]) => NodeInfo | undefined;
+  /** Hears each accepted mini-batch attempt's timing (see StepRunDeps.onAttempt). */
+  readonly onAttempt?: (roundTripMs: number, runMs: number) => void;
 }
 
 /** What a JobRun tells its listeners. */
@@ -148,6 +152,15 @@ export class JobRun {
   listen(listener: JobRunListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  compiled(): CompiledJob {
+    return this.submission.job;
+  }
+
+  stepLive(stepName: string): StepLive | undefined {
+    const actor = this.byName.get(stepName)?.parallel;
+    return actor === undefined ? undefined : stepLiveOf(actor);
   }
 
   get isTerminal(): boolean {
@@ -257,6 +270,7 @@ export class JobRun {
         nodes,
         tokens,
         settings,
+        onAttempt: this.deps.onAttempt,
       },
       registry,
       this.hooksFor(slot),

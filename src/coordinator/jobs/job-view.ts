@@ -3,6 +3,8 @@
  * the coordinator restarted (known from the journal: its final status, nothing more to do).
  */
 import { JobStatus } from '../../gen/parajob/v1/parajob.js';
+import type { CompiledJob } from '../../jobspec/model.js';
+import type { StepLive } from '../../web/source.js';
 import type { JobRunListener } from './job-run.js';
 
 /** A job as the services see it. */
@@ -15,6 +17,10 @@ export interface JobView {
   listen(listener: JobRunListener): () => void;
   /** Asks the job to cancel; no-op once it ended. */
   cancel(reason: string): void;
+  /** The compiled spec (undefined: the job ended before the coordinator restarted). */
+  compiled(): CompiledJob | undefined;
+  /** The ledger view of a parallel step that runs or ran in this coordinator (the web UI's). */
+  stepLive(stepName: string): StepLive | undefined;
 }
 
 /** A job that ended before the coordinator restarted: its journaled final status. */
@@ -39,4 +45,12 @@ export class EndedJob implements JobView {
   }
 
   cancel(): void {}
+
+  compiled(): undefined {
+    return undefined;
+  }
+
+  stepLive(): undefined {
+    return undefined;
+  }
 }

@@ -57,6 +57,8 @@ export interface ParallelStepStart {
   readonly nodes: NodeDirectory;
   readonly tokens: TokenSource;
   readonly settings: StepRunSettings;
+  /** Hears each accepted attempt's timing (StepRunDeps.onAttempt). */
+  readonly onAttempt?: (roundTripMs: number, runMs: number) => void;
 }
 
 /** What a command step run needs besides its step. */
@@ -77,9 +79,14 @@ export function startParallelStep(
   registry: StepRunRegistry,
   hooks: StepActorHooks,
 ): Actor<StepRunMachine> {
-  const { wireJobId, jobName, step, codeHash, chaos, logger, journal, nodes, tokens, settings } = start;
+  const { wireJobId, jobName, step, codeHash, chaos, logger, journal, nodes, tokens, settings, onAttempt } = start;
   const actor = createActor(stepRunMachine, {
-    input: { jobId: wireJobId, jobName, step, deps: { nodes, tokens, logger, codeHash, chaos, settings, journal } },
+    input: {
+      jobId: wireJobId,
+      jobName,
+      step,
+      deps: { nodes, tokens, logger, codeHash, chaos, settings, journal, onAttempt },
+    },
   });
   actor.on('step.message', (message) => hooks.message(message));
   watch(actor, hooks);

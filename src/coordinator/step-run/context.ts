@@ -33,6 +33,8 @@ export interface StepRunDeps {
   readonly chaos?: string;
   /** Where the step run's ledger events go to survive a coordinator crash; undefined: not journaled (tests). */
   readonly journal?: StepRunJournal;
+  /** Hears each accepted attempt's lease round trip (grant → result) and run() time, in ms (/metrics). */
+  readonly onAttempt?: (roundTripMs: number, runMs: number) => void;
 }
 
 /** The input of a step-run actor. */

@@ -118,6 +118,7 @@ export function acceptResults(
   if (ledger === undefined || sinks === undefined) return;
   let accepted = 0;
   let requeued = 0;
+  const receivedAtMs = Date.now();
   for (const received of results) {
     // Malformed append_row rows fail the attempt here, before a byte of them is written.
     const result = withCheckedRows(received);
@@ -169,6 +170,7 @@ export function acceptResults(
       else deps.logger.debug(fields, final ? 'mini-batch failed' : 'attempt failed');
     }
     sinks.recordAttempt(row);
+    deps.onAttempt?.(receivedAtMs - lease.grantedAtMs, result.runMs);
   }
   const nowMs = Date.now();
   if (accepted > 0) {

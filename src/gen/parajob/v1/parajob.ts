@@ -421,6 +421,18 @@ export interface Heartbeat {
   sentAtMs: number;
   /** Mini-batches running on this node right now, for the coordinator's view of it. */
   running: number;
+  /** A sample of the node's machine (the resource monitor), for the web UI and /metrics. */
+  host?: HostSample | undefined;
+}
+
+/** CPU and memory of a machine, sampled by src/monitor/host-sampler.ts. */
+export interface HostSample {
+  atMs: number;
+  /** CPU busy since the previous sample, 0..1 over all cores. */
+  cpuBusy: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  loadAverage1m: number;
 }
 
 /**
@@ -1350,7 +1362,7 @@ export const NodeHello: MessageFns<NodeHello> = {
 };
 
 function createBaseHeartbeat(): Heartbeat {
-  return { seq: 0, sentAtMs: 0, running: 0 };
+  return { seq: 0, sentAtMs: 0, running: 0, host: undefined };
 }
 
 export const Heartbeat: MessageFns<Heartbeat> = {
@@ -1363,6 +1375,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     }
     if (message.running !== 0) {
       writer.uint32(24).uint32(message.running);
+    }
+    if (message.host !== undefined) {
+      HostSample.encode(message.host, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1404,6 +1419,14 @@ export const Heartbeat: MessageFns<Heartbeat> = {
             message.running = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.host = HostSample.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1425,6 +1448,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
         ? globalThis.Number(object.sent_at_ms)
         : 0,
       running: isSet(object.running) ? globalThis.Number(object.running) : 0,
+      host: isSet(object.host) ? HostSample.fromJSON(object.host) : undefined,
     };
   },
 
@@ -1439,6 +1463,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     if (message.running !== 0) {
       obj.running = Math.round(message.running);
     }
+    if (message.host !== undefined) {
+      obj.host = HostSample.toJSON(message.host);
+    }
     return obj;
   },
 
@@ -1450,6 +1477,162 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     message.seq = object.seq ?? 0;
     message.sentAtMs = object.sentAtMs ?? 0;
     message.running = object.running ?? 0;
+    message.host = (object.host !== undefined && object.host !== null)
+      ? HostSample.fromPartial(object.host)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHostSample(): HostSample {
+  return { atMs: 0, cpuBusy: 0, memoryUsedBytes: 0, memoryTotalBytes: 0, loadAverage1m: 0 };
+}
+
+export const HostSample: MessageFns<HostSample> = {
+  encode(message: HostSample, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.atMs !== 0) {
+      writer.uint32(8).uint64(message.atMs);
+    }
+    if (message.cpuBusy !== 0) {
+      writer.uint32(17).double(message.cpuBusy);
+    }
+    if (message.memoryUsedBytes !== 0) {
+      writer.uint32(24).uint64(message.memoryUsedBytes);
+    }
+    if (message.memoryTotalBytes !== 0) {
+      writer.uint32(32).uint64(message.memoryTotalBytes);
+    }
+    if (message.loadAverage1m !== 0) {
+      writer.uint32(41).double(message.loadAverage1m);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostSample {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostSample();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.atMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.cpuBusy = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.memoryUsedBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.memoryTotalBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.loadAverage1m = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostSample {
+    return {
+      atMs: isSet(object.atMs)
+        ? globalThis.Number(object.atMs)
+        : isSet(object.at_ms)
+        ? globalThis.Number(object.at_ms)
+        : 0,
+      cpuBusy: isSet(object.cpuBusy)
+        ? globalThis.Number(object.cpuBusy)
+        : isSet(object.cpu_busy)
+        ? globalThis.Number(object.cpu_busy)
+        : 0,
+      memoryUsedBytes: isSet(object.memoryUsedBytes)
+        ? globalThis.Number(object.memoryUsedBytes)
+        : isSet(object.memory_used_bytes)
+        ? globalThis.Number(object.memory_used_bytes)
+        : 0,
+      memoryTotalBytes: isSet(object.memoryTotalBytes)
+        ? globalThis.Number(object.memoryTotalBytes)
+        : isSet(object.memory_total_bytes)
+        ? globalThis.Number(object.memory_total_bytes)
+        : 0,
+      loadAverage1m: isSet(object.loadAverage1m)
+        ? globalThis.Number(object.loadAverage1m)
+        : isSet(object.load_average_1m)
+        ? globalThis.Number(object.load_average_1m)
+        : 0,
+    };
+  },
+
+  toJSON(message: HostSample): unknown {
+    const obj: any = {};
+    if (message.atMs !== 0) {
+      obj.atMs = Math.round(message.atMs);
+    }
+    if (message.cpuBusy !== 0) {
+      obj.cpuBusy = floatToJson(message.cpuBusy);
+    }
+    if (message.memoryUsedBytes !== 0) {
+      obj.memoryUsedBytes = Math.round(message.memoryUsedBytes);
+    }
+    if (message.memoryTotalBytes !== 0) {
+      obj.memoryTotalBytes = Math.round(message.memoryTotalBytes);
+    }
+    if (message.loadAverage1m !== 0) {
+      obj.loadAverage1m = floatToJson(message.loadAverage1m);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HostSample>, I>>(base?: I): HostSample {
+    return HostSample.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostSample>, I>>(object: I): HostSample {
+    const message = createBaseHostSample();
+    message.atMs = object.atMs ?? 0;
+    message.cpuBusy = object.cpuBusy ?? 0;
+    message.memoryUsedBytes = object.memoryUsedBytes ?? 0;
+    message.memoryTotalBytes = object.memoryTotalBytes ?? 0;
+    message.loadAverage1m = object.loadAverage1m ?? 0;
     return message;
   },
 };

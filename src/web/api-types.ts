@@ -1,0 +1,177 @@
+/**
+ * The shapes of the web UI's JSON API, shared by the server (src/web) and the browser (web/src): one
+ * definition of what travels. Types only, importing nothing, so the browser build can use it.
+ */
+
+/** A live lease of a running parallel step. */
+export interface LiveLease {
+  readonly miniBatchId: number;
+  readonly attempt: number;
+  readonly nodeId: string;
+  /** Milliseconds since the epoch. */
+  readonly grantedAtMs: number;
+}
+
+/** Mini-batches of a running parallel step by ledger state, its live leases and serving nodes. */
+export interface StepLive {
+  readonly total: number;
+  readonly pending: number;
+  readonly leased: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly retries: number;
+  readonly itemsSucceeded: number;
+  readonly itemsFailed: number;
+  /** Live leases, oldest grant first. */
+  readonly leases: readonly LiveLease[];
+  /** Nodes serving the step and how many processors each runs for it. */
+  readonly nodes: readonly { readonly nodeId: string; readonly processors: number }[];
+}
+
+/** A machine sample a node sends with its heartbeats (or the coordinator takes of its own host). */
+export interface ResourceSample {
+  /** Milliseconds since the epoch. */
+  readonly atMs: number;
+  /** CPU busy over the last interval, 0..1 over all cores. */
+  readonly cpuBusy: number;
+  readonly memoryUsedBytes: number;
+  readonly memoryTotalBytes: number;
+  readonly loadAverage1m: number;
+}
+
+/** A live node. */
+export interface WebNode {
+  readonly nodeId: string;
+  readonly compute: string;
+  readonly cores: number;
+  readonly gpus: number;
+  readonly host: string;
+  readonly attachedAtMs: number;
+  /** Mini-batches it runs now (its last heartbeat). */
+  readonly running: number;
+  /** Its last resource sample, when it sends them. */
+  readonly resources: ResourceSample | undefined;
+}
+
+export interface ProgressView {
+  readonly miniBatchesTotal: number;
+  readonly miniBatchesSucceeded: number;
+  readonly miniBatchesFailed: number;
+  readonly miniBatchesRunning: number;
+  readonly itemsSucceeded: number;
+  readonly itemsFailed: number;
+  readonly retries: number;
+  readonly ratePerS: number;
+  readonly etaMs: number;
+}
+
+/** A row of the jobs list. */
+export interface JobRowView {
+  readonly jobId: string;
+  readonly name: string;
+  readonly experiment: string;
+  readonly state: string;
+  readonly stateReason: string;
+  readonly createdAtMs: number;
+  readonly endedAtMs: number;
+  readonly progress: ProgressView;
+  readonly steps: number;
+}
+
+/** A box of the pipeline graph. */
+export interface StepBoxView {
+  readonly name: string;
+  readonly type: string;
+  readonly state: string;
+  readonly detail: string;
+  readonly stateReason: string;
+  readonly startedAtMs: number;
+  readonly endedAtMs: number;
+  readonly reusedFrom: string;
+  readonly runDir: string;
+  readonly progress: ProgressView;
+  readonly dependsOn: readonly string[];
+}
+
+/** An edge of the graph: an output of `from` bound to an input of `to`. */
+export interface EdgeView {
+  readonly from: string;
+  readonly to: string;
+  readonly label: string;
+}
+
+export interface JobView extends JobRowView {
+  readonly runDir: string;
+  readonly resultFile: string;
+  readonly failed: boolean;
+  readonly steps: number;
+  readonly graph: { readonly steps: readonly StepBoxView[]; readonly edges: readonly EdgeView[] };
+}
+
+/** One step's panel: its box, the spec as YAML, its settings, its outputs and where its logs are. */
+export interface StepDetailView {
+  readonly box: StepBoxView;
+  readonly specYaml: string;
+  readonly settings: readonly SettingView[];
+  readonly outputs: readonly { readonly name: string; readonly path: string }[];
+  /** The step's run dir relative to the job's (`''` for a one-step job), for the files tab. */
+  readonly relativeRunDir: string;
+  readonly exitCode: number;
+}
+
+export type SettingSource = 'YAML' | 'program argument' | 'pipeline settings' | 'component' | 'default';
+
+export interface SettingView {
+  /** The YAML key path (`retry_settings.max_retries`) or the program argument (`--error_threshold`). */
+  readonly name: string;
+  readonly value: string;
+  readonly source: SettingSource;
+}
+
+/** One attempt as the UI shows it. */
+export interface AttemptView {
+  readonly miniBatchId: number;
+  readonly attempt: number;
+  readonly node: string;
+  readonly process: string;
+  readonly startTime: string;
+  readonly total: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly elapsedS: number;
+  readonly runS: number;
+  readonly status: string;
+  readonly errorCategory: string;
+  readonly errorMessage: string;
+}
+
+export interface MiniBatchesView {
+  /** The ledger's live view; undefined when the step is not a parallel step running here. */
+  readonly live: StepLive | undefined;
+  /** Attempts, newest first (at most `limit`). */
+  readonly attempts: readonly AttemptView[];
+  /** Attempts read before the status filter and limit. */
+  readonly attemptsRead: number;
+  /** True when only the CSV's tail was read. */
+  readonly tailOnly: boolean;
+}
+
+export interface TreeEntry {
+  /** Relative to the run directory, `/`-separated. */
+  readonly path: string;
+  readonly type: 'file' | 'dir';
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface FileContent {
+  readonly path: string;
+  readonly size: number;
+  /** Offset in the file of the first byte of `text`. */
+  readonly from: number;
+  readonly text: string;
+  /** True when bytes before `from` were left out (the file was tailed). */
+  readonly truncated: boolean;
+  /** True when the file looks binary (then `text` is empty). */
+  readonly binary: boolean;
+}

@@ -1,0 +1,123 @@
+/**
+ * The JSON API's handlers: each takes the request's path parameters and query and answers with a
+ * status and a body. They read the WebSource and the run directory; the server (server.ts) routes,
+ * authorises and writes.
+ *
+ *   GET  /api/jobs                                    the jobs list
+ *   GET  /api/jobs/:job                               a job with its pipeline graph
+ *   GET  /api/jobs/:job/steps/:step                   a step: overview, spec as YAML, settings
+ *   GET  /api/jobs/:job/steps/:step/mini-batches      attempts (?status=&limit=) and live leases
+ *   GET  /api/jobs/:job/files?path=                   the run directory as a tree
+ *   GET  /api/jobs/:job/file?path=&from=              a file's text (big ones tailed)
+ *   POST /api/jobs/:job/cancel                        cancels the job
+ *   GET  /api/nodes                                   the live nodes
+ *   GET  /api/pending                                 pending mini-batches per compute pool
+ */
+import { readFile } from 'node:fs/promises';
+
+import { parse } from 'yaml';
+
+import { runDirLayout } from '../log/layout.js';
+import { jobRowView, jobView, stepDetailView } from './job-views.js';
+import { miniBatchesView } from './mini-batches.js';
+import { listRunTree, readRunFile, RunPathRefused } from './run-files.js';
+import type { WebJob, WebSource } from './source.js';
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const ok = (body: unknown): ApiAnswer => ({ status: 200, body });
+const notFound = (what: string): ApiAnswer => ({ status: 404, body: { error: `no ${what}` } });
+
+/** Most attempts one mini-batches answer holds. */
+const MAX_ATTEMPTS = 1_000;
+
+export class WebApi {
+  constructor(private readonly source: WebSource) {}
+
+  jobs(): ApiAnswer {
+    return ok(this.source.jobs().map((job) => jobRowView(job.status(), job.compiled())));
+  }
+
+  job(jobId: string): ApiAnswer {
+    const job = this.source.job(jobId);
+    return job === undefined ? notFound(`job ${jobId}`) : ok(jobView(job.status(), job.compiled()));
+  }
+
+  async step(jobId: string, stepName: string): Promise<ApiAnswer> {
+    const job = this.source.job(jobId);
+    if (job === undefined) return notFound(`job ${jobId}`);
+    const status = job.status();
+    const step = status.steps.find((candidate) => candidate.name === stepName);
+    if (step === undefined) return notFound(`step ${stepName} in job ${jobId}`);
+    return ok(stepDetailView(status, step, job.compiled(), await submittedSpec(status.runDir)));
+  }
+
+  async miniBatches(jobId: string, stepName: string, query: URLSearchParams): Promise<ApiAnswer> {
+    const job = this.source.job(jobId);
+    if (job === undefined) return notFound(`job ${jobId}`);
+    const step = job.status().steps.find((candidate) => candidate.name === stepName);
+    if (step === undefined) return notFound(`step ${stepName} in job ${jobId}`);
+    const limit = Math.min(MAX_ATTEMPTS, Math.max(1, Number(query.get('limit') ?? MAX_ATTEMPTS) || MAX_ATTEMPTS));
+    const status = query.get('status') ?? undefined;
+    return ok(await miniBatchesView(step.runDir, job.stepLive(stepName), { limit, ...(status ? { status } : {}) }));
+  }
+
+  async files(jobId: string, query: URLSearchParams): Promise<ApiAnswer> {
+    return this.inRunDir(jobId, (runDir) => listRunTree(runDir, query.get('path') ?? ''));
+  }
+
+  async file(jobId: string, query: URLSearchParams): Promise<ApiAnswer> {
+    const fromText = query.get('from');
+    const from = fromText === null ? undefined : Number(fromText);
+    if (from !== undefined && !(Number.isSafeInteger(from) && from >= 0))
+      return { status: 400, body: { error: `from must be a byte offset ≥ 0, got ${fromText}` } };
+    return this.inRunDir(jobId, (runDir) => readRunFile(runDir, query.get('path') ?? '', from));
+  }
+
+  cancel(jobId: string): ApiAnswer {
+    const job = this.source.job(jobId);
+    if (job === undefined) return notFound(`job ${jobId}`);
+    job.cancel('cancelled from the web UI');
+    return ok(jobRowView(job.status(), job.compiled()));
+  }
+
+  nodes(): ApiAnswer {
+    return ok({ nodes: this.source.nodes(), coordinator: this.source.coordinatorResources() ?? null });
+  }
+
+  /** Pending mini-batches per compute pool, over running parallel steps: what an autoscaler needs. */
+  pending(): ApiAnswer {
+    const pools: Record<string, number> = {};
+    for (const job of this.source.jobs()) {
+      for (const step of job.compiled()?.steps ?? []) {
+        if (step.kind !== 'parallel') continue;
+        const live = job.stepLive(step.name);
+        if (live !== undefined) pools[step.compute] = (pools[step.compute] ?? 0) + live.pending;
+      }
+    }
+    return ok({ pending: pools });
+  }
+
+  private async inRunDir(jobId: string, read: (runDir: string) => Promise<unknown>): Promise<ApiAnswer> {
+    const job: WebJob | undefined = this.source.job(jobId);
+    if (job === undefined) return notFound(`job ${jobId}`);
+    try {
+      return ok(await read(job.status().runDir));
+    } catch (error) {
+      if (error instanceof RunPathRefused) return { status: error.status, body: { error: error.message } };
+      throw error;
+    }
+  }
+}
+
+/** The spec the job was submitted with (its run directory's copy), parsed; undefined when unreadable. */
+async function submittedSpec(runDir: string): Promise<unknown> {
+  try {
+    return parse(await readFile(runDirLayout(runDir).specCopy, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * What the web UI reads from the coordinator: the jobs (their status, compiled spec and live ledger
+ * view) and the live nodes. The coordinator implements it over its own state (src/coordinator/
+ * web-source.ts), so src/web never reaches into the coordinator's machines and tests can feed it
+ * fakes. Everything here is a read, except `cancel` (which needs the same authorization as the CLI).
+ */
+import type { JobMessage, JobStatus } from '../gen/parajob/v1/parajob.js';
+import type { CompiledJob } from '../jobspec/model.js';
+import type { ResourceSample, StepLive, WebNode } from './api-types.js';
+
+export type { LiveLease, ResourceSample, StepLive, WebNode } from './api-types.js';
+
+/** What hears a job's changes (the push channel throttles them). */
+export interface WebJobListener {
+  changed(): void;
+  message(message: JobMessage): void;
+}
+
+/** A job as the web UI sees it. */
+export interface WebJob {
+  readonly jobId: string;
+  status(): JobStatus;
+  listen(listener: WebJobListener): () => void;
+  cancel(reason: string): void;
+  /** The compiled spec; undefined for a job that ended before the coordinator restarted. */
+  compiled(): CompiledJob | undefined;
+  /** The live ledger view of a parallel step that is running (or ran) in this coordinator. */
+  stepLive(stepName: string): StepLive | undefined;
+}
+
+/** The coordinator as the web UI reads it. */
+export interface WebSource {
+  /** Every job, oldest first. */
+  jobs(): readonly WebJob[];
+  job(jobId: string): WebJob | undefined;
+  nodes(): readonly WebNode[];
+  /** The coordinator host's own sample (the node samples come with their heartbeats). */
+  coordinatorResources(): ResourceSample | undefined;
+  /** Adds a listener of accepted mini-batch attempts' timings, in ms; returns its removal. */
+  onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void;
+}

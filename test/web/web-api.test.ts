@@ -1,0 +1,272 @@
+/**
+ * The web UI's API over a real coordinator (in-process, real loopback gRPC and HTTP) with fake nodes:
+ * the token and cookie rules, the jobs list, a job's graph, a step's settings with their sources,
+ * its mini-batches, the run directory (nothing outside it), cancel, the push channel, and /metrics
+ * parsed as Prometheus text.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { credentials } from '@grpc/grpc-js';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { takeSnapshot } from '../../src/code/snapshot.js';
+import { type Coordinator, startCoordinator } from '../../src/coordinator/index.js';
+import { JobsClient, type SubmitJobResponse } from '../../src/gen/parajob/v1/parajob.js';
+import { CHANNEL_OPTIONS, deadlineIn } from '../../src/rpc/options.js';
+import type {
+  FileContent,
+  JobRowView,
+  JobView,
+  MiniBatchesView,
+  StepDetailView,
+  TreeEntry,
+} from '../../src/web/api-types.js';
+import { getJson, readEventsUntil, webLogin, type WebSession } from '../helpers/web-client.js';
+import { echoFiles, FakeNode } from '../unit/coordinator/support/fake-node.js';
+
+const FILE_COUNT = 9;
+const MINI_BATCHES = 5;
+const WAIT_MS = 20_000;
+
+function createFixture(): { dir: string; specPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'parajob-web-'));
+  mkdirSync(join(dir, 'code'));
+  writeFileSync(join(dir, 'code', 'score.js'), 'export function run(batch) { return batch; }\n');
+  mkdirSync(join(dir, 'data'));
+  for (let i = 0; i < FILE_COUNT; i++) writeFileSync(join(dir, 'data', `f${i}.txt`), `${i}\n`);
+  writeFileSync(join(dir, 'secret.txt'), 'not for the UI\n');
+  const specPath = join(dir, 'job.yml');
+  writeFileSync(
+    specPath,
+    `type: parallel
+name: web-files
+experiment_name: web-tests
+compute: local
+inputs:
+  data: { type: uri_folder, path: ./data }
+outputs:
+  out: { type: uri_folder }
+input_data: \${{inputs.data}}
+mini_batch_size: "2"
+resources:
+  instance_count: 1
+retry_settings:
+  max_retries: 1
+task:
+  type: run_function
+  code: ./code
+  entry_script: score.js
+  program_arguments: --error_threshold 3
+  append_row_to: \${{outputs.out}}
+`,
+  );
+  return { dir, specPath };
+}
+
+async function submit(client: JobsClient, dir: string, specPath: string): Promise<SubmitJobResponse> {
+  const request = {
+    specYaml: readFileSync(specPath, 'utf8'),
+    specPath,
+    code: [await takeSnapshot(join(dir, 'code'))],
+    runDir: '',
+    jobId: '',
+    chaos: '',
+    forceRerun: false,
+  };
+  return new Promise((resolve, reject) => {
+    client.submit(request, { deadline: deadlineIn(10_000) } as never, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
+}
+
+describe('the web API over a real coordinator', () => {
+  let dir: string;
+  let specPath: string;
+  let coordinator: Coordinator;
+  let jobs: JobsClient;
+  let session: WebSession;
+  const nodes: FakeNode[] = [];
+
+  beforeEach(async () => {
+    ({ dir, specPath } = createFixture());
+    coordinator = await startCoordinator({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: join(dir, 'coordinator'),
+      heartbeatIntervalMs: 100,
+      logger: pino({ level: 'silent' }),
+      stepRunSettings: { releaseWaitMs: 2_000, overviewIntervalMs: 200 },
+      http: { port: 0 },
+    });
+    jobs = new JobsClient(coordinator.address, credentials.createInsecure(), CHANNEL_OPTIONS);
+    expect(coordinator.webUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
+    session = await webLogin(coordinator.webUrl as string);
+  });
+
+  afterEach(async () => {
+    for (const node of nodes.splice(0)) node.kill();
+    jobs.close();
+    await coordinator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function runToEnd(): Promise<string> {
+    const { jobId } = await submit(jobs, dir, specPath);
+    nodes.push(new FakeNode(coordinator.address, 'alpha', echoFiles));
+    await expect
+      .poll(async () => (await getJson<JobView>(session, `/api/jobs/${jobId}`)).body.state, { timeout: WAIT_MS })
+      .toBe('succeeded');
+    return jobId;
+  }
+
+  it('answers 401 without the token, 401 with a wrong one, and serves the page (the login form) to anyone', async () => {
+    const bare = await fetch(`${session.base}/api/jobs`);
+    expect(bare.status).toBe(401);
+    const wrong = await fetch(`${session.base}/api/jobs`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${session.base}/metrics`)).status).toBe(401);
+    const page = await fetch(`${session.base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/app.js">');
+    const bearer = await fetch(`${session.base}/api/jobs`, { headers: { authorization: `Bearer ${session.token}` } });
+    expect(bearer.status).toBe(200);
+  });
+
+  it('lists a finished job, draws its graph, and shows its settings with their sources', async () => {
+    const jobId = await runToEnd();
+    const list = await getJson<JobRowView[]>(session, '/api/jobs');
+    expect(list.body).toEqual([
+      expect.objectContaining({ jobId, name: 'web-files', experiment: 'web-tests', state: 'succeeded' }),
+    ]);
+    expect(list.body[0]?.progress).toMatchObject({
+      miniBatchesTotal: MINI_BATCHES,
+      miniBatchesSucceeded: MINI_BATCHES,
+    });
+
+    const job = (await getJson<JobView>(session, `/api/jobs/${jobId}`)).body;
+    expect(job.graph.steps.map((step) => [step.name, step.type, step.state])).toEqual([
+      ['web-files', 'parallel', 'succeeded'],
+    ]);
+    expect(job.graph.edges).toEqual([]);
+
+    const step = (await getJson<StepDetailView>(session, `/api/jobs/${jobId}/steps/web-files`)).body;
+    const setting = (name: string) => step.settings.find((candidate) => candidate.name === name);
+    expect(setting('mini_batch_size')).toEqual({ name: 'mini_batch_size', value: '2', source: 'YAML' });
+    expect(setting('retry_settings.max_retries')).toMatchObject({ value: '1', source: 'YAML' });
+    expect(setting('retry_settings.timeout')).toMatchObject({ value: '60 s', source: 'default' });
+    expect(setting('error_threshold')).toMatchObject({ value: '3', source: 'program argument' });
+    expect(setting('max_concurrency_per_instance')).toMatchObject({ source: 'default' });
+    expect(step.specYaml).toContain('mini_batch_size: "2"');
+  });
+
+  it('lists every attempt of the mini-batches, filtered by status', async () => {
+    const jobId = await runToEnd();
+    const all = (await getJson<MiniBatchesView>(session, `/api/jobs/${jobId}/steps/web-files/mini-batches`)).body;
+    expect(all.attempts.map((row) => row.miniBatchId).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(new Set(all.attempts.map((row) => row.status))).toEqual(new Set(['RUN_DONE']));
+    expect(all.live).toMatchObject({ total: MINI_BATCHES, succeeded: MINI_BATCHES, pending: 0, leased: 0 });
+    const failed = (
+      await getJson<MiniBatchesView>(session, `/api/jobs/${jobId}/steps/web-files/mini-batches?status=RUN_EXCEPTION`)
+    ).body;
+    expect(failed.attempts).toEqual([]);
+  });
+
+  it('shows the run directory and its files, and nothing outside it', async () => {
+    const jobId = await runToEnd();
+    const tree = (await getJson<{ entries: TreeEntry[] }>(session, `/api/jobs/${jobId}/files`)).body;
+    const paths = tree.entries.map((entry) => entry.path);
+    expect(paths).toEqual(expect.arrayContaining(['logs/job_result.txt', 'outputs/out/parallel_run_step.txt']));
+    const result = await getJson<FileContent>(session, `/api/jobs/${jobId}/file?path=logs/job_result.txt`);
+    expect(result.body.text).toMatch(/succeeded/i);
+    const output = await getJson<FileContent>(
+      session,
+      `/api/jobs/${jobId}/file?path=outputs/out/parallel_run_step.txt`,
+    );
+    expect(output.body.text.trim().split('\n')).toHaveLength(FILE_COUNT);
+    const tail = await getJson<FileContent>(
+      session,
+      `/api/jobs/${jobId}/file?path=outputs/out/parallel_run_step.txt&from=${output.body.size - 3}`,
+    );
+    expect(tail.body).toMatchObject({ from: output.body.size - 3, truncated: true });
+    expect(tail.body.text).toHaveLength(3);
+
+    const runDir = (await getJson<JobView>(session, `/api/jobs/${jobId}`)).body.runDir;
+    symlinkSync(join(dir, 'secret.txt'), join(runDir, 'escape.txt'));
+    const refused = async (path: string) =>
+      (await getJson<{ error: string }>(session, `/api/jobs/${jobId}/file?path=${encodeURIComponent(path)}`)).status;
+    expect(await refused('../../../secret.txt')).toBe(403);
+    expect(await refused('../../../no-such-file')).toBe(403);
+    expect(await refused(join(dir, 'secret.txt'))).toBe(400);
+    expect(await refused('escape.txt')).toBe(403);
+    expect(await refused('no/such/file')).toBe(404);
+    expect((await getJson(session, `/api/jobs/${jobId}/files?path=..`)).status).toBe(403);
+  });
+
+  it('cancels a running job from a same-origin request, refuses a foreign origin, and pushes the change', async () => {
+    const { jobId } = await submit(jobs, dir, specPath);
+    nodes.push(new FakeNode(coordinator.address, 'holder', () => 'hold'));
+    await expect
+      .poll(async () => (await getJson<JobView>(session, `/api/jobs/${jobId}`)).body.graph.steps[0]?.progress, {
+        timeout: WAIT_MS,
+      })
+      .toMatchObject({ miniBatchesRunning: 2 });
+    const running = (await getJson<MiniBatchesView>(session, `/api/jobs/${jobId}/steps/web-files/mini-batches`)).body;
+    expect(running.live?.leases.map((lease) => lease.miniBatchId)).toEqual([0, 1]);
+    expect(running.live?.nodes).toEqual([{ nodeId: expect.any(String), processors: 1 }]);
+
+    const cancelUrl = `${session.base}/api/jobs/${jobId}/cancel`;
+    const foreign = await fetch(cancelUrl, {
+      method: 'POST',
+      headers: { cookie: session.cookie, origin: 'http://evil.example' },
+    });
+    expect(foreign.status).toBe(403);
+    const pushed = readEventsUntil(
+      session,
+      `/api/events?job=${jobId}`,
+      (event) => event.event === 'job' && (JSON.parse(event.data) as JobView).state === 'cancelled',
+      WAIT_MS,
+    );
+    const cancel = await fetch(cancelUrl, {
+      method: 'POST',
+      headers: { cookie: session.cookie, origin: session.base },
+    });
+    expect(cancel.status).toBe(200);
+    const events = await pushed;
+    expect(events[0]?.event).toBe('jobs');
+  });
+
+  it('exposes /metrics in Prometheus text format and the pending mini-batches per compute pool', async () => {
+    const jobId = await runToEnd();
+    expect(jobId).not.toBe('');
+    const response = await fetch(`${session.base}/metrics`, { headers: { cookie: session.cookie } });
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const families = parsePrometheusTextFormat(await response.text());
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      families
+        .find((family) => family.name === name)
+        ?.metrics.find((metric) =>
+          Object.entries(labels).every(
+            ([key, wanted]) => (metric as { labels?: Record<string, string> }).labels?.[key] === wanted,
+          ),
+        );
+    expect(value('parajob_jobs', { state: 'succeeded' })).toMatchObject({ value: '1' });
+    expect(value('parajob_jobs', { state: 'running' })).toMatchObject({ value: '0' });
+    expect(value('parajob_mini_batches', { status: 'succeeded' })).toMatchObject({ value: String(MINI_BATCHES) });
+    expect(value('parajob_items', { outcome: 'succeeded' })).toMatchObject({ value: String(FILE_COUNT) });
+    expect(value('parajob_nodes')).toMatchObject({ value: '1' });
+    expect(value('parajob_host_memory_total_bytes', { node: 'coordinator' })).toBeDefined();
+    expect(families.find((family) => family.name === 'parajob_lease_round_trip_seconds')?.type).toBe('HISTOGRAM');
+    // Every accepted attempt was observed once.
+    const roundTrips = families.find((family) => family.name === 'parajob_lease_round_trip_seconds')?.metrics[0] as {
+      count?: string;
+    };
+    expect(roundTrips.count).toBe(String(MINI_BATCHES));
+    const pending = await getJson<{ pending: Record<string, number> }>(session, '/api/pending');
+    expect(pending.body).toEqual({ pending: { local: 0 } });
+  });
+});

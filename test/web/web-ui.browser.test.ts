@@ -1,0 +1,168 @@
+/**
+ * The web UI in a real headless Chromium (Debian's `chromium`, driven by playwright-core), over real
+ * processes: `parajob coordinator`, a `parajob node`, jobs submitted with `parajob job create`. The
+ * jobs list shows a finished and a running job; the job page draws the three-step pipeline with its
+ * edges; the parallel step's Settings show the values in force; Outputs + logs opens job_result.txt;
+ * the Mini-batches tab lists the attempts; Cancel in the UI cancels the running job; without the
+ * token the page shows the login form. Screenshots go to $PARAJOB_SCREENSHOTS (default: a temp dir).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { assertBuilt, type CliProcess, killAllCli, runCli, spawnCli, startNodesCli } from '../helpers/cli-process.js';
+import { makeTempDir } from '../helpers/input-files.js';
+
+const CHROMIUM = process.env.PARAJOB_CHROMIUM ?? '/usr/bin/chromium';
+const WAIT_MS = 30_000;
+
+/** Submits `file` with `parajob job create`; resolves with the job id. */
+async function createJob(address: string, file: string, runDir: string): Promise<string> {
+  const created = await runCli(['job', 'create', '--file', file, '--coordinator', address, '--run-dir', runDir]);
+  expect(created.exit?.code, created.describeOutput()).toBe(0);
+  return created.stdoutLines.at(-1) as string;
+}
+
+describe('the web UI in a real browser', () => {
+  let dir: string;
+  let shots: string;
+  let browser: Browser;
+  let page: Page;
+  let webUrl: string;
+  let pipelineJob: string;
+  let runningJob: string;
+  let coordinator: CliProcess;
+
+  beforeAll(async () => {
+    assertBuilt();
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set PARAJOB_CHROMIUM`);
+    }
+    dir = await makeTempDir('parajob-web-ui-');
+    shots = process.env.PARAJOB_SCREENSHOTS ?? join(dir, 'screenshots');
+    await mkdir(shots, { recursive: true });
+    coordinator = spawnCli([
+      'coordinator',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--data-dir',
+      join(dir, 'data'),
+    ]);
+    const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
+    webUrl = (await coordinator.waitFor(/parajob web UI at (\S+)/))[1] as string;
+    await startNodesCli(address, ['ui-node'], { dir, compute: 'cpu-cluster' });
+
+    pipelineJob = await createJob(address, 'examples/pipeline/pipeline.yml', join(dir, 'pipeline-run'));
+    const followed = await runCli(['job', 'stream', pipelineJob, '--coordinator', address], { timeoutMs: 120_000 });
+    expect(followed.exit?.code, followed.describeOutput()).toBe(0);
+
+    // A job that runs until the test cancels it (bounded: it gives up after 60 s on its own).
+    const marker = join(dir, 'never');
+    await writeFile(
+      join(dir, 'wait.yml'),
+      `type: command
+name: waiting
+compute: azureml:cpu-cluster
+command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 0.1; done'
+`,
+    );
+    runningJob = await createJob(address, join(dir, 'wait.yml'), join(dir, 'wait-run'));
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(WAIT_MS);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await killAllCli();
+  });
+
+  it('lists a finished and a running job', async () => {
+    await page.goto(webUrl);
+    // The token is traded for a cookie and dropped from the address bar.
+    expect(new URL(page.url()).search).toBe('');
+    await page.locator(`#jobs tr[data-job="${pipelineJob}"][data-state="succeeded"]`).waitFor();
+    await page.locator(`#jobs tr[data-job="${runningJob}"][data-state="running"]`).waitFor();
+    await expect
+      .poll(() => page.locator(`#jobs tr[data-job="${pipelineJob}"]`).innerText())
+      .toContain('parajob-examples');
+    // The node's CPU comes with its heartbeats (src/monitor/host-sampler.ts).
+    await page
+      .locator('#nodes tr[data-node] td', { hasText: /^\d+%$/ })
+      .first()
+      .waitFor();
+    await page.screenshot({ path: join(shots, 'jobs.png'), fullPage: true });
+  });
+
+  it('draws the three-step pipeline with its edges, and shows the parallel step’s settings', async () => {
+    await page.click(`#jobs tr[data-job="${pipelineJob}"] a`);
+    await page.locator('#graph g.box').nth(2).waitFor();
+    const boxes = await page
+      .locator('#graph g.box')
+      .evaluateAll((nodes) => nodes.map((node) => [node.getAttribute('data-step'), node.getAttribute('data-state')]));
+    expect(boxes).toEqual([
+      ['prepare', 'succeeded'],
+      ['score', 'succeeded'],
+      ['report', 'succeeded'],
+    ]);
+    const edges = await page
+      .locator('#graph path.edge')
+      .evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('data-from')}→${node.getAttribute('data-to')}`));
+    expect(edges).toEqual(['prepare→score', 'score→report']);
+    await page.screenshot({ path: join(shots, 'job-graph.png'), fullPage: true });
+
+    await page.click('#graph g.box[data-step="score"]');
+    await page.click('button[data-tab="settings"]');
+    const settings = page.locator('#settings-table');
+    await settings.waitFor();
+    const rows = await settings
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ['mini_batch_size', '4', 'YAML'],
+        ['max_concurrency_per_instance', '2', 'YAML'],
+        ['retry_settings.max_retries', '2', 'default'],
+        ['compute', 'cpu-cluster', 'pipeline settings'],
+      ]),
+    );
+    await page.screenshot({ path: join(shots, 'step-settings.png'), fullPage: true });
+  });
+
+  it('opens job_result.txt in Outputs + logs, and lists the attempts in Mini-batches', async () => {
+    await page.click('button[data-tab="outputs"]');
+    const viewer = page.locator('pre[data-file="steps/score/logs/job_result.txt"]');
+    await viewer.waitFor();
+    expect(await viewer.innerText()).toMatch(/succeeded/i);
+    await page.screenshot({ path: join(shots, 'step-outputs.png'), fullPage: true });
+
+    await page.click('button[data-tab="mini-batches"]');
+    const attempts = page.locator('#attempts tbody tr');
+    await expect.poll(() => attempts.count(), { timeout: WAIT_MS }).toBe(3);
+    expect(await page.locator('#mini-batches [data-count="succeeded"] b').innerText()).toBe('3');
+    await page.screenshot({ path: join(shots, 'step-mini-batches.png'), fullPage: true });
+  });
+
+  it('cancels the running job from its page', async () => {
+    await page.goto(`${new URL(webUrl).origin}/#/jobs/${runningJob}`);
+    await page.click('#cancel');
+    await page.locator('#job-page h2 [data-state="cancelled"]').waitFor();
+    await page.screenshot({ path: join(shots, 'job-cancelled.png'), fullPage: true });
+  });
+
+  it('shows the login form without the token', async () => {
+    const stranger = await browser.newPage();
+    await stranger.goto(new URL(webUrl).origin);
+    await stranger.locator('#login input#token').waitFor({ timeout: WAIT_MS });
+    await stranger.screenshot({ path: join(shots, 'login.png') });
+    await stranger.close();
+  });
+});

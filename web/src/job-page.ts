@@ -1,0 +1,85 @@
+/** A job: its state, a cancel button, the pipeline graph (live) and the selected step's tabs. */
+import type { JobView } from '../../src/web/api-types.js';
+import { getJson, jobPath, postJson } from './api.js';
+import { h, replace, span, stateBadge, time } from './dom.js';
+import { drawGraph } from './graph.js';
+import { StepTabs } from './step-tabs.js';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+export class JobPage {
+  readonly element = h('section', { id: 'job-page' });
+  private readonly summary = h('div', {});
+  private readonly graph = h('div', { class: 'graph', id: 'graph' });
+  private readonly panel = h('div', {});
+  private tabs: StepTabs | undefined;
+  private selected: string | undefined;
+  private job: JobView | undefined;
+
+  constructor(
+    private readonly jobId: string,
+    selected: string | undefined,
+  ) {
+    this.selected = selected;
+    replace(this.element, this.summary, this.graph, this.panel);
+  }
+
+  async load(): Promise<void> {
+    this.update(await getJson<JobView>(jobPath(this.jobId)));
+  }
+
+  update(job: JobView): void {
+    this.job = job;
+    if (this.selected === undefined) {
+      const steps = job.graph.steps;
+      this.selected = (steps.find((step) => step.state === 'failed') ?? steps[0])?.name;
+    }
+    this.renderSummary(job);
+    replace(
+      this.graph,
+      drawGraph(job.graph.steps, job.graph.edges, this.selected, (name) => this.select(name)),
+    );
+    if (this.selected === undefined) return;
+    if (this.tabs === undefined) {
+      this.tabs = new StepTabs(this.jobId, this.selected, job);
+      replace(this.panel, this.tabs.element);
+    } else {
+      this.tabs.jobChanged(job);
+    }
+  }
+
+  private select(name: string): void {
+    this.selected = name;
+    this.tabs = undefined;
+    history.replaceState(null, '', `#/jobs/${encodeURIComponent(this.jobId)}/${encodeURIComponent(name)}`);
+    if (this.job !== undefined) this.update(this.job);
+  }
+
+  private renderSummary(job: JobView): void {
+    const cancel = TERMINAL.has(job.state)
+      ? null
+      : h(
+          'button',
+          {
+            id: 'cancel',
+            onclick: (event) => {
+              (event.target as HTMLButtonElement).disabled = true;
+              void postJson(jobPath(this.jobId, 'cancel'));
+            },
+          },
+          'Cancel',
+        );
+    replace(
+      this.summary,
+      h('p', {}, h('a', { href: '#/' }, '← Jobs')),
+      h('h2', {}, job.name, ' ', stateBadge(job.state), ' ', cancel),
+      h(
+        'p',
+        { class: 'muted' },
+        `${job.jobId} · submitted ${time(job.createdAtMs)} · ${span(job.createdAtMs, job.endedAtMs)}`,
+        job.experiment ? ` · experiment ${job.experiment}` : '',
+      ),
+      job.stateReason ? h('p', { id: 'state-reason' }, job.stateReason) : null,
+    );
+  }
+}

@@ -112,7 +112,7 @@ export const commandStepMachine = setup({
     tellStarted: emit(({ context }) => ({
       type: 'step.message' as const,
       level: 'info' as const,
-      text: `started on node ${context.nodeId ?? '?'}`,
+      text: `running on node ${context.nodeId ?? '?'}`,
       atMs: Date.now(),
     })),
     decideEnded: assign(({ context, event }) => {

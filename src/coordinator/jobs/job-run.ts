@@ -24,6 +24,7 @@ import { jobStatusOf, writePipelineResult } from '../pipeline/pipeline-status.js
 import type { ReuseIndex } from '../pipeline/reuse-index.js';
 import { isEndPhase, nextMoves } from '../pipeline/step-graph.js';
 import { findReusable, recordReusable } from '../pipeline/step-reuse.js';
+import { stepEndedLine, stepStartedLine } from '../pipeline/step-lines.js';
 import { stepLogger, type StepSlot } from '../pipeline/step-slot.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
@@ -37,6 +38,7 @@ import {
   type StepMessage,
   type StepRunRegistry,
 } from './step-actors.js';
+import { MESSAGE_HISTORY_LIMIT } from './job-view.js';
 import type { Submission } from './submission.js';
 
 export type { StepRunRegistry } from './step-actors.js';
@@ -78,6 +80,8 @@ export class JobRun {
   private cancelReason: string | undefined;
   private readonly listeners = new Set<JobRunListener>();
   private readonly journaling: JobJournaling;
+  /** The job's messages so far, for Watch streams that attach late (bounded). */
+  private readonly history: JobMessage[] = [];
 
   /**
    * `succeededBeforeRestart`: wire job ids of steps the journal says succeeded before a coordinator
@@ -148,6 +152,11 @@ export class JobRun {
   listen(listener: JobRunListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The job's messages so far (see JobView.messages). */
+  messages(): readonly JobMessage[] {
+    return this.history;
   }
 
   get isTerminal(): boolean {
@@ -228,6 +237,7 @@ export class JobRun {
       this.advance();
       return;
     }
+    if (this.slots.length > 1) this.notifyMessage(stepStartedLine(bound.name, bound.kind, Date.now()));
     if (bound.kind === 'parallel') this.startParallel(slot, bound, codeHash);
     else this.startCommand(slot, bound, codeHash);
     // Cancelled while checking for reuse: a parallel step run still ends through its machine, which
@@ -336,10 +346,7 @@ export class JobRun {
     slot.reason = reason;
     slot.endedAtMs = Date.now();
     if (slot.startedAtMs === 0 && phase !== 'skipped' && phase !== 'cancelled') slot.startedAtMs = slot.endedAtMs;
-    if (this.slots.length > 1 && phase !== 'succeeded') {
-      const level = phase === 'failed' ? 'error' : phase === 'reused' ? 'info' : 'warn';
-      this.notifyMessage({ level, text: `step '${slot.step.name}' ${phase}: ${reason}`, atMs: slot.endedAtMs });
-    }
+    if (this.slots.length > 1) this.notifyMessage(stepEndedLine(slot.step.name, phase, reason, slot));
   }
 
   private finishIfDone(): void {
@@ -366,6 +373,8 @@ export class JobRun {
   }
 
   private notifyMessage(message: JobMessage): void {
+    this.history.push(message);
+    if (this.history.length > MESSAGE_HISTORY_LIMIT) this.history.shift();
     for (const listener of this.listeners) listener.message(message);
   }
 }

@@ -2,8 +2,11 @@
  * What the Jobs service and Watch sessions see of a job: a running JobRun, or a job that ended before
  * the coordinator restarted (known from the journal: its final status, nothing more to do).
  */
-import { JobStatus } from '../../gen/parajob/v1/parajob.js';
+import { type JobMessage, JobStatus } from '../../gen/parajob/v1/parajob.js';
 import type { JobRunListener } from './job-run.js';
+
+/** How many of a job's messages are kept for Watch streams that attach late. */
+export const MESSAGE_HISTORY_LIMIT = 1000;
 
 /** A job as the services see it. */
 export interface JobView {
@@ -13,6 +16,8 @@ export interface JobView {
   status(): JobStatus;
   /** Adds a listener; returns its removal. */
   listen(listener: JobRunListener): () => void;
+  /** The job's messages so far (the last MESSAGE_HISTORY_LIMIT), which a new Watch stream starts with. */
+  messages(): readonly JobMessage[];
   /** Asks the job to cancel; no-op once it ended. */
   cancel(reason: string): void;
 }
@@ -36,6 +41,10 @@ export class EndedJob implements JobView {
 
   listen(): () => void {
     return () => undefined;
+  }
+
+  messages(): readonly JobMessage[] {
+    return [];
   }
 
   cancel(): void {}

@@ -67,6 +67,9 @@ export interface JobRunListener {
   log?(stepName: string, text: string): void;
 }
 
+/** Runs of a command step at most: each node lost while running it costs one (then it runs elsewhere). */
+const COMMAND_MAX_ATTEMPTS = 3;
+
 /** How long a cancelled command may take to report its end before its step counts as cancelled. */
 const COMMAND_CANCEL_GRACE_MS = 10_000;
 
@@ -283,6 +286,7 @@ export class JobRun {
         nodes: this.deps.nodes,
         pickNode: this.deps.pickCommandNode,
         cancelGraceMs: COMMAND_CANCEL_GRACE_MS,
+        maxAttempts: COMMAND_MAX_ATTEMPTS,
       },
       this.deps.registry,
       this.hooksFor(slot),

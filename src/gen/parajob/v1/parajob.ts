@@ -620,6 +620,11 @@ export interface CommandRun {
   outputs: CommandOutput[];
   /** True: send the command's output as command_log messages too (someone streams the logs). */
   streamLogs: boolean;
+  /**
+   * 1 for the first run; more when run again after the node running it was lost: the node then empties
+   * the outputs before the command starts, so nothing the lost run half-wrote is kept or duplicated.
+   */
+  attempt: number;
 }
 
 export interface CommandRun_EnvironmentVariablesEntry {
@@ -3690,6 +3695,7 @@ function createBaseCommandRun(): CommandRun {
     logDir: "",
     outputs: [],
     streamLogs: false,
+    attempt: 0,
   };
 }
 
@@ -3721,6 +3727,9 @@ export const CommandRun: MessageFns<CommandRun> = {
     }
     if (message.streamLogs !== false) {
       writer.uint32(72).bool(message.streamLogs);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(80).uint32(message.attempt);
     }
     return writer;
   },
@@ -3813,6 +3822,14 @@ export const CommandRun: MessageFns<CommandRun> = {
             message.streamLogs = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3888,6 +3905,7 @@ export const CommandRun: MessageFns<CommandRun> = {
         : isSet(object.stream_logs)
         ? globalThis.Boolean(object.stream_logs)
         : false,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -3926,6 +3944,9 @@ export const CommandRun: MessageFns<CommandRun> = {
     if (message.streamLogs !== false) {
       obj.streamLogs = message.streamLogs;
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -3949,6 +3970,7 @@ export const CommandRun: MessageFns<CommandRun> = {
     message.logDir = object.logDir ?? "";
     message.outputs = object.outputs?.map((e) => CommandOutput.fromPartial(e)) || [];
     message.streamLogs = object.streamLogs ?? false;
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };

@@ -713,11 +713,6 @@ export interface SubmitJobRequest {
    * empty for none. Refused with INVALID_ARGUMENT when it does not parse.
    */
   chaos: string;
-  /**
-   * Run every step even when an earlier run of it could be reused (as settings.force_rerun: true).
-   * A job with chaos is never reused and never offered for reuse either.
-   */
-  forceRerun: boolean;
 }
 
 export interface SubmitJobResponse {
@@ -4831,7 +4826,7 @@ export const CodeSnapshot: MessageFns<CodeSnapshot> = {
 };
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "", chaos: "", forceRerun: false };
+  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "", chaos: "" };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -4853,9 +4848,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     }
     if (message.chaos !== "") {
       writer.uint32(50).string(message.chaos);
-    }
-    if (message.forceRerun !== false) {
-      writer.uint32(56).bool(message.forceRerun);
     }
     return writer;
   },
@@ -4921,14 +4913,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
             message.chaos = reader.string();
             continue;
           }
-          case 7: {
-            if (tag !== 56) {
-              break;
-            }
-
-            message.forceRerun = reader.bool();
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4965,11 +4949,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
         ? globalThis.String(object.job_id)
         : "",
       chaos: isSet(object.chaos) ? globalThis.String(object.chaos) : "",
-      forceRerun: isSet(object.forceRerun)
-        ? globalThis.Boolean(object.forceRerun)
-        : isSet(object.force_rerun)
-        ? globalThis.Boolean(object.force_rerun)
-        : false,
     };
   },
 
@@ -4993,9 +4972,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     if (message.chaos !== "") {
       obj.chaos = message.chaos;
     }
-    if (message.forceRerun !== false) {
-      obj.forceRerun = message.forceRerun;
-    }
     return obj;
   },
 
@@ -5010,7 +4986,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     message.runDir = object.runDir ?? "";
     message.jobId = object.jobId ?? "";
     message.chaos = object.chaos ?? "";
-    message.forceRerun = object.forceRerun ?? false;
     return message;
   },
 };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { contentHash,ContentHasher } from '../../../src/coordinator/pipeline/content-hash.js';
+import { contentHash, ContentHasher } from '../../../src/coordinator/pipeline/content-hash.js';
 import { makeTempDir } from '../../helpers/input-files.js';
 
 /** Files dated a minute ago: past the racy window, so their digests may be remembered. */

@@ -30,6 +30,7 @@ import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
 import { stepRunId } from './job-id.js';
 import { JobJournaling } from './job-journaling.js';
+import { MESSAGE_HISTORY_LIMIT } from './job-view.js';
 import {
   crashOutcome,
   startCommandStep,
@@ -38,7 +39,6 @@ import {
   type StepMessage,
   type StepRunRegistry,
 } from './step-actors.js';
-import { MESSAGE_HISTORY_LIMIT } from './job-view.js';
 import type { Submission } from './submission.js';
 
 export type { StepRunRegistry } from './step-actors.js';

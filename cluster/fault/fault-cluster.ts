@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 
 import { takeSnapshot } from '../../src/code/snapshot.js';
 import { loadJobSpec } from '../../src/jobspec/load.js';
+import { applySetOverrides } from '../../src/jobspec/set-overrides.js';
 import { jobCodeFolders } from '../../src/jobspec/steps.js';
 import { JobsApi } from '../../src/rpc/jobs-client.js';
 import { JobTracker } from './job-tracker.js';
@@ -215,13 +216,12 @@ export class FaultCluster {
     const compiled = await loadJobSpec(file, { runDir: provisionalRunDir });
     const code = await Promise.all(jobCodeFolders(compiled).map((folder) => takeSnapshot(folder)));
     const response = await this.api.submit({
-      specYaml: await readFile(file, 'utf8'),
+      // Every job of a fault rehearsal runs: a reused step would rehearse nothing.
+      specYaml: applySetOverrides(file, await readFile(file, 'utf8'), ['settings.force_rerun=true']),
       specPath: file,
       code,
       ...(options.runDir === undefined ? {} : { runDir: resolve(options.runDir) }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
-      // Every job of a fault rehearsal runs: a reused step would rehearse nothing.
-      forceRerun: true,
     });
     const tracker = new JobTracker(this.api, response.jobId, response.runDir);
     this.trackers.push(tracker);

@@ -77,7 +77,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--nodes <n>', 'node processes to start (default: the largest resources.instance_count)', parsePositiveInt)
     .option(
       '--force-rerun',
-      'run every step even when an earlier run could be reused (also for a standalone file, which has no settings.force_rerun)',
+      'run every step even when an earlier run could be reused (sets settings.force_rerun; a standalone file takes it too)',
     )
     .option('--json', 'print the final status as JSON on stdout')
     .option(
@@ -240,7 +240,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     )
     .option(
       '--force-rerun',
-      'run every step even when an earlier run could be reused (also for a standalone file, which has no settings.force_rerun)',
+      'run every step even when an earlier run could be reused (sets settings.force_rerun; a standalone file takes it too)',
     )
     .option(
       '--chaos <plan>',

@@ -7,7 +7,7 @@
 import cliProgress from 'cli-progress';
 
 import type { JobMessage, JobStatus } from '../gen/parajob/v1/parajob.js';
-import { formatProgressLine, isTerminal, progressFields } from './progress-format.js';
+import { formatProgressLines, isTerminal, progressFields } from './progress-format.js';
 
 /** What a job follower tells the display. */
 export interface ProgressDisplay {
@@ -40,13 +40,20 @@ export function formatMessage(message: Pick<JobMessage, 'level' | 'text'>): stri
   return message.level && message.level !== 'info' ? `[${message.level}] ${message.text}` : message.text;
 }
 
+/** Every step's state, as one comparable string (a step that moves on is worth a line at once). */
+function stepStates(status: JobStatus): string {
+  return status.steps.map((step) => `${step.stepState}/${step.state}`).join(',');
+}
+
 /**
- * Plain mode: a line every interval (only while something is known), a line at once for every
- * message and every change of the state or of what the job waits for, and the last line at stop.
+ * Plain mode: a line every interval (only while something is known; for a pipeline, one per running
+ * step), a line at once for every message and every change of the state (the job's or a step's) or of
+ * what the job waits for, and the last line at stop.
  */
 export class PlainProgressDisplay implements ProgressDisplay {
   private last: JobStatus | undefined;
-  private lastPrinted = '';
+  /** The last line printed by key (the job's is '', a step's its name). */
+  private readonly lastPrinted = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
 
@@ -63,6 +70,7 @@ export class PlainProgressDisplay implements ProgressDisplay {
     const previous = this.last;
     this.last = status;
     if (!previous || previous.state !== status.state || previous.stateReason !== status.stateReason) this.print();
+    else if (stepStates(previous) !== stepStates(status)) this.print();
   }
 
   message(message: JobMessage): void {
@@ -79,11 +87,13 @@ export class PlainProgressDisplay implements ProgressDisplay {
 
   private print(): void {
     if (this.stopped || !this.last) return;
-    const line = formatProgressLine(this.last);
-    // Repeating an unchanged line every 2 s only fills logs.
-    if (line === this.lastPrinted) return;
-    this.lastPrinted = line;
-    this.stream.write(`${line}\n`);
+    // One line for the job, or one per running step of a pipeline; repeating an unchanged line every
+    // 2 s only fills logs.
+    for (const { key, line } of formatProgressLines(this.last)) {
+      if (line === this.lastPrinted.get(key)) continue;
+      this.lastPrinted.set(key, line);
+      this.stream.write(`${line}\n`);
+    }
   }
 }
 

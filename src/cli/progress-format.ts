@@ -2,7 +2,7 @@
  * Pure formatting of a job's progress and state for the terminal: the live progress line (shared by
  * the TTY bar and the plain line), durations, rates. No I/O here, so all of it is unit-tested.
  */
-import { JobState, type JobStatus, type Progress } from '../gen/parajob/v1/parajob.js';
+import { JobState, type JobStatus, type Progress, StepState } from '../gen/parajob/v1/parajob.js';
 import { isTerminal } from '../sdk/job-state.js';
 
 /** Lower-case, human name of a job state (`waiting for first task`, `succeeded`, ...). */
@@ -143,4 +143,20 @@ export function formatProgressLine(status: Pick<JobStatus, 'state' | 'progress' 
   if (f.retries > 0) parts.push(`${f.retries} retries`);
   if (f.note) parts.push(f.note);
   return parts.join(' | ');
+}
+
+/**
+ * The progress lines of a job, each with a key telling which earlier line it replaces: the job's one
+ * line; for a running pipeline, one line per running parallel step instead (its counts, as Azure's job
+ * stream follows each child run; command steps show as their start and end messages), none while
+ * no parallel step runs.
+ */
+export function formatProgressLines(status: JobStatus): { readonly key: string; readonly line: string }[] {
+  if (status.steps.length < 2 || isTerminal(status.state)) return [{ key: '', line: formatProgressLine(status) }];
+  return status.steps
+    .filter(
+      // A step still being checked for reuse has no counts yet: its start or reuse is a message.
+      (step) => step.type === 'parallel' && step.stepState === StepState.STEP_STATE_RUNNING && step.progress,
+    )
+    .map((step) => ({ key: step.name, line: `step '${step.name}': ${formatProgressLine(step)}` }));
 }

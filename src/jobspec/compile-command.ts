@@ -30,6 +30,8 @@ export interface CommandDefinition {
     | undefined;
   readonly environmentVariables: Readonly<Record<string, string | number | boolean>> | undefined;
   readonly timeoutS: number | undefined;
+  /** `limits.queue_timeout`; undefined: DEFAULT_QUEUE_TIMEOUT_S. */
+  readonly queueTimeoutS: number | undefined;
   readonly instanceCount: number | undefined;
   readonly compute: string | undefined;
   readonly isDeterministic: boolean;
@@ -46,6 +48,12 @@ export interface CommandScope {
   readonly outputs: Readonly<Record<string, OutputValueSpec>>;
   readonly outputScope: OutputScope;
 }
+
+/**
+ * How long a command step waits for a node of its compute by default before it fails, in seconds:
+ * the default of a parallel step's first_task_creation_timeout.
+ */
+export const DEFAULT_QUEUE_TIMEOUT_S = 600;
 
 /** `azureml:cpu-cluster` → `cpu-cluster`; empty → undefined. */
 export function computeName(raw: string | undefined): string | undefined {
@@ -108,6 +116,7 @@ export function compileCommandStep(
     commandTemplate: definition.command,
     command: rendered.text,
     timeoutMs: definition.timeoutS === undefined ? undefined : definition.timeoutS * 1000,
+    queueTimeoutMs: (definition.queueTimeoutS ?? DEFAULT_QUEUE_TIMEOUT_S) * 1000,
     instanceCount: definition.instanceCount ?? 1,
   };
 }

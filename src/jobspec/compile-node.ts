@@ -67,6 +67,7 @@ function compileInlineCommand(raw: Record<string, unknown>, scope: NodeScope): S
             },
       environmentVariables: spec.environment_variables,
       timeoutS: spec.limits?.timeout,
+      queueTimeoutS: spec.limits?.queue_timeout,
       instanceCount: spec.resources?.instance_count,
       compute: spec.compute ?? graph.defaultCompute,
       isDeterministic: spec.is_deterministic ?? true,

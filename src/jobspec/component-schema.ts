@@ -53,9 +53,15 @@ export const OutputDeclarationSchema = strictObject({
   path: text.optional(),
 });
 
-/** `limits` of a command step: `timeout` in whole seconds. */
+/**
+ * `limits` of a command step: `timeout` in whole seconds (Azure's), and parajob's `queue_timeout`: how
+ * long the step may wait for a node of its compute before it fails (Azure queues without a bound).
+ */
 export const LimitsSchema = strictObject({
   timeout: int(1, `whole seconds in (0, ${MAX_TIMEOUT_S}]`)
+    .max(MAX_TIMEOUT_S, { error: `expected whole seconds in (0, ${MAX_TIMEOUT_S}]` })
+    .optional(),
+  queue_timeout: int(1, `whole seconds in (0, ${MAX_TIMEOUT_S}]`)
     .max(MAX_TIMEOUT_S, { error: `expected whole seconds in (0, ${MAX_TIMEOUT_S}]` })
     .optional(),
 });

@@ -131,6 +131,7 @@ export function compileCommandComponentStep(raw: Record<string, unknown>, scope:
             },
       environmentVariables: { ...component.environment_variables, ...step.environment_variables },
       timeoutS: step.limits?.timeout ?? component.limits?.timeout,
+      queueTimeoutS: step.limits?.queue_timeout ?? component.limits?.queue_timeout,
       instanceCount: step.resources?.instance_count ?? component.resources?.instance_count,
       compute: step.compute ?? graph.defaultCompute,
       isDeterministic: step.is_deterministic ?? component.is_deterministic ?? true,

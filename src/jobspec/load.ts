@@ -17,7 +17,13 @@ import { stepRunDir } from './layout.js';
 import type { CompiledJob, CompiledStep } from './model.js';
 import { nearestKey } from './nearest-key.js';
 import { compilePipelineOutputs } from './outputs.js';
-import { AZURE_ONLY_KEYS, PipelineSchema, settingsShape, StandaloneParallelSchema } from './schema.js';
+import {
+  AZURE_ONLY_KEYS,
+  PipelineSchema,
+  settingsShape,
+  StandaloneParallelSchema,
+  StandaloneSettingsSchema,
+} from './schema.js';
 import { YamlSource } from './yaml-source.js';
 import { issuesToSpecErrors } from './zod-issues.js';
 
@@ -196,7 +202,7 @@ function compileStandalone(
     displayName: spec.display_name,
     experimentName: spec.experiment_name,
     steps: [step],
-    settings: STANDALONE_SETTINGS,
+    settings: { ...STANDALONE_SETTINGS, forceRerun: spec.settings?.force_rerun === true },
     pipelineOutputs: [],
     warnings: diagnostics.warnings,
   };
@@ -214,7 +220,18 @@ function compileStandaloneCommand(
   diagnostics: Diagnostics,
   options: CompileOptions,
 ): CompiledJob | undefined {
-  const { $schema: _schema, experiment_name: experimentName, ...step } = raw;
+  const { $schema: _schema, experiment_name: experimentName, settings: rawSettings, ...step } = raw;
+  const settings = StandaloneSettingsSchema.optional().safeParse(rawSettings);
+  if (!settings.success) {
+    diagnostics.addErrors(
+      issuesToSpecErrors(
+        source,
+        settings.error.issues.map((issue) => ({ ...issue, path: ['settings', ...issue.path] })),
+        raw,
+      ),
+    );
+    return undefined;
+  }
   const name = typeof raw.name === 'string' ? raw.name : STANDALONE_STEP_NAME;
   const steps: CompiledStep[] = [];
   compileNode(
@@ -253,7 +270,7 @@ function compileStandaloneCommand(
     displayName: typeof raw.display_name === 'string' ? raw.display_name : undefined,
     experimentName: typeof experimentName === 'string' ? experimentName : undefined,
     steps,
-    settings: STANDALONE_SETTINGS,
+    settings: { ...STANDALONE_SETTINGS, forceRerun: settings.data?.force_rerun === true },
     pipelineOutputs: [],
     warnings: diagnostics.warnings,
   };

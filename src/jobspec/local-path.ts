@@ -14,11 +14,17 @@ export type LocalPathResult =
 
 /**
  * Resolves `raw` against `baseDir` (the YAML file's folder). `file://` URIs are accepted;
- * `azureml:…`, `azureml://`, `https://`, `wasbs://`, `abfss://`, `adl://` and the like are not.
+ * `azureml:…`, `azureml://`, `https://`, `wasbs://`, `abfss://`, `adl://` and the like are not (a web URL
+ * is refused saying how to make it local: parajob makes no network requests for data).
  */
 export function resolveLocalPath(raw: string, baseDir: string): LocalPathResult {
   const text = raw.trim();
   if (text === '') return { ok: false, message: 'the path is empty; give a local path' };
+  if (/^https?:\/\//i.test(text))
+    return {
+      ok: false,
+      message: `remote data is not supported; give a local path (got "${text}"): parajob does not download web URLs (its nodes read data from the filesystem they share); download the file first and give its path, or register it with \`parajob data create\` and use azureml:NAME:VERSION`,
+    };
   if (REMOTE.test(text))
     return { ok: false, message: `remote data is not supported; give a local path (got "${text}")` };
   if (/^file:/i.test(text)) return { ok: true, path: fileURLToPath(text) };

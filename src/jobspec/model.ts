@@ -147,6 +147,11 @@ export interface CompiledCommandStep extends CompiledStepBase {
   readonly command: string;
   /** `limits.timeout` in ms (the process tree is killed then); undefined: no limit. */
   readonly timeoutMs: number | undefined;
+  /**
+   * `limits.queue_timeout` in ms (default 600 s): how long the step may wait with no live node of its
+   * compute before it fails. Not part of the reuse key (it does not change what the step computes).
+   */
+  readonly queueTimeoutMs: number;
   /** `resources.instance_count`: parajob runs a command step on one node; kept for the record. */
   readonly instanceCount: number;
 }

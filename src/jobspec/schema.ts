@@ -161,10 +161,19 @@ export const parallelShape = {
 export const ParallelStepSchema = strictObject(parallelShape);
 
 /** A standalone `type: parallel` file: a step plus the file-level keys. */
+/**
+ * `settings` of a standalone parallel or command job (parajob's: Azure has none there): only
+ * `force_rerun`, so that `--force-rerun` (which sets it) has one way into every job, its YAML.
+ */
+export const StandaloneSettingsSchema = strictObject({
+  force_rerun: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
 export const StandaloneParallelSchema = strictObject({
   ...parallelShape,
   $schema: text.optional(),
   experiment_name: text.optional(),
+  settings: StandaloneSettingsSchema.optional(),
 });
 
 /** Keys of a pipeline's `settings` (Azure keeps unknown ones; load.ts warns about them). */

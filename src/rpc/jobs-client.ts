@@ -28,8 +28,6 @@ export interface SubmitJobInput {
   readonly jobId?: string;
   /** Fault injection for the job's run() calls (src/chaos/model.ts text form); undefined: none. */
   readonly chaos?: string;
-  /** Run every step even when an earlier run could be reused. */
-  readonly forceRerun?: boolean;
 }
 
 export interface JobsApiOptions {
@@ -78,7 +76,6 @@ export class JobsApi {
       runDir: input.runDir ?? '',
       jobId: input.jobId ?? '',
       chaos: input.chaos ?? '',
-      forceRerun: input.forceRerun ?? false,
     };
     return new Promise((resolve, reject) => {
       this.client.submit(request, this.metadata(), { deadline: deadlineIn(this.deadlineMs) }, (error, response) =>

@@ -95,12 +95,21 @@ export class JobOperations {
     const prepare = async (assets: AssetResolver | undefined, coordinatorCode?: (folder: string) => boolean) => {
       const shared = { ...runDir, ...(assets ? { assets } : {}), ...(coordinatorCode ? { coordinatorCode } : {}) };
       return typeof job === 'string' && options.experimentName === undefined
-        ? prepareSubmission(job, { ...shared, provisionalRunDir: PROVISIONAL_RUN_DIR, sets: options.sets ?? [] })
+        ? prepareSubmission(job, {
+            ...shared,
+            provisionalRunDir: PROVISIONAL_RUN_DIR,
+            // One route for a forced rerun: the spec's settings.force_rerun (journaled with the spec).
+            sets: [...(options.sets ?? []), ...(options.forceRerun ? ['settings.force_rerun=true'] : [])],
+          })
         : prepareJobSubmission(typeof job === 'string' ? await loadJob(job, assets ? { assets } : {}) : job, {
             ...shared,
             ...(options.experimentName === undefined ? {} : { experimentName: options.experimentName }),
           });
     };
+    if (options.forceRerun && !(typeof job === 'string' && options.experimentName === undefined))
+      throw new TypeError(
+        'forceRerun applies to a job file; for a job built in code, pass forceRerun: true to pipeline()',
+      );
     const prepared = await this.client.withAssets(options.assets, prepare).catch((error: unknown) => {
       throw asValidationError(error);
     });
@@ -109,7 +118,6 @@ export class JobOperations {
         ...prepared.request,
         ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
         ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
-        ...(options.forceRerun ? { forceRerun: true } : {}),
       }),
     );
     const local = prepared.compiled.warnings;

@@ -1,7 +1,8 @@
 /**
  * Follows one job to its end over `Jobs.Watch`, feeding a progress display, and returns its last
  * status. A watch stream that ends before the job does (coordinator restart, network cut) is re-opened
- * a few times; the status is then re-read with `Get`.
+ * a few times; the status is then re-read with `Get`. Every watch starts with the job's messages so
+ * far (a late follower sees each step's start and end); those already shown are not shown again.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -44,6 +45,7 @@ export async function followJob(
   const { display, signal } = options;
   const maxReconnects = options.maxReconnects ?? 5;
   let last: JobStatus | undefined;
+  const shown = new Set<string>();
   for (let attempt = 0; ; attempt++) {
     try {
       for await (const event of api.watch(jobId, signal, options.onLog !== undefined)) {
@@ -52,6 +54,10 @@ export async function followJob(
           display?.update(last);
           if (isTerminal(last.state)) return last;
         } else if (event.kind?.$case === 'message') {
+          // A re-opened watch starts with the job's messages so far: show each once.
+          const key = `${event.kind.value.atMs} ${event.kind.value.text}`;
+          if (shown.has(key)) continue;
+          shown.add(key);
           display?.message(event.kind.value);
         } else if (event.kind?.$case === 'stepLog') {
           options.onLog?.(event.kind.value.stepName, event.kind.value.text);

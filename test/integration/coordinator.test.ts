@@ -87,7 +87,6 @@ async function submit(client: JobsClient, fixture: Fixture): Promise<SubmitJobRe
     runDir: '',
     jobId: '',
     chaos: '',
-    forceRerun: false,
   };
   return new Promise((resolve, reject) => {
     client.submit(request, { deadline: deadlineIn(10_000) } as never, (error, response) =>
@@ -292,7 +291,6 @@ describe('coordinator over loopback gRPC', () => {
       runDir: '',
       jobId: '',
       chaos: '',
-      forceRerun: false,
     };
     const error = await new Promise((resolve) => jobs.submit(request, (failure) => resolve(failure)));
     expect(error).toMatchObject({

@@ -45,6 +45,23 @@ describe('pipelines through parajob run', () => {
       { timeoutMs: 120_000 },
     );
     expect(run.exit?.code, run.describeOutput()).toBe(0);
+    // The job stream shows each step's start and end, in order (a parallel step's progress lines
+    // depend on which statuses the stream happens to carry: test/unit/cli covers them).
+    const lines = run.stderr.split('\n');
+    const at = (pattern: RegExp): number => {
+      const index = lines.findIndex((line) => pattern.test(line));
+      expect(index, `${pattern} in ${run.stderr}`).toBeGreaterThanOrEqual(0);
+      return index;
+    };
+    const order = [
+      at(/^step 'prepare' started \(command\)$/),
+      at(/^step 'prepare' succeeded in \d+\.\ds$/),
+      at(/^step 'score' started \(parallel\)$/),
+      at(/^step 'score' succeeded in /),
+      at(/^step 'report' started \(command\)$/),
+      at(/^step 'report' succeeded in /),
+    ];
+    expect(order).toEqual([...order].sort((a, b) => a - b));
     const report = await readFile(join(runDir, 'steps', 'report', 'user_logs', 'std_log.txt'), 'utf8');
     expect(report).toContain('scored 12 documents');
     expect(report).toContain('doc7.txt 6');
@@ -181,7 +198,11 @@ jobs:
     for (const name of ['first', 'second', 'third']) {
       expect(again.step(name).stepState).toBe('STEP_STATE_REUSED');
       expect(again.step(name).reusedFrom).toBe(`${first.status.jobId}:${name}`);
+      expect(again.run.stderr).toContain(
+        `step '${name}' reused: reused the outputs of step run ${first.status.jobId}:${name}`,
+      );
     }
+    expect(again.run.stderr).not.toContain('started (command)');
 
     await writeFile(join(dir, 'b', 'step.sh'), `echo b2 >> "$1/log.txt"\n`);
     const changed = await runPipeline(join(dir, 'p.yml'), data);

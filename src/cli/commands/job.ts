@@ -13,6 +13,7 @@ import type { JobStreamEvent } from '../../sdk/job-events.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
+import { withForceRerun } from '../force-rerun.js';
 import { onInterrupts } from '../interrupts.js';
 import { formatJobList, formatJobStatus, formatJobSummary } from '../job-status-text.js';
 import { createProgressDisplay, type ProgressDisplay } from '../progress-display.js';
@@ -63,7 +64,7 @@ export interface JobCreateOptions {
   readonly dataDir?: string;
   /** Job chaos plan (src/chaos/model.ts), already checked by the option parser. */
   readonly chaos?: string;
-  /** Run every step even when an earlier run could be reused (the request's force_rerun). */
+  /** Run every step even when an earlier run could be reused (`--set settings.force_rerun=true`). */
   readonly forceRerun?: boolean;
 }
 
@@ -77,8 +78,7 @@ export async function jobCreateCommand(options: JobCreateOptions, io: CommandIo)
       ...(options.runDir === undefined ? {} : { runDir: resolve(options.runDir) }),
       ...(options.dataDir === undefined ? {} : { assets: new LocalAssetStore(options.dataDir) }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
-      ...(options.forceRerun ? { forceRerun: true } : {}),
-      sets: options.set ?? [],
+      sets: withForceRerun(options.set, options.forceRerun),
     });
     for (const warning of submitted.warnings) writeLine(io.stderr, `warning: ${warning}`);
     writeLine(

@@ -30,6 +30,7 @@ import { nodesPerCompute, prepareSubmission } from '../../sdk/submission.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
+import { withForceRerun } from '../force-rerun.js';
 import { onInterrupts } from '../interrupts.js';
 import { formatJobSummary } from '../job-status-text.js';
 import { type NodeProcessGroup, spawnNodeProcesses } from '../node-processes.js';
@@ -57,8 +58,8 @@ export interface RunCommandOptions {
   /** Keep the embedded coordinator's journal (hidden `--journal`: the benchmarks measure its cost). */
   readonly journal?: boolean;
   /**
-   * Run every step even when an earlier run could be reused. Sent as the request's force_rerun, not as
-   * `--set settings.force_rerun=true`: a standalone parallel or command file has no `settings` key.
+   * Run every step even when an earlier run could be reused: `--set settings.force_rerun=true` (the one
+   * way in, kept with the spec; a standalone parallel or command file takes `settings.force_rerun` too).
    */
   readonly forceRerun?: boolean;
   /** Serve the web UI for the length of the run, on these flags. */
@@ -79,7 +80,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     prepared = await prepareSubmission(file, {
       runDir,
       provisionalRunDir: join(dataDir, 'runs', 'pending'),
-      sets: options.set ?? [],
+      sets: withForceRerun(options.set, options.forceRerun),
       assets: new LocalAssetStore(dataDir),
     });
   } catch (error) {
@@ -193,7 +194,6 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     const submitted = await api.submit({
       ...prepared.request,
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
-      ...(options.forceRerun ? { forceRerun: true } : {}),
     });
     jobId = submitted.jobId;
     for (const warning of submitted.warnings) {

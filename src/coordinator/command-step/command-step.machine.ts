@@ -3,18 +3,24 @@
  * command run to one live node of its compute and waits for the node to say how it ended.
  *
  * waitingForNode   no live node of the compute yet.   (entry, node.offered) a node picked → running
+ *                  (a node lost earlier is not picked) after limits.queue_timeout → failed (compute named)
  *                                                       job.cancel → cancelled
  * running          command_run sent to the node.      command.ended: exit 0 → succeeded,
  *                                                       else → failed (exit code, signal, timeout named)
- *                                                       node.lost of its node → failed (node named)
+ *                                                       node.lost of its node → waitingForNode, to run
+ *                                                       again on another node (attempt n+1, whose node
+ *                                                       empties the outputs first), or → failed (node
+ *                                                       named) after maxAttempts
  *                                                       job.cancel → cancelling (command_cancel sent)
  * cancelling       waits for the node's command_ended  command.ended / node.lost / after cancelGrace
  *                                                       → cancelled
  * succeeded | failed | cancelled (final)   output: the StepOutcome.
+ * A node lost while running the command is fenced: should it come back (node.offered), it is told to
+ * cancel the command, so two runs never write the step's outputs at the same time once it is back.
  * Emits `step.message` (as the parallel step run does) and `command.log` (output chunks to stream).
  */
 import type { Logger } from 'pino';
-import { assertEvent, assign, emit, setup } from 'xstate';
+import { and, assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
 
 import { type CommandEnded, FailureKind } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledCommandStep } from '../../jobspec/model.js';
@@ -40,6 +46,8 @@ export interface CommandStepInput {
   readonly logger: Logger;
   /** How long a cancelled command may take to say it ended. */
   readonly cancelGraceMs: number;
+  /** Runs of the command at most: a node lost while running it costs one. */
+  readonly maxAttempts: number;
 }
 
 interface CommandStepContext {
@@ -50,6 +58,10 @@ interface CommandStepContext {
   readonly exitCode: number | undefined;
   readonly outcome: StepOutcome | undefined;
   readonly cancelReason: string | undefined;
+  /** Runs leased so far (1 on the first node). */
+  readonly attempt: number;
+  /** Nodes lost while running the command: never picked again, told to cancel should they come back. */
+  readonly lostNodes: readonly string[];
 }
 
 export type CommandStepEvent =
@@ -68,12 +80,19 @@ export type CommandStepEmitted =
     }
   | { readonly type: 'command.log'; readonly text: string };
 
-function candidatesFor(input: CommandStepInput): NodeInfo[] {
-  return input.nodes.liveNodes().filter((node) => node.compute === input.step.compute);
+function candidatesFor(context: CommandStepContext): NodeInfo[] {
+  const { input, lostNodes } = context;
+  return input.nodes
+    .liveNodes()
+    .filter((node) => node.compute === input.step.compute && !lostNodes.includes(node.nodeId));
 }
 
-function chosenNode(input: CommandStepInput): NodeInfo | undefined {
-  return input.pickNode(candidatesFor(input));
+function chosenNode(context: CommandStepContext): NodeInfo | undefined {
+  return context.input.pickNode(candidatesFor(context));
+}
+
+function stepMessage(level: 'info' | 'warn' | 'error', text: string): CommandStepEmitted {
+  return { type: 'step.message', level, text, atMs: Date.now() };
 }
 
 /** The machine; see the module comment. */
@@ -88,7 +107,8 @@ export const commandStepMachine = setup({
   actions: {
     lease: assign(({ context }) => {
       const { input } = context;
-      const node = chosenNode(input) as NodeInfo;
+      const node = chosenNode(context) as NodeInfo;
+      const attempt = context.attempt + 1;
       const { step } = input;
       input.nodes.send(node.nodeId, {
         kind: {
@@ -103,18 +123,65 @@ export const commandStepMachine = setup({
             logDir: `${step.runDir}/${USER_LOGS_DIR}`,
             outputs: step.outputs.map((output) => ({ name: output.name, type: output.type, path: output.path })),
             streamLogs: input.streamLogs,
+            attempt,
           },
         },
       });
-      input.logger.info({ nodeId: node.nodeId, command: step.command }, 'command run leased');
-      return { nodeId: node.nodeId, startedAtMs: Date.now() };
+      input.logger.info({ nodeId: node.nodeId, attempt, command: step.command }, 'command run leased');
+      return { nodeId: node.nodeId, startedAtMs: Date.now(), attempt };
     }),
-    tellStarted: emit(({ context }) => ({
-      type: 'step.message' as const,
-      level: 'info' as const,
-      text: `started on node ${context.nodeId ?? '?'}`,
-      atMs: Date.now(),
-    })),
+    tellStarted: emit(({ context }) =>
+      stepMessage(
+        'info',
+        `running on node ${context.nodeId ?? '?'}${context.attempt > 1 ? ` (attempt ${context.attempt} of ${context.input.maxAttempts})` : ''}`,
+      ),
+    ),
+    announceWait: enqueueActions(({ context, enqueue }) => {
+      if (chosenNode(context) !== undefined) return;
+      const { step } = context.input;
+      context.input.logger.info({ compute: step.compute }, 'waiting for a node');
+      enqueue.emit(
+        stepMessage(
+          'info',
+          `waiting for a node of compute '${step.compute}'${context.lostNodes.length > 0 ? ` other than ${context.lostNodes.join(', ')}` : ''} (limits.queue_timeout ${step.queueTimeoutMs / 1000} s)`,
+        ),
+      );
+    }),
+    failQueueTimeout: assign(({ context }) => {
+      const now = Date.now();
+      const { step } = context.input;
+      const others = context.lostNodes.length > 0 ? ` other than the lost ${context.lostNodes.join(', ')}` : '';
+      const reason = `no node of compute '${step.compute}'${others} came to run the command within limits.queue_timeout (${step.queueTimeoutMs / 1000} s); start one with \`parajob node --compute ${step.compute}\`, or raise limits.queue_timeout`;
+      context.input.logger.warn({ compute: step.compute }, reason);
+      return {
+        endedAtMs: now,
+        outcome: failedOutcome(FailureKind.FAILURE_KIND_NO_NODES, reason, `${USER_LOGS_DIR}/std_log.txt`, now),
+      };
+    }),
+    noteNodeLost: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'node.lost');
+      const text = `node ${event.nodeId} was lost while running the command (${event.reason}); running it again on another node (attempt ${context.attempt + 1} of ${context.input.maxAttempts}), its outputs emptied first`;
+      context.input.logger.warn({ nodeId: event.nodeId, attempt: context.attempt }, text);
+      enqueue.emit(stepMessage('warn', text));
+      enqueue.assign({ nodeId: undefined, lostNodes: [...context.lostNodes, event.nodeId] });
+    }),
+    fenceLostNode: ({ context, event }) => {
+      assertEvent(event, 'node.offered');
+      if (!context.lostNodes.includes(event.node.nodeId)) return;
+      context.input.logger.warn(
+        { nodeId: event.node.nodeId },
+        'a node lost while running the command came back: cancelling its run',
+      );
+      context.input.nodes.send(event.node.nodeId, {
+        kind: {
+          $case: 'commandCancel',
+          value: {
+            jobId: context.input.wireJobId,
+            reason: 'the node was lost while running it; it ran again elsewhere',
+          },
+        },
+      });
+    },
     decideEnded: assign(({ context, event }) => {
       assertEvent(event, 'command.ended');
       const { ended } = event;
@@ -138,7 +205,8 @@ export const commandStepMachine = setup({
     failNodeLost: assign(({ context, event }) => {
       assertEvent(event, 'node.lost');
       const now = Date.now();
-      const reason = `node ${event.nodeId} was lost while running the command (${event.reason})`;
+      const tries = context.attempt > 1 ? ` (attempt ${context.attempt} of ${context.input.maxAttempts})` : '';
+      const reason = `node ${event.nodeId} was lost while running the command${tries} (${event.reason})`;
       context.input.logger.warn({ nodeId: event.nodeId }, reason);
       return {
         endedAtMs: now,
@@ -176,7 +244,8 @@ export const commandStepMachine = setup({
     }),
   },
   guards: {
-    nodeAvailable: ({ context }) => chosenNode(context.input) !== undefined,
+    nodeAvailable: ({ context }) => chosenNode(context) !== undefined,
+    mayRunAgain: ({ context }) => context.attempt < context.input.maxAttempts,
     fromItsNode: ({ context, event }) =>
       (event.type === 'command.ended' || event.type === 'node.lost' || event.type === 'command.log') &&
       event.nodeId === context.nodeId,
@@ -184,6 +253,7 @@ export const commandStepMachine = setup({
   },
   delays: {
     cancelGrace: ({ context }) => context.input.cancelGraceMs,
+    queueTimeout: ({ context }) => context.input.step.queueTimeoutMs,
   },
 }).createMachine({
   id: 'commandStep',
@@ -195,13 +265,20 @@ export const commandStepMachine = setup({
     exitCode: undefined,
     outcome: undefined,
     cancelReason: undefined,
+    attempt: 0,
+    lostNodes: [],
   }),
   initial: 'waitingForNode',
   states: {
     waitingForNode: {
+      entry: 'announceWait',
       always: { guard: 'nodeAvailable', target: 'running', actions: ['lease', 'tellStarted'] },
+      after: { queueTimeout: { target: 'failed', actions: 'failQueueTimeout' } },
       on: {
-        'node.offered': { guard: 'nodeAvailable', target: 'running', actions: ['lease', 'tellStarted'] },
+        'node.offered': [
+          { guard: 'nodeAvailable', target: 'running', actions: ['fenceLostNode', 'lease', 'tellStarted'] },
+          { actions: 'fenceLostNode' },
+        ],
         'job.cancel': { target: 'cancelled', actions: ['noteCancel', 'decideCancelled'] },
       },
     },
@@ -209,7 +286,11 @@ export const commandStepMachine = setup({
       on: {
         'command.ended': { guard: 'fromItsNode', target: 'ended', actions: 'decideEnded' },
         'command.log': { guard: 'fromItsNode', actions: 'forwardLog' },
-        'node.lost': { guard: 'fromItsNode', target: 'failed', actions: 'failNodeLost' },
+        'node.lost': [
+          { guard: and(['fromItsNode', 'mayRunAgain']), target: 'waitingForNode', actions: 'noteNodeLost' },
+          { guard: 'fromItsNode', target: 'failed', actions: 'failNodeLost' },
+        ],
+        'node.offered': { actions: 'fenceLostNode' },
         'job.cancel': { target: 'cancelling', actions: ['noteCancel', 'sendCancel'] },
       },
     },

@@ -24,12 +24,14 @@ import type { TokenSource } from '../ledger/decisions.js';
 import { jobStatusOf, writePipelineResult } from '../pipeline/pipeline-status.js';
 import type { ReuseIndex } from '../pipeline/reuse-index.js';
 import { isEndPhase, nextMoves } from '../pipeline/step-graph.js';
+import { stepEndedLine, stepStartedLine } from '../pipeline/step-lines.js';
 import { findReusable, recordReusable } from '../pipeline/step-reuse.js';
 import { stepLogger, type StepSlot } from '../pipeline/step-slot.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
 import { stepRunId } from './job-id.js';
 import { JobJournaling } from './job-journaling.js';
+import { MESSAGE_HISTORY_LIMIT } from './job-view.js';
 import {
   crashOutcome,
   startCommandStep,
@@ -69,6 +71,9 @@ export interface JobRunListener {
   log?(stepName: string, text: string): void;
 }
 
+/** Runs of a command step at most: each node lost while running it costs one (then it runs elsewhere). */
+const COMMAND_MAX_ATTEMPTS = 3;
+
 /** How long a cancelled command may take to report its end before its step counts as cancelled. */
 const COMMAND_CANCEL_GRACE_MS = 10_000;
 
@@ -82,6 +87,8 @@ export class JobRun {
   private cancelReason: string | undefined;
   private readonly listeners = new Set<JobRunListener>();
   private readonly journaling: JobJournaling;
+  /** The job's messages so far, for Watch streams that attach late (bounded). */
+  private readonly history: JobMessage[] = [];
 
   /**
    * `succeededBeforeRestart`: wire job ids of steps the journal says succeeded before a coordinator
@@ -163,6 +170,11 @@ export class JobRun {
     return actor === undefined ? undefined : stepLiveOf(actor);
   }
 
+  /** The job's messages so far (see JobView.messages). */
+  messages(): readonly JobMessage[] {
+    return this.history;
+  }
+
   get isTerminal(): boolean {
     return this.endedAtMs !== 0;
   }
@@ -241,6 +253,7 @@ export class JobRun {
       this.advance();
       return;
     }
+    if (this.slots.length > 1) this.notifyMessage(stepStartedLine(bound.name, bound.kind, Date.now()));
     if (bound.kind === 'parallel') this.startParallel(slot, bound, codeHash);
     else this.startCommand(slot, bound, codeHash);
     // Cancelled while checking for reuse: a parallel step run still ends through its machine, which
@@ -287,6 +300,7 @@ export class JobRun {
         nodes: this.deps.nodes,
         pickNode: this.deps.pickCommandNode,
         cancelGraceMs: COMMAND_CANCEL_GRACE_MS,
+        maxAttempts: COMMAND_MAX_ATTEMPTS,
       },
       this.deps.registry,
       this.hooksFor(slot),
@@ -350,10 +364,7 @@ export class JobRun {
     slot.reason = reason;
     slot.endedAtMs = Date.now();
     if (slot.startedAtMs === 0 && phase !== 'skipped' && phase !== 'cancelled') slot.startedAtMs = slot.endedAtMs;
-    if (this.slots.length > 1 && phase !== 'succeeded') {
-      const level = phase === 'failed' ? 'error' : phase === 'reused' ? 'info' : 'warn';
-      this.notifyMessage({ level, text: `step '${slot.step.name}' ${phase}: ${reason}`, atMs: slot.endedAtMs });
-    }
+    if (this.slots.length > 1) this.notifyMessage(stepEndedLine(slot.step.name, phase, reason, slot));
   }
 
   private finishIfDone(): void {
@@ -380,6 +391,8 @@ export class JobRun {
   }
 
   private notifyMessage(message: JobMessage): void {
+    this.history.push(message);
+    if (this.history.length > MESSAGE_HISTORY_LIMIT) this.history.shift();
     for (const listener of this.listeners) listener.message(message);
   }
 }

@@ -2,10 +2,13 @@
  * What the Jobs service and Watch sessions see of a job: a running JobRun, or a job that ended before
  * the coordinator restarted (known from the journal: its final status, nothing more to do).
  */
-import { JobStatus } from '../../gen/parajob/v1/parajob.js';
+import { type JobMessage, JobStatus } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledJob } from '../../jobspec/model.js';
 import type { StepLive } from '../../web/source.js';
 import type { JobRunListener } from './job-run.js';
+
+/** How many of a job's messages are kept for Watch streams that attach late. */
+export const MESSAGE_HISTORY_LIMIT = 1000;
 
 /** A job as the services see it. */
 export interface JobView {
@@ -15,6 +18,8 @@ export interface JobView {
   status(): JobStatus;
   /** Adds a listener; returns its removal. */
   listen(listener: JobRunListener): () => void;
+  /** The job's messages so far (the last MESSAGE_HISTORY_LIMIT), which a new Watch stream starts with. */
+  messages(): readonly JobMessage[];
   /** Asks the job to cancel; no-op once it ended. */
   cancel(reason: string): void;
   /** The compiled spec (undefined: the job ended before the coordinator restarted). */
@@ -42,6 +47,10 @@ export class EndedJob implements JobView {
 
   listen(): () => void {
     return () => undefined;
+  }
+
+  messages(): readonly JobMessage[] {
+    return [];
   }
 
   cancel(): void {}

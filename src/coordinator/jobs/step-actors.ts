@@ -71,6 +71,8 @@ export interface CommandStepStart {
   readonly pickNode: (candidates: readonly NodeInfo[]) => NodeInfo | undefined;
   /** How long a cancelled command may take to report its end before its step counts as cancelled. */
   readonly cancelGraceMs: number;
+  /** Runs of the command at most (a node lost while running it costs one). */
+  readonly maxAttempts: number;
 }
 
 /** Creates, registers and starts the step-run actor of a parallel step. */
@@ -112,6 +114,7 @@ export function startCommandStep(
       streamLogs: true,
       logger: start.logger,
       cancelGraceMs: start.cancelGraceMs,
+      maxAttempts: start.maxAttempts,
     },
   });
   actor.on('step.message', (message) => hooks.message(message));

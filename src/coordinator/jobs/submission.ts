@@ -48,7 +48,10 @@ export interface Submission {
   readonly warnings: readonly string[];
   /** Fault injection for the job's run() calls (src/chaos/model.ts text form), '' for none. */
   readonly chaos: string;
-  /** No step of this job is reused or offered for reuse (force_rerun asked, or fault injection on). */
+  /**
+   * No step of this job is reused or offered for reuse: fault injection is on. (A job that asks to
+   * run every step says so in its spec, settings.force_rerun, which the journal keeps with it.)
+   */
   readonly noReuse: boolean;
 }
 
@@ -121,7 +124,7 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
     chaos === ''
       ? job.warnings
       : [...job.warnings, `fault injection is on for this job (chaos "${chaos}"): expect failures`];
-  return { jobId, runDir, job, codeHashes, warnings, chaos, noReuse: request.forceRerun || chaos !== '' };
+  return { jobId, runDir, job, codeHashes, warnings, chaos, noReuse: chaos !== '' };
 }
 
 /** What the journal keeps of a submission to run it again after a restart. */
@@ -150,8 +153,8 @@ export async function resumeSubmission(journaled: JournaledSubmission, compile: 
     codeHashes: new Map(journaled.codeHashes),
     warnings: journaled.warnings,
     chaos: journaled.chaos,
-    // A resumed job is never reused nor recorded for reuse: whether it was forced to re-run is not journaled.
-    noReuse: true,
+    // As when it was submitted: its spec (force_rerun included) and chaos plan are journaled.
+    noReuse: journaled.chaos !== '',
   };
 }
 

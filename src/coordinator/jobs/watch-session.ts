@@ -1,5 +1,5 @@
 /**
- * One Jobs.Watch stream: the job's status at once, then on every change (at most one status per
+ * One Jobs.Watch stream: the job's messages so far and its status at once, then on every change (at most one status per
  * `minIntervalMs`, coalesced to the latest; the final status is always sent, immediately), the job's
  * messages as they come (and command steps' output, when the request asks for logs), and the end of the
  * stream after the terminal status. Respects back-pressure: while `write()` says the stream is full,
@@ -44,6 +44,8 @@ export class WatchSession implements JobRunListener {
     call.on('drain', () => this.drain());
     call.on('cancelled', () => this.dispose());
     call.on('close', () => this.dispose());
+    // A stream that attaches late still shows every step's start and end so far.
+    for (const earlier of job.messages()) this.message(earlier);
     this.sendStatus();
   }
 

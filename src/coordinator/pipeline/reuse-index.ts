@@ -7,6 +7,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { ContentHasher } from './content-hash.js';
+
 /** One succeeded step run that may be reused. */
 export interface ReuseEntry {
   /** Wire id of the step run (`<job id>:<step>`, or the job id of a one-step job). */
@@ -22,14 +24,19 @@ interface ReuseFile {
 }
 
 export const REUSE_INDEX_FILE = 'reuse-index.json';
+/** Where the digests of input files are remembered, next to the index. */
+export const CONTENT_HASHES_FILE = 'content-hashes.json';
 
 /** The index (see the module comment). */
 export class ReuseIndex {
   private readonly file: string;
   private entries: Record<string, ReuseEntry> | undefined;
+  /** Hashes the data inputs of the steps looked up (an unchanged file is not read again). */
+  readonly contents: ContentHasher;
 
   constructor(dataDir: string) {
     this.file = join(dataDir, REUSE_INDEX_FILE);
+    this.contents = new ContentHasher(join(dataDir, CONTENT_HASHES_FILE));
   }
 
   /** The entry for `key` whose outputs all still exist, or undefined. */

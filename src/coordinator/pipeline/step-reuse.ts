@@ -1,12 +1,12 @@
 /**
  * Reuse at run time: the reuse key of a step about to start (src/jobspec/reuse-key.ts, over the step
- * bound to its producers' outputs, its code snapshot hash and its data inputs' content hashes), looked
+ * bound to its producers' outputs, its code snapshot hash and its data inputs' content hashes, each
+ * unchanged file's digest remembered by the index's ContentHasher), looked
  * up in the coordinator's reuse index; a succeeded step's outputs are recorded under its key.
  */
 import type { CompiledSettings, CompiledStep } from '../../jobspec/model.js';
 import { reuseKey } from '../../jobspec/reuse-key.js';
 import { isS3Uri } from '../../storage/s3-location.js';
-import { contentHash } from './content-hash.js';
 import type { ReuseEntry, ReuseIndex } from './reuse-index.js';
 
 export interface ReuseLookup {
@@ -29,8 +29,9 @@ export async function findReusable(
   }
   const inputHashes: Record<string, string> = {};
   for (const input of step.inputs) {
-    if (input.kind === 'data') inputHashes[input.name] = await contentHash(input.path);
+    if (input.kind === 'data') inputHashes[input.name] = await index.contents.hash(input.path);
   }
+  index.contents.save();
   const key = reuseKey(step, { codeHash: codeHash || undefined, inputHashes }, settings);
   return { key, entry: key === undefined ? undefined : index.find(key) };
 }

@@ -2,7 +2,8 @@
  * One command run on this node, as a callback actor the node machine spawns per CommandRun and stops
  * when the node stops (which kills the process group). It
  *   1. makes a fresh working directory under the node's cache and copies the code snapshot into it,
- *   2. makes the outputs (a folder for uri_folder/mltable; the parent folder of a uri_file),
+ *   2. makes the outputs (a folder for uri_folder/mltable; the parent folder of a uri_file), emptied
+ *      first when the run is a rerun after a lost node,
  *   3. runs the command (run-command.ts), streaming its output as command_log when asked,
  *   4. copies what the command wrote to `./outputs` into the `artifacts` output's `outputs/` folder,
  *   5. sends command_ended exactly once (also when it could not start, or was cancelled) and tells the
@@ -40,9 +41,13 @@ export interface CommandRunInput {
 export type CommandRunEvent = { readonly type: 'command.cancel'; readonly reason: string };
 export type CommandRunNotice = { readonly type: 'command.finished'; readonly jobId: string };
 
-/** Makes every output exist before the command starts. */
+/**
+ * Makes every output exist before the command starts. A run again after a lost node (attempt > 1)
+ * first empties them: what the lost run half-wrote is neither kept nor duplicated.
+ */
 async function makeOutputs(run: CommandRun): Promise<void> {
   for (const output of run.outputs) {
+    if (run.attempt > 1) await rm(output.path, { recursive: true, force: true });
     await mkdir(output.type === 'uri_file' ? dirname(output.path) : output.path, { recursive: true });
   }
 }
@@ -123,6 +128,8 @@ export const commandRunActor = fromCallback<CommandRunEvent, CommandRunInput>(({
       await makeOutputs(run);
       workDir = await makeWorkDir(input);
       if (cancelled) return endedMessage(run, notRun(true, startedAtMs), '');
+      // A rerun appends to the log of the lost run, which was shipped already.
+      const logStart = (await stat(logFile).catch(() => undefined))?.size ?? 0;
       running = runCommand({
         command: run.command,
         cwd: workDir,
@@ -133,7 +140,7 @@ export const commandRunActor = fromCallback<CommandRunEvent, CommandRunInput>(({
       });
       logger.info({ pid: running.pid, workDir }, 'command started');
       // Reads of the log are chained, so a chunk is never shipped twice.
-      let offset = 0;
+      let offset = logStart;
       let shipping = Promise.resolve();
       const ship = (): Promise<void> =>
         (shipping = shipping.then(async () => {

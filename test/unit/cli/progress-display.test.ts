@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { formatMessage, PlainProgressDisplay } from '../../../src/cli/progress-display.js';
-import { JobState } from '../../../src/gen/parajob/v1/parajob.js';
+import { JobState, StepState, StepStatus } from '../../../src/gen/parajob/v1/parajob.js';
 import { jobStatus, progress } from './fixtures.js';
 
 function capture(): { stream: PassThrough; lines: () => string[] } {
@@ -91,6 +91,40 @@ describe('PlainProgressDisplay', () => {
     expect(lines()[0]).toContain('0 of 2 attached');
     expect(lines()[1]).toContain('1 of 2 attached');
     expect(lines()[2]).toBe('[warn] node-2 exited');
+  });
+
+  it('follows each running parallel step of a pipeline on its own line, at once when a step moves on', async () => {
+    const { stream, lines } = capture();
+    const display = new PlainProgressDisplay(stream, 2000);
+    const step = (name: string, stepState: StepState, state: JobState, done = 0) =>
+      StepStatus.fromPartial({
+        name,
+        type: 'parallel',
+        stepState,
+        state,
+        progress: progress({ miniBatchesTotal: 4, miniBatchesSucceeded: done }),
+      });
+    const pipeline = (...steps: StepStatus[]) => jobStatus({ stateReason: 'running: a, b', steps });
+    const waiting = StepState.STEP_STATE_WAITING;
+    const running = StepState.STEP_STATE_RUNNING;
+    display.update(pipeline(step('a', running, JobState.JOB_STATE_PARTITIONING), step('b', waiting, 0)));
+    display.update(pipeline(step('a', running, JobState.JOB_STATE_RUNNING), step('b', waiting, 0)));
+    display.update(
+      pipeline(step('a', running, JobState.JOB_STATE_RUNNING, 1), step('b', running, JobState.JOB_STATE_RUNNING)),
+    );
+    expect(lines()).toEqual([
+      expect.stringMatching(/^step 'a': partitioning \| mini-batches 0\/4 done/),
+      expect.stringMatching(/^step 'a': running \| mini-batches 0\/4 done/),
+      expect.stringMatching(/^step 'a': running \| mini-batches 1\/4 done/),
+      expect.stringMatching(/^step 'b': running \| mini-batches 0\/4 done/),
+    ]);
+    // Only b's counts move: only b's line is printed again.
+    display.update(
+      pipeline(step('a', running, JobState.JOB_STATE_RUNNING, 1), step('b', running, JobState.JOB_STATE_RUNNING, 3)),
+    );
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(lines().slice(4)).toEqual([expect.stringMatching(/^step 'b': running \| mini-batches 3\/4 done/)]);
+    display.stop();
   });
 
   it('prints nothing at stop when no status ever arrived', () => {

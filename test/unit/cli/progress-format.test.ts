@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   formatDuration,
   formatProgressLine,
+  formatProgressLines,
   formatRate,
   isTerminal,
   progressFields,
 } from '../../../src/cli/progress-format.js';
-import { JobState } from '../../../src/gen/parajob/v1/parajob.js';
+import { JobState, StepState, StepStatus } from '../../../src/gen/parajob/v1/parajob.js';
 import { jobStatus, progress } from './fixtures.js';
 
 describe('formatDuration', () => {
@@ -107,5 +108,47 @@ describe('formatProgressLine', () => {
   it('treats a status without progress as zeros', () => {
     const { progress: _omitted, ...rest } = jobStatus();
     expect(formatProgressLine({ ...rest, progress: undefined })).toContain('mini-batches 0/0 done');
+  });
+});
+
+describe('formatProgressLines', () => {
+  const step = (name: string, type: string, stepState: StepState, withProgress = true) =>
+    StepStatus.fromPartial({
+      name,
+      type,
+      stepState,
+      state: JobState.JOB_STATE_RUNNING,
+      ...(withProgress ? { progress: progress({ miniBatchesTotal: 5, miniBatchesSucceeded: 2 }) } : {}),
+    });
+
+  it('is the one job line for a job of one step', () => {
+    const status = jobStatus({ steps: [step('only', 'parallel', StepState.STEP_STATE_RUNNING)] });
+    expect(formatProgressLines(status)).toEqual([{ key: '', line: formatProgressLine(status) }]);
+  });
+
+  it('is one line per running parallel step of a pipeline, keyed by step; command steps have none', () => {
+    const status = jobStatus({
+      steps: [
+        step('prep', 'command', StepState.STEP_STATE_SUCCEEDED),
+        step('left', 'parallel', StepState.STEP_STATE_RUNNING),
+        step('right', 'command', StepState.STEP_STATE_RUNNING),
+        step('checking', 'parallel', StepState.STEP_STATE_RUNNING, false),
+        step('later', 'parallel', StepState.STEP_STATE_WAITING),
+      ],
+    });
+    const lines = formatProgressLines(status);
+    expect(lines.map((line) => line.key)).toEqual(['left']);
+    expect(lines[0]?.line).toMatch(/^step 'left': running \| mini-batches 2\/5 done/);
+  });
+
+  it('is the job line once the pipeline ended', () => {
+    const status = jobStatus({
+      state: JobState.JOB_STATE_SUCCEEDED,
+      steps: [
+        step('a', 'parallel', StepState.STEP_STATE_SUCCEEDED),
+        step('b', 'parallel', StepState.STEP_STATE_SUCCEEDED),
+      ],
+    });
+    expect(formatProgressLines(status).map((line) => line.key)).toEqual(['']);
   });
 });

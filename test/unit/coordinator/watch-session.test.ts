@@ -24,6 +24,7 @@ function fakeJob(): { job: JobRun; bump(): void } {
   let version = 0;
   const job = {
     listen: () => () => undefined,
+    messages: () => [],
     isTerminal: false,
     status: () => ({ jobId: 'j', name: `v${version}` }) as unknown as JobStatus,
   };
@@ -78,5 +79,22 @@ describe('WatchSession with a client that stops reading', () => {
     expect(after.filter((event) => event.kind?.$case !== 'status')).toHaveLength(MAX_QUEUED_MESSAGES);
     expect(after.at(-2)).toMatchObject({ kind: { $case: 'message', value: { text: 'm999' } } });
     expect(after.at(-1)).toMatchObject({ kind: { $case: 'stepLog', value: { stepName: 'prep', text: 'line 999\n' } } });
+  });
+});
+
+describe('WatchSession attaching late', () => {
+  it("starts with the job's messages so far, then the status", () => {
+    const call = new FakeCall();
+    const { job } = fakeJob();
+    const earlier = [
+      { level: 'info', text: "step 'a' started (command)", atMs: 1 },
+      { level: 'info', text: "step 'a' succeeded in 0.1s", atMs: 2 },
+    ];
+    const withHistory = Object.assign(Object.create(job) as JobRun, { messages: () => earlier });
+    new WatchSession(call as unknown as ServerWritableStream<WatchJobRequest, JobEvent>, withHistory, 0, 5_000);
+    expect(call.written.map((event) => event.kind?.$case)).toEqual(['message', 'message', 'status']);
+    expect(
+      call.written.slice(0, 2).map((event) => (event.kind?.$case === 'message' ? event.kind.value.text : '')),
+    ).toEqual(earlier.map((message) => message.text));
   });
 });

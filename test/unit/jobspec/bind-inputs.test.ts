@@ -30,6 +30,7 @@ function commandStep(template: string): CompiledCommandStep {
     commandTemplate: template,
     command: 'as compiled',
     timeoutMs: undefined,
+    queueTimeoutMs: 600_000,
     instanceCount: 1,
   };
 }

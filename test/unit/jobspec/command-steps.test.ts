@@ -92,7 +92,7 @@ jobs:
     code: ./src
     command: python train.py --rate \${{inputs.rate}} --name \${{inputs.who}} $[[--data \${{inputs.extra}}]]
     environment_variables: {MODE: fast, TRIES: 3}
-    limits: {timeout: 90}
+    limits: {timeout: 90, queue_timeout: 5}
     is_deterministic: false
     inputs:
       rate: \${{parent.inputs.rate}}
@@ -107,9 +107,24 @@ jobs:
       command: 'python train.py --rate 0.5 --name ada lovelace ',
       environmentVariables: { MODE: 'fast', TRIES: '3' },
       timeoutMs: 90_000,
+      queueTimeoutMs: 5_000,
       isDeterministic: false,
     });
     expect(job.settings).toMatchObject({ continueOnStepFailure: false, forceRerun: true });
+  });
+
+  it('waits 600 s for a node by default, and takes force_rerun in the settings of a standalone command job', () => {
+    const job = fixture.compile('standalone.yml', {
+      'standalone.yml': `type: command
+command: echo hi
+settings: {force_rerun: true}
+`,
+    });
+    expect(commandStep(job, 0).queueTimeoutMs).toBe(600_000);
+    expect(job.settings.forceRerun).toBe(true);
+    expect(fixture.compile('plain.yml', { 'plain.yml': 'type: command\ncommand: echo hi\n' }).settings.forceRerun).toBe(
+      false,
+    );
   });
 
   it('places outputs on datastores: ${{name}}, ${{output_name}}, ${{default_datastore}} and registered stores', async () => {

@@ -27,4 +27,12 @@ describe('resolveLocalPath', () => {
       message: expect.stringContaining('remote data is not supported; give a local path'),
     });
   });
+
+  it('refuses a web URL saying how to make it local', () => {
+    const result = resolveLocalPath('https://example.org/iris.csv', '/jobs');
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.message).toMatch(
+      /does not download web URLs.*download the file first and give its path, or register it with `parajob data create`/,
+    );
+  });
 });

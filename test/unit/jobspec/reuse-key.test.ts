@@ -23,6 +23,7 @@ function command(runDir: string, overrides: Partial<CompiledCommandStep> = {}): 
     commandTemplate: 'python train.py ${{inputs.data}} ${{outputs.model}}',
     command: `python train.py ${runDir}/../prep/out ${runDir}/outputs/model`,
     timeoutMs: undefined,
+    queueTimeoutMs: 600_000,
     instanceCount: 1,
     ...overrides,
   };

@@ -638,6 +638,11 @@ export interface CommandRun {
   outputs: CommandOutput[];
   /** True: send the command's output as command_log messages too (someone streams the logs). */
   streamLogs: boolean;
+  /**
+   * 1 for the first run; more when run again after the node running it was lost: the node then empties
+   * the outputs before the command starts, so nothing the lost run half-wrote is kept or duplicated.
+   */
+  attempt: number;
 }
 
 export interface CommandRun_EnvironmentVariablesEntry {
@@ -726,11 +731,6 @@ export interface SubmitJobRequest {
    * empty for none. Refused with INVALID_ARGUMENT when it does not parse.
    */
   chaos: string;
-  /**
-   * Run every step even when an earlier run of it could be reused (as settings.force_rerun: true).
-   * A job with chaos is never reused and never offered for reuse either.
-   */
-  forceRerun: boolean;
 }
 
 export interface SubmitJobResponse {
@@ -3983,6 +3983,7 @@ function createBaseCommandRun(): CommandRun {
     logDir: "",
     outputs: [],
     streamLogs: false,
+    attempt: 0,
   };
 }
 
@@ -4014,6 +4015,9 @@ export const CommandRun: MessageFns<CommandRun> = {
     }
     if (message.streamLogs !== false) {
       writer.uint32(72).bool(message.streamLogs);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(80).uint32(message.attempt);
     }
     return writer;
   },
@@ -4106,6 +4110,14 @@ export const CommandRun: MessageFns<CommandRun> = {
             message.streamLogs = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4181,6 +4193,7 @@ export const CommandRun: MessageFns<CommandRun> = {
         : isSet(object.stream_logs)
         ? globalThis.Boolean(object.stream_logs)
         : false,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -4219,6 +4232,9 @@ export const CommandRun: MessageFns<CommandRun> = {
     if (message.streamLogs !== false) {
       obj.streamLogs = message.streamLogs;
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -4242,6 +4258,7 @@ export const CommandRun: MessageFns<CommandRun> = {
     message.logDir = object.logDir ?? "";
     message.outputs = object.outputs?.map((e) => CommandOutput.fromPartial(e)) || [];
     message.streamLogs = object.streamLogs ?? false;
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -5102,7 +5119,7 @@ export const CodeSnapshot: MessageFns<CodeSnapshot> = {
 };
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "", chaos: "", forceRerun: false };
+  return { specYaml: "", specPath: "", code: [], runDir: "", jobId: "", chaos: "" };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -5124,9 +5141,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     }
     if (message.chaos !== "") {
       writer.uint32(50).string(message.chaos);
-    }
-    if (message.forceRerun !== false) {
-      writer.uint32(56).bool(message.forceRerun);
     }
     return writer;
   },
@@ -5192,14 +5206,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
             message.chaos = reader.string();
             continue;
           }
-          case 7: {
-            if (tag !== 56) {
-              break;
-            }
-
-            message.forceRerun = reader.bool();
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5236,11 +5242,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
         ? globalThis.String(object.job_id)
         : "",
       chaos: isSet(object.chaos) ? globalThis.String(object.chaos) : "",
-      forceRerun: isSet(object.forceRerun)
-        ? globalThis.Boolean(object.forceRerun)
-        : isSet(object.force_rerun)
-        ? globalThis.Boolean(object.force_rerun)
-        : false,
     };
   },
 
@@ -5264,9 +5265,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     if (message.chaos !== "") {
       obj.chaos = message.chaos;
     }
-    if (message.forceRerun !== false) {
-      obj.forceRerun = message.forceRerun;
-    }
     return obj;
   },
 
@@ -5281,7 +5279,6 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     message.runDir = object.runDir ?? "";
     message.jobId = object.jobId ?? "";
     message.chaos = object.chaos ?? "";
-    message.forceRerun = object.forceRerun ?? false;
     return message;
   },
 };

@@ -23,9 +23,11 @@ export interface StaticFile {
 
 /** Where the built UI is; undefined when it was not built. */
 export function webAssetsDir(): string | undefined {
-  for (const candidate of ['../../web/', './web/', '../../dist/web/']) {
+  // dist/src/web/ (compiled), dist/bundle/ (a chunk of the split CLI bundle), dist/ (the bundle's entry),
+  // src/web/ (tests). The built folder is the one holding app.js: the source web/ has an index.html too.
+  for (const candidate of ['../../web/', '../web/', './web/', '../../dist/web/']) {
     const dir = fileURLToPath(new URL(candidate, import.meta.url));
-    if (existsSync(join(dir, 'index.html'))) return dir;
+    if (existsSync(join(dir, 'app.js')) && existsSync(join(dir, 'index.html'))) return dir;
   }
   return undefined;
 }

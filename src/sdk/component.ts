@@ -124,13 +124,6 @@ export interface CommandOptions<I, O> {
   readonly isDeterministic?: boolean;
 }
 
-/** The YAML value of a declared input: an Input as its object, a literal as itself. */
-function declarationDocument(declaration: unknown): unknown {
-  if (typeof declaration !== 'object' || declaration === null) return declaration;
-  const { kind: _kind, hasValue: _hasValue, ...rest } = declaration as Input & Record<string, unknown>;
-  return compact(rest);
-}
-
 function outputDeclarations(outputs: Readonly<Record<string, Output>> | undefined): Record<string, Output> {
   return { ...outputs };
 }

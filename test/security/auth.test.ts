@@ -12,8 +12,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliProcess, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { firstAttachOutcome, WireClient } from './wire-client.js';
 
-const HELLO = { hello: { name: 'intruder', compute: 'cpu', cores: 1, gpus: 0, host: 'x', pid: 1, version: '0' } };
-
 let root: string;
 const clients: WireClient[] = [];
 const client = (address: string, options: ConstructorParameters<typeof WireClient>[1] = {}): WireClient => {

@@ -4,7 +4,7 @@
  * another compute pool, one of the job's pool serving it without holding a lease) that report every
  * mini-batch done with guessed tokens and a forged row. The job must succeed with exactly its rows.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +12,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
-import { parallelJobYaml } from '../helpers/job-yaml.js';
+import { writeGatedJob } from './gated-job.js';
 import { HandNode, WireClient } from './wire-client.js';
 
 const FILES = ['a.txt', 'b.txt', 'c.txt', 'd.txt'];
@@ -55,31 +55,8 @@ function forgedResults(jobId: string, tokens: readonly number[]): object {
 describe('forged results', () => {
   it('are dropped from a node of another pool and from a serving node not holding the lease; the job succeeds with exactly its rows', async () => {
     const dataDir = join(root, 'data-dir');
-    const go = join(root, 'go');
-    await mkdir(join(root, 'code'), { recursive: true });
-    await mkdir(join(root, 'data'), { recursive: true });
-    for (const file of FILES) await writeFile(join(root, 'data', file), file);
     // run() holds its mini-batch until the test says go: the forgeries arrive while leases are live.
-    await writeFile(
-      join(root, 'code', 'gated.mjs'),
-      `import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
-export async function run(batch) {
-  while (!existsSync(${JSON.stringify(go)})) await new Promise((resolve) => setTimeout(resolve, 20));
-  return batch.map((file) => basename(file));
-}
-`,
-    );
-    await writeFile(
-      join(root, 'job.yml'),
-      parallelJobYaml({
-        entryScript: 'gated.mjs',
-        miniBatchSize: '1',
-        instanceCount: 2,
-        appendRowFile: './out/rows.txt',
-        timeoutS: 60,
-      }),
-    );
+    const { go } = await writeGatedJob(root, FILES, { instanceCount: 2, timeoutS: 60 });
 
     const coordinator = spawnCli([
       'coordinator',

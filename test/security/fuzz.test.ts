@@ -6,7 +6,7 @@
  * succeed exactly once with exactly its rows.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,7 +14,7 @@ import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
-import { parallelJobYaml } from '../helpers/job-yaml.js';
+import { writeGatedJob } from './gated-job.js';
 import { WireClient } from './wire-client.js';
 
 const SEED = 0x5eed_1234;
@@ -135,24 +135,7 @@ afterAll(async () => {
 
 describe('wire fuzz', () => {
   it(`${CALLS} malformed and oversized calls on every RPC: the coordinator stays up and bounded, the job beside succeeds once`, async () => {
-    const go = join(root, 'go');
-    await mkdir(join(root, 'code'), { recursive: true });
-    await mkdir(join(root, 'data'), { recursive: true });
-    for (const file of FILES) await writeFile(join(root, 'data', file), file);
-    await writeFile(
-      join(root, 'code', 'gated.mjs'),
-      `import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
-export async function run(batch) {
-  while (!existsSync(${JSON.stringify(go)})) await new Promise((resolve) => setTimeout(resolve, 20));
-  return batch.map((file) => basename(file));
-}
-`,
-    );
-    await writeFile(
-      join(root, 'job.yml'),
-      parallelJobYaml({ entryScript: 'gated.mjs', miniBatchSize: '1', appendRowFile: './out/rows.txt', timeoutS: 120 }),
-    );
+    const { go } = await writeGatedJob(root, FILES, { timeoutS: 120 });
     const coordinator = spawnCli(['coordinator', '--port', '0', '--data-dir', join(root, 'data-dir')]);
     const address = `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`;
     const node = spawnCli([

@@ -8,7 +8,7 @@
  * the first Ctrl-C cancels the job and waits (bounded) for it to end, a second exits 130 at once.
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { CA_ENV, resolveDial, TOKEN_ENV } from '../../auth/dial.js';
 import { MemoryTokens } from '../../auth/tokens.js';

@@ -3,8 +3,8 @@
  * journal; they hand their records to this class (through the StepJournal of each step run), which
  * writes them, applies them to the durable state (durable-state.ts) and takes snapshots of that state.
  *
- * - Lease tokens come from ranges reserved in the journal (tokens.reserved, durable before the first
- *   token of the range is handed out), so tokens after a restart are always above every earlier one.
+ * - Lease tokens are not journaled: they are random (ledger/decisions.ts createRandomTokens). Journals
+ *   written before that may hold tokens.reserved records, which replay still reads.
  * - A step run's completions are journaled only after its append_row output is synced past their rows
  *   (see StepJournal.record); other ledger events are journaled at once, without waiting.
  */
@@ -12,7 +12,6 @@ import { join } from 'node:path';
 
 import type { Logger } from 'pino';
 
-import type { TokenSource } from '../ledger/decisions.js';
 import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import {
@@ -29,8 +28,6 @@ import { readLedgerState, writeLedgerState } from './ledger-codec.js';
 import { type CoordinatorRecord, decodeRecord, encodeRecord, type JobAcceptedRecord } from './records.js';
 import type { RecoveredJournal } from './recover.js';
 
-/** Tokens per reserved range; the next range is reserved when half of this one is used. */
-const TOKEN_RANGE = 2 ** 32;
 /** Records between snapshots. */
 const DEFAULT_SNAPSHOT_EVERY_RECORDS = 100_000;
 
@@ -45,11 +42,8 @@ export interface CoordinatorJournalOptions extends FileJournalOptions {
 
 /** The coordinator's journal writer (see the module comment). */
 export class CoordinatorJournal {
-  readonly tokens: TokenSource;
   private recordsSinceSnapshot = 0;
   private snapshotting = false;
-  private nextToken: number;
-  private tokensUpTo: number;
 
   private constructor(
     private readonly journal: FileJournal,
@@ -58,15 +52,10 @@ export class CoordinatorJournal {
     private readonly logger: Logger,
     private readonly snapshotEveryRecords: number,
     private readonly onRecordWritten: ((record: CoordinatorRecord) => void) | undefined,
-  ) {
-    this.nextToken = state.tokensUpTo;
-    this.tokensUpTo = state.tokensUpTo;
-    this.tokens = { next: () => this.takeToken() };
-  }
+  ) {}
 
   /**
-   * Opens `<dataDir>/journal`, replays it into the durable state and reserves a token range (durably)
-   * before resolving. Throws JournalCorruptError on a damaged journal.
+   * Opens `<dataDir>/journal` and replays it into the durable state before resolving. Throws JournalCorruptError on a damaged journal.
    */
   static async open(dataDir: string, options: CoordinatorJournalOptions): Promise<CoordinatorJournal> {
     const { journal, recovered } = await FileJournal.open(join(dataDir, 'journal'), options);
@@ -89,7 +78,6 @@ export class CoordinatorJournal {
       options.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
       options.onRecordWritten,
     );
-    writer.reserveTokens();
     await journal.durable();
     return writer;
   }
@@ -167,19 +155,6 @@ export class CoordinatorJournal {
   /** Resolves once every record written so far is durable. */
   durable(): Promise<void> {
     return this.journal.durable();
-  }
-
-  private takeToken(): number {
-    const token = this.nextToken++;
-    // Reserved well before it is needed: the range record is durable long before half a range is used.
-    if (this.tokensUpTo - this.nextToken < TOKEN_RANGE / 2) this.reserveTokens();
-    return token;
-  }
-
-  private reserveTokens(): void {
-    const from = this.tokensUpTo;
-    this.tokensUpTo = from + TOKEN_RANGE;
-    this.write({ type: 'tokens.reserved', record: { from, upTo: this.tokensUpTo } });
   }
 
   private maybeSnapshot(): void {

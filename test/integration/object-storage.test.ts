@@ -175,7 +175,7 @@ describe('s3:// input and output', () => {
     expect(create.stdout).toContain('Datastore lake is s3://lake/team');
 
     // The client validates with the same data dir (its datastores), as it would on the coordinator's machine.
-    const { jobId, stream } = await submitAndFollow('lake.yml', ['--data-dir', join(dir, 'coordinator')]);
+    const { stream } = await submitAndFollow('lake.yml', ['--data-dir', join(dir, 'coordinator')]);
     expect(stream.exit?.code, stream.describeOutput()).toBe(0);
     const rows = (await server.client.get({ bucket: 'results', key: 'run-3/parallel_run_step.txt' }))
       .toString('utf8')

@@ -8,7 +8,6 @@ import { EventEmitter, once } from 'node:events';
 import { type ClientDuplexStream, credentials } from '@grpc/grpc-js';
 
 import {
-  BatchOutcome,
   type BatchResult,
   ClusterClient,
   type CoordinatorMessage,

@@ -12,6 +12,7 @@ const loadCoordinator = () => import('./commands/coordinator.js');
 const loadNode = () => import('./commands/node.js');
 const loadJob = () => import('./commands/job.js');
 const loadToken = () => import('./commands/token.js');
+const loadPki = () => import('./commands/pki.js');
 import { type DialAuth, dialAuthFrom } from '../auth/dial.js';
 import { flushLogFilesSync } from '../log/logger.js';
 // The version is package.json's, read at start-up (from dist/parajob.mjs and dist/src alike).
@@ -354,6 +355,16 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
     .action(async (id: string, options: { dataDir: string }) => {
       setExitCode((await loadToken()).tokenRevokeCommand(id, options, io));
+    });
+  program
+    .command('pki')
+    .description("the cluster's certificate authority (README: Security)")
+    .command('init')
+    .description('create the CA (and a server certificate) in <data-dir>/pki; prints the CA hash alone on the last line')
+    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
+    .option('--advertise <host[,host]>', "names the coordinator will be dialled by (its certificate's SANs)")
+    .action(async (options: { dataDir: string; advertise?: string }) => {
+      setExitCode(await (await loadPki()).pkiInitCommand(options, io));
     });
   addAssetCommands(program, job, io, setExitCode, DEFAULT_DATA_DIR);
 

@@ -1,9 +1,14 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// `npm run test:slurm` sets this: the Slurm test installs Debian packages and starts daemons, so it
+// is opt-in and left out of `npm test`.
+const slurm = process.env.PARAJOB_TEST_SLURM === '1';
 
 export default defineConfig({
   test: {
     // Only the TypeScript sources: never pick up compiled copies under dist/.
-    include: ['test/**/*.test.ts'],
+    include: slurm ? ['test/slurm/**/*.test.ts'] : ['test/**/*.test.ts'],
+    exclude: slurm ? configDefaults.exclude : [...configDefaults.exclude, 'test/slurm/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -5,7 +5,7 @@
  * interpreter chosen by the job's environment_variables, and a Python without a usable pandas
  * failing the job at start with a message naming the interpreter.
  */
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,11 +137,9 @@ describe.skipIf(TEST_PYTHON === undefined)(
       await writeText(dir, 'table/data.csv', csvText());
       await writeText(dir, 'code/frame.py', FRAME_PY);
       await writeText(dir, 'code/keys.py', KEYS_PY);
-      await writeText(
-        dir,
-        'broken-pandas/pandas/__init__.py',
-        'raise ImportError("this pandas is broken on purpose")\n',
-      );
+      // The same Python without its site packages (-S), where pandas, wherever installed, is not found.
+      await writeText(dir, 'no-site/python3', `#!/bin/sh\nexec ${python} -S "$@"\n`);
+      await chmod(join(dir, 'no-site', 'python3'), 0o755);
     });
 
     afterAll(async () => {
@@ -178,17 +176,16 @@ describe.skipIf(TEST_PYTHON === undefined)(
       expect((await lines(join(dir, 'out', 'keys.py.txt'))).sort()).toEqual([...expected].sort());
     }, 120_000);
 
-    it('a Python that cannot import pandas fails the job at start, naming the interpreter and the import error', async () => {
-      const extra = [
-        'mini_batch_size: "8 rows"',
-        'environment_variables:',
-        `  PYTHONPATH: ${join(dir, 'broken-pandas')}`,
-      ];
-      const { cli, runDir } = await run('no-pandas', jobYaml('frame.py', extra), ['--python', python]);
+    it('a Python without pandas fails the job at start, naming the interpreter and the import error', async () => {
+      const noSite = join(dir, 'no-site', 'python3');
+      const { cli, runDir } = await run('no-pandas', jobYaml('frame.py', ['mini_batch_size: "8 rows"']), [
+        '--python',
+        noSite,
+      ]);
       expect(cli.exit?.code, cli.describeOutput()).toBe(1);
       const result = await readFile(join(runDir, 'logs', 'job_result.txt'), 'utf8');
-      expect(result).toContain(`the Python interpreter ${python} (chosen by the node's --python option)`);
-      expect(result).toContain('cannot import pandas (ImportError: this pandas is broken on purpose)');
+      expect(result).toContain(`the Python interpreter ${noSite} (chosen by the node's --python option)`);
+      expect(result).toContain("cannot import pandas (ModuleNotFoundError: No module named 'pandas')");
       expect(result).toContain('python3-pandas');
     }, 120_000);
   },

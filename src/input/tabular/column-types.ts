@@ -51,9 +51,18 @@ export function inferColumnType(rows: readonly (readonly unknown[])[], column: n
 
 /** `value` as `type` when it fits, else unchanged. */
 export function applyInferredType(value: unknown, type: InferredType): unknown {
-  if (typeof value !== 'string' || type === 'string' || !fits(value, type)) return value;
-  if (type === 'bool') return value.toLowerCase() === 'true';
-  return Number(value);
+  if (typeof value !== 'string' || type === 'string') return value;
+  // The common spellings first: no regular expression, no lower-cased copy.
+  if (type === 'bool') {
+    if (value === 'true' || value === 'false') return value === 'true';
+    return BOOL.test(value) ? value.toLowerCase() === 'true' : value;
+  }
+  if (type === 'int') {
+    if (!INT.test(value)) return value;
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : value;
+  }
+  return FLOAT.test(value) ? Number(value) : value;
 }
 
 const DEFAULT_TRUE = ['true', 'True', 'TRUE', '1'];

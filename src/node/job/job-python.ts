@@ -20,7 +20,7 @@ import type { JobSettings } from './job-settings.js';
 /** The oldest Python the worker supports, as [major, minor]. */
 export const MIN_PYTHON_VERSION: readonly [number, number] = [3, 9];
 
-/** How long the probe (start Python, import pandas) may take, in milliseconds; pandas can be slow to import on a loaded machine. */
+/** How long the probe (start Python, look pandas up) may take, in milliseconds; generous for a loaded machine. */
 export const PYTHON_PROBE_TIMEOUT_MS = 60_000;
 
 /** The chosen interpreter and, for messages, which setting chose it. */
@@ -72,14 +72,24 @@ export function choosePython(
   };
 }
 
-/** The probe: prints the version; exits 3 when it is too old; then imports pandas when asked. */
+/**
+ * The probe: prints the version; exits 3 when it is too old; then, when asked, looks pandas up without
+ * importing it. An import costs about half a second of CPU on the job's critical path, and every
+ * worker imports pandas anyway: a pandas that is installed but broken fails each mini-batch with the
+ * worker's own message (mini_batch.py TabularNeedsPandas) instead of failing here.
+ */
 function probeScript(needsPandas: boolean): string {
   const lines = [
     'import sys',
     "print('%d.%d.%d' % sys.version_info[:3], flush=True)",
     `if sys.version_info < (${MIN_PYTHON_VERSION.join(', ')}): sys.exit(3)`,
   ];
-  if (needsPandas) lines.push('import pandas');
+  if (needsPandas) {
+    lines.push(
+      'import importlib.util',
+      "if importlib.util.find_spec('pandas') is None: raise ModuleNotFoundError(\"No module named 'pandas'\")",
+    );
+  }
   return lines.join('\n');
 }
 
@@ -109,7 +119,7 @@ function lastLine(text: string): string {
 
 /**
  * For a `.py` entry script: chooses the interpreter and checks, by starting it once, that it is
- * Python 3.9+ and, when the input is tabular, that it can import pandas. Resolves with the
+ * Python 3.9+ and, when the input is tabular, that it has pandas. Resolves with the
  * interpreter's absolute path, or undefined for a JavaScript entry script. Rejects with a
  * ParajobError that names the interpreter, which setting chose it and how to fix it.
  */

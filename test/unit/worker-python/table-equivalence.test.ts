@@ -274,6 +274,32 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
     expect(readWithPython(types, [aloneRanges])[0]?.rows).toEqual(jsAlone.rows);
   });
 
+  it('blanks inside quoted text leave numbers typed; a quoted number with a blank stays text, in both', async () => {
+    const file = path.join(dir, 'quoted-blanks.csv');
+    writeFileSync(file, 'text,int,float\n"a, b",1,2.5\n"c ,d"," 7",1.5\n"e\n f",2,"3.5 "\nx,"8",4\n');
+    const reader = delimited({ supportMultiLine: true, inferColumnTypes: true });
+    const ranges = await collect(cutByBytes(file, 1 << 20, reader));
+    // As a probe of the table's first rows (all numbers there) decides it.
+    const schema: TableSchema = { inferredTypes: { text: 'string', int: 'int', float: 'float' } };
+    const js = await readTableBatch(ranges, reader, [], undefined, schema);
+    expect(js.rows).toEqual([
+      ['a, b', 1, 2.5],
+      ['c ,d', ' 7', 1.5],
+      ['e\n f', 2, '3.5 '],
+      ['x', 8, 4],
+    ]);
+    const [py] = readWithPython({ reader, transforms: [], schema }, [ranges]);
+    expect(py?.rows).toEqual(js.rows);
+    expect(py?.types).toEqual(js.rows.map((row) => row.map(jsonType)));
+    // Alone in its mini-batch, with no blank beside a delimiter anywhere.
+    const alone = path.join(dir, 'quoted-number.csv');
+    writeFileSync(alone, 'text,int,float\nx," 7",1.5\n');
+    const aloneRanges = await collect(cutByBytes(alone, 1 << 20, reader));
+    const jsAlone = await readTableBatch(aloneRanges, reader, [], undefined, schema);
+    expect(jsAlone.rows).toEqual([['x', ' 7', 1.5]]);
+    expect(readWithPython({ reader, transforms: [], schema }, [aloneRanges])[0]?.rows).toEqual(jsAlone.rows);
+  });
+
   it('a line of blanks is a record in both (pandas alone would skip it)', async () => {
     const file = path.join(dir, 'blanks.csv');
     writeFileSync(file, 'only\na\n \n\t\nb\n');

@@ -360,7 +360,9 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .command('pki')
     .description("the cluster's certificate authority (README: Security)")
     .command('init')
-    .description('create the CA (and a server certificate) in <data-dir>/pki; prints the CA hash alone on the last line')
+    .description(
+      'create the CA (and a server certificate) in <data-dir>/pki; prints the CA hash alone on the last line',
+    )
     .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
     .option('--advertise <host[,host]>', "names the coordinator will be dialled by (its certificate's SANs)")
     .action(async (options: { dataDir: string; advertise?: string }) => {

@@ -37,6 +37,11 @@ export interface ResourceSample {
   readonly memoryUsedBytes: number;
   readonly memoryTotalBytes: number;
   readonly loadAverage1m: number;
+  /** Byte rates since the previous sample (0 where the machine has no /proc). */
+  readonly diskReadBytesPerS: number;
+  readonly diskWriteBytesPerS: number;
+  readonly netReceiveBytesPerS: number;
+  readonly netTransmitBytesPerS: number;
 }
 
 /** A live node. */

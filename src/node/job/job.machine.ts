@@ -31,8 +31,8 @@ import { join } from 'node:path';
 import { type ActorRefFrom, assign, type EventObject, fromCallback, sendParent, setup } from 'xstate';
 
 import { ParajobError } from '../../errors.js';
-import { type ResourceMonitorOptions, startResourceMonitor } from '../../monitor/resource-monitor.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
+import { type ResourceMonitorOptions, startResourceMonitor } from '../../monitor/resource-monitor.js';
 import type { HeldLease } from '../processor/batch-results.js';
 import { leaseLoader, withFaultPlan } from '../processor/lease-loader.js';
 import { INITIAL_TUNER, noteGranted, noteRun } from '../processor/prefetch-tuner.js';

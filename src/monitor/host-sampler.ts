@@ -6,7 +6,7 @@
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 
-import { IoCounterReader,type IoCounters } from './proc-counters.js';
+import { IoCounterReader, type IoCounters } from './proc-counters.js';
 
 /** One sample of the machine. */
 export interface HostSample {

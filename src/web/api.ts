@@ -6,7 +6,9 @@
  *   GET  /api/jobs                                    the jobs list
  *   GET  /api/jobs/:job                               a job with its pipeline graph
  *   GET  /api/jobs/:job/steps/:step                   a step: overview, spec as YAML, settings
- *   GET  /api/jobs/:job/steps/:step/mini-batches      attempts (?status=&limit=) and live leases
+ *   GET  /api/jobs/:job/steps/:step/mini-batches      attempts (?status=&miniBatch=&limit=) and live leases
+ *   GET  /api/jobs/:job/steps/:step/timeline          attempts as bars per node and process (?status=)
+ *   GET  /api/jobs/:job/steps/:step/metrics           series over time and the nodes' resource monitor
  *   GET  /api/jobs/:job/files?path=                   the run directory as a tree
  *   GET  /api/jobs/:job/file?path=&from=              a file's text (big ones tailed)
  *   POST /api/jobs/:job/cancel                        cancels the job
@@ -18,10 +20,13 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 
 import { runDirLayout } from '../log/layout.js';
+import type { MetricsView, StepLive } from './api-types.js';
 import { jobRowView, jobView, stepDetailView } from './job-views.js';
-import { miniBatchesView } from './mini-batches.js';
+import { miniBatchesView, readAttempts } from './mini-batches.js';
+import { readPerfSeries } from './perf-series.js';
 import { listRunTree, readRunFile, RunPathRefused } from './run-files.js';
 import type { WebJob, WebSource } from './source.js';
+import { metricsBuckets, timelineView } from './step-metrics.js';
 
 export interface ApiAnswer {
   readonly status: number;
@@ -56,13 +61,61 @@ export class WebApi {
   }
 
   async miniBatches(jobId: string, stepName: string, query: URLSearchParams): Promise<ApiAnswer> {
+    const found = this.findStep(jobId, stepName);
+    if ('status' in found) return found;
+    const limit = Math.min(MAX_ATTEMPTS, Math.max(1, Number(query.get('limit') ?? MAX_ATTEMPTS) || MAX_ATTEMPTS));
+    const status = query.get('status') ?? undefined;
+    const miniBatchText = query.get('miniBatch');
+    const miniBatch = miniBatchText ? Number(miniBatchText) : Number.NaN;
+    return ok(
+      await miniBatchesView(found.runDir, found.live, {
+        limit,
+        ...(status ? { status } : {}),
+        ...(Number.isInteger(miniBatch) ? { miniBatch } : {}),
+      }),
+    );
+  }
+
+  /** The step's attempts as bars per node and process (`?status=` running, done, failed, retried, revoked). */
+  async timeline(jobId: string, stepName: string, query: URLSearchParams): Promise<ApiAnswer> {
+    const found = this.findStep(jobId, stepName);
+    if ('status' in found) return found;
+    const { attempts, tailOnly } = await readAttempts(found.runDir);
+    const status = query.get('status') ?? undefined;
+    return ok(
+      timelineView(attempts, found.live, { nowMs: Date.now(), tailOnly, ...(status === undefined ? {} : { status }) }),
+    );
+  }
+
+  /** The step's series over time (throughput, endings, run() time) and its resource monitor files. */
+  async metrics(jobId: string, stepName: string): Promise<ApiAnswer> {
+    const found = this.findStep(jobId, stepName);
+    if ('status' in found) return found;
+    const { attempts } = await readAttempts(found.runDir);
+    const { bucketMs, buckets } = metricsBuckets(attempts, found.live, { nowMs: Date.now(), running: found.running });
+    const compiled = this.source
+      .job(jobId)
+      ?.compiled()
+      ?.steps.find((step) => step.name === stepName);
+    const body: MetricsView = {
+      bucketMs,
+      buckets,
+      perf: await readPerfSeries(runDirLayout(found.runDir).logs),
+      resourceMonitorIntervalS:
+        compiled?.kind === 'parallel' ? compiled.predefined.resourceMonitorIntervalMs / 1000 : undefined,
+    };
+    return ok(body);
+  }
+
+  private findStep(
+    jobId: string,
+    stepName: string,
+  ): ApiAnswer | { readonly runDir: string; readonly live: StepLive | undefined; readonly running: boolean } {
     const job = this.source.job(jobId);
     if (job === undefined) return notFound(`job ${jobId}`);
     const step = job.status().steps.find((candidate) => candidate.name === stepName);
     if (step === undefined) return notFound(`step ${stepName} in job ${jobId}`);
-    const limit = Math.min(MAX_ATTEMPTS, Math.max(1, Number(query.get('limit') ?? MAX_ATTEMPTS) || MAX_ATTEMPTS));
-    const status = query.get('status') ?? undefined;
-    return ok(await miniBatchesView(step.runDir, job.stepLive(stepName), { limit, ...(status ? { status } : {}) }));
+    return { runDir: step.runDir, live: job.stepLive(stepName), running: !(step.endedAtMs > 0) };
   }
 
   async files(jobId: string, query: URLSearchParams): Promise<ApiAnswer> {

@@ -186,6 +186,8 @@ class WebHandler {
     if (method === 'GET' && sub === 'steps' && stepName !== undefined) {
       if (parts.length === 5) return this.api.step(jobId, stepName);
       if (parts.length === 6 && stepSub === 'mini-batches') return this.api.miniBatches(jobId, stepName, query);
+      if (parts.length === 6 && stepSub === 'timeline') return this.api.timeline(jobId, stepName, query);
+      if (parts.length === 6 && stepSub === 'metrics') return this.api.metrics(jobId, stepName);
     }
     return { status: 404, body: { error: 'no such route' } };
   }

@@ -20,13 +20,13 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 
 import { runDirLayout } from '../log/layout.js';
-import type { MetricsView, StepLive } from './api-types.js';
+import type { MetricsView } from './api-types.js';
 import { jobRowView, jobView, stepDetailView } from './job-views.js';
 import { miniBatchesView, readAttempts } from './mini-batches.js';
 import { readPerfSeries } from './perf-series.js';
 import { listRunTree, readRunFile, RunPathRefused } from './run-files.js';
 import type { WebJob, WebSource } from './source.js';
-import { metricsBuckets, timelineView } from './step-metrics.js';
+import { metricsBuckets, type StepFacts, timelineView } from './step-metrics.js';
 
 export interface ApiAnswer {
   readonly status: number;
@@ -83,7 +83,7 @@ export class WebApi {
     const { attempts, tailOnly } = await readAttempts(found.runDir);
     const status = query.get('status') ?? undefined;
     return ok(
-      timelineView(attempts, found.live, { nowMs: Date.now(), tailOnly, ...(status === undefined ? {} : { status }) }),
+      timelineView(attempts, found, { nowMs: Date.now(), tailOnly, ...(status === undefined ? {} : { status }) }),
     );
   }
 
@@ -92,7 +92,7 @@ export class WebApi {
     const found = this.findStep(jobId, stepName);
     if ('status' in found) return found;
     const { attempts } = await readAttempts(found.runDir);
-    const { bucketMs, buckets } = metricsBuckets(attempts, found.live, { nowMs: Date.now(), running: found.running });
+    const { bucketMs, buckets } = metricsBuckets(attempts, found, { nowMs: Date.now(), running: found.running });
     const compiled = this.source
       .job(jobId)
       ?.compiled()
@@ -110,12 +110,20 @@ export class WebApi {
   private findStep(
     jobId: string,
     stepName: string,
-  ): ApiAnswer | { readonly runDir: string; readonly live: StepLive | undefined; readonly running: boolean } {
+  ): ApiAnswer | (StepFacts & { readonly runDir: string; readonly running: boolean }) {
     const job = this.source.job(jobId);
     if (job === undefined) return notFound(`job ${jobId}`);
     const step = job.status().steps.find((candidate) => candidate.name === stepName);
     if (step === undefined) return notFound(`step ${stepName} in job ${jobId}`);
-    return { runDir: step.runDir, live: job.stepLive(stepName), running: !(step.endedAtMs > 0) };
+    const running = !(step.endedAtMs > 0);
+    const compiled = job.compiled()?.steps.find((candidate) => candidate.name === stepName);
+    const maxRetries = compiled?.kind === 'parallel' ? compiled.maxRetries : undefined;
+    return {
+      runDir: step.runDir,
+      live: job.stepLive(stepName),
+      running,
+      ...(running && maxRetries !== undefined ? { retriesQueuedUpTo: maxRetries } : {}),
+    };
   }
 
   async files(jobId: string, query: URLSearchParams): Promise<ApiAnswer> {

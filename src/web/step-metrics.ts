@@ -4,7 +4,8 @@
  *
  * How an attempt shows: RUN_DONE is done; REVOKED and RETURNED (taken back unrun or withdrawn) are
  * revoked; any other end is retried when a later attempt of the same mini-batch exists (in the CSV or
- * as a live lease), else failed. Live leases are the running bars.
+ * as a live lease) or, while the step runs, when its attempt number is within retry_settings.max_retries
+ * (its retry waits in the queue); else failed. Live leases are the running bars.
  */
 import type {
   AttemptView,
@@ -29,7 +30,14 @@ interface Ended {
 }
 
 /** The attempts with a known start, classified (see the module comment). */
-function classify(attempts: readonly AttemptView[], live: StepLive | undefined): Ended[] {
+/** What classify needs besides the attempts: the live leases and, while running, max_retries. */
+export interface StepFacts {
+  readonly live: StepLive | undefined;
+  /** retry_settings.max_retries while the step runs; undefined once it ended (or unknown). */
+  readonly retriesQueuedUpTo?: number;
+}
+
+function classify(attempts: readonly AttemptView[], { live, retriesQueuedUpTo }: StepFacts): Ended[] {
   const lastAttempt = new Map<number, number>();
   const noteAttempt = (id: number, attempt: number) =>
     lastAttempt.set(id, Math.max(attempt, lastAttempt.get(id) ?? attempt));
@@ -39,7 +47,9 @@ function classify(attempts: readonly AttemptView[], live: StepLive | undefined):
   for (const row of attempts) {
     const startMs = Date.parse(row.startTime);
     if (!Number.isFinite(startMs)) continue;
-    const retried = (lastAttempt.get(row.miniBatchId) ?? row.attempt) > row.attempt;
+    const retried =
+      (lastAttempt.get(row.miniBatchId) ?? row.attempt) > row.attempt ||
+      (retriesQueuedUpTo !== undefined && row.attempt <= retriesQueuedUpTo);
     const status: BarStatus =
       row.status === 'RUN_DONE'
         ? 'done'
@@ -58,11 +68,11 @@ const NO_COUNTS: Readonly<Record<BarStatus, number>> = { running: 0, done: 0, fa
 /** The attempts as bars per node and process (`status` filter), newest MAX_BARS. */
 export function timelineView(
   attempts: readonly AttemptView[],
-  live: StepLive | undefined,
+  facts: StepFacts,
   options: { readonly status?: string; readonly nowMs: number; readonly tailOnly: boolean },
 ): TimelineView {
   const bars: (TimelineBar & { readonly node: string; readonly process: string })[] = [
-    ...classify(attempts, live).map(({ row, status, startMs, endMs }) => ({
+    ...classify(attempts, facts).map(({ row, status, startMs, endMs }) => ({
       node: row.node,
       process: row.process,
       miniBatchId: row.miniBatchId,
@@ -72,7 +82,7 @@ export function timelineView(
       startMs,
       endMs,
     })),
-    ...(live?.leases ?? []).map((lease) => ({
+    ...(facts.live?.leases ?? []).map((lease) => ({
       node: lease.nodeId,
       process: '',
       miniBatchId: lease.miniBatchId,
@@ -114,10 +124,10 @@ export function timelineView(
  */
 export function metricsBuckets(
   attempts: readonly AttemptView[],
-  live: StepLive | undefined,
+  facts: StepFacts,
   options: { readonly nowMs: number; readonly running: boolean },
 ): { readonly bucketMs: number; readonly buckets: MetricsBucket[] } {
-  const ended = classify(attempts, live);
+  const ended = classify(attempts, facts);
   if (ended.length === 0) return { bucketMs: 1_000, buckets: [] };
   const fromMs = ended.reduce((min, one) => Math.min(min, one.startMs), Number.POSITIVE_INFINITY);
   const lastEnd = ended.reduce((max, one) => Math.max(max, one.endMs), 0);

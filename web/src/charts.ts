@@ -32,33 +32,40 @@ export function compact(value: number): string {
   if (magnitude >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
   if (magnitude >= 1e3) return `${(value / 1e3).toFixed(1)}k`;
   if (magnitude >= 10 || Number.isInteger(value)) return value.toFixed(0);
-  return value.toFixed(2);
+  return magnitude >= 0.1 ? value.toFixed(2) : String(Number(value.toPrecision(2)));
 }
 
 function clock(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
-/** The x of time `ms` on a chart spanning `fromMs`..`toMs`. */
-export function timeScale(fromMs: number, toMs: number): (ms: number) => number {
+/** The x of time `ms` on a chart spanning `fromMs`..`toMs`, drawn from `left` to `width` - RIGHT. */
+export function timeScale(fromMs: number, toMs: number, left = LEFT, width = WIDTH): (ms: number) => number {
   const span = Math.max(1, toMs - fromMs);
-  return (ms: number) => LEFT + ((ms - fromMs) / span) * (WIDTH - LEFT - RIGHT);
+  return (ms: number) => left + ((ms - fromMs) / span) * (width - left - RIGHT);
 }
 
 /** The start and end times written along a line at `y`. */
-export function timeLabels(fromMs: number, toMs: number, y: number): SVGElement {
-  return svg('g', {}, text(LEFT, y, clock(fromMs), 'start'), text(WIDTH - RIGHT, y, clock(toMs)));
+export function timeLabels(fromMs: number, toMs: number, y: number, left = LEFT, width = WIDTH): SVGElement {
+  return svg('g', {}, text(left, y, clock(fromMs), 'start'), text(width - RIGHT, y, clock(toMs)));
+}
+
+/** The smallest 1, 2 or 5 × 10^k at or above `value`: a y scale whose labels read well. */
+export function niceMax(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
 }
 
 /** A time axis from `fromMs` to `toMs` and a y scale 0..`yMax`, with their labels and grid. */
-function axes(fromMs: number, toMs: number, yMax: number, unit: string) {
+function axes(fromMs: number, toMs: number, yMax: number) {
   const x = timeScale(fromMs, toMs);
   const y = (value: number) => HEIGHT - BOTTOM - (value / (yMax || 1)) * (HEIGHT - TOP - BOTTOM);
   const frame = svg('g', { class: 'axes' });
   for (const fraction of [0, 0.5, 1]) {
     const at = y(yMax * fraction);
     frame.appendChild(svg('line', { x1: LEFT, x2: WIDTH - RIGHT, y1: at, y2: at, class: 'grid' }));
-    frame.appendChild(text(LEFT - 4, at + 4, `${compact(yMax * fraction)}${fraction === 1 ? ` ${unit}` : ''}`));
+    frame.appendChild(text(LEFT - 4, at + 4, compact(yMax * fraction)));
   }
   frame.appendChild(timeLabels(fromMs, toMs, HEIGHT - 6));
   return { x, y, frame };
@@ -104,8 +111,8 @@ export function lineChart(
   if (all.length === 0) return figure(title, h('p', { class: 'muted' }, 'No data yet.'), [], id);
   const fromMs = Math.min(...all.map(([at]) => at));
   const toMs = Math.max(...all.map(([at]) => at), fromMs + 1_000);
-  const yMax = Math.max(yMaxAtLeast, ...all.map(([, value]) => value)) * 1.05 || 1;
-  const { x, y, frame } = axes(fromMs, toMs, yMax, unit);
+  const yMax = niceMax(all.reduce((max, [, value]) => Math.max(max, value), yMaxAtLeast));
+  const { x, y, frame } = axes(fromMs, toMs, yMax);
   const chart = frameSvg();
   chart.appendChild(frame);
   for (const one of series) {
@@ -118,7 +125,7 @@ export function lineChart(
       chart.appendChild(svg('circle', { cx: x(at), cy: y(value), r: 3, class: `dot ${one.cls}` }));
     }
   }
-  return figure(title, chart, series, id);
+  return figure(`${title} (${unit})`, chart, series, id);
 }
 
 export interface BarStack {
@@ -141,7 +148,7 @@ export function stackedBars(
   const totals = bucketEnds.map((_, index) => stacks.reduce((sum, stack) => sum + (stack.values[index] ?? 0), 0));
   const fromMs = (bucketEnds[0] ?? 0) - bucketMs;
   const toMs = bucketEnds.at(-1) ?? fromMs + bucketMs;
-  const { x, y, frame } = axes(fromMs, toMs, Math.max(1, ...totals) * 1.05, unit);
+  const { x, y, frame } = axes(fromMs, toMs, niceMax(Math.max(1, ...totals)));
   const chart = frameSvg();
   chart.appendChild(frame);
   bucketEnds.forEach((end, index) => {
@@ -164,5 +171,5 @@ export function stackedBars(
       base += value;
     }
   });
-  return figure(title, chart, stacks, id);
+  return figure(`${title} (${unit})`, chart, stacks, id);
 }

@@ -9,9 +9,11 @@ import { svg, timeLabels, timeScale } from './charts.js';
 import { h } from './dom.js';
 
 const STATUSES: readonly BarStatus[] = ['running', 'done', 'failed', 'retried', 'revoked'];
-const LANE = 16;
-const WIDTH = 640;
-const AXIS = 22;
+const LANE = 14;
+/** Wider than the charts' 640: lanes are thin, and labels stay small when the drawing is scaled to the page. */
+const WIDTH = 1000;
+const LABELS = 90;
+const AXIS = 20;
 
 export interface TimelineOptions {
   readonly status: string;
@@ -47,16 +49,17 @@ export async function timelineTab(jobId: string, stepName: string, options: Time
     );
   }
   const height = view.lanes.length * LANE + AXIS;
-  const x = timeScale(view.fromMs, view.toMs);
+  const x = timeScale(view.fromMs, view.toMs, LABELS, WIDTH);
   const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${height}`, role: 'img', class: 'timeline' });
   const nowMs = view.toMs;
   view.lanes.forEach((lane, row) => {
     const top = row * LANE;
-    const name = svg('text', { x: 44, y: top + LANE - 4, 'text-anchor': 'end', class: 'axis-label' });
-    name.textContent =
-      lane.process === '' ? `${lane.node} ·` : `${lane.node} ${lane.process.replace(/^process0*/, 'p')}`;
+    const name = svg('text', { x: LABELS - 4, y: top + LANE - 3, 'text-anchor': 'end', class: 'axis-label' });
+    // `node-a p0` for process000; a running lease's process is not known until it reports.
+    const process = lane.process === '' ? 'running' : lane.process.replace(/^process0*(?=\d)/, 'p');
+    name.textContent = `${lane.node} ${process}`;
     chart.appendChild(name);
-    chart.appendChild(svg('line', { x1: 48, x2: WIDTH - 8, y1: top + LANE, y2: top + LANE, class: 'grid' }));
+    chart.appendChild(svg('line', { x1: LABELS, x2: WIDTH - 8, y1: top + LANE, y2: top + LANE, class: 'grid' }));
     for (const bar of lane.bars) {
       const left = x(bar.startMs);
       const right = x(bar.endMs > 0 ? bar.endMs : nowMs);
@@ -76,7 +79,7 @@ export async function timelineTab(jobId: string, stepName: string, options: Time
       chart.appendChild(rect);
     }
   });
-  chart.appendChild(timeLabels(view.fromMs, view.toMs, height - 6));
+  chart.appendChild(timeLabels(view.fromMs, view.toMs, height - 6, LABELS, WIDTH));
   return h(
     'div',
     { id: 'timeline' },

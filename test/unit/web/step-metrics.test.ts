@@ -57,7 +57,7 @@ const LIVE: StepLive = {
 
 describe('the timeline', () => {
   it('classifies each attempt and draws live leases as running, one lane per node and process', () => {
-    const view = timelineView(ATTEMPTS, LIVE, { nowMs: T0 + 10_000, tailOnly: false });
+    const view = timelineView(ATTEMPTS, { live: LIVE }, { nowMs: T0 + 10_000, tailOnly: false });
     const status = Object.fromEntries(
       view.lanes.flatMap((lane) => lane.bars.map((bar) => [`${bar.miniBatchId}.${bar.attempt}`, bar.status])),
     );
@@ -79,8 +79,18 @@ describe('the timeline', () => {
     expect([view.fromMs, view.toMs]).toEqual([T0, T0 + 10_000]);
   });
 
+  it('counts a failed attempt as retried while the step runs and a retry is still allowed', () => {
+    const failedOnce = [attempt(5, 1, 'RUN_EXCEPTION', 0), attempt(6, 2, 'RUN_EXCEPTION', 0)];
+    const statuses = (view: ReturnType<typeof timelineView>) =>
+      view.lanes.flatMap((lane) => lane.bars.map((bar) => `${bar.miniBatchId}:${bar.status}`)).sort();
+    const running = timelineView(failedOnce, { live: undefined, retriesQueuedUpTo: 1 }, { nowMs: T0, tailOnly: false });
+    expect(statuses(running)).toEqual(['5:retried', '6:failed']);
+    const ended = timelineView(failedOnce, { live: undefined }, { nowMs: T0, tailOnly: false });
+    expect(statuses(ended)).toEqual(['5:failed', '6:failed']);
+  });
+
   it('filters by status', () => {
-    const view = timelineView(ATTEMPTS, LIVE, { nowMs: T0 + 10_000, tailOnly: false, status: 'retried' });
+    const view = timelineView(ATTEMPTS, { live: LIVE }, { nowMs: T0 + 10_000, tailOnly: false, status: 'retried' });
     expect(view.lanes.flatMap((lane) => lane.bars.map((bar) => bar.miniBatchId)).sort()).toEqual([1, 2]);
     expect(view.counts.done).toBe(2);
   });
@@ -88,7 +98,7 @@ describe('the timeline', () => {
 
 describe('the metrics buckets', () => {
   it('counts endings, items and run() time per bucket, and done mini-batches so far', () => {
-    const { bucketMs, buckets } = metricsBuckets(ATTEMPTS, LIVE, { nowMs: T0 + 10_000, running: false });
+    const { bucketMs, buckets } = metricsBuckets(ATTEMPTS, { live: LIVE }, { nowMs: T0 + 10_000, running: false });
     expect(bucketMs).toBe(1_000);
     // The last attempt ends at 7 s: seven one-second buckets.
     expect(buckets).toHaveLength(7);
@@ -99,10 +109,10 @@ describe('the metrics buckets', () => {
     ]);
     expect(buckets.at(-1)).toMatchObject({ atMs: T0 + 7_000, done: 1, doneTotal: 2, runMeanS: 2, runMaxS: 2 });
     // While running, the series reaches now.
-    expect(metricsBuckets(ATTEMPTS, LIVE, { nowMs: T0 + 10_000, running: true }).buckets).toHaveLength(10);
+    expect(metricsBuckets(ATTEMPTS, { live: LIVE }, { nowMs: T0 + 10_000, running: true }).buckets).toHaveLength(10);
   });
 
   it('has no buckets before the first attempt', () => {
-    expect(metricsBuckets([], undefined, { nowMs: T0, running: true }).buckets).toEqual([]);
+    expect(metricsBuckets([], { live: undefined }, { nowMs: T0, running: true }).buckets).toEqual([]);
   });
 });

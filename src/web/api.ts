@@ -12,6 +12,7 @@
  *   GET  /api/jobs/:job/files?path=                   the run directory as a tree
  *   GET  /api/jobs/:job/file?path=&from=              a file's text (big ones tailed)
  *   POST /api/jobs/:job/cancel                        cancels the job
+ *   POST /api/jobs/:job/rerun?fromScratch=            reruns an ended job as a new one
  *   GET  /api/nodes                                   the live nodes
  *   GET  /api/pending                                 pending mini-batches per compute pool
  */
@@ -143,6 +144,20 @@ export class WebApi {
     if (job === undefined) return notFound(`job ${jobId}`);
     job.cancel('cancelled from the web UI');
     return ok(jobRowView(job.status(), job.compiled()));
+  }
+
+  async rerun(jobId: string, query: URLSearchParams): Promise<ApiAnswer> {
+    if (this.source.job(jobId) === undefined) return notFound(`job ${jobId}`);
+    if (this.source.rerun === undefined) {
+      return { status: 501, body: { error: 'this coordinator cannot rerun jobs yet (no Jobs.Rerun)' } };
+    }
+    try {
+      const rerun = await this.source.rerun(jobId, query.get('fromScratch') === 'true');
+      return ok({ jobId: rerun.jobId });
+    } catch (error) {
+      // A refusal (the job succeeded, or is still running): the user's to read, not a server fault.
+      return { status: 409, body: { error: error instanceof Error ? error.message : String(error) } };
+    }
   }
 
   nodes(): ApiAnswer {

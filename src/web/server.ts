@@ -181,6 +181,7 @@ class WebHandler {
     if (collection !== 'jobs' || jobId === undefined) return { status: 404, body: { error: 'no such route' } };
     if (method === 'GET' && parts.length === 3) return this.api.job(jobId);
     if (method === 'POST' && parts.length === 4 && sub === 'cancel') return this.api.cancel(jobId);
+    if (method === 'POST' && parts.length === 4 && sub === 'rerun') return this.api.rerun(jobId, query);
     if (method === 'GET' && parts.length === 4 && sub === 'files') return this.api.files(jobId, query);
     if (method === 'GET' && parts.length === 4 && sub === 'file') return this.api.file(jobId, query);
     if (method === 'GET' && sub === 'steps' && stepName !== undefined) {

@@ -190,6 +190,9 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
     await page.goto(`${new URL(webUrl).origin}/#/jobs/${runningJob}`);
     await page.click('#cancel');
     await page.locator('#job-page h2 [data-state="cancelled"]').waitFor();
+    // An ended job that did not succeed offers a rerun instead of a cancel.
+    await page.locator('#job-page h2 button#rerun').waitFor();
+    expect(await page.locator('#cancel').count()).toBe(0);
     await page.screenshot({ path: join(shots, 'job-cancelled.png'), fullPage: true });
   });
 

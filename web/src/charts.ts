@@ -3,22 +3,14 @@
  * few dozen lines, and the bundle stays small): time on x, one y scale from 0, colours from CSS classes
  * so that light and dark themes both read. Each chart is a <figure> with a title and a legend.
  */
-import { h } from './dom.js';
+import { h, svg } from './dom.js';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 640;
 const HEIGHT = 170;
 const LEFT = 48;
 const RIGHT = 8;
 const TOP = 8;
 const BOTTOM = 22;
-
-export function svg(tag: string, attributes: Record<string, string | number> = {}, ...children: Node[]): SVGElement {
-  const element = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  for (const child of children) element.appendChild(child);
-  return element;
-}
 
 function text(x: number, y: number, value: string, anchor = 'end'): SVGElement {
   const element = svg('text', { x, y, 'text-anchor': anchor, class: 'axis-label' });

@@ -5,8 +5,8 @@
  */
 import type { BarStatus, TimelineView } from '../../src/web/api-types.js';
 import { getJson, jobPath } from './api.js';
-import { svg, timeLabels, timeScale } from './charts.js';
-import { h } from './dom.js';
+import { timeLabels, timeScale } from './charts.js';
+import { h, svg } from './dom.js';
 
 const STATUSES: readonly BarStatus[] = ['running', 'done', 'failed', 'retried', 'revoked'];
 const LANE = 14;

@@ -37,6 +37,11 @@ export interface ResourceSample {
   readonly memoryUsedBytes: number;
   readonly memoryTotalBytes: number;
   readonly loadAverage1m: number;
+  /** Byte rates since the previous sample (0 where the machine has no /proc). */
+  readonly diskReadBytesPerS: number;
+  readonly diskWriteBytesPerS: number;
+  readonly netReceiveBytesPerS: number;
+  readonly netTransmitBytesPerS: number;
 }
 
 /** A live node. */
@@ -174,4 +179,94 @@ export interface FileContent {
   readonly truncated: boolean;
   /** True when the file looks binary (then `text` is empty). */
   readonly binary: boolean;
+}
+
+/** How an attempt ended, as the timeline colours it. */
+export type BarStatus = 'running' | 'done' | 'failed' | 'retried' | 'revoked';
+
+/** One attempt of a mini-batch on the timeline. */
+export interface TimelineBar {
+  readonly miniBatchId: number;
+  readonly attempt: number;
+  readonly status: BarStatus;
+  /** The attempt's own status (RUN_DONE, RUN_TIMEOUT, ...), '' while running. */
+  readonly detail: string;
+  readonly startMs: number;
+  /** 0 while running. */
+  readonly endMs: number;
+}
+
+/** A row of the timeline: one process of one node (process '' for running leases not yet reported). */
+export interface TimelineLane {
+  readonly node: string;
+  readonly process: string;
+  readonly bars: readonly TimelineBar[];
+}
+
+export interface TimelineView {
+  readonly lanes: readonly TimelineLane[];
+  /** The span drawn, ms since the epoch. */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Bars per status before the filter. */
+  readonly counts: Readonly<Record<BarStatus, number>>;
+  /** True when only the latest attempts were read (a big CSV) or drawn (more than the bar limit). */
+  readonly partial: boolean;
+}
+
+/** One time bucket of a step's metrics. */
+export interface MetricsBucket {
+  /** The bucket's end, ms since the epoch. */
+  readonly atMs: number;
+  /** Mini-batch attempts that ended in the bucket, by how they ended. */
+  readonly done: number;
+  readonly failed: number;
+  readonly retried: number;
+  readonly revoked: number;
+  /** Items that run() succeeded on, in the bucket: throughput is this over the bucket's span. */
+  readonly items: number;
+  /** Mini-batches done since the start, at the bucket's end. */
+  readonly doneTotal: number;
+  /** run() seconds of the bucket's finished attempts: mean and max (0 when none). */
+  readonly runMeanS: number;
+  readonly runMaxS: number;
+}
+
+/** A node's resource monitor rows (logs/sys/perf/<node>/), oldest first. */
+export interface NodePerfSeries {
+  readonly nodeId: string;
+  readonly points: readonly {
+    readonly atMs: number;
+    readonly cpuPercent: number;
+    readonly memoryUsedPercent: number;
+    readonly diskReadMBps: number;
+    readonly diskWriteMBps: number;
+    readonly netRecvMBps: number;
+    readonly netSentMBps: number;
+  }[];
+  /** GPU rows (nvidia-smi), oldest first; empty when the node has none. */
+  readonly gpus: readonly {
+    readonly atMs: number;
+    readonly index: number;
+    readonly utilizationPercent: number;
+    readonly memoryUsedMB: number;
+  }[];
+  /** Why there are no GPU rows (gpu.txt), '' when there are. */
+  readonly gpuNote: string;
+  /** The worker processes' last sample. */
+  readonly processes: readonly {
+    readonly pid: number;
+    readonly process: string;
+    readonly cpuPercent: number;
+    readonly rssMB: number;
+  }[];
+}
+
+export interface MetricsView {
+  readonly bucketMs: number;
+  readonly buckets: readonly MetricsBucket[];
+  /** The resource monitor's files of the step, one entry per node; empty when it was off. */
+  readonly perf: readonly NodePerfSeries[];
+  /** The step's --resource_monitor_interval in seconds (0 = off), when known. */
+  readonly resourceMonitorIntervalS: number | undefined;
 }

@@ -146,4 +146,13 @@ function resourceGauges(registry: Registry, source: WebSource): void {
   gauge(registry, 'parajob_host_memory_total_bytes', 'Memory installed.', ['node'], (set) => {
     for (const [node, sample] of samples()) set({ node }, sample.memoryTotalBytes);
   });
+  const help = 'Bytes per second over the last sample (whole disks; every interface but loopback).';
+  gauge(registry, 'parajob_host_io_bytes_per_second', help, ['node', 'device', 'direction'], (set) => {
+    for (const [node, sample] of samples()) {
+      set({ node, device: 'disk', direction: 'read' }, sample.diskReadBytesPerS);
+      set({ node, device: 'disk', direction: 'write' }, sample.diskWriteBytesPerS);
+      set({ node, device: 'network', direction: 'receive' }, sample.netReceiveBytesPerS);
+      set({ node, device: 'network', direction: 'transmit' }, sample.netTransmitBytesPerS);
+    }
+  });
 }

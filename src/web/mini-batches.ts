@@ -59,24 +59,39 @@ function attemptOf(fields: readonly string[]): AttemptView | undefined {
   };
 }
 
-/** The step's attempts (newest first, `status` filter, at most `limit`) and its live leases. */
-export async function miniBatchesView(
+/** The step's attempts in the order written (oldest first), from the CSV's tail when it is big. */
+export async function readAttempts(
   stepRunDir: string,
-  live: StepLive | undefined,
-  options: { readonly status?: string; readonly limit: number },
-): Promise<MiniBatchesView> {
+): Promise<{ readonly attempts: AttemptView[]; readonly tailOnly: boolean }> {
   const tail = await readTail(attemptsCsvPath(stepRunDir));
   const records: string[][] =
     tail === undefined
       ? []
       : (parse(tail.text, { relax_column_count: true, skip_records_with_error: true }) as string[][]);
   const attempts = records.map(attemptOf).filter((row): row is AttemptView => row !== undefined);
-  const wanted = options.status;
-  const filtered = wanted === undefined || wanted === '' ? attempts : attempts.filter((row) => row.status === wanted);
+  return { attempts, tailOnly: tail?.tailOnly ?? false };
+}
+
+/**
+ * The step's attempts (newest first, `status` and `miniBatch` filters, at most `limit`) and its live
+ * leases.
+ */
+export async function miniBatchesView(
+  stepRunDir: string,
+  live: StepLive | undefined,
+  options: { readonly status?: string; readonly miniBatch?: number; readonly limit: number },
+): Promise<MiniBatchesView> {
+  const { attempts, tailOnly } = await readAttempts(stepRunDir);
+  const { status, miniBatch } = options;
+  const filtered = attempts.filter(
+    (row) =>
+      (status === undefined || status === '' || row.status === status) &&
+      (miniBatch === undefined || row.miniBatchId === miniBatch),
+  );
   return {
     live,
     attempts: filtered.reverse().slice(0, options.limit),
     attemptsRead: attempts.length,
-    tailOnly: tail?.tailOnly ?? false,
+    tailOnly,
   };
 }

@@ -181,11 +181,14 @@ class WebHandler {
     if (collection !== 'jobs' || jobId === undefined) return { status: 404, body: { error: 'no such route' } };
     if (method === 'GET' && parts.length === 3) return this.api.job(jobId);
     if (method === 'POST' && parts.length === 4 && sub === 'cancel') return this.api.cancel(jobId);
+    if (method === 'POST' && parts.length === 4 && sub === 'rerun') return this.api.rerun(jobId, query);
     if (method === 'GET' && parts.length === 4 && sub === 'files') return this.api.files(jobId, query);
     if (method === 'GET' && parts.length === 4 && sub === 'file') return this.api.file(jobId, query);
     if (method === 'GET' && sub === 'steps' && stepName !== undefined) {
       if (parts.length === 5) return this.api.step(jobId, stepName);
       if (parts.length === 6 && stepSub === 'mini-batches') return this.api.miniBatches(jobId, stepName, query);
+      if (parts.length === 6 && stepSub === 'timeline') return this.api.timeline(jobId, stepName, query);
+      if (parts.length === 6 && stepSub === 'metrics') return this.api.metrics(jobId, stepName);
     }
     return { status: 404, body: { error: 'no such route' } };
   }

@@ -36,6 +36,12 @@ export interface WebSource {
   nodes(): readonly WebNode[];
   /** The coordinator host's own sample (the node samples come with their heartbeats). */
   coordinatorResources(): ResourceSample | undefined;
+  /**
+   * Reruns an ended job as a new one (Jobs.Rerun: what succeeded is reused unless `fromScratch`);
+   * rejects with the refusal when it cannot. Absent while the coordinator has no rerun: the API then
+   * answers 501 and the page says so.
+   */
+  rerun?(jobId: string, fromScratch: boolean): Promise<{ readonly jobId: string }>;
   /** Adds a listener of accepted mini-batch attempts' timings, in ms; returns its removal. */
   onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void;
 }

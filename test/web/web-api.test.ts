@@ -1,10 +1,11 @@
 /**
  * The web UI's API over a real coordinator (in-process, real loopback gRPC and HTTP) with fake nodes:
  * the token and cookie rules, the jobs list, a job's graph, a step's settings with their sources,
- * its mini-batches, the run directory (nothing outside it), cancel, the push channel, and /metrics
- * parsed as Prometheus text.
+ * its mini-batches, its timeline and metrics (with resource monitor files written by the monitor
+ * itself), the run directory (nothing outside it), cancel, the push channel, and /metrics parsed as
+ * Prometheus text.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,13 +17,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { takeSnapshot } from '../../src/code/snapshot.js';
 import { type Coordinator, startCoordinator } from '../../src/coordinator/index.js';
 import { JobsClient, type SubmitJobResponse } from '../../src/gen/parajob/v1/parajob.js';
+import { GpuSampler } from '../../src/monitor/gpu-sampler.js';
+import { startResourceMonitor } from '../../src/monitor/resource-monitor.js';
 import { CHANNEL_OPTIONS, deadlineIn } from '../../src/rpc/options.js';
 import type {
   FileContent,
   JobRowView,
   JobView,
+  MetricsView,
   MiniBatchesView,
   StepDetailView,
+  TimelineView,
   TreeEntry,
 } from '../../src/web/api-types.js';
 import { getJson, readEventsUntil, webLogin, type WebSession } from '../helpers/web-client.js';
@@ -174,6 +179,59 @@ describe('the web API over a real coordinator', () => {
       await getJson<MiniBatchesView>(session, `/api/jobs/${jobId}/steps/web-files/mini-batches?status=RUN_EXCEPTION`)
     ).body;
     expect(failed.attempts).toEqual([]);
+    const one = (await getJson<MiniBatchesView>(session, `/api/jobs/${jobId}/steps/web-files/mini-batches?miniBatch=3`))
+      .body;
+    expect(one.attempts.map((row) => row.miniBatchId)).toEqual([3]);
+  });
+
+  it('draws the attempts on a timeline per node and process, filtered by status', async () => {
+    const jobId = await runToEnd();
+    const path = `/api/jobs/${jobId}/steps/web-files/timeline`;
+    const all = (await getJson<TimelineView>(session, path)).body;
+    expect(all.counts).toEqual({ running: 0, done: MINI_BATCHES, failed: 0, retried: 0, revoked: 0 });
+    const bars = all.lanes.flatMap((lane) => lane.bars);
+    expect(bars.map((bar) => bar.miniBatchId).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(all.lanes.every((lane) => lane.node !== '' && lane.process !== '')).toBe(true);
+    for (const bar of bars) expect(bar.endMs).toBeGreaterThanOrEqual(bar.startMs);
+    expect((await getJson<TimelineView>(session, `${path}?status=failed`)).body.lanes).toEqual([]);
+    expect((await getJson(session, `/api/jobs/${jobId}/steps/nope/timeline`)).status).toBe(404);
+  });
+
+  it("charts the step's attempts over time and reads the resource monitor's files", async () => {
+    const jobId = await runToEnd();
+    const path = `/api/jobs/${jobId}/steps/web-files/metrics`;
+    const before = (await getJson<MetricsView>(session, path)).body;
+    expect(before.buckets.reduce((sum, bucket) => sum + bucket.done, 0)).toBe(MINI_BATCHES);
+    expect(before.buckets.reduce((sum, bucket) => sum + bucket.items, 0)).toBe(FILE_COUNT);
+    expect(before.buckets.at(-1)?.doneTotal).toBe(MINI_BATCHES);
+    // Fake nodes run no resource monitor; the default interval is Azure's 600 s.
+    expect(before.perf).toEqual([]);
+    expect(before.resourceMonitorIntervalS).toBe(600);
+
+    // The monitor writes the step's perf files as a node would, with a GPU from a recorded nvidia-smi line.
+    const runDir = (await getJson<JobView>(session, `/api/jobs/${jobId}`)).body.runDir;
+    const fakeSmi = join(dir, 'nvidia-smi');
+    writeFileSync(fakeSmi, '#!/bin/sh\necho "0, Tesla T4, 42, 1024, 15360"\n');
+    chmodSync(fakeSmi, 0o755);
+    const monitor = startResourceMonitor({
+      jobId,
+      nodeId: 'alpha-node',
+      logDir: join(runDir, 'logs'),
+      intervalMs: 600_000,
+      logger: pino({ level: 'silent' }),
+      gpu: new GpuSampler(fakeSmi),
+    });
+    await monitor.stop();
+    const after = (await getJson<MetricsView>(session, path)).body;
+    expect(after.perf).toEqual([
+      expect.objectContaining({
+        nodeId: 'alpha-node',
+        points: [expect.objectContaining({ cpuPercent: expect.any(Number), memoryUsedPercent: expect.any(Number) })],
+        gpus: [expect.objectContaining({ index: 0, utilizationPercent: 42, memoryUsedMB: 1024 })],
+        gpuNote: '',
+      }),
+    ]);
+    expect(after.perf[0]?.points[0]?.memoryUsedPercent).toBeGreaterThan(0);
   });
 
   it('shows the run directory and its files, and nothing outside it', async () => {
@@ -260,6 +318,7 @@ describe('the web API over a real coordinator', () => {
     expect(value('parajob_items', { outcome: 'succeeded' })).toMatchObject({ value: String(FILE_COUNT) });
     expect(value('parajob_nodes')).toMatchObject({ value: '1' });
     expect(value('parajob_host_memory_total_bytes', { node: 'coordinator' })).toBeDefined();
+    expect(value('parajob_host_io_bytes_per_second', { node: 'coordinator', device: 'network' })).toBeDefined();
     expect(families.find((family) => family.name === 'parajob_lease_round_trip_seconds')?.type).toBe('HISTOGRAM');
     // Every accepted attempt was observed once.
     const roundTrips = families.find((family) => family.name === 'parajob_lease_round_trip_seconds')?.metrics[0] as {

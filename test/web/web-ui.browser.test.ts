@@ -3,7 +3,9 @@
  * processes: `parajob coordinator`, a `parajob node`, jobs submitted with `parajob job create`. The
  * jobs list shows a finished and a running job; the job page draws the three-step pipeline with its
  * edges; the parallel step's Settings show the values in force; Outputs + logs opens job_result.txt;
- * the Mini-batches tab lists the attempts; Cancel in the UI cancels the running job; without the
+ * the Mini-batches tab lists the attempts; the Timeline draws them per node and process and a bar opens
+ * its mini-batch; the Metrics tab charts them and the node's resource monitor samples; Cancel in the UI
+ * cancels the running job; without the
  * token the page shows the login form. Screenshots go to $PARAJOB_SCREENSHOTS (default: a temp dir).
  */
 import { existsSync } from 'node:fs';
@@ -151,10 +153,46 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
     await page.screenshot({ path: join(shots, 'step-mini-batches.png'), fullPage: true });
   });
 
+  it('draws the attempts on the Timeline, and a bar opens its mini-batch', async () => {
+    await page.click('button[data-tab="timeline"]');
+    const bars = page.locator('#timeline rect.seg[data-status="done"]');
+    await expect.poll(() => bars.count(), { timeout: WAIT_MS }).toBe(3);
+    // Two processors on the node: each lane is the node and a process.
+    const lanes = await page
+      .locator('#timeline svg text')
+      .evaluateAll((texts) => texts.map((text) => text.textContent ?? ''));
+    expect(lanes.filter((lane) => lane.startsWith('ui-node p')).length).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: join(shots, 'step-timeline.png'), fullPage: true });
+    const first = await bars.first().getAttribute('data-mini-batch');
+    await bars.first().dispatchEvent('click');
+    await page.locator('#mini-batch-filter').waitFor();
+    const ids = await page.locator('#attempts tbody tr td:first-child').allInnerTexts();
+    expect(ids).toEqual([first]);
+    await page.click('#attempts a[data-log^="logs/user/entry_script_log/"]');
+    await page.locator('#file-view b', { hasText: /entry_script_log\/ui-node\/process00\d\.log\.txt$/ }).waitFor();
+  });
+
+  it('charts throughput, endings, run() time and the node’s resources on the Metrics tab', async () => {
+    await page.click('button[data-tab="metrics"]');
+    // A short job may fit one time bucket: a one-point line is a dot, so wait for the elements, not their size.
+    const attached = { state: 'attached' } as const;
+    await page.locator('#metrics figure[data-chart="throughput"] path.line').waitFor(attached);
+    expect(await page.locator('#metrics figure[data-chart="status"] rect.seg.s-done').count()).toBeGreaterThan(0);
+    await page.locator('#metrics figure[data-chart="latency"] path.line').first().waitFor(attached);
+    // The node wrote its resource monitor sample as it left the step (logs/sys/perf/ui-node/).
+    await page.locator('#perf-charts figure[data-chart="cpu"] [data-series="ui-node"]').waitFor(attached);
+    await page.locator('#perf-charts figure[data-chart="network"]').waitFor();
+    expect(await page.locator('[data-gpu-note="ui-node"]').innerText()).toMatch(/nvidia-smi not found/);
+    await page.screenshot({ path: join(shots, 'step-metrics.png'), fullPage: true });
+  });
+
   it('cancels the running job from its page', async () => {
     await page.goto(`${new URL(webUrl).origin}/#/jobs/${runningJob}`);
     await page.click('#cancel');
     await page.locator('#job-page h2 [data-state="cancelled"]').waitFor();
+    // An ended job that did not succeed offers a rerun instead of a cancel.
+    await page.locator('#job-page h2 button#rerun').waitFor();
+    expect(await page.locator('#cancel').count()).toBe(0);
     await page.screenshot({ path: join(shots, 'job-cancelled.png'), fullPage: true });
   });
 

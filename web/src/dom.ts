@@ -59,3 +59,17 @@ export function bytes(n: number): string {
 export function stateBadge(state: string): HTMLElement {
   return h('span', { class: `state state-${state}`, 'data-state': state }, state);
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element, as h() makes HTML ones: svg('rect', { x: 1 }, child). */
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string | number> = {},
+  ...children: Node[]
+): SVGElementTagNameMap[K] {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  for (const child of children) element.appendChild(child);
+  return element;
+}

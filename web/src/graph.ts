@@ -3,23 +3,13 @@
  * from), boxes with name, state and duration, edges from each binding. Clicking a box selects it.
  */
 import type { EdgeView, StepBoxView } from '../../src/web/api-types.js';
-import { span } from './dom.js';
+import { span, svg } from './dom.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const BOX_W = 190;
 const BOX_H = 58;
 const GAP_X = 150;
 const GAP_Y = 24;
 const PAD = 16;
-
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string | number>,
-): SVGElementTagNameMap[K] {
-  const element = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  return element;
-}
 
 function layers(steps: readonly StepBoxView[]): Map<string, number> {
   const layer = new Map<string, number>();

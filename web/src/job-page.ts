@@ -1,4 +1,8 @@
-/** A job: its state, a cancel button, the pipeline graph (live) and the selected step's tabs. */
+/**
+ * A job: its state, a cancel button (while it runs) or a rerun button (once it failed or was
+ * cancelled: the rerun is a new job, which the page then shows), the pipeline graph (live) and the
+ * selected step's tabs.
+ */
 import type { JobView } from '../../src/web/api-types.js';
 import { getJson, jobPath, postJson } from './api.js';
 import { h, replace, span, stateBadge, time } from './dom.js';
@@ -6,6 +10,8 @@ import { drawGraph } from './graph.js';
 import { StepTabs } from './step-tabs.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+/** Jobs.Rerun reruns jobs that ended without succeeding. */
+const RERUNNABLE = new Set(['failed', 'cancelled']);
 
 export class JobPage {
   readonly element = h('section', { id: 'job-page' });
@@ -15,6 +21,7 @@ export class JobPage {
   private tabs: StepTabs | undefined;
   private selected: string | undefined;
   private job: JobView | undefined;
+  private rerunError = '';
 
   constructor(
     private readonly jobId: string,
@@ -55,6 +62,18 @@ export class JobPage {
     if (this.job !== undefined) this.update(this.job);
   }
 
+  /** Reruns the job and shows the new one; a refusal is shown under the title. */
+  private async rerun(button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      const rerun = await postJson<{ jobId: string }>(jobPath(this.jobId, 'rerun'));
+      location.hash = `#/jobs/${encodeURIComponent(rerun.jobId)}`;
+    } catch (error) {
+      this.rerunError = `Rerun refused: ${error instanceof Error ? error.message : String(error)}`;
+      if (this.job !== undefined) this.renderSummary(this.job);
+    }
+  }
+
   private renderSummary(job: JobView): void {
     const cancel = TERMINAL.has(job.state)
       ? null
@@ -69,10 +88,14 @@ export class JobPage {
           },
           'Cancel',
         );
+    const rerun = RERUNNABLE.has(job.state)
+      ? h('button', { id: 'rerun', onclick: (event) => void this.rerun(event.target as HTMLButtonElement) }, 'Rerun')
+      : null;
     replace(
       this.summary,
       h('p', {}, h('a', { href: '#/' }, '← Jobs')),
-      h('h2', {}, job.name, ' ', stateBadge(job.state), ' ', cancel),
+      h('h2', {}, job.name, ' ', stateBadge(job.state), ' ', cancel, rerun),
+      this.rerunError === '' ? null : h('p', { class: 'error', id: 'rerun-error' }, this.rerunError),
       h(
         'p',
         { class: 'muted' },

@@ -2,19 +2,26 @@
  * The selected step's panel, with Studio's tabs: Overview (status, times, the spec as YAML), Settings
  * (each setting's value in force and its source), Outputs + logs (the run directory as a tree, a file
  * viewed in place and tailed while the job runs; job_result.txt opened first on failure) and
- * Mini-batches (live counts and leases, and every attempt, filterable by status).
+ * Mini-batches (live counts and leases, and every attempt, filterable by status and mini-batch, with
+ * links to the logs of the process that ran it), Timeline (timeline-tab.ts) and Metrics (metrics-tab.ts).
  */
 import type { FileContent, JobView, MiniBatchesView, StepDetailView, TreeEntry } from '../../src/web/api-types.js';
 import { getJson, jobPath } from './api.js';
 import { bytes, h, replace, span, time } from './dom.js';
+import { metricsTab } from './metrics-tab.js';
+import { timelineTab } from './timeline-tab.js';
 
-export type TabName = 'overview' | 'settings' | 'outputs' | 'mini-batches';
+export type TabName = 'overview' | 'settings' | 'outputs' | 'mini-batches' | 'timeline' | 'metrics';
 const TABS: readonly [TabName, string][] = [
   ['overview', 'Overview'],
   ['settings', 'Settings'],
   ['outputs', 'Outputs + logs'],
   ['mini-batches', 'Mini-batches'],
+  ['timeline', 'Timeline'],
+  ['metrics', 'Metrics'],
 ];
+/** Live tabs refresh at most this often, however often the job changes. */
+const REFRESH_MIN_MS = 1_000;
 const ATTEMPT_STATUSES = [
   '',
   'RUN_DONE',
@@ -33,6 +40,10 @@ export class StepTabs {
   private tab: TabName = 'overview';
   private openFile: string | undefined;
   private statusFilter = '';
+  private barFilter = '';
+  private miniBatch: number | undefined;
+  private lastRefreshMs = 0;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly jobId: string,
@@ -52,7 +63,32 @@ export class StepTabs {
   /** The job changed (a push): refresh what may have changed in the shown tab. */
   jobChanged(job: JobView): void {
     this.job = job;
-    if (this.tab !== 'settings') void this.refresh();
+    if (this.tab === 'settings' || this.refreshTimer !== undefined) return;
+    const wait = Math.max(0, this.lastRefreshMs + REFRESH_MIN_MS - Date.now());
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refresh();
+    }, wait);
+  }
+
+  /** Shows `tab` (and its refreshed content). */
+  private show(tab: TabName): void {
+    this.tab = tab;
+    this.renderTabs();
+    void this.refresh();
+  }
+
+  /** The step's run directory relative to the job's, as the files API names paths. */
+  private relativeRunDir(): string {
+    const box = this.job.graph.steps.find((step) => step.name === this.stepName);
+    if (box === undefined || !box.runDir.startsWith(this.job.runDir)) return '';
+    return box.runDir.slice(this.job.runDir.length).replace(/^\/+/, '');
+  }
+
+  /** Opens a file of the step's run directory in the Outputs + logs tab. */
+  private openLog(path: string): void {
+    this.openFile = [this.relativeRunDir(), path].filter(Boolean).join('/');
+    this.show('outputs');
   }
 
   private renderTabs(): void {
@@ -65,11 +101,7 @@ export class StepTabs {
             class: name === this.tab ? 'active' : undefined,
             role: 'tab',
             'data-tab': name,
-            onclick: () => {
-              this.tab = name;
-              this.renderTabs();
-              void this.refresh();
-            },
+            onclick: () => this.show(name),
           },
           label,
         ),
@@ -79,6 +111,7 @@ export class StepTabs {
 
   private async refresh(): Promise<void> {
     const tab = this.tab;
+    this.lastRefreshMs = Date.now();
     try {
       const content = await this.render(tab);
       if (tab === this.tab) replace(this.body, content);
@@ -89,6 +122,20 @@ export class StepTabs {
 
   private async render(tab: TabName): Promise<HTMLElement> {
     if (tab === 'mini-batches') return this.miniBatches();
+    if (tab === 'metrics') return metricsTab(this.jobId, this.stepName, this.job);
+    if (tab === 'timeline') {
+      return timelineTab(this.jobId, this.stepName, {
+        status: this.barFilter,
+        onStatus: (status) => {
+          this.barFilter = status;
+          void this.refresh();
+        },
+        onBar: (miniBatchId) => {
+          this.miniBatch = miniBatchId;
+          this.show('mini-batches');
+        },
+      });
+    }
     const detail = await getJson<StepDetailView>(jobPath(this.jobId, 'steps', this.stepName));
     if (tab === 'overview') return overview(detail);
     if (tab === 'settings') return settings(detail);
@@ -145,7 +192,13 @@ export class StepTabs {
   }
 
   private async showFile(viewer: HTMLElement, path: string): Promise<void> {
-    const content = await getJson<FileContent>(`${jobPath(this.jobId, 'file')}?path=${encodeURIComponent(path)}`);
+    const content = await getJson<FileContent>(`${jobPath(this.jobId, 'file')}?path=${encodeURIComponent(path)}`).catch(
+      (error: unknown) => error as Error,
+    );
+    if (content instanceof Error) {
+      replace(viewer, h('div', {}, h('b', {}, path)), h('p', { class: 'error' }, content.message));
+      return;
+    }
     replace(
       viewer,
       h('div', {}, h('b', {}, path), ' ', h('span', { class: 'muted' }, bytes(content.size))),
@@ -155,7 +208,10 @@ export class StepTabs {
   }
 
   private async miniBatches(): Promise<HTMLElement> {
-    const query = this.statusFilter === '' ? '' : `?status=${encodeURIComponent(this.statusFilter)}`;
+    const params = new URLSearchParams();
+    if (this.statusFilter !== '') params.set('status', this.statusFilter);
+    if (this.miniBatch !== undefined) params.set('miniBatch', String(this.miniBatch));
+    const query = params.size === 0 ? '' : `?${params.toString()}`;
     const view = await getJson<MiniBatchesView>(
       `${jobPath(this.jobId, 'steps', this.stepName, 'mini-batches')}${query}`,
     );
@@ -214,9 +270,26 @@ export class StepTabs {
                 ),
           ),
       h('h4', {}, 'Attempts ', filter),
+      this.miniBatch === undefined
+        ? null
+        : h(
+            'p',
+            { id: 'mini-batch-filter' },
+            `Mini-batch ${this.miniBatch} only `,
+            h(
+              'button',
+              {
+                onclick: () => {
+                  this.miniBatch = undefined;
+                  void this.refresh();
+                },
+              },
+              'show all',
+            ),
+          ),
       view.tailOnly ? h('p', { class: 'muted' }, 'Only the latest attempts are read.') : null,
       table(
-        ['Mini-batch', 'Attempt', 'Node', 'Process', 'Start', 'Items', 'Failed', 'Seconds', 'Status', 'Error'],
+        ['Mini-batch', 'Attempt', 'Node', 'Process', 'Start', 'Items', 'Failed', 'Seconds', 'Status', 'Error', 'Logs'],
         view.attempts.map((row) => [
           row.miniBatchId,
           row.attempt,
@@ -228,14 +301,43 @@ export class StepTabs {
           row.elapsedS,
           row.status,
           [row.errorCategory, row.errorMessage].filter(Boolean).join(': '),
+          this.logLinks(row.node, row.process),
         ]),
         'attempts',
       ),
     );
   }
+  /** Links to the logs of the process that ran an attempt: its entry script log, stderr, the node's log. */
+  private logLinks(node: string, process: string): HTMLElement {
+    if (node === '' || process === '') return h('span', {});
+    const link = (label: string, path: string) =>
+      h(
+        'a',
+        {
+          href: '#',
+          'data-log': path,
+          onclick: (event) => {
+            event.preventDefault();
+            this.openLog(path);
+          },
+        },
+        label,
+      );
+    return h(
+      'span',
+      { class: 'log-links' },
+      link('log', `logs/user/entry_script_log/${node}/${process}.log.txt`),
+      ' ',
+      link('stderr', `logs/user/stderr/${node}/${process}.stderr.txt`),
+      ' ',
+      link('node', `logs/sys/node/${node}/_main.txt`),
+    );
+  }
 }
 
-function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[], id?: string): HTMLElement {
+type Cell = string | number | HTMLElement;
+
+function table(headers: readonly string[], rows: readonly (readonly Cell[])[], id?: string): HTMLElement {
   return h(
     'div',
     { class: 'scroll' },

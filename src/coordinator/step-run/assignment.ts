@@ -53,6 +53,7 @@ export function buildAssignment(source: AssignmentSource, node: NodeInfo): JobAs
     tabularReaderJson: source.tabularReaderJson ?? '',
     chaosJson: source.chaos ?? '',
     taskOverheadTimeoutMs: step.predefined.taskOverheadTimeoutMs,
+    resourceMonitorIntervalMs: step.predefined.resourceMonitorIntervalMs,
     initBackoffMs: settings.initBackoffMs,
     maxInitFailures: settings.maxInitFailuresPerProcessor * processors,
     restartIntensity: settings.restartIntensity,

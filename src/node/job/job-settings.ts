@@ -62,6 +62,8 @@ export interface JobSettings {
   readonly workDir: string;
   /** Injected faults (chaos_json); the empty plan for normal jobs. */
   readonly chaos: ChaosPlan;
+  /** --resource_monitor_interval in ms: how often the node samples into logs/sys/perf/<node>/; 0 = off. */
+  readonly resourceMonitorIntervalMs: number;
   /** The checked Python interpreter of a `.py` entry script (job-python.ts, set at job start); undefined for JS. */
   readonly python?: string;
 }
@@ -112,6 +114,7 @@ export function compileJobSettings(assignment: JobAssignment, node: NodeFacts): 
     shutdownGraceMs: SHUTDOWN_GRACE_MS,
     workDir: join(node.cacheDir, 'work', safeFolderName(assignment.jobId)),
     chaos: parseChaosPlan(assignment.chaosJson),
+    resourceMonitorIntervalMs: assignment.resourceMonitorIntervalMs,
   };
 }
 

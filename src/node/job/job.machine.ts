@@ -6,7 +6,7 @@
  * preparing      Code.Fetch into the cache, settings compiled, a .py job's Python checked (job-python.ts).
  *                                               done → running; error → left
  *                                               job.release → left
- * running        processors spawned; credit requested.
+ * running        processors spawned; credit requested; the resource monitor samples (stopped on leaving).
  *                lease.granted / processor.idle / processor.bounced → dispatch queued leases to ready
  *                                 processors, a few each (lease-book.ts; processors run them back to back)
  *                processor.settled (one per event-loop turn: the results themselves went straight from
@@ -28,10 +28,11 @@
  */
 import { join } from 'node:path';
 
-import { type ActorRefFrom, assign, sendParent, setup } from 'xstate';
+import { type ActorRefFrom, assign, type EventObject, fromCallback, sendParent, setup } from 'xstate';
 
 import { ParajobError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
+import { type ResourceMonitorOptions, startResourceMonitor } from '../../monitor/resource-monitor.js';
 import type { HeldLease } from '../processor/batch-results.js';
 import { leaseLoader, withFaultPlan } from '../processor/lease-loader.js';
 import { INITIAL_TUNER, noteGranted, noteRun } from '../processor/prefetch-tuner.js';
@@ -89,6 +90,11 @@ export const jobMachine = setup({
   actors: {
     processor: processorMachine,
     prepareJob,
+    // The resource monitor samples while the job runs; its last sample is written as it stops.
+    resourceMonitor: fromCallback<EventObject, ResourceMonitorOptions>(({ input }) => {
+      const monitor = startResourceMonitor(input);
+      return () => void monitor.stop();
+    }),
   },
   actions: {
     keepSettings: assign({ settings: (_, params: { readonly settings: JobSettings }) => params.settings }),
@@ -279,6 +285,19 @@ export const jobMachine = setup({
       },
     },
     running: {
+      invoke: {
+        src: 'resourceMonitor',
+        input: ({ context }) => {
+          const settings = context.settings as JobSettings;
+          return {
+            jobId: settings.jobId,
+            nodeId: context.input.node.nodeId,
+            logDir: settings.logDir,
+            intervalMs: settings.resourceMonitorIntervalMs,
+            logger: context.logger,
+          };
+        },
+      },
       always: { guard: 'noProcessorLeft', target: 'stopping', actions: 'leaveForNoProcessors' },
       on: {
         'lease.granted': { actions: [{ type: 'keepLeases', params: leasesOf }, 'dispatchLeases'] },

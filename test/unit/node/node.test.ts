@@ -108,6 +108,7 @@ function assignment(setup: Setup, overrides: Partial<JobAssignment> = {}): JobAs
     tabularReaderJson: '',
     chaosJson: '',
     taskOverheadTimeoutMs: 0,
+    resourceMonitorIntervalMs: 0,
     initBackoffMs: 50,
     maxInitFailures: 0,
     restartIntensity: 0,

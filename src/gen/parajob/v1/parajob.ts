@@ -425,7 +425,7 @@ export interface Heartbeat {
   host?: HostSample | undefined;
 }
 
-/** CPU and memory of a machine, sampled by src/monitor/host-sampler.ts. */
+/** CPU, memory, disk and network of a machine, sampled by src/monitor/host-sampler.ts. */
 export interface HostSample {
   atMs: number;
   /** CPU busy since the previous sample, 0..1 over all cores. */
@@ -433,6 +433,11 @@ export interface HostSample {
   memoryUsedBytes: number;
   memoryTotalBytes: number;
   loadAverage1m: number;
+  /** Disk and network throughput since the previous sample (from /proc; 0 off Linux). Whole disks, no loopback. */
+  diskReadBytesPerS: number;
+  diskWriteBytesPerS: number;
+  netReceiveBytesPerS: number;
+  netTransmitBytesPerS: number;
 }
 
 /**
@@ -564,6 +569,11 @@ export interface JobAssignment {
    * (from taking the lease to sending run); over it the attempt fails with LoadTimeout. 0 = none.
    */
   taskOverheadTimeoutMs: number;
+  /**
+   * --resource_monitor_interval: the node samples its machine and workers every this many ms into
+   * <log_dir>/sys/perf/<node>/ (src/monitor/resource-monitor.ts). 0 = off.
+   */
+  resourceMonitorIntervalMs: number;
 }
 
 export interface JobAssignment_EnvironmentVariablesEntry {
@@ -1485,7 +1495,17 @@ export const Heartbeat: MessageFns<Heartbeat> = {
 };
 
 function createBaseHostSample(): HostSample {
-  return { atMs: 0, cpuBusy: 0, memoryUsedBytes: 0, memoryTotalBytes: 0, loadAverage1m: 0 };
+  return {
+    atMs: 0,
+    cpuBusy: 0,
+    memoryUsedBytes: 0,
+    memoryTotalBytes: 0,
+    loadAverage1m: 0,
+    diskReadBytesPerS: 0,
+    diskWriteBytesPerS: 0,
+    netReceiveBytesPerS: 0,
+    netTransmitBytesPerS: 0,
+  };
 }
 
 export const HostSample: MessageFns<HostSample> = {
@@ -1504,6 +1524,18 @@ export const HostSample: MessageFns<HostSample> = {
     }
     if (message.loadAverage1m !== 0) {
       writer.uint32(41).double(message.loadAverage1m);
+    }
+    if (message.diskReadBytesPerS !== 0) {
+      writer.uint32(49).double(message.diskReadBytesPerS);
+    }
+    if (message.diskWriteBytesPerS !== 0) {
+      writer.uint32(57).double(message.diskWriteBytesPerS);
+    }
+    if (message.netReceiveBytesPerS !== 0) {
+      writer.uint32(65).double(message.netReceiveBytesPerS);
+    }
+    if (message.netTransmitBytesPerS !== 0) {
+      writer.uint32(73).double(message.netTransmitBytesPerS);
     }
     return writer;
   },
@@ -1561,6 +1593,38 @@ export const HostSample: MessageFns<HostSample> = {
             message.loadAverage1m = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.diskReadBytesPerS = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.diskWriteBytesPerS = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.netReceiveBytesPerS = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.netTransmitBytesPerS = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1600,6 +1664,26 @@ export const HostSample: MessageFns<HostSample> = {
         : isSet(object.load_average_1m)
         ? globalThis.Number(object.load_average_1m)
         : 0,
+      diskReadBytesPerS: isSet(object.diskReadBytesPerS)
+        ? globalThis.Number(object.diskReadBytesPerS)
+        : isSet(object.disk_read_bytes_per_s)
+        ? globalThis.Number(object.disk_read_bytes_per_s)
+        : 0,
+      diskWriteBytesPerS: isSet(object.diskWriteBytesPerS)
+        ? globalThis.Number(object.diskWriteBytesPerS)
+        : isSet(object.disk_write_bytes_per_s)
+        ? globalThis.Number(object.disk_write_bytes_per_s)
+        : 0,
+      netReceiveBytesPerS: isSet(object.netReceiveBytesPerS)
+        ? globalThis.Number(object.netReceiveBytesPerS)
+        : isSet(object.net_receive_bytes_per_s)
+        ? globalThis.Number(object.net_receive_bytes_per_s)
+        : 0,
+      netTransmitBytesPerS: isSet(object.netTransmitBytesPerS)
+        ? globalThis.Number(object.netTransmitBytesPerS)
+        : isSet(object.net_transmit_bytes_per_s)
+        ? globalThis.Number(object.net_transmit_bytes_per_s)
+        : 0,
     };
   },
 
@@ -1620,6 +1704,18 @@ export const HostSample: MessageFns<HostSample> = {
     if (message.loadAverage1m !== 0) {
       obj.loadAverage1m = floatToJson(message.loadAverage1m);
     }
+    if (message.diskReadBytesPerS !== 0) {
+      obj.diskReadBytesPerS = floatToJson(message.diskReadBytesPerS);
+    }
+    if (message.diskWriteBytesPerS !== 0) {
+      obj.diskWriteBytesPerS = floatToJson(message.diskWriteBytesPerS);
+    }
+    if (message.netReceiveBytesPerS !== 0) {
+      obj.netReceiveBytesPerS = floatToJson(message.netReceiveBytesPerS);
+    }
+    if (message.netTransmitBytesPerS !== 0) {
+      obj.netTransmitBytesPerS = floatToJson(message.netTransmitBytesPerS);
+    }
     return obj;
   },
 
@@ -1633,6 +1729,10 @@ export const HostSample: MessageFns<HostSample> = {
     message.memoryUsedBytes = object.memoryUsedBytes ?? 0;
     message.memoryTotalBytes = object.memoryTotalBytes ?? 0;
     message.loadAverage1m = object.loadAverage1m ?? 0;
+    message.diskReadBytesPerS = object.diskReadBytesPerS ?? 0;
+    message.diskWriteBytesPerS = object.diskWriteBytesPerS ?? 0;
+    message.netReceiveBytesPerS = object.netReceiveBytesPerS ?? 0;
+    message.netTransmitBytesPerS = object.netTransmitBytesPerS ?? 0;
     return message;
   },
 };
@@ -2766,6 +2866,7 @@ function createBaseJobAssignment(): JobAssignment {
     restartPeriodMs: 0,
     jobName: "",
     taskOverheadTimeoutMs: 0,
+    resourceMonitorIntervalMs: 0,
   };
 }
 
@@ -2836,6 +2937,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     }
     if (message.taskOverheadTimeoutMs !== 0) {
       writer.uint32(176).uint32(message.taskOverheadTimeoutMs);
+    }
+    if (message.resourceMonitorIntervalMs !== 0) {
+      writer.uint32(184).uint32(message.resourceMonitorIntervalMs);
     }
     return writer;
   },
@@ -3032,6 +3136,14 @@ export const JobAssignment: MessageFns<JobAssignment> = {
             message.taskOverheadTimeoutMs = reader.uint32();
             continue;
           }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.resourceMonitorIntervalMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3172,6 +3284,11 @@ export const JobAssignment: MessageFns<JobAssignment> = {
         : isSet(object.task_overhead_timeout_ms)
         ? globalThis.Number(object.task_overhead_timeout_ms)
         : 0,
+      resourceMonitorIntervalMs: isSet(object.resourceMonitorIntervalMs)
+        ? globalThis.Number(object.resourceMonitorIntervalMs)
+        : isSet(object.resource_monitor_interval_ms)
+        ? globalThis.Number(object.resource_monitor_interval_ms)
+        : 0,
     };
   },
 
@@ -3249,6 +3366,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     if (message.taskOverheadTimeoutMs !== 0) {
       obj.taskOverheadTimeoutMs = Math.round(message.taskOverheadTimeoutMs);
     }
+    if (message.resourceMonitorIntervalMs !== 0) {
+      obj.resourceMonitorIntervalMs = Math.round(message.resourceMonitorIntervalMs);
+    }
     return obj;
   },
 
@@ -3285,6 +3405,7 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     message.restartPeriodMs = object.restartPeriodMs ?? 0;
     message.jobName = object.jobName ?? "";
     message.taskOverheadTimeoutMs = object.taskOverheadTimeoutMs ?? 0;
+    message.resourceMonitorIntervalMs = object.resourceMonitorIntervalMs ?? 0;
     return message;
   },
 };

@@ -1,7 +1,7 @@
 // `npm run screenshots`: the README's pictures of the web UI, taken by a real headless Chromium
 // (Debian's `chromium`, or $PARAJOB_CHROMIUM) over real processes: a coordinator, two nodes, the
 // three-step example pipeline and a parallel job with retries, failures and the resource monitor on
-// (--resource_monitor_interval 1). Writes docs/screenshots/*.png. Needs `npm run build` first.
+// (--resource_monitor_interval 1). Writes web/screenshots/*.png. Needs `npm run build` first.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = join(root, 'docs', 'screenshots');
+const out = join(root, 'web', 'screenshots');
 const browserPath = process.env.PARAJOB_CHROMIUM ?? '/usr/bin/chromium';
 const WAIT_MS = 120_000;
 const children = [];

@@ -8,7 +8,7 @@
  * restarted coordinator keeps those leases for the nodes that report them, and a lease its node never
  * received is run for the first time.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,23 +20,12 @@ import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { runDirLayout } from '../../src/log/layout.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
-import { type FaultWorkspace, makeFaultWorkspace, writeFaultJob } from './support.js';
+import { type FaultWorkspace, makeFaultWorkspace, runCounts, writeFaultJob } from './support.js';
 
 const FILES = 1_200;
 const MINI_BATCH_SIZE = 4;
 const MINI_BATCHES = FILES / MINI_BATCH_SIZE;
 const KILL_AFTER_COMMITS = 100;
-
-/** How many times each mini-batch ran, from the probe's run logs. */
-async function runCounts(runLogDir: string): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
-  for (const name of await readdir(runLogDir)) {
-    for (const line of (await readFile(join(runLogDir, name), 'utf8')).split('\n')) {
-      if (line !== '') counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
 
 describe('coordinator restart', () => {
   let workspace: FaultWorkspace;

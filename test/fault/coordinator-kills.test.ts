@@ -4,7 +4,9 @@
  * finishing), then started again on the same data dir and port; two node processes serve throughout
  * and dial it again by themselves. Each output must hold every line exactly once; every mini-batch
  * whose completion or lease the journal held must have run exactly once (the nodes report the leases
- * they still hold and re-send unacknowledged results), and every other one at least once. The kill
+ * they still hold and re-send unacknowledged results), and every other one at least once; the run
+ * directory's processed_mini-batches.csv (rebuilt against the journal) holds one completion per
+ * mini-batch, as a run without a crash would. The kill
  * points are records, never times, so each case is deterministic; every wait is bounded.
  */
 import { mkdir } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import type { JobTracker } from '../../cluster/fault/job-tracker.js';
 import { type JournaledStepRun, journaledStepRuns } from '../../cluster/fault/journal-reader.js';
+import { readAttempts } from '../../cluster/fault/run-reports.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
@@ -53,6 +56,12 @@ function expectRunCounts(counts: Map<number, number>, journaled: JournaledStepRu
   for (const id of journaled?.committed ?? []) expect(counts.get(id), `runs of committed mini-batch ${id}`).toBe(1);
   for (const id of journaled?.leased ?? [])
     expect(counts.get(id), `runs of mini-batch ${id}, leased at the crash`).toBe(1);
+}
+
+/** The step's CSV in `runDir` says each mini-batch completed exactly once. */
+async function expectOneCompletionEach(runDir: string): Promise<void> {
+  const done = (await readAttempts(runDir)).filter((row) => row.status === 'RUN_DONE').map((row) => row.miniBatchId);
+  expect(done.toSorted((a, b) => a - b)).toEqual(Array.from({ length: MINI_BATCHES }, (_, id) => id));
 }
 
 describe('coordinator killed at a journal record, restarted on its data dir', () => {
@@ -101,6 +110,7 @@ describe('coordinator killed at a journal record, restarted on its data dir', ()
     const check = await checkOutputFile(output, workspace.names);
     expect(isExact(check), describeLineCheck(check)).toBe(true);
     expectRunCounts(await runCounts(runLog), journaled.get(before.jobId), true);
+    await expectOneCompletionEach(before.runDir);
   });
 
   it('file job, killed while finishing (at its step end): every line once, no mini-batch run again', async () => {
@@ -116,6 +126,7 @@ describe('coordinator killed at a journal record, restarted on its data dir', ()
     const check = await checkOutputFile(output, workspace.names);
     expect(isExact(check), describeLineCheck(check)).toBe(true);
     expectRunCounts(await runCounts(runLog), journaled.get(before.jobId), true);
+    await expectOneCompletionEach(before.runDir);
   });
 
   it('tabular job, killed mid-run: every row once, no committed or leased mini-batch run again', async () => {
@@ -132,6 +143,7 @@ describe('coordinator killed at a journal record, restarted on its data dir', ()
     const check = await checkOutputFile(output, workspace.names);
     expect(isExact(check), describeLineCheck(check)).toBe(true);
     expectRunCounts(await runCounts(runLog), journaled.get(before.jobId));
+    await expectOneCompletionEach(before.runDir);
   });
 
   it('three-step pipeline, killed in the middle of its second step: every step exact, the first and third run once', async () => {
@@ -155,5 +167,6 @@ describe('coordinator killed at a journal record, restarted on its data dir', ()
     expectRunCounts(await runCounts(join(runLogs, 'first')), journaled.get(`${before.jobId}:first`), true);
     expectRunCounts(await runCounts(join(runLogs, 'second')), second);
     expectRunCounts(await runCounts(join(runLogs, 'third')), undefined, true);
+    for (const step of PIPELINE_STEPS) await expectOneCompletionEach(join(before.runDir, 'steps', step));
   });
 });

@@ -470,7 +470,13 @@ export const stepRunMachine = setup({
           entry: 'writeFinalOverview',
           invoke: {
             src: 'finishStep',
-            input: ({ context }) => ({ sinks: context.sinks, report: buildReport(context) }),
+            input: ({ context }) => ({
+              sinks: context.sinks,
+              report: buildReport(context),
+              ...(context.run.resumedOnRestart && context.run.ledger !== undefined
+                ? { rebuildAttemptsAgainst: context.run.ledger }
+                : {}),
+            }),
             onDone: [
               { guard: 'outcomeSucceeded', target: '#stepRun.succeeded' },
               { guard: 'outcomeCancelled', target: '#stepRun.cancelled' },

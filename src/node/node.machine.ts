@@ -33,14 +33,9 @@ import type { ClusterClient, JobAssignment, Lease, NodeMessage } from '../gen/pa
 import { deadlineIn } from '../rpc/options.js';
 import { clusterStreamActor } from './cluster-stream.js';
 import { commandRunActor } from './command/command-run.actor.js';
-import {
-  type CoordinatorEvent,
-  heartbeat,
-  notRunningCommandEnded,
-  notRunningJobLeft,
-  unservedLeaseReplies,
-} from './coordinator-events.js';
+import { heartbeat, notRunningCommandEnded, unservedLeaseReplies } from './coordinator-events.js';
 import { type JobCommand, jobMachine, runningCount } from './job/job.machine.js';
+import { type EventOf, jobIdOf, routeToJobs } from './job-routing.js';
 import {
   commandInputOf,
   jobStartOf,
@@ -52,71 +47,6 @@ import {
 } from './node-context.js';
 
 export { DEFAULT_NODE_TIMING, type NodeMachineInput, type NodeTiming } from './node-context.js';
-
-type EventOf<T extends CoordinatorEvent['type']> = Extract<CoordinatorEvent, { readonly type: T }>;
-const jobIdOf = ({ event }: { event: { readonly jobId: string } }) => ({ jobId: event.jobId });
-/** The action that hands what the coordinator said for a job this node serves to that job. */
-const tellServedJob = <T extends CoordinatorEvent['type']>(command: (event: EventOf<T>) => JobCommand) =>
-  ({
-    type: 'tellJob',
-    params: ({ event }: { event: EventOf<T> & { readonly jobId: string } }) => ({
-      jobId: event.jobId,
-      command: command(event),
-    }),
-  }) as const;
-/** The transition that hands it over, guarded on the job being served here. */
-const toServedJob = <T extends CoordinatorEvent['type']>(command: (event: EventOf<T>) => JobCommand) =>
-  ({ guard: { type: 'servesJob', params: jobIdOf }, actions: tellServedJob(command) }) as const;
-
-/**
- * Leases, revokes and releases go to their job; for a job not served here the node answers itself.
- * The outbox's lease book follows what the job was given and what was taken back (held-leases.ts).
- */
-const routeToJobs = {
-  'coordinator.leases': [
-    {
-      guard: { type: 'servesJob', params: jobIdOf },
-      actions: [
-        tellServedJob<'coordinator.leases'>((event) => ({ type: 'lease.granted', leases: event.leases })),
-        {
-          type: 'holdLeases',
-          params: ({ event }: { event: EventOf<'coordinator.leases'> }) => ({
-            jobId: event.jobId,
-            tokens: event.leases.map((lease) => lease.token),
-          }),
-        },
-      ],
-    },
-    {
-      actions: {
-        type: 'returnUnservedLeases',
-        params: ({ event }: { event: EventOf<'coordinator.leases'> }) => ({ jobId: event.jobId, leases: event.leases }),
-      },
-    },
-  ],
-  'coordinator.revoke': {
-    guard: { type: 'servesJob', params: jobIdOf },
-    actions: [
-      tellServedJob<'coordinator.revoke'>((event) => ({ type: 'lease.revoke', token: event.token })),
-      {
-        type: 'settleLeases',
-        params: ({ event }: { event: EventOf<'coordinator.revoke'> }) => ({
-          jobId: event.jobId,
-          tokens: [event.token],
-        }),
-      },
-    ],
-  },
-  'coordinator.release': [
-    toServedJob<'coordinator.release'>((event) => ({ type: 'job.release', reason: event.reason })),
-    {
-      actions: {
-        type: 'send',
-        params: ({ event }: { event: EventOf<'coordinator.release'> }) => ({ message: notRunningJobLeft(event.jobId) }),
-      },
-    },
-  ],
-} as const;
 
 /** The node machine; see the module comment. */
 export const nodeMachine = setup({

@@ -248,7 +248,8 @@ export class StepJournal {
         const batch = this.deferred;
         this.deferred = [];
         // One sync covers every completion handed in before it started: their rows were queued first.
-        if (this.syncOutput !== undefined) await this.syncOutput();
+        // Always awaited (a step without an output too): the loop must not finish before `committing` is set.
+        await this.syncOutput?.();
         for (const { event, outputEnd } of batch)
           this.journal.write({ type: 'batch.committed', stepKey: this.stepKey, event, outputEnd });
         this.committed += batch.length;

@@ -47,7 +47,7 @@ function grant(journal: CoordinatorJournal, step: StepJournal, ledger: Ledger, c
 }
 
 describe('CoordinatorJournal', () => {
-  it('resumes a step with the journaled ledger, its live leases revoked, and the output end of its last committed completion', async () => {
+  it('resumes a step with the journaled ledger, its live leases kept, and the output end of its last committed completion', async () => {
     const dir = await dataDir();
     const journal = await CoordinatorJournal.open(dir, { logger });
     await journal.jobAccepted(accepted('job-1'));

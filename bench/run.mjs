@@ -12,8 +12,9 @@ import { efficiency } from './workloads/efficiency.mjs';
 import { tabular } from './workloads/tabular.mjs';
 import { failover } from './workloads/failover.mjs';
 import { scale } from './workloads/scale.mjs';
+import { recovery } from './workloads/recovery.mjs';
 
-const WORKLOADS = { 'file-hash': fileHash, scheduling, efficiency, tabular, failover, scale };
+const WORKLOADS = { 'file-hash': fileHash, scheduling, efficiency, tabular, failover, scale, recovery };
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

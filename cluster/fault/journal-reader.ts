@@ -1,6 +1,7 @@
 /**
  * Reads a coordinator's journal without changing it (no tail repair, no new segment), for fault tests
- * that check what a killed coordinator had made durable: which mini-batches' completions it committed.
+ * that check what a killed coordinator had made durable: which mini-batches' completions it committed,
+ * and which mini-batches it held leased (live leases) when it died.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,27 +10,48 @@ import { decodeSegmentHeader, scanSegment } from '../../src/coordinator/journal/
 import { listJournal } from '../../src/coordinator/journal/journal-files.js';
 import { decodeRecord } from '../../src/coordinator/journal/records.js';
 
-/** Ids of the mini-batches whose completion is committed in the journal of `coordinatorDataDir`, by step run id. */
-export async function committedMiniBatches(coordinatorDataDir: string): Promise<Map<string, Set<number>>> {
+/** One step run as its journal left it. */
+export interface JournaledStepRun {
+  /** Mini-batches whose completion is committed. */
+  readonly committed: Set<number>;
+  /** Mini-batches with a live lease at the end of the journal (granted, not yet settled). */
+  readonly leased: Set<number>;
+}
+
+/** What the journal of `coordinatorDataDir` holds, by step run id. */
+export async function journaledStepRuns(coordinatorDataDir: string): Promise<Map<string, JournaledStepRun>> {
   const dir = join(coordinatorDataDir, 'journal');
   const listing = await listJournal(dir);
   if (listing.snapshots.length > 0)
-    throw new Error(`${dir} holds a snapshot: committedMiniBatches reads segments from the first record only`);
-  const stepRunIds = new Map<number, string>();
-  const committed = new Map<string, Set<number>>();
+    throw new Error(`${dir} holds a snapshot: journaledStepRuns reads segments from the first record only`);
+  const byKey = new Map<number, JournaledStepRun>();
+  const runs = new Map<string, JournaledStepRun>();
   for (const segment of listing.segments) {
     const bytes = await readFile(join(dir, segment.name));
     const header = decodeSegmentHeader(bytes);
     if (!header.ok) continue; // a segment the crash left without its header holds nothing
     for (const entry of scanSegment(bytes, header).entries) {
       const record = decodeRecord(entry);
-      if (record.type === 'step.started') stepRunIds.set(record.record.stepKey, record.record.stepRunId);
-      if (record.type !== 'batch.committed') continue;
-      const stepRunId = stepRunIds.get(record.stepKey) ?? String(record.stepKey);
-      const ids = committed.get(stepRunId) ?? new Set<number>();
-      ids.add(record.event.miniBatchId);
-      committed.set(stepRunId, ids);
+      if (record.type === 'step.started') {
+        const run = { committed: new Set<number>(), leased: new Set<number>() };
+        byKey.set(record.record.stepKey, run);
+        runs.set(record.record.stepRunId, run);
+        continue;
+      }
+      if (record.type !== 'batch.committed' && record.type !== 'ledger.event') continue;
+      const run = byKey.get(record.stepKey);
+      if (run === undefined) continue;
+      const { event } = record;
+      if (event.type === 'lease.granted') run.leased.add(event.miniBatchId);
+      else run.leased.delete(event.miniBatchId);
+      if (record.type === 'batch.committed') run.committed.add(event.miniBatchId);
     }
   }
-  return committed;
+  return runs;
+}
+
+/** Ids of the mini-batches whose completion is committed in the journal of `coordinatorDataDir`, by step run id. */
+export async function committedMiniBatches(coordinatorDataDir: string): Promise<Map<string, Set<number>>> {
+  const runs = await journaledStepRuns(coordinatorDataDir);
+  return new Map([...runs].map(([stepRunId, run]) => [stepRunId, run.committed]));
 }

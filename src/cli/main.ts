@@ -22,7 +22,7 @@ import { parseCoordinatorChaosOption, parseJobChaosOption, parseNodeChaosOption 
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
 import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError, UsageError } from './exit-codes.js';
-import { LOG_LEVELS, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
+import { LOG_LEVELS, parseDuration, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
 import { httpHostOption, httpPortOption } from './web-ui-options.js';
 
 /** The default data directory of the coordinator (`parajob run` and `parajob coordinator`). */
@@ -203,6 +203,11 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       'inject faults into this node, e.g. "kill-node:after=40" (README: Fault injection)',
       parseNodeChaosOption,
     )
+    .option(
+      '--reconnect-for <duration>',
+      'how long to keep dialling a lost (or not yet reachable) coordinator before giving up with exit code 3, e.g. 30s, 15m (default 15m)',
+      parseDuration,
+    )
     .addOption(logLevel())
     .addOption(new Option('--exit-with-stdin', 'exit when stdin closes (used by parajob run)').hideHelp())
     .action(
@@ -220,6 +225,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         token?: string;
         ca?: string;
         caHash?: string;
+        reconnectFor?: number;
       }) => {
         // `-`: the embedded `parajob run` writes the address on stdin once its coordinator listens.
         const coordinator = options.coordinator === '-' ? '-' : resolveCoordinatorAddress(options.coordinator);

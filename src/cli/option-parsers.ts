@@ -30,5 +30,28 @@ export function parsePort(value: string): number {
   return n;
 }
 
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `500ms`, `30s`, `15m`, `1.5h`, `7d` in milliseconds (rounded); undefined when `text` is not such a duration. */
+export function durationMsOf(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  const ms = match === null ? NaN : Number(match[1]) * (DURATION_UNIT_MS[match[2] ?? ''] ?? NaN);
+  return Number.isSafeInteger(Math.round(ms)) ? Math.round(ms) : undefined;
+}
+
+/** A positive duration with its unit, `500ms`, `30s`, `15m`, `2h`: returned in milliseconds. */
+export function parseDuration(value: string): number {
+  const ms = durationMsOf(value);
+  if (ms === undefined || ms < 1)
+    throw new InvalidArgumentError('expected a duration with its unit, e.g. 500ms, 30s, 15m or 2h.');
+  return ms;
+}
+
 /** The log levels the CLI accepts (pino's names). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

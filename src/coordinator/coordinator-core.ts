@@ -38,6 +38,7 @@ import { ReuseIndex } from './pipeline/reuse-index.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
 import type { StepRunMachine } from './step-run/step-run.machine.js';
+import { jobIdOfWire, WaitingResults } from './waiting-results.js';
 
 /**
  * A node's liveness is refreshed at most once per this fraction of nodeLostAfterMs (and at most once
@@ -76,6 +77,8 @@ export class CoordinatorCore {
   /** Output paths of every job (checked against live ones only). */
   private readonly outputsByJob = new Map<string, string[]>();
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
+  /** Results of a live job whose step run has not registered yet (waiting-results.ts). */
+  private readonly waitingResults = new WaitingResults();
   private readonly tokens: TokenSource;
   private readonly commandSteps = new Map<string, Actor<CommandStepMachine>>();
   private readonly reuse: ReuseIndex;
@@ -199,7 +202,12 @@ export class CoordinatorCore {
         rootLogger: this.logger,
         settings: this.options.settings,
         registry: {
-          register: (wireJobId, actor) => this.stepRuns.set(wireJobId, actor),
+          register: (wireJobId, actor) => {
+            this.stepRuns.set(wireJobId, actor);
+            // Handed over once the actor has started (it is started right after it registers).
+            for (const { nodeId, results } of this.waitingResults.take(wireJobId))
+              queueMicrotask(() => actor.send({ type: 'results.received', nodeId, results }));
+          },
           unregister: (wireJobId) => this.stepRuns.delete(wireJobId),
           registerCommand: (wireJobId, actor) => this.commandSteps.set(wireJobId, actor),
           unregisterCommand: (wireJobId) => this.commandSteps.delete(wireJobId),
@@ -318,12 +326,16 @@ export class CoordinatorCore {
       }
       case 'results': {
         const stepRun = this.stepRuns.get(kind.value.jobId);
-        if (stepRun !== undefined) stepRun.send({ type: 'results.received', nodeId, results: kind.value.results });
-        else
-          this.logger.debug(
-            { nodeId, jobId: kind.value.jobId, count: kind.value.results.length },
-            'results for a finished job dropped',
-          );
+        const { jobId, results } = kind.value;
+        if (stepRun !== undefined) stepRun.send({ type: 'results.received', nodeId, results });
+        else if (this.jobs.get(jobIdOfWire(jobId))?.isTerminal === false)
+          this.waitingResults.keep(jobId, { nodeId, results });
+        else {
+          // Nothing will ever count them (the job is over or unknown): acknowledged, so the node forgets them.
+          this.logger.debug({ nodeId, jobId, count: results.length }, 'results for a finished job dropped');
+          const tokens = results.map((result) => result.token);
+          stream.send({ kind: { $case: 'resultsAck', value: { jobId, tokens } } });
+        }
         return;
       }
       case 'processorEvent': {

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 
 import { bindingRefusal } from '../auth/binding.js';
 import { authInterceptor, type AuthPolicy } from '../auth/interceptor.js';
-import { parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
+import { type CoordinatorKillPoint, parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
 import { AssetsService, ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../jobspec/assets/local-store.js';
 import { compileJobSpec } from '../jobspec/load.js';
@@ -254,14 +254,22 @@ function dialAddress(host: string, port: number): string {
 
 /** The journal observer that carries out a coordinator chaos plan; undefined without one. */
 function coordinatorChaos(text: string | undefined, logger: Logger): ((record: CoordinatorRecord) => void) | undefined {
-  const { killAfterCommits } = parseCoordinatorChaosPlan(text ?? '');
-  if (killAfterCommits === undefined) return undefined;
-  logger.warn({ killAfterCommits }, 'coordinator chaos: this coordinator will SIGKILL itself');
-  let commits = 0;
+  const { kill } = parseCoordinatorChaosPlan(text ?? '');
+  if (kill === undefined) return undefined;
+  logger.warn({ point: kill.point, count: kill.count }, 'coordinator chaos: this coordinator will SIGKILL itself');
+  let seen = 0;
   return (record) => {
-    if (record.type !== 'batch.committed' || ++commits < killAfterCommits) return;
-    logger.warn({ commits }, 'coordinator chaos: SIGKILL now');
+    if (killPointOf(record) !== kill.point || ++seen < kill.count) return;
+    logger.warn({ point: kill.point, seen }, 'coordinator chaos: SIGKILL now');
     logger.flush();
     process.kill(process.pid, 'SIGKILL');
   };
+}
+
+/** The kill point a journal record counts for (src/chaos/coordinator-plan.ts); undefined: none. */
+function killPointOf(record: CoordinatorRecord): CoordinatorKillPoint | undefined {
+  if (record.type === 'batch.committed') return 'commit';
+  if (record.type === 'step.ended') return 'step-end';
+  if (record.type === 'ledger.event' && record.event.type === 'lease.granted') return 'lease';
+  return undefined;
 }

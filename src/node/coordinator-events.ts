@@ -20,7 +20,8 @@ export type CoordinatorEvent =
   | { readonly type: 'coordinator.revoke'; readonly jobId: string; readonly token: number }
   | { readonly type: 'coordinator.release'; readonly jobId: string; readonly reason: string }
   | { readonly type: 'coordinator.commandRun'; readonly run: CommandRun }
-  | { readonly type: 'coordinator.commandCancel'; readonly jobId: string; readonly reason: string };
+  | { readonly type: 'coordinator.commandCancel'; readonly jobId: string; readonly reason: string }
+  | { readonly type: 'coordinator.resultsAck'; readonly jobId: string; readonly tokens: readonly number[] };
 
 /** The event for `message`; undefined for `welcome` (the stream handles it) and for an empty message. */
 export function coordinatorEventOf(message: CoordinatorMessage): CoordinatorEvent | undefined {
@@ -38,6 +39,8 @@ export function coordinatorEventOf(message: CoordinatorMessage): CoordinatorEven
       return { type: 'coordinator.commandRun', run: kind.value };
     case 'commandCancel':
       return { type: 'coordinator.commandCancel', jobId: kind.value.jobId, reason: kind.value.reason };
+    case 'resultsAck':
+      return { type: 'coordinator.resultsAck', jobId: kind.value.jobId, tokens: kind.value.tokens };
     default:
       return undefined;
   }

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { createActor, waitFor } from 'xstate';
 
 import { resolveDial } from '../auth/dial.js';
+import { ParajobError } from '../errors.js';
 import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
 import { HostSampler } from '../monitor/host-sampler.js';
 import { ensureCode } from './job/code-cache.js';
@@ -26,6 +27,11 @@ export interface RunningNode {
   /** The id the coordinator gave this node (set once registered; kept across reconnects). */
   readonly nodeId: string | undefined;
   /**
+   * Resolves (with a sentence saying so) if the node gives up on its coordinator: unreachable for the
+   * whole `reconnectForMs`. Its processes are stopped by then. Never resolves otherwise.
+   */
+  readonly gaveUp: Promise<string>;
+  /**
    * Releases every job (running mini-batches are killed, shutdown() runs in every worker, job_left
    * is sent), closes the stream and the gRPC channels. Bounded by the drain timeout; idempotent.
    */
@@ -41,6 +47,11 @@ export interface NodeInternals {
   readonly readTableBatch?: ReadTableBatch;
   /** Connection timings. */
   readonly timing?: Partial<NodeTiming>;
+}
+
+/** The node gave up on its coordinator (see NodeOptions.reconnectForMs). */
+export class CoordinatorUnreachableError extends ParajobError {
+  override readonly name = 'CoordinatorUnreachableError';
 }
 
 /** How long stop() waits for the last stream to finish after the machine stopped. */
@@ -116,16 +127,27 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       await tableReaders?.close();
     })());
 
+  const gaveUpText = `the coordinator at ${compiled.coordinator} was unreachable for ${compiled.reconnectForMs} ms (reconnect window): the node gave up`;
+  const gaveUp = waitFor(actor, (snapshot) => snapshot.matches('gaveUp'), { timeout: Infinity }).then(
+    () => gaveUpText,
+    () => new Promise<string>(() => undefined), // stopped otherwise: never gives up
+  );
   try {
-    await waitFor(actor, (snapshot) => snapshot.context.nodeId !== undefined || snapshot.status !== 'active');
+    const attached = await waitFor(
+      actor,
+      (snapshot) => snapshot.context.nodeId !== undefined || snapshot.status !== 'active',
+    );
+    if (attached.matches('gaveUp')) throw new CoordinatorUnreachableError(gaveUpText);
   } catch (error) {
     await stop();
     throw error;
   }
+  void gaveUp.then(stop);
   return {
     get nodeId() {
       return actor.getSnapshot().context.nodeId;
     },
+    gaveUp,
     stop,
   };
 }

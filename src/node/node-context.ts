@@ -70,6 +70,8 @@ export interface NodeContext {
   readonly heartbeatIntervalMs: number;
   readonly heartbeatSeq: number;
   readonly reconnectAttempts: number;
+  /** Since when (ms since the epoch) the coordinator is unreachable; undefined while attached. */
+  readonly unreachableSinceMs: number | undefined;
   readonly jobs: Readonly<Record<string, RunningJob>>;
   /** Command runs in progress, by wire job id. */
   readonly commands: Readonly<Record<string, ActorRefFrom<typeof commandRunActor>>>;
@@ -93,6 +95,7 @@ export function streamInputOf(context: NodeContext): ClusterStreamInput {
     version: context.input.version,
     nodeId: context.nodeId ?? '',
     jobIds: Object.keys(context.jobs),
+    heldLeases: context.input.outbox.held.list(),
   };
   return {
     client: context.input.clusterClient,

@@ -35,7 +35,15 @@ export interface NodeOptions {
   readonly chaos?: string;
   /** Token and CA to reach a coordinator that asks credentials (src/auth/dial.ts). @default none */
   readonly auth?: DialAuth;
+  /**
+   * How long the node keeps dialling a coordinator it lost (or has not reached yet) before it gives
+   * up, in milliseconds; its running work goes on meanwhile. @default 900000 (15 minutes)
+   */
+  readonly reconnectForMs?: number;
 }
+
+/** How long a node keeps dialling a lost coordinator by default: 15 minutes. */
+export const DEFAULT_RECONNECT_FOR_MS = 15 * 60_000;
 
 /** NodeOptions with every default applied. */
 export interface CompiledNodeOptions {
@@ -49,6 +57,7 @@ export interface CompiledNodeOptions {
   readonly logger: Logger;
   readonly chaos: NodeChaosPlan;
   readonly auth: DialAuth;
+  readonly reconnectForMs: number;
 }
 
 /**
@@ -67,6 +76,9 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
     throw new TypeError(`options.gpus must be a non-negative integer, got ${String(options.gpus)}`);
   const name = options.name ?? hostname();
   if (name.trim() === '') throw new TypeError('options.name must not be empty');
+  const reconnectForMs = options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS;
+  if (!(Number.isFinite(reconnectForMs) && reconnectForMs > 0))
+    throw new TypeError(`options.reconnectForMs must be a positive number, got ${String(options.reconnectForMs)}`);
   const compute = options.compute ?? 'local';
   if (compute.trim() === '') throw new TypeError('options.compute must not be empty');
   return {
@@ -80,5 +92,6 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
     logger: options.logger ?? createRootLogger({ role: 'node' }),
     chaos: parseNodeChaosPlan(options.chaos ?? ''),
     auth: options.auth ?? {},
+    reconnectForMs,
   };
 }

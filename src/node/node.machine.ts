@@ -16,9 +16,15 @@
  *                   node.stop → draining
  *   draining        every job released, every command cancelled; leases/revoke/release still routed;
  *                   none left (or after drainTimeout) → stopped
- * reconnecting      after reconnectBackoff (capped exponential) → connecting
+ *   (any)           coordinator.resultsAck → the outbox forgets those results (and their leases)
+ * reconnecting      after reconnectBackoff (capped exponential) → connecting; once the coordinator has
+ *                   been unreachable for options.reconnectForMs (since the stream was lost, or since
+ *                   the start when it was never reached) → gaveUp
+ * gaveUp (final)    logged as an error; processes are killed with the machine
  * stopped (final)   leaving `attached` half-closes the stream after the last writes
- * Jobs keep running while the stream is down; their results wait in the outbox (outbox.ts).
+ * Jobs keep running while the stream is down; their results wait in the outbox (outbox.ts), which also
+ * keeps every written result until the coordinator's results_ack and writes it again after a reconnect,
+ * and keeps the book of the leases the node answers for (said in the next hello: held-leases.ts).
  * node.stop while not attached → stopped at once (processes are killed with the machine).
  */
 import { assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
@@ -27,14 +33,9 @@ import type { ClusterClient, JobAssignment, Lease, NodeMessage } from '../gen/pa
 import { deadlineIn } from '../rpc/options.js';
 import { clusterStreamActor } from './cluster-stream.js';
 import { commandRunActor } from './command/command-run.actor.js';
-import {
-  type CoordinatorEvent,
-  heartbeat,
-  notRunningCommandEnded,
-  notRunningJobLeft,
-  unservedLeaseReplies,
-} from './coordinator-events.js';
+import { heartbeat, notRunningCommandEnded, unservedLeaseReplies } from './coordinator-events.js';
 import { type JobCommand, jobMachine, runningCount } from './job/job.machine.js';
+import { type EventOf, jobIdOf, routeToJobs } from './job-routing.js';
 import {
   commandInputOf,
   jobStartOf,
@@ -46,44 +47,6 @@ import {
 } from './node-context.js';
 
 export { DEFAULT_NODE_TIMING, type NodeMachineInput, type NodeTiming } from './node-context.js';
-
-type EventOf<T extends CoordinatorEvent['type']> = Extract<CoordinatorEvent, { readonly type: T }>;
-const jobIdOf = ({ event }: { event: { readonly jobId: string } }) => ({ jobId: event.jobId });
-/** The transition that hands what the coordinator said for a job this node serves to that job. */
-const toServedJob = <T extends CoordinatorEvent['type']>(command: (event: EventOf<T>) => JobCommand) =>
-  ({
-    guard: { type: 'servesJob', params: jobIdOf },
-    actions: {
-      type: 'tellJob',
-      params: ({ event }: { event: EventOf<T> & { readonly jobId: string } }) => ({
-        jobId: event.jobId,
-        command: command(event),
-      }),
-    },
-  }) as const;
-
-/** Leases, revokes and releases go to their job; for a job not served here the node answers itself. */
-const routeToJobs = {
-  'coordinator.leases': [
-    toServedJob<'coordinator.leases'>((event) => ({ type: 'lease.granted', leases: event.leases })),
-    {
-      actions: {
-        type: 'returnUnservedLeases',
-        params: ({ event }: { event: EventOf<'coordinator.leases'> }) => ({ jobId: event.jobId, leases: event.leases }),
-      },
-    },
-  ],
-  'coordinator.revoke': toServedJob<'coordinator.revoke'>((event) => ({ type: 'lease.revoke', token: event.token })),
-  'coordinator.release': [
-    toServedJob<'coordinator.release'>((event) => ({ type: 'job.release', reason: event.reason })),
-    {
-      actions: {
-        type: 'send',
-        params: ({ event }: { event: EventOf<'coordinator.release'> }) => ({ message: notRunningJobLeft(event.jobId) }),
-      },
-    },
-  ],
-} as const;
 
 /** The node machine; see the module comment. */
 export const nodeMachine = setup({
@@ -118,12 +81,26 @@ export const nodeMachine = setup({
       const reason = event.type === 'stream.closed' ? event.reason : 'no welcome in time';
       context.logger.warn({ reason }, 'disconnected from the coordinator');
     },
-    countReconnect: assign({ reconnectAttempts: ({ context }) => context.reconnectAttempts + 1 }),
+    countReconnect: assign({
+      reconnectAttempts: ({ context }) => context.reconnectAttempts + 1,
+      unreachableSinceMs: ({ context }) => context.unreachableSinceMs ?? Date.now(),
+    }),
+    logGaveUp: ({ context }) => {
+      context.logger.error(
+        {
+          coordinator: context.input.options.coordinator,
+          reconnectForMs: context.input.options.reconnectForMs,
+          attempts: context.reconnectAttempts,
+        },
+        'gave up on the coordinator: unreachable for the whole reconnect window (--reconnect-for)',
+      );
+    },
     register: assign(({ context }, params: { readonly nodeId: string; readonly heartbeatIntervalMs: number }) => ({
       nodeId: params.nodeId,
       heartbeatIntervalMs:
         params.heartbeatIntervalMs > 0 ? params.heartbeatIntervalMs : context.input.timing.defaultHeartbeatMs,
       reconnectAttempts: 0,
+      unreachableSinceMs: undefined,
       logger: context.input.options.logger.child({ nodeId: params.nodeId }),
     })),
     logRegistered: ({ context }) => {
@@ -169,6 +146,16 @@ export const nodeMachine = setup({
         context.input.outbox.sendResult(jobId, result);
     },
     send: ({ context }, params: { readonly message: NodeMessage }) => context.input.outbox.send(params.message),
+    /** The coordinator is done with these results: the outbox stops keeping them for a resend. */
+    acknowledgeResults: ({ context }, params: { readonly jobId: string; readonly tokens: readonly number[] }) =>
+      context.input.outbox.acknowledge(params.jobId, params.tokens),
+    /** Leases granted to a job served here: the node answers for them (the next hello says so). */
+    holdLeases: ({ context }, params: { readonly jobId: string; readonly tokens: readonly number[] }) =>
+      context.input.outbox.held.granted(params.jobId, params.tokens),
+    settleLeases: ({ context }, params: { readonly jobId: string; readonly tokens: readonly number[] }) =>
+      context.input.outbox.held.settled(params.jobId, params.tokens),
+    forgetHeldLeases: ({ context }, params: { readonly jobId: string }) =>
+      context.input.outbox.held.forgetJob(params.jobId),
     replyCommandNotRunning: ({ context }, params: { readonly jobId: string }) => {
       context.input.outbox.send(notRunningCommandEnded(params.jobId, Date.now()));
     },
@@ -230,6 +217,9 @@ export const nodeMachine = setup({
     servesJob: ({ context }, params: { readonly jobId: string }) => context.jobs[params.jobId] !== undefined,
     runsCommand: ({ context }, params: { readonly jobId: string }) => context.commands[params.jobId] !== undefined,
     noJobs: ({ context }) => Object.keys(context.jobs).length === 0 && Object.keys(context.commands).length === 0,
+    reconnectWindowOver: ({ context }) =>
+      context.unreachableSinceMs !== undefined &&
+      Date.now() - context.unreachableSinceMs >= context.input.options.reconnectForMs,
   },
   delays: {
     reconnectBackoff: ({ context }) => reconnectDelayMs(context.input.timing, context.reconnectAttempts),
@@ -246,6 +236,8 @@ export const nodeMachine = setup({
     heartbeatIntervalMs: input.timing.defaultHeartbeatMs,
     heartbeatSeq: 0,
     reconnectAttempts: 0,
+    // Counted from the start until the first welcome: a node started before its coordinator waits too.
+    unreachableSinceMs: Date.now(),
     jobs: {},
     commands: {},
   }),
@@ -256,6 +248,7 @@ export const nodeMachine = setup({
       actions: [
         { type: 'logJobLeft', params: ({ event }) => ({ jobId: event.jobId, reason: event.reason }) },
         { type: 'closeJobLog', params: jobIdOf },
+        { type: 'forgetHeldLeases', params: jobIdOf },
         { type: 'removeJob', params: jobIdOf },
       ],
     },
@@ -282,6 +275,12 @@ export const nodeMachine = setup({
       initial: 'registering',
       on: {
         'stream.closed': { target: 'reconnecting', actions: ['logDisconnected', 'tellJobsDisconnected'] },
+        'coordinator.resultsAck': {
+          actions: {
+            type: 'acknowledgeResults',
+            params: ({ event }) => ({ jobId: event.jobId, tokens: event.tokens }),
+          },
+        },
       },
       states: {
         registering: {
@@ -371,9 +370,15 @@ export const nodeMachine = setup({
     },
     reconnecting: {
       entry: 'countReconnect',
-      after: { reconnectBackoff: { target: 'connecting' } },
+      after: {
+        reconnectBackoff: [
+          { guard: 'reconnectWindowOver', target: 'gaveUp', actions: 'logGaveUp' },
+          { target: 'connecting' },
+        ],
+      },
       on: { 'node.stop': { target: 'stopped' } },
     },
+    gaveUp: { type: 'final', entry: 'closeJobLogs' },
     stopped: {
       type: 'final',
       entry: ['closeJobLogs', 'logStopped'],

@@ -5,9 +5,15 @@
  * - keeps order (a job's results are written before its later events and its job_left),
  * - respects `write()` returning false (waits for 'drain'),
  * - keeps results, processor events and job_left while no stream is attached and writes them after
- *   the next welcome; lease requests and heartbeats belong to one stream's session and are dropped.
+ *   the next welcome; lease requests and heartbeats belong to one stream's session and are dropped;
+ * - keeps every result it wrote until the coordinator acknowledges it (parajob.proto `ResultsAck`: its
+ *   rows are on disk and its outcome journaled) and writes the unacknowledged ones again, first, on the
+ *   next stream: a result written to a stream that broke, or to a coordinator that crashed before
+ *   making it durable, is not lost (a duplicate is fenced by the coordinator, never counted twice);
+ * - keeps the book of the leases the node answers for (held-leases.ts), which the hello reports.
  */
 import type { BatchResult, NodeMessage } from '../gen/parajob/v1/parajob.js';
+import { HeldLeaseBook } from './held-leases.js';
 
 /** The part of a grpc-js client duplex stream the outbox writes to. */
 export interface MessageSink {
@@ -51,8 +57,28 @@ export class NodeOutbox implements JobOutbox {
   private readonly credit = new Map<string, number>();
   private turnScheduled = false;
   private drainListener: (() => void) | undefined;
+  /** Results written and not yet acknowledged, per job, by token (in the order written). */
+  private readonly unacked = new Map<string, Map<number, BatchResult>>();
+  /** The leases the node answers for (said in hello); an acknowledged result settles its lease. */
+  readonly held = new HeldLeaseBook();
 
   constructor(private readonly hooks?: OutboxHooks) {}
+
+  /** The coordinator is done with these results of `jobId` (ResultsAck): they are not sent again. */
+  acknowledge(jobId: string, tokens: readonly number[]): void {
+    this.held.settled(jobId, tokens);
+    const written = this.unacked.get(jobId);
+    if (written === undefined) return;
+    for (const token of tokens) written.delete(token);
+    if (written.size === 0) this.unacked.delete(jobId);
+  }
+
+  /** Results written and not acknowledged yet (tests and diagnostics). */
+  get unacknowledged(): number {
+    let count = 0;
+    for (const written of this.unacked.values()) count += written.size;
+    return count;
+  }
 
   sendResult(jobId: string, result: BatchResult): void {
     const batch = this.results.get(jobId);
@@ -75,9 +101,17 @@ export class NodeOutbox implements JobOutbox {
     this.pump();
   }
 
-  /** Starts writing to a freshly registered stream (kept messages first). */
+  /**
+   * Starts writing to a freshly registered stream: the results written to an earlier stream and not
+   * acknowledged first (they were written before anything still queued), then the kept messages.
+   */
   attach(sink: MessageSink): void {
     this.detach();
+    const resend: NodeMessage[] = [];
+    for (const [jobId, written] of this.unacked)
+      resend.push({ kind: { $case: 'results', value: { jobId, results: [...written.values()] } } });
+    this.unacked.clear();
+    this.ready.unshift(...resend);
     this.sink = sink;
     this.pump();
   }
@@ -108,7 +142,7 @@ export class NodeOutbox implements JobOutbox {
     this.drainListener = undefined;
     for (let message = this.takeNext(); message !== undefined; message = this.takeNext()) {
       sink.write(message);
-      this.hooks?.written(message);
+      this.noteWritten(message);
     }
     this.detach(sink);
   }
@@ -150,7 +184,7 @@ export class NodeOutbox implements JobOutbox {
     if (sink === undefined || this.drainListener !== undefined) return;
     for (let message = this.takeNext(); message !== undefined; message = this.takeNext()) {
       const flowing = sink.write(message);
-      this.hooks?.written(message);
+      this.noteWritten(message);
       if (!flowing) {
         this.drainListener = () => {
           this.drainListener = undefined;
@@ -160,6 +194,17 @@ export class NodeOutbox implements JobOutbox {
         return;
       }
     }
+  }
+
+  /** A written results message waits for its ack; the hooks hear of every written message. */
+  private noteWritten(message: NodeMessage): void {
+    if (message.kind?.$case === 'results') {
+      const { jobId, results } = message.kind.value;
+      let written = this.unacked.get(jobId);
+      if (written === undefined) this.unacked.set(jobId, (written = new Map()));
+      for (const result of results) written.set(result.token, result);
+    }
+    this.hooks?.written(message);
   }
 
   /**

@@ -1,39 +1,31 @@
 /**
  * The coordinator itself crashes: SIGKILLed (by its own chaos plan, at a known point: right after it
  * handed its Nth committed completion to the journal) in the middle of a file job served by two node
- * processes, then started again on the same data dir and port. The nodes dial it again; the job goes
- * on from its journal. The output must hold every line exactly once, and no mini-batch whose
- * completion the journal had committed may run again.
+ * processes, then started again on the same data dir and port. The nodes dial it again, report the
+ * leases they still hold and re-send the results it never acknowledged; the job goes on from its
+ * journal. The output must hold every line exactly once; no mini-batch whose completion the journal
+ * had committed may run again, and none that the journal held leased (work in flight) either: the
+ * restarted coordinator keeps those leases for the nodes that report them, and a lease its node never
+ * received is run for the first time.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault/exactly-once.js';
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
-import { committedMiniBatches } from '../../cluster/fault/journal-reader.js';
+import { journaledStepRuns } from '../../cluster/fault/journal-reader.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { runDirLayout } from '../../src/log/layout.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
-import { type FaultWorkspace, makeFaultWorkspace, writeFaultJob } from './support.js';
+import { type FaultWorkspace, makeFaultWorkspace, runCounts, writeFaultJob } from './support.js';
 
 const FILES = 1_200;
 const MINI_BATCH_SIZE = 4;
 const MINI_BATCHES = FILES / MINI_BATCH_SIZE;
 const KILL_AFTER_COMMITS = 100;
-
-/** How many times each mini-batch ran, from the probe's run logs. */
-async function runCounts(runLogDir: string): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
-  for (const name of await readdir(runLogDir)) {
-    for (const line of (await readFile(join(runLogDir, name), 'utf8')).split('\n')) {
-      if (line !== '') counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
 
 describe('coordinator restart', () => {
   let workspace: FaultWorkspace;
@@ -49,7 +41,7 @@ describe('coordinator restart', () => {
     cluster = undefined;
   });
 
-  it(`resumes a ${MINI_BATCHES}-mini-batch file job after the coordinator is SIGKILLed at its ${KILL_AFTER_COMMITS}th commit: every line once, no committed mini-batch run again`, async () => {
+  it(`resumes a ${MINI_BATCHES}-mini-batch file job after the coordinator is SIGKILLed at its ${KILL_AFTER_COMMITS}th commit: every line once, no committed or in-flight (leased) mini-batch run again`, async () => {
     const runLog = await makeTempDir('parajob-fault-runlog-');
     cluster = await FaultCluster.start({
       dir: join(workspace.dir, 'cluster-restart'),
@@ -66,7 +58,9 @@ describe('coordinator restart', () => {
     const before = await faults.submit(spec);
     const killed = await faults.coordinator.exited;
     expect(killed.signal).toBe('SIGKILL');
-    const committed = (await committedMiniBatches(join(faults.options.dir, 'coordinator'))).get(before.jobId);
+    const journaled = (await journaledStepRuns(join(faults.options.dir, 'coordinator'))).get(before.jobId);
+    const committed = journaled?.committed;
+    const leased = journaled?.leased ?? new Set<number>();
     expect(committed?.size ?? 0).toBeGreaterThan(0);
     expect(committed?.size ?? 0).toBeLessThanOrEqual(KILL_AFTER_COMMITS);
 
@@ -87,6 +81,7 @@ describe('coordinator restart', () => {
     for (let id = 0; id < MINI_BATCHES; id++)
       expect(counts.get(id) ?? 0, `runs of mini-batch ${id}`).toBeGreaterThan(0);
     for (const id of committed ?? []) expect(counts.get(id), `runs of committed mini-batch ${id}`).toBe(1);
+    for (const id of leased) expect(counts.get(id), `runs of mini-batch ${id}, leased at the crash`).toBe(1);
 
     // A coordinator started again after the job ended knows it, by its journaled status, and runs nothing.
     await faults.coordinator.stop();

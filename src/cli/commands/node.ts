@@ -27,6 +27,8 @@ export interface NodeCommandOptions {
   readonly exitWithStdin?: boolean;
   /** Token and CA to reach the coordinator (src/auth/dial.ts). */
   readonly auth?: DialAuth;
+  /** How long to keep dialling a lost coordinator before giving up (ms). @default 15 minutes */
+  readonly reconnectFor?: number;
 }
 
 /** The first line written to stdin (the embedded `parajob run` writes the coordinator address there). */
@@ -84,6 +86,7 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
       ...(options.python === undefined ? {} : { python: options.python }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
       ...(options.auth === undefined ? {} : { auth: options.auth }),
+      ...(options.reconnectFor === undefined ? {} : { reconnectForMs: options.reconnectFor }),
     });
     // A signal while still connecting ends the process too (the node may wait long for its coordinator).
     const first = await Promise.race([starting, terminated]);
@@ -99,8 +102,17 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
     return exitCodeForError(error);
   }
   writeLine(io.stderr, `parajob node ${node.nodeId} attached to ${coordinator}`);
-  const reason = await terminated;
-  logger.info({ reason }, 'node stopping');
+  const ending = await Promise.race([
+    terminated.then((reason) => ({ reason })),
+    node.gaveUp.then((gaveUp) => ({ gaveUp })),
+  ]);
+  if ('gaveUp' in ending) {
+    writeLine(io.stderr, `parajob node: ${ending.gaveUp}`);
+    await node.stop();
+    logger.flush();
+    return ExitCode.unavailable;
+  }
+  logger.info({ reason: ending.reason }, 'node stopping');
   await node.stop();
   logger.flush();
   return ExitCode.succeeded;

@@ -11,15 +11,14 @@ import { TokenStore } from '../../auth/token-store.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, UsageError } from '../exit-codes.js';
-
-const UNIT_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+import { durationMsOf } from '../option-parsers.js';
 
 /** `90s`, `30m`, `24h`, `7d`; `0` or `never`: no expiry (undefined). */
 export function parseTtl(text: string): number | undefined {
   if (text === '0' || text === 'never') return undefined;
-  const match = /^(\d+)([smhd])$/.exec(text.trim());
-  if (match === null) throw new UsageError(`--ttl: "${text}" is not a duration; expected e.g. 30m, 24h, 7d or never`);
-  return Number(match[1]) * (UNIT_MS[match[2] ?? 'h'] ?? 0);
+  const ms = /^\d+[smhd]$/.test(text.trim()) ? durationMsOf(text) : undefined;
+  if (ms === undefined) throw new UsageError(`--ttl: "${text}" is not a duration; expected e.g. 30m, 24h, 7d or never`);
+  return ms;
 }
 
 function guarded(io: CommandIo, body: () => number): number {

@@ -110,6 +110,7 @@ export const clusterMachine = setup({
         host: hello.host,
         pid: hello.pid,
         jobIds: [...hello.jobIds],
+        heldLeases: new Map(hello.heldLeases.map((held) => [held.jobId, held.tokens])),
         attachedAtMs: Date.now(),
       };
       context.registry.set(nodeId, { info, connection, sessionId });

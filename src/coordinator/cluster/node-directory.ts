@@ -15,6 +15,11 @@ export interface NodeInfo {
   readonly pid: number;
   /** Jobs the node said (in hello) it still runs processors for: set after a reconnect. */
   readonly jobIds: readonly string[];
+  /**
+   * Per wire job id, the lease tokens the node said (in hello) it still answers for: a step run resumed
+   * after a coordinator restart keeps these leases live. Absent: none.
+   */
+  readonly heldLeases?: ReadonlyMap<string, readonly number[]>;
   /** Milliseconds since the epoch. */
   readonly attachedAtMs: number;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 import type { Logger } from 'pino';
 
-import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
+import { createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import {
   applyRecord,
@@ -101,8 +101,9 @@ export class CoordinatorJournal {
 
   /**
    * The journal of a step run whose partition has `miniBatchCount` mini-batches, and its ledger: the
-   * journaled one when the step run was under way before a restart (its live leases then revoked, since
-   * no node holds them for this coordinator), else a fresh one.
+   * journaled one when the step run was under way before a restart (its live leases kept: the nodes
+   * that hold them may come back and report them; the step run re-queues those that do not), else a
+   * fresh one.
    */
   startStep(
     jobId: string,
@@ -121,12 +122,7 @@ export class CoordinatorJournal {
       const shadow = materializeStepLedger(known, itemCount);
       const ledger = readLedgerState(new ByteReader(writeLedgerState(new ByteWriter(), shadow).finish()), itemCount);
       const step = new StepJournal(this, known.started.stepKey);
-      const revoked: LedgerEvent[] = [];
-      for (const lease of ledger.leases.values())
-        revoked.push({ type: 'lease.revoked', miniBatchId: lease.miniBatchId, token: lease.token, cause: 'node-lost' });
-      // Each goes to the head of the queue: the newest first, so the oldest runs first.
-      for (const event of revoked.reverse()) step.applyAndRecord(ledger, event);
-      return { step, ledger, resumed: { outputEnd: known.outputEnd, revokedLeases: revoked.length } };
+      return { step, ledger, resumed: { outputEnd: known.outputEnd, liveLeases: ledger.leases.size } };
     }
     const stepKey = this.state.nextStepKey;
     this.write({
@@ -177,8 +173,8 @@ export class CoordinatorJournal {
 export interface ResumedStep {
   /** The append_row output's journaled length: the output is cut back to it. */
   readonly outputEnd: number;
-  /** Live leases of the journal revoked on resume (their mini-batches run again). */
-  readonly revokedLeases: number;
+  /** Leases live in the journal (kept: their nodes may still run them; lease-reclaim.ts). */
+  readonly liveLeases: number;
 }
 
 /**
@@ -190,6 +186,17 @@ export class StepJournal {
   private deferred: { readonly event: LedgerEvent; readonly outputEnd: number }[] = [];
   private committing: Promise<void> | undefined;
   private syncOutput: (() => Promise<void>) | undefined;
+  /** Completions handed in so far, and how many of them are written to the journal. */
+  private handedIn = 0;
+  private committed = 0;
+  /** Callers of durable() waiting for the completions handed in before them, in `upTo` order. */
+  private commitWaiters: {
+    readonly upTo: number;
+    readonly resolve: () => void;
+    readonly reject: (e: Error) => void;
+  }[] = [];
+  /** Set once the output failed: completions are never journaled after that. */
+  private failure: Error | undefined;
 
   constructor(
     private readonly journal: CoordinatorJournal,
@@ -211,18 +218,20 @@ export class StepJournal {
       return;
     }
     this.deferred.push({ event, outputEnd });
+    this.handedIn += 1;
     this.committing ??= this.commitLoop();
   }
 
-  /** Applies `event` to `ledger` and journals it (resume-time revocations). */
-  applyAndRecord(ledger: Ledger, event: LedgerEvent): void {
-    applyLedgerEvent(ledger, event);
-    this.record(event);
-  }
-
-  /** Resolves once every completion handed in so far is journaled and durable. */
-  async settled(): Promise<void> {
-    while (this.committing !== undefined) await this.committing;
+  /**
+   * Resolves once every event handed in so far is journaled and durable (completions: after their
+   * rows are synced); rejects when the output failed first. Waits only for what came before the call,
+   * so it resolves under a steady stream of later completions too (results are acknowledged on it).
+   */
+  async durable(): Promise<void> {
+    const upTo = this.handedIn;
+    if (this.failure !== undefined) throw this.failure;
+    if (this.committed < upTo)
+      await new Promise<void>((resolve, reject) => this.commitWaiters.push({ upTo, resolve, reject }));
     await this.journal.durable();
   }
 
@@ -239,14 +248,21 @@ export class StepJournal {
         const batch = this.deferred;
         this.deferred = [];
         // One sync covers every completion handed in before it started: their rows were queued first.
-        if (this.syncOutput !== undefined) await this.syncOutput();
+        // Always awaited (a step without an output too): the loop must not finish before `committing` is set.
+        await this.syncOutput?.();
         for (const { event, outputEnd } of batch)
           this.journal.write({ type: 'batch.committed', stepKey: this.stepKey, event, outputEnd });
+        this.committed += batch.length;
+        while (this.commitWaiters[0] !== undefined && this.commitWaiters[0].upTo <= this.committed)
+          this.commitWaiters.shift()?.resolve();
       }
-    } catch {
+    } catch (error) {
       // The output failed (its writer holds the error and fails the step); the completions stay
-      // unjournaled, so a restart runs their mini-batches again.
+      // unjournaled, so a restart runs their mini-batches again, and no result waiting on them is
+      // acknowledged.
       this.deferred = [];
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      for (const waiter of this.commitWaiters.splice(0)) waiter.reject(this.failure);
     } finally {
       this.committing = undefined;
     }

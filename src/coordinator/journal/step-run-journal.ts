@@ -13,13 +13,14 @@ export interface StepRunJournal {
   /** The journaled number of mini-batches when the step run resumes: the input must cut the same way again. */
   readonly resumeMiniBatchCount: number | undefined;
   /**
-   * The ledger for the cut input: the journaled one when resuming (live leases revoked: how many is
-   * `revokedLeases`), else a fresh one. Throws when the input no longer cuts as it did before.
+   * The ledger for the cut input: the journaled one when resuming (`resumed` true; its live leases
+   * kept, for the step run to reclaim from the nodes that come back), else a fresh one. Throws when
+   * the input no longer cuts as it did before.
    */
   openLedger(
     shape: { readonly miniBatchCount: number; readonly maxRetries: number },
     itemCount: (miniBatchId: number) => number,
-  ): { readonly ledger: Ledger; readonly revokedLeases: number | undefined };
+  ): { readonly ledger: Ledger; readonly resumed: boolean };
   /**
    * Journals a ledger event the step run applied. A completion passes the output's end offset once its
    * rows are queued: it is journaled only after the output is synced past it.
@@ -27,6 +28,11 @@ export interface StepRunJournal {
   record(event: LedgerEvent, outputEnd?: number): void;
   /** How to sync the step's append_row output (flush + fdatasync). */
   attachOutput(sync: () => Promise<void>): void;
+  /**
+   * Resolves once every event journaled so far is durable, completions with their rows synced (the
+   * node's results are acknowledged then); rejects when the output failed first.
+   */
+  durable(): Promise<void>;
   /** Journals the step's end after its last completions; resolves once durable. */
   ended(state: 'succeeded' | 'failed' | 'cancelled'): Promise<void>;
 }
@@ -44,7 +50,7 @@ export function stepRunJournal(journal: CoordinatorJournal, jobId: string, stepR
       const opened = journal.startStep(jobId, stepRunId, shape, itemCount);
       step = opened.step;
       if (syncOutput !== undefined) step.attachOutput(syncOutput);
-      return { ledger: opened.ledger, revokedLeases: opened.resumed?.revokedLeases };
+      return { ledger: opened.ledger, resumed: opened.resumed !== undefined };
     },
     record(event, outputEnd) {
       if (step === undefined) throw new Error(`ledger event ${event.type} journaled before the ledger was opened`);
@@ -54,6 +60,7 @@ export function stepRunJournal(journal: CoordinatorJournal, jobId: string, stepR
       syncOutput = sync;
       step?.attachOutput(sync);
     },
+    durable: async () => (step === undefined ? journal.durable() : step.durable()),
     ended: async (state) => step?.ended(state),
   };
 }

@@ -72,8 +72,15 @@ export interface StepRunState {
   /** Milliseconds since the epoch. */
   readonly startedAtMs: number;
   scheduledAtMs: number | undefined;
-  /** Leases that were running when the coordinator restarted and run again (undefined: a fresh run). */
-  revokedOnResume: number | undefined;
+  /** True when the ledger was reopened from the journal after a coordinator restart. */
+  resumedOnRestart: boolean;
+  /** Leases of a resumed run waiting for their node to claim them: mini-batch id → token (lease-reclaim.ts). */
+  readonly unclaimedLeases: Map<number, number>;
+  /**
+   * Results that arrived before the ledger existed (a node re-sending unacknowledged results to a
+   * coordinator that restarted and is cutting the input again): taken once the ledger exists.
+   */
+  readonly heldResults: { readonly nodeId: string; readonly results: readonly BatchResult[] }[];
   runningSinceMs: number | undefined;
   /** Last accepted result (progress = any accepted result). */
   lastProgressAtMs: number;
@@ -117,7 +124,9 @@ export type StepRunEvent =
   /** From the overview ticker while running. */
   | { readonly type: 'progress.tick' }
   /** The output files' write queues drained after a backlog (sinks.ts): leasing resumes. */
-  | { readonly type: 'output.drained' };
+  | { readonly type: 'output.drained' }
+  /** The reclaim window of a resumed run is over (lease-reclaim.ts). */
+  | { readonly type: 'leases.reclaimDue' };
 
 /** What every processor event says about its processor (the proto's ProcessorEvent, minus its kind). */
 export interface ProcessorFacts {
@@ -193,7 +202,9 @@ export function createStepRunState(nowMs: number): StepRunState {
     grantCursor: 0,
     startedAtMs: nowMs,
     scheduledAtMs: undefined,
-    revokedOnResume: undefined,
+    resumedOnRestart: false,
+    unclaimedLeases: new Map(),
+    heldResults: [],
     runningSinceMs: undefined,
     lastProgressAtMs: nowMs,
     droppedResults: 0,

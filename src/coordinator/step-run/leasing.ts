@@ -14,6 +14,7 @@ import {
   FAILED_EXAMPLES_KEPT,
   finishedCount,
   type LeaseRecord,
+  type LedgerEvent,
   type RevokeCause,
 } from '../ledger/ledger.js';
 import { leaseContentOf, noteItemsRead } from '../partition/partition-input.js';
@@ -193,9 +194,25 @@ export function requeueNodeLeases(
   const ledger = context.run.ledger;
   if (ledger === undefined) return 0;
   const events = revokeNodeLeases(ledger, nodeId, cause);
+  return requeueLeases(context, events, cause === 'node-lost' ? 'NodeLost' : 'NodeLeft', reason);
+}
+
+/**
+ * Applies and journals `lease.revoked` events of live leases (a CSV row REVOKED each, `category`).
+ * Each goes to the head of the queue, so pass the newest first to keep the original order. Returns
+ * how many.
+ */
+export function requeueLeases(
+  context: StepRunContext,
+  events: readonly LedgerEvent[],
+  category: string,
+  reason: string,
+): number {
+  const ledger = context.run.ledger;
+  if (ledger === undefined) return 0;
   for (const event of events) {
     const lease = ledger.leases.get(event.miniBatchId);
-    if (lease !== undefined) recordRevoked(context, lease, cause === 'node-lost' ? 'NodeLost' : 'NodeLeft', reason);
+    if (lease !== undefined) recordRevoked(context, lease, category, reason);
     applyLedgerEvent(ledger, event);
     context.deps.journal?.record(event);
   }

@@ -4,17 +4,16 @@
  * cut, and progress is written to the overview while running and once at the end. Each function
  * changes `context.run` in place (see context.ts) and writes through the sinks and the logger.
  */
-import { createLedger, finishedCount, type Ledger } from '../ledger/ledger.js';
+import { createLedger, finishedCount } from '../ledger/ledger.js';
 import { itemCountOf, knownItemsTotal } from '../partition/partition-input.js';
 import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
 import { stepMessage, type StepRunContext, type StepRunMessage } from './context.js';
+import { awaitJournaledLeases, resumedText } from './lease-reclaim.js';
 
-/** The line that says a run resumed after a coordinator restart. */
-function resumedText(ledger: Ledger, revokedLeases: number): string {
-  return `resumed after a coordinator restart: ${finishedCount(ledger)} of ${ledger.miniBatchCount} mini-batches were already done; ${revokedLeases} that were running run again`;
-}
-
-/** Creates the run's ledger, or reopens it from the journal; says so in the overview and the log. */
+/**
+ * Creates the run's ledger, or reopens it from the journal (its live leases then wait for their nodes:
+ * lease-reclaim.ts); says so in the overview and the log.
+ */
 export function openRunLedger(context: StepRunContext): void {
   const partition = context.partition;
   if (partition === undefined) return;
@@ -26,7 +25,7 @@ export function openRunLedger(context: StepRunContext): void {
   const opened = context.deps.journal?.openLedger(shape, itemCount);
   const ledger = opened?.ledger ?? createLedger({ ...shape, itemCount });
   context.run.ledger = ledger;
-  context.run.revokedOnResume = opened?.revokedLeases;
+  context.run.resumedOnRestart = opened?.resumed === true;
   const nowMs = Date.now();
   context.run.scheduledAtMs = nowMs;
   const text = schedulingFinishedText(partition.miniBatchCount, nowMs - context.run.startedAtMs, itemsTotal);
@@ -35,18 +34,17 @@ export function openRunLedger(context: StepRunContext): void {
     { miniBatches: partition.miniBatchCount, items: itemsTotal ?? 'counted as read', input: partition.kind },
     'scheduling finished',
   );
-  if (opened?.revokedLeases !== undefined) {
-    context.sinks?.overview(resumedText(ledger, opened.revokedLeases), nowMs);
-    context.deps.logger.warn({ finished: finishedCount(ledger), revoked: opened.revokedLeases }, 'step run resumed');
+  if (context.run.resumedOnRestart) {
+    const running = awaitJournaledLeases(context);
+    context.sinks?.overview(resumedText(context) ?? '', nowMs);
+    context.deps.logger.warn({ finished: finishedCount(ledger), running }, 'step run resumed');
   }
 }
 
 /** The Watch line of a run reopened from the journal; undefined for a fresh run. */
 export function resumedMessage(context: StepRunContext): StepRunMessage | undefined {
-  const { ledger, revokedOnResume } = context.run;
-  return ledger === undefined || revokedOnResume === undefined
-    ? undefined
-    : stepMessage('warn', resumedText(ledger, revokedOnResume));
+  const text = resumedText(context);
+  return text === undefined ? undefined : stepMessage('warn', text);
 }
 
 /** The periodic overview line: mini-batches processed, elapsed time and the estimated time left. */

@@ -22,6 +22,11 @@ export interface StepRunSettings {
   /** More than restartIntensity worker restarts within restartPeriodMs escalate to the node. */
   readonly restartIntensity: number;
   readonly restartPeriodMs: number;
+  /**
+   * How long a step run resumed after a coordinator restart keeps the leases its journal held live
+   * for their nodes to come back and claim them (lease-reclaim.ts); unclaimed ones then run again.
+   */
+  readonly leaseReclaimMs: number;
 }
 
 /** The defaults: 15 s release wait (proto `JobRelease`), overview every 5 s, prefetch 1, Azure-like supervision. */
@@ -33,4 +38,6 @@ export const DEFAULT_STEP_RUN_SETTINGS: StepRunSettings = {
   maxInitFailuresPerProcessor: 3,
   restartIntensity: 5,
   restartPeriodMs: 60_000,
+  // Nodes redial a lost coordinator at least every 5 s (node-context.ts reconnectMaxMs).
+  leaseReclaimMs: 15_000,
 };

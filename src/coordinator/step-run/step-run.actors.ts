@@ -6,8 +6,10 @@
 import { type EventObject, fromCallback, fromPromise } from 'xstate';
 
 import { InputError } from '../../errors.js';
+import { runDirLayout } from '../../log/layout.js';
 import { checkRemoteOutputs } from '../output/publish-outputs.js';
 import { checkStepInput, type Partition, partitionStepInput } from '../partition/partition-input.js';
+import { type AttemptsLedger, rebuildAttemptsCsv } from '../reports/rebuild-attempts-csv.js';
 import type { StepRunInput } from './context.js';
 import { finishFailureOutcome } from './outcome.js';
 import { type StepReport, writeStepReports } from './report.js';
@@ -17,6 +19,8 @@ import { openStepSinks, type StepSinks } from './sinks.js';
 export interface FinishStepInput {
   readonly sinks: StepSinks | undefined;
   readonly report: StepReport;
+  /** A step run resumed after a coordinator restart: its CSV is rebuilt against this final ledger. */
+  readonly rebuildAttemptsAgainst?: AttemptsLedger;
 }
 
 export const stepRunActors = {
@@ -51,6 +55,9 @@ export const stepRunActors = {
     try {
       if (input.sinks === undefined) await writeStepReports(input.report);
       else await input.sinks.finish(input.report);
+      const ledger = input.rebuildAttemptsAgainst;
+      if (ledger !== undefined)
+        await rebuildAttemptsCsv(runDirLayout(input.report.runDir).processedMiniBatchesCsv, ledger);
     } catch (error) {
       const outcome = finishFailureOutcome(error, Date.now());
       await writeStepReports({ ...input.report, outcome }).catch(() => undefined);

@@ -51,6 +51,7 @@ import {
   type StepRunMessage,
   type StepRunOutput,
 } from './context.js';
+import { claimHeldLeases, requeueUnclaimedLeases } from './lease-reclaim.js';
 import { acceptResults, addCredit, grantToWaitingNodes, revokeOutstandingLeases } from './leasing.js';
 import {
   cancelledOutcome,
@@ -62,6 +63,7 @@ import {
   succeededOutcome,
 } from './outcome.js';
 import { buildReport } from './report.js';
+import { acknowledgeResults } from './result-acks.js';
 import { openRunLedger, resumedMessage, writeFinalOverview, writeProgressOverview } from './run-progress.js';
 import {
   announceNodeWait,
@@ -100,11 +102,23 @@ function sendMail(context: StepRunContext, mail: readonly NodeMail[]): void {
   for (const { nodeId, message } of mail) context.deps.nodes.send(nodeId, message);
 }
 
-/** Drops results unread, logged like every other fenced result (so the log and summary.json's droppedResults agree). */
+/**
+ * Drops results unread, logged like every other fenced result (so the log and summary.json's
+ * droppedResults agree), and acknowledges them: nothing will ever count them, so the node forgets them.
+ */
 function dropResults(context: StepRunContext, params: EventOf<'results.received'>, reason: string): void {
   context.run.droppedResults += params.results.length;
   for (const { miniBatchId, attempt, token } of params.results)
     context.run.fencingLog.dropped(context.deps.logger, { nodeId: params.nodeId, miniBatchId, attempt, token, reason });
+  acknowledgeResults(context, params.nodeId, params.results);
+}
+
+/** Accepts results from a node serving the run; each is acknowledged once durable (result-acks.ts). */
+function acceptAndAcknowledge(context: StepRunContext, params: EventOf<'results.received'>): void {
+  const effects = newStepEffects();
+  acceptResults(context, params.nodeId, params.results, effects);
+  sendMail(context, effects.mail);
+  acknowledgeResults(context, params.nodeId, params.results);
 }
 
 /**
@@ -131,6 +145,8 @@ export const stepRunMachine = setup({
   actors: stepRunActors,
   guards: {
     hasGrantedLeases: ({ context }) => context.run.grantedAny,
+    /** Leases kept across a restart are work in flight: their results may come before any grant. */
+    holdsLiveLeases: ({ context }) => (context.run.ledger?.leases.size ?? 0) > 0,
     canUseOfferedNode: ({ context, event }) => event.type === 'node.offered' && canUseNode(context, event.node),
     servesJob: ({ context, event }) => 'nodeId' in event && context.run.nodes.has(event.nodeId),
     /** job_left of the last node that serves the run, with no live node to replace it. */
@@ -179,6 +195,8 @@ export const stepRunMachine = setup({
     takeAvailableNodes: enqueueActions(({ context, enqueue }) => {
       const effects = newStepEffects();
       takeAvailableNodes(context, effects);
+      // Nodes that re-attached before a resumed run existed claim their journaled leases once taken.
+      for (const node of context.deps.nodes.liveNodes()) claimHeldLeases(context, node);
       announceNodeWait(context, effects);
       grantToWaitingNodes(context, effects); // credit asked before the nodes were taken (a resumed run)
       keepEffects(context, effects, enqueue.emit);
@@ -190,6 +208,35 @@ export const stepRunMachine = setup({
       grantToWaitingNodes(context, effects);
       keepEffects(context, effects, enqueue.emit);
     }),
+    /** A node (re)attached to a resumed run: the journaled leases it reports are kept, its others re-queued. */
+    claimLeases: enqueueActions(({ context, enqueue }, params: { readonly node: NodeInfo }) => {
+      const effects = newStepEffects();
+      if (claimHeldLeases(context, params.node) > 0) grantToWaitingNodes(context, effects);
+      keepEffects(context, effects, enqueue.emit);
+    }),
+    /** The reclaim window of a resumed run is over: the leases no node claimed run again. */
+    requeueUnclaimedLeases: enqueueActions(({ context, enqueue }) => {
+      const effects = newStepEffects();
+      if (requeueUnclaimedLeases(context) > 0) grantToWaitingNodes(context, effects);
+      keepEffects(context, effects, enqueue.emit);
+    }),
+    /** Arms the reclaim window of a resumed run that holds journaled leases (lease-reclaim.ts). */
+    armLeaseReclaim: enqueueActions(({ context, enqueue }) => {
+      if (context.run.unclaimedLeases.size > 0)
+        enqueue.raise({ type: 'leases.reclaimDue' }, { delay: context.deps.settings.leaseReclaimMs });
+    }),
+    /** Results that arrived before the ledger existed wait for it (takeHeldResults). */
+    holdResults: ({ context }, params: EventOf<'results.received'>) => {
+      context.run.heldResults.push({ nodeId: params.nodeId, results: params.results });
+    },
+    /** The ledger exists and the nodes are taken: held results count (from a serving node) or are dropped. */
+    takeHeldResults: ({ context }) => {
+      for (const held of context.run.heldResults.splice(0)) {
+        const params = { type: 'results.received' as const, ...held };
+        if (context.run.nodes.has(held.nodeId)) acceptAndAcknowledge(context, params);
+        else dropResults(context, params, `node ${held.nodeId} does not serve this run`);
+      }
+    },
     /** node.lost / node.left: re-queue its leases, look for a replacement, grant to the others. */
     dropNode: enqueueActions(({ context, enqueue }, params: DropParams) => {
       const effects = newStepEffects();
@@ -214,11 +261,7 @@ export const stepRunMachine = setup({
       grantToWaitingNodes(context, effects);
       sendMail(context, effects.mail);
     },
-    acceptResults: ({ context }, params: EventOf<'results.received'>) => {
-      const effects = newStepEffects();
-      acceptResults(context, params.nodeId, params.results, effects);
-      sendMail(context, effects.mail);
-    },
+    acceptResults: ({ context }, params: EventOf<'results.received'>) => acceptAndAcknowledge(context, params),
     dropLateResults: ({ context }, params: EventOf<'results.received'>) =>
       dropResults(context, params, 'the step run is over: its leases were revoked'),
     /** Results of a node the run never took (another pool, or past instance_count): a forgery or a stray. */
@@ -264,6 +307,9 @@ export const stepRunMachine = setup({
       context.deps.logger.error({ err: params.error }, 'finishing the step run failed');
     },
     endLeasing: ({ context }) => {
+      // Results held for a ledger that never came (the input could not be cut) never count.
+      for (const held of context.run.heldResults.splice(0))
+        dropResults(context, { type: 'results.received', ...held }, 'the step run ended before its ledger existed');
       const reason = context.run.outcome?.state ?? 'failed';
       const effects = newStepEffects();
       revokeOutstandingLeases(context, `job ${reason}`, reason !== 'cancelled', effects);
@@ -299,6 +345,7 @@ export const stepRunMachine = setup({
   },
   states: {
     validating: {
+      on: { 'results.received': { actions: { type: 'holdResults', params: resultsParams } } },
       invoke: {
         src: 'prepareStep',
         input: ({ context }) => ({
@@ -314,6 +361,7 @@ export const stepRunMachine = setup({
       },
     },
     partitioning: {
+      on: { 'results.received': { actions: { type: 'holdResults', params: resultsParams } } },
       invoke: {
         src: 'partitionInput',
         input: ({ context }) => ({
@@ -332,7 +380,7 @@ export const stepRunMachine = setup({
       },
     },
     waitingForFirstTask: {
-      entry: ['takeAvailableNodes', 'sendToNodes'],
+      entry: ['takeAvailableNodes', 'sendToNodes', 'armLeaseReclaim', 'takeHeldResults'],
       after: {
         firstTaskCreationTimeout: {
           target: 'finishing',
@@ -346,6 +394,7 @@ export const stepRunMachine = setup({
       always: [
         { guard: 'hasGrantedLeases', target: 'running' },
         { guard: 'allMiniBatchesFinished', target: 'running' },
+        { guard: 'holdsLiveLeases', target: 'running' },
       ],
       on: { ...SERVING_EVENTS },
     },
@@ -421,7 +470,13 @@ export const stepRunMachine = setup({
           entry: 'writeFinalOverview',
           invoke: {
             src: 'finishStep',
-            input: ({ context }) => ({ sinks: context.sinks, report: buildReport(context) }),
+            input: ({ context }) => ({
+              sinks: context.sinks,
+              report: buildReport(context),
+              ...(context.run.resumedOnRestart && context.run.ledger !== undefined
+                ? { rebuildAttemptsAgainst: context.run.ledger }
+                : {}),
+            }),
             onDone: [
               { guard: 'outcomeSucceeded', target: '#stepRun.succeeded' },
               { guard: 'outcomeCancelled', target: '#stepRun.cancelled' },

@@ -51,13 +51,19 @@ export const DECIDE_SETUP_FAILURE = {
  * Taking and dropping nodes keep their messages for sendToNodes, listed right after them.
  */
 export const SERVING_EVENTS = {
-  'node.offered': {
-    guard: 'canUseOfferedNode',
-    actions: [
-      { type: 'takeOfferedNode', params: ({ event }: { event: EventOf<'node.offered'> }) => event },
-      'sendToNodes',
-    ],
-  },
+  // Either way a node offered to a resumed run claims (or gives up) the journaled leases it held.
+  'node.offered': [
+    {
+      guard: 'canUseOfferedNode',
+      actions: [
+        { type: 'takeOfferedNode', params: offeredParams },
+        { type: 'claimLeases', params: offeredParams },
+        'sendToNodes',
+      ],
+    },
+    { actions: [{ type: 'claimLeases', params: offeredParams }, 'sendToNodes'] },
+  ],
+  'leases.reclaimDue': { actions: ['requeueUnclaimedLeases', 'sendToNodes'] },
   'node.lost': { guard: 'servesJob', actions: [{ type: 'dropNode', params: dropParams }, 'sendToNodes'] },
   'node.left': [
     {
@@ -117,6 +123,10 @@ export const SERVING_EVENTS = {
     { actions: { type: 'dropForeignResults', params: resultsParams } },
   ],
 } as const;
+
+function offeredParams({ event }: { event: EventOf<'node.offered'> }) {
+  return event;
+}
 
 /** node.lost and node.left: which node, why, and which of the two. */
 function dropParams({ event }: { event: EventOf<'node.lost' | 'node.left'> }) {

@@ -30,7 +30,18 @@ class FakeConnection implements HelloConnection {
 }
 
 function hello(name: string, nodeId = ''): NodeHello {
-  return { name, compute: 'local', cores: 4, gpus: 0, host: 'h', pid: 1, version: 'v', nodeId, jobIds: [] };
+  return {
+    name,
+    compute: 'local',
+    cores: 4,
+    gpus: 0,
+    host: 'h',
+    pid: 1,
+    version: 'v',
+    nodeId,
+    jobIds: [],
+    heldLeases: [],
+  };
 }
 
 describe('chooseNodeId', () => {

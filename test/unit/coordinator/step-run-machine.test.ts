@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Actor, fromPromise } from 'xstate';
 
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
+import type { StepRunJournal } from '../../../src/coordinator/journal/step-run-journal.js';
+import { applyLedgerEvent, createLedger, type Ledger } from '../../../src/coordinator/ledger/ledger.js';
 import { cutFileMiniBatches } from '../../../src/coordinator/partition/file-mini-batches.js';
 import type { Partition } from '../../../src/coordinator/partition/partition-input.js';
 import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
@@ -42,7 +44,7 @@ function node(nodeId: string, compute = 'local'): NodeInfo {
   return { nodeId, compute, cores: 1, gpus: 0, host: 'h', pid: 1, jobIds: [], attachedAtMs: 0 };
 }
 
-function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
+function startHarness(options: Partial<StepFixtureOptions> = {}, journal?: StepRunJournal): Harness {
   const sent = new Map<string, CoordinatorMessage[]>();
   const liveNodes: NodeInfo[] = [];
   const messages: StepRunMessage[] = [];
@@ -92,7 +94,8 @@ function startHarness(options: Partial<StepFixtureOptions> = {}): Harness {
         return true;
       },
     },
-    settings: { releaseWaitMs: 1_000, overviewIntervalMs: 1_000 },
+    settings: { releaseWaitMs: 1_000, overviewIntervalMs: 1_000, leaseReclaimMs: 1_000 },
+    ...(journal === undefined ? {} : { journal }),
   });
   actor.on('step.message', (message) => messages.push(message));
   actor.start();
@@ -121,6 +124,25 @@ function leasesSent(harness: Harness, nodeId: string): Lease[] {
 
 function completed(lease: Lease, outcome = BatchOutcome.BATCH_OUTCOME_COMPLETED): BatchResult {
   return resultFor(lease, { total: lease.files.length, outcome, lines: lease.files });
+}
+
+/** A journal whose durable() waits until the test says the records so far are durable. */
+function gatedJournal(resume?: (ledger: Ledger) => void): { readonly journal: StepRunJournal; makeDurable(): void } {
+  const waiting: (() => void)[] = [];
+  const journal: StepRunJournal = {
+    resumeOutputAt: resume === undefined ? undefined : 0,
+    resumeMiniBatchCount: undefined,
+    openLedger: (shape, itemCount) => {
+      const ledger = createLedger({ ...shape, itemCount });
+      resume?.(ledger);
+      return { ledger, resumed: resume !== undefined };
+    },
+    record: () => undefined,
+    attachOutput: () => undefined,
+    durable: () => new Promise<void>((resolve) => waiting.push(resolve)),
+    ended: async () => undefined,
+  };
+  return { journal, makeDurable: () => waiting.splice(0).forEach((resolve) => resolve()) };
 }
 
 /** Lets promise actors settle (fake timers do not run them). */
@@ -236,6 +258,112 @@ describe('step-run machine', () => {
       [1, 'RUN_DONE'],
     ]);
     expect(harness.reports[0]?.counts).toMatchObject({ succeeded: 2, itemsSucceeded: 4 });
+  });
+
+  it('acknowledges results only once the journal holds them durably; a result sent again is acknowledged, not written again', async () => {
+    const { journal, makeDurable } = gatedJournal();
+    const harness = startHarness({}, journal);
+    // A result re-sent by a node before the ledger exists (a coordinator restarted) waits for it.
+    harness.actor.send({
+      type: 'results.received',
+      nodeId: 'n1',
+      results: [
+        completed({
+          miniBatchId: 1,
+          attempt: 1,
+          token: 777,
+          files: ['/data/x'],
+          fileUrls: [],
+          ranges: [],
+          partitionKeyJson: '',
+          itemCount: 1,
+        }),
+      ],
+    });
+    await settle();
+    harness.liveNodes.push(node('n1'));
+    harness.actor.send({ type: 'node.offered', node: node('n1') });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
+    const [first, second] = leasesSent(harness, 'n1');
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!)] });
+    expect(harness.rows).toEqual(['/data/a.txt\n/data/b.txt\n']);
+    // Not durable yet: no ack, so the node keeps the result.
+    expect(sentOfKind(harness, 'n1', 'resultsAck')).toEqual([]);
+    makeDurable();
+    await settle();
+    // The held stale result (its token was never leased here) is fenced and acknowledged; then the real one.
+    expect(sentOfKind(harness, 'n1', 'resultsAck')).toEqual([
+      { jobId: 'job-1', tokens: [777] },
+      { jobId: 'job-1', tokens: [first!.token] },
+    ]);
+    // The node never got the ack (say its stream broke) and sends the result again: counted once, acknowledged.
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(first!)] });
+    makeDurable();
+    await settle();
+    expect(harness.rows).toEqual(['/data/a.txt\n/data/b.txt\n']);
+    expect(sentOfKind(harness, 'n1', 'resultsAck').at(-1)).toEqual({ jobId: 'job-1', tokens: [first!.token] });
+    expect(harness.actor.getSnapshot().context.run.ledger?.counts.succeeded).toBe(1);
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(second!)] });
+    makeDurable();
+    await settle();
+    expect(sentOfKind(harness, 'n1', 'resultsAck').at(-1)).toEqual({ jobId: 'job-1', tokens: [second!.token] });
+  });
+
+  it('resumed after a restart: keeps the journaled leases their node reports, re-queues the ones it does not, and the unclaimed ones after the window', async () => {
+    // The journal held mini-batch 0 leased to n1 (token 11) and mini-batch 1 to n2 (token 12).
+    const { journal, makeDurable } = gatedJournal((ledger) => {
+      applyLedgerEvent(ledger, { type: 'lease.granted', miniBatchId: 0, attempt: 1, token: 11, nodeId: 'n1', atMs: 0 });
+      applyLedgerEvent(ledger, { type: 'lease.granted', miniBatchId: 1, attempt: 1, token: 12, nodeId: 'n2', atMs: 0 });
+    });
+    const harness = startHarness({}, journal);
+    await settle();
+    expect(harness.messages.map((message) => message.text)).toContain(
+      'resumed after a coordinator restart: 0 of 2 mini-batches were already done; 2 that were running are kept for their nodes to report (those not reported within 1 s run again)',
+    );
+    // n1 comes back still running mini-batch 0: kept, nothing to grant yet.
+    const n1: NodeInfo = { ...node('n1'), jobIds: ['job-1'], heldLeases: new Map([['job-1', [11]]]) };
+    harness.liveNodes.push(n1);
+    harness.actor.send({ type: 'node.offered', node: n1 });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
+    expect(harness.actor.getSnapshot().matches('running')).toBe(true);
+    expect(leasesSent(harness, 'n1')).toEqual([]);
+    // Its result for the kept lease counts (written once, acknowledged).
+    const kept = {
+      miniBatchId: 0,
+      attempt: 1,
+      token: 11,
+      files: ['/data/a.txt'],
+      fileUrls: [],
+      ranges: [],
+      partitionKeyJson: '',
+      itemCount: 2,
+    };
+    harness.actor.send({ type: 'results.received', nodeId: 'n1', results: [completed(kept)] });
+    makeDurable();
+    await settle();
+    expect(harness.rows).toEqual(['/data/a.txt\n']);
+    expect(sentOfKind(harness, 'n1', 'resultsAck')).toEqual([{ jobId: 'job-1', tokens: [11] }]);
+    // n2 never comes back: after the reclaim window mini-batch 1 runs again, on n1.
+    expect(leasesSent(harness, 'n1')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(leasesSent(harness, 'n1').map((lease) => [lease.miniBatchId, lease.attempt])).toEqual([[1, 2]]);
+    expect(harness.attempts.filter((row) => row.status === 'REVOKED').map((row) => row.miniBatchId)).toEqual([1]);
+  });
+
+  it('resumed after a restart: a node that comes back without a journaled lease gets it re-queued at once', async () => {
+    const { journal } = gatedJournal((ledger) => {
+      applyLedgerEvent(ledger, { type: 'lease.granted', miniBatchId: 0, attempt: 1, token: 11, nodeId: 'n1', atMs: 0 });
+    });
+    const harness = startHarness({}, journal);
+    await settle();
+    const n1: NodeInfo = { ...node('n1'), jobIds: ['job-1'] };
+    harness.liveNodes.push(n1);
+    harness.actor.send({ type: 'node.offered', node: n1 });
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
+    expect(leasesSent(harness, 'n1').map((lease) => [lease.miniBatchId, lease.attempt])).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
   });
 
   it('re-queues a lost node’s leases at once and grants them to a node with credit', async () => {

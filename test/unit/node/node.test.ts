@@ -65,7 +65,7 @@ interface Setup {
   readonly first: Session;
 }
 
-async function setUp(files: Record<string, string> = {}): Promise<Setup> {
+async function setUp(files: Record<string, string> = {}, reconnectForMs?: number): Promise<Setup> {
   const dir = await mkdtemp(join(tmpdir(), 'parajob-nodetest-'));
   await mkdir(join(dir, 'src'));
   await mkdir(join(dir, 'out'));
@@ -77,7 +77,15 @@ async function setUp(files: Record<string, string> = {}): Promise<Setup> {
   cleanups.push(() => fake.stop());
   // The node only resolves once welcomed: welcome it from a session as soon as it says hello.
   const nodeStarting = startNode(
-    { coordinator: address, name: 'n1', compute: 'cpu', cores: 2, cacheDir: join(dir, 'cache'), logger: rootLogger },
+    {
+      coordinator: address,
+      name: 'n1',
+      compute: 'cpu',
+      cores: 2,
+      cacheDir: join(dir, 'cache'),
+      logger: rootLogger,
+      ...(reconnectForMs === undefined ? {} : { reconnectForMs }),
+    },
     { timing: { reconnectInitialMs: 50, reconnectMaxMs: 200, connectTimeoutMs: 2_000, drainTimeoutMs: 15_000 } },
   );
   const first = await fake.session(1);
@@ -239,6 +247,44 @@ describe('node against a fake coordinator', () => {
     // Credit is asked afresh on the new session (the coordinator forgot the old one).
     await second.until(() => creditOf(second) === 2, 'credit of 2 on the new stream');
     await second.until(() => second.all('heartbeat').length >= 1, 'a heartbeat on the new stream');
+  });
+
+  it('keeps a result until acknowledged: says its leases in the next hello and sends the unacknowledged result again', async () => {
+    const setup = await setUp();
+    const { first, fake } = setup;
+    first.send({ kind: { $case: 'assign', value: assignment(setup, { maxConcurrency: 1 }) } });
+    await first.until(() => creditOf(first) === 2, 'the initial credit of 2');
+    grant(first, [leaseOf(0, ['a']), leaseOf(1, ['b'])]);
+    await first.until(() => (resultsOf(first).length === 2 ? true : undefined), 'both results');
+    // The coordinator made mini-batch 0 durable (ack), then the stream broke before mini-batch 1's ack.
+    first.send({ kind: { $case: 'resultsAck', value: { jobId: 'job-1', tokens: [100] } } });
+    await first.until(() => first.all('heartbeat').length >= 1, 'a heartbeat after the ack');
+    first.drop();
+
+    const second = await fake.session(2);
+    const hello = await second.until(() => second.all('hello')[0], 'the second hello');
+    expect(hello).toMatchObject({ nodeId: 'n1', jobIds: ['job-1'], heldLeases: [{ jobId: 'job-1', tokens: [101] }] });
+    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+    const resent = await second.until(
+      () => (resultsOf(second).length >= 1 ? resultsOf(second) : undefined),
+      'the unacknowledged result on the new stream',
+    );
+    expect(resent.map((result) => [result.miniBatchId, result.token, result.outcome])).toEqual([
+      [1, 101, BatchOutcome.BATCH_OUTCOME_COMPLETED],
+    ]);
+    await second.until(() => second.all('heartbeat').length >= 2, 'heartbeats on the new stream');
+    expect(resultsOf(second)).toHaveLength(1);
+  });
+
+  it('gives up on a coordinator that stays unreachable for reconnectForMs', async () => {
+    const setup = await setUp({}, 600);
+    const { fake, node } = setup;
+    let gaveUp: string | undefined;
+    void node.gaveUp.then((text) => (gaveUp = text));
+    await fake.stop();
+    // Bounded: the window, one backoff (≤ 200 ms) and one connect attempt (≤ 2 s).
+    await expect.poll(() => gaveUp, { timeout: 5_000, interval: 50 }).toMatch(/unreachable for 600 ms .*gave up/);
+    expect(rootLines.some((line) => String(line['msg']).startsWith('gave up on the coordinator'))).toBe(true);
   });
 
   it('answers a release for a job it does not run with job_left at once', async () => {

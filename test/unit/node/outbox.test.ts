@@ -116,4 +116,37 @@ describe('NodeOutbox', () => {
     expect(sink.kinds()).toEqual(['heartbeat', 'results', 'jobLeft']);
     expect(outbox.attached).toBe(false);
   });
+
+  it('keeps written results until acknowledged and writes the unacknowledged ones again, first, on the next stream', async () => {
+    const outbox = new NodeOutbox();
+    const first = new FakeSink();
+    outbox.attach(first);
+    outbox.sendResult('a', result(1));
+    outbox.sendResult('a', result(2));
+    outbox.sendResult('b', result(3));
+    await nextTurn();
+    expect(outbox.unacknowledged).toBe(3);
+    outbox.acknowledge('a', [1]);
+    outbox.acknowledge('b', [99]); // an unknown token changes nothing
+    expect(outbox.unacknowledged).toBe(2);
+    // The stream breaks; a job_left queued meanwhile goes after the results it follows.
+    outbox.detach(first);
+    outbox.send({ kind: { $case: 'jobLeft', value: { jobId: 'a', reason: 'x' } } });
+    const second = new FakeSink();
+    outbox.attach(second);
+    expect(second.written).toEqual([
+      { kind: { $case: 'results', value: { jobId: 'a', results: [result(2)] } } },
+      { kind: { $case: 'results', value: { jobId: 'b', results: [result(3)] } } },
+      { kind: { $case: 'jobLeft', value: { jobId: 'a', reason: 'x' } } },
+    ]);
+    // Written again, so kept again until acknowledged.
+    expect(outbox.unacknowledged).toBe(2);
+    outbox.acknowledge('a', [2]);
+    outbox.acknowledge('b', [3]);
+    expect(outbox.unacknowledged).toBe(0);
+    outbox.detach(second);
+    const third = new FakeSink();
+    outbox.attach(third);
+    expect(third.written).toEqual([]);
+  });
 });

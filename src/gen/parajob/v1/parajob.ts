@@ -414,6 +414,18 @@ export interface NodeHello {
   nodeId: string;
   /** Jobs this node still runs processors for (reconnect): their leases may still be live. */
   jobIds: string[];
+  /**
+   * Per job, the leases this node still answers for: running, queued, or with a result written but not
+   * acknowledged (a result follows for each). A coordinator that restarted keeps these leases live (no
+   * rerun of work in flight) and re-queues the other leases its journal gave this node.
+   */
+  heldLeases: HeldLeases[];
+}
+
+export interface HeldLeases {
+  jobId: string;
+  /** Lease tokens (see BatchResult.token). */
+  tokens: number[];
 }
 
 export interface Heartbeat {
@@ -512,7 +524,22 @@ export interface CoordinatorMessage {
     | { $case: "release"; value: JobRelease }
     | { $case: "commandRun"; value: CommandRun }
     | { $case: "commandCancel"; value: CommandCancel }
+    | { $case: "resultsAck"; value: ResultsAck }
     | undefined;
+}
+
+/**
+ * The coordinator is done with these results of one job: a counted result's rows are on disk and its
+ * outcome is journaled (durable), and a result it will never count (fenced, or for a job that is over)
+ * is dropped for good. A node keeps every result it wrote until it is acknowledged, and writes the
+ * unacknowledged ones again first on its next stream (after a reconnect or a coordinator restart); the
+ * coordinator acknowledges a result sent again for an attempt that already counted without writing it
+ * again (fencing: its lease is no longer live).
+ */
+export interface ResultsAck {
+  jobId: string;
+  /** The tokens of the acknowledged results (BatchResult.token; a lease token is never reused). */
+  tokens: number[];
 }
 
 export interface Welcome {
@@ -1167,7 +1194,18 @@ export const NodeMessage: MessageFns<NodeMessage> = {
 };
 
 function createBaseNodeHello(): NodeHello {
-  return { name: "", compute: "", cores: 0, gpus: 0, host: "", pid: 0, version: "", nodeId: "", jobIds: [] };
+  return {
+    name: "",
+    compute: "",
+    cores: 0,
+    gpus: 0,
+    host: "",
+    pid: 0,
+    version: "",
+    nodeId: "",
+    jobIds: [],
+    heldLeases: [],
+  };
 }
 
 export const NodeHello: MessageFns<NodeHello> = {
@@ -1198,6 +1236,9 @@ export const NodeHello: MessageFns<NodeHello> = {
     }
     for (const v of message.jobIds) {
       writer.uint32(74).string(v!);
+    }
+    for (const v of message.heldLeases) {
+      HeldLeases.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -1287,6 +1328,14 @@ export const NodeHello: MessageFns<NodeHello> = {
             message.jobIds.push(reader.string());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.heldLeases.push(HeldLeases.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1317,6 +1366,11 @@ export const NodeHello: MessageFns<NodeHello> = {
         ? object.jobIds.map((e: any) => globalThis.String(e))
         : globalThis.Array.isArray(object?.job_ids)
         ? object.job_ids.map((e: any) => globalThis.String(e))
+        : [],
+      heldLeases: globalThis.Array.isArray(object?.heldLeases)
+        ? object.heldLeases.map((e: any) => HeldLeases.fromJSON(e))
+        : globalThis.Array.isArray(object?.held_leases)
+        ? object.held_leases.map((e: any) => HeldLeases.fromJSON(e))
         : [],
     };
   },
@@ -1350,6 +1404,9 @@ export const NodeHello: MessageFns<NodeHello> = {
     if (message.jobIds?.length) {
       obj.jobIds = message.jobIds;
     }
+    if (message.heldLeases?.length) {
+      obj.heldLeases = message.heldLeases.map((e) => HeldLeases.toJSON(e));
+    }
     return obj;
   },
 
@@ -1367,6 +1424,110 @@ export const NodeHello: MessageFns<NodeHello> = {
     message.version = object.version ?? "";
     message.nodeId = object.nodeId ?? "";
     message.jobIds = object.jobIds?.map((e) => e) || [];
+    message.heldLeases = object.heldLeases?.map((e) => HeldLeases.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseHeldLeases(): HeldLeases {
+  return { jobId: "", tokens: [] };
+}
+
+export const HeldLeases: MessageFns<HeldLeases> = {
+  encode(message: HeldLeases, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.tokens.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.tokens) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeldLeases {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeldLeases();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 17) {
+              message.tokens.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.tokens.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeldLeases {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      tokens: globalThis.Array.isArray(object?.tokens) ? object.tokens.map((e: any) => globalThis.Number(e)) : [],
+    };
+  },
+
+  toJSON(message: HeldLeases): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.tokens?.length) {
+      obj.tokens = message.tokens.map((e) => floatToJson(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HeldLeases>, I>>(base?: I): HeldLeases {
+    return HeldLeases.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeldLeases>, I>>(object: I): HeldLeases {
+    const message = createBaseHeldLeases();
+    message.jobId = object.jobId ?? "";
+    message.tokens = object.tokens?.map((e) => e) || [];
     return message;
   },
 };
@@ -2567,6 +2728,9 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
       case "commandCancel":
         CommandCancel.encode(message.kind.value, writer.uint32(58).fork()).join();
         break;
+      case "resultsAck":
+        ResultsAck.encode(message.kind.value, writer.uint32(66).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2640,6 +2804,14 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
             message.kind = { $case: "commandCancel", value: CommandCancel.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kind = { $case: "resultsAck", value: ResultsAck.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2672,6 +2844,10 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
         ? { $case: "commandCancel", value: CommandCancel.fromJSON(object.commandCancel) }
         : isSet(object.command_cancel)
         ? { $case: "commandCancel", value: CommandCancel.fromJSON(object.command_cancel) }
+        : isSet(object.resultsAck)
+        ? { $case: "resultsAck", value: ResultsAck.fromJSON(object.resultsAck) }
+        : isSet(object.results_ack)
+        ? { $case: "resultsAck", value: ResultsAck.fromJSON(object.results_ack) }
         : undefined,
     };
   },
@@ -2692,6 +2868,8 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
       obj.commandRun = CommandRun.toJSON(message.kind.value);
     } else if (message.kind?.$case === "commandCancel") {
       obj.commandCancel = CommandCancel.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "resultsAck") {
+      obj.resultsAck = ResultsAck.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -2744,7 +2922,116 @@ export const CoordinatorMessage: MessageFns<CoordinatorMessage> = {
         }
         break;
       }
+      case "resultsAck": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "resultsAck", value: ResultsAck.fromPartial(object.kind.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseResultsAck(): ResultsAck {
+  return { jobId: "", tokens: [] };
+}
+
+export const ResultsAck: MessageFns<ResultsAck> = {
+  encode(message: ResultsAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.tokens.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.tokens) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResultsAck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResultsAck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 17) {
+              message.tokens.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.tokens.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResultsAck {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      tokens: globalThis.Array.isArray(object?.tokens) ? object.tokens.map((e: any) => globalThis.Number(e)) : [],
+    };
+  },
+
+  toJSON(message: ResultsAck): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.tokens?.length) {
+      obj.tokens = message.tokens.map((e) => floatToJson(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResultsAck>, I>>(base?: I): ResultsAck {
+    return ResultsAck.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResultsAck>, I>>(object: I): ResultsAck {
+    const message = createBaseResultsAck();
+    message.jobId = object.jobId ?? "";
+    message.tokens = object.tokens?.map((e) => e) || [];
     return message;
   },
 };

@@ -60,6 +60,7 @@ export class FakeNode extends EventEmitter {
           version: 'test',
           nodeId: '',
           jobIds: [],
+          heldLeases: [],
         },
       },
     });

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
 import type { NodeDirectory } from '../../../../src/coordinator/cluster/node-directory.js';
+import type { StepRunJournal } from '../../../../src/coordinator/journal/step-run-journal.js';
 import { createTokenCounter } from '../../../../src/coordinator/ledger/decisions.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from '../../../../src/coordinator/step-run/settings.js';
 import type { StepRunMachine } from '../../../../src/coordinator/step-run/step-run.machine.js';
@@ -15,6 +16,8 @@ export interface StepRunActorOptions {
   readonly settings?: Partial<StepRunSettings>;
   /** The chaos plan sent in assignments; omitted: none. */
   readonly chaos?: string;
+  /** The step run's journal; omitted: none. */
+  readonly journal?: StepRunJournal;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createStepRunActor(machine: StepRunMachine, options: StepRunActo
         logger: pino({ level: 'silent' }),
         codeHash: 'hash',
         ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+        ...(options.journal === undefined ? {} : { journal: options.journal }),
         settings: { ...DEFAULT_STEP_RUN_SETTINGS, ...options.settings },
       },
     },

@@ -34,6 +34,8 @@ export function failureKindLabel(kind: FailureKind): string {
       return 'no nodes left';
     case FailureKind.FAILURE_KIND_INTERNAL:
       return 'internal error';
+    case FailureKind.FAILURE_KIND_USER:
+      return 'user error';
     default:
       return '';
   }

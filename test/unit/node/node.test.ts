@@ -91,7 +91,7 @@ async function setUp(files: Record<string, string> = {}, reconnectForMs?: number
   const first = await fake.session(1);
   const hello = await first.until(() => first.all('hello')[0], 'hello');
   expect(hello).toMatchObject({ name: 'n1', compute: 'cpu', cores: 2, gpus: 0, nodeId: '', jobIds: [] });
-  first.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+  first.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100, sessionTimeoutMs: 0 } } });
   const node = await nodeStarting;
   cleanups.push(() => node.stop());
   return { dir, snapshot, fake, node, first };
@@ -227,7 +227,7 @@ describe('node against a fake coordinator', () => {
     // Let the run finish while the node waits for its welcome: the result must be kept.
     await writeFile(join(gate, 'go'), '');
     await second.until(() => existsSync(join(gate, 'finished')), 'the gated run to finish');
-    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100, sessionTimeoutMs: 0 } } });
 
     const results = await second.until(
       () => (resultsOf(second).length >= 2 ? resultsOf(second) : undefined),

@@ -55,7 +55,8 @@ export interface CommandStepInput {
   readonly maxAttempts: number;
   /**
    * How long after losing the node running the command the step waits before running it again: the
-   * session timeout the node was told (it kills the command once out of touch that long) and a margin.
+   * session timeout the node was told (it kills the command once out of touch that long) and a margin
+   * for a node that notices later than the coordinator.
    */
   readonly fenceMs: number;
 }

@@ -555,7 +555,7 @@ export interface Welcome {
   /**
    * How long the coordinator keeps a silent or disconnected node before declaring it lost. A node that
    * has lost the coordinator (its stream down, not registered again) for longer kills its command runs:
-   * the coordinator runs them again elsewhere only after this long (plus a heartbeat interval), so the
+   * the coordinator runs them again elsewhere only after twice this long, so the
    * old run and the new one never write the step's outputs at the same time. 0: not told (no limit).
    */
   sessionTimeoutMs: number;

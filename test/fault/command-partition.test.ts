@@ -73,9 +73,7 @@ outputs:
     n1.proxy?.block();
     n1.proxy?.cut();
     await n1.process.waitFor(/killing command runs/, 20_000);
-    await job.until('the run again on n2', (tracker) =>
-      tracker.hasMessage(/running on node n2 \(attempt 2 of 3\)/),
-    );
+    await job.until('the run again on n2', (tracker) => tracker.hasMessage(/running on node n2 \(attempt 2 of 3\)/));
     expect(isRunning(firstPid), `the first run (pid ${firstPid}) still runs`).toBe(false);
     expect(isRunning(n1.pid)).toBe(true);
 

@@ -91,7 +91,16 @@ describe('a sample-shaped pipeline through job create on a two-node cluster', ()
 
   it('runs every step with the datastores of the coordinator, followed by job stream', async () => {
     const scratch = join(dir, 'coordinator-scratch');
-    const made = await runCli(['datastore', 'create', '--name', 'scratch', '--path', scratch, '--coordinator', address]);
+    const made = await runCli([
+      'datastore',
+      'create',
+      '--name',
+      'scratch',
+      '--path',
+      scratch,
+      '--coordinator',
+      address,
+    ]);
     expect(made.exit?.code, made.describeOutput()).toBe(0);
     const created = await runCli(['job', 'create', '--file', 'pipeline.yml', '--coordinator', address], {
       cwd: client,

@@ -3,4 +3,6 @@
 import type { RunFunction, TabularMiniBatch } from 'parajob';
 
 export const run: RunFunction<TabularMiniBatch> = (rows) =>
-  rows.map((row) => `${String(row.document)} ${Array.from({ length: Number(row.times) }, () => row.greeting).join('-')}`);
+  rows.map(
+    (row) => `${String(row.document)} ${Array.from({ length: Number(row.times) }, () => row.greeting).join('-')}`,
+  );

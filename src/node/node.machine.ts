@@ -51,6 +51,8 @@ import {
 
 export { DEFAULT_NODE_TIMING, type NodeMachineInput, type NodeTiming } from './node-context.js';
 
+/** What the welcome told: node id, heartbeat interval, session timeout. */
+type WelcomeParams = Omit<Extract<NodeEvent, { readonly type: 'stream.welcome' }>, 'type'>;
 /** Id of the delayed contact.expired event (see the module comment). */
 const CONTACT_TIMER = 'contact-timer';
 
@@ -101,20 +103,15 @@ export const nodeMachine = setup({
         'gave up on the coordinator: unreachable for the whole reconnect window (--reconnect-for)',
       );
     },
-    register: assign(
-      (
-        { context },
-        params: { readonly nodeId: string; readonly heartbeatIntervalMs: number; readonly sessionTimeoutMs: number },
-      ) => ({
-        nodeId: params.nodeId,
-        sessionTimeoutMs: params.sessionTimeoutMs,
-        heartbeatIntervalMs:
-          params.heartbeatIntervalMs > 0 ? params.heartbeatIntervalMs : context.input.timing.defaultHeartbeatMs,
-        reconnectAttempts: 0,
-        unreachableSinceMs: undefined,
-        logger: context.input.options.logger.child({ nodeId: params.nodeId }),
-      }),
-    ),
+    register: assign(({ context }, params: WelcomeParams) => ({
+      nodeId: params.nodeId,
+      sessionTimeoutMs: params.sessionTimeoutMs,
+      heartbeatIntervalMs:
+        params.heartbeatIntervalMs > 0 ? params.heartbeatIntervalMs : context.input.timing.defaultHeartbeatMs,
+      reconnectAttempts: 0,
+      unreachableSinceMs: undefined,
+      logger: context.input.options.logger.child({ nodeId: params.nodeId }),
+    })),
     armContactTimer: enqueueActions(({ context, enqueue }) => {
       if (context.sessionTimeoutMs > 0)
         enqueue.raise({ type: 'contact.expired' }, { id: CONTACT_TIMER, delay: context.sessionTimeoutMs });
@@ -319,11 +316,7 @@ export const nodeMachine = setup({
               actions: [
                 {
                   type: 'register',
-                  params: ({ event }) => ({
-                    nodeId: event.nodeId,
-                    heartbeatIntervalMs: event.heartbeatIntervalMs,
-                    sessionTimeoutMs: event.sessionTimeoutMs,
-                  }),
+                  params: ({ event }) => event,
                 },
                 'logRegistered',
               ],

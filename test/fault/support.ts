@@ -215,6 +215,7 @@ export async function writeFaultPipeline(
   const spec = await writeText(workspace.dir, `${options.name}.yml`, `${lines.join('\n')}\n`);
   const outputOf = (name: string) => join(workspace.dir, 'out', `${options.name}-${name}.txt`);
   return { spec, outputs: { first: outputOf('first'), second: outputOf('second'), third: outputOf('third') } };
+}
 
 /** The first command_log chunk of the job that matches `pattern` (bounded: 30 s). */
 export async function firstLogMatch(cluster: FaultCluster, jobId: string, pattern: RegExp): Promise<RegExpMatchArray> {

@@ -264,7 +264,7 @@ describe('node against a fake coordinator', () => {
     const second = await fake.session(2);
     const hello = await second.until(() => second.all('hello')[0], 'the second hello');
     expect(hello).toMatchObject({ nodeId: 'n1', jobIds: ['job-1'], heldLeases: [{ jobId: 'job-1', tokens: [101] }] });
-    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100, sessionTimeoutMs: 0 } } });
     const resent = await second.until(
       () => (resultsOf(second).length >= 1 ? resultsOf(second) : undefined),
       'the unacknowledged result on the new stream',

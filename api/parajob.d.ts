@@ -20,13 +20,26 @@ export type { EntryScript, EntryScriptContext, EntryScriptLogger, FileMiniBatch,
 export type { ByteRangeItem } from './worker/protocol.js';
 
 // src/sdk/asset-operations.d.ts
-import type { ComponentAsset, DataAsset } from '../gen/parajob/v1/parajob.js';
+import type { ComponentAsset, DataAsset, DatastoreAsset } from '../gen/parajob/v1/parajob.js';
+import { type ComponentUpload } from '../jobspec/assets/register.js';
 import type { AssetsApi } from '../rpc/assets-client.js';
+import { type Component } from './component.js';
 /** Options of the assets' `createOrUpdate`. */
 export interface CreateAssetOptions {
     /** `--set PATH=VALUE` overrides applied to the file before validation (e.g. `version=3`). */
     readonly sets?: readonly string[];
 }
+/** Options of `client.components.createOrUpdate`. */
+export interface CreateComponentOptions extends CreateAssetOptions {
+    /** The name to register under. @default the file's `name`, or the built component's */
+    readonly name?: string;
+    /** The version. @default the file's `version`, else the next number */
+    readonly version?: string;
+    /** For a component built in code: where its relative paths (`code`) point from. @default the current folder */
+    readonly baseDir?: string;
+}
+/** Any component, whatever its inputs and outputs (what registration needs of it). */
+export type ComponentLike = Pick<Component, 'componentName' | 'componentType'>;
 /** How an operation reaches the coordinator's Assets service (the client's call, typed errors). */
 export type AssetsCall = <T>(asset: string | undefined, body: (api: AssetsApi) => Promise<T>) => Promise<T>;
 /** `client.components`: register, get and list components on the coordinator. */
@@ -35,18 +48,31 @@ export declare class ComponentOperations {
     /** @internal */
     constructor(call: AssetsCall);
     /**
-     * Registers a component file (command, parallel or pipeline component YAML) with the coordinator.
-     * Its code folders and every local component file it reaches are sent with it, so the registered
-     * version never depends on this machine's files again. Without a `version` in the file (or
-     * `sets`), it gets the next number. A ValidationError lists what is wrong with the file; an
-     * AssetExistsError says the version is registered already.
+     * Registers a component with the coordinator: a component file (command, parallel or pipeline
+     * component YAML), or a component built in code with `command({...})` or `parallelRunFunction({...})`
+     * (as `parajob component create` would register its YAML). Its code folders and every local
+     * component file it reaches are sent with it, so the registered version never depends on this
+     * machine's files again. Without a `version` (in the file, `sets` or the options), it gets the next
+     * number. A ValidationError lists what is wrong; an AssetExistsError says the version is
+     * registered already.
+     *
+     * @example
+     * ```ts
+     * const prep = command({ name: 'prep', command: 'node prep.mjs', code: './src' });
+     * await client.components.createOrUpdate(prep, { version: '1' }); // then `component: azureml:prep:1`
+     * ```
      */
-    createOrUpdate(file: string, options?: CreateAssetOptions): Promise<ComponentAsset>;
+    createOrUpdate(component: string | ComponentLike, options?: CreateComponentOptions): Promise<ComponentAsset>;
     /** A registered component: `version` or, when omitted, the latest. AssetNotFoundError when unknown. */
     get(name: string, version?: string): Promise<ComponentAsset>;
     /** The latest version of every registered component, by name. */
     list(): Promise<ComponentAsset[]>;
 }
+/**
+ * What registering `component` sends: a file's bundle, or the bundle of the YAML a component built in
+ * code stands for (written to a private folder only to be read back as a file is).
+ */
+export declare function componentUpload(component: string | ComponentLike, options?: CreateComponentOptions): Promise<ComponentUpload>;
 /** `client.data`: register, get and list data assets on the coordinator. */
 export declare class DataOperations {
     private readonly call;
@@ -61,6 +87,40 @@ export declare class DataOperations {
     get(name: string, version?: string): Promise<DataAsset>;
     /** The latest version of every data asset, by name. */
     list(): Promise<DataAsset[]>;
+}
+/** A datastore to create: a folder on the coordinator's filesystem, or an S3 prefix. */
+export interface DatastoreSpec {
+    /** Letters, digits, `_ . -`, starting with a letter; not `workspaceblobstore` (built in). */
+    readonly name: string;
+    /**
+     * A folder on the coordinator's filesystem (made when missing; a relative one is made absolute
+     * here, so the coordinator must see this machine's paths). Give this or `s3`.
+     */
+    readonly path?: string;
+    /** `s3://bucket/prefix` in an S3-compatible store the coordinator reaches. */
+    readonly s3?: string;
+    /** With `s3`: the store's base URL, e.g. `http://127.0.0.1:9000`. @default AWS */
+    readonly endpoint?: string;
+    /** With `s3`: its region. @default the coordinator's environment, else us-east-1 */
+    readonly region?: string;
+    /**
+     * With `s3`: a credentials file on this machine (`KEY=VALUE` lines with AWS_ACCESS_KEY_ID and
+     * AWS_SECRET_ACCESS_KEY). Its text is sent to the coordinator, which keeps it and never sends it
+     * back, nor to nodes (they get presigned URLs). @default the coordinator's environment
+     */
+    readonly credentialsFile?: string;
+}
+/** `client.datastores`: create, get and list the datastores `azureml://datastores/<name>/paths/…` names. */
+export declare class DatastoreOperations {
+    private readonly call;
+    /** @internal */
+    constructor(call: AssetsCall);
+    /** Creates (or replaces) a datastore on the coordinator; ValidationError for a bad spec. */
+    createOrUpdate(spec: DatastoreSpec): Promise<DatastoreAsset>;
+    /** A datastore (without credentials: `hasCredentials` says whether it has its own). AssetNotFoundError when unknown. */
+    get(name: string): Promise<DatastoreAsset>;
+    /** Every datastore, workspaceblobstore first. */
+    list(): Promise<DatastoreAsset[]>;
 }
 
 // src/sdk/build-context.d.ts
@@ -87,7 +147,7 @@ import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import type { CompiledJob } from '../jobspec/model.js';
 import { AssetsApi } from '../rpc/assets-client.js';
 import { JobsApi } from '../rpc/jobs-client.js';
-import { ComponentOperations, DataOperations } from './asset-operations.js';
+import { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
 import { type Job } from './job.js';
 import { type JobStreamEvent } from './job-events.js';
 /** The environment variable naming the coordinator (`host:port`). */
@@ -119,7 +179,7 @@ export interface CreateJobOptions {
     readonly jobId?: string;
     /**
      * Where the local validation looks registered components, data and datastores up.
-     * @default the coordinator's registry (client.components, client.data); no datastores
+     * @default the coordinator's registry (client.components, client.data, client.datastores)
      */
     readonly assets?: AssetResolver;
     /** For a YAML file: `--set PATH=VALUE` overrides applied before validation. */
@@ -202,6 +262,8 @@ export declare class ParajobClient {
     readonly components: ComponentOperations;
     /** Register, get and list data assets on the coordinator. */
     readonly data: DataOperations;
+    /** Create, get and list datastores on the coordinator (their credentials never come back). */
+    readonly datastores: DatastoreOperations;
     /** Resolve once the credentials are ready (a pinned CA is learned over the network). */
     private readonly api;
     private readonly assetsApi;
@@ -220,9 +282,23 @@ export declare class ParajobClient {
     call<T>(jobId: string | undefined, body: (api: JobsApi) => Promise<T>): Promise<T>;
 }
 
+// src/sdk/component-document.d.ts
+import type { CodeBuiltComponent } from './component.js';
+/** Name, version and base folder of a component registered from code. */
+export interface ComponentDocumentOptions {
+    /** @default the component's own name */
+    readonly name?: string;
+    /** @default the next number after the registered ones */
+    readonly version?: string;
+    /** Where relative paths point from. @default the current folder */
+    readonly baseDir?: string;
+}
+/** The component YAML document of a component built in code (see the module comment). */
+export declare function componentDocument(built: CodeBuiltComponent, options?: ComponentDocumentOptions): Record<string, unknown>;
+
 // src/sdk/component.d.ts
 import { type DataType, type DataValue, Input, type InputType, type Output, type PrimitiveArg, type PrimitiveType } from './io.js';
-import { Step, type StepOutput } from './step.js';
+import { Step, type StepOutput, type StepTemplate } from './step.js';
 /** A declared input of a component built in code: an `Input({...})`, or a literal default value. */
 export type InputDeclaration = Input | string | number | boolean;
 /** What a step input declared as `D` may be given. */
@@ -258,6 +334,14 @@ export interface Component<I = Record<string, InputDeclaration>, O = Record<stri
     readonly componentName: string;
     readonly componentType: 'command' | 'parallel' | 'pipeline';
 }
+/** What a component built in code was made of, for registering it (component-document.ts). */
+export interface CodeBuiltComponent {
+    readonly name: string;
+    readonly type: 'command' | 'parallel';
+    readonly template: StepTemplate;
+}
+/** @internal What `component` was built from, or undefined for one loaded from a file. */
+export declare function codeBuiltComponentOf(component: object): CodeBuiltComponent | undefined;
 /** Options of {@link command}: Azure's command job/component keys, camelCased. */
 export interface CommandOptions<I, O> {
     /** The component's name: the default step name. */
@@ -361,24 +445,23 @@ export declare function loadComponent<I = Record<string, InputDeclaration>, O = 
 // src/sdk/coordinator-assets.d.ts
 import { type AssetReference, type AssetResolver, type Lookup, type RegisteredComponent, type RegisteredData } from '../jobspec/assets/resolver.js';
 import type { AssetsApi } from '../rpc/assets-client.js';
+import type { ObjectStoreConnection } from '../storage/s3-settings.js';
 /** An AssetResolver over one coordinator's registry (see the module comment). */
 export declare class CoordinatorAssets implements AssetResolver {
     private readonly api;
-    private readonly datastores;
     private readonly known;
     private readonly wanted;
     private cache;
-    /**
-     * @param api the coordinator's Assets service.
-     * @param datastores where datastores are looked up (the coordinator serves none). @default none
-     */
-    constructor(api: AssetsApi, datastores?: AssetResolver);
+    /** @param api the coordinator's Assets service. */
+    constructor(api: AssetsApi);
     /** The component as fetched, or a miss recorded for the next round of {@link compile}. */
     component(reference: AssetReference): Lookup<RegisteredComponent>;
     /** The data asset as fetched, or a miss recorded for the next round of {@link compile}. */
     data(reference: AssetReference): Lookup<RegisteredData>;
-    /** Datastores come from the resolver given for them (the coordinator serves none). */
+    /** The datastore's folder or S3 prefix on the coordinator, or a miss recorded for the next round. */
     datastore(name: string): Lookup<string>;
+    /** How the coordinator reaches an object-storage datastore, without its credentials. */
+    datastoreConnection(name: string): ObjectStoreConnection | undefined;
     /** True for a code folder of a component fetched into the cache: the coordinator holds it already. */
     isCachedCode(folder: string): boolean;
     /**
@@ -389,9 +472,11 @@ export declare class CoordinatorAssets implements AssetResolver {
     /** Removes the cache folder. */
     close(): void;
     private lookup;
+    private fetch;
     /** Fetches every reference asked for and not yet known; false when there was none. */
     private fetchWanted;
     private fetchComponent;
+    private fetchDatastore;
     private fetchData;
 }
 
@@ -498,10 +583,10 @@ export declare function followJob(api: Pick<JobsApi, 'watch' | 'get'>, jobId: st
  * The TypeScript SDK: build jobs in code (the same YAML documents the CLI reads, compiled by the one
  * compiler), load them from YAML, and submit and follow them through a coordinator.
  */
-export type { AssetDocument, CodeFile, CodeSnapshot, ComponentAsset, DataAsset, JobMessage, JobStatus, OutputLocation, Progress, StepStatus, } from '../gen/parajob/v1/parajob.js';
+export type { AssetDocument, CodeFile, CodeSnapshot, ComponentAsset, DataAsset, DatastoreAsset, JobMessage, JobStatus, OutputLocation, Progress, StepStatus, } from '../gen/parajob/v1/parajob.js';
 export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
-export type { AssetsCall, CreateAssetOptions } from './asset-operations.js';
-export { ComponentOperations, DataOperations } from './asset-operations.js';
+export type { AssetsCall, ComponentLike, CreateAssetOptions, CreateComponentOptions, DatastoreSpec, } from './asset-operations.js';
+export { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
 export type { CreateJobOptions, FollowOptions, ParajobClientOptions, SubmittedJob } from './client.js';
 export { CA_ENV, COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, JobOperations, ParajobClient, TOKEN_ENV, } from './client.js';
 export type { CommandOptions, Component, ComponentArgs, ComponentCallArgs, InputArg, InputDeclaration, ParallelRunFunctionOptions, RequiredInputs, RunFunctionTask, StepOptions, StepOutputs, } from './component.js';

@@ -1,7 +1,8 @@
 /**
- * The SDK example: a pipeline built in TypeScript, a command step that writes text files and a
- * parallel step (a TypeScript entry script) that counts the words of each, submitted, followed to
- * its end and its output read back.
+ * The SDK example: a pipeline built in TypeScript, a command step that writes text files and a table
+ * of them (a CSV file and its MLTable), a parallel step (a TypeScript entry script) that counts the
+ * words of each file, and a tabular parallel step that reads the table's rows (mode `direct`, a few
+ * rows per mini-batch), submitted, followed to its end and its outputs read back.
  *
  *   npm run example:sdk                 runs it on this machine (runLocal: an embedded coordinator and nodes)
  *   PARAJOB_COORDINATOR=HOST:PORT npm run example:sdk
@@ -31,9 +32,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const prepare = command({
   name: 'prepare',
   code: './src',
-  command: 'sh prepare.sh ${{inputs.count}} ${{outputs.documents}}',
+  command: 'sh prepare.sh ${{inputs.count}} ${{outputs.documents}} ${{outputs.table}}',
   inputs: { count: Input({ type: 'integer' }) },
-  outputs: { documents: Output({ type: 'uri_folder' }) },
+  outputs: { documents: Output({ type: 'uri_folder' }), table: Output({ type: 'mltable' }) },
 });
 
 const score = parallelRunFunction({
@@ -47,11 +48,25 @@ const score = parallelRunFunction({
   task: { code: './src', entryScript: 'score.ts', appendRowTo: '${{outputs.scores}}' },
 });
 
+/** Tabular: the table's rows, 3 per mini-batch, each row to one output line. */
+const scoreTable = parallelRunFunction({
+  name: 'score_table',
+  inputs: { table: Input({ type: 'mltable', mode: 'direct' }) },
+  outputs: { greetings: Output({ type: 'uri_file' }) },
+  inputData: '${{inputs.table}}',
+  miniBatchSize: '3 rows',
+  instanceCount: 2,
+  task: { code: './src', entryScript: 'score-table.ts', appendRowTo: '${{outputs.greetings}}' },
+});
+
 const wordCount = pipeline(
   { name: 'sdk_word_count', defaultCompute: 'cpu-cluster', forceRerun: true, baseDir: here },
   ({ count }: { count: PipelineInput<'integer'> }) => {
-    const documents = prepare({ count }).outputs.documents;
-    return { scores: score({ documents }).outputs.scores };
+    const prepared = prepare({ count }).outputs;
+    return {
+      scores: score({ documents: prepared.documents }).outputs.scores,
+      greetings: scoreTable({ table: prepared.table }).outputs.greetings,
+    };
   },
 );
 
@@ -79,13 +94,17 @@ async function main(): Promise<number> {
     ({ status } = await runLocal(job, { dataDir: process.env.PARAJOB_DATA_DIR ?? '.parajob', onEvent: show }));
   }
   const scores = status.outputs.find((output) => output.name === 'scores');
-  if (status.state !== JobState.JOB_STATE_SUCCEEDED || !scores) {
+  const greetings = status.outputs.find((output) => output.name === 'greetings');
+  if (status.state !== JobState.JOB_STATE_SUCCEEDED || !scores || !greetings) {
     console.error(`the job ended ${JobState[status.state]}; see ${status.resultFile}`);
     return 1;
   }
   const rows = (await readFile(scores.path, 'utf8')).split('\n').filter(Boolean).sort();
   console.log(`${rows.length} documents scored (${scores.path}):`);
   for (const row of rows) console.log(`  ${row}`);
+  const lines = (await readFile(greetings.path, 'utf8')).split('\n').filter(Boolean).sort();
+  console.log(`${lines.length} table rows read (${greetings.path}):`);
+  for (const line of lines) console.log(`  ${line}`);
   return 0;
 }
 

@@ -97,7 +97,7 @@ export function addAssetCommands(
   const datastore = program
     .command('datastore')
     .description('datastores: local folders or S3 buckets that azureml://datastores/<name>/paths/… name');
-  withStore(datastore.command('create').description('make a datastore of a folder (--path) or an S3 prefix (--s3)'))
+  withRegistry(datastore.command('create').description('make a datastore of a folder (--path) or an S3 prefix (--s3)'))
     .requiredOption('--name <name>', 'datastore name')
     .option('--path <dir>', 'its folder (created if missing)')
     .option('--s3 <s3://bucket/prefix>', 'its place in an S3-compatible object store')
@@ -105,16 +105,21 @@ export function addAssetCommands(
     .option('--region <region>', 'with --s3: the region (default: the environment, else us-east-1)')
     .option(
       '--credentials <file>',
-      "with --s3: KEY=VALUE lines with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by the coordinator (default: the coordinator's environment)",
+      "with --s3: KEY=VALUE lines with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; with --coordinator its text is sent to the coordinator, which keeps it and never shows it (default: the coordinator's environment)",
     )
     .action(async (options: Options & DatastoreOptions) => {
-      setExitCode(await (await loadAssets()).datastoreCreateCommand(options, dataDirOf(options), io));
+      setExitCode(await (await loadAssets()).datastoreCreateCommand(options, registryOf(options), io));
     });
-  withStore(datastore.command('list').description('the datastores (workspaceblobstore is built in)')).action(
+  withRegistry(datastore.command('list').description('the datastores (workspaceblobstore is built in)')).action(
     async (options: Options) => {
-      setExitCode(await (await loadAssets()).datastoreListCommand(dataDirOf(options), io));
+      setExitCode(await (await loadAssets()).datastoreListCommand(registryOf(options), io));
     },
   );
+  withRegistry(datastore.command('show').description('a datastore: its place and connection, never its credentials'))
+    .argument('<name>', 'datastore name')
+    .action(async (name: string, options: Options) => {
+      setExitCode(await (await loadAssets()).datastoreShowCommand(name, registryOf(options), io));
+    });
 
   withStore(job.command('validate').description('validate a job: every error at once, nothing submitted (exit 0 or 2)'))
     .requiredOption('--file <job.yml>', 'the job or pipeline YAML')

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 
-import { FailureKind, JobState, type JobStatus } from '../gen/parajob/v1/parajob.js';
+import { FailureKind, JobState, type JobStatus, StepState } from '../gen/parajob/v1/parajob.js';
 import { formatDuration, formatProgressLine, itemsTotalText, progressOf, stateLabel } from './progress-format.js';
 import { formatStepGraph, stepCountText, stepLogsFolder, stepStateLabel } from './step-views.js';
 
@@ -34,6 +34,8 @@ export function failureKindLabel(kind: FailureKind): string {
       return 'no nodes left';
     case FailureKind.FAILURE_KIND_INTERNAL:
       return 'internal error';
+    case FailureKind.FAILURE_KIND_USER:
+      return 'user error';
     default:
       return '';
   }
@@ -60,10 +62,16 @@ function elapsedMs(status: Pick<JobStatus, 'createdAtMs' | 'endedAtMs'>, nowMs: 
  */
 export function formatJobSummary(status: JobStatus, nowMs: number = Date.now()): string {
   const p = progressOf(status);
+  // A job of command steps only has no mini-batches to count: its steps are what it did.
+  const commandsOnly = status.steps.length > 0 && status.steps.every((step) => step.type === 'command');
+  const succeeded = status.steps.filter((step) => step.stepState === StepState.STEP_STATE_SUCCEEDED).length;
+  const reused = status.steps.filter((step) => step.stepState === StepState.STEP_STATE_REUSED).length;
+  const counts = commandsOnly
+    ? `${succeeded + reused}/${status.steps.length} command steps succeeded${reused > 0 ? ` (${reused} reused)` : ''}.`
+    : `${p.miniBatchesSucceeded}/${p.miniBatchesTotal} mini-batches succeeded (${p.miniBatchesFailed} failed), ` +
+      `${p.itemsSucceeded}/${itemsTotalText(p)} items succeeded (${p.itemsFailed} failed).`;
   const lines = [
-    `Job ${status.jobId} ${stateWithKind(status)} in ${formatDuration(elapsedMs(status, nowMs))}: ` +
-      `${p.miniBatchesSucceeded}/${p.miniBatchesTotal} mini-batches succeeded (${p.miniBatchesFailed} failed), ` +
-      `${p.itemsSucceeded}/${itemsTotalText(p)} items succeeded (${p.itemsFailed} failed).`,
+    `Job ${status.jobId} ${stateWithKind(status)} in ${formatDuration(elapsedMs(status, nowMs))}: ${counts}`,
   ];
   if (status.state !== JobState.JOB_STATE_SUCCEEDED && status.stateReason) lines.push(`Reason: ${status.stateReason}`);
   if (status.outputs.length > 0) {

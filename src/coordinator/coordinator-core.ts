@@ -214,6 +214,9 @@ export class CoordinatorCore {
         },
         reuse: this.reuse,
         pickCommandNode: (candidates) => this.leastLoaded(candidates),
+        // A lost node kills its command once out of touch for nodeLostAfterMs (its Welcome says so); as
+        // long again is the margin for the node noticing later than this coordinator (a busy machine).
+        commandFenceMs: 2 * this.options.nodeLostAfterMs,
         journal: this.options.journal,
         onAttempt: (roundTripMs, runMs) => {
           for (const listener of this.attemptListeners) listener(roundTripMs, runMs);
@@ -356,7 +359,9 @@ export class CoordinatorCore {
         this.commandSteps.get(kind.value.jobId)?.send({ type: 'command.ended', nodeId, ended: kind.value });
         return;
       case 'commandLog':
-        this.commandSteps.get(kind.value.jobId)?.send({ type: 'command.log', nodeId, text: kind.value.text });
+        this.commandSteps
+          .get(kind.value.jobId)
+          ?.send({ type: 'command.log', nodeId, attempt: kind.value.attempt, text: kind.value.text });
         return;
     }
   }

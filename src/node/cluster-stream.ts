@@ -24,7 +24,13 @@ export interface ClusterStreamInput {
 
 /** Events the actor sends to the node machine. */
 export type ClusterStreamEvent =
-  | { readonly type: 'stream.welcome'; readonly nodeId: string; readonly heartbeatIntervalMs: number }
+  | {
+      readonly type: 'stream.welcome';
+      readonly nodeId: string;
+      readonly heartbeatIntervalMs: number;
+      /** 0: not told. */
+      readonly sessionTimeoutMs: number;
+    }
   | CoordinatorEvent
   | { readonly type: 'stream.closed'; readonly reason: string };
 
@@ -50,6 +56,7 @@ export const clusterStreamActor = fromCallback<{ readonly type: 'stream.noop' },
           type: 'stream.welcome',
           nodeId: message.kind.value.nodeId,
           heartbeatIntervalMs: message.kind.value.heartbeatIntervalMs,
+          sessionTimeoutMs: message.kind.value.sessionTimeoutMs,
         });
       } else {
         const event = coordinatorEventOf(message);

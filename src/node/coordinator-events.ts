@@ -71,6 +71,9 @@ export function notRunningCommandEnded(jobId: string, nowMs: number): NodeMessag
         timedOut: false,
         cancelled: true,
         errorMessage: 'not running here',
+        outputTail: '',
+        // No run's attempt: the answer to a cancel, whichever run it meant.
+        attempt: 0,
         startedAtMs: 0,
         endedAtMs: nowMs,
       },

@@ -68,6 +68,8 @@ export interface NodeContext {
   readonly logger: Logger;
   readonly nodeId: string | undefined;
   readonly heartbeatIntervalMs: number;
+  /** The coordinator's session timeout (proto Welcome); 0 until told. */
+  readonly sessionTimeoutMs: number;
   readonly heartbeatSeq: number;
   readonly reconnectAttempts: number;
   /** Since when (ms since the epoch) the coordinator is unreachable; undefined while attached. */
@@ -77,7 +79,13 @@ export interface NodeContext {
   readonly commands: Readonly<Record<string, ActorRefFrom<typeof commandRunActor>>>;
 }
 
-export type NodeEvent = ClusterStreamEvent | JobLeftNotice | CommandRunNotice | { readonly type: 'node.stop' };
+export type NodeEvent =
+  | ClusterStreamEvent
+  | JobLeftNotice
+  | CommandRunNotice
+  | { readonly type: 'node.stop' }
+  /** Out of touch with the coordinator for its session timeout (a delayed event the node raises itself). */
+  | { readonly type: 'contact.expired' };
 
 /** Grace between SIGTERM and SIGKILL of a command's process group. */
 const COMMAND_KILL_GRACE_MS = 2_000;

@@ -21,13 +21,16 @@
  *                   been unreachable for options.reconnectForMs (since the stream was lost, or since
  *                   the start when it was never reached) → gaveUp
  * gaveUp (final)    logged as an error; processes are killed with the machine
+ * Out of touch: leaving `ready` arms a timer of the session timeout the welcome told; entering `ready`
+ * again disarms it. Should it fire (contact.expired), every command run is killed (command.fence):
+ * the coordinator has declared this node lost and runs those steps elsewhere once that time has passed.
  * stopped (final)   leaving `attached` half-closes the stream after the last writes
  * Jobs keep running while the stream is down; their results wait in the outbox (outbox.ts), which also
  * keeps every written result until the coordinator's results_ack and writes it again after a reconnect,
  * and keeps the book of the leases the node answers for (said in the next hello: held-leases.ts).
  * node.stop while not attached → stopped at once (processes are killed with the machine).
  */
-import { assign, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
+import { assign, cancel, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
 
 import type { ClusterClient, JobAssignment, Lease, NodeMessage } from '../gen/parajob/v1/parajob.js';
 import { deadlineIn } from '../rpc/options.js';
@@ -47,6 +50,11 @@ import {
 } from './node-context.js';
 
 export { DEFAULT_NODE_TIMING, type NodeMachineInput, type NodeTiming } from './node-context.js';
+
+/** What the welcome told: node id, heartbeat interval, session timeout. */
+type WelcomeParams = Omit<Extract<NodeEvent, { readonly type: 'stream.welcome' }>, 'type'>;
+/** Id of the delayed contact.expired event (see the module comment). */
+const CONTACT_TIMER = 'contact-timer';
 
 /** The node machine; see the module comment. */
 export const nodeMachine = setup({
@@ -95,14 +103,27 @@ export const nodeMachine = setup({
         'gave up on the coordinator: unreachable for the whole reconnect window (--reconnect-for)',
       );
     },
-    register: assign(({ context }, params: { readonly nodeId: string; readonly heartbeatIntervalMs: number }) => ({
+    register: assign(({ context }, params: WelcomeParams) => ({
       nodeId: params.nodeId,
+      sessionTimeoutMs: params.sessionTimeoutMs,
       heartbeatIntervalMs:
         params.heartbeatIntervalMs > 0 ? params.heartbeatIntervalMs : context.input.timing.defaultHeartbeatMs,
       reconnectAttempts: 0,
       unreachableSinceMs: undefined,
       logger: context.input.options.logger.child({ nodeId: params.nodeId }),
     })),
+    armContactTimer: enqueueActions(({ context, enqueue }) => {
+      if (context.sessionTimeoutMs > 0)
+        enqueue.raise({ type: 'contact.expired' }, { id: CONTACT_TIMER, delay: context.sessionTimeoutMs });
+    }),
+    disarmContactTimer: cancel(CONTACT_TIMER),
+    fenceAllCommands: enqueueActions(({ context, enqueue }) => {
+      const running = Object.keys(context.commands);
+      if (running.length === 0) return;
+      const reason = `out of touch with the coordinator for more than its session timeout (${context.sessionTimeoutMs} ms): the step runs elsewhere`;
+      context.logger.warn({ commands: running }, `killing command runs: ${reason}`);
+      for (const ref of Object.values(context.commands)) enqueue.sendTo(ref, { type: 'command.fence', reason });
+    }),
     logRegistered: ({ context }) => {
       context.logger.info(
         { nodeId: context.nodeId, heartbeatIntervalMs: context.heartbeatIntervalMs, jobs: Object.keys(context.jobs) },
@@ -234,6 +255,7 @@ export const nodeMachine = setup({
     logger: input.options.logger,
     nodeId: undefined,
     heartbeatIntervalMs: input.timing.defaultHeartbeatMs,
+    sessionTimeoutMs: 0,
     heartbeatSeq: 0,
     reconnectAttempts: 0,
     // Counted from the start until the first welcome: a node started before its coordinator waits too.
@@ -253,6 +275,7 @@ export const nodeMachine = setup({
       ],
     },
     'command.finished': { actions: { type: 'removeCommand', params: jobIdOf } },
+    'contact.expired': { actions: 'fenceAllCommands' },
   },
   states: {
     connecting: {
@@ -293,7 +316,7 @@ export const nodeMachine = setup({
               actions: [
                 {
                   type: 'register',
-                  params: ({ event }) => ({ nodeId: event.nodeId, heartbeatIntervalMs: event.heartbeatIntervalMs }),
+                  params: ({ event }) => event,
                 },
                 'logRegistered',
               ],
@@ -302,7 +325,8 @@ export const nodeMachine = setup({
           },
         },
         ready: {
-          entry: 'tellJobsConnected',
+          entry: ['disarmContactTimer', 'tellJobsConnected'],
+          exit: 'armContactTimer',
           initial: 'beating',
           states: {
             beating: {

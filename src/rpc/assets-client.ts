@@ -1,7 +1,7 @@
 /**
- * A typed promise wrapper over the generated `Assets` gRPC client (registered components and data
- * assets on a coordinator), for the SDK's client.components / client.data and the CLI's
- * `component|data … --coordinator`. Every call carries a deadline, as the Jobs client's do.
+ * A typed promise wrapper over the generated `Assets` gRPC client (registered components, data
+ * assets and datastores on a coordinator), for the SDK's client.components / client.data /
+ * client.datastores and the CLI's `component|data|datastore … --coordinator`. Every call carries a deadline, as the Jobs client's do.
  */
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 
@@ -11,7 +11,9 @@ import {
   AssetsClient,
   type CodeSnapshot,
   type ComponentAsset,
+  type CreateDatastoreRequest,
   type DataAsset,
+  type DatastoreAsset,
 } from '../gen/parajob/v1/parajob.js';
 import { deadlineIn, UNARY_DEADLINE_MS } from './options.js';
 
@@ -80,6 +82,21 @@ export class AssetsApi {
   /** The latest version of every data asset. */
   async listData(): Promise<DataAsset[]> {
     return (await this.unary(this.client.listData, {})).data;
+  }
+
+  /** Creates (or replaces) a datastore; its credentials, if sent, stay on the coordinator. */
+  createDatastore(request: CreateDatastoreRequest): Promise<DatastoreAsset> {
+    return this.unary(this.client.createDatastore, request);
+  }
+
+  /** A datastore, without credentials; NOT_FOUND when unknown. */
+  getDatastore(name: string): Promise<DatastoreAsset> {
+    return this.unary(this.client.getDatastore, { name });
+  }
+
+  /** Every datastore, workspaceblobstore first. */
+  async listDatastores(): Promise<DatastoreAsset[]> {
+    return (await this.unary(this.client.listDatastores, {})).datastores;
   }
 
   /** Closes the channel. */

@@ -9,7 +9,7 @@ import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import type { CompiledJob } from '../jobspec/model.js';
 import { AssetsApi } from '../rpc/assets-client.js';
 import { JobsApi } from '../rpc/jobs-client.js';
-import { ComponentOperations, DataOperations } from './asset-operations.js';
+import { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
 import { CoordinatorAssets } from './coordinator-assets.js';
 import { asValidationError, toSdkError } from './errors.js';
 import { EventQueue } from './event-queue.js';
@@ -49,7 +49,7 @@ export interface CreateJobOptions {
   readonly jobId?: string;
   /**
    * Where the local validation looks registered components, data and datastores up.
-   * @default the coordinator's registry (client.components, client.data); no datastores
+   * @default the coordinator's registry (client.components, client.data, client.datastores)
    */
   readonly assets?: AssetResolver;
   /** For a YAML file: `--set PATH=VALUE` overrides applied before validation. */
@@ -218,6 +218,8 @@ export class ParajobClient {
   readonly components: ComponentOperations;
   /** Register, get and list data assets on the coordinator. */
   readonly data: DataOperations;
+  /** Create, get and list datastores on the coordinator (their credentials never come back). */
+  readonly datastores: DatastoreOperations;
   /** Resolve once the credentials are ready (a pinned CA is learned over the network). */
   private readonly api: Promise<JobsApi>;
   private readonly assetsApi: Promise<AssetsApi>;
@@ -243,6 +245,7 @@ export class ParajobClient {
       this.callAssets(asset, body);
     this.components = new ComponentOperations(callAssets);
     this.data = new DataOperations(callAssets);
+    this.datastores = new DatastoreOperations(callAssets);
   }
 
   /** Closes the channels. */

@@ -79,6 +79,21 @@ export interface Component<I = Record<string, InputDeclaration>, O = Record<stri
   readonly componentType: 'command' | 'parallel' | 'pipeline';
 }
 
+/** What a component built in code was made of, for registering it (component-document.ts). */
+export interface CodeBuiltComponent {
+  readonly name: string;
+  readonly type: 'command' | 'parallel';
+  readonly template: StepTemplate;
+}
+
+/** Components built in code → what they were made of (loaded components are files already). */
+const codeBuilt = new WeakMap<object, CodeBuiltComponent>();
+
+/** @internal What `component` was built from, or undefined for one loaded from a file. */
+export function codeBuiltComponentOf(component: object): CodeBuiltComponent | undefined {
+  return codeBuilt.get(component);
+}
+
 function makeComponent<I, O>(
   componentName: string,
   componentType: Component['componentType'],
@@ -98,7 +113,10 @@ function makeComponent<I, O>(
     collector.steps.push(step);
     return step;
   }
-  return Object.assign(call, { componentName, componentType });
+  const component = Object.assign(call, { componentName, componentType });
+  if (!template.usesComponentFile && componentType !== 'pipeline')
+    codeBuilt.set(component, { name: componentName, type: componentType, template });
+  return component;
 }
 
 /** Options of {@link command}: Azure's command job/component keys, camelCased. */

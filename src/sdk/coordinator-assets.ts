@@ -1,6 +1,6 @@
 /**
- * Registered assets looked up on the coordinator, for validating a job on the client before it is
- * submitted there. Where resolution happens: the coordinator resolves `azureml:` references itself
+ * Registered assets and datastores looked up on the coordinator, for validating a job on the client
+ * before it is submitted there. Where resolution happens: the coordinator resolves `azureml:` references itself
  * when it compiles a submitted job (its own registry, in its data dir, is the truth and the only
  * copy a client on another machine can reach); the client resolves them the same way only to report
  * mistakes early, with file and line, and to know which code folders it must snapshot.
@@ -32,23 +32,25 @@ import {
 } from '../jobspec/assets/resolver.js';
 import type { AssetsApi } from '../rpc/assets-client.js';
 import { isServiceError } from '../rpc/jobs-client.js';
+import type { ObjectStoreConnection } from '../storage/s3-settings.js';
 
-type Kind = 'component' | 'data';
+type Kind = 'component' | 'data' | 'datastore';
+type Found = RegisteredComponent | RegisteredData | FetchedDatastore;
+
+/** A datastore as the coordinator shows it: its folder or S3 prefix, and how it is reached (no credentials). */
+interface FetchedDatastore {
+  readonly path: string;
+  readonly connection: ObjectStoreConnection | undefined;
+}
 
 /** An AssetResolver over one coordinator's registry (see the module comment). */
 export class CoordinatorAssets implements AssetResolver {
-  private readonly known = new Map<string, Lookup<RegisteredComponent | RegisteredData>>();
+  private readonly known = new Map<string, Lookup<Found>>();
   private readonly wanted = new Map<string, { kind: Kind; reference: AssetReference }>();
   private cache: string | undefined;
 
-  /**
-   * @param api the coordinator's Assets service.
-   * @param datastores where datastores are looked up (the coordinator serves none). @default none
-   */
-  constructor(
-    private readonly api: AssetsApi,
-    private readonly datastores: AssetResolver = NO_ASSETS,
-  ) {}
+  /** @param api the coordinator's Assets service. */
+  constructor(private readonly api: AssetsApi) {}
 
   /** The component as fetched, or a miss recorded for the next round of {@link compile}. */
   component(reference: AssetReference): Lookup<RegisteredComponent> {
@@ -60,9 +62,16 @@ export class CoordinatorAssets implements AssetResolver {
     return this.lookup('data', reference) as Lookup<RegisteredData>;
   }
 
-  /** Datastores come from the resolver given for them (the coordinator serves none). */
+  /** The datastore's folder or S3 prefix on the coordinator, or a miss recorded for the next round. */
   datastore(name: string): Lookup<string> {
-    return this.datastores.datastore(name);
+    const found = this.lookup('datastore', { name, version: undefined });
+    return found.ok ? { ok: true, value: (found.value as FetchedDatastore).path } : found;
+  }
+
+  /** How the coordinator reaches an object-storage datastore, without its credentials. */
+  datastoreConnection(name: string): ObjectStoreConnection | undefined {
+    const found = this.lookup('datastore', { name, version: undefined });
+    return found.ok ? (found.value as FetchedDatastore).connection : undefined;
   }
 
   /** True for a code folder of a component fetched into the cache: the coordinator holds it already. */
@@ -92,12 +101,19 @@ export class CoordinatorAssets implements AssetResolver {
     this.cache = undefined;
   }
 
-  private lookup(kind: Kind, reference: AssetReference): Lookup<RegisteredComponent | RegisteredData> {
-    const key = `${kind} ${formatAssetReference(reference)}`;
+  private lookup(kind: Kind, reference: AssetReference): Lookup<Found> {
+    const label = kind === 'datastore' ? reference.name : formatAssetReference(reference);
+    const key = `${kind} ${label}`;
     const known = this.known.get(key);
     if (known !== undefined) return known;
     this.wanted.set(key, { kind, reference });
-    return { ok: false, message: `${kind} ${formatAssetReference(reference)} was not fetched from the coordinator` };
+    return { ok: false, message: `${kind} ${label} was not fetched from the coordinator` };
+  }
+
+  private fetch(kind: Kind, reference: AssetReference): Promise<Found> {
+    if (kind === 'component') return this.fetchComponent(reference);
+    if (kind === 'data') return this.fetchData(reference);
+    return this.fetchDatastore(reference.name);
   }
 
   /** Fetches every reference asked for and not yet known; false when there was none. */
@@ -106,10 +122,7 @@ export class CoordinatorAssets implements AssetResolver {
     this.wanted.clear();
     for (const [key, { kind, reference }] of wanted) {
       try {
-        this.known.set(key, {
-          ok: true,
-          value: kind === 'component' ? await this.fetchComponent(reference) : await this.fetchData(reference),
-        });
+        this.known.set(key, { ok: true, value: await this.fetch(kind, reference) });
       } catch (error) {
         if (!isServiceError(error) || error.code !== GrpcStatus.NOT_FOUND) throw error;
         this.known.set(key, { ok: false, message: `${error.details} (on the coordinator at ${this.api.address})` });
@@ -128,6 +141,15 @@ export class CoordinatorAssets implements AssetResolver {
     for (const [index, snapshot] of asset.code.entries())
       await writeSnapshot(snapshot.files, join(home, bundleCodeName(index)));
     return { name: asset.name, version: asset.version, file: join(home, bundleDocumentName(0)) };
+  }
+
+  private async fetchDatastore(name: string): Promise<FetchedDatastore> {
+    const store = await this.api.getDatastore(name);
+    const connection: ObjectStoreConnection = {
+      ...(store.endpoint === '' ? {} : { endpoint: store.endpoint }),
+      ...(store.region === '' ? {} : { region: store.region }),
+    };
+    return { path: store.path, connection: store.path.startsWith('s3://') ? connection : undefined };
   }
 
   private async fetchData(reference: AssetReference): Promise<RegisteredData> {

@@ -8,6 +8,7 @@ export type {
   CodeSnapshot,
   ComponentAsset,
   DataAsset,
+  DatastoreAsset,
   JobMessage,
   JobStatus,
   OutputLocation,
@@ -15,8 +16,14 @@ export type {
   StepStatus,
 } from '../gen/parajob/v1/parajob.js';
 export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
-export type { AssetsCall, CreateAssetOptions } from './asset-operations.js';
-export { ComponentOperations, DataOperations } from './asset-operations.js';
+export type {
+  AssetsCall,
+  ComponentLike,
+  CreateAssetOptions,
+  CreateComponentOptions,
+  DatastoreSpec,
+} from './asset-operations.js';
+export { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
 export type { CreateJobOptions, FollowOptions, ParajobClientOptions, SubmittedJob } from './client.js';
 export {
   CA_ENV,

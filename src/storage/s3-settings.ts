@@ -102,6 +102,14 @@ export function readCredentialsFile(file: string, what: string): NodeJS.ProcessE
   } catch (error) {
     throw new InputError(`${what}: cannot read the credentials file ${file}: ${(error as Error).message}`);
   }
+  return parseCredentialsText(text, `the credentials file ${file}`, what);
+}
+
+/**
+ * The variables of a credentials file's text (`source` names it in messages), names upper-cased;
+ * InputError when AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is missing.
+ */
+export function parseCredentialsText(text: string, source: string, what: string): NodeJS.ProcessEnv {
   const variables: NodeJS.ProcessEnv = {};
   for (const line of text.split(/\r?\n/)) {
     const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
@@ -109,9 +117,7 @@ export function readCredentialsFile(file: string, what: string): NodeJS.ProcessE
     variables[(match[1] as string).toUpperCase()] = (match[2] as string).replace(/^(["'])(.*)\1$/, '$2');
   }
   if (!variables['AWS_ACCESS_KEY_ID'] || !variables['AWS_SECRET_ACCESS_KEY']) {
-    throw new InputError(
-      `${what}: the credentials file ${file} must set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (KEY=VALUE lines)`,
-    );
+    throw new InputError(`${what}: ${source} must set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (KEY=VALUE lines)`);
   }
   return variables;
 }

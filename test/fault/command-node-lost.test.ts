@@ -14,16 +14,7 @@ import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import { JobState, StepState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
-
-/** The first command_log chunk of the job that matches `pattern` (bounded). */
-async function firstLogMatch(cluster: FaultCluster, jobId: string, pattern: RegExp): Promise<RegExpMatchArray> {
-  const signal = AbortSignal.timeout(30_000);
-  for await (const event of cluster.api.watch(jobId, signal, true)) {
-    const match = event.kind?.$case === 'stepLog' ? pattern.exec(event.kind.value.text) : null;
-    if (match !== null) return match;
-  }
-  throw new Error(`the job ended without logging ${pattern}`);
-}
+import { firstLogMatch } from './support.js';
 
 describe('a node lost during a command step', () => {
   let cluster: FaultCluster | undefined;

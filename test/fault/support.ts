@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import type { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 
 /**
@@ -214,4 +215,14 @@ export async function writeFaultPipeline(
   const spec = await writeText(workspace.dir, `${options.name}.yml`, `${lines.join('\n')}\n`);
   const outputOf = (name: string) => join(workspace.dir, 'out', `${options.name}-${name}.txt`);
   return { spec, outputs: { first: outputOf('first'), second: outputOf('second'), third: outputOf('third') } };
+}
+
+/** The first command_log chunk of the job that matches `pattern` (bounded: 30 s). */
+export async function firstLogMatch(cluster: FaultCluster, jobId: string, pattern: RegExp): Promise<RegExpMatchArray> {
+  const signal = AbortSignal.timeout(30_000);
+  for await (const event of cluster.api.watch(jobId, signal, true)) {
+    const match = event.kind?.$case === 'stepLog' ? pattern.exec(event.kind.value.text) : null;
+    if (match !== null) return match;
+  }
+  throw new Error(`the job ended without logging ${pattern}`);
 }

@@ -5,11 +5,12 @@
  * mini-batch's objects into their own cache folders, and the worker reads local paths. Attempts that
  * crash or throw (chaos) are fetched again; the published output holds every object's row once.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { ParajobClient } from '../../src/sdk/index.js';
 import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
@@ -151,17 +152,18 @@ describe('s3:// input and output', () => {
     expect(csv).toMatch(/^4,2,.*RUN_DONE/m);
   }, 150_000);
 
-  it('a datastore made with --s3 takes its endpoint and credentials file with it, whatever the environment says', async () => {
+  it('a datastore made on the coordinator with --s3 keeps its endpoint and credentials there, whatever the environment says, and never shows them', async () => {
+    const secret = lake.env['AWS_SECRET_ACCESS_KEY'] as string;
     const credentials = await writeText(
       dir,
-      'lake.credentials',
-      `AWS_ACCESS_KEY_ID=${lake.env['AWS_ACCESS_KEY_ID']}\nAWS_SECRET_ACCESS_KEY=${lake.env['AWS_SECRET_ACCESS_KEY']}\n`,
+      'client/lake.credentials',
+      `AWS_ACCESS_KEY_ID=${lake.env['AWS_ACCESS_KEY_ID']}\nAWS_SECRET_ACCESS_KEY=${secret}\n`,
     );
     const create = await runCli([
       'datastore',
       'create',
-      '--data-dir',
-      join(dir, 'coordinator'),
+      '--coordinator',
+      address,
       '--name',
       'lake',
       '--s3',
@@ -173,9 +175,32 @@ describe('s3:// input and output', () => {
     ]);
     expect(create.exit?.code, create.describeOutput()).toBe(0);
     expect(create.stdout).toContain('Datastore lake is s3://lake/team');
+    // The client's file may go: the coordinator keeps its own copy, readable by it alone.
+    await rm(credentials);
+    const kept = join(dir, 'coordinator', 'assets', 'datastores', 'lake.credentials');
+    expect((await stat(kept)).mode & 0o777).toBe(0o600);
 
-    // The client validates with the same data dir (its datastores), as it would on the coordinator's machine.
-    const { stream } = await submitAndFollow('lake.yml', ['--data-dir', join(dir, 'coordinator')]);
+    // Shown without credentials, to the CLI and the SDK alike.
+    const shown = await runCli(['datastore', 'show', 'lake', '--coordinator', address]);
+    expect(JSON.parse(shown.stdout)).toEqual({
+      name: 'lake',
+      path: 's3://lake/team',
+      endpoint: lake.endpoint,
+      hasCredentials: true,
+      builtIn: false,
+    });
+    const listed = await runCli(['datastore', 'list', '--coordinator', address, '--json']);
+    expect(listed.stdout).not.toContain(secret);
+    expect(listed.stdout).not.toContain('lake.credentials');
+    const client = new ParajobClient({ address });
+    try {
+      expect(JSON.stringify(await client.datastores.list())).not.toContain(secret);
+    } finally {
+      client.close();
+    }
+
+    // The client validates against the coordinator's datastores: no data dir of its own.
+    const { stream } = await submitAndFollow('lake.yml', []);
     expect(stream.exit?.code, stream.describeOutput()).toBe(0);
     const rows = (await server.client.get({ bucket: 'results', key: 'run-3/parallel_run_step.txt' }))
       .toString('utf8')

@@ -1,5 +1,6 @@
 /**
- * examples/sdk runs as `npm run example:sdk` runs it (esbuild compiles pipeline.ts beside itself,
+ * examples/sdk (a command step, a parallel step over files, a tabular parallel step over the table
+ * the command wrote) runs as `npm run example:sdk` runs it (esbuild compiles pipeline.ts beside itself,
  * node runs it): once through runLocal (an embedded coordinator and nodes in its process), once through
  * ParajobClient against a `parajob coordinator` with two `parajob node` processes.
  */
@@ -35,6 +36,11 @@ function expectScored(stdout: string): void {
   expect(stdout).toMatch(/10 documents scored \(.*parallel_run_step\.txt\):/);
   // "document 1 says hello 1 times": 6 words each.
   for (let index = 1; index <= 10; index++) expect(lines).toContain(`  doc${index}.txt 6`);
+  // The tabular step: every row of the table once ("doc3,hello,3" → "doc3 hello-hello-hello").
+  expect(lines).toEqual(expect.arrayContaining(['step score_table started', 'step score_table ended']));
+  expect(stdout).toMatch(/10 table rows read \(.*parallel_run_step\.txt\):/);
+  for (let index = 1; index <= 10; index++)
+    expect(lines).toContain(`  doc${index} ${Array.from({ length: index }, () => 'hello').join('-')}`);
 }
 
 describe('examples/sdk', () => {

@@ -1,14 +1,15 @@
 /**
  * `parajob component create|list|show`, `parajob data create|list|show`, `parajob datastore
- * create|list` and `parajob job validate`: the verbs that only register or validate. Components and
- * data live with the coordinator when one is named (the SDK's client.components / client.data, over
- * the Assets service), else in the local data dir (`--data-dir`, default ./.parajob), where
- * `parajob run` finds them; datastores live in the data dir.
+ * create|list|show` and `parajob job validate`: the verbs that only register or validate. Components,
+ * data and datastores live with the coordinator when one is named (the SDK's client.components /
+ * client.data / client.datastores, over the Assets service), else in the local data dir (`--data-dir`,
+ * default ./.parajob), where `parajob run` finds them. A datastore's credentials are never shown.
  */
 import { resolve } from 'node:path';
 
-import { InputError } from '../../errors.js';
+import type { DatastoreAsset } from '../../gen/parajob/v1/parajob.js';
 import { ComponentAsset, DataAsset } from '../../gen/parajob/v1/parajob.js';
+import { createDatastore, type DatastoreView, datastoreView } from '../../jobspec/assets/datastores.js';
 import { LocalAssetStore } from '../../jobspec/assets/local-store.js';
 import { registerComponent, registerData } from '../../jobspec/assets/register.js';
 import { parseAssetReference } from '../../jobspec/assets/resolver.js';
@@ -94,39 +95,95 @@ export interface DatastoreOptions {
   readonly credentials?: string;
 }
 
+/** One line of `datastore list`: name, place, and whether it has credentials of its own (never what they are). */
+function datastoreLine(view: DatastoreView): string {
+  const where = [view.endpoint, view.region].filter(Boolean).join(' ');
+  const credentials = view.path.startsWith('s3://')
+    ? view.hasCredentials
+      ? ' (own credentials)'
+      : " (the coordinator's environment's credentials)"
+    : '';
+  return `${view.name}\t${view.path}${where ? ` ${where}` : ''}${credentials}`;
+}
+
+function viewOfMessage(asset: DatastoreAsset): DatastoreView {
+  return {
+    name: asset.name,
+    path: asset.path,
+    ...(asset.endpoint === '' ? {} : { endpoint: asset.endpoint }),
+    ...(asset.region === '' ? {} : { region: asset.region }),
+    hasCredentials: asset.hasCredentials,
+    builtIn: asset.builtIn,
+  };
+}
+
 export function datastoreCreateCommand(
   datastore: DatastoreOptions,
   options: AssetOptions,
   io: CommandIo,
 ): Promise<number> {
+  const { coordinator } = options;
+  const text = (view: DatastoreView, where: string) => `Datastore ${view.name} is ${view.path}${where}`;
+  if (coordinator !== undefined)
+    return withCoordinator(coordinator, io, async (client) => {
+      const view = viewOfMessage(
+        await client.datastores.createOrUpdate({
+          name: datastore.name,
+          ...(datastore.path === undefined ? {} : { path: datastore.path }),
+          ...(datastore.s3 === undefined ? {} : { s3: datastore.s3 }),
+          ...(datastore.endpoint === undefined ? {} : { endpoint: datastore.endpoint }),
+          ...(datastore.region === undefined ? {} : { region: datastore.region }),
+          ...(datastore.credentials === undefined ? {} : { credentialsFile: datastore.credentials }),
+        }),
+      );
+      print(io, options.json, view, text(view, ` on ${coordinator}`));
+      return ExitCode.succeeded;
+    });
   return guarded(io, async () => {
-    const store = new LocalAssetStore(options.dataDir);
-    const { name, path, s3 } = datastore;
-    if ((path === undefined) === (s3 === undefined)) {
-      throw new InputError('datastore create: give either --path <dir> or --s3 <s3://bucket/prefix>');
-    }
-    if (path !== undefined && [datastore.endpoint, datastore.region, datastore.credentials].some(Boolean)) {
-      throw new InputError('datastore create: --endpoint, --region and --credentials go with --s3, not --path');
-    }
-    const stored =
-      s3 === undefined
-        ? await store.addDatastore(name, path as string)
-        : await store.addObjectStoreDatastore(name, s3, {
-            endpoint: datastore.endpoint,
-            region: datastore.region,
-            credentialsFile: datastore.credentials,
-          });
-    print(io, options.json, stored, `Datastore ${stored.name} is ${stored.path}`);
+    const stored = await createDatastore(new LocalAssetStore(options.dataDir), {
+      name: datastore.name,
+      path: datastore.path,
+      s3: datastore.s3,
+      endpoint: datastore.endpoint,
+      region: datastore.region,
+      credentialsFile: datastore.credentials,
+    });
+    const view = datastoreView(stored);
+    print(io, options.json, view, text(view, ''));
     return ExitCode.succeeded;
   });
 }
 
 export function datastoreListCommand(options: AssetOptions, io: CommandIo): Promise<number> {
+  const show = (views: readonly DatastoreView[]): number => {
+    print(io, options.json, views, views.map(datastoreLine).join('\n'));
+    return ExitCode.succeeded;
+  };
+  const { coordinator } = options;
+  if (coordinator !== undefined)
+    return withCoordinator(coordinator, io, async (client) =>
+      show((await client.datastores.list()).map(viewOfMessage)),
+    );
+  return guarded(io, async () => show(new LocalAssetStore(options.dataDir).allDatastores().map(datastoreView)));
+}
+
+/** `datastore show NAME`: where it is and how it is reached, as JSON; never its credentials. */
+export function datastoreShowCommand(name: string, options: AssetOptions, io: CommandIo): Promise<number> {
+  const { coordinator } = options;
+  if (coordinator !== undefined)
+    return withCoordinator(coordinator, io, async (client) => {
+      writeLine(io.stdout, JSON.stringify(viewOfMessage(await client.datastores.get(name)), null, 2));
+      return ExitCode.succeeded;
+    });
   return guarded(io, async () => {
     const store = new LocalAssetStore(options.dataDir);
-    const builtIn = store.datastore('workspaceblobstore');
-    const stores = [{ name: 'workspaceblobstore', path: builtIn.ok ? builtIn.value : '' }, ...store.datastores()];
-    print(io, options.json, stores, stores.map((item) => `${item.name}\t${item.path}`).join('\n'));
+    const stored = store.datastoreRecord(name);
+    if (stored === undefined) {
+      const missing = store.datastore(name);
+      writeLine(io.stderr, `error: ${missing.ok ? `no datastore ${name}` : missing.message}`);
+      return ExitCode.invalidInput;
+    }
+    writeLine(io.stdout, JSON.stringify(datastoreView(stored), null, 2));
     return ExitCode.succeeded;
   });
 }

@@ -1,7 +1,9 @@
 /**
- * The Assets service: registered components and data assets kept in the coordinator's data dir
- * (src/jobspec/assets/local-store.ts, `<data dir>/assets/`), the same store the coordinator's spec
- * compiler looks `azureml:` references up in, so a job submitted here uses what was registered here.
+ * The Assets service: registered components, data assets and datastores kept in the coordinator's
+ * data dir (src/jobspec/assets/local-store.ts, `<data dir>/assets/`), the same store the coordinator's
+ * spec compiler looks `azureml:` references and `azureml://datastores/…` paths up in, so a job
+ * submitted here uses what was registered here. A datastore's credentials come in with its creation
+ * and never go out: answers say only whether it has some (jobspec/assets/datastores.ts).
  *
  * Not journaled: the journal has no asset record kind, and it need not have one. The store is files,
  * each metadata file written to a temporary name and renamed after the version's files are in place,
@@ -12,12 +14,20 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { ParajobError, SpecErrors } from '../../errors.js';
-import type { AssetsServer, ComponentAsset, DataAsset, GetAssetRequest } from '../../gen/parajob/v1/parajob.js';
+import type {
+  AssetsServer,
+  ComponentAsset,
+  DataAsset,
+  DatastoreAsset,
+  GetAssetRequest,
+} from '../../gen/parajob/v1/parajob.js';
+import { createDatastore, datastoreView } from '../../jobspec/assets/datastores.js';
 import {
   AssetExistsError,
   type LocalAssetStore,
   type StoredComponent,
   type StoredData,
+  type StoredDatastore,
 } from '../../jobspec/assets/local-store.js';
 import { registerDataText, storeComponentUpload } from '../../jobspec/assets/register.js';
 import { type AssetReference, formatAssetReference } from '../../jobspec/assets/resolver.js';
@@ -63,7 +73,19 @@ function dataMessage(stored: StoredData): DataAsset {
   };
 }
 
-/** Assets: CreateComponent, GetComponent, ListComponents, CreateData, GetData, ListData. */
+function datastoreMessage(stored: StoredDatastore): DatastoreAsset {
+  const view = datastoreView(stored);
+  return {
+    name: view.name,
+    path: view.path,
+    endpoint: view.endpoint ?? '',
+    region: view.region ?? '',
+    hasCredentials: view.hasCredentials,
+    builtIn: view.builtIn,
+  };
+}
+
+/** Assets: Create/Get/List of components, data assets and datastores. */
 export function assetsService(store: LocalAssetStore, logger: Logger): AssetsServer {
   let registrations: Promise<unknown> = Promise.resolve();
   /** Runs `body` after every registration before it (see the module comment). */
@@ -124,6 +146,36 @@ export function assetsService(store: LocalAssetStore, logger: Logger): AssetsSer
     },
     listData(_call, callback) {
       callback(null, { data: store.list<StoredData>('data').map(dataMessage) });
+    },
+    createDatastore(call, callback) {
+      const { request } = call;
+      serialised(() =>
+        createDatastore(store, {
+          name: request.name,
+          path: request.path,
+          s3: request.s3,
+          endpoint: request.endpoint,
+          region: request.region,
+          credentialsText: request.credentials,
+        }),
+      ).then(
+        (stored) => {
+          logger.info({ datastore: stored.name, path: stored.path }, 'datastore created');
+          callback(null, datastoreMessage(stored));
+        },
+        (error: unknown) => callback(refusal(error, logger, 'creating the datastore')),
+      );
+    },
+    getDatastore(call, callback) {
+      const stored = store.datastoreRecord(call.request.name);
+      if (stored !== undefined) callback(null, datastoreMessage(stored));
+      else {
+        const missing = store.datastore(call.request.name);
+        callback(grpcError(status.NOT_FOUND, missing.ok ? `no datastore ${call.request.name}` : missing.message));
+      }
+    },
+    listDatastores(_call, callback) {
+      callback(null, { datastores: store.allDatastores().map(datastoreMessage) });
     },
   };
 }

@@ -117,7 +117,15 @@ export const clusterMachine = setup({
       enqueue.spawnChild('nodeSession', { id: sessionId, input: { nodeId, lostAfterMs: context.nodeLostAfterMs } });
       connection.registered(nodeId);
       connection.send({
-        kind: { $case: 'welcome', value: { nodeId, heartbeatIntervalMs: context.heartbeatIntervalMs } },
+        kind: {
+          $case: 'welcome',
+          value: {
+            nodeId,
+            heartbeatIntervalMs: context.heartbeatIntervalMs,
+            // The node kills its command runs once out of touch this long (proto Welcome).
+            sessionTimeoutMs: context.nodeLostAfterMs,
+          },
+        },
       });
       context.logger.info(
         { nodeId, compute: info.compute, cores: info.cores, host: info.host, pid: info.pid, version: hello.version },

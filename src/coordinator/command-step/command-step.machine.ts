@@ -7,16 +7,21 @@
  *                                                       job.cancel → cancelled
  * running          command_run sent to the node.      command.ended: exit 0 → succeeded,
  *                                                       else → failed (exit code, signal, timeout named)
- *                                                       node.lost of its node → waitingForNode, to run
- *                                                       again on another node (attempt n+1, whose node
+ *                                                       node.lost of its node → fencing, to run again
+ *                                                       on another node (attempt n+1, whose node
  *                                                       empties the outputs first), or → failed (node
  *                                                       named) after maxAttempts
  *                                                       job.cancel → cancelling (command_cancel sent)
+ * fencing          waits fenceMs: the lost node kills    after fenceMs → waitingForNode
+ *                  the command once out of touch for    job.cancel → cancelled
+ *                  its session timeout (proto Welcome)
  * cancelling       waits for the node's command_ended  command.ended / node.lost / after cancelGrace
  *                                                       → cancelled
  * succeeded | failed | cancelled (final)   output: the StepOutcome.
- * A node lost while running the command is fenced: should it come back (node.offered), it is told to
- * cancel the command, so two runs never write the step's outputs at the same time once it is back.
+ * A node lost while running the command is fenced: in time, since the next run starts only after the
+ * lost node has killed its own (fencing); by attempt, since command_ended and command_log count only
+ * from the current run's node and attempt; and should it come back (node.offered), it is told to
+ * cancel the command, so two runs never write the step's outputs at the same time.
  * Emits `step.message` (as the parallel step run does) and `command.log` (output chunks to stream).
  */
 import type { Logger } from 'pino';
@@ -26,7 +31,7 @@ import { type CommandEnded, FailureKind } from '../../gen/parajob/v1/parajob.js'
 import type { CompiledCommandStep } from '../../jobspec/model.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
 import { failedOutcome, type StepOutcome } from '../step-run/outcome.js';
-import { commandEndedReason } from './command-outcome.js';
+import { commandEndedReason, commandFailureKind } from './command-outcome.js';
 
 /** Where a command step's logs are (Azure's layout for command jobs), relative to its folder. */
 export const USER_LOGS_DIR = 'user_logs';
@@ -48,6 +53,12 @@ export interface CommandStepInput {
   readonly cancelGraceMs: number;
   /** Runs of the command at most: a node lost while running it costs one. */
   readonly maxAttempts: number;
+  /**
+   * How long after losing the node running the command the step waits before running it again: the
+   * session timeout the node was told (it kills the command once out of touch that long) and a margin
+   * for a node that notices later than the coordinator.
+   */
+  readonly fenceMs: number;
 }
 
 interface CommandStepContext {
@@ -68,7 +79,7 @@ export type CommandStepEvent =
   | { readonly type: 'node.offered'; readonly node: NodeInfo }
   | { readonly type: 'node.lost'; readonly nodeId: string; readonly reason: string }
   | { readonly type: 'command.ended'; readonly nodeId: string; readonly ended: CommandEnded }
-  | { readonly type: 'command.log'; readonly nodeId: string; readonly text: string }
+  | { readonly type: 'command.log'; readonly nodeId: string; readonly attempt: number; readonly text: string }
   | { readonly type: 'job.cancel'; readonly reason: string };
 
 export type CommandStepEmitted =
@@ -160,7 +171,7 @@ export const commandStepMachine = setup({
     }),
     noteNodeLost: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'node.lost');
-      const text = `node ${event.nodeId} was lost while running the command (${event.reason}); running it again on another node (attempt ${context.attempt + 1} of ${context.input.maxAttempts}), its outputs emptied first`;
+      const text = `node ${event.nodeId} was lost while running the command (${event.reason}); running it again on another node (attempt ${context.attempt + 1} of ${context.input.maxAttempts}), its outputs emptied first, in ${context.input.fenceMs / 1000} s, once the lost node has killed its run`;
       context.input.logger.warn({ nodeId: event.nodeId, attempt: context.attempt }, text);
       enqueue.emit(stepMessage('warn', text));
       enqueue.assign({ nodeId: undefined, lostNodes: [...context.lostNodes, event.nodeId] });
@@ -194,12 +205,7 @@ export const commandStepMachine = setup({
         exitCode: ended.exitCode,
         outcome: succeeded
           ? { state: 'succeeded' as const, failureKind: FailureKind.FAILURE_KIND_UNSPECIFIED, reason, decidedAtMs: now }
-          : failedOutcome(
-              ended.timedOut ? FailureKind.FAILURE_KIND_TIMEOUT : FailureKind.FAILURE_KIND_INTERNAL,
-              reason,
-              `${USER_LOGS_DIR}/std_log.txt`,
-              now,
-            ),
+          : failedOutcome(commandFailureKind(ended), reason, `${USER_LOGS_DIR}/std_log.txt`, now),
       };
     }),
     failNodeLost: assign(({ context, event }) => {
@@ -246,13 +252,19 @@ export const commandStepMachine = setup({
   guards: {
     nodeAvailable: ({ context }) => chosenNode(context) !== undefined,
     mayRunAgain: ({ context }) => context.attempt < context.input.maxAttempts,
-    fromItsNode: ({ context, event }) =>
-      (event.type === 'command.ended' || event.type === 'node.lost' || event.type === 'command.log') &&
-      event.nodeId === context.nodeId,
+    fromItsNode: ({ context, event }) => event.type === 'node.lost' && event.nodeId === context.nodeId,
+    /** From the current run: its node, and its attempt (0: a node's answer to a cancel, for any run). */
+    fromItsRun: ({ context, event }) => {
+      if ((event.type !== 'command.ended' && event.type !== 'command.log') || event.nodeId !== context.nodeId)
+        return false;
+      const attempt = event.type === 'command.ended' ? event.ended.attempt : event.attempt;
+      return attempt === 0 || attempt === context.attempt;
+    },
     succeeded: ({ context }) => context.outcome?.state === 'succeeded',
   },
   delays: {
     cancelGrace: ({ context }) => context.input.cancelGraceMs,
+    fence: ({ context }) => context.input.fenceMs,
     queueTimeout: ({ context }) => context.input.step.queueTimeoutMs,
   },
 }).createMachine({
@@ -284,14 +296,21 @@ export const commandStepMachine = setup({
     },
     running: {
       on: {
-        'command.ended': { guard: 'fromItsNode', target: 'ended', actions: 'decideEnded' },
-        'command.log': { guard: 'fromItsNode', actions: 'forwardLog' },
+        'command.ended': { guard: 'fromItsRun', target: 'ended', actions: 'decideEnded' },
+        'command.log': { guard: 'fromItsRun', actions: 'forwardLog' },
         'node.lost': [
-          { guard: and(['fromItsNode', 'mayRunAgain']), target: 'waitingForNode', actions: 'noteNodeLost' },
+          { guard: and(['fromItsNode', 'mayRunAgain']), target: 'fencing', actions: 'noteNodeLost' },
           { guard: 'fromItsNode', target: 'failed', actions: 'failNodeLost' },
         ],
         'node.offered': { actions: 'fenceLostNode' },
         'job.cancel': { target: 'cancelling', actions: ['noteCancel', 'sendCancel'] },
+      },
+    },
+    fencing: {
+      after: { fence: { target: 'waitingForNode' } },
+      on: {
+        'node.offered': { actions: 'fenceLostNode' },
+        'job.cancel': { target: 'cancelled', actions: ['noteCancel', 'decideCancelled'] },
       },
     },
     ended: {
@@ -300,8 +319,8 @@ export const commandStepMachine = setup({
     cancelling: {
       after: { cancelGrace: { target: 'cancelled', actions: 'decideCancelled' } },
       on: {
-        'command.ended': { guard: 'fromItsNode', target: 'cancelled', actions: 'decideCancelled' },
-        'command.log': { guard: 'fromItsNode', actions: 'forwardLog' },
+        'command.ended': { guard: 'fromItsRun', target: 'cancelled', actions: 'decideCancelled' },
+        'command.log': { guard: 'fromItsRun', actions: 'forwardLog' },
         'node.lost': { guard: 'fromItsNode', target: 'cancelled', actions: 'decideCancelled' },
       },
     },

@@ -58,6 +58,8 @@ export interface JobRunDeps {
   readonly journal?: CoordinatorJournal;
   /** Picks the node for a command run among live candidates (the least loaded). */
   readonly pickCommandNode: (candidates: readonly NodeInfo[]) => NodeInfo | undefined;
+  /** How long a command step waits before running again after losing its node (CommandStepInput.fenceMs). */
+  readonly commandFenceMs: number;
   /** Hears each accepted mini-batch attempt's timing (see StepRunDeps.onAttempt). */
   readonly onAttempt?: (roundTripMs: number, runMs: number) => void;
 }
@@ -301,6 +303,7 @@ export class JobRun {
         pickNode: this.deps.pickCommandNode,
         cancelGraceMs: COMMAND_CANCEL_GRACE_MS,
         maxAttempts: COMMAND_MAX_ATTEMPTS,
+        fenceMs: this.deps.commandFenceMs,
       },
       this.deps.registry,
       this.hooksFor(slot),

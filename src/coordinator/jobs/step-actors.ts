@@ -73,6 +73,8 @@ export interface CommandStepStart {
   readonly cancelGraceMs: number;
   /** Runs of the command at most (a node lost while running it costs one). */
   readonly maxAttempts: number;
+  /** See CommandStepInput.fenceMs. */
+  readonly fenceMs: number;
 }
 
 /** Creates, registers and starts the step-run actor of a parallel step. */
@@ -115,6 +117,7 @@ export function startCommandStep(
       logger: start.logger,
       cancelGraceMs: start.cancelGraceMs,
       maxAttempts: start.maxAttempts,
+      fenceMs: start.fenceMs,
     },
   });
   actor.on('step.message', (message) => hooks.message(message));

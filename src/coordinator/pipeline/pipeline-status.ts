@@ -21,7 +21,6 @@ import {
 } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledJob } from '../../jobspec/model.js';
 import { runDirLayout } from '../../log/layout.js';
-import { USER_LOGS_DIR } from '../command-step/command-step.machine.js';
 import { failureKindOf, stepStatusOf } from '../step-run/step-status.js';
 import type { StepPhase } from './step-graph.js';
 import type { StepSlot } from './step-slot.js';
@@ -101,10 +100,9 @@ function focusOf(slots: readonly StepSlot[]): StepSlot {
 }
 
 function resultFileOf(view: PipelineView, focus: StepSlot): string {
-  if (view.slots.length > 1) return join(view.runDir, PIPELINE_RESULT_FILE);
-  return focus.step.kind === 'parallel'
-    ? runDirLayout(focus.step.runDir).jobResult
-    : join(focus.step.runDir, USER_LOGS_DIR, 'std_log.txt');
+  // A command job's reason (exit code, last lines of output) is in the pipeline result file too.
+  if (view.slots.length > 1 || focus.step.kind === 'command') return join(view.runDir, PIPELINE_RESULT_FILE);
+  return runDirLayout(focus.step.runDir).jobResult;
 }
 
 function jobState(view: PipelineView, focus: StepSlot, steps: readonly StepStatus[]): JobState {
@@ -188,11 +186,12 @@ function durationText(step: StepStatus): string {
 }
 
 /**
- * Writes `<run dir>/pipeline_result.txt` for a pipeline of several steps: the job's state and one line
+ * Writes `<run dir>/pipeline_result.txt` for a pipeline of several steps or a command job: the job's state and one line
  * per step (type, status, duration, reason), the failed and skipped steps named first.
  */
 export function writePipelineResult(runDir: string, job: CompiledJob, status: JobStatus, logger: Logger): void {
-  if (job.steps.length < 2) return;
+  // A lone parallel step has its own logs/job_result.txt; a lone command step has only this.
+  if (job.steps.length < 2 && job.steps[0]?.kind !== 'command') return;
   const name = (stepState: StepState) =>
     status.steps.filter((step) => step.stepState === stepState).map((step) => step.name);
   const lines = [

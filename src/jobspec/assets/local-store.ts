@@ -5,17 +5,23 @@
  *                                                        part-<j>.yml, code-<i>/ snapshots
  *   <data dir>/assets/data/<name>/<version>.json         a data asset (type, absolute path)
  *   <data dir>/assets/datastores/<name>.json             a datastore (absolute folder, or s3:// prefix and connection)
+ *   <data dir>/assets/datastores/<name>.credentials      credentials sent with one (mode 0600; never read back out)
  * Every JSON file is written to a temporary name and renamed, so a reader never sees half of one.
  * `workspaceblobstore` is `<data dir>/datastores/workspaceblobstore/` without being registered.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 import { takeSnapshot, writeSnapshot } from '../../code/snapshot.js';
 import { InputError } from '../../errors.js';
 import { formatS3Uri, parseS3Uri } from '../../storage/s3-location.js';
-import { checkedEndpoint, type ObjectStoreConnection, readCredentialsFile } from '../../storage/s3-settings.js';
+import {
+  checkedEndpoint,
+  type ObjectStoreConnection,
+  parseCredentialsText,
+  readCredentialsFile,
+} from '../../storage/s3-settings.js';
 import { DEFAULT_DATASTORE_NAME } from '../inputs.js';
 import { bundleCodeName, bundleDocumentName } from './bundle.js';
 import {
@@ -159,6 +165,17 @@ export class LocalAssetStore implements AssetResolver {
     return readJson<StoredDatastore>(join(this.root, 'datastores', `${name}.json`))?.connection;
   }
 
+  /** Datastore `name` as stored (workspaceblobstore included); undefined when there is none. */
+  datastoreRecord(name: string): StoredDatastore | undefined {
+    if (name === DEFAULT_DATASTORE_NAME) return { name, path: join(resolve(this.dataDir), 'datastores', name) };
+    return readJson<StoredDatastore>(join(this.root, 'datastores', `${name}.json`));
+  }
+
+  /** Every datastore: workspaceblobstore first, then the created ones by name. */
+  allDatastores(): StoredDatastore[] {
+    return [this.datastoreRecord(DEFAULT_DATASTORE_NAME) as StoredDatastore, ...this.datastores()];
+  }
+
   datastores(): StoredDatastore[] {
     const dir = join(this.root, 'datastores');
     if (!existsSync(dir)) return [];
@@ -256,12 +273,14 @@ export class LocalAssetStore implements AssetResolver {
   /**
    * Records an object-storage datastore: `s3://bucket/prefix` reached through `connection`. The
    * credentials file (made absolute) must be readable and hold the keys: checked now, not at the first
-   * job. InputError otherwise.
+   * job. InputError otherwise. `credentialsText` (a credentials file's text sent by a client) is kept
+   * in `<name>.credentials` beside the record, readable by this user alone, and becomes its file.
    */
   async addObjectStoreDatastore(
     name: string,
     uri: string,
     connection: ObjectStoreConnection,
+    credentialsText?: string,
   ): Promise<StoredDatastore> {
     const what = `datastore ${name}`;
     let location;
@@ -269,6 +288,15 @@ export class LocalAssetStore implements AssetResolver {
       location = parseS3Uri(uri);
     } catch (error) {
       throw new InputError(`${what}: --s3 ${(error as Error).message}`);
+    }
+    if (credentialsText !== undefined) {
+      if (connection.credentialsFile !== undefined)
+        throw new InputError(`${what}: give credentials as a file or as text, not both`);
+      parseCredentialsText(credentialsText, 'the credentials sent', what);
+      const file = join(await this.datastoresDir(name), `${name}.credentials`);
+      await writeFile(file, credentialsText, { mode: 0o600 });
+      await chmod(file, 0o600);
+      connection = { ...connection, credentialsFile: file };
     }
     const credentialsFile = connection.credentialsFile === undefined ? undefined : resolve(connection.credentialsFile);
     const checked: ObjectStoreConnection = {

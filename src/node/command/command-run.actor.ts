@@ -9,6 +9,10 @@
  *   5. sends command_ended exactly once (also when it could not start, or was cancelled) and tells the
  *      node (`command.finished`), then removes the working directory.
  * Receives `command.cancel`: the process group is killed; command_ended still follows, cancelled.
+ * Receives `command.fence` (the node lost the coordinator for longer than its session timeout, so the
+ * step runs elsewhere): the group is SIGKILLed at once and nothing more is written to the outputs (no
+ * artifacts copied); command_ended (cancelled, with this run's attempt) still follows, for the
+ * coordinator to ignore.
  */
 import { cp, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -18,6 +22,7 @@ import { fromCallback } from 'xstate';
 
 import type { CommandEnded, CommandRun } from '../../gen/parajob/v1/parajob.js';
 import type { JobOutbox } from '../outbox.js';
+import { readOutputTail } from './output-tail.js';
 import { type CommandExit, runCommand, type RunningCommand } from './run-command.js';
 
 /** Azure's name for a command's interleaved stdout and stderr, inside the step's `user_logs/`. */
@@ -38,7 +43,9 @@ export interface CommandRunInput {
   readonly killGraceMs: number;
 }
 
-export type CommandRunEvent = { readonly type: 'command.cancel'; readonly reason: string };
+export type CommandRunEvent =
+  | { readonly type: 'command.cancel'; readonly reason: string }
+  | { readonly type: 'command.fence'; readonly reason: string };
 export type CommandRunNotice = { readonly type: 'command.finished'; readonly jobId: string };
 
 /**
@@ -82,7 +89,7 @@ async function shipNewLog(run: CommandRun, file: string, offset: number, outbox:
       outbox.send({
         kind: {
           $case: 'commandLog',
-          value: { jobId: run.jobId, text: buffer.subarray(0, bytesRead).toString('utf8') },
+          value: { jobId: run.jobId, attempt: run.attempt, text: buffer.subarray(0, bytesRead).toString('utf8') },
         },
       });
     }
@@ -91,9 +98,11 @@ async function shipNewLog(run: CommandRun, file: string, offset: number, outbox:
   }
 }
 
-function endedMessage(run: CommandRun, exit: CommandExit, errorMessage: string): CommandEnded {
+function endedMessage(run: CommandRun, exit: CommandExit, errorMessage: string, outputTail = ''): CommandEnded {
   return {
     jobId: run.jobId,
+    attempt: run.attempt,
+    outputTail,
     exitCode: exit.exitCode,
     signal: exit.signal,
     timedOut: exit.timedOut,
@@ -113,8 +122,17 @@ export const commandRunActor = fromCallback<CommandRunEvent, CommandRunInput>(({
   const { run, logger } = input;
   let running: RunningCommand | undefined;
   let cancelled = false;
+  let fenced = false;
   receive((event) => {
-    if (event.type !== 'command.cancel' || cancelled) return;
+    if (event.type === 'command.fence') {
+      if (fenced) return;
+      fenced = true;
+      cancelled = true;
+      logger.warn({ reason: event.reason }, 'command killed: its step runs elsewhere');
+      running?.kill();
+      return;
+    }
+    if (cancelled) return;
     cancelled = true;
     logger.info({ reason: event.reason }, 'command cancelled');
     running?.cancel();
@@ -150,9 +168,11 @@ export const commandRunActor = fromCallback<CommandRunEvent, CommandRunInput>(({
       const exit = await running.exited;
       if (poll !== undefined) clearInterval(poll);
       if (run.streamLogs) await ship();
-      await copyArtifacts(run, workDir);
+      // A fenced run's step runs elsewhere: it must not touch the outputs any more.
+      if (!fenced) await copyArtifacts(run, workDir);
       logger.info({ ...exit }, 'command ended');
-      return endedMessage(run, exit, '');
+      const failed = exit.exitCode !== 0 || exit.signal !== '';
+      return endedMessage(run, exit, '', failed ? await readOutputTail(logFile, logStart) : '');
     } catch (error) {
       logger.error({ err: error }, 'command could not run');
       return endedMessage(run, notRun(cancelled, startedAtMs), error instanceof Error ? error.message : String(error));

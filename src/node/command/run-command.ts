@@ -34,11 +34,14 @@ export interface RunCommandOptions {
   readonly killGraceMs: number;
 }
 
-/** A started command: wait for `exited`, or `cancel()` it (which still resolves `exited`). */
+/** A started command: wait for `exited`, or `cancel()` or `kill()` it (which still resolves `exited`). */
 export interface RunningCommand {
   readonly pid: number | undefined;
   readonly exited: Promise<CommandExit>;
+  /** SIGTERM to the group, SIGKILL after the grace. */
   cancel(): void;
+  /** SIGKILL to the group now: the run is fenced off (it runs elsewhere), no grace to give. */
+  kill(): void;
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -97,6 +100,10 @@ export function runCommand(options: RunCommandOptions): RunningCommand {
     cancel: () => {
       cancelled = true;
       terminate();
+    },
+    kill: () => {
+      cancelled = true;
+      killGroup(child.pid, 'SIGKILL');
     },
   };
 }

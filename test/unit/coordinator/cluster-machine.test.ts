@@ -86,12 +86,12 @@ describe('cluster machine', () => {
     return { actor, emitted, directory: clusterDirectory(actor.getSnapshot().context.registry) };
   }
 
-  it('welcomes a node, keeps it while it talks, and loses it after nodeLostAfterMs of silence', async () => {
+  it('welcomes a node (telling it the session timeout), keeps it while it talks, and loses it after nodeLostAfterMs of silence', async () => {
     const { actor, emitted, directory } = start();
     const connection = new FakeConnection();
     actor.send({ type: 'node.hello', hello: hello('n1'), connection });
     expect(connection.sent[0]).toEqual({
-      kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } },
+      kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100, sessionTimeoutMs: 300 } },
     });
     expect(directory.liveNodes().map((node) => node.nodeId)).toEqual(['n1']);
 

@@ -1,7 +1,9 @@
 /**
  * The command step machine with a fake node directory and fake timers: a bounded wait for a node
- * (limits.queue_timeout), a run again on another node when its node is lost, a lost node fenced
- * when it comes back, and a failure naming the node once the attempts are spent.
+ * (limits.queue_timeout), a run again on another node when its node is lost (only after the fence
+ * delay, by which the lost node has killed its run), a lost node fenced when it comes back, ends of
+ * other runs ignored, a failure naming the node once the attempts are spent, and a non-zero exit
+ * reported as the user's failure with the last lines of the output.
  */
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -64,7 +66,11 @@ const EXIT_0: CommandEnded = {
   errorMessage: '',
   startedAtMs: 0,
   endedAtMs: 0,
+  outputTail: '',
+  attempt: 0,
 };
+
+const FENCE_MS = 5_000;
 
 function start(nodes: FakeNodes, maxAttempts = 3) {
   const messages: string[] = [];
@@ -79,6 +85,7 @@ function start(nodes: FakeNodes, maxAttempts = 3) {
       logger: pino({ level: 'silent' }),
       cancelGraceMs: 1_000,
       maxAttempts,
+      fenceMs: FENCE_MS,
     },
   });
   actor.on('step.message', (message) => messages.push(message.text));
@@ -121,13 +128,18 @@ describe('command step machine', () => {
     expect(actor.getSnapshot().value).toBe('running');
   });
 
-  it('runs the command again on another node when its node is lost, and fences the lost node when it comes back', () => {
+  it('runs the command again on another node when its node is lost, after the fence delay, and fences the lost node when it comes back', async () => {
     const nodes = new FakeNodes();
     nodes.live.push(node('n1'), node('n2'));
     const { actor, messages } = start(nodes);
     expect(nodes.runs()).toEqual([{ nodeId: 'n1', attempt: 1 }]);
     nodes.live.shift();
     actor.send({ type: 'node.lost', nodeId: 'n1', reason: 'silent for 5 s' });
+    // n1 may still run its command until its session timeout: nothing starts before the fence delay.
+    expect(actor.getSnapshot().value).toBe('fencing');
+    await vi.advanceTimersByTimeAsync(FENCE_MS - 1);
+    expect(nodes.runs()).toEqual([{ nodeId: 'n1', attempt: 1 }]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(nodes.runs()).toEqual([
       { nodeId: 'n1', attempt: 1 },
       { nodeId: 'n2', attempt: 2 },
@@ -137,9 +149,13 @@ describe('command step machine', () => {
     nodes.live.push(node('n1'));
     actor.send({ type: 'node.offered', node: node('n1') });
     expect(nodes.cancels()).toEqual(['n1']);
-    actor.send({ type: 'command.ended', nodeId: 'n1', ended: { ...EXIT_0, exitCode: 137, cancelled: true } });
+    actor.send({
+      type: 'command.ended',
+      nodeId: 'n1',
+      ended: { ...EXIT_0, exitCode: 137, cancelled: true, attempt: 1 },
+    });
     expect(actor.getSnapshot().value).toBe('running');
-    actor.send({ type: 'command.ended', nodeId: 'n2', ended: EXIT_0 });
+    actor.send({ type: 'command.ended', nodeId: 'n2', ended: { ...EXIT_0, attempt: 2 } });
     expect(actor.getSnapshot().output?.state).toBe('succeeded');
   });
 
@@ -148,6 +164,7 @@ describe('command step machine', () => {
     nodes.live.push(node('n1'));
     const { actor } = start(nodes, 2);
     actor.send({ type: 'node.lost', nodeId: 'n1', reason: 'gone' });
+    await vi.advanceTimersByTimeAsync(FENCE_MS);
     // Only the lost node is live again: it is fenced, not picked.
     actor.send({ type: 'node.offered', node: node('n1') });
     expect(nodes.runs()).toEqual([{ nodeId: 'n1', attempt: 1 }]);
@@ -163,5 +180,41 @@ describe('command step machine', () => {
     expect(outcome?.state).toBe('failed');
     expect(outcome?.reason).toBe('node n2 was lost while running the command (attempt 2 of 2) (gone too)');
     await vi.advanceTimersByTimeAsync(60_000);
+  });
+
+  it('ignores the end of a run other than its current one, on the same node', () => {
+    const nodes = new FakeNodes();
+    nodes.live.push(node('n1'));
+    const { actor } = start(nodes);
+    actor.send({ type: 'command.ended', nodeId: 'n1', ended: { ...EXIT_0, attempt: 7 } });
+    expect(actor.getSnapshot().value).toBe('running');
+    actor.send({ type: 'command.ended', nodeId: 'n1', ended: { ...EXIT_0, attempt: 1 } });
+    expect(actor.getSnapshot().output?.state).toBe('succeeded');
+  });
+
+  it("fails a command that exits non-zero as the user's failure, with the code and the last lines of its output", () => {
+    const nodes = new FakeNodes();
+    nodes.live.push(node('n1'));
+    const { actor } = start(nodes);
+    actor.send({
+      type: 'command.ended',
+      nodeId: 'n1',
+      ended: {
+        ...EXIT_0,
+        exitCode: 3,
+        attempt: 1,
+        outputTail: 'Traceback (most recent call last):\nValueError: bad row',
+      },
+    });
+    const outcome = actor.getSnapshot().output;
+    expect(outcome?.state).toBe('failed');
+    expect(outcome?.failureKind).toBe(FailureKind.FAILURE_KIND_USER);
+    expect(outcome?.reason).toBe(
+      [
+        'the command exited with code 3; the last lines of its output (user_logs/std_log.txt):',
+        '  | Traceback (most recent call last):',
+        '  | ValueError: bad row',
+      ].join('\n'),
+    );
   });
 });

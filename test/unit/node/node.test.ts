@@ -91,7 +91,7 @@ async function setUp(files: Record<string, string> = {}, reconnectForMs?: number
   const first = await fake.session(1);
   const hello = await first.until(() => first.all('hello')[0], 'hello');
   expect(hello).toMatchObject({ name: 'n1', compute: 'cpu', cores: 2, gpus: 0, nodeId: '', jobIds: [] });
-  first.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+  first.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100, sessionTimeoutMs: 0 } } });
   const node = await nodeStarting;
   cleanups.push(() => node.stop());
   return { dir, snapshot, fake, node, first };
@@ -227,7 +227,7 @@ describe('node against a fake coordinator', () => {
     // Let the run finish while the node waits for its welcome: the result must be kept.
     await writeFile(join(gate, 'go'), '');
     await second.until(() => existsSync(join(gate, 'finished')), 'the gated run to finish');
-    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100, sessionTimeoutMs: 0 } } });
 
     const results = await second.until(
       () => (resultsOf(second).length >= 2 ? resultsOf(second) : undefined),
@@ -264,7 +264,7 @@ describe('node against a fake coordinator', () => {
     const second = await fake.session(2);
     const hello = await second.until(() => second.all('hello')[0], 'the second hello');
     expect(hello).toMatchObject({ nodeId: 'n1', jobIds: ['job-1'], heldLeases: [{ jobId: 'job-1', tokens: [101] }] });
-    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100 } } });
+    second.send({ kind: { $case: 'welcome', value: { nodeId: 'n1', heartbeatIntervalMs: 100, sessionTimeoutMs: 0 } } });
     const resent = await second.until(
       () => (resultsOf(second).length >= 1 ? resultsOf(second) : undefined),
       'the unacknowledged result on the new stream',

@@ -257,6 +257,8 @@ export enum FailureKind {
   /** FAILURE_KIND_NO_NODES - No node can serve the job any more. */
   FAILURE_KIND_NO_NODES = 5,
   FAILURE_KIND_INTERNAL = 6,
+  /** FAILURE_KIND_USER - The user's command failed: it exited with a non-zero code or was killed by a signal. */
+  FAILURE_KIND_USER = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -283,6 +285,9 @@ export function failureKindFromJSON(object: any): FailureKind {
     case 6:
     case "FAILURE_KIND_INTERNAL":
       return FailureKind.FAILURE_KIND_INTERNAL;
+    case 7:
+    case "FAILURE_KIND_USER":
+      return FailureKind.FAILURE_KIND_USER;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -306,6 +311,8 @@ export function failureKindToJSON(object: FailureKind): string {
       return "FAILURE_KIND_NO_NODES";
     case FailureKind.FAILURE_KIND_INTERNAL:
       return "FAILURE_KIND_INTERNAL";
+    case FailureKind.FAILURE_KIND_USER:
+      return "FAILURE_KIND_USER";
     case FailureKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -545,6 +552,13 @@ export interface ResultsAck {
 export interface Welcome {
   nodeId: string;
   heartbeatIntervalMs: number;
+  /**
+   * How long the coordinator keeps a silent or disconnected node before declaring it lost. A node that
+   * has lost the coordinator (its stream down, not registered again) for longer kills its command runs:
+   * the coordinator runs them again elsewhere only after twice this long, so the
+   * old run and the new one never write the step's outputs at the same time. 0: not told (no limit).
+   */
+  sessionTimeoutMs: number;
 }
 
 /** Everything a node needs to run processors for one job (one parallel step). */
@@ -718,12 +732,24 @@ export interface CommandEnded {
   errorMessage: string;
   startedAtMs: number;
   endedAtMs: number;
+  /**
+   * The last lines of what the command wrote (stdout and stderr as in user_logs/std_log.txt), at most
+   * a few KiB: why a failed command failed, shown with its exit code.
+   */
+  outputTail: string;
+  /**
+   * CommandRun.attempt of the run that ended: the coordinator ignores an ended run that is not its
+   * current one (a run fenced off after its node was lost).
+   */
+  attempt: number;
 }
 
 /** A chunk of a command's output, as written (stdout and stderr interleaved); only when stream_logs. */
 export interface CommandLog {
   jobId: string;
   text: string;
+  /** CommandRun.attempt of the run that wrote it (see CommandEnded.attempt). */
+  attempt: number;
 }
 
 export interface FetchCodeRequest {
@@ -954,6 +980,44 @@ export interface DataAsset {
 export interface ListDataResponse {
   /** The latest version of each data asset, by name. */
   data: DataAsset[];
+}
+
+/** A datastore: a folder on the coordinator's filesystem, or an S3 prefix the coordinator reaches. */
+export interface CreateDatastoreRequest {
+  name: string;
+  /** A folder on the coordinator's filesystem (made when missing); or else s3. */
+  path: string;
+  /** `s3://bucket/prefix`. */
+  s3: string;
+  /** With s3: the store's base URL (empty: AWS) and region (empty: the coordinator's default). */
+  endpoint: string;
+  region: string;
+  /**
+   * With s3: the text of a credentials file (KEY=VALUE lines). The coordinator keeps it in its data dir,
+   * readable by it alone, and never sends it to anyone (clients or nodes); empty: its environment's.
+   */
+  credentials: string;
+}
+
+export interface GetDatastoreRequest {
+  name: string;
+}
+
+export interface DatastoreAsset {
+  name: string;
+  /** Its absolute folder on the coordinator's filesystem, or its `s3://bucket/prefix`. */
+  path: string;
+  endpoint: string;
+  region: string;
+  /** True when the coordinator holds credentials of its own for it (they are never sent). */
+  hasCredentials: boolean;
+  /** workspaceblobstore: exists without being created. */
+  builtIn: boolean;
+}
+
+export interface ListDatastoresResponse {
+  /** Every datastore, workspaceblobstore first, then by name. */
+  datastores: DatastoreAsset[];
 }
 
 function createBaseNodeMessage(): NodeMessage {
@@ -3037,7 +3101,7 @@ export const ResultsAck: MessageFns<ResultsAck> = {
 };
 
 function createBaseWelcome(): Welcome {
-  return { nodeId: "", heartbeatIntervalMs: 0 };
+  return { nodeId: "", heartbeatIntervalMs: 0, sessionTimeoutMs: 0 };
 }
 
 export const Welcome: MessageFns<Welcome> = {
@@ -3047,6 +3111,9 @@ export const Welcome: MessageFns<Welcome> = {
     }
     if (message.heartbeatIntervalMs !== 0) {
       writer.uint32(16).uint32(message.heartbeatIntervalMs);
+    }
+    if (message.sessionTimeoutMs !== 0) {
+      writer.uint32(24).uint32(message.sessionTimeoutMs);
     }
     return writer;
   },
@@ -3080,6 +3147,14 @@ export const Welcome: MessageFns<Welcome> = {
             message.heartbeatIntervalMs = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sessionTimeoutMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3104,6 +3179,11 @@ export const Welcome: MessageFns<Welcome> = {
         : isSet(object.heartbeat_interval_ms)
         ? globalThis.Number(object.heartbeat_interval_ms)
         : 0,
+      sessionTimeoutMs: isSet(object.sessionTimeoutMs)
+        ? globalThis.Number(object.sessionTimeoutMs)
+        : isSet(object.session_timeout_ms)
+        ? globalThis.Number(object.session_timeout_ms)
+        : 0,
     };
   },
 
@@ -3115,6 +3195,9 @@ export const Welcome: MessageFns<Welcome> = {
     if (message.heartbeatIntervalMs !== 0) {
       obj.heartbeatIntervalMs = Math.round(message.heartbeatIntervalMs);
     }
+    if (message.sessionTimeoutMs !== 0) {
+      obj.sessionTimeoutMs = Math.round(message.sessionTimeoutMs);
+    }
     return obj;
   },
 
@@ -3125,6 +3208,7 @@ export const Welcome: MessageFns<Welcome> = {
     const message = createBaseWelcome();
     message.nodeId = object.nodeId ?? "";
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
+    message.sessionTimeoutMs = object.sessionTimeoutMs ?? 0;
     return message;
   },
 };
@@ -4960,6 +5044,8 @@ function createBaseCommandEnded(): CommandEnded {
     errorMessage: "",
     startedAtMs: 0,
     endedAtMs: 0,
+    outputTail: "",
+    attempt: 0,
   };
 }
 
@@ -4988,6 +5074,12 @@ export const CommandEnded: MessageFns<CommandEnded> = {
     }
     if (message.endedAtMs !== 0) {
       writer.uint32(65).double(message.endedAtMs);
+    }
+    if (message.outputTail !== "") {
+      writer.uint32(74).string(message.outputTail);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(80).uint32(message.attempt);
     }
     return writer;
   },
@@ -5069,6 +5161,22 @@ export const CommandEnded: MessageFns<CommandEnded> = {
             message.endedAtMs = reader.double();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.outputTail = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5115,6 +5223,12 @@ export const CommandEnded: MessageFns<CommandEnded> = {
         : isSet(object.ended_at_ms)
         ? globalThis.Number(object.ended_at_ms)
         : 0,
+      outputTail: isSet(object.outputTail)
+        ? globalThis.String(object.outputTail)
+        : isSet(object.output_tail)
+        ? globalThis.String(object.output_tail)
+        : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -5144,6 +5258,12 @@ export const CommandEnded: MessageFns<CommandEnded> = {
     if (message.endedAtMs !== 0) {
       obj.endedAtMs = floatToJson(message.endedAtMs);
     }
+    if (message.outputTail !== "") {
+      obj.outputTail = message.outputTail;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -5160,12 +5280,14 @@ export const CommandEnded: MessageFns<CommandEnded> = {
     message.errorMessage = object.errorMessage ?? "";
     message.startedAtMs = object.startedAtMs ?? 0;
     message.endedAtMs = object.endedAtMs ?? 0;
+    message.outputTail = object.outputTail ?? "";
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
 
 function createBaseCommandLog(): CommandLog {
-  return { jobId: "", text: "" };
+  return { jobId: "", text: "", attempt: 0 };
 }
 
 export const CommandLog: MessageFns<CommandLog> = {
@@ -5175,6 +5297,9 @@ export const CommandLog: MessageFns<CommandLog> = {
     }
     if (message.text !== "") {
       writer.uint32(18).string(message.text);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(24).uint32(message.attempt);
     }
     return writer;
   },
@@ -5208,6 +5333,14 @@ export const CommandLog: MessageFns<CommandLog> = {
             message.text = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5228,6 +5361,7 @@ export const CommandLog: MessageFns<CommandLog> = {
         ? globalThis.String(object.job_id)
         : "",
       text: isSet(object.text) ? globalThis.String(object.text) : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -5239,6 +5373,9 @@ export const CommandLog: MessageFns<CommandLog> = {
     if (message.text !== "") {
       obj.text = message.text;
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -5249,6 +5386,7 @@ export const CommandLog: MessageFns<CommandLog> = {
     const message = createBaseCommandLog();
     message.jobId = object.jobId ?? "";
     message.text = object.text ?? "";
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -8388,6 +8526,450 @@ export const ListDataResponse: MessageFns<ListDataResponse> = {
   },
 };
 
+function createBaseCreateDatastoreRequest(): CreateDatastoreRequest {
+  return { name: "", path: "", s3: "", endpoint: "", region: "", credentials: "" };
+}
+
+export const CreateDatastoreRequest: MessageFns<CreateDatastoreRequest> = {
+  encode(message: CreateDatastoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.s3 !== "") {
+      writer.uint32(26).string(message.s3);
+    }
+    if (message.endpoint !== "") {
+      writer.uint32(34).string(message.endpoint);
+    }
+    if (message.region !== "") {
+      writer.uint32(42).string(message.region);
+    }
+    if (message.credentials !== "") {
+      writer.uint32(50).string(message.credentials);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDatastoreRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDatastoreRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.s3 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endpoint = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.credentials = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDatastoreRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      s3: isSet(object.s3) ? globalThis.String(object.s3) : "",
+      endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+      credentials: isSet(object.credentials) ? globalThis.String(object.credentials) : "",
+    };
+  },
+
+  toJSON(message: CreateDatastoreRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.s3 !== "") {
+      obj.s3 = message.s3;
+    }
+    if (message.endpoint !== "") {
+      obj.endpoint = message.endpoint;
+    }
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    if (message.credentials !== "") {
+      obj.credentials = message.credentials;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDatastoreRequest>, I>>(base?: I): CreateDatastoreRequest {
+    return CreateDatastoreRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDatastoreRequest>, I>>(object: I): CreateDatastoreRequest {
+    const message = createBaseCreateDatastoreRequest();
+    message.name = object.name ?? "";
+    message.path = object.path ?? "";
+    message.s3 = object.s3 ?? "";
+    message.endpoint = object.endpoint ?? "";
+    message.region = object.region ?? "";
+    message.credentials = object.credentials ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDatastoreRequest(): GetDatastoreRequest {
+  return { name: "" };
+}
+
+export const GetDatastoreRequest: MessageFns<GetDatastoreRequest> = {
+  encode(message: GetDatastoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDatastoreRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDatastoreRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDatastoreRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: GetDatastoreRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDatastoreRequest>, I>>(base?: I): GetDatastoreRequest {
+    return GetDatastoreRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDatastoreRequest>, I>>(object: I): GetDatastoreRequest {
+    const message = createBaseGetDatastoreRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseDatastoreAsset(): DatastoreAsset {
+  return { name: "", path: "", endpoint: "", region: "", hasCredentials: false, builtIn: false };
+}
+
+export const DatastoreAsset: MessageFns<DatastoreAsset> = {
+  encode(message: DatastoreAsset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.endpoint !== "") {
+      writer.uint32(26).string(message.endpoint);
+    }
+    if (message.region !== "") {
+      writer.uint32(34).string(message.region);
+    }
+    if (message.hasCredentials !== false) {
+      writer.uint32(40).bool(message.hasCredentials);
+    }
+    if (message.builtIn !== false) {
+      writer.uint32(48).bool(message.builtIn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DatastoreAsset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDatastoreAsset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.endpoint = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.hasCredentials = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.builtIn = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DatastoreAsset {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+      hasCredentials: isSet(object.hasCredentials)
+        ? globalThis.Boolean(object.hasCredentials)
+        : isSet(object.has_credentials)
+        ? globalThis.Boolean(object.has_credentials)
+        : false,
+      builtIn: isSet(object.builtIn)
+        ? globalThis.Boolean(object.builtIn)
+        : isSet(object.built_in)
+        ? globalThis.Boolean(object.built_in)
+        : false,
+    };
+  },
+
+  toJSON(message: DatastoreAsset): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.endpoint !== "") {
+      obj.endpoint = message.endpoint;
+    }
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    if (message.hasCredentials !== false) {
+      obj.hasCredentials = message.hasCredentials;
+    }
+    if (message.builtIn !== false) {
+      obj.builtIn = message.builtIn;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DatastoreAsset>, I>>(base?: I): DatastoreAsset {
+    return DatastoreAsset.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DatastoreAsset>, I>>(object: I): DatastoreAsset {
+    const message = createBaseDatastoreAsset();
+    message.name = object.name ?? "";
+    message.path = object.path ?? "";
+    message.endpoint = object.endpoint ?? "";
+    message.region = object.region ?? "";
+    message.hasCredentials = object.hasCredentials ?? false;
+    message.builtIn = object.builtIn ?? false;
+    return message;
+  },
+};
+
+function createBaseListDatastoresResponse(): ListDatastoresResponse {
+  return { datastores: [] };
+}
+
+export const ListDatastoresResponse: MessageFns<ListDatastoresResponse> = {
+  encode(message: ListDatastoresResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.datastores) {
+      DatastoreAsset.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDatastoresResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDatastoresResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datastores.push(DatastoreAsset.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDatastoresResponse {
+    return {
+      datastores: globalThis.Array.isArray(object?.datastores)
+        ? object.datastores.map((e: any) => DatastoreAsset.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListDatastoresResponse): unknown {
+    const obj: any = {};
+    if (message.datastores?.length) {
+      obj.datastores = message.datastores.map((e) => DatastoreAsset.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDatastoresResponse>, I>>(base?: I): ListDatastoresResponse {
+    return ListDatastoresResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDatastoresResponse>, I>>(object: I): ListDatastoresResponse {
+    const message = createBaseListDatastoresResponse();
+    message.datastores = object.datastores?.map((e) => DatastoreAsset.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ---------------------------------------------------------------------------------------------------
  * Cluster: one long-lived bidirectional stream per node. The node dials; the coordinator never does,
@@ -8653,6 +9235,36 @@ export const AssetsService = {
     responseSerialize: (value: ListDataResponse): Buffer => Buffer.from(ListDataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDataResponse => ListDataResponse.decode(value),
   },
+  /** Datastores: what azureml://datastores/<name>/paths/<p> names, resolved on the coordinator. */
+  createDatastore: {
+    path: "/parajob.v1.Assets/CreateDatastore" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateDatastoreRequest): Buffer =>
+      Buffer.from(CreateDatastoreRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateDatastoreRequest => CreateDatastoreRequest.decode(value),
+    responseSerialize: (value: DatastoreAsset): Buffer => Buffer.from(DatastoreAsset.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DatastoreAsset => DatastoreAsset.decode(value),
+  },
+  getDatastore: {
+    path: "/parajob.v1.Assets/GetDatastore" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDatastoreRequest): Buffer => Buffer.from(GetDatastoreRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDatastoreRequest => GetDatastoreRequest.decode(value),
+    responseSerialize: (value: DatastoreAsset): Buffer => Buffer.from(DatastoreAsset.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DatastoreAsset => DatastoreAsset.decode(value),
+  },
+  listDatastores: {
+    path: "/parajob.v1.Assets/ListDatastores" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAssetsRequest): Buffer => Buffer.from(ListAssetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAssetsRequest => ListAssetsRequest.decode(value),
+    responseSerialize: (value: ListDatastoresResponse): Buffer =>
+      Buffer.from(ListDatastoresResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDatastoresResponse => ListDatastoresResponse.decode(value),
+  },
 } as const;
 
 export interface AssetsServer extends UntypedServiceImplementation {
@@ -8662,6 +9274,10 @@ export interface AssetsServer extends UntypedServiceImplementation {
   createData: handleUnaryCall<CreateDataRequest, DataAsset>;
   getData: handleUnaryCall<GetAssetRequest, DataAsset>;
   listData: handleUnaryCall<ListAssetsRequest, ListDataResponse>;
+  /** Datastores: what azureml://datastores/<name>/paths/<p> names, resolved on the coordinator. */
+  createDatastore: handleUnaryCall<CreateDatastoreRequest, DatastoreAsset>;
+  getDatastore: handleUnaryCall<GetDatastoreRequest, DatastoreAsset>;
+  listDatastores: handleUnaryCall<ListAssetsRequest, ListDatastoresResponse>;
 }
 
 export interface AssetsClient extends Client {
@@ -8754,6 +9370,52 @@ export interface AssetsClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDataResponse) => void,
+  ): ClientUnaryCall;
+  /** Datastores: what azureml://datastores/<name>/paths/<p> names, resolved on the coordinator. */
+  createDatastore(
+    request: CreateDatastoreRequest,
+    callback: (error: ServiceError | null, response: DatastoreAsset) => void,
+  ): ClientUnaryCall;
+  createDatastore(
+    request: CreateDatastoreRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DatastoreAsset) => void,
+  ): ClientUnaryCall;
+  createDatastore(
+    request: CreateDatastoreRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DatastoreAsset) => void,
+  ): ClientUnaryCall;
+  getDatastore(
+    request: GetDatastoreRequest,
+    callback: (error: ServiceError | null, response: DatastoreAsset) => void,
+  ): ClientUnaryCall;
+  getDatastore(
+    request: GetDatastoreRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DatastoreAsset) => void,
+  ): ClientUnaryCall;
+  getDatastore(
+    request: GetDatastoreRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DatastoreAsset) => void,
+  ): ClientUnaryCall;
+  listDatastores(
+    request: ListAssetsRequest,
+    callback: (error: ServiceError | null, response: ListDatastoresResponse) => void,
+  ): ClientUnaryCall;
+  listDatastores(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDatastoresResponse) => void,
+  ): ClientUnaryCall;
+  listDatastores(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDatastoresResponse) => void,
   ): ClientUnaryCall;
 }
 

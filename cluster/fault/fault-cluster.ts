@@ -13,7 +13,6 @@
  * Used by test/fault; every wait is bounded.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 import { takeSnapshot } from '../../src/code/snapshot.js';
@@ -21,6 +20,7 @@ import { loadJobSpec } from '../../src/jobspec/load.js';
 import { applySetOverrides } from '../../src/jobspec/set-overrides.js';
 import { jobCodeFolders } from '../../src/jobspec/steps.js';
 import { JobsApi } from '../../src/rpc/jobs-client.js';
+import { freePort } from './free-port.js';
 import { JobTracker } from './job-tracker.js';
 import { ParajobProcess } from './parajob-process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -329,16 +329,4 @@ function coordinatorArgs(options: Required<FaultClusterOptions>, port: number, c
     ...(chaos === '' ? [] : ['--chaos', chaos]),
     ...(options.store === '' ? [] : ['--store', options.store]),
   ];
-}
-
-/** A TCP port free on loopback right now (for a standby, whose address nodes must know before it listens). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : reject()));
-    });
-  });
 }

@@ -5,7 +5,7 @@
  * the journal's lock, replays it and listens; the nodes move to it and the job goes on. The output
  * must hold every line exactly once (the nodes moved by themselves: they are the job's only nodes).
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
 import { findPostgres, type PostgresServer, startPostgres } from '../helpers/postgres-server.js';
-import { type FaultWorkspace, makeFaultWorkspace, writeFaultJob } from './support.js';
+import { type FaultWorkspace, makeFaultWorkspace, runCounts, writeFaultJob } from './support.js';
 
 const FILES = 800;
 const MINI_BATCH_SIZE = 4;
@@ -26,17 +26,6 @@ const KILL_AFTER_COMMITS = 60;
 
 const found = findPostgres();
 if ('reason' in found) console.warn(`skipping the standby failover test: ${found.reason}`);
-
-/** How many times each mini-batch ran, from the probe's run logs. */
-async function runCounts(runLogDir: string): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
-  for (const name of await readdir(runLogDir)) {
-    for (const line of (await readFile(join(runLogDir, name), 'utf8')).split('\n')) {
-      if (line !== '') counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
 
 describe.skipIf('reason' in found)('standby failover', () => {
   let workspace: FaultWorkspace;

@@ -221,7 +221,7 @@ describe.skipIf('reason' in found)('PostgreSQL journal', () => {
     } as const;
     applyLedgerEvent(ledger, done);
     step.record(done, 7);
-    await step.settled();
+    await step.durable();
     await journal.close();
 
     const resumed = await CoordinatorJournal.open('/nonexistent', {

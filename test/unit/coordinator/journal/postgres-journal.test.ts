@@ -229,7 +229,7 @@ describe.skipIf('reason' in found)('PostgreSQL journal', () => {
       store: postgresJournalStore(url, { logger }),
     });
     const again = resumed.startStep('job-1', 'job-1', { miniBatchCount: 4, maxRetries: 1 }, () => 2);
-    expect(again.resumed).toEqual({ outputEnd: 7, revokedLeases: 1 });
+    expect(again.resumed).toEqual({ outputEnd: 7, liveLeases: 1 });
     expect(again.ledger.states[granted.miniBatchId]).toBe(ledger.states[granted.miniBatchId]);
     await resumed.close();
   });

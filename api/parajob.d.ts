@@ -158,7 +158,11 @@ export { CA_ENV, TOKEN_ENV } from '../auth/dial.js';
 export declare const DEFAULT_COORDINATOR_ADDRESS = "127.0.0.1:7070";
 /** Options of {@link ParajobClient}; each falls back to its environment variable. */
 export interface ParajobClientOptions {
-    /** `host:port` of the coordinator. @default PARAJOB_COORDINATOR, else 127.0.0.1:7070 */
+    /**
+     * `host:port` of the coordinator, or a comma-separated list (an active coordinator and its
+     * standbys: the client uses the one that answers, and looks again after a call finds it gone).
+     * @default PARAJOB_COORDINATOR, else 127.0.0.1:7070
+     */
     readonly address?: string;
     /** Bearer token (`<id>.<secret>`). @default PARAJOB_TOKEN */
     readonly token?: string;
@@ -250,7 +254,7 @@ export declare class JobOperations {
  * ```
  */
 export declare class ParajobClient {
-    /** `host:port` of the coordinator. */
+    /** `host:port` of the coordinator (or the list of them given). */
     readonly address: string;
     /** The bearer token given or found in PARAJOB_TOKEN (see the class comment). */
     readonly token: string | undefined;
@@ -265,8 +269,9 @@ export declare class ParajobClient {
     /** Create, get and list datastores on the coordinator (their credentials never come back). */
     readonly datastores: DatastoreOperations;
     /** Resolve once the credentials are ready (a pinned CA is learned over the network). */
-    private readonly api;
-    private readonly assetsApi;
+    private api;
+    private assetsApi;
+    private readonly connect;
     constructor(options?: ParajobClientOptions);
     /** Closes the channels. */
     close(): void;
@@ -280,6 +285,12 @@ export declare class ParajobClient {
     callAssets<T>(asset: string | undefined, body: (api: AssetsApi) => Promise<T>): Promise<T>;
     /** @internal Runs one call, turning gRPC errors into the SDK's typed errors. */
     call<T>(jobId: string | undefined, body: (api: JobsApi) => Promise<T>): Promise<T>;
+    /**
+     * With several addresses, a call that found its coordinator gone makes the next call look for the
+     * active one again (a standby took over). The failed call is not retried: it may have reached the
+     * old one (a submission made twice is worse than one reported failed).
+     */
+    private lookAgainIfGone;
 }
 
 // src/sdk/component-document.d.ts

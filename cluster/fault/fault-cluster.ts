@@ -20,6 +20,7 @@ import { loadJobSpec } from '../../src/jobspec/load.js';
 import { applySetOverrides } from '../../src/jobspec/set-overrides.js';
 import { jobCodeFolders } from '../../src/jobspec/steps.js';
 import { JobsApi } from '../../src/rpc/jobs-client.js';
+import { freePort } from './free-port.js';
 import { JobTracker } from './job-tracker.js';
 import { ParajobProcess } from './parajob-process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -38,6 +39,8 @@ export interface FaultClusterOptions {
   readonly startTimeoutMs?: number;
   /** The first coordinator's chaos plan (src/chaos/coordinator-plan.ts), e.g. `kill-coordinator:after-commits=40`. */
   readonly coordinatorChaos?: string;
+  /** The journal's PostgreSQL database (`--store`) of every coordinator; '' for the file journal. @default '' */
+  readonly store?: string;
 }
 
 export interface FaultNodeOptions {
@@ -111,6 +114,10 @@ export class FaultCluster {
   private readonly retired: ParajobProcess[] = [];
   private nodeStarts = 0;
   private coordinatorStarts = 1;
+  /** The standby coordinator (startStandby) and its address, until it took over. */
+  private standby: { readonly process: ParajobProcess; readonly address: string } | undefined;
+  /** What nodes dial: the coordinator's address, then the standby's once there is one. */
+  private nodeCoordinators: string;
 
   private constructor(
     readonly options: Required<FaultClusterOptions>,
@@ -120,7 +127,9 @@ export class FaultCluster {
     readonly address: string,
     /** The Jobs client (a new channel after restartCoordinator: the old one is in connect backoff). */
     public api: JobsApi,
-  ) {}
+  ) {
+    this.nodeCoordinators = address;
+  }
 
   /** Starts the coordinator and resolves once it listens. */
   static async start(options: FaultClusterOptions): Promise<FaultCluster> {
@@ -131,6 +140,7 @@ export class FaultCluster {
       logLevel: options.logLevel ?? 'info',
       startTimeoutMs: options.startTimeoutMs ?? 30_000,
       coordinatorChaos: options.coordinatorChaos ?? '',
+      store: options.store ?? '',
     };
     await mkdir(join(compiled.dir, 'logs'), { recursive: true });
     const { process: coordinator, port } = await startCoordinatorProcess(compiled, 0, compiled.coordinatorChaos, 1);
@@ -150,6 +160,39 @@ export class FaultCluster {
     this.coordinator = (await startCoordinatorProcess(this.options, port, '', this.coordinatorStarts)).process;
     this.api.close();
     this.api = new JobsApi(this.address);
+  }
+
+  /**
+   * Starts a second coordinator on the same data dir and store (`store` must be set), on a free port of
+   * its own, and resolves once it says it stands by; nodes started from then on dial both.
+   */
+  async startStandby(): Promise<void> {
+    if (this.options.store === '') throw new Error('a standby needs the PostgreSQL store (options.store)');
+    const port = await freePort();
+    this.coordinatorStarts += 1;
+    const process = new ParajobProcess(
+      'standby coordinator',
+      coordinatorArgs(this.options, port, ''),
+      join(this.options.dir, 'logs', `coordinator-${this.coordinatorStarts}.log`),
+    );
+    this.standby = { process, address: `127.0.0.1:${port}` };
+    this.nodeCoordinators = `${this.address},${this.standby.address}`;
+    await process.waitFor(/standing by/, this.options.startTimeoutMs);
+  }
+
+  /**
+   * Waits until the standby took over (it listens), then makes it the coordinator of the cluster:
+   * the Jobs client dials it.
+   */
+  async awaitTakeover(timeoutMs = 30_000): Promise<void> {
+    const standby = this.standby;
+    if (standby === undefined) throw new Error('no standby: startStandby first');
+    await standby.process.waitFor(/listening on 127\.0\.0\.1:(\d+)/, timeoutMs);
+    this.retired.push(this.coordinator);
+    this.coordinator = standby.process;
+    this.standby = undefined;
+    this.api.close();
+    this.api = new JobsApi(standby.address);
   }
 
   /** Follows a job that is already known to the coordinator (after a restart, for instance). */
@@ -175,7 +218,7 @@ export class FaultCluster {
     const args = [
       'node',
       '--coordinator',
-      proxy?.address ?? this.address,
+      proxy?.address ?? this.nodeCoordinators,
       '--name',
       options.name,
       '--compute',
@@ -241,6 +284,7 @@ export class FaultCluster {
     );
     for (const proxy of this.proxies) await proxy.close();
     this.api.close();
+    await this.standby?.process.stop();
     await this.coordinator.stop();
   }
 }
@@ -254,22 +298,7 @@ async function startCoordinatorProcess(
 ): Promise<{ process: ParajobProcess; port: number }> {
   const coordinator = new ParajobProcess(
     'coordinator',
-    [
-      'coordinator',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      join(options.dir, 'coordinator'),
-      '--heartbeat-interval-ms',
-      String(options.heartbeatIntervalMs),
-      '--node-lost-after-ms',
-      String(options.nodeLostAfterMs),
-      '--log-level',
-      options.logLevel,
-      ...(chaos === '' ? [] : ['--chaos', chaos]),
-    ],
+    coordinatorArgs(options, port, chaos),
     join(options.dir, 'logs', start === 1 ? 'coordinator.log' : `coordinator-${start}.log`),
   );
   const listening = await coordinator
@@ -279,4 +308,25 @@ async function startCoordinatorProcess(
       throw error;
     });
   return { process: coordinator, port: Number(listening[1]) };
+}
+
+/** The arguments of `parajob coordinator` in the cluster. */
+function coordinatorArgs(options: Required<FaultClusterOptions>, port: number, chaos: string): string[] {
+  return [
+    'coordinator',
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    join(options.dir, 'coordinator'),
+    '--heartbeat-interval-ms',
+    String(options.heartbeatIntervalMs),
+    '--node-lost-after-ms',
+    String(options.nodeLostAfterMs),
+    '--log-level',
+    options.logLevel,
+    ...(chaos === '' ? [] : ['--chaos', chaos]),
+    ...(options.store === '' ? [] : ['--store', options.store]),
+  ];
 }

@@ -1,7 +1,9 @@
 /**
  * Where the coordinator is: `--coordinator HOST:PORT`, else env PARAJOB_COORDINATOR, else
- * 127.0.0.1:7070 (the port `parajob coordinator` uses by default).
+ * 127.0.0.1:7070 (the port `parajob coordinator` uses by default). Either may be a comma-separated
+ * list: an active coordinator and its standbys (src/rpc/coordinator-list.ts).
  */
+import { splitCoordinatorAddresses } from '../rpc/coordinator-list.js';
 import { UsageError } from './exit-codes.js';
 
 /** The address used when neither the option nor the environment names one. */
@@ -11,8 +13,8 @@ export const DEFAULT_COORDINATOR_ADDRESS = '127.0.0.1:7070';
 export const COORDINATOR_ENV = 'PARAJOB_COORDINATOR';
 
 /**
- * Resolves and checks the coordinator address (`host:port`, `[v6]:port`). Throws a UsageError naming
- * where the bad value came from.
+ * Resolves and checks the coordinator address (`host:port`, `[v6]:port`, or a comma-separated list of
+ * them). Throws a UsageError naming where the bad value came from.
  */
 export function resolveCoordinatorAddress(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env[COORDINATOR_ENV];
@@ -22,10 +24,18 @@ export function resolveCoordinatorAddress(option: string | undefined, env: NodeJ
       : fromEnv !== undefined && fromEnv !== ''
         ? [fromEnv, COORDINATOR_ENV]
         : [DEFAULT_COORDINATOR_ADDRESS, 'default'];
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/]+):(\d{1,5})$/.exec(value.trim());
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65535) {
-    throw new UsageError(`${source}: "${value}" is not a coordinator address; expected HOST:PORT, e.g. 10.0.0.5:7070`);
+  const addresses = splitCoordinatorAddresses(value);
+  const bad = addresses.length === 0 ? value : addresses.find((address) => !isAddress(address));
+  if (bad !== undefined) {
+    throw new UsageError(
+      `${source}: "${bad}" is not a coordinator address; expected HOST:PORT (or a comma-separated list of them), e.g. 10.0.0.5:7070`,
+    );
   }
-  return value.trim();
+  return addresses.join(',');
+}
+
+function isAddress(text: string): boolean {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/]+):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  return match !== null && port >= 1 && port <= 65535;
 }

@@ -152,6 +152,10 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
     .option(
+      '--store <url>',
+      'keep the journal in PostgreSQL (postgres://user@host:port/db) instead of <data-dir>/journal: a second coordinator on the same database and data dir waits as a hot standby (README: Durability)',
+    )
+    .option(
       '--chaos <plan>',
       'inject a coordinator crash, e.g. "kill-coordinator:after-commits=40" (README: Fault injection)',
       parseCoordinatorChaosOption,
@@ -168,6 +172,7 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         heartbeatIntervalMs?: number;
         nodeLostAfterMs?: number;
         chaos?: string;
+        store?: string;
         logLevel?: string;
         advertise?: string;
         requireAuth?: boolean;

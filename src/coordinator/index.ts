@@ -24,6 +24,7 @@ import { CoordinatorCore } from './coordinator-core.js';
 import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
 import type { CompileJob } from './jobs/submission.js';
 import { CoordinatorJournal } from './journal/coordinator-journal.js';
+import { postgresJournalStore } from './journal/postgres-journal.js';
 import type { CoordinatorRecord } from './journal/records.js';
 import { clusterService, codeService, jobsService } from './services.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from './step-run/settings.js';
@@ -73,6 +74,15 @@ export interface CoordinatorOptions {
    * them. @default true
    */
   readonly journal?: boolean;
+  /**
+   * Where the journal lives: undefined, the file journal in `<dataDir>/journal/`; `postgres://…`, that
+   * PostgreSQL database, where one coordinator at a time is active: startCoordinator resolves only once
+   * this one is (a second one waits as a hot standby and takes over when the active one dies; the data
+   * dir must then be the same folder for both, on a shared filesystem). @default undefined
+   */
+  readonly store?: string;
+  /** Called when a PostgreSQL store is held by another coordinator and this one waits as its standby. */
+  readonly onStandby?: () => void;
   /** A coordinator chaos plan (src/chaos/coordinator-plan.ts), e.g. `kill-coordinator:after-commits=40`. */
   readonly chaos?: string;
   /**
@@ -101,6 +111,12 @@ export interface Coordinator {
   readonly address: string;
   /** The web UI's URL with its login token, when `http` was given. */
   readonly webUrl: string | undefined;
+  /**
+   * Rejects when the journal's store is lost for good (PostgreSQL: another coordinator took over, or
+   * the connection is gone): this coordinator can record nothing more and must stop. undefined: the
+   * store reports failures only through its writes (the file journal).
+   */
+  readonly journalLost: Promise<never> | undefined;
   /**
    * Ends every node and client stream, stops the actors and the server. Open calls get `graceMs`
    * (default SHUTDOWN_GRACE_MS) to finish before the server is forced down; 0 when nothing is left
@@ -137,10 +153,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   }
   const limits: SubmitLimits = { ...DEFAULT_SUBMIT_LIMITS, ...options.limits };
   const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
+  const store = journalStoreOf(options, logger);
   const journal =
     options.journal === false
       ? undefined
-      : await CoordinatorJournal.open(dataDir, { logger, onRecordWritten: coordinatorChaos(options.chaos, logger) });
+      : await CoordinatorJournal.open(dataDir, {
+          logger,
+          onRecordWritten: coordinatorChaos(options.chaos, logger),
+          ...(store === undefined ? {} : { store }),
+        });
   // Registered components, data and datastores live in the coordinator's data dir.
   const assets = new LocalAssetStore(dataDir);
   const core = new CoordinatorCore({
@@ -223,6 +244,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     port,
     address: dialAddress(host, port),
     webUrl: web?.url,
+    journalLost: journal?.lost,
     stop: (stopOptions) =>
       (stopping ??= (async () => {
         await web?.close();
@@ -243,6 +265,19 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         logger.flush();
       })()),
   };
+}
+
+/** The journal store `options.store` names; undefined: the file journal. Throws TypeError for another scheme. */
+function journalStoreOf(options: CoordinatorOptions, logger: Logger) {
+  if (options.store === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(options.store))
+    throw new TypeError(
+      `--store must be a postgres://user@host:port/database URL, got one starting "${options.store.split(':')[0] ?? ''}:"`,
+    );
+  return postgresJournalStore(options.store, {
+    logger,
+    ...(options.onStandby ? { onStandby: options.onStandby } : {}),
+  });
 }
 
 /** Where a local client dials a server bound to `host`: loopback for the wildcard addresses. */

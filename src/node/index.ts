@@ -7,10 +7,10 @@ import { hostname } from 'node:os';
 
 import { createActor, waitFor } from 'xstate';
 
-import { resolveDial } from '../auth/dial.js';
 import { ParajobError } from '../errors.js';
-import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
 import { HostSampler } from '../monitor/host-sampler.js';
+import { resolveDialAny } from '../rpc/coordinator-list.js';
+import { CoordinatorDialer } from './coordinator-dialer.js';
 import { ensureCode } from './job/code-cache.js';
 import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
 import { NodeChaosAgent } from './node-chaos.js';
@@ -64,9 +64,8 @@ const STREAM_END_WAIT_MS = 2_000;
 export async function startNode(options: NodeOptions, internals: NodeInternals = {}): Promise<RunningNode> {
   const compiled = compileNodeOptions(options);
   const logger = compiled.logger;
-  const dial = await resolveDial(compiled.coordinator, compiled.auth);
-  const clusterClient = new ClusterClient(compiled.coordinator, dial.credentials, dial.options);
-  const codeClient = new CodeClient(compiled.coordinator, dial.credentials, dial.options);
+  const dial = await resolveDialAny(compiled.coordinators, compiled.auth);
+  const coordinator = new CoordinatorDialer(compiled.coordinators, dial);
   const timing: NodeTiming = { ...DEFAULT_NODE_TIMING, ...internals.timing };
   let lastStreamEnded: Promise<void> = Promise.resolve();
   const tableReaders = internals.readTableBatch === undefined ? new TableReadPool(compiled.cores) : undefined;
@@ -75,8 +74,8 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
   const actor = createActor(nodeMachine, {
     input: {
       options: compiled,
-      clusterClient,
-      ensureCode: (hash: string) => ensureCode(codeClient, compiled.cacheDir, hash),
+      coordinator,
+      ensureCode: (hash: string) => ensureCode(coordinator.code, compiled.cacheDir, hash),
       outbox: new NodeOutbox(compiled.chaos.faults.length > 0 ? new NodeChaosAgent(compiled.chaos, logger) : undefined),
       readTableBatch: internals.readTableBatch ?? (tableReaders as TableReadPool).read,
       timing,
@@ -105,10 +104,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
     logger.warn({ chaos: compiled.chaos.faults.map((fault) => fault.text) }, 'chaos: node faults armed');
   actor.start();
 
-  const closeChannels = (): void => {
-    clusterClient.close();
-    codeClient.close();
-  };
+  const closeChannels = (): void => coordinator.close();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

@@ -6,11 +6,12 @@
 import type { Logger } from 'pino';
 import type { ActorRefFrom } from 'xstate';
 
-import type { ClusterClient, CommandRun, JobAssignment, NodeHello } from '../gen/parajob/v1/parajob.js';
+import type { CommandRun, JobAssignment, NodeHello } from '../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../log/layout.js';
 import type { HostSample } from '../monitor/host-sampler.js';
 import type { ClusterStreamEvent, ClusterStreamInput } from './cluster-stream.js';
 import type { commandRunActor, CommandRunInput, CommandRunNotice } from './command/command-run.actor.js';
+import type { CoordinatorDialer } from './coordinator-dialer.js';
 import type { JobInput, JobLeftNotice, JobRef } from './job/job.machine.js';
 import { type JobLog, makeJobLog } from './job/job-log.js';
 import type { CompiledNodeOptions } from './node-options.js';
@@ -43,7 +44,8 @@ export const DEFAULT_NODE_TIMING: NodeTiming = {
 
 export interface NodeMachineInput {
   readonly options: CompiledNodeOptions;
-  readonly clusterClient: ClusterClient;
+  /** The coordinator's channels: connect() finds the one that answers (coordinator-dialer.ts). */
+  readonly coordinator: CoordinatorDialer;
   /** Makes code snapshot `hash` available in the cache; resolves with its folder. */
   readonly ensureCode: (hash: string) => Promise<string>;
   readonly outbox: NodeOutbox;
@@ -106,7 +108,7 @@ export function streamInputOf(context: NodeContext): ClusterStreamInput {
     heldLeases: context.input.outbox.held.list(),
   };
   return {
-    client: context.input.clusterClient,
+    client: context.input.coordinator.cluster,
     hello,
     outbox: context.input.outbox,
     track: context.input.trackStream,

@@ -10,9 +10,13 @@ import type { Logger } from 'pino';
 import type { DialAuth } from '../auth/dial.js';
 import { type NodeChaosPlan, parseNodeChaosPlan } from '../chaos/node-plan.js';
 import { createRootLogger } from '../log/logger.js';
+import { splitCoordinatorAddresses } from '../rpc/coordinator-list.js';
 
 export interface NodeOptions {
-  /** The coordinator's `host:port`. */
+  /**
+   * The coordinator's `host:port`, or a comma-separated list of them (an active coordinator and its
+   * standbys: the node uses the one that answers, and moves when it goes).
+   */
   readonly coordinator: string;
   /** Requested node name, unique in the cluster. @default os.hostname() */
   readonly name?: string;
@@ -48,6 +52,8 @@ export const DEFAULT_RECONNECT_FOR_MS = 15 * 60_000;
 /** NodeOptions with every default applied. */
 export interface CompiledNodeOptions {
   readonly coordinator: string;
+  /** `coordinator` split into its addresses. */
+  readonly coordinators: readonly string[];
   readonly name: string;
   readonly compute: string;
   readonly cores: number;
@@ -65,8 +71,11 @@ export interface CompiledNodeOptions {
  * does not parse: ChaosSyntaxError, which says which part).
  */
 export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
-  if (typeof options.coordinator !== 'string' || !/^\S+:\d{1,5}$/.test(options.coordinator)) {
-    throw new TypeError(`options.coordinator must be "host:port", got ${JSON.stringify(options.coordinator)}`);
+  const coordinators = typeof options.coordinator === 'string' ? splitCoordinatorAddresses(options.coordinator) : [];
+  if (coordinators.length === 0 || !coordinators.every((address) => /^\S+:\d{1,5}$/.test(address))) {
+    throw new TypeError(
+      `options.coordinator must be "host:port" or a comma-separated list of them, got ${JSON.stringify(options.coordinator)}`,
+    );
   }
   const cores = options.cores ?? availableParallelism();
   if (!Number.isInteger(cores) || cores < 1)
@@ -83,6 +92,7 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
   if (compute.trim() === '') throw new TypeError('options.compute must not be empty');
   return {
     coordinator: options.coordinator,
+    coordinators,
     name,
     compute,
     cores,

@@ -2,7 +2,8 @@
  * The node machine: one per node process. It keeps the node attached to its coordinator and runs a
  * job machine (job.machine.ts) per job it is assigned.
  *
- * connecting        waits for the coordinator's channel.  ready → attached; error/timeout → reconnecting
+ * connecting        dials the coordinator (every address of a list: the first that answers is used,
+ *                   coordinator-dialer.ts).  ready → attached; error/timeout → reconnecting
  * attached          invokes the Cluster.Attach stream actor. stream.closed → reconnecting (jobs told)
  *   registering     `hello` sent (with the node_id and job_ids it had).  stream.welcome → ready;
  *                   after registerTimeout → reconnecting
@@ -32,10 +33,10 @@
  */
 import { assign, cancel, enqueueActions, fromPromise, setup, stopChild } from 'xstate';
 
-import type { ClusterClient, JobAssignment, Lease, NodeMessage } from '../gen/parajob/v1/parajob.js';
-import { deadlineIn } from '../rpc/options.js';
+import type { JobAssignment, Lease, NodeMessage } from '../gen/parajob/v1/parajob.js';
 import { clusterStreamActor } from './cluster-stream.js';
 import { commandRunActor } from './command/command-run.actor.js';
+import type { CoordinatorDialer } from './coordinator-dialer.js';
 import { heartbeat, notRunningCommandEnded, unservedLeaseReplies } from './coordinator-events.js';
 import { type JobCommand, jobMachine, runningCount } from './job/job.machine.js';
 import { type EventOf, jobIdOf, routeToJobs } from './job-routing.js';
@@ -67,11 +68,8 @@ export const nodeMachine = setup({
     clusterStream: clusterStreamActor,
     job: jobMachine,
     commandRun: commandRunActor,
-    waitForCoordinator: fromPromise<void, { readonly client: ClusterClient; readonly timeoutMs: number }>(
-      ({ input }) =>
-        new Promise<void>((resolvePromise, reject) => {
-          input.client.waitForReady(deadlineIn(input.timeoutMs), (error) => (error ? reject(error) : resolvePromise()));
-        }),
+    waitForCoordinator: fromPromise<void, { readonly coordinator: CoordinatorDialer; readonly timeoutMs: number }>(
+      ({ input }) => input.coordinator.connect(input.timeoutMs),
     ),
   },
   actions: {
@@ -282,7 +280,7 @@ export const nodeMachine = setup({
       invoke: {
         src: 'waitForCoordinator',
         input: ({ context }) => ({
-          client: context.input.clusterClient,
+          coordinator: context.input.coordinator,
           timeoutMs: context.input.timing.connectTimeoutMs,
         }),
         onDone: { target: 'attached' },

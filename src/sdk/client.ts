@@ -3,12 +3,15 @@
  * gRPC service (src/rpc/jobs-client.ts). The CLI's job commands are built on it. gRPC failures
  * surface as the SDK's typed errors (errors.ts).
  */
-import { CA_ENV, dialAuthFrom, resolveDial, TOKEN_ENV } from '../auth/dial.js';
+import { status as Status } from '@grpc/grpc-js';
+
+import { CA_ENV, type DialAuth, dialAuthFrom, TOKEN_ENV } from '../auth/dial.js';
 import type { JobStatus } from '../gen/parajob/v1/parajob.js';
 import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import type { CompiledJob } from '../jobspec/model.js';
 import { AssetsApi } from '../rpc/assets-client.js';
-import { JobsApi } from '../rpc/jobs-client.js';
+import { findActiveCoordinator, resolveDialAny, splitCoordinatorAddresses } from '../rpc/coordinator-list.js';
+import { isServiceError, JobsApi } from '../rpc/jobs-client.js';
 import { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
 import { CoordinatorAssets } from './coordinator-assets.js';
 import { asValidationError, toSdkError } from './errors.js';
@@ -27,7 +30,11 @@ export const DEFAULT_COORDINATOR_ADDRESS = '127.0.0.1:7070';
 
 /** Options of {@link ParajobClient}; each falls back to its environment variable. */
 export interface ParajobClientOptions {
-  /** `host:port` of the coordinator. @default PARAJOB_COORDINATOR, else 127.0.0.1:7070 */
+  /**
+   * `host:port` of the coordinator, or a comma-separated list (an active coordinator and its
+   * standbys: the client uses the one that answers, and looks again after a call finds it gone).
+   * @default PARAJOB_COORDINATOR, else 127.0.0.1:7070
+   */
   readonly address?: string;
   /** Bearer token (`<id>.<secret>`). @default PARAJOB_TOKEN */
   readonly token?: string;
@@ -206,7 +213,7 @@ export class JobOperations {
  * ```
  */
 export class ParajobClient {
-  /** `host:port` of the coordinator. */
+  /** `host:port` of the coordinator (or the list of them given). */
   readonly address: string;
   /** The bearer token given or found in PARAJOB_TOKEN (see the class comment). */
   readonly token: string | undefined;
@@ -221,8 +228,9 @@ export class ParajobClient {
   /** Create, get and list datastores on the coordinator (their credentials never come back). */
   readonly datastores: DatastoreOperations;
   /** Resolve once the credentials are ready (a pinned CA is learned over the network). */
-  private readonly api: Promise<JobsApi>;
-  private readonly assetsApi: Promise<AssetsApi>;
+  private api!: Promise<JobsApi>;
+  private assetsApi!: Promise<AssetsApi>;
+  private readonly connect: () => void;
 
   constructor(options: ParajobClientOptions = {}) {
     const env = options.env ?? process.env;
@@ -234,12 +242,15 @@ export class ParajobClient {
       {},
     );
     const deadline = options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs };
-    const dial = resolveDial(this.address, auth);
-    this.api = dial.then((resolved) => new JobsApi(this.address, { ...deadline, dial: resolved }));
-    this.assetsApi = dial.then((resolved) => new AssetsApi(this.address, { ...deadline, dial: resolved }));
-    // A dial failure surfaces on the first call; it must not also crash the process as unhandled.
-    this.api.catch(() => undefined);
-    this.assetsApi.catch(() => undefined);
+    this.connect = () => {
+      const active = connectActive(splitCoordinatorAddresses(this.address), auth, options.deadlineMs);
+      this.api = active.then(({ address, dial }) => new JobsApi(address, { ...deadline, dial }));
+      this.assetsApi = active.then(({ address, dial }) => new AssetsApi(address, { ...deadline, dial }));
+      // A dial failure surfaces on the first call; it must not also crash the process as unhandled.
+      this.api.catch(() => undefined);
+      this.assetsApi.catch(() => undefined);
+    };
+    this.connect();
     this.jobs = new JobOperations(this);
     const callAssets = <T>(asset: string | undefined, body: (api: AssetsApi) => Promise<T>): Promise<T> =>
       this.callAssets(asset, body);
@@ -286,6 +297,7 @@ export class ParajobClient {
     try {
       return await body(await this.assetsApi);
     } catch (error) {
+      this.lookAgainIfGone(error);
       throw toSdkError(error, { address: this.address, asset: asset ?? '' });
     }
   }
@@ -295,7 +307,38 @@ export class ParajobClient {
     try {
       return await body(await this.api);
     } catch (error) {
+      this.lookAgainIfGone(error);
       throw toSdkError(error, { address: this.address, ...(jobId === undefined ? {} : { jobId }) });
     }
   }
+
+  /**
+   * With several addresses, a call that found its coordinator gone makes the next call look for the
+   * active one again (a standby took over). The failed call is not retried: it may have reached the
+   * old one (a submission made twice is worse than one reported failed).
+   */
+  private lookAgainIfGone(error: unknown): void {
+    if (
+      splitCoordinatorAddresses(this.address).length < 2 ||
+      !isServiceError(error) ||
+      error.code !== Status.UNAVAILABLE
+    )
+      return;
+    this.close();
+    this.connect();
+  }
+}
+
+/** How long a client looks for the active one among several coordinator addresses. */
+const FIND_ACTIVE_TIMEOUT_MS = 10_000;
+
+/** Credentials and the address of the coordinator that answers (the only one when just one is given). */
+async function connectActive(addresses: readonly string[], auth: DialAuth, deadlineMs: number | undefined) {
+  const dial = await resolveDialAny(addresses, auth);
+  const address = await findActiveCoordinator(
+    addresses,
+    dial,
+    Math.min(deadlineMs ?? Infinity, FIND_ACTIVE_TIMEOUT_MS),
+  );
+  return { address, dial };
 }

@@ -1,7 +1,10 @@
 /**
  * `parajob coordinator --port 7070 --data-dir DIR [--host 127.0.0.1] [--advertise HOST[,HOST]]
- * [--require-auth] [--insecure]`: runs the coordinator until SIGINT or SIGTERM, then stops it (open
- * node streams are cut). What the flags mean for TLS and credentials: src/auth/server-security.ts.
+ * [--require-auth] [--insecure] [--store postgres://…]`: runs the coordinator until SIGINT or SIGTERM,
+ * then stops it (open node streams are cut). What the flags mean for TLS and credentials:
+ * src/auth/server-security.ts. With `--store`, a coordinator started while another is active waits as
+ * its standby (it listens only once it took over), and one whose store is lost (another took over)
+ * stops at once with exit code 3.
  */
 import { resolve } from 'node:path';
 
@@ -27,6 +30,8 @@ export interface CoordinatorCommandOptions {
   readonly nodeLostAfterMs?: number;
   /** A coordinator chaos plan (src/chaos/coordinator-plan.ts). */
   readonly chaos?: string;
+  /** The journal's PostgreSQL database (`postgres://…`); undefined: the file journal in the data dir. */
+  readonly store?: string;
   /** Comma-separated names/addresses nodes and clients dial (the server certificate's SANs). */
   readonly advertise?: string;
   /** Demand tokens on loopback too. */
@@ -55,6 +60,7 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
   const terminated = waitForTermination();
   let coordinator;
   let security;
+  let signalled: NodeJS.Signals | undefined;
   try {
     security = await prepareServerSecurity({
       dataDir,
@@ -64,7 +70,7 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
       requireAuth: options.requireAuth ?? false,
     });
     for (const warning of security.warnings) writeLine(io.stderr, warning);
-    coordinator = await startCoordinator({
+    const starting = startCoordinator({
       host: options.host,
       port: options.port,
       dataDir,
@@ -82,13 +88,32 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.nodeLostAfterMs === undefined ? {} : { nodeLostAfterMs: options.nodeLostAfterMs }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+      ...(options.store === undefined
+        ? {}
+        : {
+            store: options.store,
+            onStandby: () =>
+              writeLine(
+                io.stdout,
+                'parajob coordinator standing by: another coordinator is active on this journal; taking over when it stops',
+              ),
+          }),
       ...(options.ui === false ? {} : { http: webUiSetting(options) }),
     });
+    // A standby may wait for hours: a signal ends it while it waits (its session, and its place in
+    // the lock's queue, end with the process).
+    const first = await Promise.race([starting, terminated]);
+    if (typeof first === 'string') signalled = first;
+    else coordinator = first;
   } catch (caught) {
     // A refused binding or a bad option is the operator's mistake: exit 2.
     const error = caught instanceof TypeError ? new UsageError(caught.message) : caught;
     writeLine(io.stderr, describeError(error));
     return exitCodeForError(error);
+  }
+  if (coordinator === undefined) {
+    writeLine(io.stderr, `${signalled ?? 'signal'}: stopping the coordinator before it became active`);
+    return ExitCode.succeeded;
   }
   // Scripts and tests wait for this exact line to learn the port.
   writeLine(io.stdout, `parajob coordinator listening on ${options.host}:${coordinator.port} (data dir ${dataDir})`);
@@ -101,8 +126,20 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
     writeLine(io.stdout, `  ${join}`);
   }
   if (coordinator.webUrl !== undefined) writeLine(io.stdout, webUiLine(coordinator.webUrl));
-  const signal = await terminated;
-  writeLine(io.stderr, `${signal}: stopping the coordinator`);
+  const ended = await Promise.race([
+    terminated,
+    coordinator.journalLost?.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))) ??
+      new Promise<never>(() => undefined),
+  ]);
+  if (ended instanceof Error) {
+    // Another coordinator took over (or the store is gone): serving on would hand out work this one
+    // can no longer record. Nodes and clients move to the active one.
+    writeLine(io.stderr, `parajob coordinator stopping: its journal is lost: ${ended.message}`);
+    await coordinator.stop({ graceMs: 0 });
+    logger.flush();
+    return ExitCode.unavailable;
+  }
+  writeLine(io.stderr, `${ended}: stopping the coordinator`);
   await coordinator.stop();
   logger.flush();
   return ExitCode.succeeded;

@@ -1,6 +1,6 @@
 /**
- * The coordinator's one journal writer (DESIGN.md "Durable state"): the machines never touch the file
- * journal; they hand their records to this class (through the StepJournal of each step run), which
+ * The coordinator's one journal writer (DESIGN.md "Durable state"): the machines never touch the
+ * journal store (the file journal, or PostgreSQL: journal-store.ts); they hand their records to this class (through the StepJournal of each step run), which
  * writes them, applies them to the durable state (durable-state.ts) and takes snapshots of that state.
  *
  * - Lease tokens are not journaled: they are random (ledger/decisions.ts createRandomTokens). Journals
@@ -8,8 +8,6 @@
  * - A step run's completions are journaled only after its append_row output is synced past their rows
  *   (see StepJournal.record); other ledger events are journaled at once, without waiting.
  */
-import { join } from 'node:path';
-
 import type { Logger } from 'pino';
 
 import { createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
@@ -23,10 +21,10 @@ import {
   encodeDurableState,
   materializeStepLedger,
 } from './durable-state.js';
-import { FileJournal, type FileJournalOptions } from './file-journal.js';
+import type { FileJournalOptions } from './file-journal.js';
+import { fileJournalStore, type JournalStore, type OpenJournalStore, type ReplayedJournal } from './journal-store.js';
 import { readLedgerState, writeLedgerState } from './ledger-codec.js';
 import { type CoordinatorRecord, decodeRecord, encodeRecord, type JobAcceptedRecord } from './records.js';
-import type { RecoveredJournal } from './recover.js';
 
 /** Records between snapshots. */
 const DEFAULT_SNAPSHOT_EVERY_RECORDS = 100_000;
@@ -38,6 +36,8 @@ export interface CoordinatorJournalOptions extends FileJournalOptions {
   readonly snapshotEveryRecords?: number;
   /** Hears of every record right after it is handed to the journal (fault injection). */
   readonly onRecordWritten?: (record: CoordinatorRecord) => void;
+  /** Where the journal lives. @default the file journal in `<dataDir>/journal/` */
+  readonly store?: OpenJournalStore;
 }
 
 /** The coordinator's journal writer (see the module comment). */
@@ -46,24 +46,29 @@ export class CoordinatorJournal {
   private snapshotting = false;
 
   private constructor(
-    private readonly journal: FileJournal,
+    private readonly journal: JournalStore,
     /** What the journal holds, kept up to date as records are written. */
     readonly state: DurableState,
     private readonly logger: Logger,
     private readonly snapshotEveryRecords: number,
     private readonly onRecordWritten: ((record: CoordinatorRecord) => void) | undefined,
+    /** Rejects when the store is lost for good (see OpenedJournalStore.lost); undefined: never reported. */
+    readonly lost: Promise<never> | undefined,
   ) {}
 
   /**
-   * Opens `<dataDir>/journal` and replays it into the durable state before resolving. Throws JournalCorruptError on a damaged journal.
+   * Opens the journal (`options.store`, else `<dataDir>/journal`) and replays it into the durable state
+   * before resolving. Throws JournalCorruptError on a damaged journal.
    */
   static async open(dataDir: string, options: CoordinatorJournalOptions): Promise<CoordinatorJournal> {
-    const { journal, recovered } = await FileJournal.open(join(dataDir, 'journal'), options);
+    const opened = await (options.store ?? fileJournalStore(dataDir, options))();
+    const { store: journal, replayed: recovered } = opened;
     const state = replay(recovered);
     if (recovered.truncated !== undefined)
       options.logger.warn(recovered.truncated, 'journal: torn tail of an interrupted write cut off');
     options.logger.info(
       {
+        journal: opened.location,
         jobs: state.jobs.size,
         unfinished: [...state.jobs.values()].filter((job) => job.endedStatus === undefined).length,
         snapshotLsn: recovered.snapshot?.lsn,
@@ -77,6 +82,7 @@ export class CoordinatorJournal {
       options.logger,
       options.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
       options.onRecordWritten,
+      opened.lost,
     );
     await journal.durable();
     return writer;
@@ -269,7 +275,7 @@ export class StepJournal {
   }
 }
 
-function replay(recovered: RecoveredJournal): DurableState {
+function replay(recovered: ReplayedJournal): DurableState {
   const state =
     recovered.snapshot === undefined ? createDurableState() : decodeDurableState(recovered.snapshot.payload);
   for (const entry of recovered.entries) applyRecord(state, decodeRecord(entry));

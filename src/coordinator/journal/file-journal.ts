@@ -34,7 +34,7 @@ export interface FileJournalOptions {
 
 /** The journal failed (a write or sync error) or was closed: nothing more can be made durable. */
 export class JournalUnavailableError extends Error {
-  override readonly name = 'JournalUnavailableError';
+  override readonly name: string = 'JournalUnavailableError';
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;

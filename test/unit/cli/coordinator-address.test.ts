@@ -20,6 +20,12 @@ describe('resolveCoordinatorAddress', () => {
     expect(resolveCoordinatorAddress('[::1]:7070', {})).toBe('[::1]:7070');
   });
 
+  it('accepts a comma-separated list (an active coordinator and its standbys) and names a bad member', () => {
+    expect(resolveCoordinatorAddress(' a.example:7070, 10.0.0.6:7071 ', {})).toBe('a.example:7070,10.0.0.6:7071');
+    expect(resolveCoordinatorAddress(undefined, { [COORDINATOR_ENV]: 'a:1,[::1]:2' })).toBe('a:1,[::1]:2');
+    expect(() => resolveCoordinatorAddress('a:1,b', {})).toThrow('--coordinator: "b" is not a coordinator address');
+  });
+
   it.each([
     ['localhost', '--coordinator'],
     ['host:port', '--coordinator'],

@@ -53,8 +53,6 @@ export interface CoordinatorOptions {
    * undefined: no roots enforced (a coordinator that asks no credentials). @default undefined
    */
   readonly allowPaths?: readonly string[];
-  /** Refuse submissions whose output file exists already (never truncate a host file). @default false */
-  readonly freshOutputs?: boolean;
   /** Bounds on submissions (spec and code size, retries, processes per node). @default DEFAULT_SUBMIT_LIMITS */
   readonly limits?: Partial<SubmitLimits>;
   /** HTTP/2 streams one connection may hold open at once. @default MAX_CONCURRENT_STREAMS */
@@ -163,7 +161,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         options.allowPaths === undefined
           ? undefined
           : [dataDir, ...options.allowPaths.map((dir) => (isS3Uri(dir) ? dir : resolve(dir)))],
-      freshOutputs: options.freshOutputs ?? false,
     },
     limits,
   });

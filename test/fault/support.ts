@@ -7,6 +7,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { partialPathOf } from '../../src/coordinator/output/publish-file.js';
+import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 
 /**
@@ -214,4 +216,10 @@ export async function writeFaultPipeline(
   const spec = await writeText(workspace.dir, `${options.name}.yml`, `${lines.join('\n')}\n`);
   const outputOf = (name: string) => join(workspace.dir, 'out', `${options.name}-${name}.txt`);
   return { spec, outputs: { first: outputOf('first'), second: outputOf('second'), third: outputOf('third') } };
+/**
+ * The file holding a finished job's accepted rows: its append_row output once it succeeded; else the
+ * partial file beside it (the output is published only on success: src/coordinator/output/publish-file.ts).
+ */
+export function acceptedRowsFile(output: string, state: JobState): string {
+  return state === JobState.JOB_STATE_SUCCEEDED ? output : partialPathOf(output);
 }

@@ -216,6 +216,8 @@ export async function writeFaultPipeline(
   const spec = await writeText(workspace.dir, `${options.name}.yml`, `${lines.join('\n')}\n`);
   const outputOf = (name: string) => join(workspace.dir, 'out', `${options.name}-${name}.txt`);
   return { spec, outputs: { first: outputOf('first'), second: outputOf('second'), third: outputOf('third') } };
+}
+
 /**
  * The file holding a finished job's accepted rows: its append_row output once it succeeded; else the
  * partial file beside it (the output is published only on success: src/coordinator/output/publish-file.ts).

@@ -16,7 +16,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 
-import { METHOD_ROLES } from './roles.js';
+import { describeRoles, isRole, METHOD_ROLES } from './roles.js';
 import type { Principal, TokenVerifier } from './tokens.js';
 
 /** Metadata key carrying the authenticated principal from the interceptor to the services. */
@@ -34,7 +34,7 @@ export function principalOf(metadata: Metadata): Principal | undefined {
   const value = metadata.get(PRINCIPAL_METADATA_KEY)[0];
   if (typeof value !== 'string' || value === 'anonymous') return undefined;
   const [role, tokenId] = value.split(':');
-  return role === 'node' || role === 'client' ? { role, tokenId: tokenId ?? '' } : undefined;
+  return role !== undefined && isRole(role) ? { role, tokenId: tokenId ?? '' } : undefined;
 }
 
 /** What to do with a call's metadata: the principal to pass on, or the refusal. */
@@ -50,12 +50,13 @@ export function authorize(
   }
   const verified = policy.tokens.verify(token);
   if ('refused' in verified) return { code: status.UNAUTHENTICATED, details: `token refused: ${verified.refused}` };
-  const role = METHOD_ROLES.get(method);
-  if (role === undefined) return { code: status.PERMISSION_DENIED, details: `${method} is not open to any credential` };
-  if (role !== verified.role) {
+  const roles = METHOD_ROLES.get(method);
+  if (roles === undefined)
+    return { code: status.PERMISSION_DENIED, details: `${method} is not open to any credential` };
+  if (!roles.includes(verified.role)) {
     return {
       code: status.PERMISSION_DENIED,
-      details: `a ${verified.role} credential may not call ${method} (it needs a ${role} credential)`,
+      details: `a ${verified.role} credential may not call ${method} (it needs ${describeRoles(roles)})`,
     };
   }
   return { principal: verified };

@@ -344,7 +344,10 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
   token
     .command('create')
     .description('mint a token; prints it alone on the last line (shown once, stored hashed)')
-    .requiredOption('--role <role>', 'node (may attach and fetch code) or client (may use jobs)')
+    .requiredOption(
+      '--role <role>',
+      'node (may attach and fetch code), client (may use jobs and assets) or viewer (may only read jobs and assets)',
+    )
     .option('--ttl <duration>', 'validity, e.g. 30m, 24h, 7d, or never', '24h')
     .option('--description <text>', 'a note shown by token list')
     .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)

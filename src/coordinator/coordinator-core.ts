@@ -118,7 +118,7 @@ export class CoordinatorCore {
       for (const command of this.commandSteps.values()) command.send({ type: 'node.lost', nodeId, reason });
     });
     this.cluster.start();
-    this.directory = clusterDirectory(this.cluster.getSnapshot().context.registry);
+    this.directory = clusterDirectory(() => this.cluster.getSnapshot().context.registry);
   }
 
   /** Accepts a submission and starts the job (see jobs/submission.ts for the refusals). */

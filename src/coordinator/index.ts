@@ -1,7 +1,14 @@
 /**
  * The coordinator process of parajob: a gRPC server that nodes attach to (Cluster), fetch code from
- * (Code) and clients submit to (Jobs) and register components and data assets with (Assets). One per cluster. The node contract is the Cluster service of
+ * (Code) and clients submit to (Jobs) and register components and data assets with (Assets), plus
+ * the web UI's server (src/web). One per cluster. The node contract is the Cluster service of
  * proto/parajob/v1/parajob.proto (NodeMessage / CoordinatorMessage).
+ *
+ * Layout: coordinator-core.ts holds the state the services (services.ts) adapt; cluster/ the attached
+ * nodes, jobs/ submission and job runs, pipeline/ a pipeline's step graph, step-run/ and command-step/
+ * the machines of one step, ledger/ the mini-batch ledger, journal/ what survives a restart,
+ * partition/ cutting the input, output/ the output files, reports/ the run directory's reports, code/
+ * the code snapshots on disk, assets/ the Assets service.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -47,8 +54,6 @@ export interface CoordinatorOptions {
    * undefined: no roots enforced (a coordinator that asks no credentials). @default undefined
    */
   readonly allowPaths?: readonly string[];
-  /** Refuse submissions whose output file exists already (never truncate a host file). @default false */
-  readonly freshOutputs?: boolean;
   /** Bounds on submissions (spec and code size, retries, processes per node). @default DEFAULT_SUBMIT_LIMITS */
   readonly limits?: Partial<SubmitLimits>;
   /** HTTP/2 streams one connection may hold open at once. @default MAX_CONCURRENT_STREAMS */
@@ -177,7 +182,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         options.allowPaths === undefined
           ? undefined
           : [dataDir, ...options.allowPaths.map((dir) => (isS3Uri(dir) ? dir : resolve(dir)))],
-      freshOutputs: options.freshOutputs ?? false,
     },
     limits,
   });

@@ -1,7 +1,11 @@
 /**
  * A parajob node: dials the coordinator, registers, heartbeats, and runs processors (worker child
  * processes running the user's entry script) for the jobs it is assigned. See node.machine.ts for
- * its life, job.machine.ts for a job's, processor.machine.ts for a worker's supervision.
+ * its life, job/job.machine.ts for a job's, processor/processor.machine.ts for a worker's supervision.
+ *
+ * Layout: the node machine, its stream (cluster-stream.ts), its outbox and the coordinator's messages
+ * as typed events (coordinator-events.ts) at the top; processor/ a worker's supervision and run queue,
+ * job/ one job's settings, leases and code, command/ a command step's run, tabular/ the table-read threads.
  */
 import { hostname } from 'node:os';
 

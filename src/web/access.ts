@@ -4,7 +4,8 @@
  * (`?token=`) gets it back as an HttpOnly, SameSite=Strict cookie, so the page's own requests and its
  * event stream need nothing in their URLs. A request may also send `Authorization: Bearer <token>`
  * (scripts, Prometheus). Credentials other than the UI token are checked by `verifier` (the
- * coordinator's token store, when it has one): reads need the client role, as the Jobs service does.
+ * coordinator's token store, when it has one): as the Jobs service asks, reads need a client or viewer
+ * credential and changes (cancel) a client one.
  *
  * Changing requests (cancel) must also come from the UI's own origin: a page elsewhere cannot make the
  * browser post with the cookie (SameSite=Strict already stops it; the Origin check is a second lock).
@@ -12,7 +13,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-import type { Role } from '../auth/roles.js';
+import { describeRoles, type Role } from '../auth/roles.js';
 
 /** What a request wants to do. */
 export type Access = 'read' | 'write';
@@ -36,10 +37,10 @@ export type AccessDecision =
   | { readonly allowed: false; readonly status: 401 | 403; readonly message: string };
 
 /**
- * The role a verified credential needs for each access: what the Jobs service asks of the CLI
- * (src/auth/roles.ts has no read-only role; a node credential may not use the UI).
+ * The roles a verified credential needs for each access: what the Jobs service asks of the CLI
+ * (src/auth/roles.ts; a node credential may not use the UI).
  */
-const ROLE_FOR: Readonly<Record<Access, Role>> = { read: 'client', write: 'client' };
+const ROLES_FOR: Readonly<Record<Access, readonly Role[]>> = { read: ['client', 'viewer'], write: ['client'] };
 
 /** Decides whether `request` may do `access` (see the module comment). */
 export function authorizeRequest(policy: AccessPolicy, request: IncomingMessage, access: Access): AccessDecision {
@@ -54,11 +55,13 @@ export function authorizeRequest(policy: AccessPolicy, request: IncomingMessage,
   if (!sameSecret(token, policy.uiToken)) {
     const verified = policy.verifier?.verify(token) ?? { refused: 'unknown token' };
     if ('refused' in verified) return { allowed: false, status: 401, message: `token refused: ${verified.refused}` };
-    if (verified.role !== ROLE_FOR[access]) {
+    const roles = ROLES_FOR[access];
+    if (!(roles as readonly string[]).includes(verified.role)) {
+      const what = access === 'read' ? 'use the web UI' : 'change jobs from the web UI';
       return {
         allowed: false,
         status: 403,
-        message: `a ${verified.role} credential may not use the web UI (it needs a ${ROLE_FOR[access]} credential)`,
+        message: `a ${verified.role} credential may not ${what} (it needs ${describeRoles(roles)})`,
       };
     }
   }

@@ -107,7 +107,8 @@ describe('node faults', () => {
     await expect.poll(async () => (await readDroppedResults(job.runDir)).length).toBe(summary.droppedResults);
     const dropped = await readDroppedResults(job.runDir);
     expect(dropped[0]).toMatchObject({ nodeId: 'z1', level: 40 });
-    expect(String(dropped[0]?.['reason'])).toMatch(/stale token|has no live lease/);
+    // Superseded either way: re-granted to z2 by then (held by z2), or re-queued and not yet re-granted.
+    expect(String(dropped[0]?.['reason'])).toMatch(/stale token|has no live lease|the lease is held by node z2/);
     // z1's lease was revoked when it was lost, and z1 was taken back and worked again afterwards.
     const attempts = await readAttempts(job.runDir);
     const revokedAt = attempts.findIndex(

@@ -8,6 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { FaultCluster } from '../../cluster/fault/fault-cluster.js';
+import { partialPathOf } from '../../src/coordinator/output/publish-file.js';
+import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { makeInputFiles, makeTempDir, writeText } from '../helpers/input-files.js';
 
 /**
@@ -225,4 +227,12 @@ export async function firstLogMatch(cluster: FaultCluster, jobId: string, patter
     if (match !== null) return match;
   }
   throw new Error(`the job ended without logging ${pattern}`);
+}
+
+/**
+ * The file holding a finished job's accepted rows: its append_row output once it succeeded; else the
+ * partial file beside it (the output is published only on success: src/coordinator/output/publish-file.ts).
+ */
+export function acceptedRowsFile(output: string, state: JobState): string {
+  return state === JobState.JOB_STATE_SUCCEEDED ? output : partialPathOf(output);
 }

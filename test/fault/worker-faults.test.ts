@@ -20,7 +20,7 @@ import {
 } from '../../cluster/fault/run-reports.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt, runCli } from '../helpers/cli-process.js';
-import { type FaultWorkspace, makeFaultWorkspace, namesOf, writeFaultJob } from './support.js';
+import { acceptedRowsFile, type FaultWorkspace, makeFaultWorkspace, namesOf, writeFaultJob } from './support.js';
 
 describe('worker faults', () => {
   let workspace: FaultWorkspace;
@@ -87,7 +87,7 @@ describe('worker faults', () => {
       } else {
         expect(result).toMatch(/The mini_batch_error_threshold of 0 was exceeded: 1 failed mini-batches/);
         expect(result).toMatch(/mini-batch 3 \(attempt 3\): WorkerCrashed: worker process exited with signal SIGKILL/);
-        const check = await checkOutputFile(output, workspace.names);
+        const check = await checkOutputFile(acceptedRowsFile(output, final.state), workspace.names);
         expect(check.duplicated).toEqual([]);
         expect(check.lost).toEqual(expect.arrayContaining(namesOf(workspace, 4, 3)));
       }
@@ -197,12 +197,12 @@ describe('worker faults', () => {
     expect(await readJobResult(job.runDir)).toMatch(/was cancelled after .*: cancelled with parajob job cancel/);
     // Kept: the output holds each line at most once, exactly the files of the mini-batches the CSV
     // has as RUN_DONE (not merely as many lines), and not all of them.
-    const check = await checkOutputFile(output, workspace.names);
+    const check = await checkOutputFile(acceptedRowsFile(output, final.state), workspace.names);
     expect(check.duplicated).toEqual([]);
     expect(check.unexpected).toEqual([]);
     const attempts = await readAttempts(job.runDir);
     const done = attempts.filter((row) => row.status === 'RUN_DONE');
-    const lines = (await readFile(output, 'utf8')).split('\n').filter(Boolean).sort();
+    const lines = (await readFile(acceptedRowsFile(output, final.state), 'utf8')).split('\n').filter(Boolean).sort();
     expect(lines).toEqual(done.flatMap((row) => namesOf(workspace, 2, row.miniBatchId)).sort());
     expect(lines.length).toBeLessThan(workspace.names.length);
     // Discarded: the cancel revoked the leases still out (JobEnded); runs that finished in the node's

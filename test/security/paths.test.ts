@@ -69,12 +69,19 @@ describe('paths a client may name on the coordinator host', () => {
     expect(error?.details).toMatch(/input 'files': .*escape is outside the allowed paths/);
   });
 
-  it('never truncates an existing file named as an output', async () => {
+  it('never truncates an existing file named as an output: a step replaces it only when it succeeds', async () => {
     const victim = join(allowed, 'precious.txt');
     await writeFile(victim, 'keep me\n');
-    const { error } = await submit(parallelJobYaml({ appendRowFile: './precious.txt' }));
-    expect(error?.details).toMatch(/precious\.txt exists already; outputs are created fresh/);
+    const { error, response } = await submit(parallelJobYaml({ appendRowFile: './precious.txt' }));
+    // Not refused for the existing file: rows go to a partial file beside it (output/publish-file.ts).
+    expect(error?.details ?? '').not.toMatch(/precious\.txt/);
     expect(await readFile(victim, 'utf8')).toBe('keep me\n');
+    if (error === null) {
+      const jobId = String(response.jobId);
+      expect((await client.unary('cancel', { jobId, reason: 'test' })).error).toBeNull();
+      await expect.poll(async () => (await client.unary('get', { jobId })).response.state).toBe('JOB_STATE_CANCELLED');
+      expect(await readFile(victim, 'utf8')).toBe('keep me\n');
+    }
   });
 
   it('refuses an entry script outside its code folder', async () => {

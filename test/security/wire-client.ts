@@ -51,11 +51,12 @@ export interface UnaryOutcome {
   readonly response: Record<string, unknown>;
 }
 
-/** Clients of the three services, with the token (if any) on every call. */
+/** Clients of the four services, with the token (if any) on every call. */
 export class WireClient {
   readonly jobs: GenericClient;
   readonly cluster: GenericClient;
   readonly code: GenericClient;
+  readonly assets: GenericClient;
 
   constructor(
     address: string,
@@ -66,6 +67,7 @@ export class WireClient {
     this.jobs = new (service('Jobs'))(address, creds, channelOptions);
     this.cluster = new (service('Cluster'))(address, creds, channelOptions);
     this.code = new (service('Code'))(address, creds, channelOptions);
+    this.assets = new (service('Assets'))(address, creds, channelOptions);
   }
 
   metadata(): Metadata {
@@ -76,9 +78,22 @@ export class WireClient {
 
   /** Calls `Jobs.<method>` and resolves with its outcome (never rejects). */
   unary(method: 'submit' | 'get' | 'list' | 'cancel', request: object, timeoutMs = 15_000): Promise<UnaryOutcome> {
-    const fn = this.jobs[method] as UnaryMethod;
+    return this.call(this.jobs, method, request, timeoutMs);
+  }
+
+  /** Calls `Assets.<method>` and resolves with its outcome (never rejects). */
+  assetCall(
+    method: 'createComponent' | 'getComponent' | 'listComponents' | 'createData' | 'getData' | 'listData',
+    request: object,
+    timeoutMs = 15_000,
+  ): Promise<UnaryOutcome> {
+    return this.call(this.assets, method, request, timeoutMs);
+  }
+
+  private call(client: GenericClient, method: string, request: object, timeoutMs: number): Promise<UnaryOutcome> {
+    const fn = client[method] as UnaryMethod;
     return new Promise((resolve) =>
-      fn.call(this.jobs, request, this.metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (error, response) =>
+      fn.call(client, request, this.metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (error, response) =>
         resolve({ error, response }),
       ),
     );
@@ -103,6 +118,7 @@ export class WireClient {
     this.jobs.close();
     this.cluster.close();
     this.code.close();
+    this.assets.close();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The web UI obeys the coordinator's credentials: with tokens required (src/auth), a client token
- * reads the API, a node token is refused (403), an unknown one too (401), the UI's own login token
- * still works; and the server refuses to listen beyond loopback without TLS.
+ * reads the API, a viewer token reads it but may not cancel, a node token is refused (403), an unknown
+ * one too (401), the UI's own login token still works; and the server refuses to listen beyond loopback
+ * without TLS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,24 @@ describe('the web UI with the coordinator’s tokens', () => {
     expect(await status(tokens.mint('node'))).toBe(403);
     expect(await status(`deadbeef.${'A'.repeat(43)}`)).toBe(401);
     expect(await status(undefined)).toBe(401);
+  });
+
+  it('lets a viewer token read the UI and the API, but not cancel a job (which a client token may)', async () => {
+    const viewer = tokens.mint('viewer');
+    expect(await status(viewer)).toBe(200);
+    expect(await status(viewer, '/api/nodes')).toBe(200);
+    expect(await status(viewer, '/metrics')).toBe(200);
+    const page = await fetch(`${base}/?token=${viewer}`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    const cancel = (token: string) =>
+      fetch(`${base}/api/jobs/no-such-job/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const refused = await cancel(viewer);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /a viewer credential may not change jobs from the web UI \(it needs a client credential\)/,
+    );
+    // A client token passes the same check and reaches the route (no such job).
+    expect((await cancel(tokens.mint('client'))).status).toBe(404);
   });
 
   it('trades a client token in the URL for the session cookie, as the printed URL does', async () => {

@@ -79,7 +79,6 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
       // With credentials required, only the data dir and --allow-path; without, whoever is local may
       // run code as the node's user anyway, so roots are enforced only when given.
       ...(options.allowPath !== undefined || security.auth.requireAuth ? { allowPaths: options.allowPath ?? [] } : {}),
-      freshOutputs: security.auth.requireAuth,
       limits: {
         ...(options.maxSpecBytes === undefined ? {} : { maxSpecBytes: options.maxSpecBytes }),
         ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),

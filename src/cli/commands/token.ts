@@ -1,12 +1,12 @@
 /**
- * `parajob token create --role node|client [--ttl 24h] [--description TEXT] --data-dir D`,
+ * `parajob token create --role node|client|viewer [--ttl 24h] [--description TEXT] --data-dir D`,
  * `parajob token list --data-dir D`, `parajob token revoke ID --data-dir D`: the coordinator's bearer
  * tokens (src/auth/token-store.ts). `create` prints the token alone on its last line; it is shown
  * once and stored only as a hash. A running coordinator sees the change on its next call.
  */
 import { resolve } from 'node:path';
 
-import { isRole } from '../../auth/roles.js';
+import { isRole, ROLES } from '../../auth/roles.js';
 import { TokenStore } from '../../auth/token-store.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
@@ -35,7 +35,7 @@ export function tokenCreateCommand(
   io: CommandIo,
 ): number {
   return guarded(io, () => {
-    if (!isRole(options.role)) throw new UsageError(`--role must be node or client, got "${options.role}"`);
+    if (!isRole(options.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${options.role}"`);
     const ttlMs = parseTtl(options.ttl);
     const store = TokenStore.forDataDir(resolve(options.dataDir));
     const token = store.create(options.role, {

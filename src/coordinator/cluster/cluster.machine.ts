@@ -9,9 +9,10 @@
  *   its session stops, its stream is closed, and `node.lost` is emitted so that every step run
  *   re-queues its leases at once.
  *
- * The registry is a Map in the context that actions change in place: step runs read it (through
- * NodeDirectory) synchronously from the handlers of the events this machine emits, before XState has
- * published the next snapshot, so it must already be up to date then.
+ * Each action is a step: it computes the new registry (pure: admitNode, without), assigns it, then
+ * enqueues its effects as named actions with params (close a stream, welcome a node, log) and its emits.
+ * Step runs read the registry (through clusterDirectory) from the handlers of the events this machine
+ * emits; XState runs those handlers after it has stored the next snapshot, so they see the new registry.
  */
 import type { Logger } from 'pino';
 import { enqueueActions, setup } from 'xstate';
@@ -38,12 +39,12 @@ export interface ClusterInput {
 
 /** The cluster machine's context. */
 export interface ClusterContext extends ClusterInput {
-  /** Live nodes by id, in attach order (changed in place: see the module comment). */
-  readonly registry: Map<string, ClusterNode>;
+  /** Live nodes by id, in attach order (replaced, never changed: see the module comment). */
+  readonly registry: ReadonlyMap<string, ClusterNode>;
   /** Counts sessions, so a replacement session never reuses a child id. */
-  sessionSerial: number;
+  readonly sessionSerial: number;
   /** Every node id ever given → the credential it is bound to ('' anonymous); see node-id.ts. */
-  readonly idOwners: Map<string, string>;
+  readonly idOwners: ReadonlyMap<string, string>;
 }
 
 /** Events the cluster machine receives: from node streams and from its session children. */
@@ -68,6 +69,105 @@ export interface HelloConnection extends NodeConnection {
   registered(nodeId: string): void;
 }
 
+/** A hello's connection and what it said (the params of registerNode). */
+interface HelloParams {
+  readonly hello: NodeHello;
+  readonly connection: HelloConnection;
+}
+
+/** What a hello changes: the node registered, and the stream it replaces (its id's previous one). */
+interface Admission {
+  readonly node: ClusterNode;
+  readonly connection: HelloConnection;
+  readonly version: string;
+  readonly stale: ClusterNode | undefined;
+  /** The id the stream claimed, when it is bound to another credential (the node got a new id). */
+  readonly refusedClaim: string | undefined;
+  readonly sessionSerial: number;
+  readonly idOwners: ReadonlyMap<string, string>;
+}
+
+/** Admits a hello (pure): its node id (node-id.ts), its session id and its NodeInfo. */
+function admitNode(context: ClusterContext, { hello, connection }: HelloParams, nowMs: number): Admission {
+  const owner = connection.owner ?? '';
+  const nodeId = chooseNodeId(hello.name, hello.nodeId, new Set(context.registry.keys()), owner, (id) =>
+    context.idOwners.get(id),
+  );
+  const sessionSerial = context.sessionSerial + 1;
+  const info: NodeInfo = {
+    nodeId,
+    compute: hello.compute || 'local',
+    cores: hello.cores,
+    gpus: hello.gpus,
+    host: hello.host,
+    pid: hello.pid,
+    jobIds: [...hello.jobIds],
+    heldLeases: new Map(hello.heldLeases.map((held) => [held.jobId, held.tokens])),
+    attachedAtMs: nowMs,
+  };
+  return {
+    node: { info, connection, sessionId: `session-${sessionSerial}` },
+    connection,
+    version: hello.version,
+    stale: context.registry.get(nodeId),
+    refusedClaim: hello.nodeId !== '' && nodeId !== hello.nodeId ? hello.nodeId : undefined,
+    sessionSerial,
+    idOwners: new Map(context.idOwners).set(nodeId, owner),
+  };
+}
+
+/** The registry without one node (pure). */
+function without(registry: ReadonlyMap<string, ClusterNode>, nodeId: string): ReadonlyMap<string, ClusterNode> {
+  const next = new Map(registry);
+  next.delete(nodeId);
+  return next;
+}
+
+/** Why a node went silent, for node.lost. */
+function silenceReason(context: ClusterContext): string {
+  return `no message for ${context.nodeLostAfterMs} ms`;
+}
+
+/** node.lost's reason when a node's id attaches on a new stream. */
+const RECONNECTED = 'it reconnected on a new stream';
+
+// Effects: they read their arguments and change nothing in the context.
+
+/** Tells the stream its node id (it routes later messages by it) and the node its id and heartbeat. */
+function welcomeNode(context: ClusterContext, admission: Admission): void {
+  const { connection, version } = admission;
+  const { nodeId, compute, cores, host, pid } = admission.node.info;
+  connection.registered(nodeId);
+  connection.send({
+    kind: {
+      $case: 'welcome',
+      value: {
+        nodeId,
+        heartbeatIntervalMs: context.heartbeatIntervalMs,
+        // The node kills its command runs once out of touch this long (proto Welcome).
+        sessionTimeoutMs: context.nodeLostAfterMs,
+      },
+    },
+  });
+  context.logger.info({ nodeId, compute, cores, host, pid, version }, 'node attached');
+}
+
+/** Closes a lost node's stream and says why it was lost. */
+function closeLostStream(context: ClusterContext, node: ClusterNode, reason: string): void {
+  node.connection.close();
+  context.logger.warn({ nodeId: node.info.nodeId, reason }, 'node lost');
+}
+
+/** Closes the stream a reconnected node left behind. */
+function closeReplacedStream(context: ClusterContext, node: ClusterNode): void {
+  node.connection.close();
+  context.logger.warn({ nodeId: node.info.nodeId }, 'node reconnected; its previous stream is dropped');
+}
+
+function logRefusedClaim(context: ClusterContext, nodeId: string, claimed: string): void {
+  context.logger.warn({ nodeId, claimed }, 'a stream claimed a node id bound to another credential: given a new id');
+}
+
 /** The cluster machine (see the module comment). */
 export const clusterMachine = setup({
   types: {} as { context: ClusterContext; input: ClusterInput; events: ClusterEvent; emitted: ClusterEmitted },
@@ -79,75 +179,45 @@ export const clusterMachine = setup({
     isRegistered: ({ context, event }) => 'nodeId' in event && context.registry.has(event.nodeId),
   },
   actions: {
-    registerNode: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'node.hello') return;
-      const { hello, connection } = event;
-      const owner = connection.owner ?? '';
-      const nodeId = chooseNodeId(hello.name, hello.nodeId, new Set(context.registry.keys()), owner, (id) =>
-        context.idOwners.get(id),
-      );
-      if (hello.nodeId !== '' && nodeId !== hello.nodeId)
-        context.logger.warn(
-          { nodeId, claimed: hello.nodeId },
-          'a stream claimed a node id bound to another credential: given a new id',
-        );
-      context.idOwners.set(nodeId, owner);
-      const stale = context.registry.get(nodeId);
-      if (stale !== undefined) {
-        context.registry.delete(nodeId);
-        enqueue.stopChild(stale.sessionId);
-        stale.connection.close();
-        context.logger.warn({ nodeId }, 'node reconnected; its previous stream is dropped');
-        enqueue.emit({ type: 'node.lost', nodeId, reason: 'it reconnected on a new stream' });
-      }
-      context.sessionSerial += 1;
-      const sessionId = `session-${context.sessionSerial}`;
-      const info: NodeInfo = {
-        nodeId,
-        compute: hello.compute || 'local',
-        cores: hello.cores,
-        gpus: hello.gpus,
-        host: hello.host,
-        pid: hello.pid,
-        jobIds: [...hello.jobIds],
-        heldLeases: new Map(hello.heldLeases.map((held) => [held.jobId, held.tokens])),
-        attachedAtMs: Date.now(),
-      };
-      context.registry.set(nodeId, { info, connection, sessionId });
-      enqueue.spawnChild('nodeSession', { id: sessionId, input: { nodeId, lostAfterMs: context.nodeLostAfterMs } });
-      connection.registered(nodeId);
-      connection.send({
-        kind: {
-          $case: 'welcome',
-          value: {
-            nodeId,
-            heartbeatIntervalMs: context.heartbeatIntervalMs,
-            // The node kills its command runs once out of touch this long (proto Welcome).
-            sessionTimeoutMs: context.nodeLostAfterMs,
-          },
-        },
+    /**
+     * A step: admits the hello (pure), then assigns the registry (the stale stream of the node's id
+     * out, the node in, last in attach order), and enqueues the effects: the stale stream's loss, the
+     * node's session and welcome, node.attached.
+     */
+    registerNode: enqueueActions(({ context, enqueue }, params: HelloParams) => {
+      const admission = admitNode(context, params, Date.now());
+      const { node, stale, refusedClaim } = admission;
+      const nodeId = node.info.nodeId;
+      if (refusedClaim !== undefined) enqueue(() => logRefusedClaim(context, nodeId, refusedClaim));
+      enqueue.assign({
+        registry: new Map(without(context.registry, nodeId)).set(nodeId, node),
+        idOwners: admission.idOwners,
+        sessionSerial: admission.sessionSerial,
       });
-      context.logger.info(
-        { nodeId, compute: info.compute, cores: info.cores, host: info.host, pid: info.pid, version: hello.version },
-        'node attached',
-      );
-      enqueue.emit({ type: 'node.attached', node: info });
+      if (stale !== undefined) {
+        enqueue.stopChild(stale.sessionId);
+        enqueue(() => closeReplacedStream(context, stale));
+        enqueue.emit({ type: 'node.lost', nodeId, reason: RECONNECTED });
+      }
+      enqueue.spawnChild('nodeSession', {
+        id: node.sessionId,
+        input: { nodeId, lostAfterMs: context.nodeLostAfterMs },
+      });
+      enqueue(() => welcomeNode(context, admission));
+      enqueue.emit({ type: 'node.attached', node: node.info });
     }),
-    refreshSession: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'node.activity') return;
-      const node = context.registry.get(event.nodeId);
+    refreshSession: enqueueActions(({ context, enqueue }, params: { readonly nodeId: string }) => {
+      const node = context.registry.get(params.nodeId);
       if (node !== undefined) enqueue.sendTo(node.sessionId, { type: 'session.activity' });
     }),
-    loseNode: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'node.disconnected' && event.type !== 'session.expired') return;
-      const node = context.registry.get(event.nodeId);
+    /** A step: the node leaves the registry; its session stops, its stream closes, step runs hear node.lost. */
+    loseNode: enqueueActions(({ context, enqueue }, params: { readonly nodeId: string; readonly reason: string }) => {
+      const node = context.registry.get(params.nodeId);
       if (node === undefined) return;
-      const reason = event.type === 'node.disconnected' ? event.reason : `no message for ${context.nodeLostAfterMs} ms`;
-      context.registry.delete(event.nodeId);
+      enqueue.assign({ registry: without(context.registry, params.nodeId) });
       enqueue.stopChild(node.sessionId);
-      node.connection.close();
-      context.logger.warn({ nodeId: event.nodeId, reason }, 'node lost');
-      enqueue.emit({ type: 'node.lost', nodeId: event.nodeId, reason });
+      enqueue(() => closeLostStream(context, node, params.reason));
+      enqueue.emit({ type: 'node.lost', nodeId: params.nodeId, reason: params.reason });
     }),
   },
 }).createMachine({
@@ -157,19 +227,28 @@ export const clusterMachine = setup({
   states: {
     serving: {
       on: {
-        'node.hello': { actions: 'registerNode' },
-        'node.activity': { guard: 'isCurrentStream', actions: 'refreshSession' },
-        'node.disconnected': { guard: 'isCurrentStream', actions: 'loseNode' },
-        'session.expired': { guard: 'isRegistered', actions: 'loseNode' },
+        'node.hello': { actions: { type: 'registerNode', params: ({ event }) => event } },
+        'node.activity': {
+          guard: 'isCurrentStream',
+          actions: { type: 'refreshSession', params: ({ event }) => event },
+        },
+        'node.disconnected': { guard: 'isCurrentStream', actions: { type: 'loseNode', params: ({ event }) => event } },
+        'session.expired': {
+          guard: 'isRegistered',
+          actions: {
+            type: 'loseNode',
+            params: ({ context, event }) => ({ nodeId: event.nodeId, reason: silenceReason(context) }),
+          },
+        },
       },
     },
   },
 });
 
-/** A NodeDirectory over a cluster machine's registry. */
-export function clusterDirectory(registry: ReadonlyMap<string, ClusterNode>): NodeDirectory {
+/** A NodeDirectory over a cluster machine's registry (read at each call: the machine replaces it). */
+export function clusterDirectory(registry: () => ReadonlyMap<string, ClusterNode>): NodeDirectory {
   return {
-    liveNodes: () => [...registry.values()].map((node) => node.info),
-    send: (nodeId, message) => registry.get(nodeId)?.connection.send(message) ?? false,
+    liveNodes: () => [...registry().values()].map((node) => node.info),
+    send: (nodeId, message) => registry().get(nodeId)?.connection.send(message) ?? false,
   };
 }

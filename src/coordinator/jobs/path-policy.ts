@@ -4,9 +4,8 @@
  * under an allowed root (`--allow-path`, plus the data dir). Without credentials (the loopback
  * default) anyone local may already run code as the node's user, so no roots are enforced there.
  * Always: an entry script stays inside its code folder, and a run directory that already holds a run
- * is not reused. With `freshOutputs` (a coordinator that asks credentials), an existing output file is
- * never truncated; `parajob run` and an anonymous loopback coordinator let a user re-run a job over
- * its own previous output, as any local tool would.
+ * is not reused. An existing output file is no reason to refuse: nothing truncates it, the step writes
+ * beside it and replaces it only when it succeeds (output/publish-file.ts).
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -18,8 +17,6 @@ import { isS3Uri } from '../../storage/s3-location.js';
 /** The roots a submission's paths must lie under; undefined: no roots enforced. */
 export interface PathPolicy {
   readonly allowedRoots: readonly string[] | undefined;
-  /** Refuse an append_row_to file that exists already. @default false */
-  readonly freshOutputs?: boolean;
 }
 
 /** True when `path` is `root` or inside it (both absolute). */
@@ -80,13 +77,6 @@ export function pathRefusals(job: CompiledJob, runDir: string, policy: PathPolic
   }
   if (existsSync(runDirLayout(runDir).specCopy))
     refusals.push(`run_dir ${runDir} already holds a run: choose another --run-dir`);
-  for (const step of job.steps) {
-    const file = step.kind === 'parallel' ? step.task.appendRowFile : undefined;
-    if (policy.freshOutputs === true && file !== undefined && existsSync(file))
-      refusals.push(
-        `step '${step.name}': output file ${file} exists already; outputs are created fresh (delete it or choose another path)`,
-      );
-  }
   return refusals;
 }
 

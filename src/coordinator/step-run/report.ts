@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { failureKindToJSON } from '../../gen/parajob/v1/parajob.js';
 import { runDirLayout } from '../../log/layout.js';
 import { isLedgerComplete, type LedgerCounts } from '../ledger/ledger.js';
+import { partialPathOf } from '../output/publish-file.js';
 import { knownItemsTotal } from '../partition/partition-input.js';
 import type { ErrorDigest } from '../reports/error-digest.js';
 import { formatDuration } from '../reports/progress-overview.js';
@@ -58,11 +59,16 @@ export function jobResultText(report: StepReport): string {
         : '';
     return `Job ${report.jobId} succeeded: all ${total} mini batches (${report.itemsTotal ?? 0} items) processed in ${took}.${warning}\n`;
   }
-  if (outcome.state === 'cancelled') return `Job ${report.jobId} was cancelled after ${took}: ${outcome.reason}\n`;
+  const unpublished =
+    report.appendRowFile === undefined
+      ? ''
+      : ` The output ${report.appendRowFile} was left as it was; the rows accepted are in ${partialPathOf(report.appendRowFile)}.`;
+  if (outcome.state === 'cancelled')
+    return `Job ${report.jobId} was cancelled after ${took}: ${outcome.reason}${unpublished}\n`;
   const lookAt = outcome.lookFirstAt ? ` Look first at logs/${outcome.lookFirstAt}.` : '';
   return (
     `Job ${report.jobId} failed after ${took} (${failureKindToJSON(outcome.failureKind)}): ${outcome.reason}${lookAt} ` +
-    `Please check logs for details. You can check logs/readme.txt for the layout of logs.\n`
+    `Please check logs for details. You can check logs/readme.txt for the layout of logs.${unpublished}\n`
   );
 }
 
@@ -98,6 +104,11 @@ export function summaryJson(report: StepReport): unknown {
     droppedResults: report.droppedResults ?? 0,
     nodes: report.nodes,
     appendRowFile: report.appendRowFile ?? null,
+    // A step that did not succeed leaves its append_row output as it was: its rows are here.
+    unpublishedRows:
+      report.appendRowFile === undefined || report.outcome.state === 'succeeded'
+        ? null
+        : partialPathOf(report.appendRowFile),
   };
 }
 

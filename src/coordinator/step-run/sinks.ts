@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import { runDirLayout } from '../../log/layout.js';
+import { partialPathOf, publishPartial, reclaimPartial } from '../output/publish-file.js';
 import { publishRemoteOutputs } from '../output/publish-outputs.js';
 import { SerialFileWriter } from '../output/serial-file-writer.js';
 import { type AttemptRow, csvAttemptLine, csvHeaderLine } from '../reports/processed-mini-batches-csv.js';
@@ -38,8 +39,9 @@ export interface StepSinks {
   /** Calls `listener` each time a backlog ends; returns its removal. */
   onDrained(listener: () => void): () => void;
   /**
-   * Flushes everything, fsyncs the append_row output, closes the files, publishes the object-storage
-   * outputs of a succeeded step (publish-outputs.ts) and writes the result files.
+   * Flushes everything, fsyncs the append_row output, closes the files; for a succeeded step publishes
+   * the append_row output (its partial file renamed over it, publish-file.ts) and then the
+   * object-storage outputs (publish-outputs.ts); then writes the result files.
    */
   finish(report: StepReport): Promise<void>;
 }
@@ -51,9 +53,9 @@ export const BACKLOG_LOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * Creates the run directory's log folder and readme, and opens the files a running step writes. The
- * append_row file is created empty (an existing one is truncated: a run directory belongs to one job),
- * unless the step run resumes after a coordinator restart (`resumeOutputAt`): then it is cut back to its
- * journaled length and the reports are appended to.
+ * append_row output is written to its partial file (publish-file.ts), created empty; an existing output
+ * stays as it is until the step succeeds. A step run resumed after a coordinator restart
+ * (`resumeOutputAt`) cuts the partial file back to its journaled length, and appends to the reports.
  */
 export async function openStepSinks(
   step: CompiledParallelStep,
@@ -64,10 +66,12 @@ export async function openStepSinks(
   const resuming = resumeOutputAt !== undefined;
   await mkdir(layout.logs, { recursive: true });
   await writeFile(layout.readme, logsReadmeText(jobId));
+  const appendRowFile = step.task.appendRowFile;
+  if (appendRowFile !== undefined && resumeOutputAt !== undefined) await reclaimPartial(appendRowFile, resumeOutputAt);
   const output =
-    step.task.appendRowFile === undefined
+    appendRowFile === undefined
       ? undefined
-      : await SerialFileWriter.open(step.task.appendRowFile, { resumeAt: resumeOutputAt });
+      : await SerialFileWriter.open(partialPathOf(appendRowFile), { resumeAt: resumeOutputAt });
   const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv, { truncate: !resuming });
   const overview = await SerialFileWriter.open(layout.progressOverview, { truncate: !resuming });
   if (!resuming || csv.endOffset === 0) csv.write(csvHeaderLine());
@@ -123,8 +127,12 @@ export async function openStepSinks(
       const closed = await Promise.allSettled([output?.close({ fsync: true }), csv.close(), overview.close()]);
       const failure = closed.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure !== undefined) throw failure.reason;
-      // Object-storage outputs are published only once the step's results are all in and accepted.
-      if (report.outcome.state === 'succeeded') await publishRemoteOutputs(step.outputs);
+      // Outputs are published only once the step's results are all in and accepted: the local file
+      // first, since an object-storage output uploads from it.
+      if (report.outcome.state === 'succeeded') {
+        if (appendRowFile !== undefined) await publishPartial(appendRowFile);
+        await publishRemoteOutputs(step.outputs);
+      }
       await writeStepReports(report);
     },
   };

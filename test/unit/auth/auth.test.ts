@@ -55,6 +55,7 @@ describe('authorize (the interceptor decision)', () => {
   const tokens = new MemoryTokens();
   const node = tokens.mint('node');
   const client = tokens.mint('client');
+  const viewer = tokens.mint('viewer');
   const required = { requireAuth: true, tokens };
   const optional = { requireAuth: false, tokens };
   const attach = '/parajob.v1.Cluster/Attach';
@@ -72,10 +73,27 @@ describe('authorize (the interceptor decision)', () => {
     ['anonymous, optional', optional, submit, undefined, 'ok'],
     ['bad token, optional', optional, submit, 'deadbeef.nope', status.UNAUTHENTICATED],
     ['unknown method', required, '/parajob.v1.Admin/Root', client, status.PERMISSION_DENIED],
+    ['viewer lists jobs', required, '/parajob.v1.Jobs/List', viewer, 'ok'],
+    ['viewer gets a job', required, '/parajob.v1.Jobs/Get', viewer, 'ok'],
+    ['viewer watches a job', required, '/parajob.v1.Jobs/Watch', viewer, 'ok'],
+    ['viewer lists data assets', required, '/parajob.v1.Assets/ListData', viewer, 'ok'],
+    ['viewer gets a component', required, '/parajob.v1.Assets/GetComponent', viewer, 'ok'],
+    ['viewer submits', required, submit, viewer, status.PERMISSION_DENIED],
+    ['viewer cancels', required, '/parajob.v1.Jobs/Cancel', viewer, status.PERMISSION_DENIED],
+    ['viewer registers a component', required, '/parajob.v1.Assets/CreateComponent', viewer, status.PERMISSION_DENIED],
+    ['viewer registers data', required, '/parajob.v1.Assets/CreateData', viewer, status.PERMISSION_DENIED],
+    ['viewer attaches', required, attach, viewer, status.PERMISSION_DENIED],
+    ['viewer fetches code', required, fetch, viewer, status.PERMISSION_DENIED],
   ])('%s', (_name, policy, method, token, expected) => {
     const decision = authorize(policy, method, withToken(token));
     if (expected === 'ok') expect(decision).toHaveProperty('principal');
     else expect(decision).toMatchObject({ code: expected });
+  });
+
+  it('hands the services a viewer principal as a viewer', () => {
+    expect(authorize(required, '/parajob.v1.Jobs/List', withToken(viewer))).toMatchObject({
+      principal: { role: 'viewer' },
+    });
   });
 
   it('a principal sent by the caller is never trusted', () => {

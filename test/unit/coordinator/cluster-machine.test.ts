@@ -83,7 +83,7 @@ describe('cluster machine', () => {
     actor.on('*', (event) => emitted.push(event));
     actor.subscribe({ error: () => undefined });
     actor.start();
-    return { actor, emitted, directory: clusterDirectory(actor.getSnapshot().context.registry) };
+    return { actor, emitted, directory: clusterDirectory(() => actor.getSnapshot().context.registry) };
   }
 
   it('welcomes a node (telling it the session timeout), keeps it while it talks, and loses it after nodeLostAfterMs of silence', async () => {

@@ -203,6 +203,32 @@ export interface SubmittedJob {
     /** The job as validated locally. */
     readonly compiled: CompiledJob;
 }
+/** Options of {@link JobOperations.rerun}. */
+export interface RerunOptions {
+    /**
+     * Run every step and every mini-batch again. By default a rerun reuses every step of the earlier job
+     * that succeeded, and a parallel step that failed or was cancelled runs only the mini-batches that
+     * did not succeed (the rows of those that did are copied into its new output first).
+     */
+    readonly fromScratch?: boolean;
+}
+/** What {@link JobOperations.rerun} resolves to. */
+export interface RerunJob {
+    /** The new job's id. */
+    readonly jobId: string;
+    /** The new job's run directory. */
+    readonly runDir: string;
+    /** The job it reruns. */
+    readonly rerunOf: string;
+    readonly warnings: readonly string[];
+}
+/** What {@link JobOperations.delete} resolves to. */
+export interface DeletedJob {
+    readonly jobId: string;
+    readonly runDir: string;
+    /** False when the run directory was left in place (one chosen with --run-dir, outside the data dir). */
+    readonly runDirRemoved: boolean;
+}
 /** Options of {@link JobOperations.wait} and {@link JobOperations.stream}. */
 export interface FollowOptions {
     /** Stops following (the job keeps running): wait resolves with the last status, stream ends. */
@@ -228,6 +254,24 @@ export declare class JobOperations {
     list(): Promise<JobStatus[]>;
     /** Asks the coordinator to cancel the job; resolves with its status right after the request. */
     cancel(jobId: string, reason?: string): Promise<JobStatus>;
+    /**
+     * Reruns a failed or cancelled job as a new job with the same spec and code (follow it with
+     * {@link JobOperations.wait} on the id it resolves to). The new job's status names the job it reruns
+     * (`rerunOf`). A JobNotFoundError for an unknown id; a ValidationError when the job is still running,
+     * succeeded, or its coordinator keeps no journal.
+     *
+     * @example
+     * ```ts
+     * const rerun = await client.jobs.rerun(failedJobId);
+     * const final = await client.jobs.wait(rerun.jobId);
+     * ```
+     */
+    rerun(jobId: string, options?: RerunOptions): Promise<RerunJob>;
+    /**
+     * Deletes an ended job: the coordinator forgets it and removes its run directory (unless one chosen
+     * with `runDir` outside its data dir). A ValidationError while it runs or while a rerun of it runs.
+     */
+    delete(jobId: string): Promise<DeletedJob>;
     /**
      * The job's events until it ends: its status on every change, progress, each step's start and end,
      * and the coordinator's lines about it. A watch cut short (coordinator restart) is re-opened.
@@ -260,7 +304,7 @@ export declare class ParajobClient {
     readonly token: string | undefined;
     /** The CA given or found in PARAJOB_CA (see the class comment). */
     readonly ca: string | undefined;
-    /** Submit, get, list, cancel, stream and wait for jobs. */
+    /** Submit, get, list, cancel, rerun, delete, stream and wait for jobs. */
     readonly jobs: JobOperations;
     /** Register, get and list components on the coordinator. */
     readonly components: ComponentOperations;
@@ -598,7 +642,7 @@ export type { AssetDocument, CodeFile, CodeSnapshot, ComponentAsset, DataAsset, 
 export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
 export type { AssetsCall, ComponentLike, CreateAssetOptions, CreateComponentOptions, DatastoreSpec, } from './asset-operations.js';
 export { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
-export type { CreateJobOptions, FollowOptions, ParajobClientOptions, SubmittedJob } from './client.js';
+export type { CreateJobOptions, DeletedJob, FollowOptions, ParajobClientOptions, RerunJob, RerunOptions, SubmittedJob, } from './client.js';
 export { CA_ENV, COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, JobOperations, ParajobClient, TOKEN_ENV, } from './client.js';
 export type { CommandOptions, Component, ComponentArgs, ComponentCallArgs, InputArg, InputDeclaration, ParallelRunFunctionOptions, RequiredInputs, RunFunctionTask, StepOptions, StepOutputs, } from './component.js';
 export { command, loadComponent, parallelRunFunction } from './component.js';

@@ -42,6 +42,8 @@ export async function journaledStepRuns(coordinatorDataDir: string): Promise<Map
       const run = byKey.get(record.stepKey);
       if (run === undefined) continue;
       const { event } = record;
+      // A rerun's carried mini-batches ran in the job it reruns: they are neither leased nor committed here.
+      if (event.type === 'batches.carried') continue;
       if (event.type === 'lease.granted') run.leased.add(event.miniBatchId);
       else run.leased.delete(event.miniBatchId);
       if (record.type === 'batch.committed') run.committed.add(event.miniBatchId);

@@ -20,7 +20,7 @@ export async function committedMiniBatchesInPostgres(url: string): Promise<Map<s
     for (const entry of replayed.entries) {
       const record = decodeRecord(entry);
       if (record.type === 'step.started') stepRunIds.set(record.record.stepKey, record.record.stepRunId);
-      if (record.type !== 'batch.committed') continue;
+      if (record.type !== 'batch.committed' || record.event.type === 'batches.carried') continue;
       const stepRunId = stepRunIds.get(record.stepKey) ?? String(record.stepKey);
       const ids = committed.get(stepRunId) ?? new Set<number>();
       ids.add(record.event.miniBatchId);

@@ -106,6 +106,7 @@ export function formatJobStatus(status: JobStatus, nowMs: number = Date.now()): 
     `State:    ${stateWithKind(status)}`,
   ];
   if (status.stateReason) lines.push(`Reason:   ${status.stateReason}`);
+  if (status.rerunOf) lines.push(`Rerun of: ${status.rerunOf}`);
   if (status.createdAtMs) lines.push(`Created:  ${new Date(status.createdAtMs).toISOString()}`);
   if (status.endedAtMs) lines.push(`Ended:    ${new Date(status.endedAtMs).toISOString()}`);
   const elapsed = elapsedMs(status, nowMs);
@@ -124,7 +125,7 @@ export function formatJobStatus(status: JobStatus, nowMs: number = Date.now()): 
   return lines.join('\n');
 }
 
-/** `parajob job list`: one row per job (id, state, mini-batches done/total, created, name). */
+/** `parajob job list`: one row per job (id, state, mini-batches done/total, created, name and lineage). */
 export function formatJobList(jobs: readonly JobStatus[]): string {
   if (jobs.length === 0) return 'No jobs.';
   const rows = jobs.map((job) => {
@@ -135,7 +136,7 @@ export function formatJobList(jobs: readonly JobStatus[]): string {
       stepCountText(job),
       `${p.miniBatchesSucceeded + p.miniBatchesFailed}/${p.miniBatchesTotal}`,
       job.createdAtMs ? new Date(job.createdAtMs).toISOString() : '',
-      nameOf(job),
+      [nameOf(job), job.rerunOf ? `(rerun of ${job.rerunOf})` : ''].filter(Boolean).join(' '),
     ];
   });
   const header = ['JOB', 'STATE', 'STEPS', 'MINI-BATCHES', 'CREATED', 'NAME'];

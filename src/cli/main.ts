@@ -11,8 +11,6 @@ const loadRun = () => import('./commands/run.js');
 const loadCoordinator = () => import('./commands/coordinator.js');
 const loadNode = () => import('./commands/node.js');
 const loadJob = () => import('./commands/job.js');
-const loadToken = () => import('./commands/token.js');
-const loadPki = () => import('./commands/pki.js');
 import { type DialAuth, dialAuthFrom } from '../auth/dial.js';
 import { flushLogFilesSync } from '../log/logger.js';
 // The version is package.json's, read at start-up (from dist/parajob.mjs and dist/src alike).
@@ -20,6 +18,7 @@ import { packageVersion } from '../node/package-root.js';
 import { addAssetCommands, collect } from './asset-program.js';
 import { parseCoordinatorChaosOption, parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
+import { addCredentialCommands } from './credential-program.js';
 import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError, UsageError } from './exit-codes.js';
 import { LOG_LEVELS, parseDuration, parseNonNegativeInt, parsePort, parsePositiveInt } from './option-parsers.js';
@@ -149,6 +148,16 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       'largest max_concurrency_per_instance accepted (default 256)',
       parsePositiveInt,
     )
+    .option(
+      '--retain-days <n>',
+      'delete ended jobs (run dir, journal entries) this many days after their end',
+      parseNonNegativeInt,
+    )
+    .option(
+      '--retain-finished-ms <ms>',
+      'an ended job leaves memory this long after its end (default 10 min)',
+      parseNonNegativeInt,
+    )
     .option('--heartbeat-interval-ms <ms>', 'node heartbeat interval', parsePositiveInt)
     .option('--node-lost-after-ms <ms>', 'a node silent this long is lost (default 3 heartbeats)', parsePositiveInt)
     .option(
@@ -181,6 +190,8 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         maxSpecBytes?: number;
         maxRetries?: number;
         maxProcessesPerNode?: number;
+        retainDays?: number;
+        retainFinishedMs?: number;
         ui: boolean;
         httpPort?: number;
         httpHost?: string;
@@ -335,56 +346,42 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         );
       },
     );
+  job
+    .command('rerun')
+    .description(
+      'rerun a failed or cancelled job as a new job: succeeded steps and mini-batches are reused; prints the new id alone on the last line',
+    )
+    .argument('<id>', 'job id')
+    .addOption(coordinatorOption())
+    .option('--from-scratch', 'reuse nothing: run every step and every mini-batch again')
+    .action(async (id: string, options: JobCommandOptions & { fromScratch?: boolean }) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadJob()).jobRerunCommand(id, { ...options, coordinator, auth: authOf(options) }, io));
+    });
+  job
+    .command('delete')
+    .description('delete an ended job: the coordinator forgets it and removes its run directory')
+    .argument('<id>', 'job id')
+    .addOption(coordinatorOption())
+    .action(async (id: string, options: JobCommandOptions) => {
+      const coordinator = resolveCoordinatorAddress(options.coordinator);
+      setExitCode(await (await loadJob()).jobDeleteCommand(id, { ...options, coordinator, auth: authOf(options) }, io));
+    });
 
   for (const sub of job.commands) withCredentials(sub);
 
-  const token = program
-    .command('token')
-    .description("create, list and revoke the bearer tokens of a coordinator's data dir (README: Security)");
-  token
-    .command('create')
-    .description('mint a token; prints it alone on the last line (shown once, stored hashed)')
-    .requiredOption(
-      '--role <role>',
-      'node (may attach and fetch code), client (may use jobs and assets) or viewer (may only read jobs and assets)',
-    )
-    .option('--ttl <duration>', 'validity, e.g. 30m, 24h, 7d, or never', '24h')
-    .option('--description <text>', 'a note shown by token list')
-    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
-    .action(async (options: { role: string; ttl: string; description?: string; dataDir: string }) => {
-      setExitCode((await loadToken()).tokenCreateCommand(options, io));
-    });
-  token
-    .command('list')
-    .description('list the tokens (ids, roles, expiry; never secrets)')
-    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
-    .option('--json', 'print the records as JSON')
-    .action(async (options: { dataDir: string; json?: boolean }) => {
-      setExitCode((await loadToken()).tokenListCommand(options, io));
-    });
-  token
-    .command('revoke')
-    .description('revoke a token by its id (the part before the dot)')
-    .argument('<id>', 'token id')
-    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
-    .action(async (id: string, options: { dataDir: string }) => {
-      setExitCode((await loadToken()).tokenRevokeCommand(id, options, io));
-    });
-  program
-    .command('pki')
-    .description("the cluster's certificate authority (README: Security)")
-    .command('init')
-    .description(
-      'create the CA (and a server certificate) in <data-dir>/pki; prints the CA hash alone on the last line',
-    )
-    .option('--data-dir <dir>', "the coordinator's data directory", DEFAULT_DATA_DIR)
-    .option('--advertise <host[,host]>', "names the coordinator will be dialled by (its certificate's SANs)")
-    .action(async (options: { dataDir: string; advertise?: string }) => {
-      setExitCode(await (await loadPki()).pkiInitCommand(options, io));
-    });
+  addCredentialCommands(program, io, setExitCode, DEFAULT_DATA_DIR);
   addAssetCommands(program, job, io, setExitCode, DEFAULT_DATA_DIR);
 
   return program;
+}
+
+/** The options every job command that dials the coordinator has. */
+interface JobCommandOptions {
+  coordinator?: string;
+  token?: string;
+  ca?: string;
+  caHash?: string;
 }
 
 /**

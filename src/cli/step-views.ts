@@ -61,6 +61,7 @@ export function jobJson(status: JobStatus): Record<string, unknown> {
     status: stateLabel(status.state),
     state: JobState[status.state],
     stateReason: status.stateReason,
+    rerunOf: status.rerunOf || null,
     runDir: status.runDir,
     resultFile: status.resultFile,
     createdAt: isoOrNull(status.createdAtMs),

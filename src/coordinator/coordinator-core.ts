@@ -9,14 +9,16 @@
  * command_log to the command step of that id. Node attach and loss, emitted by the cluster machine,
  * are offered / reported to every live step run and command step.
  */
+import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
+import type { JobStatus } from '../gen/parajob/v1/parajob.js';
 import {
+  type DeleteJobResponse,
   FailureKind,
   type Heartbeat,
   JobState,
-  JobStatus,
   type NodeMessage,
   type SubmitJobRequest,
   type SubmitJobResponse,
@@ -26,11 +28,21 @@ import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { NodeDirectory, NodeInfo } from './cluster/node-directory.js';
 import { CodeStore } from './code/code-store.js';
 import type { CommandStepMachine } from './command-step/command-step.machine.js';
-import { JobRun } from './jobs/job-run.js';
-import { EndedJob, type JobView } from './jobs/job-view.js';
+import { JobBook } from './jobs/job-book.js';
+import type { JobStart } from './jobs/job-slots.js';
+import { EndedJob, type JobView, unresumableStatus } from './jobs/job-view.js';
 import type { SubmitLimits } from './jobs/limits.js';
 import { isWithin, outputPathsOf, type PathPolicy } from './jobs/path-policy.js';
-import { acceptSubmission, type CompileJob, resumeSubmission, type Submission } from './jobs/submission.js';
+import { acceptRerun, resumedRerunPlan } from './jobs/rerun.js';
+import { deletionRefusal, JobRetention, removeRunDir, type RetentionOptions } from './jobs/retention.js';
+import {
+  acceptSubmission,
+  type CompileJob,
+  resumeSubmission,
+  type Submission,
+  type SubmissionContext,
+  SubmitRejected,
+} from './jobs/submission.js';
 import type { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { DurableJob } from './journal/durable-state.js';
 import { createRandomTokens, type TokenSource } from './ledger/decisions.js';
@@ -61,6 +73,8 @@ export interface CoordinatorCoreOptions {
   readonly pathPolicy?: PathPolicy;
   /** Size and setting bounds of submissions (jobs/limits.ts). */
   readonly limits?: SubmitLimits;
+  /** How long ended jobs stay in memory and on disk (jobs/retention.ts). */
+  readonly retention?: RetentionOptions;
 }
 
 /** A node's stream as the core sees it: a connection that knows its node id once registered. */
@@ -73,15 +87,12 @@ export class CoordinatorCore {
   readonly code: CodeStore;
   private readonly cluster: Actor<typeof clusterMachine>;
   private readonly directory: NodeDirectory;
-  private readonly jobs = new Map<string, JobView>();
-  /** Output paths of every job (checked against live ones only). */
-  private readonly outputsByJob = new Map<string, string[]>();
+  private readonly book: JobBook;
   private readonly stepRuns = new Map<string, Actor<StepRunMachine>>();
   /** Results of a live job whose step run has not registered yet (waiting-results.ts). */
   private readonly waitingResults = new WaitingResults();
   private readonly tokens: TokenSource;
   private readonly commandSteps = new Map<string, Actor<CommandStepMachine>>();
-  private readonly reuse: ReuseIndex;
   private readonly logger: Logger;
   /** When each stream last refreshed its node's session (Date.now()). */
   private readonly lastActivityMs = new WeakMap<NodeStream, number>();
@@ -99,7 +110,6 @@ export class CoordinatorCore {
     this.tokens = createRandomTokens();
     this.activityRefreshMs = Math.min(MAX_ACTIVITY_REFRESH_MS, options.nodeLostAfterMs * ACTIVITY_REFRESH_FRACTION);
     this.code = new CodeStore(options.dataDir);
-    this.reuse = new ReuseIndex(options.dataDir);
     this.cluster = createActor(clusterMachine, {
       input: {
         heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -119,88 +129,14 @@ export class CoordinatorCore {
     });
     this.cluster.start();
     this.directory = clusterDirectory(() => this.cluster.getSnapshot().context.registry);
-  }
-
-  /** Accepts a submission and starts the job (see jobs/submission.ts for the refusals). */
-  async submit(request: SubmitJobRequest): Promise<SubmitJobResponse> {
-    const submission = await acceptSubmission(request, {
-      dataDir: this.options.dataDir,
-      compile: this.options.compile,
+    this.book = new JobBook({
+      ...options,
       code: this.code,
-      jobExists: (jobId) => this.jobs.has(jobId),
-      ...(this.options.pathPolicy === undefined ? {} : { pathPolicy: this.options.pathPolicy }),
-      ...(this.options.limits === undefined ? {} : { limits: this.options.limits }),
-      outputsInUse: (paths) => this.outputInUse(paths),
-    });
-    await this.options.journal?.jobAccepted({
-      jobId: submission.jobId,
-      specPath: request.specPath,
-      specYaml: request.specYaml,
-      runDir: submission.runDir,
-      chaos: submission.chaos,
-      codeHashes: [...submission.codeHashes],
-      warnings: submission.warnings,
-      acceptedAtMs: Date.now(),
-    });
-    const job = this.newJobRun(submission);
-    this.jobs.set(submission.jobId, job);
-    job.start();
-    return { jobId: submission.jobId, runDir: submission.runDir, warnings: [...submission.warnings] };
-  }
-
-  /**
-   * Brings back every job of the journal (a coordinator restarted on its data dir): those that ended
-   * answer with their final status; the others go on from their journaled progress.
-   */
-  async resumeJournaledJobs(): Promise<void> {
-    for (const durable of this.options.journal?.jobs() ?? []) {
-      const jobId = durable.accepted.jobId;
-      if (durable.endedStatus !== undefined) {
-        this.jobs.set(jobId, new EndedJob(jobId, durable.endedStatus));
-        continue;
-      }
-      try {
-        await this.resumeJob(durable);
-      } catch (error) {
-        // Its spec no longer compiles (an input vanished while the coordinator was down): the job ends
-        // failed, saying why, rather than vanishing from the list.
-        const reason = `could not resume after a coordinator restart: ${error instanceof Error ? error.message : String(error)}`;
-        this.logger.error({ jobId, err: error }, 'a journaled job could not resume');
-        const status = JobStatus.toJSON({
-          ...JobStatus.fromPartial({ jobId, name: jobId, runDir: durable.accepted.runDir }),
-          state: JobState.JOB_STATE_FAILED,
-          failureKind: FailureKind.FAILURE_KIND_INVALID_INPUT,
-          stateReason: reason,
-          createdAtMs: durable.accepted.acceptedAtMs,
-          endedAtMs: Date.now(),
-        });
-        this.jobs.set(jobId, new EndedJob(jobId, status));
-        await this.options.journal?.jobEnded(jobId, status);
-      }
-    }
-  }
-
-  private async resumeJob(durable: DurableJob): Promise<void> {
-    const submission = await resumeSubmission(durable.accepted, this.options.compile);
-    const succeeded = new Set(
-      [...durable.steps].filter(([, step]) => step.ended === 'succeeded').map(([stepRunId]) => stepRunId),
-    );
-    const job = this.newJobRun(submission, succeeded, durable.accepted.acceptedAtMs);
-    this.jobs.set(submission.jobId, job);
-    this.logger.warn({ jobId: submission.jobId }, 'job resumed after a coordinator restart');
-    job.start();
-  }
-
-  private newJobRun(submission: Submission, succeededBeforeRestart?: ReadonlySet<string>, acceptedAtMs?: number) {
-    // Two live jobs never write the same output (a resumed one included).
-    this.outputsByJob.set(submission.jobId, outputPathsOf(submission.job));
-    return new JobRun(
-      submission,
-      {
+      runDeps: {
         nodes: this.directory,
         tokens: this.tokens,
         rootLogger: this.logger,
-        settings: this.options.settings,
+        settings: options.settings,
         registry: {
           register: (wireJobId, actor) => {
             this.stepRuns.set(wireJobId, actor);
@@ -212,49 +148,52 @@ export class CoordinatorCore {
           registerCommand: (wireJobId, actor) => this.commandSteps.set(wireJobId, actor),
           unregisterCommand: (wireJobId) => this.commandSteps.delete(wireJobId),
         },
-        reuse: this.reuse,
+        reuse: new ReuseIndex(options.dataDir),
         pickCommandNode: (candidates) => this.leastLoaded(candidates),
         // A lost node kills its command once out of touch for nodeLostAfterMs (its Welcome says so); as
         // long again is the margin for the node noticing later than this coordinator (a busy machine).
-        commandFenceMs: 2 * this.options.nodeLostAfterMs,
-        journal: this.options.journal,
+        commandFenceMs: 2 * options.nodeLostAfterMs,
+        journal: options.journal,
         onAttempt: (roundTripMs, runMs) => {
           for (const listener of this.attemptListeners) listener(roundTripMs, runMs);
         },
       },
-      succeededBeforeRestart,
-      acceptedAtMs,
-    );
+    });
   }
 
-  /** The first live job writing one of `paths` (or a folder around or inside one), as `<job id>: <path>`. */
-  private outputInUse(paths: readonly string[]): string | undefined {
-    for (const [jobId, used] of this.outputsByJob) {
-      if (this.jobs.get(jobId)?.isTerminal !== false) continue;
-      for (const path of paths) {
-        const clash = used.find((other) => isWithin(path, other) || isWithin(other, path));
-        if (clash !== undefined) return `${jobId}: ${clash}`;
-      }
-    }
-    return undefined;
+  /** Accepts a submission and starts the job (see jobs/submission.ts for the refusals). */
+  submit(request: SubmitJobRequest): Promise<SubmitJobResponse> {
+    return this.book.submit(request);
+  }
+
+  /** Reruns an ended job as a new one (see jobs/rerun.ts for what it reuses and the refusals). */
+  rerun(jobId: string, fromScratch: boolean): Promise<SubmitJobResponse> {
+    return this.book.rerun(jobId, fromScratch);
+  }
+
+  /** Forgets an ended job (see JobBook.delete). */
+  delete(jobId: string): Promise<DeleteJobResponse> {
+    return this.book.delete(jobId);
+  }
+
+  /** Brings back every job of the journal (see JobBook.resumeJournaledJobs). */
+  resumeJournaledJobs(): Promise<void> {
+    return this.book.resumeJournaledJobs();
   }
 
   /** A job by id. */
   job(jobId: string): JobView | undefined {
-    return this.jobs.get(jobId);
+    return this.book.job(jobId);
   }
 
   /** Every job, oldest first. */
   allJobs(): JobView[] {
-    return [...this.jobs.values()];
+    return this.book.allJobs();
   }
 
   /** Cancels a job (no-op when it has ended); undefined when there is no such job. */
   cancel(jobId: string, reason: string): JobStatus | undefined {
-    const job = this.jobs.get(jobId);
-    if (job === undefined) return undefined;
-    job.cancel(reason);
-    return job.status();
+    return this.book.cancel(jobId, reason);
   }
 
   /** The candidate running the fewest command runs now (the first of those on a tie). */
@@ -331,7 +270,7 @@ export class CoordinatorCore {
         const stepRun = this.stepRuns.get(kind.value.jobId);
         const { jobId, results } = kind.value;
         if (stepRun !== undefined) stepRun.send({ type: 'results.received', nodeId, results });
-        else if (this.jobs.get(jobIdOfWire(jobId))?.isTerminal === false)
+        else if (this.book.job(jobIdOfWire(jobId))?.isTerminal === false)
           this.waitingResults.keep(jobId, { nodeId, results });
         else {
           // Nothing will ever count them (the job is over or unknown): acknowledged, so the node forgets them.
@@ -378,6 +317,7 @@ export class CoordinatorCore {
    */
   stop(): void {
     this.stopped = true;
+    this.book.stop();
     for (const stepRun of this.stepRuns.values()) stepRun.stop();
     this.stepRuns.clear();
     for (const command of this.commandSteps.values()) command.stop();

@@ -29,6 +29,7 @@ import { startWebServer } from '../web/server.js';
 import { assetsService } from './assets/assets-service.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
+import type { RetentionOptions } from './jobs/retention.js';
 import type { CompileJob } from './jobs/submission.js';
 import { CoordinatorJournal } from './journal/coordinator-journal.js';
 import { postgresJournalStore } from './journal/postgres-journal.js';
@@ -88,6 +89,8 @@ export interface CoordinatorOptions {
   readonly store?: string;
   /** Called when a PostgreSQL store is held by another coordinator and this one waits as its standby. */
   readonly onStandby?: () => void;
+  /** How long ended jobs stay in memory and on disk (jobs/retention.ts). @default in memory 10 min, on disk forever */
+  readonly retention?: RetentionOptions;
   /** A coordinator chaos plan (src/chaos/coordinator-plan.ts), e.g. `kill-coordinator:after-commits=40`. */
   readonly chaos?: string;
   /**
@@ -184,6 +187,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           : [dataDir, ...options.allowPaths.map((dir) => (isS3Uri(dir) ? dir : resolve(dir)))],
     },
     limits,
+    ...(options.retention === undefined ? {} : { retention: options.retention }),
   });
   await core.resumeJournaledJobs();
 

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 
-import { type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
+import { type sendUnaryData, type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { principalOf } from '../auth/interceptor.js';
@@ -72,23 +72,26 @@ async function streamCode(
   if (!cancelled) call.end();
 }
 
-/** Jobs: Submit, Get, List, Watch, Cancel. */
+/** Answers a unary call with what `work` resolves to, or its refusal's status (INTERNAL for anything else). */
+function answer<T>(work: Promise<T>, callback: sendUnaryData<T>, what: string, logger: Logger): void {
+  work.then(
+    (response) => callback(null, response),
+    (error: unknown) => {
+      if (error instanceof SubmitRejected) {
+        callback(grpcError(error.code, error.message));
+        return;
+      }
+      logger.error({ err: error }, `${what} failed`);
+      callback(grpcError(status.INTERNAL, `${what} failed: ${error instanceof Error ? error.message : String(error)}`));
+    },
+  );
+}
+
+/** Jobs: Submit, Get, List, Watch, Cancel, Rerun, Delete. */
 export function jobsService(core: CoordinatorCore, logger: Logger): JobsServer {
   return {
     submit(call, callback) {
-      core.submit(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          if (error instanceof SubmitRejected) {
-            callback(grpcError(error.code, error.message));
-            return;
-          }
-          logger.error({ err: error }, 'submit failed');
-          callback(
-            grpcError(status.INTERNAL, `submit failed: ${error instanceof Error ? error.message : String(error)}`),
-          );
-        },
-      );
+      answer(core.submit(call.request), callback, 'submit', logger);
     },
     get(call, callback) {
       const job = core.job(call.request.jobId);
@@ -110,6 +113,12 @@ export function jobsService(core: CoordinatorCore, logger: Logger): JobsServer {
       const result = core.cancel(call.request.jobId, call.request.reason);
       if (result === undefined) callback(grpcError(status.NOT_FOUND, `no job with id ${call.request.jobId}`));
       else callback(null, result);
+    },
+    rerun(call, callback) {
+      answer(core.rerun(call.request.jobId, call.request.fromScratch), callback, 'rerun', logger);
+    },
+    delete(call, callback) {
+      answer(core.delete(call.request.jobId), callback, 'delete', logger);
     },
   };
 }

@@ -30,6 +30,8 @@ export function coordinatorWebSource(core: CoordinatorCore): WebSource {
         };
       }),
     onAttempt: (listener) => core.onAttempt(listener),
+    // A refusal rejects with its message (the job succeeded, still runs, ...): the API answers 409.
+    rerun: async (jobId, fromScratch) => ({ jobId: (await core.rerun(jobId, fromScratch)).jobId }),
     coordinatorResources: () => {
       const now = Date.now();
       if (ownSample === undefined || now - ownSample.atMs >= OWN_SAMPLE_MIN_MS) ownSample = sampler.sample(now);

@@ -8,6 +8,7 @@ import { type ClientReadableStream, Metadata, type ServiceError, status as GrpcS
 import { type Dial, PLAINTEXT_DIAL } from '../auth/dial.js';
 import {
   type CodeSnapshot,
+  type DeleteJobResponse,
   type JobEvent,
   JobsClient,
   type JobStatus,
@@ -110,6 +111,27 @@ export class JobsApi {
         this.metadata(),
         { deadline: deadlineIn(this.deadlineMs) },
         (error, response) => (error ? reject(error) : resolve(response)),
+      );
+    });
+  }
+
+  /** Reruns a failed or cancelled job as a new job; resolves with the new job's id and run directory. */
+  rerun(jobId: string, fromScratch = false): Promise<SubmitJobResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.rerun(
+        { jobId, fromScratch },
+        this.metadata(),
+        { deadline: deadlineIn(this.deadlineMs) },
+        (error, response) => (error ? reject(error) : resolve(response)),
+      );
+    });
+  }
+
+  /** Deletes an ended job (its run directory and journal entries). */
+  delete(jobId: string): Promise<DeleteJobResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.delete({ jobId }, this.metadata(), { deadline: deadlineIn(this.deadlineMs) }, (error, response) =>
+        error ? reject(error) : resolve(response),
       );
     });
   }

@@ -78,6 +78,35 @@ export interface SubmittedJob {
   readonly compiled: CompiledJob;
 }
 
+/** Options of {@link JobOperations.rerun}. */
+export interface RerunOptions {
+  /**
+   * Run every step and every mini-batch again. By default a rerun reuses every step of the earlier job
+   * that succeeded, and a parallel step that failed or was cancelled runs only the mini-batches that
+   * did not succeed (the rows of those that did are copied into its new output first).
+   */
+  readonly fromScratch?: boolean;
+}
+
+/** What {@link JobOperations.rerun} resolves to. */
+export interface RerunJob {
+  /** The new job's id. */
+  readonly jobId: string;
+  /** The new job's run directory. */
+  readonly runDir: string;
+  /** The job it reruns. */
+  readonly rerunOf: string;
+  readonly warnings: readonly string[];
+}
+
+/** What {@link JobOperations.delete} resolves to. */
+export interface DeletedJob {
+  readonly jobId: string;
+  readonly runDir: string;
+  /** False when the run directory was left in place (one chosen with --run-dir, outside the data dir). */
+  readonly runDirRemoved: boolean;
+}
+
 /** Options of {@link JobOperations.wait} and {@link JobOperations.stream}. */
 export interface FollowOptions {
   /** Stops following (the job keeps running): wait resolves with the last status, stream ends. */
@@ -152,6 +181,32 @@ export class JobOperations {
   }
 
   /**
+   * Reruns a failed or cancelled job as a new job with the same spec and code (follow it with
+   * {@link JobOperations.wait} on the id it resolves to). The new job's status names the job it reruns
+   * (`rerunOf`). A JobNotFoundError for an unknown id; a ValidationError when the job is still running,
+   * succeeded, or its coordinator keeps no journal.
+   *
+   * @example
+   * ```ts
+   * const rerun = await client.jobs.rerun(failedJobId);
+   * const final = await client.jobs.wait(rerun.jobId);
+   * ```
+   */
+  async rerun(jobId: string, options: RerunOptions = {}): Promise<RerunJob> {
+    const response = await this.client.call(jobId, (api) => api.rerun(jobId, options.fromScratch === true));
+    return { jobId: response.jobId, runDir: response.runDir, rerunOf: jobId, warnings: response.warnings };
+  }
+
+  /**
+   * Deletes an ended job: the coordinator forgets it and removes its run directory (unless one chosen
+   * with `runDir` outside its data dir). A ValidationError while it runs or while a rerun of it runs.
+   */
+  async delete(jobId: string): Promise<DeletedJob> {
+    const response = await this.client.call(jobId, (api) => api.delete(jobId));
+    return { jobId: response.jobId, runDir: response.runDir, runDirRemoved: response.runDirRemoved };
+  }
+
+  /**
    * The job's events until it ends: its status on every change, progress, each step's start and end,
    * and the coordinator's lines about it. A watch cut short (coordinator restart) is re-opened.
    */
@@ -219,7 +274,7 @@ export class ParajobClient {
   readonly token: string | undefined;
   /** The CA given or found in PARAJOB_CA (see the class comment). */
   readonly ca: string | undefined;
-  /** Submit, get, list, cancel, stream and wait for jobs. */
+  /** Submit, get, list, cancel, rerun, delete, stream and wait for jobs. */
   readonly jobs: JobOperations;
   /** Register, get and list components on the coordinator. */
   readonly components: ComponentOperations;

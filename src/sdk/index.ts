@@ -24,7 +24,15 @@ export type {
   DatastoreSpec,
 } from './asset-operations.js';
 export { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
-export type { CreateJobOptions, FollowOptions, ParajobClientOptions, SubmittedJob } from './client.js';
+export type {
+  CreateJobOptions,
+  DeletedJob,
+  FollowOptions,
+  ParajobClientOptions,
+  RerunJob,
+  RerunOptions,
+  SubmittedJob,
+} from './client.js';
 export {
   CA_ENV,
   COORDINATOR_ENV,

@@ -2,7 +2,8 @@
  * What the web UI reads from the coordinator: the jobs (their status, compiled spec and live ledger
  * view) and the live nodes. The coordinator implements it over its own state (src/coordinator/
  * web-source.ts), so src/web never reaches into the coordinator's machines and tests can feed it
- * fakes. Everything here is a read, except `cancel` (which needs the same authorization as the CLI).
+ * fakes. Everything here is a read, except `cancel` and `rerun` (which need the same authorization as
+ * the CLI).
  */
 import type { JobMessage, JobStatus } from '../gen/parajob/v1/parajob.js';
 import type { CompiledJob } from '../jobspec/model.js';

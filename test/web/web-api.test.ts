@@ -2,7 +2,7 @@
  * The web UI's API over a real coordinator (in-process, real loopback gRPC and HTTP) with fake nodes:
  * the token and cookie rules, the jobs list, a job's graph, a step's settings with their sources,
  * its mini-batches, its timeline and metrics (with resource monitor files written by the monitor
- * itself), the run directory (nothing outside it), cancel, the push channel, and /metrics parsed as
+ * itself), the run directory (nothing outside it), cancel and rerun, the push channel, and /metrics parsed as
  * Prometheus text.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -296,6 +296,45 @@ describe('the web API over a real coordinator', () => {
     expect(cancel.status).toBe(200);
     const events = await pushed;
     expect(events[0]?.event).toBe('jobs');
+
+    // The cancelled job is rerun from the UI (refused while it still runs, and from a foreign origin).
+    const rerunUrl = `${session.base}/api/jobs/${jobId}/rerun`;
+    const rerunFrom = (origin: string) =>
+      fetch(rerunUrl, { method: 'POST', headers: { cookie: session.cookie, origin } });
+    expect((await rerunFrom('http://evil.example')).status).toBe(403);
+    let rerun: { jobId: string } | undefined;
+    await expect
+      .poll(
+        async () => {
+          const answer = await rerunFrom(session.base);
+          if (answer.status === 200) rerun = (await answer.json()) as { jobId: string };
+          else
+            expect((await answer.json()) as { error: string }).toMatchObject({
+              error: expect.stringContaining('still running'),
+            });
+          return answer.status;
+        },
+        { timeout: WAIT_MS },
+      )
+      .toBe(200);
+    const rerunId = rerun?.jobId ?? '';
+    expect((await getJson<JobView>(session, `/api/jobs/${rerunId}`)).status).toBe(200);
+    // Ended before the test's folder goes.
+    await fetch(`${session.base}/api/jobs/${rerunId}/cancel`, {
+      method: 'POST',
+      headers: { cookie: session.cookie, origin: session.base },
+    });
+    await expect
+      .poll(async () => (await getJson<JobView>(session, `/api/jobs/${rerunId}`)).body.state, { timeout: WAIT_MS })
+      .toBe('cancelled');
+    expect(
+      (
+        await fetch(`${session.base}/api/jobs/no-such-job/rerun`, {
+          method: 'POST',
+          headers: { cookie: session.cookie, origin: session.base },
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('exposes /metrics in Prometheus text format and the pending mini-batches per compute pool', async () => {

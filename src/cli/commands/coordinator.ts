@@ -43,6 +43,10 @@ export interface CoordinatorCommandOptions {
   readonly maxSpecBytes?: number;
   readonly maxRetries?: number;
   readonly maxProcessesPerNode?: number;
+  /** Ended jobs are deleted this many days after their end (`--retain-days`). */
+  readonly retainDays?: number;
+  /** An ended job leaves memory this long after its end (`--retain-finished-ms`). */
+  readonly retainFinishedMs?: number;
   /** Serve the web UI (default true), on these flags. */
   readonly ui?: boolean;
   readonly httpPort?: number;
@@ -83,6 +87,10 @@ export async function coordinatorCommand(options: CoordinatorCommandOptions, io:
         ...(options.maxSpecBytes === undefined ? {} : { maxSpecBytes: options.maxSpecBytes }),
         ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
         ...(options.maxProcessesPerNode === undefined ? {} : { maxProcessesPerNode: options.maxProcessesPerNode }),
+      },
+      retention: {
+        ...(options.retainDays === undefined ? {} : { retainDays: options.retainDays }),
+        ...(options.retainFinishedMs === undefined ? {} : { retainFinishedMs: options.retainFinishedMs }),
       },
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.nodeLostAfterMs === undefined ? {} : { nodeLostAfterMs: options.nodeLostAfterMs }),

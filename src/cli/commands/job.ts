@@ -1,5 +1,5 @@
 /**
- * `parajob job create|stream|show|list|cancel`: the client commands against a running coordinator
+ * `parajob job create|stream|show|list|cancel|rerun|delete`: the client commands against a running coordinator
  * (`--coordinator HOST:PORT`, env PARAJOB_COORDINATOR, default 127.0.0.1:7070), a thin face on the
  * SDK's ParajobClient (src/sdk/client.ts).
  */
@@ -173,6 +173,44 @@ export async function jobCancelCommand(jobId: string, options: JobQueryOptions, 
     const status = await client.jobs.cancel(jobId, 'cancelled with parajob job cancel');
     if (options.json) writeLine(io.stdout, JSON.stringify(JobStatusMessage.toJSON(status), null, 2));
     else writeLine(io.stdout, `Cancel requested for job ${jobId}; it is now ${stateLabel(status.state)}.`);
+    return ExitCode.succeeded;
+  });
+}
+
+export interface JobRerunOptions extends JobQueryOptions {
+  readonly fromScratch?: boolean;
+}
+
+/**
+ * `job rerun ID`: reruns a failed or cancelled job as a new job; stdout gets one human line and then
+ * the new job id alone on the last line (follow it with `job stream`).
+ */
+export async function jobRerunCommand(jobId: string, options: JobRerunOptions, io: CommandIo): Promise<number> {
+  return withClient(options, io, async (client) => {
+    const rerun = await client.jobs.rerun(jobId, { fromScratch: options.fromScratch === true });
+    for (const warning of rerun.warnings) writeLine(io.stderr, `warning: ${warning}`);
+    if (options.json) writeLine(io.stdout, JSON.stringify(rerun, null, 2));
+    else {
+      const reuse = options.fromScratch ? 'reusing nothing' : 'reusing what succeeded';
+      writeLine(io.stdout, `Rerunning job ${jobId} as job ${rerun.jobId} (${reuse}); run directory ${rerun.runDir}`);
+      writeLine(io.stdout, rerun.jobId);
+    }
+    return ExitCode.succeeded;
+  });
+}
+
+/** `job delete ID`: forgets an ended job and removes its run directory. */
+export async function jobDeleteCommand(jobId: string, options: JobQueryOptions, io: CommandIo): Promise<number> {
+  return withClient(options, io, async (client) => {
+    const deleted = await client.jobs.delete(jobId);
+    if (options.json) writeLine(io.stdout, JSON.stringify(deleted, null, 2));
+    else if (deleted.runDirRemoved)
+      writeLine(io.stdout, `Deleted job ${jobId} and its run directory ${deleted.runDir}.`);
+    else
+      writeLine(
+        io.stdout,
+        `Deleted job ${jobId}; its run directory ${deleted.runDir} is outside the coordinator's data dir and was left in place.`,
+      );
     return ExitCode.succeeded;
   });
 }

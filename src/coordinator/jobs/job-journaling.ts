@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 
 import { JobStatus } from '../../gen/parajob/v1/parajob.js';
 import type { CoordinatorJournal } from '../journal/coordinator-journal.js';
-import { type StepRunJournal, stepRunJournal } from '../journal/step-run-journal.js';
+import { type CarriedMiniBatches, type StepRunJournal, stepRunJournal } from '../journal/step-run-journal.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 
 /** One job's journaling; every method is a no-op when the coordinator keeps no journal. */
@@ -21,10 +21,19 @@ export class JobJournaling {
     private readonly logger: Logger,
   ) {}
 
-  /** The journal of the parallel step run `wireJobId`, kept until its end is journaled. */
-  forStep(wireJobId: string): StepRunJournal | undefined {
+  /** True when the step run `wireJobId` was under way before a coordinator restart. */
+  resumes(wireJobId: string): boolean {
+    const known = this.journal?.state.jobs.get(this.jobId)?.steps.get(wireJobId);
+    return known !== undefined && known.ended === undefined;
+  }
+
+  /**
+   * The journal of the parallel step run `wireJobId` (with a rerun's `carried` mini-batches), kept
+   * until its end is journaled.
+   */
+  forStep(wireJobId: string, carried?: CarriedMiniBatches): StepRunJournal | undefined {
     if (this.journal === undefined) return undefined;
-    const journal = stepRunJournal(this.journal, this.jobId, wireJobId);
+    const journal = stepRunJournal(this.journal, this.jobId, wireJobId, carried);
     this.steps.set(wireJobId, journal);
     return journal;
   }
@@ -39,6 +48,11 @@ export class JobJournaling {
       .catch((error: unknown) =>
         this.logger.error({ jobId: this.jobId, step: stepName, err: error }, 'journaling the step end failed'),
       );
+  }
+
+  /** Resolves once every write asked for so far is done (or failed and was logged). */
+  settled(): Promise<void> {
+    return this.chain;
   }
 
   /** Journals the job's end (after its steps'). */

@@ -20,6 +20,7 @@ import { stepCodeFolder } from '../../jobspec/steps.js';
 import type { StepLive } from '../../web/source.js';
 import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
 import type { CoordinatorJournal } from '../journal/coordinator-journal.js';
+import type { CarriedMiniBatches } from '../journal/step-run-journal.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import { jobStatusOf, writePipelineResult } from '../pipeline/pipeline-status.js';
 import type { ReuseIndex } from '../pipeline/reuse-index.js';
@@ -29,8 +30,9 @@ import { findReusable, recordReusable } from '../pipeline/step-reuse.js';
 import { stepLogger, type StepSlot } from '../pipeline/step-slot.js';
 import type { StepOutcome } from '../step-run/outcome.js';
 import type { StepRunSettings } from '../step-run/settings.js';
-import { stepRunId } from './job-id.js';
+import { carriedText, takeOverCarried } from './carry-over.js';
 import { JobJournaling } from './job-journaling.js';
+import { createSlots, type JobStart } from './job-slots.js';
 import { MESSAGE_HISTORY_LIMIT } from './job-view.js';
 import {
   crashOutcome,
@@ -92,44 +94,17 @@ export class JobRun {
   /** The job's messages so far, for Watch streams that attach late (bounded). */
   private readonly history: JobMessage[] = [];
 
-  /**
-   * `succeededBeforeRestart`: wire job ids of steps the journal says succeeded before a coordinator
-   * restart (a resumed job does not run them again; their outputs are where they were written).
-   */
+  /** `origin`: what a restart or a rerun says is done already (job-slots.ts). */
   constructor(
     private readonly submission: Submission,
     private readonly deps: JobRunDeps,
-    succeededBeforeRestart: ReadonlySet<string> = new Set(),
-    acceptedAtMs = Date.now(),
+    private readonly origin: JobStart = {},
   ) {
     this.jobId = submission.jobId;
-    this.createdAtMs = acceptedAtMs;
+    this.createdAtMs = origin.acceptedAtMs ?? Date.now();
     this.journaling = new JobJournaling(deps.journal, this.jobId, deps.rootLogger);
-    const steps = submission.job.steps;
-    this.slots = steps.map((step) => ({
-      step,
-      wireJobId: stepRunId(this.jobId, step.name, steps.length),
-      phase: 'waiting',
-      reason: step.dependsOn.length > 0 ? `waiting for ${step.dependsOn.join(', ')}` : 'starting',
-      bound: undefined,
-      parallel: undefined,
-      command: undefined,
-      outcome: undefined,
-      reusedFrom: '',
-      produced: {},
-      startedAtMs: 0,
-      endedAtMs: 0,
-      reuseKey: undefined,
-      logDestinations: [],
-    }));
-    for (const slot of this.slots) {
-      this.byName.set(slot.step.name, slot);
-      if (succeededBeforeRestart.has(slot.wireJobId)) {
-        slot.phase = 'succeeded';
-        slot.reason = 'succeeded before the coordinator restarted';
-        slot.produced = Object.fromEntries(slot.step.outputs.map((output) => [output.name, output.path]));
-      }
-    }
+    this.slots = createSlots(this.jobId, submission.job.steps, origin, Date.now());
+    for (const slot of this.slots) this.byName.set(slot.step.name, slot);
   }
 
   /** The job's name (its spec's `name`, else its id). */
@@ -177,6 +152,11 @@ export class JobRun {
     return this.history;
   }
 
+  /** Resolves once the job's journal writes so far are done. */
+  settled(): Promise<void> {
+    return this.journaling.settled();
+  }
+
   get isTerminal(): boolean {
     return this.endedAtMs !== 0;
   }
@@ -193,6 +173,7 @@ export class JobRun {
       endedAtMs: this.endedAtMs,
       cancelReason: this.cancelReason,
       nowMs: Date.now(),
+      ...(this.origin.rerun === undefined ? {} : { rerunOf: this.origin.rerun.rerunOf }),
     });
   }
 
@@ -255,8 +236,10 @@ export class JobRun {
       this.advance();
       return;
     }
+    const carried = bound.kind === 'parallel' ? await this.carryOver(slot, bound) : undefined;
+    if (carried === 'failed') return;
     if (this.slots.length > 1) this.notifyMessage(stepStartedLine(bound.name, bound.kind, Date.now()));
-    if (bound.kind === 'parallel') this.startParallel(slot, bound, codeHash);
+    if (bound.kind === 'parallel') this.startParallel(slot, bound, codeHash, carried);
     else this.startCommand(slot, bound, codeHash);
     // Cancelled while checking for reuse: a parallel step run still ends through its machine, which
     // writes its result files (job_result.txt says it was cancelled).
@@ -264,12 +247,41 @@ export class JobRun {
     this.notifyChanged();
   }
 
+  /**
+   * A rerun's parallel step takes over the mini-batches that succeeded in the job it reruns, unless it
+   * resumes after a restart (its journal holds them then). 'failed': the earlier output changed.
+   */
+  private async carryOver(
+    slot: StepSlot,
+    step: CompiledParallelStep,
+  ): Promise<CarriedMiniBatches | 'failed' | undefined> {
+    const earlier = this.origin.rerun?.carried.get(step.name);
+    // Without a journal no ledger could carry them: a rerun needs one (jobs/rerun.ts).
+    if (earlier === undefined || this.deps.journal === undefined || this.journaling.resumes(slot.wireJobId))
+      return undefined;
+    try {
+      const carried = await takeOverCarried(earlier, step);
+      this.stepMessage(slot, { level: 'info', text: carriedText(earlier), atMs: Date.now() });
+      return carried;
+    } catch (error) {
+      const reason = `could not reuse the output of ${earlier.from}: ${error instanceof Error ? error.message : String(error)} (rerun with --from-scratch to run every mini-batch)`;
+      this.endSlot(slot, 'failed', reason);
+      this.advance();
+      return 'failed';
+    }
+  }
+
   private codeHashOf(step: CompiledStep): string {
     const folder = stepCodeFolder(step);
     return folder === undefined ? '' : (this.submission.codeHashes.get(folder) ?? '');
   }
 
-  private startParallel(slot: StepSlot, step: CompiledParallelStep, codeHash: string): void {
+  private startParallel(
+    slot: StepSlot,
+    step: CompiledParallelStep,
+    codeHash: string,
+    carried: CarriedMiniBatches | undefined,
+  ): void {
     const logger = stepLogger(slot, step.loggingLevel);
     if (this.submission.chaos) logger.warn({ chaos: this.submission.chaos }, 'fault injection is on for this job');
     const { nodes, tokens, settings, registry } = this.deps;
@@ -281,7 +293,7 @@ export class JobRun {
         codeHash,
         chaos: this.submission.chaos,
         logger,
-        journal: this.journaling.forStep(slot.wireJobId),
+        journal: this.journaling.forStep(slot.wireJobId, carried),
         nodes,
         tokens,
         settings,

@@ -53,8 +53,16 @@ function hostPaths(job: CompiledJob, runDir: string): { what: string; path: stri
   return paths;
 }
 
-/** The policy's refusals of `job` (empty: accepted), one message per offending path. */
-export function pathRefusals(job: CompiledJob, runDir: string, policy: PathPolicy): string[] {
+/**
+ * The policy's refusals of `job` (empty: accepted), one message per offending path. `takenOver`:
+ * output files a rerun continues from the job it reruns, which exist by design.
+ */
+export function pathRefusals(
+  job: CompiledJob,
+  runDir: string,
+  policy: PathPolicy,
+  takenOver: readonly string[] = [],
+): string[] {
   const refusals: string[] = [];
   for (const step of job.steps) {
     // A command step's command runs in a copy of its code folder; only an entry script can point out of one.

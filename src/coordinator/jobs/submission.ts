@@ -74,6 +74,13 @@ export interface SubmissionContext {
    * client on another machine cannot. @default `<dataDir>/assets/components`
    */
   readonly registeredCodeRoot?: string;
+  /**
+   * Code snapshots the coordinator holds already, by absolute code folder: a rerun sends none and runs
+   * the code its earlier job ran.
+   */
+  readonly knownCode?: ReadonlyMap<string, string>;
+  /** Output files a rerun takes over from the job it reruns: they may exist (path-policy.ts). */
+  readonly takenOverOutputs?: readonly string[];
 }
 
 /** Checks, compiles and stores a SubmitJobRequest (see the module comment). */
@@ -104,7 +111,7 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
   const job = await compileSpec(context.compile, source, runDir);
   const refusals = [
     ...jobLimitRefusals(job, limits),
-    ...pathRefusals(job, runDir, context.pathPolicy ?? { allowedRoots: undefined }),
+    ...pathRefusals(job, runDir, context.pathPolicy ?? { allowedRoots: undefined }, context.takenOverOutputs),
   ];
   if (refusals.length > 0) throw new SubmitRejected(status.INVALID_ARGUMENT, refusals.join('\n'));
   const inUse = context.outputsInUse?.(outputPathsOf(job));
@@ -115,6 +122,7 @@ export async function acceptSubmission(request: SubmitJobRequest, context: Submi
     job,
     context.code,
     context.registeredCodeRoot ?? resolve(context.dataDir, 'assets', 'components'),
+    context.knownCode,
   );
 
   const layout = runDirLayout(runDir);
@@ -204,6 +212,7 @@ async function storeCode(
   job: CompiledJob,
   store: CodeStore,
   registeredCodeRoot: string,
+  knownCode: ReadonlyMap<string, string> = new Map(),
 ): Promise<Map<string, string>> {
   const bySource = new Map<string, string>();
   for (const snapshot of request.code) {
@@ -222,7 +231,10 @@ async function storeCode(
   for (const step of job.steps) {
     const folder = stepCodeFolder(step);
     if (folder === undefined) continue;
-    const hash = bySource.get(resolve(folder)) ?? (await registeredSnapshot(folder, registeredCodeRoot, store));
+    const hash =
+      bySource.get(resolve(folder)) ??
+      knownCode.get(folder) ??
+      (await registeredSnapshot(folder, registeredCodeRoot, store));
     if (hash === undefined) {
       const sent = [...bySource.keys()].join(', ') || 'none';
       throw new SubmitRejected(

@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 
-import { createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
+import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import {
   applyRecord,
@@ -97,6 +97,20 @@ export class CoordinatorJournal {
   async jobAccepted(record: JobAcceptedRecord): Promise<void> {
     this.write({ type: 'job.accepted', record });
     await this.journal.durable();
+  }
+
+  /**
+   * Journals that an ended job is forgotten (delete, retention sweep); resolves once durable. The
+   * next snapshot no longer holds it: call compact() after a batch of deletions.
+   */
+  async jobDeleted(jobId: string): Promise<void> {
+    this.write({ type: 'job.deleted', record: { jobId } });
+    await this.journal.durable();
+  }
+
+  /** Takes a snapshot now (unless one is being written), which removes the segments it covers. */
+  compact(): void {
+    this.maybeSnapshot();
   }
 
   /** Journals a job's end with its final status (JobStatus JSON); resolves once durable. */
@@ -226,6 +240,15 @@ export class StepJournal {
     this.deferred.push({ event, outputEnd });
     this.handedIn += 1;
     this.committing ??= this.commitLoop();
+  }
+
+  /**
+   * Applies a rerun's `batches.carried` to the fresh `ledger` and journals it as committed up to
+   * `outputEnd`: the carried rows were copied into the output (and synced) before the ledger opened.
+   */
+  carry(ledger: Ledger, event: Extract<LedgerEvent, { type: 'batches.carried' }>, outputEnd: number): void {
+    applyLedgerEvent(ledger, event);
+    this.journal.write({ type: 'batch.committed', stepKey: this.stepKey, event, outputEnd });
   }
 
   /**

@@ -8,11 +8,23 @@
  * A step's ledger needs its partition's item counts, which are not journaled (they come from the input,
  * cut again after a restart): recovered steps keep their snapshot bytes and later events until the
  * step run resumes and {@link materializeStepLedger} builds the ledger.
+ *
+ * A step that ended without succeeding keeps which of its mini-batches succeeded (one bit each, with
+ * its output's journaled length): a rerun of its job reuses them (jobs/rerun-plan.ts).
  */
-import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
+import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent, MiniBatchState } from '../ledger/ledger.js';
+import { miniBatchesIn } from '../ledger/mini-batch-set.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import { readLedgerState, writeLedgerState } from './ledger-codec.js';
 import type { CoordinatorRecord, JobAcceptedRecord, StepEndedRecord, StepStartedRecord } from './records.js';
+
+/** What a step that ended without succeeding leaves for a rerun: the mini-batches that succeeded. */
+export interface ReusableMiniBatches {
+  /** Bitmap over the step's mini-batches (ledger/mini-batch-set.ts). */
+  readonly succeeded: Uint8Array;
+  /** Items those mini-batches' run() calls returned. */
+  readonly itemsSucceeded: number;
+}
 
 /** One step run as journaled. */
 export interface DurableStep {
@@ -26,6 +38,8 @@ export interface DurableStep {
   /** The append_row output's journaled length: the end of the last committed completion's rows. */
   outputEnd: number;
   ended: StepEndedRecord['state'] | undefined;
+  /** Set once the step ended failed or cancelled (or its job ended before it). */
+  reusable: ReusableMiniBatches | undefined;
 }
 
 /** One job as journaled. */
@@ -72,6 +86,7 @@ export function applyRecord(state: DurableState, record: CoordinatorRecord): voi
         events: [],
         outputEnd: 0,
         ended: undefined,
+        reusable: undefined,
       };
       job.steps.set(record.record.stepRunId, step);
       state.steps.set(record.record.stepKey, step);
@@ -92,24 +107,44 @@ export function applyRecord(state: DurableState, record: CoordinatorRecord): voi
     case 'step.ended': {
       const step = stepOf(state, record.record.stepKey);
       step.ended = record.record.state;
-      // An ended step's ledger is never needed again: its outcome and counts are in the job's status.
-      step.ledger = undefined;
-      step.snapshotLedger = undefined;
-      step.events = [];
+      // An ended step's ledger is never needed again: its outcome and counts are in the job's status,
+      // and what a rerun reuses is kept apart.
+      keepReusable(step);
       return;
     }
     case 'job.ended': {
       const job = state.jobs.get(record.record.jobId);
       if (job === undefined) throw new DurableStateError(`job.ended for unknown job ${record.record.jobId}`);
       job.endedStatus = record.record.status;
-      for (const step of job.steps.values()) {
-        step.ledger = undefined;
-        step.snapshotLedger = undefined;
-        step.events = [];
-      }
+      for (const step of job.steps.values()) keepReusable(step);
+      return;
+    }
+    case 'job.deleted': {
+      const job = state.jobs.get(record.record.jobId);
+      if (job === undefined) return;
+      for (const step of job.steps.values()) state.steps.delete(step.started.stepKey);
+      state.jobs.delete(record.record.jobId);
       return;
     }
   }
+}
+
+/**
+ * Drops an ended step's ledger, keeping its succeeded mini-batches when it did not succeed. A
+ * recovered ledger is built without item counts (they come from the input): the states and the items
+ * returned, all that is kept, do not depend on them.
+ */
+function keepReusable(step: DurableStep): void {
+  if (step.ended !== 'succeeded' && step.reusable === undefined) {
+    const ledger = materializeStepLedger(step, () => 0);
+    step.reusable = {
+      succeeded: miniBatchesIn(ledger.states, MiniBatchState.succeeded),
+      itemsSucceeded: ledger.counts.itemsSucceeded,
+    };
+  }
+  step.ledger = undefined;
+  step.snapshotLedger = undefined;
+  step.events = [];
 }
 
 /**
@@ -136,6 +171,8 @@ interface SnapshotHeader {
     readonly outputEnd: number;
     readonly ended: StepEndedRecord['state'] | undefined;
     readonly hasLedger: boolean;
+    /** Items returned by its reusable mini-batches, whose bitmap follows its ledger (absent: none). */
+    readonly reusableItems?: number;
   }[];
   readonly tokensUpTo: number;
   readonly nextStepKey: number;
@@ -156,12 +193,16 @@ export function encodeDurableState(state: DurableState): Uint8Array[] | undefine
       outputEnd: step.outputEnd,
       ended: step.ended,
       hasLedger: step.ledger !== undefined,
+      ...(step.reusable === undefined ? {} : { reusableItems: step.reusable.itemsSucceeded }),
     })),
     tokensUpTo: state.tokensUpTo,
     nextStepKey: state.nextStepKey,
   };
   const writer = new ByteWriter(1024).string(JSON.stringify(header));
-  for (const step of steps) if (step.ledger !== undefined) writeLedgerState(writer, step.ledger);
+  for (const step of steps) {
+    if (step.ledger !== undefined) writeLedgerState(writer, step.ledger);
+    if (step.reusable !== undefined) writer.bytes(step.reusable.succeeded);
+  }
   return [writer.finish()];
 }
 
@@ -184,7 +225,10 @@ export function decodeDurableState(payload: Uint8Array): DurableState {
       events: [],
       outputEnd: entry.outputEnd,
       ended: entry.ended,
+      reusable: undefined,
     };
+    if (entry.reusableItems !== undefined)
+      step.reusable = { itemsSucceeded: entry.reusableItems, succeeded: new Uint8Array(reader.bytes()) };
     job.steps.set(entry.started.stepRunId, step);
     state.steps.set(entry.started.stepKey, step);
   }

@@ -14,11 +14,15 @@ const EVENT_TAGS = {
   'batch.completed': 3,
   'attempt.failed': 4,
   'batch.failed': 5,
+  'batches.carried': 6,
 } as const;
 const REVOKE_CAUSES: readonly RevokeCause[] = ['returned', 'node-lost', 'node-left', 'job-ended'];
 
 /** Writes one ledger event (after whatever the writer already holds, e.g. which step run it is of). */
 export function writeLedgerEvent(writer: ByteWriter, event: LedgerEvent): ByteWriter {
+  // A rerun's carried mini-batches are one event for many: a bitmap, written once per step run.
+  if (event.type === 'batches.carried')
+    return writer.u8(EVENT_TAGS[event.type]).f64(event.itemsSucceeded).bytes(event.succeeded);
   writer.u8(EVENT_TAGS[event.type]).u32(event.miniBatchId).f64(event.token);
   switch (event.type) {
     case 'lease.granted':
@@ -36,6 +40,10 @@ export function writeLedgerEvent(writer: ByteWriter, event: LedgerEvent): ByteWr
 /** Reads one ledger event written by writeLedgerEvent; throws RangeError on bytes that are not one. */
 export function readLedgerEvent(reader: ByteReader): LedgerEvent {
   const tag = reader.u8();
+  if (tag === EVENT_TAGS['batches.carried']) {
+    const itemsSucceeded = reader.f64();
+    return { type: 'batches.carried', itemsSucceeded, succeeded: new Uint8Array(reader.bytes()) };
+  }
   const miniBatchId = reader.u32();
   const token = reader.f64();
   switch (tag) {

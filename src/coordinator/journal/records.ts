@@ -7,7 +7,9 @@
  * - batch.committed: a completion, journaled only once the output rows it covers are synced, with the
  *   end offset of those rows in the append_row file (recovery cuts the output back to the last one);
  * - tokens.reserved: a range of lease tokens, durable before any token of it is handed out;
- * - step.ended / job.ended: outcomes, so a restarted coordinator knows finished jobs without re-running them.
+ * - step.ended / job.ended: outcomes, so a restarted coordinator knows finished jobs without re-running them;
+ * - job.deleted: an ended job forgotten (`parajob job delete`, the --retain-days sweep): the next
+ *   snapshot no longer holds it, and the segments before that snapshot are removed.
  */
 import type { JournaledSubmission } from '../jobs/submission.js';
 import type { LedgerEvent } from '../ledger/ledger.js';
@@ -23,11 +25,16 @@ export const RecordType = {
   tokensReserved: 5,
   stepEnded: 6,
   jobEnded: 7,
+  jobDeleted: 8,
 } as const;
 
 /** A submission as journaled: enough to compile and run the job again after a restart. */
 export interface JobAcceptedRecord extends JournaledSubmission {
   readonly acceptedAtMs: number;
+  /** The job this one reruns (`parajob job rerun`); absent for a job submitted as such. */
+  readonly rerunOf?: string;
+  /** A rerun that reuses nothing of the job it reruns (`--from-scratch`). */
+  readonly fromScratch?: boolean;
 }
 
 /** A step run's ledger came into being. */
@@ -52,6 +59,11 @@ export interface JobEndedRecord {
   readonly status: unknown;
 }
 
+/** An ended job was deleted: the journal forgets it. */
+export interface JobDeletedRecord {
+  readonly jobId: string;
+}
+
 export interface TokensReservedRecord {
   /** Tokens from `from` (inclusive) to `upTo` (exclusive) may be handed out. */
   readonly from: number;
@@ -72,7 +84,8 @@ export type CoordinatorRecord =
     }
   | { readonly type: 'tokens.reserved'; readonly record: TokensReservedRecord }
   | { readonly type: 'step.ended'; readonly record: StepEndedRecord }
-  | { readonly type: 'job.ended'; readonly record: JobEndedRecord };
+  | { readonly type: 'job.ended'; readonly record: JobEndedRecord }
+  | { readonly type: 'job.deleted'; readonly record: JobDeletedRecord };
 
 const JSON_TYPES = {
   'job.accepted': RecordType.jobAccepted,
@@ -80,6 +93,7 @@ const JSON_TYPES = {
   'tokens.reserved': RecordType.tokensReserved,
   'step.ended': RecordType.stepEnded,
   'job.ended': RecordType.jobEnded,
+  'job.deleted': RecordType.jobDeleted,
 } as const;
 
 /** The journal record for `record`. */
@@ -124,6 +138,8 @@ export function decodeRecord(record: JournalRecord): CoordinatorRecord {
       return { type: 'step.ended', record: parse<StepEndedRecord>(record.payload) };
     case RecordType.jobEnded:
       return { type: 'job.ended', record: parse<JobEndedRecord>(record.payload) };
+    case RecordType.jobDeleted:
+      return { type: 'job.deleted', record: parse<JobDeletedRecord>(record.payload) };
     default:
       throw new RangeError(`unknown coordinator journal record type ${record.type}`);
   }

@@ -1,16 +1,32 @@
 /**
- * What a step run sees of the journal: where to resume its output, its ledger (fresh, or the journaled
- * one after a restart), and one call per ledger event it applied. The step run never sees records,
- * segments or syncs (DESIGN.md: machines never touch the journal).
+ * What a step run sees of the journal: where to resume its output, its ledger (fresh, the journaled
+ * one after a restart, or one carrying a rerun's reused mini-batches), and one call per ledger event it
+ * applied. The step run never sees records, segments or syncs (DESIGN.md: machines never touch the
+ * journal).
  */
 import type { Ledger, LedgerEvent } from '../ledger/ledger.js';
 import type { CoordinatorJournal, StepJournal } from './coordinator-journal.js';
+import type { ReusableMiniBatches } from './durable-state.js';
+
+/**
+ * Mini-batches of an earlier run of the step that a rerun reuses: their rows are the first
+ * `outputEnd` bytes of the step's append_row output, copied there before the step run starts.
+ */
+export interface CarriedMiniBatches extends ReusableMiniBatches {
+  readonly miniBatchCount: number;
+  readonly outputEnd: number;
+}
 
 /** A step run's journal (see the module comment). */
 export interface StepRunJournal {
+  /** True when the step run was under way before a coordinator restart (it resumes from the journal). */
+  readonly resuming: boolean;
   /** The append_row output's journaled length when the step run resumes after a restart; else undefined. */
   readonly resumeOutputAt: number | undefined;
-  /** The journaled number of mini-batches when the step run resumes: the input must cut the same way again. */
+  /**
+   * The journaled number of mini-batches when the step run resumes (or carries a rerun's mini-batches):
+   * the input must cut the same way again.
+   */
   readonly resumeMiniBatchCount: number | undefined;
   /**
    * The ledger for the cut input: the journaled one when resuming (`resumed` true; its live leases
@@ -37,19 +53,33 @@ export interface StepRunJournal {
   ended(state: 'succeeded' | 'failed' | 'cancelled'): Promise<void>;
 }
 
-/** The StepRunJournal of step run `stepRunId` of job `jobId`. */
-export function stepRunJournal(journal: CoordinatorJournal, jobId: string, stepRunId: string): StepRunJournal {
+/**
+ * The StepRunJournal of step run `stepRunId` of job `jobId`; `carried`: a rerun's reused mini-batches
+ * (ignored when the step run resumes: its journal holds them already, or nothing if they were lost).
+ */
+export function stepRunJournal(
+  journal: CoordinatorJournal,
+  jobId: string,
+  stepRunId: string,
+  carried?: CarriedMiniBatches,
+): StepRunJournal {
   const known = journal.state.jobs.get(jobId)?.steps.get(stepRunId);
   let step: StepJournal | undefined;
   let syncOutput: (() => Promise<void>) | undefined;
   const resuming = known !== undefined && known.ended === undefined;
+  const carrying = resuming ? undefined : carried;
   return {
-    resumeOutputAt: resuming ? known.outputEnd : undefined,
-    resumeMiniBatchCount: resuming ? known.started.miniBatchCount : undefined,
+    resuming,
+    resumeOutputAt: resuming ? known.outputEnd : carrying?.outputEnd,
+    resumeMiniBatchCount: resuming ? known.started.miniBatchCount : carrying?.miniBatchCount,
     openLedger(shape, itemCount) {
       const opened = journal.startStep(jobId, stepRunId, shape, itemCount);
       step = opened.step;
       if (syncOutput !== undefined) step.attachOutput(syncOutput);
+      if (carrying !== undefined) {
+        const { succeeded, itemsSucceeded } = carrying;
+        step.carry(opened.ledger, { type: 'batches.carried', succeeded, itemsSucceeded }, carrying.outputEnd);
+      }
       return { ledger: opened.ledger, resumed: opened.resumed !== undefined };
     },
     record(event, outputEnd) {

@@ -1,11 +1,11 @@
 /**
- * The deciding half of the ledger: pure functions that look at a ledger and return the LedgerEvents to
+ * The deciding half of the ledger: pure functions that look at a ledger and return the MiniBatchEvents to
  * apply (they never change the ledger themselves). Apply the events with applyLedgerEvent, in order.
  */
 import { webcrypto } from 'node:crypto';
 
 import { BatchOutcome } from '../../gen/parajob/v1/parajob.js';
-import type { Ledger, LedgerEvent, RevokeCause } from './ledger.js';
+import type { Ledger, MiniBatchEvent, RevokeCause } from './ledger.js';
 
 /** Hands out lease tokens: coordinator-wide and never reused (random in production: createRandomTokens). */
 export interface TokenSource {
@@ -47,9 +47,9 @@ export function grantLeases(
   count: number,
   tokens: TokenSource,
   atMs: number,
-): LedgerEvent[] {
+): MiniBatchEvent[] {
   const grantable = Math.min(Math.max(0, Math.floor(count)), ledger.pending.length);
-  const events: LedgerEvent[] = [];
+  const events: MiniBatchEvent[] = [];
   for (let offset = 0; offset < grantable; offset++) {
     const miniBatchId = ledger.pending.peek(offset);
     const attempt = (ledger.attempts[miniBatchId] ?? 0) + 1;
@@ -72,7 +72,7 @@ export interface ResultForLedger {
 
 /** What to do with a result: apply `event`, or drop the result and log `reason`. */
 export type ResultDecision =
-  { readonly accepted: true; readonly event: LedgerEvent } | { readonly accepted: false; readonly reason: string };
+  { readonly accepted: true; readonly event: MiniBatchEvent } | { readonly accepted: false; readonly reason: string };
 
 /**
  * Decides a result (proto `BatchResult`, fenced by mini_batch_id, attempt and token). Fencing first: only the live lease's token is accepted;
@@ -119,8 +119,8 @@ export function acceptResult(ledger: Ledger, result: ResultForLedger): ResultDec
 }
 
 /** `lease.revoked` events for every live lease held by `nodeId` (a lost or leaving node). O(live leases). */
-export function revokeNodeLeases(ledger: Ledger, nodeId: string, cause: RevokeCause): LedgerEvent[] {
-  const events: LedgerEvent[] = [];
+export function revokeNodeLeases(ledger: Ledger, nodeId: string, cause: RevokeCause): MiniBatchEvent[] {
+  const events: MiniBatchEvent[] = [];
   for (const lease of ledger.leases.values()) {
     if (lease.nodeId === nodeId)
       events.push({ type: 'lease.revoked', miniBatchId: lease.miniBatchId, token: lease.token, cause });
@@ -131,8 +131,8 @@ export function revokeNodeLeases(ledger: Ledger, nodeId: string, cause: RevokeCa
 }
 
 /** `lease.revoked` events (cause 'job-ended': not re-queued) for every live lease: the job is over. */
-export function revokeAllLeases(ledger: Ledger): LedgerEvent[] {
-  const events: LedgerEvent[] = [];
+export function revokeAllLeases(ledger: Ledger): MiniBatchEvent[] {
+  const events: MiniBatchEvent[] = [];
   for (const lease of ledger.leases.values()) {
     events.push({ type: 'lease.revoked', miniBatchId: lease.miniBatchId, token: lease.token, cause: 'job-ended' });
   }

@@ -11,6 +11,7 @@
  * the partition computes on demand.
  */
 import { IntQueue } from './int-queue.js';
+import { bitmapBytes, hasMiniBatch } from './mini-batch-set.js';
 
 /** A mini-batch's state, one byte each in `Ledger.states`. */
 export const MiniBatchState = {
@@ -109,7 +110,17 @@ export type LedgerEvent =
       readonly token: number;
       readonly errorKind: string;
       readonly errorMessage: string;
-    };
+    }
+  /**
+   * Mini-batches an earlier run of the same step completed (a rerun reuses them): they count as
+   * succeeded and leave the pending queue without running. `succeeded` is a bitmap over the
+   * mini-batches (mini-batch-set.ts); `itemsSucceeded` the items those runs returned. Only a ledger
+   * that has not leased anything yet takes it.
+   */
+  | { readonly type: 'batches.carried'; readonly succeeded: Uint8Array; readonly itemsSucceeded: number };
+
+/** The events about one mini-batch (all but a rerun's `batches.carried`). */
+export type MiniBatchEvent = Exclude<LedgerEvent, { readonly type: 'batches.carried' }>;
 
 /** The ledger of one step run. Mutated only by {@link applyLedgerEvent}. */
 export interface Ledger {
@@ -244,6 +255,9 @@ export function applyLedgerEvent(ledger: Ledger, event: LedgerEvent): void {
       }
       return;
     }
+    case 'batches.carried':
+      carryOver(ledger, event.succeeded, event.itemsSucceeded);
+      return;
   }
 }
 
@@ -269,6 +283,31 @@ function endLease(ledger: Ledger, miniBatchId: number, token: number, eventType:
   if (held === 0) ledger.leasesByNode.delete(lease.nodeId);
   else ledger.leasesByNode.set(lease.nodeId, held);
   return lease;
+}
+
+function carryOver(ledger: Ledger, succeeded: Uint8Array, itemsSucceeded: number): void {
+  if (ledger.leases.size > 0 || ledger.pending.length !== ledger.miniBatchCount)
+    throw new LedgerInvariantError('batches.carried for a ledger that has leased mini-batches already');
+  if (succeeded.length !== bitmapBytes(ledger.miniBatchCount))
+    throw new LedgerInvariantError(
+      `batches.carried holds ${succeeded.length} bytes, not one bit for each of ${ledger.miniBatchCount} mini-batches`,
+    );
+  const kept: number[] = [];
+  let items = 0;
+  while (ledger.pending.length > 0) {
+    const id = ledger.pending.shift();
+    if (!hasMiniBatch(succeeded, id)) {
+      kept.push(id);
+      continue;
+    }
+    ledger.states[id] = MiniBatchState.succeeded;
+    ledger.counts.succeeded += 1;
+    items += ledger.itemCount(id);
+  }
+  for (const id of kept) ledger.pending.push(id);
+  ledger.counts.itemsSucceeded += itemsSucceeded;
+  // Items the earlier runs did not return (a completed run() may return fewer rows than it was given).
+  ledger.counts.itemsFailed += Math.max(0, items - itemsSucceeded);
 }
 
 function requeue(ledger: Ledger, miniBatchId: number, where: 'head' | 'tail'): void {

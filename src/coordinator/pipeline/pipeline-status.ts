@@ -58,6 +58,8 @@ export interface PipelineView {
   readonly endedAtMs: number;
   readonly cancelReason: string | undefined;
   readonly nowMs: number;
+  /** The job this one reruns, if it is a rerun. */
+  readonly rerunOf?: string;
 }
 
 /** The outputs a step has (produced once ended well; the compiled paths before). */
@@ -177,6 +179,7 @@ export function jobStatusOf(view: PipelineView): JobStatus {
     createdAtMs: view.createdAtMs,
     endedAtMs: view.endedAtMs,
     resultFile: resultFileOf(view, focus),
+    rerunOf: view.rerunOf ?? '',
   };
 }
 

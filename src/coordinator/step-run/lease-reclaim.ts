@@ -8,7 +8,7 @@
  * the coordinator comes back quickly, and nothing waits forever on a node that is gone.
  */
 import type { NodeInfo } from '../cluster/node-directory.js';
-import { finishedCount, type LedgerEvent } from '../ledger/ledger.js';
+import { finishedCount, type MiniBatchEvent } from '../ledger/ledger.js';
 import type { StepRunContext } from './context.js';
 import { requeueLeases } from './leasing.js';
 
@@ -41,7 +41,7 @@ export function claimHeldLeases(context: StepRunContext, node: NodeInfo): number
   if (ledger === undefined || unclaimedLeases.size === 0) return 0;
   const serving = context.run.nodes.has(node.nodeId);
   const held = new Set(serving ? (node.heldLeases?.get(context.jobId) ?? []) : []);
-  const revoked: LedgerEvent[] = [];
+  const revoked: MiniBatchEvent[] = [];
   let kept = 0;
   for (const [miniBatchId, token] of unclaimedLeases) {
     const lease = ledger.leases.get(miniBatchId);
@@ -67,7 +67,7 @@ export function claimHeldLeases(context: StepRunContext, node: NodeInfo): number
 export function requeueUnclaimedLeases(context: StepRunContext): number {
   const { ledger, unclaimedLeases } = context.run;
   if (ledger === undefined || unclaimedLeases.size === 0) return 0;
-  const revoked: LedgerEvent[] = [];
+  const revoked: MiniBatchEvent[] = [];
   for (const [miniBatchId, token] of unclaimedLeases) {
     if (ledger.leases.get(miniBatchId)?.token === token)
       revoked.push({ type: 'lease.revoked', miniBatchId, token, cause: 'node-lost' });

@@ -14,7 +14,7 @@ import {
   FAILED_EXAMPLES_KEPT,
   finishedCount,
   type LeaseRecord,
-  type LedgerEvent,
+  type MiniBatchEvent,
   type RevokeCause,
 } from '../ledger/ledger.js';
 import { leaseContentOf, noteItemsRead } from '../partition/partition-input.js';
@@ -204,7 +204,7 @@ export function requeueNodeLeases(
  */
 export function requeueLeases(
   context: StepRunContext,
-  events: readonly LedgerEvent[],
+  events: readonly MiniBatchEvent[],
   category: string,
   reason: string,
 ): number {

@@ -33,6 +33,7 @@ export function jobStatus(overrides: Partial<JobStatus> = {}): JobStatus {
     createdAtMs: 0,
     endedAtMs: 0,
     resultFile: '',
+    rerunOf: '',
     ...overrides,
   };
 }

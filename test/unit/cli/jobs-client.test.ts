@@ -41,6 +41,13 @@ const implementation: JobsServer = {
       null,
       jobStatus({ jobId: call.request.jobId, state: JobState.JOB_STATE_CANCELLED, stateReason: call.request.reason }),
     ),
+  rerun: (call, callback) =>
+    callback(null, {
+      jobId: `${call.request.jobId}-rerun${call.request.fromScratch ? '-scratch' : ''}`,
+      runDir: '/runs/r',
+      warnings: [],
+    }),
+  delete: (call, callback) => callback(null, { jobId: call.request.jobId, runDir: '/runs/d', runDirRemoved: true }),
   watch: (call) => {
     if (call.request.jobId === 'endless') {
       // Stays open until the client cancels.
@@ -88,6 +95,17 @@ describe('JobsApi', () => {
       const cancelled = await api.cancel('job-42', 'because');
       expect(cancelled.state).toBe(JobState.JOB_STATE_CANCELLED);
       expect(cancelled.stateReason).toBe('because');
+    } finally {
+      api.close();
+    }
+  });
+
+  it('reruns (from scratch when asked) and deletes', async () => {
+    const api = new JobsApi(address);
+    try {
+      expect((await api.rerun('job-42')).jobId).toBe('job-42-rerun');
+      expect((await api.rerun('job-42', true)).jobId).toBe('job-42-rerun-scratch');
+      expect(await api.delete('job-42')).toEqual({ jobId: 'job-42', runDir: '/runs/d', runDirRemoved: true });
     } finally {
       api.close();
     }

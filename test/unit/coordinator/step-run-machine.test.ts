@@ -130,6 +130,7 @@ function completed(lease: Lease, outcome = BatchOutcome.BATCH_OUTCOME_COMPLETED)
 function gatedJournal(resume?: (ledger: Ledger) => void): { readonly journal: StepRunJournal; makeDurable(): void } {
   const waiting: (() => void)[] = [];
   const journal: StepRunJournal = {
+    resuming: resume !== undefined,
     resumeOutputAt: resume === undefined ? undefined : 0,
     resumeMiniBatchCount: undefined,
     openLedger: (shape, itemCount) => {

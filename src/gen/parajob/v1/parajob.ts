@@ -825,6 +825,31 @@ export interface CancelJobRequest {
   reason: string;
 }
 
+/**
+ * A rerun is a new job with the same spec and code: every step that succeeded (or was reused) is
+ * reused, and a parallel step that failed or was cancelled runs only its mini-batches that did not
+ * succeed (the rows of those that did are copied into the new output first).
+ */
+export interface RerunJobRequest {
+  jobId: string;
+  /** Run every step and every mini-batch again, reusing nothing. */
+  fromScratch: boolean;
+}
+
+export interface DeleteJobRequest {
+  jobId: string;
+}
+
+export interface DeleteJobResponse {
+  jobId: string;
+  runDir: string;
+  /**
+   * False when the run directory was left in place: one outside the coordinator's data dir (chosen
+   * with --run-dir) is never removed, since it may hold more than the job wrote.
+   */
+  runDirRemoved: boolean;
+}
+
 export interface Progress {
   miniBatchesTotal: number;
   miniBatchesSucceeded: number;
@@ -884,6 +909,8 @@ export interface JobStatus {
   endedAtMs: number;
   /** Where to look first (logs/job_result.txt, ...), absolute. */
   resultFile: string;
+  /** The job this one reruns (`parajob job rerun`), '' for a job submitted as such. */
+  rerunOf: string;
 }
 
 export interface JobMessage {
@@ -6308,6 +6335,285 @@ export const CancelJobRequest: MessageFns<CancelJobRequest> = {
   },
 };
 
+function createBaseRerunJobRequest(): RerunJobRequest {
+  return { jobId: "", fromScratch: false };
+}
+
+export const RerunJobRequest: MessageFns<RerunJobRequest> = {
+  encode(message: RerunJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.fromScratch !== false) {
+      writer.uint32(16).bool(message.fromScratch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RerunJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRerunJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromScratch = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RerunJobRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      fromScratch: isSet(object.fromScratch)
+        ? globalThis.Boolean(object.fromScratch)
+        : isSet(object.from_scratch)
+        ? globalThis.Boolean(object.from_scratch)
+        : false,
+    };
+  },
+
+  toJSON(message: RerunJobRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.fromScratch !== false) {
+      obj.fromScratch = message.fromScratch;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RerunJobRequest>, I>>(base?: I): RerunJobRequest {
+    return RerunJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RerunJobRequest>, I>>(object: I): RerunJobRequest {
+    const message = createBaseRerunJobRequest();
+    message.jobId = object.jobId ?? "";
+    message.fromScratch = object.fromScratch ?? false;
+    return message;
+  },
+};
+
+function createBaseDeleteJobRequest(): DeleteJobRequest {
+  return { jobId: "" };
+}
+
+export const DeleteJobRequest: MessageFns<DeleteJobRequest> = {
+  encode(message: DeleteJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteJobRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteJobRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteJobRequest>, I>>(base?: I): DeleteJobRequest {
+    return DeleteJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteJobRequest>, I>>(object: I): DeleteJobRequest {
+    const message = createBaseDeleteJobRequest();
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteJobResponse(): DeleteJobResponse {
+  return { jobId: "", runDir: "", runDirRemoved: false };
+}
+
+export const DeleteJobResponse: MessageFns<DeleteJobResponse> = {
+  encode(message: DeleteJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.runDir !== "") {
+      writer.uint32(18).string(message.runDir);
+    }
+    if (message.runDirRemoved !== false) {
+      writer.uint32(24).bool(message.runDirRemoved);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.runDir = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.runDirRemoved = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteJobResponse {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      runDir: isSet(object.runDir)
+        ? globalThis.String(object.runDir)
+        : isSet(object.run_dir)
+        ? globalThis.String(object.run_dir)
+        : "",
+      runDirRemoved: isSet(object.runDirRemoved)
+        ? globalThis.Boolean(object.runDirRemoved)
+        : isSet(object.run_dir_removed)
+        ? globalThis.Boolean(object.run_dir_removed)
+        : false,
+    };
+  },
+
+  toJSON(message: DeleteJobResponse): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.runDir !== "") {
+      obj.runDir = message.runDir;
+    }
+    if (message.runDirRemoved !== false) {
+      obj.runDirRemoved = message.runDirRemoved;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteJobResponse>, I>>(base?: I): DeleteJobResponse {
+    return DeleteJobResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteJobResponse>, I>>(object: I): DeleteJobResponse {
+    const message = createBaseDeleteJobResponse();
+    message.jobId = object.jobId ?? "";
+    message.runDir = object.runDir ?? "";
+    message.runDirRemoved = object.runDirRemoved ?? false;
+    return message;
+  },
+};
+
 function createBaseProgress(): Progress {
   return {
     miniBatchesTotal: 0,
@@ -7020,6 +7326,7 @@ function createBaseJobStatus(): JobStatus {
     createdAtMs: 0,
     endedAtMs: 0,
     resultFile: "",
+    rerunOf: "",
   };
 }
 
@@ -7060,6 +7367,9 @@ export const JobStatus: MessageFns<JobStatus> = {
     }
     if (message.resultFile !== "") {
       writer.uint32(98).string(message.resultFile);
+    }
+    if (message.rerunOf !== "") {
+      writer.uint32(106).string(message.rerunOf);
     }
     return writer;
   },
@@ -7173,6 +7483,14 @@ export const JobStatus: MessageFns<JobStatus> = {
             message.resultFile = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.rerunOf = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7231,6 +7549,11 @@ export const JobStatus: MessageFns<JobStatus> = {
         : isSet(object.result_file)
         ? globalThis.String(object.result_file)
         : "",
+      rerunOf: isSet(object.rerunOf)
+        ? globalThis.String(object.rerunOf)
+        : isSet(object.rerun_of)
+        ? globalThis.String(object.rerun_of)
+        : "",
     };
   },
 
@@ -7272,6 +7595,9 @@ export const JobStatus: MessageFns<JobStatus> = {
     if (message.resultFile !== "") {
       obj.resultFile = message.resultFile;
     }
+    if (message.rerunOf !== "") {
+      obj.rerunOf = message.rerunOf;
+    }
     return obj;
   },
 
@@ -7294,6 +7620,7 @@ export const JobStatus: MessageFns<JobStatus> = {
     message.createdAtMs = object.createdAtMs ?? 0;
     message.endedAtMs = object.endedAtMs ?? 0;
     message.resultFile = object.resultFile ?? "";
+    message.rerunOf = object.rerunOf ?? "";
     return message;
   },
 };
@@ -9091,6 +9418,32 @@ export const JobsService = {
     responseSerialize: (value: JobStatus): Buffer => Buffer.from(JobStatus.encode(value).finish()),
     responseDeserialize: (value: Buffer): JobStatus => JobStatus.decode(value),
   },
+  /**
+   * Reruns a failed or cancelled job as a new job (see RerunJobRequest); NOT_FOUND for an unknown id,
+   * FAILED_PRECONDITION for a job still running or one that succeeded.
+   */
+  rerun: {
+    path: "/parajob.v1.Jobs/Rerun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RerunJobRequest): Buffer => Buffer.from(RerunJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RerunJobRequest => RerunJobRequest.decode(value),
+    responseSerialize: (value: SubmitJobResponse): Buffer => Buffer.from(SubmitJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitJobResponse => SubmitJobResponse.decode(value),
+  },
+  /**
+   * Forgets an ended job: its run directory and its journal entries are removed. FAILED_PRECONDITION
+   * for a job still running (cancel it first) or one a running rerun reuses.
+   */
+  delete: {
+    path: "/parajob.v1.Jobs/Delete" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteJobRequest): Buffer => Buffer.from(DeleteJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteJobRequest => DeleteJobRequest.decode(value),
+    responseSerialize: (value: DeleteJobResponse): Buffer => Buffer.from(DeleteJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteJobResponse => DeleteJobResponse.decode(value),
+  },
 } as const;
 
 export interface JobsServer extends UntypedServiceImplementation {
@@ -9099,6 +9452,16 @@ export interface JobsServer extends UntypedServiceImplementation {
   list: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
   watch: handleServerStreamingCall<WatchJobRequest, JobEvent>;
   cancel: handleUnaryCall<CancelJobRequest, JobStatus>;
+  /**
+   * Reruns a failed or cancelled job as a new job (see RerunJobRequest); NOT_FOUND for an unknown id,
+   * FAILED_PRECONDITION for a job still running or one that succeeded.
+   */
+  rerun: handleUnaryCall<RerunJobRequest, SubmitJobResponse>;
+  /**
+   * Forgets an ended job: its run directory and its journal entries are removed. FAILED_PRECONDITION
+   * for a job still running (cancel it first) or one a running rerun reuses.
+   */
+  delete: handleUnaryCall<DeleteJobRequest, DeleteJobResponse>;
 }
 
 export interface JobsClient extends Client {
@@ -9160,6 +9523,44 @@ export interface JobsClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JobStatus) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reruns a failed or cancelled job as a new job (see RerunJobRequest); NOT_FOUND for an unknown id,
+   * FAILED_PRECONDITION for a job still running or one that succeeded.
+   */
+  rerun(
+    request: RerunJobRequest,
+    callback: (error: ServiceError | null, response: SubmitJobResponse) => void,
+  ): ClientUnaryCall;
+  rerun(
+    request: RerunJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SubmitJobResponse) => void,
+  ): ClientUnaryCall;
+  rerun(
+    request: RerunJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubmitJobResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Forgets an ended job: its run directory and its journal entries are removed. FAILED_PRECONDITION
+   * for a job still running (cancel it first) or one a running rerun reuses.
+   */
+  delete(
+    request: DeleteJobRequest,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
+  ): ClientUnaryCall;
+  delete(
+    request: DeleteJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
+  ): ClientUnaryCall;
+  delete(
+    request: DeleteJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
   ): ClientUnaryCall;
 }
 

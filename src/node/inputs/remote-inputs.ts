@@ -37,14 +37,28 @@ export function remoteInputs(client: () => InputsClient, cache: InputCache, sees
       fetch: async (paths, signal) => {
         const local: string[] = new Array<string>(paths.length);
         let next = 0;
+        let failing = false;
         const worker = async (): Promise<void> => {
-          while (next < paths.length) {
+          while (next < paths.length && !signal.aborted && !failing) {
             const index = next++;
             const path = paths[index] as string;
-            local[index] = cache.use(await fetchOne(client(), cache, { jobId, nodeId, path }, signal));
+            try {
+              local[index] = cache.use(await fetchOne(client(), cache, { jobId, nodeId, path }, signal));
+            } catch (error) {
+              failing = true;
+              throw error;
+            }
           }
         };
-        await Promise.all(Array.from({ length: Math.min(PARALLEL_FETCHES, paths.length) }, worker));
+        // Settled, not raced: every worker has stopped pinning before a failure releases what they pinned.
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: Math.min(PARALLEL_FETCHES, paths.length) }, worker),
+        );
+        const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+        if (failed !== undefined) {
+          await cache.release(local.filter((path) => path !== undefined));
+          throw failed.reason;
+        }
         return local;
       },
       release: (localPaths) => cache.release(localPaths),

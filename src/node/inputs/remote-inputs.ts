@@ -12,8 +12,8 @@ import type { InputChunk, InputsClient } from '../../gen/parajob/v1/parajob.js';
 import { type CachedFile, discard, type InputCache } from './input-cache.js';
 import type { SeesPath } from './visibility.js';
 
-/** Files of one lease fetched at once: enough to hide latency, few enough for small machines. */
-const PARALLEL_FETCHES = 4;
+/** Files of one lease fetched at once: small files cost a round trip each, so enough to hide it. */
+const PARALLEL_FETCHES = 16;
 
 /** What a processor of one job uses: which paths it reads itself, and the rest fetched. */
 export interface LeaseInputs {

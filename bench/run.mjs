@@ -13,8 +13,18 @@ import { tabular } from './workloads/tabular.mjs';
 import { failover } from './workloads/failover.mjs';
 import { scale } from './workloads/scale.mjs';
 import { recovery } from './workloads/recovery.mjs';
+import { remoteInput } from './workloads/remote-input.mjs';
 
-const WORKLOADS = { 'file-hash': fileHash, scheduling, efficiency, tabular, failover, scale, recovery };
+const WORKLOADS = {
+  'file-hash': fileHash,
+  scheduling,
+  efficiency,
+  tabular,
+  failover,
+  scale,
+  recovery,
+  'remote-input': remoteInput,
+};
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

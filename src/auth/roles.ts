@@ -1,11 +1,11 @@
 /**
- * Who may call what: every RPC of the wire is open to a set of roles. A node credential may attach and
- * fetch code; a client credential may use the Jobs service and register and look up assets (Assets);
+ * Who may call what: every RPC of the wire is open to a set of roles. A node credential may attach,
+ * fetch code and read the input files of the jobs it serves (Inputs); a client credential may use the Jobs service and register and look up assets (Assets);
  * a viewer credential may only read: get, list and watch jobs, get and list assets (and read the web
  * UI, src/web/access.ts). Anything not listed here is refused to everyone holding a credential (a new
  * RPC must be given its roles before any credential can reach it).
  */
-import { AssetsService, ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
+import { AssetsService, ClusterService, CodeService, InputsService, JobsService } from '../gen/parajob/v1/parajob.js';
 
 /** The kinds of credential. */
 export type Role = 'node' | 'client' | 'viewer';
@@ -40,6 +40,7 @@ function pathsOf(service: Record<string, { readonly path: string }>): string[] {
 export const METHOD_ROLES: ReadonlyMap<string, readonly Role[]> = new Map([
   ...pathsOf(ClusterService).map((path) => [path, NODE] as const),
   ...pathsOf(CodeService).map((path) => [path, NODE] as const),
+  ...pathsOf(InputsService).map((path) => [path, NODE] as const),
   ...[...pathsOf(JobsService), ...pathsOf(AssetsService)].map(
     (path) => [path, READS.has(path) ? READER : CLIENT] as const,
   ),

@@ -212,7 +212,13 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       parsePositiveInt,
     )
     .option('--gpus <n>', 'GPUs to offer', parseNonNegativeInt)
-    .option('--cache-dir <dir>', 'where code snapshots are cached')
+    .option('--cache-dir <dir>', 'where code snapshots and fetched input files are cached')
+    .option(
+      '--shared-fs <prefix>',
+      'a path prefix this node sees as the coordinator does (repeatable); input files elsewhere are fetched from the coordinator (default: a file is read in place when it exists on this machine)',
+      collect,
+    )
+    .option('--cache-max-bytes <n>', 'bound of the fetched-input cache in bytes (default 10 GiB)', parseNonNegativeInt)
     .option('--python <path>', 'python interpreter for .py entry scripts')
     .option(
       '--chaos <plan>',
@@ -234,6 +240,8 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         cores?: number;
         gpus?: number;
         cacheDir?: string;
+        sharedFs?: string[];
+        cacheMaxBytes?: number;
         python?: string;
         chaos?: string;
         logLevel?: string;

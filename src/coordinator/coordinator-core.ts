@@ -23,6 +23,7 @@ import {
   type SubmitJobRequest,
   type SubmitJobResponse,
 } from '../gen/parajob/v1/parajob.js';
+import { isS3Uri } from '../storage/s3-location.js';
 import type { HelloConnection } from './cluster/cluster.machine.js';
 import { clusterDirectory, clusterMachine } from './cluster/cluster.machine.js';
 import type { NodeDirectory, NodeInfo } from './cluster/node-directory.js';
@@ -225,6 +226,18 @@ export class CoordinatorCore {
   onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void {
     this.attemptListeners.add(listener);
     return () => this.attemptListeners.delete(listener);
+  }
+
+  /**
+   * The local input paths of step run `jobId` (wire id) when live node `nodeId`, registered with the
+   * credential `owner`, serves it now: what Inputs.Read may serve that node. Undefined otherwise.
+   */
+  inputRootsServedTo(nodeId: string, owner: string, jobId: string): readonly string[] | undefined {
+    const node = this.cluster.getSnapshot().context.registry.get(nodeId);
+    if (node === undefined || (node.connection.owner ?? '') !== owner) return undefined;
+    const stepRun = this.stepRuns.get(jobId)?.getSnapshot().context;
+    if (stepRun === undefined || !stepRun.run.nodes.has(nodeId)) return undefined;
+    return stepRun.step.inputs.flatMap((input) => (input.kind === 'data' && !isS3Uri(input.path) ? [input.path] : []));
   }
 
   /** A live node's last heartbeat; undefined before its first. */

@@ -6,13 +6,14 @@
  * before.
  */
 import type { Dial } from '../auth/dial.js';
-import { ClusterClient, CodeClient } from '../gen/parajob/v1/parajob.js';
+import { ClusterClient, CodeClient, InputsClient } from '../gen/parajob/v1/parajob.js';
 import { firstReady } from '../rpc/coordinator-list.js';
 
 interface Channels {
   readonly address: string;
   readonly cluster: ClusterClient;
   readonly code: CodeClient;
+  readonly inputs: InputsClient;
 }
 
 /**
@@ -23,6 +24,13 @@ const FAILOVER_CHANNEL_OPTIONS = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
 };
+
+/**
+ * The Inputs channel's receive window, in bytes (grpc-js's default, 64 KiB, costs a round trip per
+ * 64 KiB of an input file). Its own options give it its own connection: input bytes do not queue
+ * behind or ahead of the cluster stream.
+ */
+const INPUT_FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
 
 /** See the module comment. */
 export class CoordinatorDialer {
@@ -35,6 +43,10 @@ export class CoordinatorDialer {
       address,
       cluster: new ClusterClient(address, dial.credentials, options),
       code: new CodeClient(address, dial.credentials, options),
+      inputs: new InputsClient(address, dial.credentials, {
+        ...options,
+        'grpc-node.flow_control_window': INPUT_FLOW_CONTROL_WINDOW,
+      }),
     }));
     const first = this.channels[0];
     if (first === undefined) throw new TypeError('a node needs at least one coordinator address');
@@ -56,6 +68,11 @@ export class CoordinatorDialer {
     return this.current.code;
   }
 
+  /** The Inputs client of the coordinator in use (input files the node does not see). */
+  get inputs(): InputsClient {
+    return this.current.inputs;
+  }
+
   /** Resolves once a coordinator answers (it becomes the one in use); rejects after `timeoutMs`. */
   async connect(timeoutMs: number): Promise<void> {
     const index = await firstReady(
@@ -69,6 +86,7 @@ export class CoordinatorDialer {
     for (const channels of this.channels) {
       channels.cluster.close();
       channels.code.close();
+      channels.inputs.close();
     }
   }
 }

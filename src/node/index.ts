@@ -7,7 +7,9 @@
  * as typed events (coordinator-events.ts) at the top; processor/ a worker's supervision and run queue,
  * job/ one job's settings, leases and code, command/ a command step's run, tabular/ the table-read threads.
  */
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 
 import { createActor, waitFor } from 'xstate';
 
@@ -15,6 +17,9 @@ import { ParajobError } from '../errors.js';
 import { HostSampler } from '../monitor/host-sampler.js';
 import { resolveDialAny } from '../rpc/coordinator-list.js';
 import { CoordinatorDialer } from './coordinator-dialer.js';
+import { InputCache } from './inputs/input-cache.js';
+import { remoteInputs } from './inputs/remote-inputs.js';
+import { inputVisibility } from './inputs/visibility.js';
 import { ensureCode } from './job/code-cache.js';
 import { DEFAULT_NODE_TIMING, nodeMachine, type NodeTiming } from './node.machine.js';
 import { NodeChaosAgent } from './node-chaos.js';
@@ -70,6 +75,8 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
   const logger = compiled.logger;
   const dial = await resolveDialAny(compiled.coordinators, compiled.auth);
   const coordinator = new CoordinatorDialer(compiled.coordinators, dial);
+  // Input files this node does not see come from the coordinator into a cache of its own (src/node/inputs).
+  const inputCache = await InputCache.open(join(compiled.cacheDir, 'inputs'), compiled.cacheMaxBytes);
   const timing: NodeTiming = { ...DEFAULT_NODE_TIMING, ...internals.timing };
   let lastStreamEnded: Promise<void> = Promise.resolve();
   const tableReaders = internals.readTableBatch === undefined ? new TableReadPool(compiled.cores) : undefined;
@@ -82,6 +89,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       ensureCode: (hash: string) => ensureCode(coordinator.code, compiled.cacheDir, hash),
       outbox: new NodeOutbox(compiled.chaos.faults.length > 0 ? new NodeChaosAgent(compiled.chaos, logger) : undefined),
       readTableBatch: internals.readTableBatch ?? (tableReaders as TableReadPool).read,
+      inputs: remoteInputs(() => coordinator.inputs, inputCache, inputVisibility(compiled.sharedFs)),
       timing,
       version: packageVersion(),
       host: hostname(),
@@ -125,6 +133,7 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
       ]);
       closeChannels();
       await tableReaders?.close();
+      await rm(inputCache.dir, { recursive: true, force: true });
     })());
 
   const gaveUpText = `the coordinator at ${compiled.coordinator} was unreachable for ${compiled.reconnectForMs} ms (reconnect window): the node gave up`;

@@ -12,6 +12,7 @@ import type { HostSample } from '../monitor/host-sampler.js';
 import type { ClusterStreamEvent, ClusterStreamInput } from './cluster-stream.js';
 import type { commandRunActor, CommandRunInput, CommandRunNotice } from './command/command-run.actor.js';
 import type { CoordinatorDialer } from './coordinator-dialer.js';
+import type { NodeInputs } from './inputs/remote-inputs.js';
 import type { JobInput, JobLeftNotice, JobRef } from './job/job.machine.js';
 import { type JobLog, makeJobLog } from './job/job-log.js';
 import type { CompiledNodeOptions } from './node-options.js';
@@ -50,6 +51,8 @@ export interface NodeMachineInput {
   readonly ensureCode: (hash: string) => Promise<string>;
   readonly outbox: NodeOutbox;
   readonly readTableBatch: ReadTableBatch;
+  /** Input files the node does not see, fetched from the coordinator (src/node/inputs); undefined: none fetched. */
+  readonly inputs?: NodeInputs;
   readonly timing: NodeTiming;
   /** parajob's version, sent in hello. */
   readonly version: string;
@@ -139,6 +142,7 @@ export function jobStartOf(
     logger: log.logger,
     ensureCode: context.input.ensureCode,
     readTableBatch: context.input.readTableBatch,
+    ...(context.input.inputs === undefined ? {} : { inputs: context.input.inputs }),
   };
   return { input, log };
 }

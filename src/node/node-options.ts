@@ -3,7 +3,7 @@
  * TypeError naming it).
  */
 import { availableParallelism, hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 
 import type { Logger } from 'pino';
 
@@ -44,6 +44,14 @@ export interface NodeOptions {
    * up, in milliseconds; its running work goes on meanwhile. @default 900000 (15 minutes)
    */
   readonly reconnectForMs?: number;
+  /**
+   * Path prefixes this node sees as the coordinator does (`--shared-fs`): input files under them are
+   * read in place, all others fetched from the coordinator. @default none declared: a path is read in
+   * place when a regular file exists at it on this machine (src/node/inputs/visibility.ts)
+   */
+  readonly sharedFs?: readonly string[];
+  /** Bound of the fetched-input cache under `<cacheDir>/inputs`, in bytes. @default 10 GiB */
+  readonly cacheMaxBytes?: number;
 }
 
 /** How long a node keeps dialling a lost coordinator by default: 15 minutes. */
@@ -64,7 +72,12 @@ export interface CompiledNodeOptions {
   readonly chaos: NodeChaosPlan;
   readonly auth: DialAuth;
   readonly reconnectForMs: number;
+  readonly sharedFs: readonly string[] | undefined;
+  readonly cacheMaxBytes: number;
 }
+
+/** Default bound of the fetched-input cache. */
+export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
 
 /**
  * Fills defaults and validates; throws TypeError naming the first invalid option (a chaos plan that
@@ -88,6 +101,12 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
   const reconnectForMs = options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS;
   if (!(Number.isFinite(reconnectForMs) && reconnectForMs > 0))
     throw new TypeError(`options.reconnectForMs must be a positive number, got ${String(options.reconnectForMs)}`);
+  const cacheMaxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+  if (!Number.isSafeInteger(cacheMaxBytes) || cacheMaxBytes < 0)
+    throw new TypeError(`options.cacheMaxBytes must be a non-negative integer, got ${String(options.cacheMaxBytes)}`);
+  for (const prefix of options.sharedFs ?? []) {
+    if (!isAbsolute(prefix)) throw new TypeError(`options.sharedFs entries must be absolute paths, got "${prefix}"`);
+  }
   const compute = options.compute ?? 'local';
   if (compute.trim() === '') throw new TypeError('options.compute must not be empty');
   return {
@@ -103,5 +122,7 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
     chaos: parseNodeChaosPlan(options.chaos ?? ''),
     auth: options.auth ?? {},
     reconnectForMs,
+    sharedFs: options.sharedFs,
+    cacheMaxBytes,
   };
 }

@@ -57,6 +57,7 @@ export class WireClient {
   readonly cluster: GenericClient;
   readonly code: GenericClient;
   readonly assets: GenericClient;
+  readonly inputs: GenericClient;
 
   constructor(
     address: string,
@@ -68,6 +69,7 @@ export class WireClient {
     this.cluster = new (service('Cluster'))(address, creds, channelOptions);
     this.code = new (service('Code'))(address, creds, channelOptions);
     this.assets = new (service('Assets'))(address, creds, channelOptions);
+    this.inputs = new (service('Inputs'))(address, creds, channelOptions);
   }
 
   metadata(): Metadata {
@@ -114,11 +116,28 @@ export class WireClient {
     return fn.call(this.cluster, this.metadata());
   }
 
+  /** Calls `Inputs.Read` to its end: the bytes received, or the error that ended it (never rejects). */
+  readInput(request: object, timeoutMs = 15_000): Promise<{ readonly error?: ServiceError; readonly data: Buffer }> {
+    const fn = this.inputs.read as (
+      request: object,
+      metadata: Metadata,
+      options: { deadline: Date },
+    ) => ClientReadableStream<{ data?: Buffer }>;
+    const call = fn.call(this.inputs, request, this.metadata(), { deadline: new Date(Date.now() + timeoutMs) });
+    const chunks: Buffer[] = [];
+    return new Promise((resolve) => {
+      call.on('data', (chunk: { data?: Buffer }) => chunks.push(chunk.data ?? Buffer.alloc(0)));
+      call.on('error', (error: ServiceError) => resolve({ error, data: Buffer.concat(chunks) }));
+      call.on('end', () => resolve({ data: Buffer.concat(chunks) }));
+    });
+  }
+
   close(): void {
     this.jobs.close();
     this.cluster.close();
     this.code.close();
     this.assets.close();
+    this.inputs.close();
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * `parajob node --coordinator HOST:PORT [--name n1] [--compute cpu-cluster] [--cores N] [--gpus N]
- * [--cache-dir DIR] [--python PATH]`: runs a node until SIGINT or SIGTERM (or, with the hidden
+ * [--cache-dir DIR] [--shared-fs PREFIX]... [--cache-max-bytes N] [--python PATH]`: runs a node until SIGINT or SIGTERM (or, with the hidden
  * `--exit-with-stdin` that `parajob run` uses, until its stdin closes because the parent died).
  */
+import { resolve } from 'node:path';
+
 import { type DialAuth, TOKEN_ENV } from '../../auth/dial.js';
 import { createRootLogger } from '../../log/logger.js';
 import { startNode } from '../../node/index.js';
@@ -19,6 +21,9 @@ export interface NodeCommandOptions {
   readonly cores?: number;
   readonly gpus?: number;
   readonly cacheDir?: string;
+  /** Prefixes the node sees (absolute after resolving against the working folder). */
+  readonly sharedFs?: readonly string[];
+  readonly cacheMaxBytes?: number;
   readonly python?: string;
   /** Node faults (src/chaos/node-plan.ts), already checked by the option parser. */
   readonly chaos?: string;
@@ -83,6 +88,8 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
       ...(options.cores === undefined ? {} : { cores: options.cores }),
       ...(options.gpus === undefined ? {} : { gpus: options.gpus }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.sharedFs === undefined ? {} : { sharedFs: options.sharedFs.map((prefix) => resolve(prefix)) }),
+      ...(options.cacheMaxBytes === undefined ? {} : { cacheMaxBytes: options.cacheMaxBytes }),
       ...(options.python === undefined ? {} : { python: options.python }),
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
       ...(options.auth === undefined ? {} : { auth: options.auth }),

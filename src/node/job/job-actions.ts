@@ -8,6 +8,7 @@ import { type ActorRefFrom, fromPromise } from 'xstate';
 
 import type { JobAssignment, Lease } from '../../gen/parajob/v1/parajob.js';
 import { stepsFor } from '../enqueue-step.js';
+import type { NodeInputs } from '../inputs/remote-inputs.js';
 import type { JobOutbox } from '../outbox.js';
 import { type HeldLease, NOT_RUN, returnedResult } from '../processor/batch-results.js';
 import { noteAsked, prefetchFor, type PrefetchTuner, processorQueueFor } from '../processor/prefetch-tuner.js';
@@ -36,6 +37,8 @@ export interface JobInput {
   /** Makes the code snapshot `hash` available locally; resolves with its folder. */
   readonly ensureCode: (hash: string) => Promise<string>;
   readonly readTableBatch: ReadTableBatch;
+  /** Input files the node does not see, fetched from the coordinator; undefined: the node reads every path itself. */
+  readonly inputs?: NodeInputs;
 }
 
 /** What a job tells its parent (the node machine) once it has left: job_left is sent. */

@@ -103,9 +103,10 @@ export const jobMachine = setup({
         const settings = context.settings as JobSettings;
         const { node } = context.input;
         // The job's fault plan is applied here, to what the processors load and send: they know nothing of it.
+        const inputs = context.input.inputs?.forJob(settings.jobId, node.nodeId);
         const loaderOf = (index: number) =>
           withFaultPlan(
-            leaseLoader(settings, context.input.readTableBatch, join(settings.workDir, 'input', `p${index}`)),
+            leaseLoader(settings, context.input.readTableBatch, join(settings.workDir, 'input', `p${index}`), inputs),
             settings.chaos,
           );
         return Array.from({ length: settings.processors }, (_, index) =>

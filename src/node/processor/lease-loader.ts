@@ -7,6 +7,7 @@
 import { type ChaosPlan, faultFor, loadFaultFor } from '../../chaos/model.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { encodeRunFrame, type RunMessage } from '../../worker/protocol.js';
+import type { LeaseInputs } from '../inputs/remote-inputs.js';
 import { isPythonJob } from '../job/job-python.js';
 import type { JobSettings } from '../job/job-settings.js';
 import {
@@ -36,24 +37,43 @@ export interface LeaseLoader {
  * worker reads itself, except where the node reads it on its threads (parquet for Python:
  * table-batches.ts). Object-storage files (leases with presigned URLs) are downloaded into
  * `stagingDir`, the processor's own folder (fetch-input.ts), and go to the worker as local paths.
+ * Files the node does not see (`inputs.sees`) are fetched from the coordinator into the node's input
+ * cache (src/node/inputs) and go to the worker as the cached copies' paths, pinned until the
+ * processor loads its next lease (a processor runs one loaded lease at a time).
  */
 export function leaseLoader(
   settings: Pick<JobSettings, 'inputKind' | 'tabularReader' | 'entryScript'>,
   read: ReadTableBatch,
   stagingDir: string,
+  inputs?: LeaseInputs,
 ): LeaseLoader {
   const nodeReads = nodeReadsTables(settings, isPythonJob(settings));
   const remote = (lease: Lease): boolean => lease.fileUrls.length > 0;
+  const fetched = (lease: Lease): boolean =>
+    inputs !== undefined && !remote(lease) && lease.files.some((file) => !inputs.sees(file));
+  /** The local copies handed to this processor's latest fetched lease. */
+  let copies: { readonly token: number; readonly files: readonly string[]; readonly pinned: string[] } | undefined;
   return {
-    needsLoading: ({ lease }) => nodeReads || remote(lease),
+    needsLoading: ({ lease }) => nodeReads || remote(lease) || fetched(lease),
     load: async (lease, signal) => {
       if (remote(lease)) {
         await downloadLeaseFiles(lease, stagingDir, signal);
         return undefined;
       }
+      if (inputs !== undefined && fetched(lease)) {
+        const previous = copies;
+        copies = undefined;
+        if (previous !== undefined) await inputs.release(previous.pinned);
+        const unseen = lease.files.filter((file) => !inputs.sees(file));
+        const local = await inputs.fetch(unseen, signal);
+        const byPath = new Map(unseen.map((file, index) => [file, local[index] as string]));
+        copies = { token: lease.token, files: lease.files.map((file) => byPath.get(file) ?? file), pinned: local };
+        return undefined;
+      }
       return nodeReads ? read(settings.tabularReader, lease, signal) : undefined;
     },
     runMessage: ({ lease }) => {
+      const localFilesOf = (of: Lease): readonly string[] => (copies?.token === of.token ? copies.files : of.files);
       let partitionKeyValue: Readonly<Record<string, unknown>> | undefined;
       try {
         partitionKeyValue = partitionKeyValueOf(lease);
@@ -68,7 +88,7 @@ export function leaseLoader(
           ? nodeReads
             ? {}
             : { ranges: rangesOf(lease) }
-          : { files: remote(lease) ? stagedPathsOf(lease, stagingDir) : lease.files }),
+          : { files: remote(lease) ? stagedPathsOf(lease, stagingDir) : localFilesOf(lease) }),
         ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
       };
     },

@@ -69,3 +69,42 @@ describe('leaseLoader: who reads a tabular lease', () => {
     expect(js.needsLoading(held)).toBe(false);
   });
 });
+
+describe('leaseLoader: files the node does not see', () => {
+  it('fetches only the unseen files, hands run() their local copies, and releases them at the next load', async () => {
+    const fetched: string[][] = [];
+    const released: string[][] = [];
+    const inputs = {
+      sees: (path: string) => path.startsWith('/shared/'),
+      fetch: (paths: readonly string[]) => {
+        fetched.push([...paths]);
+        return Promise.resolve(paths.map((path) => `/cache${path}`));
+      },
+      release: (paths: readonly string[]) => {
+        released.push([...paths]);
+        return Promise.resolve();
+      },
+    };
+    const loader = leaseLoader(
+      { inputKind: 'files', tabularReader: csv, entryScript: '/code/list.mjs' },
+      read,
+      '/nonexistent-staging',
+      inputs,
+    );
+    const fileLease = (token: number, files: string[]): Lease => ({ ...lease, token, ranges: [], files });
+    const seen = { lease: fileLease(1, ['/shared/a']), receivedAtMs: 0 };
+    expect(loader.needsLoading(seen)).toBe(false);
+    expect(loader.runMessage(seen)).toMatchObject({ files: ['/shared/a'] });
+
+    const mixed = { lease: fileLease(2, ['/shared/a', '/elsewhere/b']), receivedAtMs: 0 };
+    expect(loader.needsLoading(mixed)).toBe(true);
+    await loader.load(mixed.lease, new AbortController().signal);
+    expect(fetched).toEqual([['/elsewhere/b']]);
+    expect(loader.runMessage(mixed)).toMatchObject({ files: ['/shared/a', '/cache/elsewhere/b'] });
+
+    const next = { lease: fileLease(3, ['/elsewhere/c']), receivedAtMs: 0 };
+    await loader.load(next.lease, new AbortController().signal);
+    expect(released).toEqual([['/cache/elsewhere/b']]);
+    expect(loader.runMessage(next)).toMatchObject({ files: ['/cache/elsewhere/c'] });
+  });
+});

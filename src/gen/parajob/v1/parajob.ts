@@ -1047,6 +1047,33 @@ export interface ListDatastoresResponse {
   datastores: DatastoreAsset[];
 }
 
+export interface ReadInputRequest {
+  /** The calling node (its welcome's id; bound to the caller's credential) and the wire job id it serves. */
+  nodeId: string;
+  jobId: string;
+  /** Absolute path as the lease named it. */
+  path: string;
+  /** Byte range [start, end); end 0 = to the end of the file. */
+  start: number;
+  end: number;
+  /**
+   * Size and mtime of the copy the node holds (0 = none): when the file still has them, the
+   * coordinator answers with one chunk saying `unchanged` and no data.
+   */
+  cachedSize: number;
+  cachedMtimeMs: number;
+}
+
+export interface InputChunk {
+  /** Set on the first chunk: the whole file's size and modification time (ms since the epoch). */
+  size: number;
+  mtimeMs: number;
+  /** The node's copy (cached_size, cached_mtime_ms) is current: no data follows. */
+  unchanged: boolean;
+  /** The next bytes of the requested range, in order. */
+  data: Uint8Array;
+}
+
 function createBaseNodeMessage(): NodeMessage {
   return { kind: undefined };
 }
@@ -9297,6 +9324,308 @@ export const ListDatastoresResponse: MessageFns<ListDatastoresResponse> = {
   },
 };
 
+function createBaseReadInputRequest(): ReadInputRequest {
+  return { nodeId: "", jobId: "", path: "", start: 0, end: 0, cachedSize: 0, cachedMtimeMs: 0 };
+}
+
+export const ReadInputRequest: MessageFns<ReadInputRequest> = {
+  encode(message: ReadInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(18).string(message.jobId);
+    }
+    if (message.path !== "") {
+      writer.uint32(26).string(message.path);
+    }
+    if (message.start !== 0) {
+      writer.uint32(32).uint64(message.start);
+    }
+    if (message.end !== 0) {
+      writer.uint32(40).uint64(message.end);
+    }
+    if (message.cachedSize !== 0) {
+      writer.uint32(48).uint64(message.cachedSize);
+    }
+    if (message.cachedMtimeMs !== 0) {
+      writer.uint32(57).double(message.cachedMtimeMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.start = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.end = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.cachedSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.cachedMtimeMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadInputRequest {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
+      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
+      cachedSize: isSet(object.cachedSize)
+        ? globalThis.Number(object.cachedSize)
+        : isSet(object.cached_size)
+        ? globalThis.Number(object.cached_size)
+        : 0,
+      cachedMtimeMs: isSet(object.cachedMtimeMs)
+        ? globalThis.Number(object.cachedMtimeMs)
+        : isSet(object.cached_mtime_ms)
+        ? globalThis.Number(object.cached_mtime_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ReadInputRequest): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.start !== 0) {
+      obj.start = Math.round(message.start);
+    }
+    if (message.end !== 0) {
+      obj.end = Math.round(message.end);
+    }
+    if (message.cachedSize !== 0) {
+      obj.cachedSize = Math.round(message.cachedSize);
+    }
+    if (message.cachedMtimeMs !== 0) {
+      obj.cachedMtimeMs = floatToJson(message.cachedMtimeMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadInputRequest>, I>>(base?: I): ReadInputRequest {
+    return ReadInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadInputRequest>, I>>(object: I): ReadInputRequest {
+    const message = createBaseReadInputRequest();
+    message.nodeId = object.nodeId ?? "";
+    message.jobId = object.jobId ?? "";
+    message.path = object.path ?? "";
+    message.start = object.start ?? 0;
+    message.end = object.end ?? 0;
+    message.cachedSize = object.cachedSize ?? 0;
+    message.cachedMtimeMs = object.cachedMtimeMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseInputChunk(): InputChunk {
+  return { size: 0, mtimeMs: 0, unchanged: false, data: new Uint8Array(0) };
+}
+
+export const InputChunk: MessageFns<InputChunk> = {
+  encode(message: InputChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.size !== 0) {
+      writer.uint32(8).uint64(message.size);
+    }
+    if (message.mtimeMs !== 0) {
+      writer.uint32(17).double(message.mtimeMs);
+    }
+    if (message.unchanged !== false) {
+      writer.uint32(24).bool(message.unchanged);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(34).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.size = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.mtimeMs = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unchanged = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.data = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputChunk {
+    return {
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      mtimeMs: isSet(object.mtimeMs)
+        ? globalThis.Number(object.mtimeMs)
+        : isSet(object.mtime_ms)
+        ? globalThis.Number(object.mtime_ms)
+        : 0,
+      unchanged: isSet(object.unchanged) ? globalThis.Boolean(object.unchanged) : false,
+      data: isSet(object.data) ? bytesFromBase64(object.data) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: InputChunk): unknown {
+    const obj: any = {};
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.mtimeMs !== 0) {
+      obj.mtimeMs = floatToJson(message.mtimeMs);
+    }
+    if (message.unchanged !== false) {
+      obj.unchanged = message.unchanged;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputChunk>, I>>(base?: I): InputChunk {
+    return InputChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputChunk>, I>>(object: I): InputChunk {
+    const message = createBaseInputChunk();
+    message.size = object.size ?? 0;
+    message.mtimeMs = object.mtimeMs ?? 0;
+    message.unchanged = object.unchanged ?? false;
+    message.data = object.data ?? new Uint8Array(0);
+    return message;
+  },
+};
+
 /**
  * ---------------------------------------------------------------------------------------------------
  * Cluster: one long-lived bidirectional stream per node. The node dials; the coordinator never does,
@@ -9823,6 +10152,45 @@ export interface AssetsClient extends Client {
 export const AssetsClient = makeGenericClientConstructor(AssetsService, "parajob.v1.Assets") as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): AssetsClient;
   service: typeof AssetsService;
+  serviceName: string;
+};
+
+/**
+ * ---------------------------------------------------------------------------------------------------
+ * Inputs: input files for nodes that do not see the inputs' paths (`parajob node --shared-fs`). The
+ * coordinator serves only files under the input paths of a job the calling node serves now (paths
+ * resolved, symlinks followed); anything else is refused with PERMISSION_DENIED. Node role.
+ * ---------------------------------------------------------------------------------------------------
+ */
+export type InputsService = typeof InputsService;
+export const InputsService = {
+  read: {
+    path: "/parajob.v1.Inputs/Read" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ReadInputRequest): Buffer => Buffer.from(ReadInputRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadInputRequest => ReadInputRequest.decode(value),
+    responseSerialize: (value: InputChunk): Buffer => Buffer.from(InputChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InputChunk => InputChunk.decode(value),
+  },
+} as const;
+
+export interface InputsServer extends UntypedServiceImplementation {
+  read: handleServerStreamingCall<ReadInputRequest, InputChunk>;
+}
+
+export interface InputsClient extends Client {
+  read(request: ReadInputRequest, options?: Partial<CallOptions>): ClientReadableStream<InputChunk>;
+  read(
+    request: ReadInputRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<InputChunk>;
+}
+
+export const InputsClient = makeGenericClientConstructor(InputsService, "parajob.v1.Inputs") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): InputsClient;
+  service: typeof InputsService;
   serviceName: string;
 };
 

@@ -83,6 +83,9 @@ async function setUp(files: Record<string, string> = {}, reconnectForMs?: number
       compute: 'cpu',
       cores: 2,
       cacheDir: join(dir, 'cache'),
+      // The leases' items are names, not files: the node is told it sees everything, so it hands
+      // them to run() as they are instead of fetching them (src/node/inputs/visibility.ts).
+      sharedFs: ['/'],
       logger: rootLogger,
       ...(reconnectForMs === undefined ? {} : { reconnectForMs }),
     },

@@ -81,7 +81,7 @@ describe('pipelines through parajob run', () => {
     const waitFor = (mine: string, other: string) =>
       `touch ${markers}/${mine}; i=0; while [ ! -f ${markers}/${other} ]; do i=$((i+1)); ` +
       `[ $i -gt 600 ] && echo "no ${other}" && exit 9; sleep 0.05; done; ` +
-      `mkdir -p outputs; echo ${mine} > outputs/world.txt; echo ${mine} > \${{outputs.out}}/mark`;
+      `echo ${mine} > outputs/world.txt; echo ${mine} > \${{outputs.out}}/mark`;
     const yaml = `type: pipeline
 jobs:
   top:

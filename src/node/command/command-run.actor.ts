@@ -1,7 +1,8 @@
 /**
  * One command run on this node, as a callback actor the node machine spawns per CommandRun and stops
  * when the node stops (which kills the process group). It
- *   1. makes a fresh working directory under the node's cache and copies the code snapshot into it,
+ *   1. makes a fresh working directory under the node's cache, copies the code snapshot into it and
+ *      makes its `outputs/` and `logs/` folders (as Azure's runs have them),
  *   2. makes the outputs (a folder for uri_folder/mltable; the parent folder of a uri_file), emptied
  *      first when the run is a rerun after a lost node,
  *   3. runs the command (run-command.ts), streaming its output as command_log when asked,
@@ -65,6 +66,10 @@ async function makeWorkDir(input: CommandRunInput): Promise<string> {
   await mkdir(root, { recursive: true });
   const dir = await mkdtemp(join(root, `${input.run.jobId.replace(/[^A-Za-z0-9._-]+/g, '_')}-`));
   if (input.run.codeHash) await cp(await input.ensureCode(input.run.codeHash), dir, { recursive: true });
+  // Azure's working directory has ./outputs (and ./logs) before the command starts: its samples write
+  // `echo world > ./outputs/world.txt` without making the folder.
+  await mkdir(join(dir, 'outputs'), { recursive: true });
+  await mkdir(join(dir, 'logs'), { recursive: true });
   return dir;
 }
 

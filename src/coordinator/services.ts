@@ -4,21 +4,18 @@
  */
 import { once } from 'node:events';
 
-import { type sendUnaryData, type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
+import { type sendUnaryData, type ServerWritableStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { principalOf } from '../auth/interceptor.js';
 import type { ClusterServer, CodeFile, CodeServer, FetchCodeRequest, JobsServer } from '../gen/parajob/v1/parajob.js';
 import { GrpcNodeConnection } from './cluster/node-connection.js';
 import type { CoordinatorCore } from './coordinator-core.js';
+import { grpcError } from './grpc-error.js';
 import { SubmitRejected } from './jobs/submission.js';
 import { WatchSession } from './jobs/watch-session.js';
 
 /** An error carrying a gRPC status, for callbacks and `emit('error')`. */
-function grpcError(code: status, details: string): ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: undefined as never });
-}
-
 /** Cluster.Attach: one stream per node (proto `NodeMessage` in, `CoordinatorMessage` out). */
 export function clusterService(core: CoordinatorCore, logger: Logger): ClusterServer {
   return {

@@ -31,10 +31,7 @@ import {
 } from '../../jobspec/assets/local-store.js';
 import { registerDataText, storeComponentUpload } from '../../jobspec/assets/register.js';
 import { type AssetReference, formatAssetReference } from '../../jobspec/assets/resolver.js';
-
-function grpcError(code: status, details: string): ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: undefined as never });
-}
+import { grpcError } from '../grpc-error.js';
 
 /** A refusal's gRPC status: the user's mistakes are theirs to fix, anything else is ours. */
 function refusal(error: unknown, logger: Logger, doing: string): ServiceError {

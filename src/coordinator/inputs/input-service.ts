@@ -7,11 +7,12 @@
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 
-import { type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
+import { type ServerWritableStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { principalOf } from '../../auth/interceptor.js';
 import type { InputChunk, InputsServer, ReadInputRequest } from '../../gen/parajob/v1/parajob.js';
+import { grpcError } from '../grpc-error.js';
 import { servedPathOf } from './served-path.js';
 
 /** Bytes per chunk: large enough that per-message costs vanish, well under gRPC's 4 MiB message limit. */
@@ -21,10 +22,6 @@ export const INPUT_CHUNK_BYTES = 1 << 20;
 export interface InputRoots {
   /** The input paths node `nodeId` (registered by credential `owner`) may read for job `jobId`; undefined: none. */
   inputRootsServedTo(nodeId: string, owner: string, jobId: string): readonly string[] | undefined;
-}
-
-function grpcError(code: status, details: string): ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: undefined as never });
 }
 
 /** The Inputs service over `roots`. */

@@ -162,12 +162,18 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   }
   const limits: SubmitLimits = { ...DEFAULT_SUBMIT_LIMITS, ...options.limits };
   const logger = options.logger ?? createRootLogger({ role: 'coordinator', file: join(dataDir, 'coordinator.log') });
-  const store = journalStoreOf(options, logger);
+  // Each group commit's sync time, for /metrics (the web server listens once it starts).
+  const journalSyncListeners = new Set<(seconds: number) => void>();
+  const onSync = (seconds: number): void => {
+    for (const listener of journalSyncListeners) listener(seconds);
+  };
+  const store = journalStoreOf(options, logger, onSync);
   const journal =
     options.journal === false
       ? undefined
       : await CoordinatorJournal.open(dataDir, {
           logger,
+          onSync,
           onRecordWritten: coordinatorChaos(options.chaos, logger),
           ...(store === undefined ? {} : { store }),
         });
@@ -237,7 +243,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           port: options.http.port,
           ...(options.http.host === undefined ? {} : { host: options.http.host }),
           anyPortIfTaken: options.http.anyPortIfTaken === true,
-          source: coordinatorWebSource(core),
+          source: coordinatorWebSource(core, journal === undefined ? undefined : journalSyncListeners),
           logger,
           // The same credentials as the gRPC services, and its certificate (required beyond loopback).
           ...(security.auth === undefined ? {} : { verifier: security.auth.tokens }),
@@ -278,7 +284,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
 }
 
 /** The journal store `options.store` names; undefined: the file journal. Throws TypeError for another scheme. */
-function journalStoreOf(options: CoordinatorOptions, logger: Logger) {
+function journalStoreOf(options: CoordinatorOptions, logger: Logger, onSync: (seconds: number) => void) {
   if (options.store === undefined) return undefined;
   if (!/^postgres(ql)?:\/\//.test(options.store))
     throw new TypeError(
@@ -286,6 +292,7 @@ function journalStoreOf(options: CoordinatorOptions, logger: Logger) {
     );
   return postgresJournalStore(options.store, {
     logger,
+    onSync,
     ...(options.onStandby ? { onStandby: options.onStandby } : {}),
   });
 }

@@ -9,7 +9,14 @@ import type { CoordinatorCore } from './coordinator-core.js';
 /** Samples of the coordinator's host are at least this far apart. */
 const OWN_SAMPLE_MIN_MS = 1_000;
 
-export function coordinatorWebSource(core: CoordinatorCore): WebSource {
+/**
+ * `journalSyncListeners`: where the journal's group commits report their sync time (undefined: the
+ * coordinator keeps no journal, so /metrics has no fsync histogram).
+ */
+export function coordinatorWebSource(
+  core: CoordinatorCore,
+  journalSyncListeners?: Set<(seconds: number) => void>,
+): WebSource {
   const sampler = new HostSampler();
   let ownSample: HostSample | undefined;
   return {
@@ -30,6 +37,14 @@ export function coordinatorWebSource(core: CoordinatorCore): WebSource {
         };
       }),
     onAttempt: (listener) => core.onAttempt(listener),
+    ...(journalSyncListeners === undefined
+      ? {}
+      : {
+          onJournalSync: (listener: (seconds: number) => void) => {
+            journalSyncListeners.add(listener);
+            return () => journalSyncListeners.delete(listener);
+          },
+        }),
     // A refusal rejects with its message (the job succeeded, still runs, ...): the API answers 409.
     rerun: async (jobId, fromScratch) => ({ jobId: (await core.rerun(jobId, fromScratch)).jobId }),
     coordinatorResources: () => {

@@ -45,4 +45,9 @@ export interface WebSource {
   rerun?(jobId: string, fromScratch: boolean): Promise<{ readonly jobId: string }>;
   /** Adds a listener of accepted mini-batch attempts' timings, in ms; returns its removal. */
   onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void;
+  /**
+   * Adds a listener of the journal's group commits: how long each one's fdatasync (file journal) or
+   * transaction (PostgreSQL) took, in seconds; returns its removal. Absent without a journal.
+   */
+  onJournalSync?(listener: (seconds: number) => void): () => void;
 }

@@ -364,6 +364,13 @@ describe('the web API over a real coordinator', () => {
       count?: string;
     };
     expect(roundTrips.count).toBe(String(MINI_BATCHES));
+    // The journal made the job's acceptance and its results durable: each group commit's sync was timed.
+    const fsync = families.find((family) => family.name === 'parajob_journal_fsync_seconds');
+    expect(fsync?.type).toBe('HISTOGRAM');
+    const syncs = fsync?.metrics[0] as { count?: string; sum?: string; buckets?: Record<string, string> };
+    expect(Number(syncs.count)).toBeGreaterThan(0);
+    expect(Number(syncs.sum)).toBeGreaterThan(0);
+    expect(syncs.buckets?.['+Inf']).toBe(syncs.count);
     const pending = await getJson<{ pending: Record<string, number> }>(session, '/api/pending');
     expect(pending.body).toEqual({ pending: { local: 0 } });
   });

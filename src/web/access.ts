@@ -14,6 +14,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 import { describeRoles, type Role } from '../auth/roles.js';
+import type { SessionView } from './api-types.js';
 
 /** What a request wants to do. */
 export type Access = 'read' | 'write';
@@ -33,7 +34,7 @@ export interface AccessPolicy {
 }
 
 export type AccessDecision =
-  | { readonly allowed: true; readonly setCookie?: string }
+  | { readonly allowed: true; readonly setCookie?: string; readonly session: SessionView }
   | { readonly allowed: false; readonly status: 401 | 403; readonly message: string };
 
 /**
@@ -52,6 +53,7 @@ export function authorizeRequest(policy: AccessPolicy, request: IncomingMessage,
   if (access === 'write' && !sameOrigin(request)) {
     return { allowed: false, status: 403, message: 'a changing request must come from the UI itself' };
   }
+  let session: SessionView = { role: 'login token', mayChange: true };
   if (!sameSecret(token, policy.uiToken)) {
     const verified = policy.verifier?.verify(token) ?? { refused: 'unknown token' };
     if ('refused' in verified) return { allowed: false, status: 401, message: `token refused: ${verified.refused}` };
@@ -64,9 +66,13 @@ export function authorizeRequest(policy: AccessPolicy, request: IncomingMessage,
         message: `a ${verified.role} credential may not ${what} (it needs ${describeRoles(roles)})`,
       };
     }
+    session = {
+      role: verified.role === 'client' ? 'client' : 'viewer',
+      mayChange: (ROLES_FOR.write as readonly string[]).includes(verified.role),
+    };
   }
-  if (fromQuery === undefined) return { allowed: true };
-  return { allowed: true, setCookie: tokenCookie(policy.cookieName, token) };
+  if (fromQuery === undefined) return { allowed: true, session };
+  return { allowed: true, session, setCookie: tokenCookie(policy.cookieName, token) };
 }
 
 /** The Set-Cookie value that keeps the token for the UI's later requests. */

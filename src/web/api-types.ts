@@ -270,3 +270,13 @@ export interface MetricsView {
   /** The step's --resource_monitor_interval in seconds (0 = off), when known. */
   readonly resourceMonitorIntervalS: number | undefined;
 }
+
+/**
+ * Who the page's credential is (GET /api/session): the UI's own login token (full access), or a
+ * coordinator token's role. `mayChange`: whether cancel and rerun would be allowed (a viewer's are
+ * refused, so the page does not offer them).
+ */
+export interface SessionView {
+  readonly role: 'login token' | 'client' | 'viewer';
+  readonly mayChange: boolean;
+}

@@ -15,6 +15,7 @@
  *   POST /api/jobs/:job/rerun?fromScratch=            reruns an ended job as a new one
  *   GET  /api/nodes                                   the live nodes
  *   GET  /api/pending                                 pending mini-batches per compute pool
+ *   GET  /api/session                                 the caller's role (answered by server.ts)
  */
 import { readFile } from 'node:fs/promises';
 

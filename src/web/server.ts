@@ -162,6 +162,8 @@ class WebHandler {
       response.end(text);
       return;
     }
+    // Who the page is: it offers cancel and rerun only to a credential that may use them.
+    if (url.pathname === '/api/session' && method === 'GET') return json(response, 200, decision.session);
     if (url.pathname === '/api/events' && method === 'GET') {
       this.push.open(response, url.searchParams.get('job') ?? undefined);
       return;

@@ -1,6 +1,6 @@
 /**
  * The web UI obeys the coordinator's credentials: with tokens required (src/auth), a client token
- * reads the API, a viewer token reads it but may not cancel, a node token is refused (403), an unknown
+ * reads the API, a viewer token reads it but may not cancel (and /api/session tells the page so), a node token is refused (403), an unknown
  * one too (401), the UI's own login token still works; and the server refuses to listen beyond loopback
  * without TLS.
  */
@@ -69,6 +69,17 @@ describe('the web UI with the coordinator’s tokens', () => {
     );
     // A client token passes the same check and reaches the route (no such job).
     expect((await cancel(tokens.mint('client'))).status).toBe(404);
+  });
+
+  it('tells the page who its credential is, so that it offers cancel and rerun only to who may use them', async () => {
+    const session = async (token: string) =>
+      (await fetch(`${base}/api/session`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(await session(tokens.mint('viewer'))).toEqual({ role: 'viewer', mayChange: false });
+    expect(await session(tokens.mint('client'))).toEqual({ role: 'client', mayChange: true });
+    const printed = new URL(coordinator.webUrl as string).searchParams.get('token') as string;
+    expect(await session(printed)).toEqual({ role: 'login token', mayChange: true });
+    expect(await status(tokens.mint('node'), '/api/session')).toBe(403);
+    expect(await status(undefined, '/api/session')).toBe(401);
   });
 
   it('trades a client token in the URL for the session cookie, as the printed URL does', async () => {

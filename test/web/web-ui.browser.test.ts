@@ -5,8 +5,10 @@
  * edges; the parallel step's Settings show the values in force; Outputs + logs opens job_result.txt;
  * the Mini-batches tab lists the attempts; the Timeline draws them per node and process and a bar opens
  * its mini-batch; the Metrics tab charts them and the node's resource monitor samples; Cancel in the UI
- * cancels the running job; without the
- * token the page shows the login form. Screenshots go to $PARAJOB_SCREENSHOTS (default: a temp dir).
+ * cancels the running job, while a viewer token's page offers no Cancel (and the API refuses it); the
+ * pages fit a phone-sized window and read in dark as in light; without the token the page shows the
+ * login form and the API answers 401. Every page is photographed into $PARAJOB_SCREENSHOTS (default:
+ * a temp dir); `npm run screenshots` runs this test with web/screenshots/, the README's pictures.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +22,23 @@ import { makeTempDir } from '../helpers/input-files.js';
 
 const CHROMIUM = process.env.PARAJOB_CHROMIUM ?? '/usr/bin/chromium';
 const WAIT_MS = 30_000;
+const PHONE = { width: 390, height: 844 } as const;
+
+/** The page scrolls only up and down: wide tables and charts scroll inside their own boxes. */
+async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  // Run in the page (a string: the test's TypeScript knows no DOM).
+  const widths = await page.evaluate<{ page: number; window: number }>(
+    '({ page: document.documentElement.scrollWidth, window: window.innerWidth })',
+  );
+  expect(widths.page, `page ${page.url()} is wider than its window`).toBeLessThanOrEqual(widths.window);
+}
+
+/** The page's background and text colours (computed), to tell light from dark. */
+function colours(page: Page): Promise<{ background: string; text: string }> {
+  return page.evaluate<{ background: string; text: string }>(
+    '({ background: getComputedStyle(document.body).backgroundColor, text: getComputedStyle(document.body).color })',
+  );
+}
 
 /** Submits `file` with `parajob job create`; resolves with the job id. */
 async function createJob(address: string, file: string, runDir: string): Promise<string> {
@@ -91,6 +110,8 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
     await page.goto(webUrl);
     // The token is traded for a cookie and dropped from the address bar.
     expect(new URL(page.url()).search).toBe('');
+    // Light unless the system asks for dark (the next tests ask).
+    expect(await colours(page)).toEqual({ background: 'rgb(255, 255, 255)', text: 'rgb(27, 31, 36)' });
     await page.locator(`#jobs tr[data-job="${pipelineJob}"][data-state="succeeded"]`).waitFor();
     await page.locator(`#jobs tr[data-job="${runningJob}"][data-state="running"]`).waitFor();
     await expect
@@ -101,6 +122,7 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
       .locator('#nodes tr[data-node] td', { hasText: /^\d+%$/ })
       .first()
       .waitFor();
+    await expectNoSidewaysScroll(page);
     await page.screenshot({ path: join(shots, 'jobs.png'), fullPage: true });
   });
 
@@ -186,6 +208,61 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
     await page.screenshot({ path: join(shots, 'step-metrics.png'), fullPage: true });
   });
 
+  it('fits a phone-sized window, in dark: the jobs list and every tab of a step', async () => {
+    const context = await browser.newContext({ viewport: PHONE, colorScheme: 'dark' });
+    try {
+      const phone = await context.newPage();
+      phone.setDefaultTimeout(WAIT_MS);
+      await phone.goto(webUrl);
+      await phone.locator(`#jobs tr[data-job="${pipelineJob}"]`).waitFor();
+      expect(await colours(phone)).toEqual({ background: 'rgb(13, 17, 23)', text: 'rgb(230, 237, 243)' });
+      await expectNoSidewaysScroll(phone);
+      await phone.screenshot({ path: join(shots, 'phone-dark-jobs.png'), fullPage: true });
+      await phone.goto(`${new URL(webUrl).origin}/#/jobs/${pipelineJob}/score`);
+      await phone.locator('#graph g.box').nth(2).waitFor();
+      await expectNoSidewaysScroll(phone);
+      for (const [tab, shown] of [
+        ['settings', '#settings-table'],
+        ['outputs', 'pre[data-file]'],
+        ['mini-batches', '#attempts'],
+        ['timeline', '#timeline rect.seg'],
+        ['metrics', '#metrics figure[data-chart="throughput"]'],
+      ] as const) {
+        await phone.click(`button[data-tab="${tab}"]`);
+        await phone.locator(shown).first().waitFor({ state: 'attached' });
+        await expectNoSidewaysScroll(phone);
+        await phone.screenshot({ path: join(shots, `phone-dark-${tab}.png`), fullPage: true });
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('offers a viewer token no Cancel: its page says read-only and the API refuses the cancel', async () => {
+    const made = await runCli(['token', 'create', '--role', 'viewer', '--data-dir', join(dir, 'data')]);
+    expect(made.exit?.code, made.describeOutput()).toBe(0);
+    const origin = new URL(webUrl).origin;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const viewer = await context.newPage();
+      viewer.setDefaultTimeout(WAIT_MS);
+      await viewer.goto(`${origin}/?token=${encodeURIComponent(made.stdoutLines.at(-1) as string)}`);
+      await viewer.goto(`${origin}/#/jobs/${runningJob}`);
+      await viewer.locator('#job-page h2 [data-state="running"]').waitFor();
+      await viewer.locator('#job-page h2 #read-only').waitFor();
+      expect(await viewer.locator('#cancel, #rerun').count()).toBe(0);
+      expect(await (await viewer.request.get(`${origin}/api/session`)).json()).toEqual({
+        role: 'viewer',
+        mayChange: false,
+      });
+      const refused = await viewer.request.post(`${origin}/api/jobs/${runningJob}/cancel`, { headers: { origin } });
+      expect(refused.status()).toBe(403);
+      await viewer.screenshot({ path: join(shots, 'job-viewer.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('cancels the running job from its page', async () => {
     await page.goto(`${new URL(webUrl).origin}/#/jobs/${runningJob}`);
     await page.click('#cancel');
@@ -196,11 +273,15 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
     await page.screenshot({ path: join(shots, 'job-cancelled.png'), fullPage: true });
   });
 
-  it('shows the login form without the token', async () => {
-    const stranger = await browser.newPage();
-    await stranger.goto(new URL(webUrl).origin);
+  it('shows the login form without the token, and the API answers 401', async () => {
+    const stranger = await browser.newPage({ viewport: PHONE });
+    const origin = new URL(webUrl).origin;
+    await stranger.goto(origin);
     await stranger.locator('#login input#token').waitFor({ timeout: WAIT_MS });
+    await expectNoSidewaysScroll(stranger);
     await stranger.screenshot({ path: join(shots, 'login.png') });
+    for (const path of ['/api/jobs', '/api/session', '/metrics'])
+      expect((await stranger.request.get(`${origin}${path}`)).status(), path).toBe(401);
     await stranger.close();
   });
 });

@@ -1,9 +1,10 @@
 /**
  * A job: its state, a cancel button (while it runs) or a rerun button (once it failed or was
  * cancelled: the rerun is a new job, which the page then shows), the pipeline graph (live) and the
- * selected step's tabs.
+ * selected step's tabs. A credential that may not change jobs (a viewer's) gets neither button, and
+ * the page says it is read-only.
  */
-import type { JobView } from '../../src/web/api-types.js';
+import type { JobView, SessionView } from '../../src/web/api-types.js';
 import { getJson, jobPath, postJson } from './api.js';
 import { h, replace, span, stateBadge, time } from './dom.js';
 import { drawGraph } from './graph.js';
@@ -21,11 +22,13 @@ export class JobPage {
   private tabs: StepTabs | undefined;
   private selected: string | undefined;
   private job: JobView | undefined;
-  private rerunError = '';
+  /** Why the last cancel or rerun was refused; shown under the title. */
+  private refusal = '';
 
   constructor(
     private readonly jobId: string,
     selected: string | undefined,
+    private readonly session: SessionView,
   ) {
     this.selected = selected;
     replace(this.element, this.summary, this.graph, this.panel);
@@ -69,33 +72,47 @@ export class JobPage {
       const rerun = await postJson<{ jobId: string }>(jobPath(this.jobId, 'rerun'));
       location.hash = `#/jobs/${encodeURIComponent(rerun.jobId)}`;
     } catch (error) {
-      this.rerunError = `Rerun refused: ${error instanceof Error ? error.message : String(error)}`;
-      if (this.job !== undefined) this.renderSummary(this.job);
+      this.refused('Rerun', error);
     }
   }
 
+  /** Cancels the job; the push channel shows the outcome, a refusal is shown under the title. */
+  private async cancel(button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      await postJson(jobPath(this.jobId, 'cancel'));
+    } catch (error) {
+      this.refused('Cancel', error);
+    }
+  }
+
+  private refused(what: string, error: unknown): void {
+    this.refusal = `${what} refused: ${error instanceof Error ? error.message : String(error)}`;
+    if (this.job !== undefined) this.renderSummary(this.job);
+  }
+
   private renderSummary(job: JobView): void {
-    const cancel = TERMINAL.has(job.state)
+    const mayChange = this.session.mayChange;
+    const cancel =
+      mayChange && !TERMINAL.has(job.state)
+        ? h(
+            'button',
+            { id: 'cancel', onclick: (event) => void this.cancel(event.target as HTMLButtonElement) },
+            'Cancel',
+          )
+        : null;
+    const rerun =
+      mayChange && RERUNNABLE.has(job.state)
+        ? h('button', { id: 'rerun', onclick: (event) => void this.rerun(event.target as HTMLButtonElement) }, 'Rerun')
+        : null;
+    const readOnly = mayChange
       ? null
-      : h(
-          'button',
-          {
-            id: 'cancel',
-            onclick: (event) => {
-              (event.target as HTMLButtonElement).disabled = true;
-              void postJson(jobPath(this.jobId, 'cancel'));
-            },
-          },
-          'Cancel',
-        );
-    const rerun = RERUNNABLE.has(job.state)
-      ? h('button', { id: 'rerun', onclick: (event) => void this.rerun(event.target as HTMLButtonElement) }, 'Rerun')
-      : null;
+      : h('span', { class: 'muted', id: 'read-only', title: 'cancel and rerun need a client credential' }, 'read-only');
     replace(
       this.summary,
       h('p', {}, h('a', { href: '#/' }, '← Jobs')),
-      h('h2', {}, job.name, ' ', stateBadge(job.state), ' ', cancel, rerun),
-      this.rerunError === '' ? null : h('p', { class: 'error', id: 'rerun-error' }, this.rerunError),
+      h('h2', {}, job.name, ' ', stateBadge(job.state), ' ', cancel, rerun, readOnly),
+      this.refusal === '' ? null : h('p', { class: 'error', id: 'refusal' }, this.refusal),
       h(
         'p',
         { class: 'muted' },

@@ -1,9 +1,10 @@
 /**
  * The web UI's entry: a hash router (`#/` jobs, `#/jobs/<id>[/<step>]` a job), one push channel per
- * page feeding the page in view, and the login form shown when the API answers 401.
+ * page feeding the page in view, and the login form shown when the API answers 401. The session (the
+ * credential's role) is asked on each page change: the cookie may have changed under the page.
  */
-import type { JobRowView, JobView } from '../../src/web/api-types.js';
-import { openEvents, Unauthorized } from './api.js';
+import type { JobRowView, JobView, SessionView } from '../../src/web/api-types.js';
+import { getJson, openEvents, Unauthorized } from './api.js';
 import { h, replace } from './dom.js';
 import { JobPage } from './job-page.js';
 import { JobsPage } from './jobs-page.js';
@@ -38,8 +39,10 @@ async function show(): Promise<void> {
   events?.close();
   const [, first, jobId, step] = location.hash.replace(/^#/, '').split('/').map(decodeURIComponent);
   try {
+    // Who this credential is: a viewer's page offers no cancel or rerun (the API would refuse them).
+    const session = await getJson<SessionView>('/api/session');
     if (first === 'jobs' && jobId !== undefined && jobId !== '') {
-      const page = new JobPage(jobId, step);
+      const page = new JobPage(jobId, step, session);
       await page.load();
       replace(app, page.element);
       events = openEvents(jobId, {

@@ -185,7 +185,11 @@ export class StepTabs {
       'div',
       {},
       h('h4', {}, 'Outputs'),
-      h('ul', {}, ...detail.outputs.map((output) => h('li', {}, h('b', {}, output.name), ' ', output.path))),
+      h(
+        'ul',
+        { class: 'paths' },
+        ...detail.outputs.map((output) => h('li', {}, h('b', {}, output.name), ' ', output.path)),
+      ),
       h('div', { class: 'files' }, list, viewer),
       tree.truncated ? h('p', { class: 'muted' }, 'Only the first entries are listed.') : null,
     );

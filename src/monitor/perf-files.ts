@@ -22,7 +22,19 @@ export const NODE_RESOURCE_COLUMNS = [
 
 export const DISK_USAGE_COLUMNS = ['Utc Time', 'Path', 'Total (MB)', 'Used (MB)', 'Used Percent'] as const;
 
-export const PROCESS_COLUMNS = ['Utc Time', 'Pid', 'Process', 'Cpu Percent', 'Memory Rss (MB)'] as const;
+/** Disk: MB the process read from and wrote to storage since it started; `n/a` where /proc/<pid>/io is not readable. */
+export const PROCESS_COLUMNS = [
+  'Utc Time',
+  'Pid',
+  'Process',
+  'Cpu Percent',
+  'Memory Rss (MB)',
+  'Disk Read (MB)',
+  'Disk Write (MB)',
+] as const;
+
+/** What a perf file says for a figure this machine cannot give. */
+export const NOT_AVAILABLE = 'n/a';
 
 export const GPU_COLUMNS = [
   'Utc Time',

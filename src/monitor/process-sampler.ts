@@ -1,8 +1,11 @@
 /**
- * CPU and memory of the worker processes of one job on this node, from /proc: the children of this
- * process whose environment says PARAJOB_JOB_ID=<job> (workers carry their job and process name there,
- * src/node/processor/worker-launch.ts). CPU is the share of one core each used since the previous
- * sample (100 = one core busy). Off Linux there is no /proc and the sampler finds no processes.
+ * CPU, memory and disk of the worker processes of one job on this node, from /proc: the children of
+ * this process whose environment says PARAJOB_JOB_ID=<job> (workers carry their job and process name
+ * there, src/node/processor/worker-launch.ts). CPU is the share of one core each used since the
+ * previous sample (100 = one core busy). Disk is the bytes each process made the storage layer read
+ * and write since it started (/proc/<pid>/io: read_bytes, write_bytes; page-cache hits are not disk
+ * reads); undefined where that file cannot be read (a kernel without task I/O accounting, or a
+ * hardened /proc). Off Linux there is no /proc and the sampler finds no processes.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -14,6 +17,9 @@ export interface ProcessSample {
   /** Percent of one core since the previous sample (or since the process started, the first time). */
   readonly cpuPercent: number;
   readonly rssBytes: number;
+  /** Bytes read from and written to storage since the process started; undefined: not readable. */
+  readonly diskReadBytes: number | undefined;
+  readonly diskWriteBytes: number | undefined;
 }
 
 /** Linux's USER_HZ: clock ticks per second in /proc/<pid>/stat (100 on every mainstream kernel). */
@@ -34,6 +40,17 @@ export function parseProcStat(
   const ppid = field(4);
   if (!Number.isInteger(ppid)) return undefined;
   return { ppid, cpuTicks: field(14) + field(15), rssPages: field(24) };
+}
+
+/** read_bytes and write_bytes of a /proc/<pid>/io text; undefined when either is missing. */
+export function parseProcIo(text: string): { readonly readBytes: number; readonly writeBytes: number } | undefined {
+  const value = (name: string) => {
+    const match = new RegExp(`^${name}:\\s*(\\d+)$`, 'm').exec(text);
+    return match === null ? undefined : Number(match[1]);
+  };
+  const readBytes = value('read_bytes');
+  const writeBytes = value('write_bytes');
+  return readBytes === undefined || writeBytes === undefined ? undefined : { readBytes, writeBytes };
 }
 
 /** The value of `name` in a /proc/<pid>/environ text (NUL-separated). */
@@ -69,11 +86,14 @@ export class ProcessSampler {
       if (environValue(environ, 'PARAJOB_JOB_ID') !== this.jobId) continue;
       const before = this.lastTicks.get(pid) ?? 0;
       ticks.set(pid, parsed.cpuTicks);
+      const io = parseProcIo(readOrUndefined(`/proc/${pid}/io`) ?? '');
       samples.push({
         pid,
         processName: environValue(environ, 'PARAJOB_PROCESS_NAME') ?? '',
         cpuPercent: (Math.max(0, parsed.cpuTicks - before) / TICKS_PER_S / seconds) * 100,
         rssBytes: parsed.rssPages * PAGE_BYTES,
+        diskReadBytes: io?.readBytes,
+        diskWriteBytes: io?.writeBytes,
       });
     }
     this.lastTicks = ticks;

@@ -1,7 +1,7 @@
 /**
  * Azure's resource monitor (`--resource_monitor_interval`): while a node serves a job, every interval
  * it samples its machine (CPU, memory, disk and network), its disk space, the job's worker processes
- * and its GPUs (nvidia-smi, when present) and appends them to the job's `logs/sys/perf/<node>/` files
+ * (CPU, memory, disk) and its GPUs (nvidia-smi, when present) and appends them to the job's `logs/sys/perf/<node>/` files
  * (perf-files.ts). The node writes them, as it writes its other logs under the job's log folder
  * (shared filesystem). One more sample is taken at stop, so a job shorter than the interval has one.
  */
@@ -16,6 +16,7 @@ import {
   DISK_USAGE_COLUMNS,
   GPU_COLUMNS,
   NODE_RESOURCE_COLUMNS,
+  NOT_AVAILABLE,
   perfFiles,
   PROCESS_COLUMNS,
 } from './perf-files.js';
@@ -90,7 +91,15 @@ export function startResourceMonitor(options: ResourceMonitorOptions): ResourceM
     const workers = processes.sample(at.getTime());
     if (workers.length > 0) {
       const lines = workers.map((worker) =>
-        csvLine([time, worker.pid, worker.processName, worker.cpuPercent, worker.rssBytes / MB]),
+        csvLine([
+          time,
+          worker.pid,
+          worker.processName,
+          worker.cpuPercent,
+          worker.rssBytes / MB,
+          worker.diskReadBytes === undefined ? NOT_AVAILABLE : worker.diskReadBytes / MB,
+          worker.diskWriteBytes === undefined ? NOT_AVAILABLE : worker.diskWriteBytes / MB,
+        ]),
       );
       await appendFile(files.processes, lines.join(''));
     }

@@ -259,6 +259,9 @@ export interface NodePerfSeries {
     readonly process: string;
     readonly cpuPercent: number;
     readonly rssMB: number;
+    /** MB read from and written to storage since the process started; null: not readable there. */
+    readonly diskReadMB: number | null;
+    readonly diskWriteMB: number | null;
   }[];
 }
 

@@ -24,6 +24,11 @@ async function readRows(file: string): Promise<Row[]> {
 }
 
 const num = (row: Row, column: string) => Number(row[column] ?? '') || 0;
+/** A figure that may be `n/a` (or absent, in files written before the column existed): null then. */
+const numOrNull = (row: Row, column: string) => {
+  const value = Number(row[column] ?? Number.NaN);
+  return Number.isFinite(value) ? value : null;
+};
 const at = (row: Row) => Date.parse(row['Utc Time'] ?? '');
 
 /** Every node's perf series of the step whose log folder is `logs` (none when the monitor was off). */
@@ -64,6 +69,8 @@ export async function readPerfSeries(logs: string): Promise<NodePerfSeries[]> {
           process: row['Process'] ?? '',
           cpuPercent: num(row, 'Cpu Percent'),
           rssMB: num(row, 'Memory Rss (MB)'),
+          diskReadMB: numOrNull(row, 'Disk Read (MB)'),
+          diskWriteMB: numOrNull(row, 'Disk Write (MB)'),
         })),
     });
   }

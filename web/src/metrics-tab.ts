@@ -102,7 +102,13 @@ function resourceCharts(view: MetricsView): HTMLElement {
             h(
               'thead',
               {},
-              h('tr', {}, ...['Node', 'Process', 'Pid', 'CPU %', 'Memory (MB)'].map((text) => h('th', {}, text))),
+              h(
+                'tr',
+                {},
+                ...['Node', 'Process', 'Pid', 'CPU %', 'Memory (MB)', 'Disk read (MB)', 'Disk written (MB)'].map(
+                  (text) => h('th', {}, text),
+                ),
+              ),
             ),
             h(
               'tbody',
@@ -111,9 +117,15 @@ function resourceCharts(view: MetricsView): HTMLElement {
                 h(
                   'tr',
                   {},
-                  ...[one.node, one.process, one.pid, one.cpuPercent.toFixed(1), one.rssMB.toFixed(1)].map((cell) =>
-                    h('td', {}, cell),
-                  ),
+                  ...[
+                    one.node,
+                    one.process,
+                    one.pid,
+                    one.cpuPercent.toFixed(1),
+                    one.rssMB.toFixed(1),
+                    one.diskReadMB?.toFixed(1) ?? 'n/a',
+                    one.diskWriteMB?.toFixed(1) ?? 'n/a',
+                  ].map((cell) => h('td', {}, cell)),
                 ),
               ),
             ),

@@ -16,7 +16,7 @@ import { GpuSampler, parseNvidiaSmi } from '../../../src/monitor/gpu-sampler.js'
 import { HostSampler } from '../../../src/monitor/host-sampler.js';
 import { NODE_RESOURCE_COLUMNS, perfFiles, PROCESS_COLUMNS } from '../../../src/monitor/perf-files.js';
 import { parseDiskstats, parseNetDev } from '../../../src/monitor/proc-counters.js';
-import { environValue, parseProcStat, ProcessSampler } from '../../../src/monitor/process-sampler.js';
+import { environValue, parseProcIo, parseProcStat, ProcessSampler } from '../../../src/monitor/process-sampler.js';
 import { startResourceMonitor } from '../../../src/monitor/resource-monitor.js';
 
 const DISKSTATS = [
@@ -67,6 +67,14 @@ describe('/proc parsers', () => {
       '4242 (node (worker) x) S 17 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 99 1000000 512 18446744073709551615';
     expect(parseProcStat(stat)).toEqual({ ppid: 17, cpuTicks: 300, rssPages: 512 });
     expect(environValue('A=1\0PARAJOB_PROCESS_NAME=process002\0B=2\0', 'PARAJOB_PROCESS_NAME')).toBe('process002');
+  });
+
+  it('reads the bytes a process made the disk read and write (not its cached reads), or nothing', () => {
+    const io =
+      'rchar: 900000\nwchar: 70000\nsyscr: 10\nsyscw: 5\nread_bytes: 4096\nwrite_bytes: 65536\ncancelled_write_bytes: 0\n';
+    expect(parseProcIo(io)).toEqual({ readBytes: 4096, writeBytes: 65536 });
+    expect(parseProcIo('rchar: 1\nwchar: 2\n')).toBeUndefined();
+    expect(parseProcIo('')).toBeUndefined();
   });
 });
 

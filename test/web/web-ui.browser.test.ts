@@ -3,7 +3,7 @@
  * processes: `parajob coordinator`, a `parajob node`, jobs submitted with `parajob job create`. The
  * jobs list shows a finished and a running job; the job page draws the three-step pipeline with its
  * edges; the parallel step's Settings show the values in force; Outputs + logs opens job_result.txt;
- * the Mini-batches tab lists the attempts; the Timeline draws them per node and process and a bar opens
+ * the Mini-batches tab lists the attempts, and updates while a parallel job runs; the Timeline draws them per node and process and a bar opens
  * its mini-batch; the Metrics tab charts them and the node's resource monitor samples; Cancel in the UI
  * cancels the running job, while a viewer token's page offers no Cancel (and the API refuses it); the
  * pages fit a phone-sized window and read in dark as in light; without the token the page shows the
@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { assertBuilt, type CliProcess, killAllCli, runCli, spawnCli, startNodesCli } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
+import { parallelJobYaml } from '../helpers/job-yaml.js';
 
 const CHROMIUM = process.env.PARAJOB_CHROMIUM ?? '/usr/bin/chromium';
 const WAIT_MS = 30_000;
@@ -56,6 +57,7 @@ describe('the web UI in a real browser', () => {
   let pipelineJob: string;
   let runningJob: string;
   let coordinator: CliProcess;
+  let address: string;
 
   beforeAll(async () => {
     assertBuilt();
@@ -76,7 +78,7 @@ describe('the web UI in a real browser', () => {
       '--data-dir',
       join(dir, 'data'),
     ]);
-    const address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
+    address = `127.0.0.1:${(await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]}`;
     webUrl = (await coordinator.waitFor(/parajob web UI at (\S+)/))[1] as string;
     await startNodesCli(address, ['ui-node'], { dir, compute: 'cpu-cluster' });
 
@@ -261,6 +263,45 @@ command: 'i=0; while [ ! -f ${marker} ] && [ $i -lt 600 ]; do i=$((i+1)); sleep 
     } finally {
       await context.close();
     }
+  });
+
+  it('updates the Mini-batches tab while a parallel job runs, without reloading the page', async () => {
+    // Two mini-batches on one process: the first returns, the second waits for the gate file.
+    const gate = join(dir, 'gate-open');
+    await mkdir(join(dir, 'gated', 'data'), { recursive: true });
+    await mkdir(join(dir, 'gated', 'code'), { recursive: true });
+    for (const name of ['a.txt', 'b.txt']) await writeFile(join(dir, 'gated', 'data', name), `${name}\n`);
+    await writeFile(
+      join(dir, 'gated', 'code', 'gate.mjs'),
+      `import { existsSync } from 'node:fs';
+let calls = 0;
+export async function run(miniBatch) {
+  calls += 1;
+  // Bounded: a test that never opens the gate fails on its own wait, not on a hung job.
+  for (let i = 0; calls > 1 && i < 600 && !existsSync(${JSON.stringify(gate)}); i++) await new Promise((r) => setTimeout(r, 100));
+  return miniBatch.map(String);
+}
+`,
+    );
+    const spec = join(dir, 'gated', 'job.yml');
+    await writeFile(
+      spec,
+      parallelJobYaml({ compute: 'cpu-cluster', miniBatchSize: '"1"', entryScript: 'gate.mjs', timeoutS: 120 }),
+    );
+    const gated = await createJob(address, spec, join(dir, 'gated-run'));
+    await page.goto(`${new URL(webUrl).origin}/#/jobs/${gated}`);
+    await page.click('button[data-tab="mini-batches"]');
+    const count = (label: string) => page.locator(`#mini-batches [data-count="${label}"] b`);
+    await expect.poll(() => count('succeeded').innerText(), { timeout: WAIT_MS }).toBe('1');
+    await expect.poll(() => count('running').innerText(), { timeout: WAIT_MS }).toBe('1');
+    await page.screenshot({ path: join(shots, 'step-mini-batches-running.png'), fullPage: true });
+    // A mark on this page: a reload would drop it.
+    await page.evaluate('window.parajobSamePage = true');
+    await writeFile(gate, '');
+    await expect.poll(() => count('succeeded').innerText(), { timeout: WAIT_MS }).toBe('2');
+    expect(await count('running').innerText()).toBe('0');
+    await expect.poll(() => page.locator('#attempts tbody tr').count(), { timeout: WAIT_MS }).toBe(2);
+    expect(await page.evaluate('window.parajobSamePage')).toBe(true);
   });
 
   it('cancels the running job from its page', async () => {

@@ -30,10 +30,15 @@ describe.skipIf('reason' in found)('PostgreSQL journal', () => {
   let server: PostgresServer;
   let databases = 0;
   const newDatabase = () => server.createDatabase(`journal_${++databases}`);
-  const open = async (url: string, onStandby?: () => void): Promise<OpenedJournalStore & { store: PostgresJournal }> =>
+  const open = async (
+    url: string,
+    onStandby?: () => void,
+    onSync?: (seconds: number) => void,
+  ): Promise<OpenedJournalStore & { store: PostgresJournal }> =>
     (await postgresJournalStore(url, {
       logger,
       ...(onStandby === undefined ? {} : { onStandby }),
+      ...(onSync === undefined ? {} : { onSync }),
     })()) as OpenedJournalStore & {
       store: PostgresJournal;
     };
@@ -88,9 +93,12 @@ describe.skipIf('reason' in found)('PostgreSQL journal', () => {
 
   it('commits a batch written in one turn as one transaction, and says durable only after its COMMIT', async () => {
     const url = await newDatabase();
-    const { store } = await open(url);
+    // Each transaction's time is reported (the /metrics journal fsync histogram).
+    const syncs: number[] = [];
+    const { store } = await open(url, undefined, (seconds) => syncs.push(seconds));
     for (let index = 0; index < 12_000; index++) store.write(record(index));
     await store.durable();
+    expect(syncs).toHaveLength(1);
     const transactions = await sql(
       url,
       'SELECT count(DISTINCT xmin::text) AS n, count(*) AS rows FROM parajob_journal_records',
@@ -124,6 +132,8 @@ describe.skipIf('reason' in found)('PostgreSQL journal', () => {
     await blocker.end();
     await waiting;
     expect((await sql(url, 'SELECT count(*) AS n FROM parajob_journal_records')).rows[0]?.n).toBe('12001');
+    expect(syncs).toHaveLength(2);
+    expect(syncs.every((seconds) => seconds > 0)).toBe(true);
     await store.close();
   });
 

@@ -5,7 +5,8 @@
  * event stream need nothing in their URLs. A request may also send `Authorization: Bearer <token>`
  * (scripts, Prometheus). Credentials other than the UI token are checked by `verifier` (the
  * coordinator's token store, when it has one): as the Jobs service asks, reads need a client or viewer
- * credential and changes (cancel) a client one.
+ * credential and changes (cancel) a client one. An allowed request also learns its session (the
+ * credential's role, and whether it may change jobs), which GET /api/session hands the page.
  *
  * Changing requests (cancel) must also come from the UI's own origin: a page elsewhere cannot make the
  * browser post with the cookie (SameSite=Strict already stops it; the Origin check is a second lock).

@@ -1,74 +1,17 @@
 /**
- * The SDK example: a pipeline built in TypeScript, a command step that writes text files and a table
- * of them (a CSV file and its MLTable), a parallel step (a TypeScript entry script) that counts the
- * words of each file, and a tabular parallel step that reads the table's rows (mode `direct`, a few
- * rows per mini-batch), submitted, followed to its end and its outputs read back.
+ * The SDK example: the pipeline of word-count.ts (built in TypeScript: a command step that writes text
+ * files and a table of them, a parallel step with a TypeScript entry script over the files, a tabular
+ * parallel step over the table's rows), submitted, followed to its end and its outputs read back.
  *
  *   npm run example:sdk                 runs it on this machine (runLocal: an embedded coordinator and nodes)
  *   PARAJOB_COORDINATOR=HOST:PORT npm run example:sdk
  *                                       submits it to that coordinator (nodes of compute cpu-cluster attached)
  */
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import {
-  command,
-  Input,
-  JobState,
-  type JobStatus,
-  type JobStreamEvent,
-  Output,
-  ParajobClient,
-  parallelRunFunction,
-  pipeline,
-  type PipelineInput,
-  runLocal,
-} from 'parajob';
+import { JobState, type JobStatus, type JobStreamEvent, ParajobClient, runLocal } from 'parajob';
 
-/** This file's folder (npm run example:sdk runs a compiled copy beside it): the code folder is here. */
-const here = dirname(fileURLToPath(import.meta.url));
-
-const prepare = command({
-  name: 'prepare',
-  code: './src',
-  command: 'sh prepare.sh ${{inputs.count}} ${{outputs.documents}} ${{outputs.table}}',
-  inputs: { count: Input({ type: 'integer' }) },
-  outputs: { documents: Output({ type: 'uri_folder' }), table: Output({ type: 'mltable' }) },
-});
-
-const score = parallelRunFunction({
-  name: 'score',
-  inputs: { documents: Input({ type: 'uri_folder' }) },
-  outputs: { scores: Output({ type: 'uri_file' }) },
-  inputData: '${{inputs.documents}}',
-  miniBatchSize: 4,
-  instanceCount: 2,
-  maxConcurrencyPerInstance: 2,
-  task: { code: './src', entryScript: 'score.ts', appendRowTo: '${{outputs.scores}}' },
-});
-
-/** Tabular: the table's rows, 3 per mini-batch, each row to one output line. */
-const scoreTable = parallelRunFunction({
-  name: 'score_table',
-  inputs: { table: Input({ type: 'mltable', mode: 'direct' }) },
-  outputs: { greetings: Output({ type: 'uri_file' }) },
-  inputData: '${{inputs.table}}',
-  miniBatchSize: '3 rows',
-  instanceCount: 2,
-  task: { code: './src', entryScript: 'score-table.ts', appendRowTo: '${{outputs.greetings}}' },
-});
-
-const wordCount = pipeline(
-  { name: 'sdk_word_count', defaultCompute: 'cpu-cluster', forceRerun: true, baseDir: here },
-  ({ count }: { count: PipelineInput<'integer'> }) => {
-    const prepared = prepare({ count }).outputs;
-    return {
-      scores: score({ documents: prepared.documents }).outputs.scores,
-      greetings: scoreTable({ table: prepared.table }).outputs.greetings,
-    };
-  },
-);
+import { wordCount } from './word-count.js';
 
 /** Prints each step as it starts and ends. */
 function show(event: JobStreamEvent): void {

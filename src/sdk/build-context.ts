@@ -31,6 +31,11 @@ export function collectSteps<R>(collector: StepCollector, body: () => R): R {
   }
 }
 
+/** True while a pipeline() function runs (a component called now adds a step to it). */
+export function isBuildingPipeline(): boolean {
+  return building.length > 0;
+}
+
 /** The pipeline being built; throws when a component is called outside a pipeline() function. */
 export function currentCollector(component: string): StepCollector {
   const collector = building.at(-1);

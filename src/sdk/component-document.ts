@@ -31,8 +31,11 @@ function absolutePath(path: unknown, baseDir: string): unknown {
   return resolve(baseDir, path);
 }
 
-/** An input declaration: an `Input({...})`, or a literal default (its type from its value). */
-function inputDeclaration(declared: unknown, baseDir: string): Record<string, unknown> {
+/**
+ * An input declaration: an `Input({...})`, or a literal default (its type from its value). A relative
+ * `path` is made absolute against `baseDir`, or kept as written without one.
+ */
+export function inputDeclaration(declared: unknown, baseDir?: string): Record<string, unknown> {
   if (isInput(declared))
     return compact({
       type: declared.type,
@@ -40,7 +43,7 @@ function inputDeclaration(declared: unknown, baseDir: string): Record<string, un
       optional: declared.optional,
       description: declared.description,
       mode: declared.mode,
-      path: absolutePath(declared.path, baseDir),
+      path: baseDir === undefined ? declared.path : absolutePath(declared.path, baseDir),
     });
   const type =
     typeof declared === 'boolean'

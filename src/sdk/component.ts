@@ -94,7 +94,8 @@ export function codeBuiltComponentOf(component: object): CodeBuiltComponent | un
   return codeBuilt.get(component);
 }
 
-function makeComponent<I, O>(
+/** @internal A component: calling it inside a pipeline() function adds a step made from `template`. */
+export function makeComponent<I, O>(
   componentName: string,
   componentType: Component['componentType'],
   template: StepTemplate,

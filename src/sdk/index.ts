@@ -15,7 +15,7 @@ export type {
   Progress,
   StepStatus,
 } from '../gen/parajob/v1/parajob.js';
-export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
+export { FailureKind, JobState, StepState } from '../gen/parajob/v1/parajob.js';
 export type {
   AssetsCall,
   ComponentLike,
@@ -95,6 +95,13 @@ export type {
   PipelineSettings,
 } from './pipeline.js';
 export { pipeline, PipelineJob } from './pipeline.js';
+export type {
+  DeclaredInputType,
+  PipelineComponentInputs,
+  PipelineComponentOptions,
+  PipelineComponentOutputs,
+} from './pipeline-component.js';
+export { pipelineComponent } from './pipeline-component.js';
 export type { LocalRun, RunLocalOptions } from './run-local.js';
 export { runLocal } from './run-local.js';
 export type { StepOverrides } from './step.js';

@@ -22,9 +22,12 @@ import { ValidationError } from './errors.js';
  */
 export const PROVISIONAL_RUN_DIR = join(tmpdir(), 'parajob-validate');
 
-/** A job document as YAML text (no line folding: long commands stay on one line). */
+/**
+ * A job document as YAML text: no line folding (long commands stay on one line), and no anchors and
+ * aliases (a component used by two steps is written out at each).
+ */
 export function yamlText(document: Record<string, unknown>): string {
-  return stringify(document, { lineWidth: 0 });
+  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Options of {@link Job.compile}. */

@@ -7,7 +7,7 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { collectSteps, StepCollector } from './build-context.js';
+import { collectSteps, isBuildingPipeline, StepCollector } from './build-context.js';
 import {
   type DataType,
   type Input,
@@ -107,16 +107,7 @@ export class PipelineJob<R extends PipelineReturn = PipelineReturn> extends Job 
       continueOnStepFailure: options.continueOnStepFailure,
       forceRerun: options.forceRerun,
     }) as PipelineSettings;
-    const outputs: Record<string, PipelineOutput> = {};
-    for (const [outputName, output] of Object.entries(returned)) {
-      if (output.pipelineOutput !== undefined) {
-        throw new TypeError(
-          `step ${output.step.name}'s output ${output.name} is returned twice (as ${output.pipelineOutput} and ${outputName}); return it once`,
-        );
-      }
-      output.pipelineOutput = outputName;
-      outputs[outputName] = {};
-    }
+    const outputs = Object.fromEntries(Object.keys(returned).map((outputName) => [outputName, {}]));
     this.returned = returned;
     this.outputs = outputs as { [K in keyof R]: PipelineOutput };
   }
@@ -132,8 +123,7 @@ export class PipelineJob<R extends PipelineReturn = PipelineReturn> extends Job 
     const outputs = Object.fromEntries(
       Object.entries(this.returned).map(([name, stepOutput]) => {
         const override = (this.outputs as Record<string, PipelineOutput>)[name] ?? {};
-        const type = override.type ?? stepOutput.type ?? stepOutput.declared?.type;
-        const object = compact({ type, path: override.path, mode: override.mode });
+        const object = compact({ type: override.type ?? typeOf(stepOutput), path: override.path, mode: override.mode });
         return [name, Object.keys(object).length > 0 ? object : null];
       }),
     );
@@ -173,7 +163,37 @@ export class PipelineJob<R extends PipelineReturn = PipelineReturn> extends Job 
   }
 }
 
-function nonEmpty(object: Record<string, unknown>): Record<string, unknown> | undefined {
+/** A step output's type: its node-level override, else its declared type (undefined: not known). */
+export function typeOf(output: StepOutput): DataType | undefined {
+  return output.type ?? output.declared?.type;
+}
+
+/**
+ * @internal Runs a pipeline function, collecting the steps its component calls add, and marks the
+ * step outputs it returns as the pipeline's outputs (`${{parent.outputs.<name>}}`).
+ */
+export function collectPipeline(body: () => PipelineReturn): {
+  steps: readonly Step[];
+  returned: Readonly<Record<string, StepOutput>>;
+} {
+  const collector = new StepCollector();
+  const returned = collectSteps(collector, body) ?? {};
+  for (const [name, output] of Object.entries(returned)) {
+    if (!(output instanceof StepOutput)) {
+      throw new TypeError(`pipeline output ${name} must be a step's output (step.outputs.<name>)`);
+    }
+    if (output.pipelineOutput !== undefined) {
+      throw new TypeError(
+        `step ${output.step.name}'s output ${output.name} is returned twice (as ${output.pipelineOutput} and ${name}); return it once`,
+      );
+    }
+    output.pipelineOutput = name;
+  }
+  return { steps: collector.steps, returned };
+}
+
+/** The object, or undefined when it is empty (so that the YAML leaves the key out). */
+export function nonEmpty(object: Record<string, unknown>): Record<string, unknown> | undefined {
   return Object.keys(object).length > 0 ? object : undefined;
 }
 
@@ -223,14 +243,13 @@ export function pipeline<
         new PipelineInput(name, inputTypeOf(value)),
       ]),
     ) as A;
-    const collector = new StepCollector();
-    const returned = collectSteps(collector, () => body(refs)) ?? {};
-    for (const [name, output] of Object.entries(returned)) {
-      if (!(output instanceof StepOutput)) {
-        throw new TypeError(`pipeline output ${name} must be a step's output (step.outputs.<name>)`);
-      }
+    if (isBuildingPipeline()) {
+      throw new TypeError(
+        `pipeline ${options.name ?? 'pipeline'} was called inside another pipeline's function: to use a pipeline as a step, build it with pipelineComponent()`,
+      );
     }
-    const job = new PipelineJob<R>(options, values as Record<string, unknown>, collector.steps, returned, baseDir);
+    const { steps, returned } = collectPipeline(() => body(refs));
+    const job = new PipelineJob<R>(options, values as Record<string, unknown>, steps, returned, baseDir);
     if (options.validate !== false) job.compile();
     return job;
   };

@@ -11,6 +11,7 @@ import {
   Output,
   parallelRunFunction,
   pipeline,
+  pipelineComponent,
   type PipelineInput,
   type PipelineJob,
   type StepOutput,
@@ -34,6 +35,16 @@ const prep = command({
   command: 'echo ${{outputs.table}}',
   outputs: { table: Output({ type: 'mltable' }) },
 });
+
+/** A pipeline component: its function's inputs are typed from its declared inputs. */
+const scoreAll = pipelineComponent(
+  { name: 'score_all', inputs: { table: Input({ type: 'mltable' }), label: Input({ type: 'string', default: 'l' }) } },
+  ({ table, label }) => {
+    expectTypeOf(table).toEqualTypeOf<PipelineInput<'mltable'>>();
+    expectTypeOf(label).toEqualTypeOf<PipelineInput<'string'>>();
+    return { scores: score({ data: table, label }).outputs.scores };
+  },
+);
 
 /** Never called: its body is checked by tsc only. */
 function typeChecks(data: PipelineInput<'mltable'>, count: PipelineInput<'integer'>): void {
@@ -65,6 +76,14 @@ function typeChecks(data: PipelineInput<'mltable'>, count: PipelineInput<'intege
   pipeline({}, ({ d }: { d: PipelineInput<'uri_folder'> }) => void d)({});
   // @ts-expect-error a literal where the pipeline declares a data input
   pipeline({}, ({ d }: { d: PipelineInput<'uri_folder'> }) => void d)({ d: 5 });
+  // @ts-expect-error a pipeline component called without its required data input
+  scoreAll({ label: 'x' });
+  // @ts-expect-error an input name the pipeline component does not declare
+  scoreAll({ table: data, lable: 'x' });
+  // @ts-expect-error a pipeline component output it does not return
+  void scoreAll({ table: data }).outputs.greetings;
+  // @ts-expect-error a pipeline component's function using an input it does not declare
+  pipelineComponent({ name: 'x', inputs: { a: Input({ type: 'uri_folder' }) } }, ({ b }) => void b);
   // Accepted: optional and defaulted inputs left out, step outputs and pipeline inputs as data.
   score({ data: prep().outputs.table, label: 'ok' });
   score({ data, label: 'ok', threshold: 0.9, model: Input({ type: 'uri_folder', path: './model' }) });
@@ -79,5 +98,6 @@ describe('SDK types', () => {
     expectTypeOf(build).parameter(0).toEqualTypeOf<{ d: Input<'mltable', true> }>();
     expectTypeOf(build).returns.toEqualTypeOf<PipelineJob<{ scored: StepOutput<'uri_file'> }>>();
     expectTypeOf<ReturnType<typeof prep>['outputs']['table']>().toEqualTypeOf<StepOutput<'mltable'>>();
+    expectTypeOf<ReturnType<typeof scoreAll>['outputs']['scores']>().toEqualTypeOf<StepOutput<'uri_file'>>();
   });
 });

@@ -138,6 +138,8 @@ export declare class StepCollector {
 }
 /** Runs `body` with `collector` receiving the steps made meanwhile. */
 export declare function collectSteps<R>(collector: StepCollector, body: () => R): R;
+/** True while a pipeline() function runs (a component called now adds a step to it). */
+export declare function isBuildingPipeline(): boolean;
 /** The pipeline being built; throws when a component is called outside a pipeline() function. */
 export declare function currentCollector(component: string): StepCollector;
 
@@ -348,6 +350,11 @@ export interface ComponentDocumentOptions {
     /** Where relative paths point from. @default the current folder */
     readonly baseDir?: string;
 }
+/**
+ * An input declaration: an `Input({...})`, or a literal default (its type from its value). A relative
+ * `path` is made absolute against `baseDir`, or kept as written without one.
+ */
+export declare function inputDeclaration(declared: unknown, baseDir?: string): Record<string, unknown>;
 /** The component YAML document of a component built in code (see the module comment). */
 export declare function componentDocument(built: CodeBuiltComponent, options?: ComponentDocumentOptions): Record<string, unknown>;
 
@@ -397,6 +404,8 @@ export interface CodeBuiltComponent {
 }
 /** @internal What `component` was built from, or undefined for one loaded from a file. */
 export declare function codeBuiltComponentOf(component: object): CodeBuiltComponent | undefined;
+/** @internal A component: calling it inside a pipeline() function adds a step made from `template`. */
+export declare function makeComponent<I, O>(componentName: string, componentType: Component['componentType'], template: StepTemplate): Component<I, O>;
 /** Options of {@link command}: Azure's command job/component keys, camelCased. */
 export interface CommandOptions<I, O> {
     /** The component's name: the default step name. */
@@ -639,7 +648,7 @@ export declare function followJob(api: Pick<JobsApi, 'watch' | 'get'>, jobId: st
  * compiler), load them from YAML, and submit and follow them through a coordinator.
  */
 export type { AssetDocument, CodeFile, CodeSnapshot, ComponentAsset, DataAsset, DatastoreAsset, JobMessage, JobStatus, OutputLocation, Progress, StepStatus, } from '../gen/parajob/v1/parajob.js';
-export { FailureKind, JobState } from '../gen/parajob/v1/parajob.js';
+export { FailureKind, JobState, StepState } from '../gen/parajob/v1/parajob.js';
 export type { AssetsCall, ComponentLike, CreateAssetOptions, CreateComponentOptions, DatastoreSpec, } from './asset-operations.js';
 export { ComponentOperations, DataOperations, DatastoreOperations } from './asset-operations.js';
 export type { CreateJobOptions, DeletedJob, FollowOptions, ParajobClientOptions, RerunJob, RerunOptions, SubmittedJob, } from './client.js';
@@ -655,6 +664,8 @@ export type { JobStreamEvent } from './job-events.js';
 export { isTerminal } from './job-state.js';
 export type { PipelineArg, PipelineArgs, PipelineOptions, PipelineOutput, PipelineReturn, PipelineSettings, } from './pipeline.js';
 export { pipeline, PipelineJob } from './pipeline.js';
+export type { DeclaredInputType, PipelineComponentInputs, PipelineComponentOptions, PipelineComponentOutputs, } from './pipeline-component.js';
+export { pipelineComponent } from './pipeline-component.js';
 export type { LocalRun, RunLocalOptions } from './run-local.js';
 export { runLocal } from './run-local.js';
 export type { StepOverrides } from './step.js';
@@ -865,7 +876,10 @@ import type { CompiledJob } from '../jobspec/model.js';
  * default output paths depend on it, and nothing is written there.
  */
 export declare const PROVISIONAL_RUN_DIR: string;
-/** A job document as YAML text (no line folding: long commands stay on one line). */
+/**
+ * A job document as YAML text: no line folding (long commands stay on one line), and no anchors and
+ * aliases (a component used by two steps is written out at each).
+ */
 export declare function yamlText(document: Record<string, unknown>): string;
 /** Options of {@link Job.compile}. */
 export interface CompileJobOptions {
@@ -913,6 +927,71 @@ export declare class Job {
  * the one compiler; throws a ValidationError naming the file, key path and line of every problem.
  */
 export declare function loadJob(path: string, options?: CompileJobOptions): Promise<Job>;
+
+// src/sdk/pipeline-component.d.ts
+/**
+ * `pipelineComponent(options, (inputs) => outputs)`: a pipeline built in code that other pipelines
+ * use as a step, as Azure's `@pipeline` function called inside another one. Its function runs once,
+ * when it is defined, collecting its steps; the component is then the pipeline component YAML
+ * (`type: pipeline` with typed `inputs`, `outputs` and `jobs`), and calling it inside a pipeline()
+ * function adds a `type: pipeline` step with that component inline. The one compiler (src/jobspec)
+ * compiles it as it compiles a step with `component: ./x.yml`: its steps become `<step>/<inner step>`.
+ */
+import type { Component, InputDeclaration } from './component.js';
+import type { DataType, Input, Output } from './io.js';
+import { PipelineInput } from './io.js';
+import { type PipelineReturn } from './pipeline.js';
+import { type StepOutput } from './step.js';
+/** Options of {@link pipelineComponent}: the pipeline component YAML's keys, camelCased. */
+export interface PipelineComponentOptions<I> {
+    /** The component's name: the default name of the steps made from it. */
+    readonly name: string;
+    /** Shown instead of the name. */
+    readonly displayName?: string;
+    /** What the component does. */
+    readonly description?: string;
+    /**
+     * The component's inputs: `Input({...})` declarations, or literal defaults. Their relative paths,
+     * and those of the steps inside, resolve against the folder of the pipeline that uses it (as an
+     * inline component's do in YAML).
+     */
+    readonly inputs?: I;
+}
+/**
+ * The type of the pipeline input a declaration gives the component's function. A plain number
+ * default may be an integer or a number, so its input is accepted by either (checked when built).
+ */
+export type DeclaredInputType<D> = D extends Input<infer T, boolean> ? T : D extends string ? 'string' : D extends boolean ? 'boolean' : never;
+/** The inputs a pipeline component's function receives: one PipelineInput per declared input. */
+export type PipelineComponentInputs<I> = {
+    [K in keyof I]: PipelineInput<DeclaredInputType<I[K]>>;
+};
+/** The outputs of a pipeline component whose function returns `R`, declared with their types. */
+export type PipelineComponentOutputs<R> = {
+    [K in keyof R]: Output<R[K] extends StepOutput<infer T> ? T : DataType>;
+};
+/**
+ * Defines a pipeline component: `body` receives the declared inputs (one {@link PipelineInput}
+ * each), calls components to add its steps, and returns the step outputs that become the
+ * component's outputs. Call the result inside a {@link pipeline} function, like any component, to
+ * add a `type: pipeline` step whose outputs feed the steps after it. Mistakes inside are reported
+ * when the pipeline that uses it is built, with the YAML validator's messages.
+ *
+ * @example
+ * ```ts
+ * const trainAndScore = pipelineComponent(
+ *   { name: 'train_and_score', inputs: { data: Input({ type: 'uri_folder' }), epochs: 3 } },
+ *   ({ data, epochs }) => {
+ *     const model = train({ training_data: data, max_epochs: epochs }).outputs.model_output;
+ *     return { scores: score({ files: model }).outputs.scores };
+ *   },
+ * );
+ * const outer = pipeline({ name: 'outer' }, ({ data }: { data: PipelineInput<'uri_folder'> }) => ({
+ *   final: trainAndScore({ data }, { name: 'again' }).outputs.scores,
+ * }));
+ * ```
+ */
+export declare function pipelineComponent<const I extends Readonly<Record<string, InputDeclaration>> = Record<never, InputDeclaration>, R extends PipelineReturn = PipelineReturn>(options: PipelineComponentOptions<I>, body: (inputs: PipelineComponentInputs<I>) => R): Component<I, PipelineComponentOutputs<R>>;
 
 // src/sdk/pipeline.d.ts
 import { type DataType, type Input, type OutputMode, PipelineInput, type PrimitiveType, type PrimitiveValue } from './io.js';
@@ -979,6 +1058,18 @@ export declare class PipelineJob<R extends PipelineReturn = PipelineReturn> exte
     /** A step's document, its component file written relative to the base folder when inside it. */
     private stepDocument;
 }
+/** A step output's type: its node-level override, else its declared type (undefined: not known). */
+export declare function typeOf(output: StepOutput): DataType | undefined;
+/**
+ * @internal Runs a pipeline function, collecting the steps its component calls add, and marks the
+ * step outputs it returns as the pipeline's outputs (`${{parent.outputs.<name>}}`).
+ */
+export declare function collectPipeline(body: () => PipelineReturn): {
+    steps: readonly Step[];
+    returned: Readonly<Record<string, StepOutput>>;
+};
+/** The object, or undefined when it is empty (so that the YAML leaves the key out). */
+export declare function nonEmpty(object: Record<string, unknown>): Record<string, unknown> | undefined;
 /**
  * Defines a pipeline. `body` receives the pipeline's inputs (one {@link PipelineInput} per key of the
  * object the pipeline is called with), calls components to add steps, and returns the step outputs

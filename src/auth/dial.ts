@@ -22,8 +22,9 @@ import {
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { caHashOf, parseCaHash } from './ca-hash.js';
 
-/** Environment variables read by the CLI when the flags are absent. */
+/** The environment variable of the bearer token (`<id>.<secret>`), read when no flag or option gives one. */
 export const TOKEN_ENV = 'PARAJOB_TOKEN';
+/** The environment variable of the CA to trust (a PEM file, or `sha256:<hash>` of its key), read likewise. */
 export const CA_ENV = 'PARAJOB_CA';
 
 /** What a caller knows about reaching the coordinator securely. */

@@ -100,7 +100,9 @@ export async function componentUpload(
   const built = codeBuiltComponentOf(component);
   if (built === undefined)
     throw new TypeError(
-      `component ${component.componentName} was loaded from a file: register the file itself (createOrUpdate(path))`,
+      component.componentType === 'pipeline'
+        ? `component ${component.componentName} is a pipeline component: register its YAML file (createOrUpdate(path)); one built in code with pipelineComponent() is used inline only`
+        : `component ${component.componentName} was loaded from a file: register the file itself (createOrUpdate(path))`,
     );
   const document = componentDocument(built, options);
   const dir = await mkdtemp(join(tmpdir(), 'parajob-component-'));

@@ -23,6 +23,7 @@ import {
   loadComponent,
   Output,
   parallelRunFunction,
+  pipelineComponent,
 } from '../../../src/sdk/index.js';
 
 describe('registering components built in code', () => {
@@ -102,7 +103,7 @@ describe('registering components built in code', () => {
     expect(scoreStep).toMatchObject({ kind: 'parallel', dependsOn: ['prep'], miniBatchSize: { value: 2 } });
   });
 
-  it('refuses what a component file would be refused for, and a component loaded from a file', async () => {
+  it('refuses what a component file would be refused for, a component loaded from a file, and a pipeline component built in code', async () => {
     const bad = command({ name: 'Bad Name', command: 'true' });
     await expect(components.createOrUpdate(bad, { baseDir: dir })).rejects.toThrow(
       /Bad Name \(built in code\)|name "Bad Name" must start with a letter/,
@@ -110,6 +111,10 @@ describe('registering components built in code', () => {
     writeFileSync(join(dir, 'loaded.yml'), 'type: command\nname: loaded\ncommand: "true"\n');
     await expect(components.createOrUpdate(loadComponent(join(dir, 'loaded.yml')))).rejects.toThrow(
       /loaded from a file: register the file itself/,
+    );
+    const inline = pipelineComponent({ name: 'inline' }, () => undefined);
+    await expect(components.createOrUpdate(inline)).rejects.toThrow(
+      /inline is a pipeline component: register its YAML file .* used inline only/,
     );
     await expect(
       components.createOrUpdate(command({ name: 'prep', command: 'true' }), { version: '1' }),

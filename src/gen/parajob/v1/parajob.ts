@@ -168,6 +168,10 @@ export function processorEventKindToJSON(object: ProcessorEventKind): string {
   }
 }
 
+/**
+ * Where a job (or a parallel step) is: VALIDATING … FINISHING while it runs, then SUCCEEDED, FAILED or
+ * CANCELLED.
+ */
 export enum JobState {
   JOB_STATE_UNSPECIFIED = 0,
   JOB_STATE_VALIDATING = 1,
@@ -756,6 +760,7 @@ export interface FetchCodeRequest {
   hash: string;
 }
 
+/** One file of a code snapshot. */
 export interface CodeFile {
   /** Path relative to the snapshot root, '/'-separated. */
   path: string;
@@ -763,6 +768,7 @@ export interface CodeFile {
   mode: number;
 }
 
+/** A code folder as submitted: its files and their hash (the job runs this copy, not the folder). */
 export interface CodeSnapshot {
   /** The folder on the client's machine the snapshot was taken from (absolute), as written in the spec. */
   sourceDir: string;
@@ -850,6 +856,7 @@ export interface DeleteJobResponse {
   runDirRemoved: boolean;
 }
 
+/** A job's or a parallel step's counts: mini-batches, items, rate, ETA and nodes. */
 export interface Progress {
   miniBatchesTotal: number;
   miniBatchesSucceeded: number;
@@ -867,11 +874,13 @@ export interface Progress {
   retries: number;
 }
 
+/** Where one output was written: its name and absolute path. */
 export interface OutputLocation {
   name: string;
   path: string;
 }
 
+/** One step of a job: its state, progress, outputs and why it is where it is. */
 export interface StepStatus {
   name: string;
   /** The detailed state of a running parallel step (VALIDATING … FINISHING) or how a step ended. */
@@ -894,6 +903,7 @@ export interface StepStatus {
   dependsOn: string[];
 }
 
+/** A job as the coordinator sees it: state, progress, steps and outputs (Jobs.Get, Jobs.Watch). */
 export interface JobStatus {
   jobId: string;
   name: string;
@@ -913,6 +923,7 @@ export interface JobStatus {
   rerunOf: string;
 }
 
+/** A line from the coordinator about a job (Jobs.Watch). */
 export interface JobMessage {
   /** "info", "warn" or "error". */
   level: string;
@@ -949,6 +960,7 @@ export interface CreateComponentRequest {
   code: CodeSnapshot[];
 }
 
+/** A registered component version (`azureml:NAME:VERSION`). */
 export interface ComponentAsset {
   name: string;
   version: string;
@@ -993,6 +1005,7 @@ export interface CreateDataRequest {
   specPath: string;
 }
 
+/** A registered data asset version (`azureml:NAME:VERSION`). */
 export interface DataAsset {
   name: string;
   version: string;
@@ -1030,6 +1043,7 @@ export interface GetDatastoreRequest {
   name: string;
 }
 
+/** A datastore: a named folder or bucket that output and input paths may name (its credentials never leave the coordinator). */
 export interface DatastoreAsset {
   name: string;
   /** Its absolute folder on the coordinator's filesystem, or its `s3://bucket/prefix`. */

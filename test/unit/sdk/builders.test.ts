@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { wordCount } from '../../../examples/sdk/word-count.js';
 import type { CompiledJob } from '../../../src/jobspec/model.js';
 import {
   command,
@@ -310,5 +311,90 @@ describe('SDK builders: examples/word-count-pipeline', () => {
     const job = wordCount({ text: Input({ type: 'uri_file', path: './data/poems.txt' }), min_words: 1 });
     const fromYaml = await loadJob(join(EXAMPLE, 'pipeline.yml'));
     expect(comparable(job.compile({ runDir: RUN_DIR }))).toEqual(comparable(fromYaml.compile({ runDir: RUN_DIR })));
+  });
+});
+
+describe('SDK builders: examples/pipeline, examples/python-scoring and examples/sdk', () => {
+  it('build examples/pipeline to the same model as its pipeline.yml (command, parallel over an MLTable, command)', async () => {
+    const EXAMPLE = resolve('examples/pipeline');
+    const prepare = command({
+      name: 'prepare',
+      code: './src',
+      command: 'sh prepare.sh ${{inputs.count}} ${{outputs.documents}}',
+      inputs: { count: Input({ type: 'integer' }) },
+      outputs: { documents: Output({ type: 'mltable' }) },
+    });
+    const score = parallelRunFunction({
+      name: 'score',
+      inputs: { documents: Input({ type: 'mltable', mode: 'eval_mount' }) },
+      outputs: { scores: Output({ type: 'uri_file' }) },
+      inputData: '${{inputs.documents}}',
+      miniBatchSize: '4',
+      instanceCount: 1,
+      maxConcurrencyPerInstance: 2,
+      task: { code: './src', entryScript: 'score.mjs', appendRowTo: '${{outputs.scores}}' },
+    });
+    const report = command({
+      name: 'report',
+      command: 'echo "scored $(wc -l < ${{inputs.scores}}) documents"; sort ${{inputs.scores}}',
+      inputs: { scores: Input({ type: 'uri_file' }) },
+    });
+    const job = pipeline(
+      {
+        displayName: 'prepare-score-report',
+        experimentName: 'parajob-examples',
+        defaultCompute: 'azureml:cpu-cluster',
+        continueOnStepFailure: false,
+        baseDir: EXAMPLE,
+      },
+      ({ documents }: { documents: PipelineInput<'integer'> }) => {
+        const prepared = prepare({ count: documents });
+        report({ scores: score({ documents: prepared.outputs.documents }).outputs.scores });
+      },
+    )({ documents: 12 });
+    const fromYaml = await loadJob(join(EXAMPLE, 'pipeline.yml'));
+    expect(comparable(job.compile({ runDir: RUN_DIR }))).toEqual(comparable(fromYaml.compile({ runDir: RUN_DIR })));
+  });
+
+  it('build examples/python-scoring (a standalone parallel job) to the same model as a one-step pipeline', async () => {
+    const EXAMPLE = resolve('examples/python-scoring');
+    const wordCount = parallelRunFunction({
+      name: 'word-count',
+      displayName: 'Count words with a Python entry script',
+      inputs: { documents: Input({ type: 'uri_folder' }), min_length: 3 },
+      outputs: { counts: Output({ type: 'uri_file' }) },
+      inputData: '${{inputs.documents}}',
+      miniBatchSize: '20',
+      instanceCount: 1,
+      maxConcurrencyPerInstance: 2,
+      retrySettings: { maxRetries: 1, timeout: 30 },
+      miniBatchErrorThreshold: 0,
+      loggingLevel: 'INFO',
+      task: {
+        code: './src',
+        entryScript: 'score.py',
+        programArguments: '--min_length ${{inputs.min_length}} --allowed_failed_percent 0',
+        appendRowTo: '${{outputs.counts}}',
+      },
+    });
+    const job = pipeline(
+      { name: 'word-count', displayName: 'Count words with a Python entry script', baseDir: EXAMPLE },
+      ({ documents }: { documents: PipelineInput<'uri_folder'> }) => {
+        wordCount({ documents });
+      },
+    )({ documents: Input({ type: 'uri_folder', path: '../file-hash/data' }) });
+    const fromYaml = await loadJob(join(EXAMPLE, 'job.yml'));
+    expect(comparable(job.compile({ runDir: RUN_DIR }))).toEqual(comparable(fromYaml.compile({ runDir: RUN_DIR })));
+  });
+
+  it('write examples/sdk (built in code only) as YAML that loads back to the same model', async () => {
+    const job = wordCount({ count: 10 });
+    const dir = resolve('examples/sdk');
+    const file = join(mkdtempSync(join(tmpdir(), 'parajob-sdk-yaml-')), 'word-count.yml');
+    // Written elsewhere, its code folders are named by their absolute path (their only relative paths).
+    writeFileSync(file, job.toYaml().replaceAll('code: ./src', `code: ${dir}/src`));
+    expect(comparable((await loadJob(file)).compile({ runDir: RUN_DIR }))).toEqual(
+      comparable(job.compile({ runDir: RUN_DIR })),
+    );
   });
 });

@@ -9,9 +9,9 @@
 import type { Component, InputDeclaration } from './component.js';
 import { makeComponent } from './component.js';
 import { inputDeclaration } from './component-document.js';
-import type { DataType, Input, InputType, Output } from './io.js';
-import { isInput, PipelineInput } from './io.js';
-import { collectPipeline, nonEmpty, type PipelineReturn, typeOf } from './pipeline.js';
+import type { DataType, Input, Output } from './io.js';
+import { PipelineInput } from './io.js';
+import { collectPipeline, inputTypeOf, nonEmpty, type PipelineReturn, typeOf } from './pipeline.js';
 import { compact, type StepOutput } from './step.js';
 
 /** Options of {@link pipelineComponent}: the pipeline component YAML's keys, camelCased. */
@@ -45,14 +45,6 @@ export type PipelineComponentOutputs<R> = {
   [K in keyof R]: Output<R[K] extends StepOutput<infer T> ? T : DataType>;
 };
 
-/** The type a declared input has at run time (a literal default: from its value, as in YAML). */
-function declaredType(declared: InputDeclaration): InputType {
-  if (isInput(declared)) return declared.type;
-  if (typeof declared === 'boolean') return 'boolean';
-  if (typeof declared === 'number') return Number.isInteger(declared) ? 'integer' : 'number';
-  return 'string';
-}
-
 /**
  * Defines a pipeline component: `body` receives the declared inputs (one {@link PipelineInput}
  * each), calls components to add its steps, and returns the step outputs that become the
@@ -83,7 +75,10 @@ export function pipelineComponent<
 ): Component<I, PipelineComponentOutputs<R>> {
   const declared: Readonly<Record<string, InputDeclaration>> = options.inputs ?? {};
   const refs = Object.fromEntries(
-    Object.entries(declared).map(([name, declaration]) => [name, new PipelineInput(name, declaredType(declaration))]),
+    Object.entries(declared).map(([name, declaration]) => [
+      name,
+      new PipelineInput(name, inputTypeOf(declaration) ?? 'string'),
+    ]),
   ) as PipelineComponentInputs<I>;
   const { steps, returned } = collectPipeline(() => body(refs));
   const outputs = Object.fromEntries(

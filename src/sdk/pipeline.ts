@@ -40,8 +40,11 @@ export interface PipelineSettings {
 export interface PipelineOptions extends PipelineSettings {
   /** The pipeline's name (the job name); also the name of the YAML the job stands for. */
   readonly name?: string;
+  /** Shown instead of the name. */
   readonly displayName?: string;
+  /** What the pipeline does. */
   readonly description?: string;
+  /** The experiment the job is filed under (`experiment_name`). */
   readonly experimentName?: string;
   /**
    * The folder relative paths (inputs, code folders) resolve against, like a YAML file's folder.
@@ -54,8 +57,11 @@ export interface PipelineOptions extends PipelineSettings {
 
 /** A pipeline-level output: its overrides (`job.outputs.x.type = 'uri_file'`). */
 export interface PipelineOutput {
+  /** Overrides the type of the step output it is. */
   type?: DataType;
+  /** How it is written (Azure-only: parajob writes in place, and warns). */
   mode?: OutputMode;
+  /** Where it goes; default: under the run directory. */
   path?: string;
 }
 
@@ -204,8 +210,8 @@ function inputDocument(value: unknown): unknown {
   return compact(rest);
 }
 
-/** The type a pipeline input has from the value it is called with. */
-function inputTypeOf(value: unknown): InputType | undefined {
+/** The type an input has from its value (or declaration): an Input's type, else its literal's. */
+export function inputTypeOf(value: unknown): InputType | undefined {
   if (isInput(value)) return value.type;
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'string') return 'string';

@@ -197,6 +197,7 @@ export interface CreateJobOptions {
 }
 /** What createOrUpdate resolves to. */
 export interface SubmittedJob {
+    /** The job's id. */
     readonly jobId: string;
     /** The run directory the coordinator chose. */
     readonly runDir: string;
@@ -222,11 +223,14 @@ export interface RerunJob {
     readonly runDir: string;
     /** The job it reruns. */
     readonly rerunOf: string;
+    /** The coordinator's warnings about the spec. */
     readonly warnings: readonly string[];
 }
 /** What {@link JobOperations.delete} resolves to. */
 export interface DeletedJob {
+    /** The job's id. */
     readonly jobId: string;
+    /** The job's run directory. */
     readonly runDir: string;
     /** False when the run directory was left in place (one chosen with --run-dir, outside the data dir). */
     readonly runDirRemoved: boolean;
@@ -394,10 +398,12 @@ export interface Component<I = Record<string, InputDeclaration>, O = Record<stri
     (...args: ComponentCallArgs<I>): Step<StepOutputs<O>>;
     /** The component's name (the default step name). */
     readonly componentName: string;
+    /** The kind of step it makes: `type` of the step's YAML. */
     readonly componentType: 'command' | 'parallel' | 'pipeline';
 }
 /** What a component built in code was made of, for registering it (component-document.ts). */
 export interface CodeBuiltComponent {
+    /** The component's name: the default step name. */
     readonly name: string;
     readonly type: 'command' | 'parallel';
     readonly template: StepTemplate;
@@ -410,7 +416,9 @@ export declare function makeComponent<I, O>(componentName: string, componentType
 export interface CommandOptions<I, O> {
     /** The component's name: the default step name. */
     readonly name: string;
+    /** Shown instead of the name. */
     readonly displayName?: string;
+    /** What the component does. */
     readonly description?: string;
     /** Runs with `/bin/sh -c`; `${{inputs.x}}` and `${{outputs.y}}` are replaced by values and paths. */
     readonly command: string;
@@ -418,10 +426,15 @@ export interface CommandOptions<I, O> {
     readonly code?: string;
     /** Accepted for Azure; parajob runs the node's own environment (and warns). */
     readonly environment?: unknown;
+    /** Set in the step's processes. */
     readonly environmentVariables?: Readonly<Record<string, string>>;
+    /** Declared inputs: `Input({...})`, or literal defaults. */
     readonly inputs?: I;
+    /** Declared outputs: `Output({...})`. */
     readonly outputs?: O;
+    /** Compute pool (`azureml:` optional); default: the pipeline's `defaultCompute`. */
     readonly compute?: string;
+    /** `instanceCount`: a command step runs on one node. */
     readonly resources?: {
         readonly instanceCount?: number;
     };
@@ -457,14 +470,20 @@ export interface RunFunctionTask {
     readonly programArguments?: string;
     /** `${{outputs.y}}`: run()'s rows are appended to that output; default: summary only. */
     readonly appendRowTo?: string;
+    /** Accepted for Azure; parajob runs the node's own environment (and warns). */
     readonly environment?: unknown;
 }
 /** Options of {@link parallelRunFunction}: Azure's `parallel_run_function` keywords, camelCased. */
 export interface ParallelRunFunctionOptions<I, O> {
+    /** The component's name: the default step name. */
     readonly name: string;
+    /** Shown instead of the name. */
     readonly displayName?: string;
+    /** What the component does. */
     readonly description?: string;
+    /** Declared inputs: `Input({...})`, or literal defaults. */
     readonly inputs?: I;
+    /** Declared outputs: `Output({...})`. */
     readonly outputs?: O;
     /** `${{inputs.x}}`: the input split into mini-batches. */
     readonly inputData: string;
@@ -485,12 +504,17 @@ export interface ParallelRunFunctionOptions<I, O> {
         readonly maxRetries?: number;
         readonly timeout?: number;
     };
+    /** Lowest level of `context.logger` lines written. @default 'INFO' */
     readonly loggingLevel?: 'DEBUG' | 'INFO' | 'WARNING';
+    /** Set in the step's processes. */
     readonly environmentVariables?: Readonly<Record<string, string>>;
+    /** Accepted for Azure; parajob runs the node's own environment (and warns). */
     readonly environment?: unknown;
+    /** Compute pool (`azureml:` optional); default: the pipeline's `defaultCompute`. */
     readonly compute?: string;
     /** false: never reused. @default true */
     readonly isDeterministic?: boolean;
+    /** The entry script and how it is called. */
     readonly task: RunFunctionTask;
 }
 /**
@@ -692,6 +716,7 @@ export type OutputMode = 'rw_mount' | 'upload' | 'direct';
 export type PrimitiveValue<T extends PrimitiveType> = T extends 'boolean' ? boolean : T extends 'string' ? string : number;
 /** Options of a data input: `{type, path, mode}`. A `path` makes it a value, not only a declaration. */
 export interface DataInputOptions<T extends DataType = DataType> {
+    /** The input's (or output's) type. */
     readonly type: T;
     /** Local path (relative to the job's base folder), `azureml:DATA:VERSION` or a datastore path. */
     readonly path?: string;
@@ -699,17 +724,22 @@ export interface DataInputOptions<T extends DataType = DataType> {
     readonly mode?: InputMode;
     /** An optional input may be left unset. @default false */
     readonly optional?: boolean;
+    /** What it is, for people reading the YAML. */
     readonly description?: string;
 }
 /** Options of a literal input: `{type, default, optional}`. A default makes it optional. */
 export interface PrimitiveInputOptions<T extends PrimitiveType = PrimitiveType> {
+    /** The input's (or output's) type. */
     readonly type: T;
+    /** The value when none is given; makes the input optional. */
     readonly default?: PrimitiveValue<T>;
     /** @default false */
     readonly optional?: boolean;
+    /** What it is, for people reading the YAML. */
     readonly description?: string;
     /** Literal inputs have no path or mode. */
     readonly path?: never;
+    /** Literal inputs have no mode. */
     readonly mode?: never;
 }
 /** What `Input()` accepts: one of the data or literal option shapes, told apart by `type`. */
@@ -722,6 +752,7 @@ export type InputOptions = DataInputOptions | {
  */
 export interface Input<T extends InputType = InputType, HasValue extends boolean = boolean> {
     readonly kind: 'input';
+    /** The input's (or output's) type. */
     readonly type: T;
     readonly path?: string | undefined;
     readonly mode?: InputMode | undefined;
@@ -751,12 +782,15 @@ export interface OutputOptions<T extends DataType = DataType> {
     readonly type?: T;
     /** Local path or `azureml://datastores/<ds>/paths/<p>`; default: under the step's run directory. */
     readonly path?: string;
+    /** How it is written (Azure-only: parajob writes in place, and warns). */
     readonly mode?: OutputMode;
+    /** What it is, for people reading the YAML. */
     readonly description?: string;
 }
 /** A declared output of a component or step. */
 export interface Output<T extends DataType = DataType> {
     readonly kind: 'output';
+    /** The input's (or output's) type. */
     readonly type: T;
     readonly path?: string | undefined;
     readonly mode?: OutputMode | undefined;
@@ -791,13 +825,18 @@ export type PrimitiveArg<T extends PrimitiveType> = PrimitiveValue<T> | Pipeline
 export type InputValue = string | number | boolean | DataValue | PipelineInput;
 /** Node-level overrides of one step input (`step.inputs.x.mode = 'direct'`). */
 export interface StepInputOverride {
+    /** Overrides the declared data type. */
     type?: DataType;
+    /** Overrides how the input is read. */
     mode?: InputMode;
 }
 /** Node-level overrides of one step output (`step.outputs.x.type = 'mltable'`). */
 export interface StepOutputOverride {
+    /** Overrides the declared data type. */
     type?: DataType;
+    /** Overrides how the output is written (Azure-only: parajob writes in place, and warns). */
     mode?: OutputMode;
+    /** Where the output goes; default: under the step's run directory. */
     path?: string;
 }
 /** True for what `Input()` returns. */
@@ -994,7 +1033,7 @@ export type PipelineComponentOutputs<R> = {
 export declare function pipelineComponent<const I extends Readonly<Record<string, InputDeclaration>> = Record<never, InputDeclaration>, R extends PipelineReturn = PipelineReturn>(options: PipelineComponentOptions<I>, body: (inputs: PipelineComponentInputs<I>) => R): Component<I, PipelineComponentOutputs<R>>;
 
 // src/sdk/pipeline.d.ts
-import { type DataType, type Input, type OutputMode, PipelineInput, type PrimitiveType, type PrimitiveValue } from './io.js';
+import { type DataType, type Input, type InputType, type OutputMode, PipelineInput, type PrimitiveType, type PrimitiveValue } from './io.js';
 import { Job } from './job.js';
 import { type Step, StepOutput } from './step.js';
 /** Pipeline `settings`, camelCased (mutable on the job: `job.settings.defaultCompute = 'gpu'`). */
@@ -1012,8 +1051,11 @@ export interface PipelineSettings {
 export interface PipelineOptions extends PipelineSettings {
     /** The pipeline's name (the job name); also the name of the YAML the job stands for. */
     readonly name?: string;
+    /** Shown instead of the name. */
     readonly displayName?: string;
+    /** What the pipeline does. */
     readonly description?: string;
+    /** The experiment the job is filed under (`experiment_name`). */
     readonly experimentName?: string;
     /**
      * The folder relative paths (inputs, code folders) resolve against, like a YAML file's folder.
@@ -1025,8 +1067,11 @@ export interface PipelineOptions extends PipelineSettings {
 }
 /** A pipeline-level output: its overrides (`job.outputs.x.type = 'uri_file'`). */
 export interface PipelineOutput {
+    /** Overrides the type of the step output it is. */
     type?: DataType;
+    /** How it is written (Azure-only: parajob writes in place, and warns). */
     mode?: OutputMode;
+    /** Where it goes; default: under the run directory. */
     path?: string;
 }
 /** The value a pipeline input declared as `P` is called with. */
@@ -1070,6 +1115,8 @@ export declare function collectPipeline(body: () => PipelineReturn): {
 };
 /** The object, or undefined when it is empty (so that the YAML leaves the key out). */
 export declare function nonEmpty(object: Record<string, unknown>): Record<string, unknown> | undefined;
+/** The type an input has from its value (or declaration): an Input's type, else its literal's. */
+export declare function inputTypeOf(value: unknown): InputType | undefined;
 /**
  * Defines a pipeline. `body` receives the pipeline's inputs (one {@link PipelineInput} per key of the
  * object the pipeline is called with), calls components to add steps, and returns the step outputs
@@ -1119,7 +1166,9 @@ export interface RunLocalOptions {
 }
 /** What {@link runLocal} resolves to: the finished job. */
 export interface LocalRun {
+    /** The job's id. */
     readonly jobId: string;
+    /** The job's run directory. */
     readonly runDir: string;
     /** The final status (state, progress, steps, outputs). */
     readonly status: JobStatus;
@@ -1185,11 +1234,13 @@ export declare class StepInput implements StepInputOverride {
 export interface StepOverrides {
     /** Compute pool (`azureml:` prefix optional); default: the pipeline's `defaultCompute`. */
     compute?: string;
+    /** Shown instead of the name. */
     displayName?: string;
     /** `resources.instanceCount`: nodes of a parallel step (a command step runs on one). */
     resources?: {
         instanceCount?: number;
     };
+    /** Added to (and winning over) the component's environment variables. */
     environmentVariables?: Record<string, string>;
 }
 /** What a component contributes to each step made from it (see component.ts). */

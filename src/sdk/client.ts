@@ -69,6 +69,7 @@ export interface CreateJobOptions {
 
 /** What createOrUpdate resolves to. */
 export interface SubmittedJob {
+  /** The job's id. */
   readonly jobId: string;
   /** The run directory the coordinator chose. */
   readonly runDir: string;
@@ -96,12 +97,15 @@ export interface RerunJob {
   readonly runDir: string;
   /** The job it reruns. */
   readonly rerunOf: string;
+  /** The coordinator's warnings about the spec. */
   readonly warnings: readonly string[];
 }
 
 /** What {@link JobOperations.delete} resolves to. */
 export interface DeletedJob {
+  /** The job's id. */
   readonly jobId: string;
+  /** The job's run directory. */
   readonly runDir: string;
   /** False when the run directory was left in place (one chosen with --run-dir, outside the data dir). */
   readonly runDirRemoved: boolean;

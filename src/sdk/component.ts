@@ -76,11 +76,13 @@ export interface Component<I = Record<string, InputDeclaration>, O = Record<stri
   (...args: ComponentCallArgs<I>): Step<StepOutputs<O>>;
   /** The component's name (the default step name). */
   readonly componentName: string;
+  /** The kind of step it makes: `type` of the step's YAML. */
   readonly componentType: 'command' | 'parallel' | 'pipeline';
 }
 
 /** What a component built in code was made of, for registering it (component-document.ts). */
 export interface CodeBuiltComponent {
+  /** The component's name: the default step name. */
   readonly name: string;
   readonly type: 'command' | 'parallel';
   readonly template: StepTemplate;
@@ -124,7 +126,9 @@ export function makeComponent<I, O>(
 export interface CommandOptions<I, O> {
   /** The component's name: the default step name. */
   readonly name: string;
+  /** Shown instead of the name. */
   readonly displayName?: string;
+  /** What the component does. */
   readonly description?: string;
   /** Runs with `/bin/sh -c`; `${{inputs.x}}` and `${{outputs.y}}` are replaced by values and paths. */
   readonly command: string;
@@ -132,10 +136,15 @@ export interface CommandOptions<I, O> {
   readonly code?: string;
   /** Accepted for Azure; parajob runs the node's own environment (and warns). */
   readonly environment?: unknown;
+  /** Set in the step's processes. */
   readonly environmentVariables?: Readonly<Record<string, string>>;
+  /** Declared inputs: `Input({...})`, or literal defaults. */
   readonly inputs?: I;
+  /** Declared outputs: `Output({...})`. */
   readonly outputs?: O;
+  /** Compute pool (`azureml:` optional); default: the pipeline's `defaultCompute`. */
   readonly compute?: string;
+  /** `instanceCount`: a command step runs on one node. */
   readonly resources?: { readonly instanceCount?: number };
   /** `limits.timeout`: whole seconds before the command's process tree is killed. */
   readonly limits?: { readonly timeout?: number };
@@ -196,15 +205,21 @@ export interface RunFunctionTask {
   readonly programArguments?: string;
   /** `${{outputs.y}}`: run()'s rows are appended to that output; default: summary only. */
   readonly appendRowTo?: string;
+  /** Accepted for Azure; parajob runs the node's own environment (and warns). */
   readonly environment?: unknown;
 }
 
 /** Options of {@link parallelRunFunction}: Azure's `parallel_run_function` keywords, camelCased. */
 export interface ParallelRunFunctionOptions<I, O> {
+  /** The component's name: the default step name. */
   readonly name: string;
+  /** Shown instead of the name. */
   readonly displayName?: string;
+  /** What the component does. */
   readonly description?: string;
+  /** Declared inputs: `Input({...})`, or literal defaults. */
   readonly inputs?: I;
+  /** Declared outputs: `Output({...})`. */
   readonly outputs?: O;
   /** `${{inputs.x}}`: the input split into mini-batches. */
   readonly inputData: string;
@@ -222,12 +237,17 @@ export interface ParallelRunFunctionOptions<I, O> {
   readonly errorThreshold?: number;
   /** `maxRetries` after the first try; `timeout` in whole seconds per run() call. */
   readonly retrySettings?: { readonly maxRetries?: number; readonly timeout?: number };
+  /** Lowest level of `context.logger` lines written. @default 'INFO' */
   readonly loggingLevel?: 'DEBUG' | 'INFO' | 'WARNING';
+  /** Set in the step's processes. */
   readonly environmentVariables?: Readonly<Record<string, string>>;
+  /** Accepted for Azure; parajob runs the node's own environment (and warns). */
   readonly environment?: unknown;
+  /** Compute pool (`azureml:` optional); default: the pipeline's `defaultCompute`. */
   readonly compute?: string;
   /** false: never reused. @default true */
   readonly isDeterministic?: boolean;
+  /** The entry script and how it is called. */
   readonly task: RunFunctionTask;
 }
 

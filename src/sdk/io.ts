@@ -25,6 +25,7 @@ export type PrimitiveValue<T extends PrimitiveType> = T extends 'boolean'
 
 /** Options of a data input: `{type, path, mode}`. A `path` makes it a value, not only a declaration. */
 export interface DataInputOptions<T extends DataType = DataType> {
+  /** The input's (or output's) type. */
   readonly type: T;
   /** Local path (relative to the job's base folder), `azureml:DATA:VERSION` or a datastore path. */
   readonly path?: string;
@@ -32,18 +33,23 @@ export interface DataInputOptions<T extends DataType = DataType> {
   readonly mode?: InputMode;
   /** An optional input may be left unset. @default false */
   readonly optional?: boolean;
+  /** What it is, for people reading the YAML. */
   readonly description?: string;
 }
 
 /** Options of a literal input: `{type, default, optional}`. A default makes it optional. */
 export interface PrimitiveInputOptions<T extends PrimitiveType = PrimitiveType> {
+  /** The input's (or output's) type. */
   readonly type: T;
+  /** The value when none is given; makes the input optional. */
   readonly default?: PrimitiveValue<T>;
   /** @default false */
   readonly optional?: boolean;
+  /** What it is, for people reading the YAML. */
   readonly description?: string;
   /** Literal inputs have no path or mode. */
   readonly path?: never;
+  /** Literal inputs have no mode. */
   readonly mode?: never;
 }
 
@@ -56,6 +62,7 @@ export type InputOptions = DataInputOptions | { [T in PrimitiveType]: PrimitiveI
  */
 export interface Input<T extends InputType = InputType, HasValue extends boolean = boolean> {
   readonly kind: 'input';
+  /** The input's (or output's) type. */
   readonly type: T;
   readonly path?: string | undefined;
   readonly mode?: InputMode | undefined;
@@ -86,13 +93,16 @@ export interface OutputOptions<T extends DataType = DataType> {
   readonly type?: T;
   /** Local path or `azureml://datastores/<ds>/paths/<p>`; default: under the step's run directory. */
   readonly path?: string;
+  /** How it is written (Azure-only: parajob writes in place, and warns). */
   readonly mode?: OutputMode;
+  /** What it is, for people reading the YAML. */
   readonly description?: string;
 }
 
 /** A declared output of a component or step. */
 export interface Output<T extends DataType = DataType> {
   readonly kind: 'output';
+  /** The input's (or output's) type. */
   readonly type: T;
   readonly path?: string | undefined;
   readonly mode?: OutputMode | undefined;
@@ -140,14 +150,19 @@ export type InputValue = string | number | boolean | DataValue | PipelineInput;
 
 /** Node-level overrides of one step input (`step.inputs.x.mode = 'direct'`). */
 export interface StepInputOverride {
+  /** Overrides the declared data type. */
   type?: DataType;
+  /** Overrides how the input is read. */
   mode?: InputMode;
 }
 
 /** Node-level overrides of one step output (`step.outputs.x.type = 'mltable'`). */
 export interface StepOutputOverride {
+  /** Overrides the declared data type. */
   type?: DataType;
+  /** Overrides how the output is written (Azure-only: parajob writes in place, and warns). */
   mode?: OutputMode;
+  /** Where the output goes; default: under the step's run directory. */
   path?: string;
 }
 

@@ -53,7 +53,9 @@ export interface RunLocalOptions {
 
 /** What {@link runLocal} resolves to: the finished job. */
 export interface LocalRun {
+  /** The job's id. */
   readonly jobId: string;
+  /** The job's run directory. */
   readonly runDir: string;
   /** The final status (state, progress, steps, outputs). */
   readonly status: JobStatus;

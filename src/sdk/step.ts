@@ -60,9 +60,11 @@ export class StepInput implements StepInputOverride {
 export interface StepOverrides {
   /** Compute pool (`azureml:` prefix optional); default: the pipeline's `defaultCompute`. */
   compute?: string;
+  /** Shown instead of the name. */
   displayName?: string;
   /** `resources.instanceCount`: nodes of a parallel step (a command step runs on one). */
   resources?: { instanceCount?: number };
+  /** Added to (and winning over) the component's environment variables. */
   environmentVariables?: Record<string, string>;
 }
 

@@ -998,7 +998,8 @@ export interface PipelineComponentOptions<I> {
 }
 /**
  * The type of the pipeline input a declaration gives the component's function. A plain number
- * default may be an integer or a number, so its input is accepted by either (checked when built).
+ * default may be an integer or a number, so its input is untyped (`never`: accepted by any step
+ * input, and checked when the pipeline is built); declare `Input({type: 'integer', default: 3})` to type it.
  */
 export type DeclaredInputType<D> = D extends Input<infer T, boolean> ? T : D extends string ? 'string' : D extends boolean ? 'boolean' : never;
 /** The inputs a pipeline component's function receives: one PipelineInput per declared input. */

@@ -3,7 +3,8 @@
  * parajob's package entry point. It exports the TypeScript SDK (src/sdk: build jobs in code, load
  * them from YAML, submit and follow them) and the entry-script contract: the types a JavaScript or
  * TypeScript entry script is written against (src/worker/js/entry-script-contract.ts, where each is
- * documented). An entry script imports types only (`import type`), which loads nothing at run time.
+ * documented). An entry script imports types only (`import type`), which loads nothing at run time,
+ * or, in TypeScript, `defineEntryScript`, which its compile bundles in place of the package.
  *
  * @example
  * ```ts
@@ -16,7 +17,8 @@
  * ```
  */
 export * from './sdk/index.js';
-export type { EntryScript, EntryScriptContext, EntryScriptLogger, FileMiniBatch, InitFunction, JsonValue, MiniBatch, RunFunction, RunResult, ShutdownFunction, TableRow, TabularMiniBatch, } from './worker/js/entry-script-contract.js';
+export { defineEntryScript } from './worker/js/define-entry-script.js';
+export type { EntryScript, EntryScriptContext, EntryScriptLogger, FileMiniBatch, InitFunction, JsonValue, MiniBatch, MiniBatchContext, MiniBatchOf, RunContext, RunFunction, RunResult, ShutdownFunction, TableBatch, TableRow, TabularMiniBatch, TypedEntryScript, } from './worker/js/entry-script-contract.js';
 export type { ByteRangeItem } from './worker/protocol.js';
 
 // src/sdk/asset-operations.d.ts

@@ -1,6 +1,7 @@
 /**
- * TypeScript entry scripts through `parajob run`: a `score.ts` typed against 'parajob' (types only,
- * erased when compiled), importing a `.ts` helper, runs as written; one that throws shows its own
+ * TypeScript entry scripts through `parajob run`: a `score.ts` written with 'parajob''s
+ * `defineEntryScript` (bundled in place of the package) and a `.ts` helper typed against it (types
+ * only, erased when compiled), runs as written; one that throws shows its own
  * `.ts` line in logs/user/error; one that does not compile fails the job as invalid input, naming
  * the file and line.
  */
@@ -15,13 +16,15 @@ import { parallelJobYaml } from '../helpers/job-yaml.js';
 
 const FILES = 12;
 
-const HELPER = `export function label(path: string): string {
+const HELPER = `import type { FileMiniBatch } from 'parajob';
+
+export function label(path: FileMiniBatch[number]): string {
   return path.slice(path.lastIndexOf('/') + 1).toUpperCase();
 }
 `;
 
 /** Throws on file-00003.txt when THROW_ON is set: line 8 of the script. */
-const SCORE = `import type { EntryScriptContext, FileMiniBatch, RunFunction } from 'parajob';
+const SCORE = `import { defineEntryScript, type EntryScriptContext } from 'parajob';
 
 import { label } from './helper.ts';
 
@@ -30,12 +33,14 @@ const seen: Seen = { count: 0 };
 function check(file: string): void {
   if (process.env.THROW_ON && file.endsWith(process.env.THROW_ON)) throw new Error(\`refusing \${file}\`);
 }
-export function init(context: EntryScriptContext): void {
-  context.logger.info('typed init', seen.count);
-}
-export const run: RunFunction<FileMiniBatch> = (files) => files.map((file) => {
-  check(file);
-  return label(file);
+export default defineEntryScript<string, string>({
+  init(context: EntryScriptContext): void {
+    context.logger.info('typed init', seen.count);
+  },
+  run: (files) => files.map((file) => {
+    check(file);
+    return label(file);
+  }),
 });
 `;
 
@@ -80,7 +85,7 @@ describe('TypeScript entry scripts', () => {
     await killAllCli();
   });
 
-  it('run as written: typed against parajob, importing a .ts helper', async () => {
+  it('run as written: defineEntryScript from parajob, importing a .ts helper', async () => {
     const { dir, code, output } = await runTsJob('parajob-ts-ok-', SCORE);
     expect(code, output).toBe(0);
     const rows = (await readFile(join(dir, 'out', 'rows.txt'), 'utf8')).split('\n').filter(Boolean).sort();

@@ -65,11 +65,24 @@ export interface EntryScriptLogger {
 }
 
 /**
+ * The per-mini-batch part of the {@link EntryScriptContext}: set before each `run`, `undefined` in
+ * `init` and `shutdown`.
+ */
+export interface MiniBatchContext {
+  /** The running mini-batch's id (0-based, as in the run directory's reports); `undefined` outside `run`. */
+  readonly miniBatchId: number | undefined;
+  /** The running attempt of that mini-batch, from 1; `undefined` outside `run`. */
+  readonly attempt: number | undefined;
+  /** With `partition_keys`: the running mini-batch's key values (`{Store: "s1"}`); `undefined` otherwise. */
+  readonly partitionKeyValue: Readonly<Record<string, JsonValue>> | undefined;
+}
+
+/**
  * The `context` every export receives: one object per worker process, the same in `init`, every
  * `run` and `shutdown` (keeping a reference is safe). Its per-mini-batch fields are set before each
  * `run` and are `undefined` in `init` and `shutdown`.
  */
-export interface EntryScriptContext {
+export interface EntryScriptContext extends MiniBatchContext {
   /** The job's id (the run directory's name unless `--run-dir` chose another). */
   readonly jobId: string;
   /** The id the coordinator gave this node. */
@@ -85,13 +98,13 @@ export interface EntryScriptContext {
   readonly outputDir: string;
   /** The entry script's log. */
   readonly logger: EntryScriptLogger;
-  /** The running mini-batch's id (0-based, as in the run directory's reports); `undefined` outside `run`. */
-  readonly miniBatchId: number | undefined;
-  /** The running attempt of that mini-batch, from 1; `undefined` outside `run`. */
-  readonly attempt: number | undefined;
-  /** With `partition_keys`: the running mini-batch's key values (`{Store: "s1"}`); `undefined` otherwise. */
-  readonly partitionKeyValue: Readonly<Record<string, JsonValue>> | undefined;
 }
+
+/** The issue's and Azure's name for the {@link EntryScriptContext}. */
+export type RunContext = EntryScriptContext;
+
+/** The issue's and Azure's name for a {@link TabularMiniBatch} (Azure hands `run` a DataFrame). */
+export type TableBatch = TabularMiniBatch;
 
 /**
  * `init(context)`: called once per worker process, before any mini-batch (load models here).
@@ -124,6 +137,25 @@ export interface EntryScript<Batch extends MiniBatch = MiniBatch> {
   readonly init?: InitFunction;
   /** See {@link RunFunction}. */
   readonly run: RunFunction<Batch>;
+  /** See {@link ShutdownFunction}. */
+  readonly shutdown?: ShutdownFunction;
+}
+
+/**
+ * The mini-batch type for items of type `Item`: a {@link FileMiniBatch} for paths (`string`), a
+ * {@link TabularMiniBatch} for table rows.
+ */
+export type MiniBatchOf<Item extends string | TableRow> = Item extends string ? FileMiniBatch : TabularMiniBatch;
+
+/**
+ * An entry script typed by its items and its rows, as {@link defineEntryScript} takes it: `run`
+ * receives a {@link MiniBatchOf}`<Item>` and returns `Row`s (one per item that succeeded).
+ */
+export interface TypedEntryScript<Item extends string | TableRow, Row> {
+  /** See {@link InitFunction}. */
+  readonly init?: InitFunction;
+  /** See {@link RunFunction}; typed by `Item` and `Row`. */
+  readonly run: (miniBatch: MiniBatchOf<Item>, context: RunContext) => readonly Row[] | Promise<readonly Row[]>;
   /** See {@link ShutdownFunction}. */
   readonly shutdown?: ShutdownFunction;
 }

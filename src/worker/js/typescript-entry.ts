@@ -7,8 +7,12 @@
  * Nodes run code from their content-addressed snapshot cache, so the first worker of a job on a node
  * compiles and the others find the result; a result older than its script is compiled again.
  */
+import { existsSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { Plugin } from 'esbuild';
 
 /** Extensions compiled as TypeScript. */
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
@@ -31,6 +35,23 @@ export function compiledPathOf(entryScript: string): string {
 async function mtimeMs(path: string): Promise<number | undefined> {
   return (await stat(path).catch(() => undefined))?.mtimeMs;
 }
+
+/**
+ * The module bundled for `import ... from 'parajob'`: a code snapshot has no node_modules, so the
+ * package cannot be resolved from it; the only value a script imports from it is
+ * `defineEntryScript` (types are erased). Built next to this file (`.js` in dist, `.ts` under vitest).
+ */
+function definePath(): string {
+  const built = fileURLToPath(new URL('./define-entry-script.js', import.meta.url));
+  return existsSync(built) ? built : built.replace(/\.js$/, '.ts');
+}
+
+const parajobPackage: Plugin = {
+  name: 'parajob-package',
+  setup(build) {
+    build.onResolve({ filter: /^parajob$/ }, () => ({ path: definePath() }));
+  },
+};
 
 /** esbuild's located messages as `file:line:col: text` lines. */
 function describeFailure(error: unknown, entryScript: string): string {
@@ -67,6 +88,7 @@ export async function compileTypeScriptEntry(entryScript: string): Promise<strin
       target: 'node20',
       sourcemap: 'inline',
       logLevel: 'silent',
+      plugins: [parajobPackage],
     });
   } catch (error) {
     throw new TypeScriptCompileError(describeFailure(error, entryScript));

@@ -4,7 +4,18 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
-import type { EntryScriptContext, FileMiniBatch, MiniBatch, TabularMiniBatch } from '../../../src/index.js';
+import {
+  defineEntryScript,
+  type EntryScript,
+  type EntryScriptContext,
+  type FileMiniBatch,
+  type MiniBatch,
+  type MiniBatchContext,
+  type RunContext as PublicRunContext,
+  type TableBatch,
+  type TableRow,
+  type TabularMiniBatch,
+} from '../../../src/index.js';
 import { miniBatchOf, tableRecords } from '../../../src/worker/js/mini-batch.js';
 import { createRunContext, enterMiniBatch, type RunContext } from '../../../src/worker/js/run-context.js';
 import type { InitMessage } from '../../../src/worker/protocol.js';
@@ -69,5 +80,39 @@ describe('the context init(), run() and shutdown() receive', () => {
 
     expectTypeOf<RunContext>().toExtend<EntryScriptContext>();
     expectTypeOf(context).toExtend<EntryScriptContext>();
+  });
+});
+
+describe('defineEntryScript types an entry script by its items and rows', () => {
+  it('is the identity at run time', () => {
+    const script = { run: (files: FileMiniBatch) => files.map((file) => file.length) };
+    expect(defineEntryScript<string, number>(script)).toBe(script);
+  });
+
+  it('hands run() the mini-batch of its item type and checks the rows it returns', () => {
+    defineEntryScript<string, string>({
+      run: (files, context) => {
+        expectTypeOf(files).toEqualTypeOf<FileMiniBatch>();
+        expectTypeOf(context).toEqualTypeOf<PublicRunContext>();
+        expectTypeOf(context.miniBatchId).toEqualTypeOf<MiniBatchContext['miniBatchId']>();
+        return files;
+      },
+    });
+    defineEntryScript<TableRow, number>({
+      run: async (rows) => {
+        expectTypeOf(rows).toEqualTypeOf<TableBatch>();
+        expectTypeOf(rows.columns).toEqualTypeOf<readonly string[]>();
+        return rows.map(() => 1);
+      },
+    });
+    // @ts-expect-error: rows of the wrong type
+    defineEntryScript<string, string>({ run: (files) => files.map((file) => file.length) });
+    // @ts-expect-error: run() must return an array of rows
+    defineEntryScript<string, string>({ run: () => 'done' });
+    // @ts-expect-error: items are paths or table rows
+    defineEntryScript<number, string>({ run: () => [] });
+    // @ts-expect-error: run is required
+    defineEntryScript<string, string>({ init: () => undefined });
+    expectTypeOf(defineEntryScript<string, string>).returns.toExtend<EntryScript<FileMiniBatch>>();
   });
 });

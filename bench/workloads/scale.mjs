@@ -305,11 +305,14 @@ async function folderScale(quick, runs) {
   return { rows, headline };
 }
 
+/** The folder half alone: `--only folder` (or PARAJOB_BENCH_SCALE_FOLDER_ONLY=1 with `--only scale`). */
+export async function folderInput({ quick, runs }) {
+  const folders = await folderScale(quick, runs);
+  return { title: `scale: folder input (median of ${runs})`, columns: ['figure', 'value'], ...folders };
+}
+
 export async function scale({ quick, runs }) {
-  if (process.env.PARAJOB_BENCH_SCALE_FOLDER_ONLY) {
-    const folders = await folderScale(quick, runs);
-    return { title: `scale: folder input (median of ${runs})`, columns: ['figure', 'value'], ...folders };
-  }
+  if (process.env.PARAJOB_BENCH_SCALE_FOLDER_ONLY) return folderInput({ quick, runs });
   const rows = quick ? 100_000 : 1_000_000;
   const baseline = await measure(1, 1);
   const one = await repeat(runs, () => measure(rows, 1));

@@ -25,7 +25,7 @@ import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
 import { CHANNEL_OPTIONS } from '../rpc/options.js';
 import { isS3Uri } from '../storage/s3-location.js';
-import { startWebServer } from '../web/server.js';
+import type { WebServer, WebServerOptions } from '../web/server.js';
 import { assetsService } from './assets/assets-service.js';
 import { CoordinatorCore } from './coordinator-core.js';
 import { inputsService } from './inputs/input-service.js';
@@ -37,7 +37,6 @@ import { postgresJournalStore } from './journal/postgres-journal.js';
 import type { CoordinatorRecord } from './journal/records.js';
 import { clusterService, codeService, jobsService } from './services.js';
 import { DEFAULT_STEP_RUN_SETTINGS, type StepRunSettings } from './step-run/settings.js';
-import { coordinatorWebSource } from './web-source.js';
 
 /** The spec compiler signature (for `CoordinatorOptions.compileJob`). */
 export type { CompileJob } from './jobs/submission.js';
@@ -239,11 +238,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const web =
     options.http === undefined
       ? undefined
-      : await startWebServer({
+      : await startWebUi({
           port: options.http.port,
           ...(options.http.host === undefined ? {} : { host: options.http.host }),
           anyPortIfTaken: options.http.anyPortIfTaken === true,
-          source: coordinatorWebSource(core, journal === undefined ? undefined : journalSyncListeners),
+          core,
+          journalSyncListeners: journal === undefined ? undefined : journalSyncListeners,
           logger,
           // The same credentials as the gRPC services, and its certificate (required beyond loopback).
           ...(security.auth === undefined ? {} : { verifier: security.auth.tokens }),
@@ -324,4 +324,24 @@ function killPointOf(record: CoordinatorRecord): CoordinatorKillPoint | undefine
   if (record.type === 'step.ended') return 'step-end';
   if (record.type === 'ledger.event' && record.event.type === 'lease.granted') return 'lease';
   return undefined;
+}
+
+/**
+ * The web UI's server over the coordinator's state. Loaded only when asked for (`--http-port`, `--ui`):
+ * a coordinator without it (every `parajob run` by default) does not load the server, its metrics
+ * registry and their dependencies at start-up.
+ */
+async function startWebUi(
+  options: Omit<WebServerOptions, 'source'> & {
+    readonly core: CoordinatorCore;
+    /** The journal's fsync timings for /metrics; undefined without a journal. */
+    readonly journalSyncListeners: Set<(seconds: number) => void> | undefined;
+  },
+): Promise<WebServer> {
+  const [{ startWebServer }, { coordinatorWebSource }] = await Promise.all([
+    import('../web/server.js'),
+    import('./web-source.js'),
+  ]);
+  const { core, journalSyncListeners, ...rest } = options;
+  return startWebServer({ ...rest, source: coordinatorWebSource(core, journalSyncListeners) });
 }

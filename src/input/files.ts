@@ -62,30 +62,92 @@ export async function listFileInput(input: FileInputRef): Promise<FileList> {
  * a file and its name + '/' for a folder, because every path under folder `x` starts with `x/`. Sorting
  * each folder's keys and walking depth first in that order yields the whole list in UTF-8 byte order of
  * the full paths, with sorts of one folder's entries (cheap) instead of one sort of a million paths.
+ * The folders next in line are read ahead (a few at a time, on libuv's thread pool) while the current
+ * one is walked, so that the directory reads overlap the walking instead of alternating with it.
  */
 export async function listFolderFiles(folder: string): Promise<string[]> {
   const found: string[] = [];
-  // An explicit stack instead of recursion: deep trees cannot overflow the call stack. A string ending
-  // in '/' is a folder still to read (relative, '' for the root's), any other a file found.
-  const pending: string[] = ['/'];
-  while (pending.length > 0) {
-    const item = pending.pop() as string;
-    if (!item.endsWith('/')) {
-      found.push(item);
+  const reader = new FolderReader(folder);
+  // An explicit stack instead of recursion: deep trees cannot overflow the call stack. A frame is a
+  // folder being walked: its sorted keys and the index of the next one.
+  const stack: WalkFrame[] = [await reader.frame('')];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as WalkFrame;
+    const key = frame.keys[frame.next];
+    if (key === undefined) {
+      stack.pop();
       continue;
     }
-    const relativeFolder = item === '/' ? '' : item;
+    frame.next += 1;
+    if (!key.endsWith('/')) {
+      found.push(frame.prefix + key);
+      continue;
+    }
+    frame.entered += 1;
+    stack.push(await reader.frame(frame.prefix + key, frame));
+  }
+  return found;
+}
+
+/** A folder being walked: relative prefix ('' or 'a/b/'), sorted keys, next key, subfolder keys ahead. */
+interface WalkFrame {
+  readonly prefix: string;
+  readonly keys: readonly string[];
+  next: number;
+  /** Relative prefixes of this folder's subfolders, in walk order. */
+  readonly subfolders: readonly string[];
+  /** Subfolders the walk went into so far. */
+  entered: number;
+  /** Index in `subfolders` of the next subfolder not yet read ahead. */
+  readAhead: number;
+}
+
+/** Folders read ahead of the walk at most, per folder being walked. */
+const READ_AHEAD = 8;
+
+/** Reads folders' sorted keys, reading ahead the next subfolders of the folder being walked. */
+class FolderReader {
+  private readonly started = new Map<string, Promise<string[]>>();
+
+  constructor(private readonly root: string) {}
+
+  /** The frame of folder `prefix` ('' for the root); `parent` is the frame it was found in. */
+  async frame(prefix: string, parent?: WalkFrame): Promise<WalkFrame> {
+    const keys = await (this.started.get(prefix) ?? this.keysOf(prefix));
+    this.started.delete(prefix);
+    const subfolders = keys.filter((key) => key.endsWith('/')).map((key) => prefix + key);
+    const frame: WalkFrame = { prefix, keys, next: 0, subfolders, entered: 0, readAhead: 0 };
+    if (parent !== undefined) this.readAhead(parent);
+    this.readAhead(frame);
+    return frame;
+  }
+
+  /** Starts reading the next of `frame`'s subfolders, up to READ_AHEAD beyond the one walked. */
+  private readAhead(frame: WalkFrame): void {
+    while (frame.readAhead < frame.subfolders.length && frame.readAhead < frame.entered + READ_AHEAD) {
+      const prefix = frame.subfolders[frame.readAhead] as string;
+      frame.readAhead += 1;
+      if (!this.started.has(prefix)) {
+        const reading = this.keysOf(prefix);
+        // Awaited when the walk reaches it; a failure meanwhile must not be an unhandled rejection.
+        reading.catch(() => undefined);
+        this.started.set(prefix, reading);
+      }
+    }
+  }
+
+  /** The folder's keys (name, or name + '/' for a folder), sorted in UTF-8 byte order. */
+  private async keysOf(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    for (const entry of await readdir(join(folder, relativeFolder), { withFileTypes: true })) {
+    for (const entry of await readdir(join(this.root, prefix), { withFileTypes: true })) {
       if (entry.isDirectory()) keys.push(`${entry.name}/`);
       else if (entry.isFile()) keys.push(entry.name);
-      else if (entry.isSymbolicLink() && (await statOrUndefined(join(folder, relativeFolder, entry.name)))?.isFile())
+      else if (entry.isSymbolicLink() && (await statOrUndefined(join(this.root, prefix, entry.name)))?.isFile())
         keys.push(entry.name);
     }
     sortUtf8(keys);
-    for (let i = keys.length - 1; i >= 0; i--) pending.push(relativeFolder + (keys[i] as string));
+    return keys;
   }
-  return found;
 }
 
 /** Sorts strings in UTF-8 byte order, in place: the built-in sort when no string holds a surrogate. */

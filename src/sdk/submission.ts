@@ -9,8 +9,6 @@ import { resolve } from 'node:path';
 import { takeSnapshot } from '../code/snapshot.js';
 import { InputError } from '../errors.js';
 import type { CodeSnapshot } from '../gen/parajob/v1/parajob.js';
-import { loadMLTable } from '../input/mltable/index.js';
-import { probeTable } from '../input/tabular/probe-table.js';
 import type { AssetResolver } from '../jobspec/assets/resolver.js';
 import { compileJobSpec, readJobText } from '../jobspec/load.js';
 import type { CompiledJob } from '../jobspec/model.js';
@@ -50,6 +48,27 @@ export interface PrepareSubmissionOptions {
  * spec loader's SpecErrors for an invalid spec, and an InputError for a code folder that cannot be read.
  */
 export async function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission> {
+  const spec = await compileSubmission(file, options);
+  return finishSubmission(spec.compiled, spec.specYaml, spec.specPath, options);
+}
+
+/** A job file read and compiled, before its inputs are checked and its code snapshotted. */
+export interface CompiledSubmission {
+  readonly compiled: CompiledJob;
+  /** The YAML as validated (the `--set` overrides applied): exactly what is sent. */
+  readonly specYaml: string;
+  readonly specPath: string;
+}
+
+/**
+ * The first half of prepareSubmission: reads and compiles `file` (SpecErrors for an invalid spec).
+ * `parajob run` starts its node processes between the halves (it knows how many from the compiled
+ * spec), so their start-up overlaps the MLTable checks and code snapshots.
+ */
+export async function compileSubmission(
+  file: string,
+  options: Omit<PrepareSubmissionOptions, 'coordinatorCode'>,
+): Promise<CompiledSubmission> {
   const specPath = resolve(file);
   // Read once: the YAML sent is exactly the YAML validated here.
   const specYaml = applySetOverrides(specPath, await readJobText(specPath), options.sets ?? []);
@@ -57,7 +76,7 @@ export async function prepareSubmission(file: string, options: PrepareSubmission
     runDir: options.runDir ?? options.provisionalRunDir,
     ...(options.assets ? { assets: options.assets } : {}),
   });
-  return finishSubmission(compiled, specYaml, specPath, options);
+  return { compiled, specYaml, specPath };
 }
 
 /** Options of prepareJobSubmission. */
@@ -90,7 +109,8 @@ export async function prepareJobSubmission(
   return finishSubmission(compiled, specYaml, job.source.specPath, options);
 }
 
-async function finishSubmission(
+/** The second half of prepareSubmission: checks the MLTable inputs, snapshots the code, builds the request. */
+export async function finishSubmission(
   compiled: CompiledJob,
   specYaml: string,
   specPath: string,
@@ -117,6 +137,12 @@ export async function checkMLTableInputs(compiled: CompiledJob): Promise<void> {
     // An upstream step's output does not exist before that step runs.
     if (input?.kind !== 'data' || input.type !== 'mltable' || input.from || checked.has(input.path)) continue;
     checked.add(input.path);
+    // Loaded only for a job with an MLTable input: the table readers (csv-parse, hyparquet) are not
+    // part of every `parajob run`'s start-up.
+    const [{ loadMLTable }, { probeTable }] = await Promise.all([
+      import('../input/mltable/index.js'),
+      import('../input/tabular/probe-table.js'),
+    ]);
     const table = await loadMLTable(input.path);
     if (table.kind === 'tabular') await probeTable(table);
   }

@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 
 import { CA_ENV, resolveDial, TOKEN_ENV } from '../../auth/dial.js';
 import { MemoryTokens } from '../../auth/tokens.js';
-import { startCoordinator } from '../../coordinator/index.js';
 import {
   JobState,
   type JobStatus,
@@ -26,7 +25,13 @@ import { YamlSource } from '../../jobspec/yaml-source.js';
 import { createRootLogger } from '../../log/logger.js';
 import { JobsApi, type SubmitJobInput } from '../../rpc/jobs-client.js';
 import { followJob } from '../../sdk/follow-job.js';
-import { nodesPerCompute, prepareSubmission } from '../../sdk/submission.js';
+import {
+  type CompiledSubmission,
+  compileSubmission,
+  finishSubmission,
+  nodesPerCompute,
+  type PreparedSubmission,
+} from '../../sdk/submission.js';
 import { type CommandIo, writeLine } from '../command-io.js';
 import { describeError } from '../describe-error.js';
 import { ExitCode, exitCodeForError, exitCodeForStatus } from '../exit-codes.js';
@@ -75,19 +80,20 @@ export const CANCEL_WAIT_MS = 60_000;
 export async function runCommand(file: string, options: RunCommandOptions, io: CommandIo): Promise<number> {
   const dataDir = resolve(options.dataDir);
   const runDir = options.runDir === undefined ? undefined : resolve(options.runDir);
-  let prepared;
+  const submissionOptions = {
+    runDir,
+    provisionalRunDir: join(dataDir, 'runs', 'pending'),
+    sets: withForceRerun(options.set, options.forceRerun),
+    assets: new LocalAssetStore(dataDir),
+  };
+  let spec: CompiledSubmission;
   try {
-    prepared = await prepareSubmission(file, {
-      runDir,
-      provisionalRunDir: join(dataDir, 'runs', 'pending'),
-      sets: withForceRerun(options.set, options.forceRerun),
-      assets: new LocalAssetStore(dataDir),
-    });
+    spec = await compileSubmission(file, submissionOptions);
   } catch (error) {
     writeLine(io.stderr, describeError(error));
     return exitCodeForError(error);
   }
-  for (const warning of prepared.compiled.warnings) writeLine(io.stderr, `warning: ${warning}`);
+  for (const warning of spec.compiled.warnings) writeLine(io.stderr, `warning: ${warning}`);
 
   await mkdir(dataDir, { recursive: true });
   const display = createProgressDisplay({ stream: io.stderr });
@@ -96,15 +102,16 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   let cancelRequested = false;
   let nodesGone = false;
   let jobId: string | undefined;
-  const pools = nodesPerCompute(prepared.compiled, options.nodes);
+  const pools = nodesPerCompute(spec.compiled, options.nodes);
   const nodeLogDir = join(dataDir, 'nodes');
   // The embedded coordinator is private to this run: its own nodes and client get a fresh token each,
   // so other users of this machine cannot submit to it or attach to it.
   const runTokens = new MemoryTokens();
   const nodeToken = runTokens.mint('node', 'parajob run nodes');
   const clientToken = runTokens.mint('client', 'parajob run client');
-  // The nodes start before the coordinator: their start-up (loading Node and parajob) overlaps the
-  // coordinator's, and they learn its address on stdin once it listens.
+  // The nodes start as soon as the spec says how many: their start-up (loading Node and parajob)
+  // overlaps the MLTable checks, the code snapshots and the coordinator's loading and start, and
+  // they learn its address on stdin once it listens.
   const nodes: NodeProcessGroup = spawnNodeProcesses({
     coordinator: undefined,
     pools,
@@ -135,6 +142,20 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       }
     },
   });
+  let prepared: PreparedSubmission;
+  let startCoordinator;
+  try {
+    // The coordinator's code (xstate machines, partitioning, outputs, journal) is loaded only now,
+    // while the node processes start on the other cores.
+    [prepared, { startCoordinator }] = await Promise.all([
+      finishSubmission(spec.compiled, spec.specYaml, spec.specPath, submissionOptions),
+      import('../../coordinator/index.js'),
+    ]);
+  } catch (error) {
+    nodes.kill();
+    writeLine(io.stderr, describeError(error));
+    return exitCodeForError(error);
+  }
   const level = (options.logLevel ?? 'info') as 'info';
   const logger = createRootLogger({ role: 'coordinator', level, file: join(dataDir, 'coordinator.log') });
   let coordinator;
@@ -230,9 +251,9 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     clearTimeout(cancelTimer);
     removeInterrupts();
     api.close();
-    await nodes.stop();
-    // The job is over and the nodes are gone: nothing is left for a graceful shutdown to wait for.
-    await coordinator.stop({ graceMs: 0 });
+    // The job is over: the nodes (SIGTERM) and the coordinator stop side by side; the coordinator has
+    // nothing left for a graceful shutdown to wait for.
+    await Promise.all([nodes.stop(), coordinator.stop({ graceMs: 0 })]);
     logger.flush();
   }
 }

@@ -16,6 +16,7 @@ import { type FileListMLTable, loadMLTable, type MLTable, type TabularMLTable } 
 import { partitionByKeys } from '../../input/tabular/index.js';
 import { probeTable } from '../../input/tabular/probe-table.js';
 import type { CompiledParallelStep, DataInput } from '../../jobspec/model.js';
+import { FILES_INPUT, type OnProbed } from './assignment-input.js';
 import { cutFileMiniBatches, type FileMiniBatches, filesPerMiniBatch } from './file-mini-batches.js';
 import { type KeyedFileMiniBatches, keyedFileMiniBatches } from './keyed-file-mini-batches.js';
 import {
@@ -23,6 +24,7 @@ import {
   keyedTableMiniBatches,
   type TableMiniBatches,
   tabularBatchSize,
+  tabularReaderJson,
 } from './table-mini-batches.js';
 
 /**
@@ -41,10 +43,15 @@ export async function loadInputMLTable(input: Pick<DataInput, 'name' | 'path'>):
 export async function partitionMltable(
   step: CompiledParallelStep,
   input: DataInput,
+  onProbed?: OnProbed,
 ): Promise<FileMiniBatches | KeyedFileMiniBatches | TableMiniBatches> {
   const table = await loadInputMLTable(input);
   try {
-    return table.kind === 'files' ? await partitionFileTable(step, input, table) : await partitionTabular(step, table);
+    if (table.kind === 'files') {
+      onProbed?.(FILES_INPUT);
+      return await partitionFileTable(step, input, table);
+    }
+    return await partitionTabular(step, table, onProbed);
   } catch (error) {
     throw asInputError(error);
   }
@@ -59,9 +66,15 @@ async function partitionFileTable(
   return cutFileMiniBatches(fileListOf(table.files), filesPerMiniBatch(step.miniBatchSize, input.name));
 }
 
-async function partitionTabular(step: CompiledParallelStep, table: TabularMLTable): Promise<TableMiniBatches> {
+async function partitionTabular(
+  step: CompiledParallelStep,
+  table: TabularMLTable,
+  onProbed?: OnProbed,
+): Promise<TableMiniBatches> {
   // The probe decides the column types once for the table: every worker reads its rows with them.
   const schema = await probeTable(table);
+  // The workers can start (a Python one imports pandas) while the table is cut.
+  onProbed?.({ inputKind: 'tabular', tabularReaderJson: tabularReaderJson(table, schema) });
   if (step.partitionKeys !== undefined)
     return keyedTableMiniBatches(table, await partitionByKeys(table, step.partitionKeys), schema);
   return cutTableMiniBatches(table, tabularBatchSize(step.miniBatchSize), schema);

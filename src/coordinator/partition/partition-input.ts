@@ -8,6 +8,7 @@ import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { listFileInput } from '../../input/files.js';
 import type { CompiledParallelStep, DataInput } from '../../jobspec/model.js';
 import { isS3Uri } from '../../storage/s3-location.js';
+import { type AssignmentInput, FILES_INPUT, type OnProbed } from './assignment-input.js';
 import {
   cutFileMiniBatches,
   fileCountOf,
@@ -49,11 +50,15 @@ export function inputDataOf(step: CompiledParallelStep): DataInput {
  * for a missing path, a folder with no files, a mini_batch_size in bytes/rows on file input, and an
  * invalid MLTable or unreadable table data.
  */
-export async function partitionStepInput(step: CompiledParallelStep): Promise<Partition> {
+export async function partitionStepInput(step: CompiledParallelStep, onProbed?: OnProbed): Promise<Partition> {
   const input = inputDataOf(step);
-  const remote = isS3Uri(input.path) ? await listObjectStoreInput(input) : undefined;
-  if (input.type === 'mltable') return partitionMltable(step, input);
+  // An mltable in object storage is refused here (listObjectStoreInput says why).
+  if (isS3Uri(input.path) && input.type === 'mltable') await listObjectStoreInput(input);
+  if (input.type === 'mltable') return partitionMltable(step, input, onProbed);
   const size = filesPerMiniBatch(step.miniBatchSize, input.name);
+  // A file list's workers read files: they can start while the folder is listed.
+  onProbed?.(FILES_INPUT);
+  const remote = isS3Uri(input.path) ? await listObjectStoreInput(input) : undefined;
   const files = remote?.files ?? (await listFileInput({ name: input.name, type: input.type, path: input.path }));
   if (files.relativePaths.length === 0) {
     throw new InputError(`input_data folder ${input.path} has no files (input '${input.name}' of step '${step.name}')`);
@@ -136,11 +141,6 @@ export function noteItemsRead(partition: Partition, id: number, total: number): 
 }
 
 /** JobAssignment.input_kind and tabular_reader_json for the partition. */
-export function assignmentInputOf(partition: Partition): {
-  readonly inputKind: 'files' | 'tabular';
-  readonly tabularReaderJson: string;
-} {
-  return partition.kind === 'tabular'
-    ? { inputKind: 'tabular', tabularReaderJson: partition.readerJson }
-    : { inputKind: 'files', tabularReaderJson: '' };
+export function assignmentInputOf(partition: Partition): AssignmentInput {
+  return partition.kind === 'tabular' ? { inputKind: 'tabular', tabularReaderJson: partition.readerJson } : FILES_INPUT;
 }

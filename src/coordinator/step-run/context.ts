@@ -12,6 +12,7 @@ import type { NodeDirectory, NodeInfo } from '../cluster/node-directory.js';
 import type { StepRunJournal } from '../journal/step-run-journal.js';
 import type { TokenSource } from '../ledger/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { AssignmentInput } from '../partition/assignment-input.js';
 import type { Partition } from '../partition/partition-input.js';
 import { ErrorDigest } from '../reports/error-digest.js';
 import { FencingLog } from './fencing-log.js';
@@ -106,6 +107,11 @@ export interface StepRunContext {
   readonly run: StepRunState;
   readonly sinks: StepSinks | undefined;
   readonly partition: Partition | undefined;
+  /**
+   * The assignment's input settings, known once the partitioning probed the input (before it is cut):
+   * from then on nodes are taken and start their workers, though leases wait for the ledger.
+   */
+  readonly assignmentInput: AssignmentInput | undefined;
 }
 
 /** Events a step run receives (from the coordinator's routing, the cluster, or its own ticker). */
@@ -126,7 +132,9 @@ export type StepRunEvent =
   /** The output files' write queues drained after a backlog (sinks.ts): leasing resumes. */
   | { readonly type: 'output.drained' }
   /** The reclaim window of a resumed run is over (lease-reclaim.ts). */
-  | { readonly type: 'leases.reclaimDue' };
+  | { readonly type: 'leases.reclaimDue' }
+  /** From the partitionInput actor: the input is probed, nodes may be assigned while it is cut. */
+  | { readonly type: 'partition.probed'; readonly input: AssignmentInput };
 
 /** What every processor event says about its processor (the proto's ProcessorEvent, minus its kind). */
 export interface ProcessorFacts {

@@ -31,14 +31,14 @@ export function isLive(context: StepRunContext, nodeId: string): boolean {
 
 /**
  * True when the run wants `node`: live, right compute, not serving or left already, room for one
- * more.
+ * more, and the input probed (the assignment needs its settings; the leases wait for the cut).
  */
 export function canUseNode(context: StepRunContext, node: NodeInfo): boolean {
   const { run, step } = context;
   return (
     node.compute === step.compute &&
     run.outcome === undefined &&
-    run.ledger !== undefined &&
+    (run.ledger !== undefined || context.assignmentInput !== undefined) &&
     run.nodes.size < step.instanceCount &&
     !run.nodes.has(node.nodeId) &&
     !run.leftNodes.has(node.nodeId) &&
@@ -49,7 +49,8 @@ export function canUseNode(context: StepRunContext, node: NodeInfo): boolean {
 /** Takes `node` (a live one: canUseNode): it serves the run from now on and is sent its JobAssignment. */
 export function takeNode(context: StepRunContext, node: NodeInfo, effects: StepEffects): void {
   const { run, deps } = context;
-  const input = context.partition === undefined ? undefined : assignmentInputOf(context.partition);
+  const input =
+    context.assignmentInput ?? (context.partition === undefined ? undefined : assignmentInputOf(context.partition));
   const assignment = buildAssignment(
     {
       jobId: context.jobId,

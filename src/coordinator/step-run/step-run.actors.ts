@@ -3,11 +3,12 @@
  * `.provide({ actors })`): preparing the step, partitioning its input, finishing it, and the two
  * callbacks that turn time and the output's write backlog into events.
  */
-import { type EventObject, fromCallback, fromPromise } from 'xstate';
+import { type ActorRef, type EventObject, fromCallback, fromPromise, type Snapshot } from 'xstate';
 
 import { InputError } from '../../errors.js';
 import { runDirLayout } from '../../log/layout.js';
 import { checkRemoteOutputs } from '../output/publish-outputs.js';
+import type { AssignmentInput } from '../partition/assignment-input.js';
 import { checkStepInput, type Partition, partitionStepInput } from '../partition/partition-input.js';
 import { type AttemptsLedger, rebuildAttemptsCsv } from '../reports/rebuild-attempts-csv.js';
 import type { StepRunInput } from './context.js';
@@ -21,6 +22,14 @@ export interface FinishStepInput {
   readonly report: StepReport;
   /** A step run resumed after a coordinator restart: its CSV is rebuilt against this final ledger. */
   readonly rebuildAttemptsAgainst?: AttemptsLedger;
+}
+
+/** Input of the partitionInput actor. */
+export interface PartitionInputInput {
+  readonly step: StepRunInput['step'];
+  readonly resumeMiniBatchCount: number | undefined;
+  /** Told `partition.probed` once the input is probed; undefined: not told (a resumed run). */
+  readonly parent: ActorRef<Snapshot<unknown>, { type: 'partition.probed'; input: AssignmentInput }> | undefined;
 }
 
 export const stepRunActors = {
@@ -37,11 +46,12 @@ export const stepRunActors = {
    * partitioning: lists input_data and cuts it into mini-batches. A step run resumed after a restart
    * must cut into as many as were journaled (else the journaled ledger would describe other work).
    */
-  partitionInput: fromPromise<
-    Partition,
-    { readonly step: StepRunInput['step']; readonly resumeMiniBatchCount: number | undefined }
-  >(async ({ input }) => {
-    const partition = await partitionStepInput(input.step);
+  partitionInput: fromPromise<Partition, PartitionInputInput>(async ({ input }) => {
+    const { parent } = input;
+    const partition = await partitionStepInput(
+      input.step,
+      parent === undefined ? undefined : (probed) => parent.send({ type: 'partition.probed', input: probed }),
+    );
     const journaled = input.resumeMiniBatchCount;
     if (journaled !== undefined && partition.miniBatchCount !== journaled) {
       throw new InputError(

@@ -3,6 +3,7 @@
  *
  *   validating           ─prepareStep done─────────────────────────▶ partitioning
  *   validating           ─prepareStep error (InputError: INVALID_INPUT)▶ finishing
+ *   partitioning         ─partition.probed: nodes taken (serving, no leases until the ledger)
  *   partitioning         ─partitionInput done (ledger created)─────▶ waitingForFirstTask
  *   partitioning         ─partitionInput error (no files, mltable…)─▶ finishing
  *   waitingForFirstTask  ─a lease granted (always)─────────────────▶ running
@@ -51,7 +52,7 @@ import {
   thresholdParams,
 } from './step-run.transitions.js';
 
-export type { FinishStepInput } from './step-run.actors.js';
+export type { FinishStepInput, PartitionInputInput } from './step-run.actors.js';
 
 /** The step-run machine (see the module comment); provide fake actors with `.provide()` in tests. */
 export const stepRunMachine = stepRunSetup.createMachine({
@@ -64,6 +65,7 @@ export const stepRunMachine = stepRunSetup.createMachine({
     run: createStepRunState(Date.now()),
     sinks: undefined,
     partition: undefined,
+    assignmentInput: undefined,
   }),
   initial: 'validating',
   on: {
@@ -90,12 +92,27 @@ export const stepRunMachine = stepRunSetup.createMachine({
       },
     },
     partitioning: {
-      on: { 'results.received': { actions: { type: 'holdResults', params: resultsParams } } },
+      // Once the input is probed, nodes are taken and start their workers while it is cut; their lease
+      // requests are kept as credit until the ledger exists (a resumed run, whose nodes claim journaled
+      // leases, takes them only then).
+      on: {
+        ...SERVING_EVENTS,
+        'partition.probed': {
+          actions: [
+            { type: 'keepAssignmentInput', params: ({ event }) => ({ input: event.input }) },
+            'takeAvailableNodes',
+            'sendToNodes',
+          ],
+        },
+        'leases.reclaimDue': {},
+        'results.received': { actions: { type: 'holdResults', params: resultsParams } },
+      },
       invoke: {
         src: 'partitionInput',
-        input: ({ context }) => ({
+        input: ({ context, self }) => ({
           step: context.step,
           resumeMiniBatchCount: context.deps.journal?.resumeMiniBatchCount,
+          parent: context.deps.journal?.resumeMiniBatchCount === undefined ? self : undefined,
         }),
         onDone: {
           target: 'waitingForFirstTask',

@@ -10,6 +10,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import { FailureKind } from '../../gen/parajob/v1/parajob.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import { isLedgerComplete } from '../ledger/ledger.js';
+import type { AssignmentInput } from '../partition/assignment-input.js';
 import { type Partition } from '../partition/partition-input.js';
 import {
   newStepEffects,
@@ -127,6 +128,9 @@ export const stepRunSetup = setup({
   actions: {
     keepSinks: assign({ sinks: (_, params: { readonly sinks: StepSinks }) => params.sinks }),
     keepPartition: assign({ partition: (_, params: { readonly partition: Partition }) => params.partition }),
+    keepAssignmentInput: assign({
+      assignmentInput: (_, params: { readonly input: AssignmentInput }) => params.input,
+    }),
     attachJournalOutput: ({ context }) => {
       const sinks = context.sinks;
       if (sinks !== undefined) context.deps.journal?.attachOutput(() => sinks.syncOutput());

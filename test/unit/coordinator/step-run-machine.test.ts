@@ -4,6 +4,7 @@ import { type Actor, fromPromise } from 'xstate';
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
 import type { StepRunJournal } from '../../../src/coordinator/journal/step-run-journal.js';
 import { applyLedgerEvent, createLedger, type Ledger } from '../../../src/coordinator/ledger/ledger.js';
+import { FILES_INPUT } from '../../../src/coordinator/partition/assignment-input.js';
 import { cutFileMiniBatches } from '../../../src/coordinator/partition/file-mini-batches.js';
 import type { Partition } from '../../../src/coordinator/partition/partition-input.js';
 import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
@@ -12,6 +13,7 @@ import type { StepReport } from '../../../src/coordinator/step-run/report.js';
 import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
 import {
   type FinishStepInput,
+  type PartitionInputInput,
   type StepRunMachine,
   stepRunMachine,
 } from '../../../src/coordinator/step-run/step-run.machine.js';
@@ -44,7 +46,12 @@ function node(nodeId: string, compute = 'local'): NodeInfo {
   return { nodeId, compute, cores: 1, gpus: 0, host: 'h', pid: 1, jobIds: [], attachedAtMs: 0 };
 }
 
-function startHarness(options: Partial<StepFixtureOptions> = {}, journal?: StepRunJournal): Harness {
+function startHarness(
+  options: Partial<StepFixtureOptions> = {},
+  journal?: StepRunJournal,
+  partition: (input: PartitionInputInput) => Promise<Partition> = async () =>
+    cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2),
+): Harness {
   const sent = new Map<string, CoordinatorMessage[]>();
   const liveNodes: NodeInfo[] = [];
   const messages: StepRunMessage[] = [];
@@ -76,9 +83,7 @@ function startHarness(options: Partial<StepFixtureOptions> = {}, journal?: StepR
   const machine = stepRunMachine.provide({
     actors: {
       prepareStep: fromPromise(async () => sinks),
-      partitionInput: fromPromise(async (): Promise<Partition> =>
-        cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2),
-      ),
+      partitionInput: fromPromise(async ({ input }: { input: PartitionInputInput }) => partition(input)),
       finishStep: fromPromise(async ({ input }: { input: FinishStepInput }) => {
         reports.push(input.report);
       }),
@@ -179,6 +184,31 @@ describe('step-run machine', () => {
       /^First task creation is taking longer than 5 seconds: .*waiting for 1 more node of compute 'local'/,
     );
     expect(harness.reports).toHaveLength(1);
+  });
+
+  it('assigns nodes once the input is probed, while it is still cut, and grants their kept credit once the ledger exists', async () => {
+    let cutDone: (partition: Partition) => void = () => undefined;
+    const harness = startHarness({}, undefined, ({ parent }) => {
+      parent?.send({ type: 'partition.probed', input: FILES_INPUT });
+      return new Promise<Partition>((resolve) => (cutDone = resolve));
+    });
+    harness.liveNodes.push(node('n1'));
+    await settle();
+    expect(harness.actor.getSnapshot().value).toBe('partitioning');
+    expect(sentOfKind(harness, 'n1', 'assign').map((assignment) => assignment.inputKind)).toEqual(['files']);
+
+    // Its workers ask for work before the ledger exists: the credit is kept, nothing is leased yet.
+    harness.actor.send({ type: 'lease.requested', nodeId: 'n1', count: 2 });
+    expect(leasesSent(harness, 'n1')).toEqual([]);
+
+    cutDone(cutFileMiniBatches({ root: '/data', relativePaths: FILES }, 2));
+    await settle();
+    expect(harness.actor.getSnapshot().matches('running')).toBe(true);
+    expect(leasesSent(harness, 'n1').map((lease) => lease.files)).toEqual([
+      ['/data/a.txt', '/data/b.txt'],
+      ['/data/c.txt', '/data/d.txt'],
+    ]);
+    expect(sentOfKind(harness, 'n1', 'assign')).toHaveLength(1);
   });
 
   it('fails with "No progress update in N seconds" only after a whole progress_update_timeout without an accepted result', async () => {

@@ -124,11 +124,17 @@ async function join(addresses: readonly string[], dial: Dial, options: NodeDialO
       ),
     );
     const identity = { keyPem, certPem: response.certificatePem, caPem: response.caPem };
-    await saveIdentity(options.stateDir, identity);
-    options.logger.info(
-      { name: response.name, stateDir: options.stateDir, notAfter: response.notAfter },
-      'joined: node certificate stored; attaching over mutual TLS',
-    );
+    const joined = { name: response.name, stateDir: options.stateDir, notAfter: response.notAfter };
+    try {
+      await saveIdentity(options.stateDir, identity);
+      options.logger.info(joined, 'joined: node certificate stored; attaching over mutual TLS');
+    } catch (error) {
+      // A read-only home (a container) must not stop the node: the certificate serves this run.
+      options.logger.warn(
+        { ...joined, err: error },
+        'joined, but the node certificate could not be stored (give --state-dir a writable folder): it serves this run only',
+      );
+    }
     return identity;
   } finally {
     for (const client of clients) client.close();

@@ -8,17 +8,8 @@ import { resolve } from 'node:path';
 
 import { NodeCertStore } from '../../auth/node-cert-store.js';
 import { type CommandIo, writeLine } from '../command-io.js';
-import { describeError } from '../describe-error.js';
-import { ExitCode, exitCodeForError, UsageError } from '../exit-codes.js';
-
-function guarded(io: CommandIo, body: () => number): number {
-  try {
-    return body();
-  } catch (error) {
-    writeLine(io.stderr, describeError(error));
-    return exitCodeForError(error);
-  }
-}
+import { ExitCode, UsageError } from '../exit-codes.js';
+import { guarded } from './token.js';
 
 export function nodeCertsCommand(
   options: { readonly dataDir: string; readonly json?: boolean },

@@ -5,16 +5,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Metadata, status } from '@grpc/grpc-js';
+import { Metadata, Server, status } from '@grpc/grpc-js';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { authorize, helloRefusal } from '../../../src/auth/interceptor.js';
-import { NodeCertAuthority } from '../../../src/auth/join-service.js';
+import { authInterceptor, authorize, helloRefusal } from '../../../src/auth/interceptor.js';
+import { joinHandler, NodeCertAuthority } from '../../../src/auth/join-service.js';
 import { makeNodeRequest } from '../../../src/auth/node-certificates.js';
 import { defaultStateDir, loadIdentity, saveIdentity } from '../../../src/auth/node-identity.js';
-import { identityProblem } from '../../../src/auth/node-join.js';
+import { identityProblem, resolveNodeDial } from '../../../src/auth/node-join.js';
 import { ensureServerPki } from '../../../src/auth/pki.js';
+import { serverCredentials } from '../../../src/auth/server-credentials.js';
 import { MemoryTokens } from '../../../src/auth/tokens.js';
+import { type ClusterServer, ClusterService } from '../../../src/gen/parajob/v1/parajob.js';
 
 let dir: string;
 let authority: NodeCertAuthority;
@@ -152,5 +155,41 @@ describe("the node's state dir", () => {
     expect(identityProblem(stored, 'w7', {}, stored.notAfterMs)).toMatch(/expired/);
     expect(await loadIdentity(join(dir, 'none'))).toBeUndefined();
     expect(defaultStateDir('a b', { XDG_STATE_HOME: '/s' })).toBe('/s/parajob/nodes/a-b');
+  });
+});
+
+describe('renewal', () => {
+  it('a node whose certificate expires within 30 days renews it over mTLS at start, with no token', async () => {
+    // A CA that issues 10-day certificates, behind the real interceptor and server credentials.
+    const shortLived = new NodeCertAuthority(dir, 10);
+    const pki = await ensureServerPki(dir, ['127.0.0.1']);
+    const server = new Server({
+      interceptors: [authInterceptor({ requireAuth: true, tokens: new MemoryTokens(), certs: shortLived.store })],
+    });
+    const cluster: ClusterServer = { attach: (call) => call.end(), join: joinHandler(shortLived) };
+    server.addService(ClusterService, cluster);
+    const port = await new Promise<number>((resolvePort, reject) =>
+      server.bindAsync('127.0.0.1:0', serverCredentials(pki), (error, bound) =>
+        error ? reject(error) : resolvePort(bound),
+      ),
+    );
+    try {
+      const request = await makeNodeRequest('w9');
+      const first = await shortLived.join({ name: 'w9', csrPem: request.csrPem }, tokenA);
+      const stateDir = join(dir, 'state-w9');
+      await saveIdentity(stateDir, { keyPem: request.keyPem, certPem: first.certificatePem, caPem: first.caPem });
+      await resolveNodeDial(
+        [`127.0.0.1:${port}`],
+        {},
+        { name: 'w9', stateDir, waitMs: 10_000, logger: pino({ level: 'silent' }) },
+      );
+      const renewed = await loadIdentity(stateDir);
+      expect(renewed?.certPem).not.toBe(first.certificatePem);
+      expect(renewed?.keyPem).not.toBe(request.keyPem);
+      const records = shortLived.store.list().filter((record) => record.name === 'w9');
+      expect(records.map((record) => record.joinedWith)).toEqual([tokenA.tokenId, tokenA.tokenId]);
+    } finally {
+      server.forceShutdown();
+    }
   });
 });

@@ -74,6 +74,22 @@ export async function resolveDial(address: string, auth: DialAuth): Promise<Dial
   };
 }
 
+/** Credentials of a node attaching with its certificate (mutual TLS): no token is sent. */
+export function certificateDial(identity: {
+  readonly keyPem: string;
+  readonly certPem: string;
+  readonly caPem: string;
+}): Dial {
+  return {
+    credentials: credentials.createSsl(
+      Buffer.from(identity.caPem),
+      Buffer.from(identity.keyPem),
+      Buffer.from(identity.certPem),
+    ),
+    options: CHANNEL_OPTIONS,
+  };
+}
+
 /** A client interceptor adding `authorization: Bearer <token>` to every call. */
 function bearer(token: string): Interceptor {
   return (options, nextCall) =>

@@ -20,8 +20,9 @@ import { caHashOf } from './ca-hash.js';
 // @peculiar/x509 uses the global WebCrypto (globalThis.crypto, Node >= 19) unless told otherwise.
 type CryptoKey = webcrypto.CryptoKey;
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY_MS = 86_400_000;
+/** Every key of the cluster: ECDSA P-256, signatures with SHA-256. */
+export const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+export const DAY_MS = 86_400_000;
 const CA_DAYS = 3650;
 const SERVER_DAYS = 825;
 const SERVER_AUTH_OID = '1.3.6.1.5.5.7.3.1';
@@ -71,7 +72,8 @@ export async function ensureServerPki(dataDir: string, advertise: readonly strin
   };
 }
 
-interface Pair {
+/** A certificate and its private key (PEM). */
+export interface Pair {
   readonly certPem: string;
   readonly keyPem: string;
 }
@@ -131,7 +133,8 @@ function issuedBy(certPem: string, caPem: string): boolean {
   return new NodeX509(certPem).checkIssued(new NodeX509(caPem));
 }
 
-async function loadPair(dir: string, name: string): Promise<Pair | undefined> {
+/** The `<name>.crt` and `<name>.key` of `dir`; undefined when either is missing. */
+export async function loadPair(dir: string, name: string): Promise<Pair | undefined> {
   try {
     return {
       certPem: await readFile(join(dir, `${name}.crt`), 'utf8'),
@@ -144,7 +147,7 @@ async function loadPair(dir: string, name: string): Promise<Pair | undefined> {
 }
 
 /** Key first, then certificate, each by write-to-temp + rename (a crash leaves no half file). */
-async function writePair(dir: string, name: string, pair: Pair): Promise<void> {
+export async function writePair(dir: string, name: string, pair: Pair): Promise<void> {
   for (const [file, text, mode] of [
     [`${name}.key`, pair.keyPem, 0o600],
     [`${name}.crt`, pair.certPem, 0o644],
@@ -155,18 +158,19 @@ async function writePair(dir: string, name: string, pair: Pair): Promise<void> {
   }
 }
 
-async function privateKeyPem(key: CryptoKey): Promise<string> {
+export async function privateKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
 }
 
-async function importPrivateKey(pem: string): Promise<CryptoKey> {
+export async function importPrivateKey(pem: string): Promise<CryptoKey> {
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
   return webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, false, ['sign']);
 }
 
-function serial(): string {
+/** A fresh certificate serial number (hex). */
+export function serial(): string {
   // Positive 128-bit serial: top bit cleared.
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] ?? 0) & 0x7f;

@@ -8,13 +8,16 @@
  * | other       | --insecure       | no (loud warning)    | only with --require-auth |
  *
  * Tokens always come from `<data dir>/auth/tokens.json`. When the PKI is created (first start with
- * TLS), a node token valid for 24 h is minted too, for the join line the coordinator prints.
+ * TLS), a node token valid for 24 h is minted too, for the join line the coordinator prints. With
+ * TLS, nodes trade a node token for a certificate (Cluster.Join) and attach over mTLS afterwards.
  */
 import { hostname } from 'node:os';
 
 import { insecureWarning, isLoopbackHost } from './binding.js';
 import type { AuthPolicy } from './interceptor.js';
+import { NodeCertAuthority } from './join-service.js';
 import { ensureServerPki } from './pki.js';
+import type { ServerTls } from './server-credentials.js';
 import { TokenStore } from './token-store.js';
 
 /** Validity of the node token minted on first start. */
@@ -31,7 +34,9 @@ export interface ServerSecurityFlags {
 
 export interface ServerSecurity {
   readonly auth: AuthPolicy;
-  readonly tls?: { readonly keyPem: string; readonly certChainPem: string };
+  readonly tls?: ServerTls;
+  /** Issues node certificates (Cluster.Join), when TLS is on. */
+  readonly nodeCerts?: NodeCertAuthority;
   readonly insecure: boolean;
   /** Loud lines for stderr. */
   readonly warnings: readonly string[];
@@ -53,9 +58,11 @@ export async function prepareServerSecurity(flags: ServerSecurityFlags): Promise
   const joinToken = pki.created
     ? tokens.create('node', { ttlMs: FIRST_JOIN_TOKEN_TTL_MS, description: 'made on first start' })
     : undefined;
+  const nodeCerts = new NodeCertAuthority(flags.dataDir);
   return {
-    auth: { requireAuth: true, tokens },
-    tls: { keyPem: pki.keyPem, certChainPem: pki.certChainPem },
+    auth: { requireAuth: true, tokens, certs: nodeCerts.store },
+    tls: { keyPem: pki.keyPem, certChainPem: pki.certChainPem, caPem: pki.caPem },
+    nodeCerts,
     insecure: false,
     warnings: [],
     caHash: pki.caHash,

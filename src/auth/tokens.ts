@@ -10,8 +10,13 @@ import type { Role } from './roles.js';
 /** Who made an authenticated call. */
 export interface Principal {
   readonly role: Role;
-  /** The token's id (stable across calls; node ids are bound to it). */
+  /**
+   * The credential's id (stable across calls; node ids are bound to it): a token's id, or
+   * `cert/<name>` for a node certificate (node-cert-store.ts).
+   */
   readonly tokenId: string;
+  /** Set for a node certificate: the name it binds (such a caller may attach under this name only). */
+  readonly nodeName?: string;
 }
 
 /** A token as stored: never the secret itself. */

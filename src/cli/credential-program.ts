@@ -1,6 +1,7 @@
 /**
  * Wires the credential verbs into the program: `parajob token create|list|revoke`
- * (src/cli/commands/token.ts) and `parajob pki init` (src/cli/commands/pki.ts).
+ * (src/cli/commands/token.ts), `parajob pki init` (src/cli/commands/pki.ts) and, under `parajob node`,
+ * `certs` and `revoke` (src/cli/commands/node-cert.ts).
  */
 import type { Command } from 'commander';
 
@@ -8,6 +9,7 @@ import type { CommandIo } from './command-io.js';
 
 const loadToken = () => import('./commands/token.js');
 const loadPki = () => import('./commands/pki.js');
+const loadNodeCert = () => import('./commands/node-cert.js');
 
 export function addCredentialCommands(
   program: Command,
@@ -58,5 +60,30 @@ export function addCredentialCommands(
     .option('--advertise <host[,host]>', "names the coordinator will be dialled by (its certificate's SANs)")
     .action(async (options: { dataDir: string; advertise?: string }) => {
       setExitCode(await (await loadPki()).pkiInitCommand(options, io));
+    });
+}
+
+/** `parajob node certs` and `parajob node revoke NAME`, under the `node` command. */
+export function addNodeCertCommands(
+  node: Command,
+  io: CommandIo,
+  setExitCode: (code: number) => void,
+  defaultDataDir: string,
+): void {
+  node
+    .command('certs')
+    .description('list the node certificates a coordinator issued (names, serials, expiry, revocation)')
+    .option('--data-dir <dir>', "the coordinator's data directory", defaultDataDir)
+    .option('--json', 'print the records as JSON')
+    .action(async (options: { dataDir: string; json?: boolean }) => {
+      setExitCode((await loadNodeCert()).nodeCertsCommand(options, io));
+    });
+  node
+    .command('revoke')
+    .description("revoke a node's certificates: refused from its next call on (it must join again with a token)")
+    .argument('<name>', 'node name')
+    .option('--data-dir <dir>', "the coordinator's data directory", defaultDataDir)
+    .action(async (name: string, options: { dataDir: string }) => {
+      setExitCode((await loadNodeCert()).nodeRevokeCommand(name, options, io));
     });
 }

@@ -17,7 +17,7 @@ import { packageVersion } from '../node/package-root.js';
 import { addAssetCommands, collect } from './asset-program.js';
 import { parseCoordinatorChaosOption, parseJobChaosOption, parseNodeChaosOption } from './chaos-option.js';
 import { COORDINATOR_ENV, DEFAULT_COORDINATOR_ADDRESS, resolveCoordinatorAddress } from './coordinator-address.js';
-import { addCredentialCommands } from './credential-program.js';
+import { addCredentialCommands, addNodeCertCommands } from './credential-program.js';
 import { describeError } from './describe-error.js';
 import { ExitCode, exitCodeForError, UsageError } from './exit-codes.js';
 import { addJobCommands } from './job-program.js';
@@ -200,11 +200,15 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
       },
     );
 
-  withCredentials(
+  const node = withCredentials(
     program.command('node').description('run a node that serves jobs of one compute pool, until SIGINT/SIGTERM'),
   )
     .addOption(coordinatorOption())
     .option('--name <name>', 'node name, unique in the cluster (default: the host name)')
+    .option(
+      '--state-dir <dir>',
+      "the node's key and certificate: with --token and --ca/--ca-hash it joins once, then attaches over mutual TLS with no token (default $XDG_STATE_HOME/parajob/nodes/<name>, i.e. ~/.local/state/...)",
+    )
     .option('--compute <pool>', "compute pool this node serves (a job's compute: picks it)")
     .option(
       '--cores <n>',
@@ -250,12 +254,15 @@ export function buildProgram(io: CommandIo, setExitCode: (code: number) => void)
         ca?: string;
         caHash?: string;
         reconnectFor?: number;
+        stateDir?: string;
       }) => {
         // `-`: the embedded `parajob run` writes the address on stdin once its coordinator listens.
         const coordinator = options.coordinator === '-' ? '-' : resolveCoordinatorAddress(options.coordinator);
         setExitCode(await (await loadNode()).nodeCommand({ ...options, coordinator, auth: authOf(options) }, io));
       },
     );
+
+  addNodeCertCommands(node, io, setExitCode, DEFAULT_DATA_DIR);
 
   const job = addJobCommands(program, io, setExitCode, { coordinatorOption, authOf });
   for (const sub of job.commands) withCredentials(sub);

@@ -13,11 +13,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { bindingRefusal } from '../auth/binding.js';
 import { authInterceptor, type AuthPolicy } from '../auth/interceptor.js';
+import { joinHandler, type NodeCertAuthority } from '../auth/join-service.js';
+import { serverCredentials, type ServerTls } from '../auth/server-credentials.js';
 import { type CoordinatorKillPoint, parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
 import { AssetsService, ClusterService, CodeService, InputsService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../jobspec/assets/local-store.js';
@@ -105,8 +107,10 @@ export interface CoordinatorOptions {
 export interface CoordinatorSecurity {
   /** Token checks and roles, applied by one server interceptor; undefined: every call anonymous. */
   readonly auth?: AuthPolicy;
-  /** The server's TLS key and certificate chain (PEM); undefined: plaintext. */
-  readonly tls?: { readonly keyPem: string; readonly certChainPem: string };
+  /** The server's TLS key and certificate chain (PEM), and the CA of node certificates; undefined: plaintext. */
+  readonly tls?: ServerTls;
+  /** Issues node certificates (Cluster.Join); undefined: Join is refused. */
+  readonly nodeCerts?: NodeCertAuthority;
   /** Allow a non-loopback host without TLS or required credentials (the operator was warned). */
   readonly insecure?: boolean;
 }
@@ -205,7 +209,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
     ...(security.auth === undefined ? {} : { interceptors: [authInterceptor(security.auth)] }),
   });
-  server.addService(ClusterService, clusterService(core, logger));
+  server.addService(ClusterService, { ...clusterService(core, logger), join: joinHandler(security.nodeCerts) });
   server.addService(CodeService, codeService(core));
   server.addService(JobsService, jobsService(core, logger));
   server.addService(AssetsService, assetsService(assets, logger));
@@ -213,13 +217,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const port = await new Promise<number>((resolvePort, reject) => {
     server.bindAsync(
       `${host.includes(':') ? `[${host}]` : host}:${options.port}`,
-      security.tls === undefined
-        ? ServerCredentials.createInsecure()
-        : ServerCredentials.createSsl(
-            null,
-            [{ private_key: Buffer.from(security.tls.keyPem), cert_chain: Buffer.from(security.tls.certChainPem) }],
-            false,
-          ),
+      serverCredentials(security.tls),
       (error, boundPort) => (error ? reject(error) : resolvePort(boundPort)),
     );
   });

@@ -16,8 +16,11 @@ import { SubmitRejected } from './jobs/submission.js';
 import { WatchSession } from './jobs/watch-session.js';
 
 /** An error carrying a gRPC status, for callbacks and `emit('error')`. */
-/** Cluster.Attach: one stream per node (proto `NodeMessage` in, `CoordinatorMessage` out). */
-export function clusterService(core: CoordinatorCore, logger: Logger): ClusterServer {
+/**
+ * Cluster.Attach: one stream per node (proto `NodeMessage` in, `CoordinatorMessage` out). Cluster.Join
+ * (node certificates) is src/auth's: src/auth/join-service.ts.
+ */
+export function clusterService(core: CoordinatorCore, logger: Logger): Pick<ClusterServer, 'attach'> {
   return {
     attach(call) {
       // The credential's id, set by the auth interceptor (src/auth): node ids are bound to it.

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 import { createActor, waitFor } from 'xstate';
 
+import { resolveNodeDial } from '../auth/node-join.js';
 import { ParajobError } from '../errors.js';
 import { HostSampler } from '../monitor/host-sampler.js';
 import { resolveDialAny } from '../rpc/coordinator-list.js';
@@ -73,7 +74,16 @@ const STREAM_END_WAIT_MS = 2_000;
 export async function startNode(options: NodeOptions, internals: NodeInternals = {}): Promise<RunningNode> {
   const compiled = compileNodeOptions(options);
   const logger = compiled.logger;
-  const dial = await resolveDialAny(compiled.coordinators, compiled.auth);
+  // With a state dir, the node's certificate (joining first if need be); else its token (src/auth).
+  const dial =
+    compiled.stateDir === undefined
+      ? await resolveDialAny(compiled.coordinators, compiled.auth)
+      : await resolveNodeDial(compiled.coordinators, compiled.auth, {
+          name: compiled.name,
+          stateDir: compiled.stateDir,
+          waitMs: compiled.reconnectForMs,
+          logger,
+        });
   const coordinator = new CoordinatorDialer(compiled.coordinators, dial);
   // Input files this node does not see come from the coordinator into a cache of its own (src/node/inputs).
   const inputCache = await InputCache.open(join(compiled.cacheDir, 'inputs'), compiled.cacheMaxBytes);

@@ -40,6 +40,13 @@ export interface NodeOptions {
   /** Token and CA to reach a coordinator that asks credentials (src/auth/dial.ts). @default none */
   readonly auth?: DialAuth;
   /**
+   * Where the node keeps its key and certificate (src/auth/node-identity.ts): with a token and a CA
+   * it joins once and attaches over mutual TLS from then on, with no token (src/auth/node-join.ts).
+   * `parajob node` defaults it to `$XDG_STATE_HOME/parajob/nodes/<name>`. @default none: the token
+   * is sent on every attach, as before
+   */
+  readonly stateDir?: string;
+  /**
    * How long the node keeps dialling a coordinator it lost (or has not reached yet) before it gives
    * up, in milliseconds; its running work goes on meanwhile. @default 900000 (15 minutes)
    */
@@ -71,6 +78,7 @@ export interface CompiledNodeOptions {
   readonly logger: Logger;
   readonly chaos: NodeChaosPlan;
   readonly auth: DialAuth;
+  readonly stateDir: string | undefined;
   readonly reconnectForMs: number;
   readonly sharedFs: readonly string[] | undefined;
   readonly cacheMaxBytes: number;
@@ -121,6 +129,7 @@ export function compileNodeOptions(options: NodeOptions): CompiledNodeOptions {
     logger: options.logger ?? createRootLogger({ role: 'node' }),
     chaos: parseNodeChaosPlan(options.chaos ?? ''),
     auth: options.auth ?? {},
+    stateDir: options.stateDir === undefined ? undefined : resolve(options.stateDir),
     reconnectForMs,
     sharedFs: options.sharedFs,
     cacheMaxBytes,

@@ -282,7 +282,8 @@ describe.skipIf(!kubectlFound)('cluster/k8s/bootstrap.sh and the pods it feeds',
       },
       { POD_NAME: 'parajob-node-abc12', CPU_LIMIT: '2' },
     );
-    const node = spawnCli(nodeArgs, { env: { PARAJOB_TOKEN: nodeToken } });
+    // The node joins (a certificate for its name) and keeps it under XDG_STATE_HOME, here the test's folder.
+    const node = spawnCli(nodeArgs, { env: { PARAJOB_TOKEN: nodeToken, XDG_STATE_HOME: join(root, 'state') } });
     await node.waitFor(/attached to/);
 
     // A client with the bootstrap's client token and the CA's hash submits a job under /data.

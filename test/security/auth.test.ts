@@ -118,6 +118,8 @@ describe('a coordinator beyond loopback', () => {
       'n1',
       '--cache-dir',
       join(root, 'cache-n1'),
+      '--state-dir',
+      join(root, 'state-n1'),
     ]);
     await node.waitFor(/attached to/);
     // A wrong pin is refused before any token is sent.

@@ -41,6 +41,8 @@ export interface WireOptions {
   readonly token?: string;
   /** CA PEM to dial over TLS; undefined: plaintext. */
   readonly caPem?: Buffer;
+  /** A client certificate and its key (PEM) to present over TLS (mutual TLS, a node certificate). */
+  readonly clientCert?: { readonly keyPem: Buffer; readonly certPem: Buffer };
   /** Extra channel options (e.g. message size limits of the client side). */
   readonly channelOptions?: object;
 }
@@ -63,7 +65,10 @@ export class WireClient {
     address: string,
     private readonly options: WireOptions = {},
   ) {
-    const creds = options.caPem === undefined ? credentials.createInsecure() : credentials.createSsl(options.caPem);
+    const creds =
+      options.caPem === undefined
+        ? credentials.createInsecure()
+        : credentials.createSsl(options.caPem, options.clientCert?.keyPem, options.clientCert?.certPem);
     const channelOptions = { 'grpc.max_send_message_length': -1, ...options.channelOptions };
     this.jobs = new (service('Jobs'))(address, creds, channelOptions);
     this.cluster = new (service('Cluster'))(address, creds, channelOptions);
@@ -81,6 +86,11 @@ export class WireClient {
   /** Calls `Jobs.<method>` and resolves with its outcome (never rejects). */
   unary(method: 'submit' | 'get' | 'list' | 'cancel', request: object, timeoutMs = 15_000): Promise<UnaryOutcome> {
     return this.call(this.jobs, method, request, timeoutMs);
+  }
+
+  /** Calls `Cluster.Join` and resolves with its outcome (never rejects). */
+  joinCall(request: { name: string; csrPem: string }, timeoutMs = 15_000): Promise<UnaryOutcome> {
+    return this.call(this.cluster, 'join', request, timeoutMs);
   }
 
   /** Calls `Assets.<method>` and resolves with its outcome (never rejects). */

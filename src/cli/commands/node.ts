@@ -1,11 +1,14 @@
 /**
  * `parajob node --coordinator HOST:PORT [--name n1] [--compute cpu-cluster] [--cores N] [--gpus N]
- * [--cache-dir DIR] [--shared-fs PREFIX]... [--cache-max-bytes N] [--python PATH]`: runs a node until SIGINT or SIGTERM (or, with the hidden
+ * [--cache-dir DIR] [--shared-fs PREFIX]... [--cache-max-bytes N] [--python PATH] [--state-dir DIR]`:
+ * runs a node until SIGINT or SIGTERM (or, with the hidden
  * `--exit-with-stdin` that `parajob run` uses, until its stdin closes because the parent died).
  */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 import { type DialAuth, TOKEN_ENV } from '../../auth/dial.js';
+import { defaultStateDir } from '../../auth/node-identity.js';
 import { createRootLogger } from '../../log/logger.js';
 import { startNode } from '../../node/index.js';
 import { type CommandIo, writeLine } from '../command-io.js';
@@ -34,6 +37,8 @@ export interface NodeCommandOptions {
   readonly auth?: DialAuth;
   /** How long to keep dialling a lost coordinator before giving up (ms). @default 15 minutes */
   readonly reconnectFor?: number;
+  /** Key and certificate of the node (src/auth/node-identity.ts). @default defaultStateDir(name) */
+  readonly stateDir?: string;
 }
 
 /** The first line written to stdin (the embedded `parajob run` writes the coordinator address there). */
@@ -94,6 +99,10 @@ export async function nodeCommand(options: NodeCommandOptions, io: CommandIo): P
       ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
       ...(options.auth === undefined ? {} : { auth: options.auth }),
       ...(options.reconnectFor === undefined ? {} : { reconnectForMs: options.reconnectFor }),
+      // The nodes of `parajob run` (address on stdin) are private to one run: no identity to keep.
+      ...(options.coordinator === STDIN_ADDRESS
+        ? {}
+        : { stateDir: options.stateDir ?? defaultStateDir(options.name ?? hostname()) }),
     });
     // A signal while still connecting ends the process too (the node may wait long for its coordinator).
     const first = await Promise.race([starting, terminated]);

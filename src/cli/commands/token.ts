@@ -21,7 +21,8 @@ export function parseTtl(text: string): number | undefined {
   return ms;
 }
 
-function guarded(io: CommandIo, body: () => number): number {
+/** Runs a synchronous credential command: an error is described on stderr and becomes the exit code. */
+export function guarded(io: CommandIo, body: () => number): number {
   try {
     return body();
   } catch (error) {

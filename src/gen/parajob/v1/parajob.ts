@@ -1088,6 +1088,33 @@ export interface InputChunk {
   data: Uint8Array;
 }
 
+/**
+ * ---------------------------------------------------------------------------------------------------
+ * Join (service Cluster): a node's certificate. The node makes its key and never sends it; the
+ * coordinator's CA signs the request's public key under the name given, never the request's subject.
+ * ---------------------------------------------------------------------------------------------------
+ */
+export interface JoinRequest {
+  /**
+   * The node's name (letters, digits, '.', '_', '-'): the certificate binds it, and a stream
+   * authenticated by that certificate may attach under this name only.
+   */
+  name: string;
+  /** PKCS#10 certificate signing request (PEM), signed by the node's own key. */
+  csrPem: string;
+}
+
+export interface JoinResponse {
+  /** The name bound (as asked). */
+  name: string;
+  /** The node's client certificate (PEM), signed by the cluster CA. */
+  certificatePem: string;
+  /** The cluster CA's certificate (PEM): the node trusts it for the coordinator from then on. */
+  caPem: string;
+  /** When the certificate expires (ISO 8601). */
+  notAfter: string;
+}
+
 function createBaseNodeMessage(): NodeMessage {
   return { kind: undefined };
 }
@@ -9640,6 +9667,224 @@ export const InputChunk: MessageFns<InputChunk> = {
   },
 };
 
+function createBaseJoinRequest(): JoinRequest {
+  return { name: "", csrPem: "" };
+}
+
+export const JoinRequest: MessageFns<JoinRequest> = {
+  encode(message: JoinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.csrPem !== "") {
+      writer.uint32(18).string(message.csrPem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.csrPem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      csrPem: isSet(object.csrPem)
+        ? globalThis.String(object.csrPem)
+        : isSet(object.csr_pem)
+        ? globalThis.String(object.csr_pem)
+        : "",
+    };
+  },
+
+  toJSON(message: JoinRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.csrPem !== "") {
+      obj.csrPem = message.csrPem;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JoinRequest>, I>>(base?: I): JoinRequest {
+    return JoinRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JoinRequest>, I>>(object: I): JoinRequest {
+    const message = createBaseJoinRequest();
+    message.name = object.name ?? "";
+    message.csrPem = object.csrPem ?? "";
+    return message;
+  },
+};
+
+function createBaseJoinResponse(): JoinResponse {
+  return { name: "", certificatePem: "", caPem: "", notAfter: "" };
+}
+
+export const JoinResponse: MessageFns<JoinResponse> = {
+  encode(message: JoinResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.certificatePem !== "") {
+      writer.uint32(18).string(message.certificatePem);
+    }
+    if (message.caPem !== "") {
+      writer.uint32(26).string(message.caPem);
+    }
+    if (message.notAfter !== "") {
+      writer.uint32(34).string(message.notAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.certificatePem = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.caPem = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.notAfter = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinResponse {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      certificatePem: isSet(object.certificatePem)
+        ? globalThis.String(object.certificatePem)
+        : isSet(object.certificate_pem)
+        ? globalThis.String(object.certificate_pem)
+        : "",
+      caPem: isSet(object.caPem)
+        ? globalThis.String(object.caPem)
+        : isSet(object.ca_pem)
+        ? globalThis.String(object.ca_pem)
+        : "",
+      notAfter: isSet(object.notAfter)
+        ? globalThis.String(object.notAfter)
+        : isSet(object.not_after)
+        ? globalThis.String(object.not_after)
+        : "",
+    };
+  },
+
+  toJSON(message: JoinResponse): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.certificatePem !== "") {
+      obj.certificatePem = message.certificatePem;
+    }
+    if (message.caPem !== "") {
+      obj.caPem = message.caPem;
+    }
+    if (message.notAfter !== "") {
+      obj.notAfter = message.notAfter;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JoinResponse>, I>>(base?: I): JoinResponse {
+    return JoinResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JoinResponse>, I>>(object: I): JoinResponse {
+    const message = createBaseJoinResponse();
+    message.name = object.name ?? "";
+    message.certificatePem = object.certificatePem ?? "";
+    message.caPem = object.caPem ?? "";
+    message.notAfter = object.notAfter ?? "";
+    return message;
+  },
+};
+
 /**
  * ---------------------------------------------------------------------------------------------------
  * Cluster: one long-lived bidirectional stream per node. The node dials; the coordinator never does,
@@ -9658,16 +9903,53 @@ export const ClusterService = {
     responseSerialize: (value: CoordinatorMessage): Buffer => Buffer.from(CoordinatorMessage.encode(value).finish()),
     responseDeserialize: (value: Buffer): CoordinatorMessage => CoordinatorMessage.decode(value),
   },
+  /**
+   * A node trades its join token for a client certificate bound to its name (README "Security"); it
+   * attaches over mutual TLS with it afterwards. A node certificate may call Join again for its own
+   * name only (renewal). Node role; only on a coordinator with TLS.
+   */
+  join: {
+    path: "/parajob.v1.Cluster/Join" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: JoinRequest): Buffer => Buffer.from(JoinRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): JoinRequest => JoinRequest.decode(value),
+    responseSerialize: (value: JoinResponse): Buffer => Buffer.from(JoinResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): JoinResponse => JoinResponse.decode(value),
+  },
 } as const;
 
 export interface ClusterServer extends UntypedServiceImplementation {
   attach: handleBidiStreamingCall<NodeMessage, CoordinatorMessage>;
+  /**
+   * A node trades its join token for a client certificate bound to its name (README "Security"); it
+   * attaches over mutual TLS with it afterwards. A node certificate may call Join again for its own
+   * name only (renewal). Node role; only on a coordinator with TLS.
+   */
+  join: handleUnaryCall<JoinRequest, JoinResponse>;
 }
 
 export interface ClusterClient extends Client {
   attach(): ClientDuplexStream<NodeMessage, CoordinatorMessage>;
   attach(options: Partial<CallOptions>): ClientDuplexStream<NodeMessage, CoordinatorMessage>;
   attach(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<NodeMessage, CoordinatorMessage>;
+  /**
+   * A node trades its join token for a client certificate bound to its name (README "Security"); it
+   * attaches over mutual TLS with it afterwards. A node certificate may call Join again for its own
+   * name only (renewal). Node role; only on a coordinator with TLS.
+   */
+  join(request: JoinRequest, callback: (error: ServiceError | null, response: JoinResponse) => void): ClientUnaryCall;
+  join(
+    request: JoinRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: JoinResponse) => void,
+  ): ClientUnaryCall;
+  join(
+    request: JoinRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: JoinResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ClusterClient = makeGenericClientConstructor(ClusterService, "parajob.v1.Cluster") as unknown as {

@@ -130,6 +130,9 @@ describe('Inputs.Read', () => {
     const data = join(dir, 'data');
     await mkdir(data, { recursive: true });
     await writeFile(join(data, 'a.txt'), 'alpha bravo charlie');
+    await writeFile(join(data, 'empty.txt'), '');
+    const big = randomBytes(1536 * 1024 + 3);
+    await writeFile(join(data, 'big.bin'), big);
     await writeFile(join(dir, 'secret.txt'), 'not an input');
     await symlink(join(dir, 'secret.txt'), join(data, 'link-out.txt'));
     await writeText(dir, 'code/list.mjs', 'export function run(batch) { return batch; }\n');
@@ -184,6 +187,37 @@ describe('Inputs.Read', () => {
         expect(outcome.error?.code).toBe(status.PERMISSION_DENIED);
         expect(outcome.data.length).toBe(0);
       }
+
+      // ReadFiles: many files in one call, in order, a large one in parts, a cached copy revalidated.
+      const wanted = (path: string, cached: { size: number; mtimeMs: number } | undefined = undefined) => ({
+        path,
+        cachedSize: cached?.size ?? 0,
+        cachedMtimeMs: cached?.mtimeMs ?? 0,
+      });
+      const readFiles = (who: WireClient, files: object[], jobId = assign.jobId) =>
+        who.readInputFiles({ nodeId: hand.nodeId, jobId, files });
+      const aStat = await stat(join(data, 'a.txt'));
+      const many = await readFiles(nodeClient, [
+        wanted(join(data, 'big.bin')),
+        wanted(join(data, 'empty.txt')),
+        wanted(join(data, 'a.txt')),
+        wanted(join(data, 'a.txt'), { size: aStat.size, mtimeMs: aStat.mtimeMs }),
+      ]);
+      expect(many.error).toBeUndefined();
+      expect(many.files.get(0)?.data.equals(big)).toBe(true);
+      expect(many.files.get(1)).toEqual({ data: Buffer.alloc(0), unchanged: false });
+      expect(many.files.get(2)).toEqual({ data: Buffer.from('alpha bravo charlie'), unchanged: false });
+      expect(many.files.get(3)).toEqual({ data: Buffer.alloc(0), unchanged: true });
+
+      // One file the job may not read refuses the whole call.
+      const refusedMany = [
+        await readFiles(nodeClient, [wanted(join(data, 'a.txt')), wanted(join(data, 'link-out.txt'))]),
+        await readFiles(nodeClient, [wanted(join(data, '..', 'secret.txt'))]),
+        await readFiles(nodeClient, [wanted(join(data, 'a.txt'))], 'no-such-job'),
+        await readFiles(otherNode, [wanted(join(data, 'a.txt'))]),
+        await readFiles(client, [wanted(join(data, 'a.txt'))]),
+      ];
+      for (const outcome of refusedMany) expect(outcome.error?.code).toBe(status.PERMISSION_DENIED);
     } finally {
       hand.stop();
       nodeClient.close();

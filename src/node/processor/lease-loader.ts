@@ -30,6 +30,8 @@ export interface LeaseLoader {
   load(lease: Lease, signal: AbortSignal): Promise<LoadedTable | undefined>;
   /** The `run` message of a lease, without its rows (runFrame splices them in). */
   runMessage(held: HeldLease): RunMessage;
+  /** Leases queued behind the current one: input the node fetches starts arriving now (remote-inputs.ts). */
+  prefetch(leases: readonly HeldLease[]): void;
 }
 
 /**
@@ -55,6 +57,13 @@ export function leaseLoader(
   let copies: { readonly token: number; readonly files: readonly string[]; readonly pinned: string[] } | undefined;
   return {
     needsLoading: ({ lease }) => nodeReads || remote(lease) || fetched(lease),
+    prefetch: (leases) => {
+      if (inputs === undefined) return;
+      const unseen = leases.flatMap(({ lease }) =>
+        fetched(lease) ? lease.files.filter((file) => !inputs.sees(file)) : [],
+      );
+      if (unseen.length > 0) inputs.prefetch(unseen);
+    },
     load: async (lease, signal) => {
       if (remote(lease)) {
         await downloadLeaseFiles(lease, stagingDir, signal);
@@ -104,6 +113,7 @@ export function withFaultPlan(loader: LeaseLoader, plan: ChaosPlan): LeaseLoader
   if (plan.faults.length === 0) return loader;
   const hangsLoading = (lease: Lease): boolean => loadFaultFor(plan, lease.miniBatchId, lease.attempt) !== undefined;
   return {
+    prefetch: (leases) => loader.prefetch(leases),
     needsLoading: (held) => hangsLoading(held.lease) || loader.needsLoading(held),
     load: (lease, signal) =>
       hangsLoading(lease)

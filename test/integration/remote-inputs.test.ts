@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
+import { tabularJobYaml } from '../helpers/tabular-job.js';
 import { HandNode, WireClient } from '../security/wire-client.js';
 
 const SMALL_FILES = 40;
@@ -121,6 +122,69 @@ export function run(batch) {
     const held = await bytesUnder(inputsCache);
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThanOrEqual(CACHE_MAX_BYTES);
+  });
+});
+
+describe('a node that does not see a table', () => {
+  it('reads each mini-batch from staged copies of its byte ranges and header: every row once, Path the original', async () => {
+    const dir = join(root, 'table-job');
+    const table = join(dir, 'table');
+    await writeText(
+      dir,
+      'table/MLTable',
+      'paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited: {header: all_files_same_headers, include_path_column: true}\n',
+    );
+    const expected: string[] = [];
+    for (const [name, rows] of [
+      ['a.csv', 300],
+      ['b.csv', 120],
+    ] as const) {
+      const lines = ['id,label'];
+      for (let i = 0; i < rows; i++) {
+        lines.push(`${name}-${i},row-${i}`);
+        expected.push(`${join(table, name)} ${name}-${i} row-${i}`);
+      }
+      await writeText(dir, `table/${name}`, `${lines.join('\n')}\n`);
+    }
+    await writeText(
+      dir,
+      'code/rows.mjs',
+      'export function run(rows) { return rows.map((r) => [r.Path, r.id, r.label]); }\n',
+    );
+    await writeText(
+      dir,
+      'job.yml',
+      tabularJobYaml({ miniBatchSize: '"2KB"', maxConcurrencyPerInstance: 2, entryScript: 'rows.mjs' }),
+    );
+    const { address } = await startCoordinatorCli(join(dir, 'coordinator'));
+    const cacheDir = join(dir, 'node-cache');
+    const node = spawnCli([
+      'node',
+      '--coordinator',
+      address,
+      '--name',
+      'blind',
+      '--compute',
+      'cpu',
+      '--cache-dir',
+      cacheDir,
+      '--shared-fs',
+      join(root, 'nothing-of-the-inputs'),
+    ]);
+    await node.waitFor(/attached to/);
+    const create = await runCli(['job', 'create', '--file', join(dir, 'job.yml'), '--coordinator', address]);
+    expect(create.exit?.code, create.describeOutput()).toBe(0);
+    const stream = await runCli(['job', 'stream', create.stdoutLines.at(-1) ?? '', '--coordinator', address], {
+      timeoutMs: 120_000,
+    });
+    expect(stream.exit?.code, stream.describeOutput()).toBe(0);
+
+    const rows = (await readFile(join(dir, 'out', 'result.txt'), 'utf8')).split('\n').filter(Boolean);
+    expect([...rows].sort()).toEqual([...expected].sort());
+    // The worker read copies staged in the processors' folders (the last lease of each stays until the next).
+    const staged = (await readdir(join(cacheDir, 'work'), { recursive: true })).filter((path) => path.endsWith('.csv'));
+    expect(staged.length).toBeGreaterThan(0);
+    for (const path of staged) expect(path).toMatch(/input\/p\d+\/\d+\/[ab]\.csv$/);
   });
 });
 

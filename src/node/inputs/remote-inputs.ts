@@ -7,8 +7,11 @@
  * queued behind it are prefetched meanwhile, so that loading them finds them in the cache.
  */
 import type { InputsClient } from '../../gen/parajob/v1/parajob.js';
+import type { TabularReader } from '../../input/mltable/model.js';
+import type { ByteRangeItem } from '../../worker/protocol.js';
 import { fetchFiles, type FetchTarget } from './fetch-files.js';
 import type { CachedFile, InputCache } from './input-cache.js';
+import { stageRanges } from './stage-ranges.js';
 import type { SeesPath } from './visibility.js';
 
 /** Prefetched files remembered at most (older ones are forgotten: their leases were revoked or went elsewhere). */
@@ -23,6 +26,13 @@ export interface LeaseInputs {
   prefetch(paths: readonly string[]): void;
   /** Unpins local copies handed to an attempt that is over. */
   release(localPaths: readonly string[]): Promise<void>;
+  /** Tabular ranges the node does not see, staged under `dir` (stage-ranges.ts); the ranges the worker reads. */
+  stageRanges(
+    ranges: readonly ByteRangeItem[],
+    reader: TabularReader,
+    dir: string,
+    signal: AbortSignal,
+  ): Promise<ByteRangeItem[]>;
 }
 
 /** The node's remote inputs: one cache and client, bound per job with `forJob`. */
@@ -61,6 +71,7 @@ export function remoteInputs(client: () => InputsClient, cache: InputCache, sees
         },
         fetch: (paths, signal) => fetchPinned(client(), cache, target, paths, prefetched, signal),
         release: (localPaths) => cache.release(localPaths),
+        stageRanges: (ranges, reader, dir, signal) => stageRanges(client(), target, ranges, sees, reader, dir, signal),
       };
     },
   };

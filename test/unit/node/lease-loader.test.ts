@@ -78,6 +78,7 @@ describe('leaseLoader: files the node does not see', () => {
     const inputs = {
       sees: (path: string) => path.startsWith('/shared/'),
       prefetch: (paths: readonly string[]) => void prefetched.push([...paths]),
+      stageRanges: () => Promise.reject(new Error('no tabular leases here')),
       fetch: (paths: readonly string[]) => {
         fetched.push([...paths]);
         return Promise.resolve(paths.map((path) => `/cache${path}`));

@@ -56,7 +56,7 @@ export async function readTableBatch(
   return {
     columns: table.columns,
     rows: table.rows,
-    source: ranges.map(({ path, start, end }) => ({ path, start, end })),
+    source: ranges.map(({ path, start, end, sourcePath }) => ({ path: sourcePath ?? path, start, end })),
   };
 }
 

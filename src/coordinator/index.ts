@@ -21,7 +21,7 @@ import { authInterceptor, type AuthPolicy } from '../auth/interceptor.js';
 import { joinHandler, type NodeCertAuthority } from '../auth/join-service.js';
 import { serverCredentials, type ServerTls } from '../auth/server-credentials.js';
 import { type CoordinatorKillPoint, parseCoordinatorChaosPlan } from '../chaos/coordinator-plan.js';
-import { AssetsService, ClusterService, CodeService, InputsService, JobsService } from '../gen/parajob/v1/parajob.js';
+import { AssetsService, ClusterService, CodeService, JobsService } from '../gen/parajob/v1/parajob.js';
 import { LocalAssetStore } from '../jobspec/assets/local-store.js';
 import { compileJobSpec } from '../jobspec/load.js';
 import { createRootLogger } from '../log/logger.js';
@@ -30,7 +30,7 @@ import { isS3Uri } from '../storage/s3-location.js';
 import type { WebServer, WebServerOptions } from '../web/server.js';
 import { assetsService } from './assets/assets-service.js';
 import { CoordinatorCore } from './coordinator-core.js';
-import { inputsService } from './inputs/input-service.js';
+import { inputsService, InputsWireService } from './inputs/input-service.js';
 import { DEFAULT_SUBMIT_LIMITS, maxReceiveBytes, type SubmitLimits } from './jobs/limits.js';
 import type { RetentionOptions } from './jobs/retention.js';
 import type { CompileJob } from './jobs/submission.js';
@@ -213,7 +213,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   server.addService(CodeService, codeService(core));
   server.addService(JobsService, jobsService(core, logger));
   server.addService(AssetsService, assetsService(assets, logger));
-  server.addService(InputsService, inputsService(core, logger));
+  server.addService(InputsWireService, inputsService(core, logger));
   const port = await new Promise<number>((resolvePort, reject) => {
     server.bindAsync(
       `${host.includes(':') ? `[${host}]` : host}:${options.port}`,

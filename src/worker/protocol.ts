@@ -28,6 +28,8 @@ export interface ByteRangeItem {
   readonly start: number;
   /** One past the last byte. */
   readonly end: number;
+  /** The file's path as the input names it, when `path` is a local copy (ByteRange.sourcePath). */
+  readonly sourcePath?: string;
 }
 
 export interface InitMessage {

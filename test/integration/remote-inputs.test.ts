@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
+import { tabularJobYaml } from '../helpers/tabular-job.js';
 import { HandNode, WireClient } from '../security/wire-client.js';
 
 const SMALL_FILES = 40;
@@ -124,12 +125,78 @@ export function run(batch) {
   });
 });
 
+describe('a node that does not see a table', () => {
+  it('reads each mini-batch from staged copies of its byte ranges and header: every row once, Path the original', async () => {
+    const dir = join(root, 'table-job');
+    const table = join(dir, 'table');
+    await writeText(
+      dir,
+      'table/MLTable',
+      'paths:\n  - pattern: ./*.csv\ntransformations:\n  - read_delimited: {header: all_files_same_headers, include_path_column: true}\n',
+    );
+    const expected: string[] = [];
+    for (const [name, rows] of [
+      ['a.csv', 300],
+      ['b.csv', 120],
+    ] as const) {
+      const lines = ['id,label'];
+      for (let i = 0; i < rows; i++) {
+        lines.push(`${name}-${i},row-${i}`);
+        expected.push(`${join(table, name)} ${name}-${i} row-${i}`);
+      }
+      await writeText(dir, `table/${name}`, `${lines.join('\n')}\n`);
+    }
+    await writeText(
+      dir,
+      'code/rows.mjs',
+      'export function run(rows) { return rows.map((r) => [r.Path, r.id, r.label]); }\n',
+    );
+    await writeText(
+      dir,
+      'job.yml',
+      tabularJobYaml({ miniBatchSize: '"2KB"', maxConcurrencyPerInstance: 2, entryScript: 'rows.mjs' }),
+    );
+    const { address } = await startCoordinatorCli(join(dir, 'coordinator'));
+    const cacheDir = join(dir, 'node-cache');
+    const node = spawnCli([
+      'node',
+      '--coordinator',
+      address,
+      '--name',
+      'blind',
+      '--compute',
+      'cpu',
+      '--cache-dir',
+      cacheDir,
+      '--shared-fs',
+      join(root, 'nothing-of-the-inputs'),
+    ]);
+    await node.waitFor(/attached to/);
+    const create = await runCli(['job', 'create', '--file', join(dir, 'job.yml'), '--coordinator', address]);
+    expect(create.exit?.code, create.describeOutput()).toBe(0);
+    const stream = await runCli(['job', 'stream', create.stdoutLines.at(-1) ?? '', '--coordinator', address], {
+      timeoutMs: 120_000,
+    });
+    expect(stream.exit?.code, stream.describeOutput()).toBe(0);
+
+    const rows = (await readFile(join(dir, 'out', 'result.txt'), 'utf8')).split('\n').filter(Boolean);
+    expect([...rows].sort()).toEqual([...expected].sort());
+    // The worker read copies staged in the processors' folders (the last lease of each stays until the next).
+    const staged = (await readdir(join(cacheDir, 'work'), { recursive: true })).filter((path) => path.endsWith('.csv'));
+    expect(staged.length).toBeGreaterThan(0);
+    for (const path of staged) expect(path).toMatch(/input\/p\d+\/\d+\/[ab]\.csv$/);
+  });
+});
+
 describe('Inputs.Read', () => {
   it('serves a node only files under the inputs of a job it serves; anything else is PERMISSION_DENIED', async () => {
     const dir = join(root, 'guard');
     const data = join(dir, 'data');
     await mkdir(data, { recursive: true });
     await writeFile(join(data, 'a.txt'), 'alpha bravo charlie');
+    await writeFile(join(data, 'empty.txt'), '');
+    const big = randomBytes(1536 * 1024 + 3);
+    await writeFile(join(data, 'big.bin'), big);
     await writeFile(join(dir, 'secret.txt'), 'not an input');
     await symlink(join(dir, 'secret.txt'), join(data, 'link-out.txt'));
     await writeText(dir, 'code/list.mjs', 'export function run(batch) { return batch; }\n');
@@ -184,6 +251,37 @@ describe('Inputs.Read', () => {
         expect(outcome.error?.code).toBe(status.PERMISSION_DENIED);
         expect(outcome.data.length).toBe(0);
       }
+
+      // ReadFiles: many files in one call, in order, a large one in parts, a cached copy revalidated.
+      const wanted = (path: string, cached: { size: number; mtimeMs: number } | undefined = undefined) => ({
+        path,
+        cachedSize: cached?.size ?? 0,
+        cachedMtimeMs: cached?.mtimeMs ?? 0,
+      });
+      const readFiles = (who: WireClient, files: object[], jobId = assign.jobId) =>
+        who.readInputFiles({ nodeId: hand.nodeId, jobId, files });
+      const aStat = await stat(join(data, 'a.txt'));
+      const many = await readFiles(nodeClient, [
+        wanted(join(data, 'big.bin')),
+        wanted(join(data, 'empty.txt')),
+        wanted(join(data, 'a.txt')),
+        wanted(join(data, 'a.txt'), { size: aStat.size, mtimeMs: aStat.mtimeMs }),
+      ]);
+      expect(many.error).toBeUndefined();
+      expect(many.files.get(0)?.data.equals(big)).toBe(true);
+      expect(many.files.get(1)).toEqual({ data: Buffer.alloc(0), unchanged: false });
+      expect(many.files.get(2)).toEqual({ data: Buffer.from('alpha bravo charlie'), unchanged: false });
+      expect(many.files.get(3)).toEqual({ data: Buffer.alloc(0), unchanged: true });
+
+      // One file the job may not read refuses the whole call.
+      const refusedMany = [
+        await readFiles(nodeClient, [wanted(join(data, 'a.txt')), wanted(join(data, 'link-out.txt'))]),
+        await readFiles(nodeClient, [wanted(join(data, '..', 'secret.txt'))]),
+        await readFiles(nodeClient, [wanted(join(data, 'a.txt'))], 'no-such-job'),
+        await readFiles(otherNode, [wanted(join(data, 'a.txt'))]),
+        await readFiles(client, [wanted(join(data, 'a.txt'))]),
+      ];
+      for (const outcome of refusedMany) expect(outcome.error?.code).toBe(status.PERMISSION_DENIED);
     } finally {
       hand.stop();
       nodeClient.close();

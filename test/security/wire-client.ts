@@ -142,6 +142,37 @@ export class WireClient {
     });
   }
 
+  /**
+   * Calls `Inputs.ReadFiles` to its end: each file's bytes (its parts joined) and whether it was
+   * `unchanged`, or the error that ended it (never rejects).
+   */
+  readInputFiles(
+    request: object,
+    timeoutMs = 15_000,
+  ): Promise<{ readonly error?: ServiceError; readonly files: Map<number, { data: Buffer; unchanged: boolean }> }> {
+    const fn = this.inputs.readFiles as (
+      request: object,
+      metadata: Metadata,
+      options: { deadline: Date },
+    ) => ClientReadableStream<{ parts?: { index?: number; data?: Buffer; unchanged?: boolean }[] }>;
+    const call = fn.call(this.inputs, request, this.metadata(), { deadline: new Date(Date.now() + timeoutMs) });
+    const files = new Map<number, { data: Buffer; unchanged: boolean }>();
+    return new Promise((resolve) => {
+      call.on('data', (message: { parts?: { index?: number; data?: Buffer; unchanged?: boolean }[] }) => {
+        for (const part of message.parts ?? []) {
+          const index = part.index ?? 0;
+          const file = files.get(index) ?? { data: Buffer.alloc(0), unchanged: false };
+          files.set(index, {
+            data: Buffer.concat([file.data, part.data ?? Buffer.alloc(0)]),
+            unchanged: file.unchanged || part.unchanged === true,
+          });
+        }
+      });
+      call.on('error', (error: ServiceError) => resolve({ error, files }));
+      call.on('end', () => resolve({ files }));
+    });
+  }
+
   close(): void {
     this.jobs.close();
     this.cluster.close();

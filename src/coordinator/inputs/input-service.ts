@@ -11,9 +11,15 @@ import { type ServerWritableStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { principalOf } from '../../auth/interceptor.js';
-import type { InputChunk, InputsServer, ReadInputRequest } from '../../gen/parajob/v1/parajob.js';
+import {
+  type InputChunk,
+  InputsService,
+  type ReadFilesRequest,
+  type ReadInputRequest,
+} from '../../gen/parajob/v1/parajob.js';
 import { grpcError } from '../grpc-error.js';
-import { servedPathOf } from './served-path.js';
+import { RefusedInput, sendFiles } from './read-files.js';
+import { resolvedRoots, servedPathOf } from './served-path.js';
 
 /** Bytes per chunk: large enough that per-message costs vanish, well under gRPC's 4 MiB message limit. */
 export const INPUT_CHUNK_BYTES = 1 << 20;
@@ -24,8 +30,23 @@ export interface InputRoots {
   inputRootsServedTo(nodeId: string, owner: string, jobId: string): readonly string[] | undefined;
 }
 
-/** The Inputs service over `roots`. */
-export function inputsService(roots: InputRoots, logger: Logger): InputsServer {
+/**
+ * The Inputs service as served: the generated definition, except that ReadFiles' messages are encoded
+ * by the handler itself (file-parts-encoding.ts), so grpc-js sends the Buffer it is given.
+ */
+export const InputsWireService = {
+  ...InputsService,
+  readFiles: { ...InputsService.readFiles, responseSerialize: (encoded: Buffer): Buffer => encoded },
+} as const;
+
+/** The implementation of {@link InputsWireService} over `roots`. */
+export function inputsService(
+  roots: InputRoots,
+  logger: Logger,
+): {
+  read(call: ServerWritableStream<ReadInputRequest, InputChunk>): void;
+  readFiles(call: ServerWritableStream<ReadFilesRequest, Buffer>): void;
+} {
   return {
     read(call) {
       serveRead(roots, call).catch((error: unknown) => {
@@ -33,7 +54,33 @@ export function inputsService(roots: InputRoots, logger: Logger): InputsServer {
         call.emit('error', grpcError(status.INTERNAL, `cannot read ${call.request.path}: ${String(error)}`));
       });
     },
+    readFiles(call) {
+      serveReadFiles(roots, call).catch((error: unknown) => {
+        if (error instanceof RefusedInput) {
+          call.emit('error', grpcError(status.PERMISSION_DENIED, error.message));
+          return;
+        }
+        logger.warn({ err: error, files: call.request.files.length, jobId: call.request.jobId }, 'input read failed');
+        call.emit(
+          'error',
+          grpcError(status.INTERNAL, `cannot read job ${call.request.jobId}'s inputs: ${String(error)}`),
+        );
+      });
+    },
   };
+}
+
+async function serveReadFiles(roots: InputRoots, call: ServerWritableStream<ReadFilesRequest, Buffer>): Promise<void> {
+  const request = call.request;
+  const allowed = roots.inputRootsServedTo(request.nodeId, principalOf(call.metadata)?.tokenId ?? '', request.jobId);
+  if (allowed === undefined) {
+    call.emit(
+      'error',
+      grpcError(status.PERMISSION_DENIED, `node ${request.nodeId} does not serve job ${request.jobId}`),
+    );
+    return;
+  }
+  await sendFiles(request, await resolvedRoots(allowed), call);
 }
 
 async function serveRead(roots: InputRoots, call: ServerWritableStream<ReadInputRequest, InputChunk>): Promise<void> {

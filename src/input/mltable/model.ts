@@ -134,6 +134,12 @@ export interface ByteRange {
   readonly start: number;
   /** One past the last byte. */
   readonly end: number;
+  /**
+   * The data file's path as the input names it, when `path` is a local copy of it (a node that does
+   * not see the input: src/node/inputs/stage-ranges.ts): what include_path_column and partition
+   * formats see.
+   */
+  readonly sourcePath?: string;
 }
 
 /** A byte range that also knows how many rows (non-empty records) it holds. */

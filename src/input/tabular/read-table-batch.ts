@@ -56,7 +56,7 @@ export async function readTableBatch(
   return {
     columns: table.columns,
     rows: table.rows,
-    source: ranges.map(({ path, start, end }) => ({ path, start, end })),
+    source: ranges.map(({ path, start, end, sourcePath }) => ({ path: sourcePath ?? path, start, end })),
   };
 }
 
@@ -88,17 +88,17 @@ async function readRange(
   headers: Map<string, Promise<string[]>>,
 ): Promise<WorkingTable> {
   let table: WorkingTable;
+  const source = range.sourcePath ?? range.path;
   if (reader.format === 'delimited') table = await readDelimitedRange(range, reader, headers);
-  else if (reader.format === 'json_lines')
-    table = objectsToTable(await readJsonLinesObjects(range, reader), range.path);
+  else if (reader.format === 'json_lines') table = objectsToTable(await readJsonLinesObjects(range, reader), source);
   else {
     // hyparquet is loaded only by parquet jobs (a JS worker imports this module for CSV too).
     const { readParquetRange } = await import('./read-parquet.js');
-    table = objectsToTable(await readParquetRange(range), range.path);
+    table = objectsToTable(await readParquetRange(range), source);
   }
   if (reader.includePathColumn) {
     table.columns.unshift(PATH_COLUMN);
-    for (const row of table.rows) row.unshift(range.path);
+    for (const row of table.rows) row.unshift(source);
   }
   return table;
 }
@@ -136,7 +136,7 @@ async function readDelimitedRange(
     if (emptyIsNull) for (let c = 0; c < record.length; c++) if (record[c] === '') record[c] = null;
     while (record.length < width) record.push(null);
   }
-  return { columns, rows, rowFiles: new Array<string>(rows.length).fill(range.path) };
+  return { columns, rows, rowFiles: new Array<string>(rows.length).fill(range.sourcePath ?? range.path) };
 }
 
 function objectsToTable(objects: readonly Record<string, unknown>[], file: string): WorkingTable {

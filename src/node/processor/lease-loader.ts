@@ -6,7 +6,8 @@
  */
 import { type ChaosPlan, faultFor, loadFaultFor } from '../../chaos/model.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
-import { encodeRunFrame, type RunMessage } from '../../worker/protocol.js';
+import { tabularSettingsOf } from '../../input/tabular/tabular-settings.js';
+import { type ByteRangeItem, encodeRunFrame, type RunMessage } from '../../worker/protocol.js';
 import type { LeaseInputs } from '../inputs/remote-inputs.js';
 import { isPythonJob } from '../job/job-python.js';
 import type { JobSettings } from '../job/job-settings.js';
@@ -30,6 +31,8 @@ export interface LeaseLoader {
   load(lease: Lease, signal: AbortSignal): Promise<LoadedTable | undefined>;
   /** The `run` message of a lease, without its rows (runFrame splices them in). */
   runMessage(held: HeldLease): RunMessage;
+  /** Leases queued behind the current one: input the node fetches starts arriving now (remote-inputs.ts). */
+  prefetch(leases: readonly HeldLease[]): void;
 }
 
 /**
@@ -51,10 +54,21 @@ export function leaseLoader(
   const remote = (lease: Lease): boolean => lease.fileUrls.length > 0;
   const fetched = (lease: Lease): boolean =>
     inputs !== undefined && !remote(lease) && lease.files.some((file) => !inputs.sees(file));
+  const fetchedRanges = (lease: Lease): boolean =>
+    inputs !== undefined && lease.ranges.some((range) => !inputs.sees(range.path));
+  /** The staged ranges of this processor's latest lease whose table the node does not see. */
+  let staged: { readonly token: number; readonly ranges: readonly ByteRangeItem[] } | undefined;
   /** The local copies handed to this processor's latest fetched lease. */
   let copies: { readonly token: number; readonly files: readonly string[]; readonly pinned: string[] } | undefined;
   return {
-    needsLoading: ({ lease }) => nodeReads || remote(lease) || fetched(lease),
+    needsLoading: ({ lease }) => nodeReads || remote(lease) || fetched(lease) || fetchedRanges(lease),
+    prefetch: (leases) => {
+      if (inputs === undefined) return;
+      const unseen = leases.flatMap(({ lease }) =>
+        fetched(lease) ? lease.files.filter((file) => !inputs.sees(file)) : [],
+      );
+      if (unseen.length > 0) inputs.prefetch(unseen);
+    },
     load: async (lease, signal) => {
       if (remote(lease)) {
         await downloadLeaseFiles(lease, stagingDir, signal);
@@ -68,6 +82,13 @@ export function leaseLoader(
         const local = await inputs.fetch(unseen, signal);
         const byPath = new Map(unseen.map((file, index) => [file, local[index] as string]));
         copies = { token: lease.token, files: lease.files.map((file) => byPath.get(file) ?? file), pinned: local };
+        return undefined;
+      }
+      if (inputs !== undefined && fetchedRanges(lease)) {
+        const { reader } = tabularSettingsOf(settings.tabularReader);
+        const ranges = await inputs.stageRanges(rangesOf(lease), reader, stagingDir, signal);
+        staged = { token: lease.token, ranges };
+        if (nodeReads) return read(settings.tabularReader, { ...lease, ranges }, signal);
         return undefined;
       }
       return nodeReads ? read(settings.tabularReader, lease, signal) : undefined;
@@ -87,7 +108,7 @@ export function leaseLoader(
         ...(lease.ranges.length > 0
           ? nodeReads
             ? {}
-            : { ranges: rangesOf(lease) }
+            : { ranges: staged?.token === lease.token ? staged.ranges : rangesOf(lease) }
           : { files: remote(lease) ? stagedPathsOf(lease, stagingDir) : localFilesOf(lease) }),
         ...(partitionKeyValue === undefined ? {} : { partitionKeyValue }),
       };
@@ -104,6 +125,7 @@ export function withFaultPlan(loader: LeaseLoader, plan: ChaosPlan): LeaseLoader
   if (plan.faults.length === 0) return loader;
   const hangsLoading = (lease: Lease): boolean => loadFaultFor(plan, lease.miniBatchId, lease.attempt) !== undefined;
   return {
+    prefetch: (leases) => loader.prefetch(leases),
     needsLoading: (held) => hangsLoading(held.lease) || loader.needsLoading(held),
     load: (lease, signal) =>
       hangsLoading(lease)

@@ -101,6 +101,9 @@ export const processorSetup = setup({
     queueLeases: assign({
       runs: ({ context }, params: { readonly leases: readonly HeldLease[] }) => addLeases(context.runs, params.leases),
     }),
+    /** Input of queued leases that the node fetches starts arriving while the current lease runs. */
+    prefetchInput: ({ context }, params: { readonly leases: readonly HeldLease[] }) =>
+      context.loader.prefetch(params.leases),
     takeNextLease: assign({ runs: ({ context }) => takeNext(context.runs, Date.now()) }),
     keepTable: assign({
       runs: ({ context }, params: { readonly table: LoadedTable | undefined }) => keepTable(context.runs, params.table),

@@ -178,7 +178,13 @@ export const processorMachine = processorSetup.createMachine({
         idle: {
           entry: 'reportIdle',
           on: {
-            'processor.run': { target: 'next', actions: { type: 'queueLeases', params: leasesOf } },
+            'processor.run': {
+              target: 'next',
+              actions: [
+                { type: 'queueLeases', params: leasesOf },
+                { type: 'prefetchInput', params: leasesOf },
+              ],
+            },
             'worker.exited': {
               target: '#processor.restarting',
               actions: ['recordRestart', { type: 'reportWorkerExited', params: exitOf }],
@@ -223,7 +229,14 @@ export const processorMachine = processorSetup.createMachine({
           states: {
             brief: {
               after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
-              on: { 'processor.run': { actions: { type: 'queueLeases', params: leasesOf } } },
+              on: {
+                'processor.run': {
+                  actions: [
+                    { type: 'queueLeases', params: leasesOf },
+                    { type: 'prefetchInput', params: leasesOf },
+                  ],
+                },
+              },
             },
             long: { on: { 'processor.run': { actions: { type: 'bounceLeases', params: leasesOf } } } },
           },
@@ -247,7 +260,15 @@ export const processorMachine = processorSetup.createMachine({
             brief: {
               after: { queueHold: { target: 'long', actions: 'bounceQueue' } },
               // Leases handed meanwhile are queued, and pipelined at once while runs are short.
-              on: { 'processor.run': { actions: [{ type: 'queueLeases', params: leasesOf }, 'sendRuns'] } },
+              on: {
+                'processor.run': {
+                  actions: [
+                    { type: 'queueLeases', params: leasesOf },
+                    { type: 'prefetchInput', params: leasesOf },
+                    'sendRuns',
+                  ],
+                },
+              },
             },
             long: { on: { 'processor.run': { actions: { type: 'bounceLeases', params: leasesOf } } } },
           },

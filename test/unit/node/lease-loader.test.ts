@@ -74,8 +74,11 @@ describe('leaseLoader: files the node does not see', () => {
   it('fetches only the unseen files, hands run() their local copies, and releases them at the next load', async () => {
     const fetched: string[][] = [];
     const released: string[][] = [];
+    const prefetched: string[][] = [];
     const inputs = {
       sees: (path: string) => path.startsWith('/shared/'),
+      prefetch: (paths: readonly string[]) => void prefetched.push([...paths]),
+      stageRanges: () => Promise.reject(new Error('no tabular leases here')),
       fetch: (paths: readonly string[]) => {
         fetched.push([...paths]);
         return Promise.resolve(paths.map((path) => `/cache${path}`));
@@ -94,6 +97,9 @@ describe('leaseLoader: files the node does not see', () => {
     const fileLease = (token: number, files: string[]): Lease => ({ ...lease, token, ranges: [], files });
     const seen = { lease: fileLease(1, ['/shared/a']), receivedAtMs: 0 };
     expect(loader.needsLoading(seen)).toBe(false);
+    // Queued leases: only what the node does not see is prefetched.
+    loader.prefetch([seen, { lease: fileLease(4, ['/shared/x', '/elsewhere/y']), receivedAtMs: 0 }]);
+    expect(prefetched).toEqual([['/elsewhere/y']]);
     expect(loader.runMessage(seen)).toMatchObject({ files: ['/shared/a'] });
 
     const mixed = { lease: fileLease(2, ['/shared/a', '/elsewhere/b']), receivedAtMs: 0 };

@@ -1115,6 +1115,40 @@ export interface JoinResponse {
   notAfter: string;
 }
 
+export interface ReadFilesRequest {
+  /** As in ReadInputRequest. */
+  nodeId: string;
+  jobId: string;
+  files: WantedFile[];
+}
+
+export interface WantedFile {
+  /** Absolute path as the lease named it. */
+  path: string;
+  /** Size and mtime of the copy the node holds (0 = none), as in ReadInputRequest. */
+  cachedSize: number;
+  cachedMtimeMs: number;
+}
+
+export interface InputFileParts {
+  parts: InputFilePart[];
+}
+
+/**
+ * The next bytes of one file. A file's parts arrive in order, before any part of a later file; a file
+ * is complete when its parts' bytes add up to `size` (an empty file: one part without data).
+ */
+export interface InputFilePart {
+  /** Index of the file in ReadFilesRequest.files. */
+  index: number;
+  /** The whole file's size and modification time (on every part: they are cheap). */
+  size: number;
+  mtimeMs: number;
+  /** The node's copy is current: this is the file's only part, and carries no data. */
+  unchanged: boolean;
+  data: Uint8Array;
+}
+
 function createBaseNodeMessage(): NodeMessage {
   return { kind: undefined };
 }
@@ -9885,6 +9919,430 @@ export const JoinResponse: MessageFns<JoinResponse> = {
   },
 };
 
+function createBaseReadFilesRequest(): ReadFilesRequest {
+  return { nodeId: "", jobId: "", files: [] };
+}
+
+export const ReadFilesRequest: MessageFns<ReadFilesRequest> = {
+  encode(message: ReadFilesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(18).string(message.jobId);
+    }
+    for (const v of message.files) {
+      WantedFile.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadFilesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadFilesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.files.push(WantedFile.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadFilesRequest {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      files: globalThis.Array.isArray(object?.files) ? object.files.map((e: any) => WantedFile.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReadFilesRequest): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.files?.length) {
+      obj.files = message.files.map((e) => WantedFile.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadFilesRequest>, I>>(base?: I): ReadFilesRequest {
+    return ReadFilesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadFilesRequest>, I>>(object: I): ReadFilesRequest {
+    const message = createBaseReadFilesRequest();
+    message.nodeId = object.nodeId ?? "";
+    message.jobId = object.jobId ?? "";
+    message.files = object.files?.map((e) => WantedFile.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWantedFile(): WantedFile {
+  return { path: "", cachedSize: 0, cachedMtimeMs: 0 };
+}
+
+export const WantedFile: MessageFns<WantedFile> = {
+  encode(message: WantedFile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.cachedSize !== 0) {
+      writer.uint32(16).uint64(message.cachedSize);
+    }
+    if (message.cachedMtimeMs !== 0) {
+      writer.uint32(25).double(message.cachedMtimeMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WantedFile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWantedFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cachedSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.cachedMtimeMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WantedFile {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      cachedSize: isSet(object.cachedSize)
+        ? globalThis.Number(object.cachedSize)
+        : isSet(object.cached_size)
+        ? globalThis.Number(object.cached_size)
+        : 0,
+      cachedMtimeMs: isSet(object.cachedMtimeMs)
+        ? globalThis.Number(object.cachedMtimeMs)
+        : isSet(object.cached_mtime_ms)
+        ? globalThis.Number(object.cached_mtime_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: WantedFile): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.cachedSize !== 0) {
+      obj.cachedSize = Math.round(message.cachedSize);
+    }
+    if (message.cachedMtimeMs !== 0) {
+      obj.cachedMtimeMs = floatToJson(message.cachedMtimeMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WantedFile>, I>>(base?: I): WantedFile {
+    return WantedFile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WantedFile>, I>>(object: I): WantedFile {
+    const message = createBaseWantedFile();
+    message.path = object.path ?? "";
+    message.cachedSize = object.cachedSize ?? 0;
+    message.cachedMtimeMs = object.cachedMtimeMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseInputFileParts(): InputFileParts {
+  return { parts: [] };
+}
+
+export const InputFileParts: MessageFns<InputFileParts> = {
+  encode(message: InputFileParts, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.parts) {
+      InputFilePart.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputFileParts {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputFileParts();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.parts.push(InputFilePart.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputFileParts {
+    return {
+      parts: globalThis.Array.isArray(object?.parts) ? object.parts.map((e: any) => InputFilePart.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: InputFileParts): unknown {
+    const obj: any = {};
+    if (message.parts?.length) {
+      obj.parts = message.parts.map((e) => InputFilePart.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputFileParts>, I>>(base?: I): InputFileParts {
+    return InputFileParts.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputFileParts>, I>>(object: I): InputFileParts {
+    const message = createBaseInputFileParts();
+    message.parts = object.parts?.map((e) => InputFilePart.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseInputFilePart(): InputFilePart {
+  return { index: 0, size: 0, mtimeMs: 0, unchanged: false, data: new Uint8Array(0) };
+}
+
+export const InputFilePart: MessageFns<InputFilePart> = {
+  encode(message: InputFilePart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint32(message.index);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).uint64(message.size);
+    }
+    if (message.mtimeMs !== 0) {
+      writer.uint32(25).double(message.mtimeMs);
+    }
+    if (message.unchanged !== false) {
+      writer.uint32(32).bool(message.unchanged);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(42).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputFilePart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputFilePart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.mtimeMs = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.unchanged = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.data = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputFilePart {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      mtimeMs: isSet(object.mtimeMs)
+        ? globalThis.Number(object.mtimeMs)
+        : isSet(object.mtime_ms)
+        ? globalThis.Number(object.mtime_ms)
+        : 0,
+      unchanged: isSet(object.unchanged) ? globalThis.Boolean(object.unchanged) : false,
+      data: isSet(object.data) ? bytesFromBase64(object.data) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: InputFilePart): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.mtimeMs !== 0) {
+      obj.mtimeMs = floatToJson(message.mtimeMs);
+    }
+    if (message.unchanged !== false) {
+      obj.unchanged = message.unchanged;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputFilePart>, I>>(base?: I): InputFilePart {
+    return InputFilePart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputFilePart>, I>>(object: I): InputFilePart {
+    const message = createBaseInputFilePart();
+    message.index = object.index ?? 0;
+    message.size = object.size ?? 0;
+    message.mtimeMs = object.mtimeMs ?? 0;
+    message.unchanged = object.unchanged ?? false;
+    message.data = object.data ?? new Uint8Array(0);
+    return message;
+  },
+};
+
 /**
  * ---------------------------------------------------------------------------------------------------
  * Cluster: one long-lived bidirectional stream per node. The node dials; the coordinator never does,
@@ -10469,10 +10927,28 @@ export const InputsService = {
     responseSerialize: (value: InputChunk): Buffer => Buffer.from(InputChunk.encode(value).finish()),
     responseDeserialize: (value: Buffer): InputChunk => InputChunk.decode(value),
   },
+  /**
+   * Many whole files in one call (a lease's files): their bytes arrive in request order, small files
+   * packed several to a message, so a mini-batch of small files costs one round trip, not one each.
+   */
+  readFiles: {
+    path: "/parajob.v1.Inputs/ReadFiles" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ReadFilesRequest): Buffer => Buffer.from(ReadFilesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadFilesRequest => ReadFilesRequest.decode(value),
+    responseSerialize: (value: InputFileParts): Buffer => Buffer.from(InputFileParts.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InputFileParts => InputFileParts.decode(value),
+  },
 } as const;
 
 export interface InputsServer extends UntypedServiceImplementation {
   read: handleServerStreamingCall<ReadInputRequest, InputChunk>;
+  /**
+   * Many whole files in one call (a lease's files): their bytes arrive in request order, small files
+   * packed several to a message, so a mini-batch of small files costs one round trip, not one each.
+   */
+  readFiles: handleServerStreamingCall<ReadFilesRequest, InputFileParts>;
 }
 
 export interface InputsClient extends Client {
@@ -10482,6 +10958,16 @@ export interface InputsClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<InputChunk>;
+  /**
+   * Many whole files in one call (a lease's files): their bytes arrive in request order, small files
+   * packed several to a message, so a mini-batch of small files costs one round trip, not one each.
+   */
+  readFiles(request: ReadFilesRequest, options?: Partial<CallOptions>): ClientReadableStream<InputFileParts>;
+  readFiles(
+    request: ReadFilesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<InputFileParts>;
 }
 
 export const InputsClient = makeGenericClientConstructor(InputsService, "parajob.v1.Inputs") as unknown as {

@@ -70,7 +70,10 @@ def read_table(pandas: Any, ranges: Sequence[Dict[str, Any]], settings: Any, par
     # The table's types are applied as each range is read (by the C parser where it can); without a
     # schema, the mini-batch's own first rows decide them, once the ranges are merged.
     per_range = types if isinstance(types, dict) else {}
-    parts = [_read_range(pandas, r["path"], int(r["start"]), int(r["end"]), reader, per_range) for r in ranges]
+    parts = [
+        _read_range(pandas, r["path"], int(r["start"]), int(r["end"]), reader, per_range, r.get("sourcePath") or r["path"])
+        for r in ranges
+    ]
     frame, row_files = _merge(pandas, parts)
     if not isinstance(types, dict):
         skip_path = bool(reader.get("includePathColumn"))
@@ -81,7 +84,10 @@ def read_table(pandas: Any, ranges: Sequence[Dict[str, Any]], settings: Any, par
     return frame
 
 
-def _read_range(pandas: Any, path: str, start: int, end: int, reader: Dict[str, Any], types: Dict[str, str]) -> _Part:
+def _read_range(
+    pandas: Any, path: str, start: int, end: int, reader: Dict[str, Any], types: Dict[str, str], source: str
+) -> _Part:
+    # `source`: the path the input names; `path` may be a local copy of it (ByteRange.sourcePath).
     fmt = reader["format"]
     data = _read_bytes(path, start, end)
     if fmt == "delimited":
@@ -91,8 +97,8 @@ def _read_range(pandas: Any, path: str, start: int, end: int, reader: Dict[str, 
     else:
         raise InputError(f"{path}: {fmt} mini-batches are read by the node for Python workers, not here")
     if reader.get("includePathColumn"):
-        frame.insert(0, PATH_COLUMN, path)
-    return _Part(frame, path)
+        frame.insert(0, PATH_COLUMN, source)
+    return _Part(frame, source)
 
 
 def _read_bytes(path: str, start: int, end: int) -> bytes:

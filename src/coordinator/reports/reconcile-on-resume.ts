@@ -12,7 +12,7 @@
 import { open, rm } from 'node:fs/promises';
 
 import { runDirLayout } from '../../log/layout.js';
-import { type AttemptsLedger, type RebuiltAttempts, rebuildAttemptsCsv } from './rebuild-attempts-csv.js';
+import { type AttemptsLedger, rebuildAttemptsCsv, type RebuiltAttempts } from './rebuild-attempts-csv.js';
 
 /** What reconciling changed, for the coordinator's log. */
 export interface ReconciledReports extends RebuiltAttempts {

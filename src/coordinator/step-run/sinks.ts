@@ -13,8 +13,8 @@ import { SerialFileWriter } from '../output/serial-file-writer.js';
 import { type AttemptRow, csvAttemptLine, csvHeaderLine } from '../reports/processed-mini-batches-csv.js';
 import { overviewLine } from '../reports/progress-overview.js';
 import { logsReadmeText } from '../reports/readme.js';
-import { reconcileReportsOnResume, type ReconciledReports } from '../reports/reconcile-on-resume.js';
 import type { AttemptsLedger } from '../reports/rebuild-attempts-csv.js';
+import { type ReconciledReports, reconcileReportsOnResume } from '../reports/reconcile-on-resume.js';
 import { type StepReport, writeStepReports } from './report.js';
 
 /** The files a running step writes (see the module comment); never blocks the machine. */
@@ -73,8 +73,7 @@ export async function openStepSinks(
   const resuming = resumeOutputAt !== undefined;
   await mkdir(layout.logs, { recursive: true });
   await writeFile(layout.readme, logsReadmeText(jobId));
-  const reconciled =
-    resumeLedger === undefined ? undefined : await reconcileReportsOnResume(step.runDir, resumeLedger);
+  const reconciled = resumeLedger === undefined ? undefined : await reconcileReportsOnResume(step.runDir, resumeLedger);
   const appendRowFile = step.task.appendRowFile;
   if (appendRowFile !== undefined && resumeOutputAt !== undefined) await reclaimPartial(appendRowFile, resumeOutputAt);
   const output =

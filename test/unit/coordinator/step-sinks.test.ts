@@ -153,6 +153,8 @@ describe('the append_row output, published by rename', () => {
     expect(existsSync(layout.jobResult) || existsSync(layout.summaryJson)).toBe(false);
     sinks.overview('resumed', 0);
     await sinks.finish(reportOf(cancelledOutcome('stop', 1)));
-    expect(await readFile(layout.progressOverview, 'utf8')).toMatch(/mini batches\n1970-01-01T00:00:00\.000Z resumed\n$/);
+    expect(await readFile(layout.progressOverview, 'utf8')).toMatch(
+      /mini batches\n1970-01-01T00:00:00\.000Z resumed\n$/,
+    );
   });
 });

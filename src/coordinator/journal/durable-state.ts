@@ -12,7 +12,14 @@
  * A step that ended without succeeding keeps which of its mini-batches succeeded (one bit each, with
  * its output's journaled length): a rerun of its job reuses them (jobs/rerun-plan.ts).
  */
-import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent, MiniBatchState } from '../ledger/ledger.js';
+import {
+  applyLedgerEvent,
+  cloneLedger,
+  createLedger,
+  type Ledger,
+  type LedgerEvent,
+  MiniBatchState,
+} from '../ledger/ledger.js';
 import { miniBatchesIn } from '../ledger/mini-batch-set.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import { readLedgerState, writeLedgerState } from './ledger-codec.js';
@@ -167,7 +174,7 @@ export function materializeStepLedger(step: DurableStep, itemCount: (miniBatchId
  */
 export function journaledStepLedger(step: DurableStep): Ledger {
   if (step.ledger === undefined) return buildStepLedger(step, () => 0);
-  return readLedgerState(new ByteReader(writeLedgerState(new ByteWriter(), step.ledger).finish()), () => 0);
+  return cloneLedger(step.ledger, () => 0);
 }
 
 function buildStepLedger(step: DurableStep, itemCount: (miniBatchId: number) => number): Ledger {

@@ -14,6 +14,8 @@ import { failover } from './workloads/failover.mjs';
 import { folderInput, scale } from './workloads/scale.mjs';
 import { recovery } from './workloads/recovery.mjs';
 import { remoteInput } from './workloads/remote-input.mjs';
+import { journalCost } from './workloads/journal-cost.mjs';
+import { standbyFailover } from './workloads/standby-failover.mjs';
 
 const WORKLOADS = {
   'file-hash': fileHash,
@@ -26,6 +28,8 @@ const WORKLOADS = {
   folder: folderInput,
   recovery,
   'remote-input': remoteInput,
+  'journal-cost': journalCost,
+  'standby-failover': standbyFailover,
 };
 
 const args = process.argv.slice(2);

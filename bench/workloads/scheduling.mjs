@@ -36,12 +36,10 @@ export async function scheduling({ quick, runs }) {
   const rows = [];
   const headline = {};
   const python = findPythonForBench();
-  // 'JS, journaled': the same job with the coordinator journal kept (group-committed fdatasync per
-  // batch of ledger records, output synced before completions), beside the rate without it.
-  for (const [worker, script, journaled] of [
-    ['JS', 'noop.mjs', false],
-    ['JS, journaled', 'noop.mjs', true],
-    ['Python', 'noop.py', false],
+  // The same job with the coordinator journal is the journal-cost workload.
+  for (const [worker, script] of [
+    ['JS', 'noop.mjs'],
+    ['Python', 'noop.py'],
   ]) {
     if (worker === 'Python' && !python) {
       rows.push([worker, 'skipped: no python3', '', '']);
@@ -63,7 +61,7 @@ export async function scheduling({ quick, runs }) {
       processes: 2,
       appendRow: false,
     });
-    const extra = [...(worker === 'Python' ? ['--python', python] : []), ...(journaled ? ['--journal'] : [])];
+    const extra = worker === 'Python' ? ['--python', python] : [];
     // The cost of a 1-mini-batch job is start-up; subtracting it leaves the scheduling cost.
     const startMs = median(await repeat(runs, () => runParajob(baseline, extra)));
     const totalMs = median(await repeat(runs, () => runParajob(job, extra)));

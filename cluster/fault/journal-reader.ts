@@ -16,6 +16,8 @@ export interface JournaledStepRun {
   readonly committed: Set<number>;
   /** Mini-batches with a live lease at the end of the journal (granted, not yet settled). */
   readonly leased: Set<number>;
+  /** The last attempt the journal holds granted, per mini-batch ever leased. */
+  readonly attempts: Map<number, number>;
 }
 
 /** What the journal of `coordinatorDataDir` holds, by step run id. */
@@ -33,7 +35,7 @@ export async function journaledStepRuns(coordinatorDataDir: string): Promise<Map
     for (const entry of scanSegment(bytes, header).entries) {
       const record = decodeRecord(entry);
       if (record.type === 'step.started') {
-        const run = { committed: new Set<number>(), leased: new Set<number>() };
+        const run = { committed: new Set<number>(), leased: new Set<number>(), attempts: new Map<number, number>() };
         byKey.set(record.record.stepKey, run);
         runs.set(record.record.stepRunId, run);
         continue;
@@ -44,8 +46,10 @@ export async function journaledStepRuns(coordinatorDataDir: string): Promise<Map
       const { event } = record;
       // A rerun's carried mini-batches ran in the job it reruns: they are neither leased nor committed here.
       if (event.type === 'batches.carried') continue;
-      if (event.type === 'lease.granted') run.leased.add(event.miniBatchId);
-      else run.leased.delete(event.miniBatchId);
+      if (event.type === 'lease.granted') {
+        run.leased.add(event.miniBatchId);
+        run.attempts.set(event.miniBatchId, event.attempt);
+      } else run.leased.delete(event.miniBatchId);
       if (record.type === 'batch.committed') run.committed.add(event.miniBatchId);
     }
   }

@@ -9,7 +9,8 @@
  * mini-batch, as a run without a crash would. The kill
  * points are records, never times, so each case is deterministic; every wait is bounded.
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, watch } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +19,9 @@ import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import type { JobTracker } from '../../cluster/fault/job-tracker.js';
 import { type JournaledStepRun, journaledStepRuns } from '../../cluster/fault/journal-reader.js';
-import { readAttempts } from '../../cluster/fault/run-reports.js';
+import { readAttempts, readSummary } from '../../cluster/fault/run-reports.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
+import { runDirLayout } from '../../src/log/layout.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
 import {
@@ -64,6 +66,61 @@ async function expectOneCompletionEach(runDir: string): Promise<void> {
   expect(done.toSorted((a, b) => a - b)).toEqual(Array.from({ length: MINI_BATCHES }, (_, id) => id));
 }
 
+/**
+ * The run directory of a step run that just resumed agrees with what the journal held at the crash:
+ * one RUN_DONE row for each committed mini-batch (its journaled attempt) and none for any other; any
+ * other row is of an attempt the journal holds settled (or the revocation of a lease it held live, once
+ * the reclaim window ends); the overview's last line says how many were done; no end-of-step file.
+ */
+async function expectReportsMatchJournal(runDir: string, journaled: JournaledStepRun): Promise<void> {
+  const rows = await readAttempts(runDir);
+  const done = rows.filter((row) => row.status === 'RUN_DONE');
+  expect(done.map((row) => row.miniBatchId).toSorted((a, b) => a - b)).toEqual(
+    [...journaled.committed].toSorted((a, b) => a - b),
+  );
+  for (const row of done)
+    expect(row.attempt, `attempt of ${row.miniBatchId}`).toBe(journaled.attempts.get(row.miniBatchId));
+  for (const row of rows.filter((each) => each.status !== 'RUN_DONE')) {
+    const last = journaled.attempts.get(row.miniBatchId) ?? 0;
+    const open = journaled.leased.has(row.miniBatchId) || journaled.committed.has(row.miniBatchId);
+    const settled = row.attempt < last || (row.attempt === last && !open);
+    const revokedOnResume = row.status === 'REVOKED' && journaled.leased.has(row.miniBatchId) && row.attempt === last;
+    expect(settled || revokedOnResume, `row ${row.miniBatchId}/${row.attempt} ${row.status}`).toBe(true);
+  }
+  const layout = runDirLayout(runDir);
+  const resumed = `resumed after a coordinator restart: ${journaled.committed.size} of ${MINI_BATCHES} mini-batches were already done`;
+  const overview = await fileHolding(layout.progressOverview, resumed);
+  // Every line is whole; from the resumed line on, progress counts what the journal held (no node runs).
+  const lines = overview.split('\n');
+  expect(lines.pop()).toBe('');
+  for (const line of lines.slice(lines.findIndex((each) => each.includes(resumed))))
+    expect(line).toMatch(new RegExp(`resumed|No task|Processed ${journaled.committed.size} of`));
+  expect(existsSync(layout.summaryJson) || existsSync(layout.jobResult)).toBe(false);
+}
+
+/** The text of the file at `path` once it holds `text` (its writes are watched; bounded). */
+async function fileHolding(path: string, text: string, timeoutMs = 15_000): Promise<string> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const changes = watch(path, { signal: abort.signal });
+  const read = () => readFile(path, 'utf8').catch(() => '');
+  try {
+    let current = await read();
+    if (current.includes(text)) return current;
+    for await (const _change of changes) {
+      current = await read();
+      if (current.includes(text)) return current;
+    }
+    return current;
+  } catch (error) {
+    if (abort.signal.aborted) throw new Error(`${path} did not hold "${text}" within ${timeoutMs} ms`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
 describe('coordinator killed at a journal record, restarted on its data dir', () => {
   let workspace: FaultWorkspace;
   let cluster: FaultCluster | undefined;
@@ -96,6 +153,40 @@ describe('coordinator killed at a journal record, restarted on its data dir', ()
     expect(final.state, after.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
     return { journaled, before, final };
   }
+
+  it('file job, killed mid-run with its nodes: the reports match the journal as soon as it resumes, before any node is back', async () => {
+    const { spec, output } = await writeFaultJob(workspace, {
+      name: 'reports',
+      miniBatchSize: MINI_BATCH_SIZE,
+      instanceCount: 2,
+      env: { FAULT_SLEEP_MS: '10' },
+    });
+    cases += 1;
+    const faults = await FaultCluster.start({
+      dir: join(workspace.dir, `cluster-${cases}`),
+      coordinatorChaos: 'kill-coordinator:after-commits=40',
+    });
+    cluster = faults;
+    await Promise.all(['n1', 'n2'].map((name) => faults.startNode({ name, cores: 2 })));
+    const before = await faults.submit(spec);
+    expect((await faults.coordinator.exited).signal).toBe('SIGKILL');
+    // The nodes go down with it: nothing runs while the restarted coordinator resumes the job.
+    await Promise.all(['n1', 'n2'].map((name) => faults.node(name).kill('SIGKILL')));
+    const journaled = (await journaledStepRuns(join(faults.options.dir, 'coordinator'))).get(before.jobId);
+    expect(journaled?.committed.size ?? 0).toBeGreaterThan(0);
+    await faults.restartCoordinator();
+    const after = faults.follow(before.jobId, before.runDir);
+    await after.until('resumed', (tracker) => tracker.hasMessage(/resumed after a coordinator restart/));
+    if (journaled !== undefined) await expectReportsMatchJournal(before.runDir, journaled);
+
+    await Promise.all(['n1', 'n2'].map((name) => faults.startNode({ name, cores: 2 })));
+    const final = await after.end(120_000);
+    expect(final.state, after.describe()).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const check = await checkOutputFile(output, workspace.names);
+    expect(isExact(check), describeLineCheck(check)).toBe(true);
+    await expectOneCompletionEach(before.runDir);
+    expect((await readSummary(before.runDir)).miniBatches.succeeded).toBe(MINI_BATCHES);
+  });
 
   it('file job, killed at its first lease (none durable yet): every line once, every mini-batch run once', async () => {
     const runLog = await makeTempDir('parajob-fault-first-lease-');

@@ -1,6 +1,6 @@
 /**
  * Failover to the hot standby: two coordinator processes on one PostgreSQL journal (a real server,
- * test/helpers/postgres-server.ts) and one data dir. The active one is SIGKILLed by its own chaos plan
+ * cluster/fault/postgres-server.ts) and one data dir. The active one is SIGKILLed by its own chaos plan
  * in the middle of a file job served by two nodes that were given both addresses; the standby takes
  * the journal's lock, replays it and listens; the nodes move to it and the job goes on. The output
  * must hold every line exactly once (the nodes moved by themselves: they are the job's only nodes).
@@ -13,10 +13,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputFile, describeLineCheck, isExact } from '../../cluster/fault/exactly-once.js';
 import { FaultCluster } from '../../cluster/fault/fault-cluster.js';
 import { committedMiniBatchesInPostgres } from '../../cluster/fault/postgres-journal-reader.js';
+import { findPostgres, type PostgresServer, startPostgres } from '../../cluster/fault/postgres-server.js';
 import { JobState } from '../../src/gen/parajob/v1/parajob.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/input-files.js';
-import { findPostgres, type PostgresServer, startPostgres } from '../helpers/postgres-server.js';
 import { type FaultWorkspace, makeFaultWorkspace, runCounts, writeFaultJob } from './support.js';
 
 const FILES = 800;

@@ -10,8 +10,7 @@
  */
 import type { Logger } from 'pino';
 
-import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
-import { ByteReader, ByteWriter } from './byte-codec.js';
+import { applyLedgerEvent, cloneLedger, createLedger, type Ledger, type LedgerEvent } from '../ledger/ledger.js';
 import {
   applyRecord,
   createDurableState,
@@ -23,7 +22,6 @@ import {
 } from './durable-state.js';
 import type { FileJournalOptions } from './file-journal.js';
 import { fileJournalStore, type JournalStore, type OpenJournalStore, type ReplayedJournal } from './journal-store.js';
-import { readLedgerState, writeLedgerState } from './ledger-codec.js';
 import { type CoordinatorRecord, decodeRecord, encodeRecord, type JobAcceptedRecord } from './records.js';
 
 /** Records between snapshots. */
@@ -140,7 +138,7 @@ export class CoordinatorJournal {
         );
       }
       const shadow = materializeStepLedger(known, itemCount);
-      const ledger = readLedgerState(new ByteReader(writeLedgerState(new ByteWriter(), shadow).finish()), itemCount);
+      const ledger = cloneLedger(shadow, itemCount);
       const step = new StepJournal(this, known.started.stepKey);
       return { step, ledger, resumed: { outputEnd: known.outputEnd, liveLeases: ledger.leases.size } };
     }

@@ -12,7 +12,14 @@
  * A step that ended without succeeding keeps which of its mini-batches succeeded (one bit each, with
  * its output's journaled length): a rerun of its job reuses them (jobs/rerun-plan.ts).
  */
-import { applyLedgerEvent, createLedger, type Ledger, type LedgerEvent, MiniBatchState } from '../ledger/ledger.js';
+import {
+  applyLedgerEvent,
+  cloneLedger,
+  createLedger,
+  type Ledger,
+  type LedgerEvent,
+  MiniBatchState,
+} from '../ledger/ledger.js';
 import { miniBatchesIn } from '../ledger/mini-batch-set.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import { readLedgerState, writeLedgerState } from './ledger-codec.js';
@@ -153,14 +160,29 @@ function keepReusable(step: DurableStep): void {
  */
 export function materializeStepLedger(step: DurableStep, itemCount: (miniBatchId: number) => number): Ledger {
   if (step.ledger !== undefined) return step.ledger;
+  const ledger = buildStepLedger(step, itemCount);
+  step.ledger = ledger;
+  step.snapshotLedger = undefined;
+  step.events = [];
+  return ledger;
+}
+
+/**
+ * A copy of a step's ledger as journaled, leaving the step as it is (not materialized): what a resumed
+ * step run's reports are rebuilt against before its input is cut. Its item counts are 0 (they come
+ * from the input); its states, attempts and leases do not depend on them.
+ */
+export function journaledStepLedger(step: DurableStep): Ledger {
+  if (step.ledger === undefined) return buildStepLedger(step, () => 0);
+  return cloneLedger(step.ledger, () => 0);
+}
+
+function buildStepLedger(step: DurableStep, itemCount: (miniBatchId: number) => number): Ledger {
   const ledger =
     step.snapshotLedger === undefined
       ? createLedger({ miniBatchCount: step.started.miniBatchCount, maxRetries: step.started.maxRetries, itemCount })
       : readLedgerState(new ByteReader(step.snapshotLedger), itemCount);
   for (const event of step.events) applyLedgerEvent(ledger, event);
-  step.ledger = ledger;
-  step.snapshotLedger = undefined;
-  step.events = [];
   return ledger;
 }
 

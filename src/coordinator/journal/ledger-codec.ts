@@ -89,8 +89,7 @@ export function writeLedgerState(writer: ByteWriter, ledger: Ledger): ByteWriter
     leases: [...ledger.leases.values()],
     firstFailures: ledger.firstFailures,
   };
-  const pending = new Uint32Array(ledger.pending.length);
-  for (let index = 0; index < pending.length; index++) pending[index] = ledger.pending.peek(index);
+  const pending = ledger.pending.toUint32Array();
   return writer
     .u32(ledger.miniBatchCount)
     .string(JSON.stringify(objects))
@@ -117,8 +116,9 @@ export function readLedgerState(reader: ByteReader, itemCount: (miniBatchId: num
     failedAttempts.length !== miniBatchCount
   )
     throw new RangeError(`journaled ledger arrays do not match its ${miniBatchCount} mini-batches`);
-  const pending = new IntQueue(miniBatchCount);
-  for (const id of pendingIds) pending.push(id);
+  if (pendingIds.length > miniBatchCount)
+    throw new RangeError(`journaled ledger queues ${pendingIds.length} of its ${miniBatchCount} mini-batches`);
+  const pending = IntQueue.from(pendingIds, miniBatchCount);
   const leases = new Map<number, LeaseRecord>();
   const leasesByNode = new Map<string, number>();
   for (const lease of objects.leases) {

@@ -6,7 +6,7 @@
  */
 import type { Ledger, LedgerEvent } from '../ledger/ledger.js';
 import type { CoordinatorJournal, StepJournal } from './coordinator-journal.js';
-import type { ReusableMiniBatches } from './durable-state.js';
+import { journaledStepLedger, type ReusableMiniBatches } from './durable-state.js';
 
 /**
  * Mini-batches of an earlier run of the step that a rerun reuses: their rows are the first
@@ -28,6 +28,12 @@ export interface StepRunJournal {
    * the input must cut the same way again.
    */
   readonly resumeMiniBatchCount: number | undefined;
+  /**
+   * When the step run resumes: its ledger as the journal holds it (a copy; item counts 0, the input is
+   * not cut yet), for rebuilding the run directory's reports before anything is appended to them.
+   * Undefined for a step run that does not resume.
+   */
+  journaledLedger(): Ledger | undefined;
   /**
    * The ledger for the cut input: the journaled one when resuming (`resumed` true; its live leases
    * kept, for the step run to reclaim from the nodes that come back), else a fresh one. Throws when
@@ -72,6 +78,7 @@ export function stepRunJournal(
     resuming,
     resumeOutputAt: resuming ? known.outputEnd : carrying?.outputEnd,
     resumeMiniBatchCount: resuming ? known.started.miniBatchCount : carrying?.miniBatchCount,
+    journaledLedger: () => (resuming ? journaledStepLedger(known) : undefined),
     openLedger(shape, itemCount) {
       const opened = journal.startStep(jobId, stepRunId, shape, itemCount);
       step = opened.step;

@@ -49,6 +49,23 @@ export class IntQueue {
     return this.items[(this.head + offset) % this.items.length] as number;
   }
 
+  /** A queue of capacity `capacity` holding `ids` in order (one copy, no per-id call: a recovered ledger). */
+  static from(ids: Uint32Array, capacity: number): IntQueue {
+    const queue = new IntQueue(Math.max(capacity, ids.length));
+    queue.items.set(ids);
+    queue.size = ids.length;
+    return queue;
+  }
+
+  /** The queued ids, head first, as one typed array (at most two copies of the ring's halves). */
+  toUint32Array(): Uint32Array {
+    const out = new Uint32Array(this.size);
+    const firstPart = Math.min(this.size, this.items.length - this.head);
+    out.set(this.items.subarray(this.head, this.head + firstPart));
+    out.set(this.items.subarray(0, this.size - firstPart), firstPart);
+    return out;
+  }
+
   /** The queued ids, head first (a copy; for tests and reports). */
   toArray(): number[] {
     const out: number[] = [];

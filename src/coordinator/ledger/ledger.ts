@@ -179,6 +179,26 @@ export function createLedger(init: LedgerInit): Ledger {
   };
 }
 
+/**
+ * A copy of `ledger` that shares nothing with it (typed arrays copied whole), with `itemCount` as its
+ * item counts: a resumed step run's live ledger beside the journal's own.
+ */
+export function cloneLedger(ledger: Ledger, itemCount: (miniBatchId: number) => number): Ledger {
+  return {
+    miniBatchCount: ledger.miniBatchCount,
+    maxAttempts: ledger.maxAttempts,
+    itemCount,
+    states: ledger.states.slice(),
+    attempts: ledger.attempts.slice(),
+    failedAttempts: ledger.failedAttempts.slice(),
+    pending: IntQueue.from(ledger.pending.toUint32Array(), ledger.miniBatchCount),
+    leases: new Map(ledger.leases),
+    leasesByNode: new Map(ledger.leasesByNode),
+    counts: { ...ledger.counts },
+    firstFailures: [...ledger.firstFailures],
+  };
+}
+
 /** An event that does not fit the ledger: a bug in whoever decided it, never a user error. */
 export class LedgerInvariantError extends Error {
   override readonly name = 'LedgerInvariantError';

@@ -37,7 +37,9 @@ export function openRunLedger(context: StepRunContext): void {
   if (context.run.resumedOnRestart) {
     const running = awaitJournaledLeases(context);
     context.sinks?.overview(resumedText(context) ?? '', nowMs);
-    context.deps.logger.warn({ finished: finishedCount(ledger), running }, 'step run resumed');
+    // What the reports held beyond the journal (reconciled when the step run's files were opened).
+    const reports = context.sinks?.reconciled;
+    context.deps.logger.warn({ finished: finishedCount(ledger), running, reports }, 'step run resumed');
   }
 }
 

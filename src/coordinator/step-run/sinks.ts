@@ -13,6 +13,8 @@ import { SerialFileWriter } from '../output/serial-file-writer.js';
 import { type AttemptRow, csvAttemptLine, csvHeaderLine } from '../reports/processed-mini-batches-csv.js';
 import { overviewLine } from '../reports/progress-overview.js';
 import { logsReadmeText } from '../reports/readme.js';
+import type { AttemptsLedger } from '../reports/rebuild-attempts-csv.js';
+import { type ReconciledReports, reconcileReportsOnResume } from '../reports/reconcile-on-resume.js';
 import { type StepReport, writeStepReports } from './report.js';
 
 /** The files a running step writes (see the module comment); never blocks the machine. */
@@ -44,6 +46,8 @@ export interface StepSinks {
    * object-storage outputs (publish-outputs.ts); then writes the result files.
    */
   finish(report: StepReport): Promise<void>;
+  /** A step run resumed after a coordinator restart: what reconciling its reports with the journal changed. */
+  readonly reconciled?: ReconciledReports;
 }
 
 /** Bytes queued for one file (not yet written) at which the run stops granting leases. */
@@ -55,17 +59,21 @@ export const BACKLOG_LOW_BYTES = 8 * 1024 * 1024;
  * Creates the run directory's log folder and readme, and opens the files a running step writes. The
  * append_row output is written to its partial file (publish-file.ts), created empty; an existing output
  * stays as it is until the step succeeds. A step run resumed after a coordinator restart
- * (`resumeOutputAt`) cuts the partial file back to its journaled length, and appends to the reports.
+ * (`resumeOutputAt`) cuts the partial file back to its journaled length, and appends to the reports,
+ * first reconciled with its journaled ledger (`resumeLedger`: reconcile-on-resume.ts). A rerun that
+ * carries mini-batches passes `resumeOutputAt` alone.
  */
 export async function openStepSinks(
   step: CompiledParallelStep,
   jobId: string,
   resumeOutputAt?: number,
+  resumeLedger?: AttemptsLedger,
 ): Promise<StepSinks> {
   const layout = runDirLayout(step.runDir);
   const resuming = resumeOutputAt !== undefined;
   await mkdir(layout.logs, { recursive: true });
   await writeFile(layout.readme, logsReadmeText(jobId));
+  const reconciled = resumeLedger === undefined ? undefined : await reconcileReportsOnResume(step.runDir, resumeLedger);
   const appendRowFile = step.task.appendRowFile;
   if (appendRowFile !== undefined && resumeOutputAt !== undefined) await reclaimPartial(appendRowFile, resumeOutputAt);
   const output =
@@ -94,6 +102,7 @@ export async function openStepSinks(
     void csv.flush().catch(() => undefined); // a failed CSV write surfaces in finish()
   };
   return {
+    ...(reconciled === undefined ? {} : { reconciled }),
     appendRows(rows) {
       output?.write(rows);
       checkBacklog();

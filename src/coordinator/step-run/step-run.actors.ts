@@ -6,22 +6,29 @@
 import { type ActorRef, type EventObject, fromCallback, fromPromise, type Snapshot } from 'xstate';
 
 import { InputError } from '../../errors.js';
-import { runDirLayout } from '../../log/layout.js';
 import { checkRemoteOutputs } from '../output/publish-outputs.js';
 import type { AssignmentInput } from '../partition/assignment-input.js';
 import { checkStepInput, type Partition, partitionStepInput } from '../partition/partition-input.js';
-import { type AttemptsLedger, rebuildAttemptsCsv } from '../reports/rebuild-attempts-csv.js';
+import type { AttemptsLedger } from '../reports/rebuild-attempts-csv.js';
 import type { StepRunInput } from './context.js';
 import { finishFailureOutcome } from './outcome.js';
 import { type StepReport, writeStepReports } from './report.js';
 import { openStepSinks, type StepSinks } from './sinks.js';
 
+/** Input of the prepareStep actor. */
+export interface PrepareStepInput {
+  readonly step: StepRunInput['step'];
+  readonly jobId: string;
+  /** Where the append_row output resumes (a resumed step run, or a rerun carrying mini-batches). */
+  readonly resumeOutputAt: number | undefined;
+  /** A resumed step run's journaled ledger: its reports are reconciled with it before they are opened. */
+  readonly resumeLedger: AttemptsLedger | undefined;
+}
+
 /** Input of the finishStep actor: the sinks to close (undefined when validating failed) and the report. */
 export interface FinishStepInput {
   readonly sinks: StepSinks | undefined;
   readonly report: StepReport;
-  /** A step run resumed after a coordinator restart: its CSV is rebuilt against this final ledger. */
-  readonly rebuildAttemptsAgainst?: AttemptsLedger;
 }
 
 /** Input of the partitionInput actor. */
@@ -34,13 +41,10 @@ export interface PartitionInputInput {
 
 export const stepRunActors = {
   /** validating: checks the input settings, creates the log folder and readme, opens the outputs. */
-  prepareStep: fromPromise<
-    StepSinks,
-    { readonly step: StepRunInput['step']; readonly jobId: string; readonly resumeOutputAt: number | undefined }
-  >(async ({ input }) => {
+  prepareStep: fromPromise<StepSinks, PrepareStepInput>(async ({ input }) => {
     checkStepInput(input.step);
     checkRemoteOutputs(input.step.outputs);
-    return openStepSinks(input.step, input.jobId, input.resumeOutputAt);
+    return openStepSinks(input.step, input.jobId, input.resumeOutputAt, input.resumeLedger);
   }),
   /**
    * partitioning: lists input_data and cuts it into mini-batches. A step run resumed after a restart
@@ -65,9 +69,6 @@ export const stepRunActors = {
     try {
       if (input.sinks === undefined) await writeStepReports(input.report);
       else await input.sinks.finish(input.report);
-      const ledger = input.rebuildAttemptsAgainst;
-      if (ledger !== undefined)
-        await rebuildAttemptsCsv(runDirLayout(input.report.runDir).processedMiniBatchesCsv, ledger);
     } catch (error) {
       const outcome = finishFailureOutcome(error, Date.now());
       await writeStepReports({ ...input.report, outcome }).catch(() => undefined);

@@ -83,6 +83,7 @@ export const stepRunMachine = stepRunSetup.createMachine({
           step: context.step,
           jobId: context.jobId,
           resumeOutputAt: context.deps.journal?.resumeOutputAt,
+          resumeLedger: context.deps.journal?.journaledLedger(),
         }),
         onDone: {
           target: 'partitioning',
@@ -219,9 +220,6 @@ export const stepRunMachine = stepRunSetup.createMachine({
             input: ({ context }) => ({
               sinks: context.sinks,
               report: buildReport(context),
-              ...(context.run.resumedOnRestart && context.run.ledger !== undefined
-                ? { rebuildAttemptsAgainst: context.run.ledger }
-                : {}),
             }),
             onDone: [
               { guard: 'outcomeSucceeded', target: '#stepRun.succeeded' },

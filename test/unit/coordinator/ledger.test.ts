@@ -11,6 +11,7 @@ import {
 } from '../../../src/coordinator/ledger/decisions.js';
 import {
   applyLedgerEvent,
+  cloneLedger,
   createLedger,
   isLedgerComplete,
   type Ledger,
@@ -223,6 +224,27 @@ describe('revoking leases', () => {
     expect(Object.fromEntries(ledger.leasesByNode)).toEqual({ a: 2, b: 1 });
     applyAll(ledger, revokeNodeLeases(ledger, 'a', 'node-lost'));
     expect(Object.fromEntries(ledger.leasesByNode)).toEqual({ b: 1 });
+  });
+
+  it('a clone shares nothing with its ledger, its pending queue in order even where the ring wrapped', () => {
+    const ledger = newLedger(4, 2);
+    const tokens = createTokenCounter();
+    grant(ledger, tokens, 'a', 2);
+    // Revoked leases go back to the head: the ring of pending ids now wraps around its end.
+    applyAll(ledger, revokeNodeLeases(ledger, 'a', 'node-lost'));
+    grant(ledger, tokens, 'b', 1);
+    const clone = cloneLedger(ledger, () => 7);
+    expect(clone.pending.toArray()).toEqual(ledger.pending.toArray());
+    expect(clone.pending.toArray()).toEqual([1, 2, 3]);
+    expect({ ...clone, itemCount: undefined, pending: undefined }).toEqual({
+      ...ledger,
+      itemCount: undefined,
+      pending: undefined,
+    });
+    grant(clone, tokens, 'b', 3);
+    expect(ledger.pending.toArray()).toEqual([1, 2, 3]);
+    expect([...ledger.leases.keys()]).toEqual([0]);
+    expect(clone.itemCount(0)).toBe(7);
   });
 
   it('withdraws every lease without re-queueing when the job ends', () => {

@@ -50,8 +50,8 @@ describe('rebuildAttemptsCsvText', () => {
       // Mini-batch 3's row was still buffered at the crash; a torn line is all that is left of another.
       '3,1,n1,"process',
     ].join('');
-    expect(rebuildAttemptsCsvText(before, ledger)).toBe(
-      [
+    expect(rebuildAttemptsCsvText(before, ledger)).toEqual({
+      text: [
         csvHeaderLine(),
         row(2, 1, 'RUN_EXCEPTION'),
         row(0, 1, 'RUN_DONE', 'n2'),
@@ -60,7 +60,9 @@ describe('rebuildAttemptsCsvText', () => {
         row(2, 2, 'RUN_EXCEPTION'),
         '3,1,,,,,,,,,RUN_DONE,Recovered,rebuilt from the journal after a coordinator restart\n',
       ].join(''),
-    );
+      // Read: 7 whole rows and the torn line; kept 5; 1 added for mini-batch 3.
+      rebuilt: { kept: 5, dropped: 3, recovered: 1 },
+    });
   });
 
   it('leaves a consistent CSV as it was', () => {
@@ -73,6 +75,24 @@ describe('rebuildAttemptsCsvText', () => {
       row(2, 2, 'RUN_EXCEPTION'),
       row(3, 1, 'RUN_DONE'),
     ].join('');
-    expect(rebuildAttemptsCsvText(consistent, ledger)).toBe(consistent);
+    expect(rebuildAttemptsCsvText(consistent, ledger)).toEqual({
+      text: consistent,
+      rebuilt: { kept: 6, dropped: 0, recovered: 0 },
+    });
+  });
+
+  it('drops the row of an attempt whose lease the journal holds live, and adds none for carried mini-batches', () => {
+    // Mini-batch 0 is leased (attempt 2: the journal lost its failure, its node may report it again);
+    // 1 was carried from the job a rerun reruns (succeeded, never leased here: attempt 0).
+    const resumed: AttemptsLedger = {
+      miniBatchCount: 2,
+      states: Uint8Array.from([MiniBatchState.leased, MiniBatchState.succeeded]),
+      attempts: Uint32Array.from([2, 0]),
+    };
+    const before = [csvHeaderLine(), row(0, 1, 'RUN_EXCEPTION'), row(0, 2, 'RUN_EXCEPTION')].join('');
+    expect(rebuildAttemptsCsvText(before, resumed)).toEqual({
+      text: [csvHeaderLine(), row(0, 1, 'RUN_EXCEPTION')].join(''),
+      rebuilt: { kept: 1, dropped: 1, recovered: 0 },
+    });
   });
 });

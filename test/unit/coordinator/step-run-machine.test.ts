@@ -138,6 +138,7 @@ function gatedJournal(resume?: (ledger: Ledger) => void): { readonly journal: St
     resuming: resume !== undefined,
     resumeOutputAt: resume === undefined ? undefined : 0,
     resumeMiniBatchCount: undefined,
+    journaledLedger: () => undefined,
     openLedger: (shape, itemCount) => {
       const ledger = createLedger({ ...shape, itemCount });
       resume?.(ledger);

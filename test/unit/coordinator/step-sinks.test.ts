@@ -8,12 +8,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { MiniBatchState } from '../../../src/coordinator/ledger/ledger.js';
 import { partialPathOf } from '../../../src/coordinator/output/publish-file.js';
 import { ErrorDigest } from '../../../src/coordinator/reports/error-digest.js';
+import { csvHeaderLine } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
 import {
   cancelledOutcome,
   failedOutcome,
@@ -120,5 +122,39 @@ describe('the append_row output, published by rename', () => {
     expect(sinks.outputEnd).toBe(4);
     await sinks.finish(reportOf(succeededOutcome(1)));
     expect(await readFile(output, 'utf8')).toBe('a\nb\n');
+  });
+
+  it('a resumed step reconciles its reports with the journaled ledger before it appends to them', async () => {
+    const layout = runDirLayout(join(root, 'run'));
+    await mkdir(dirname(layout.summaryJson), { recursive: true });
+    // Before the crash: mini-batch 0 done (journaled), 1's completion not journaled, a torn overview
+    // line, and the end-of-step files of a finish whose end the journal never held.
+    await writeFile(
+      layout.processedMiniBatchesCsv,
+      `${csvHeaderLine()}0,1,n1,p0,,2,2,0,0.010,0.010,RUN_DONE,,\n1,1,n1,p0,,2,2,0,0.010,0.010,RUN_DONE,,\n`,
+    );
+    await writeFile(layout.progressOverview, '2026-01-01T00:00:00.000Z Processed 2 of 2 mini batches\n2026-01-01T00:0');
+    for (const path of [layout.jobResult, layout.summaryJson]) await writeFile(path, 'succeeded\n');
+    await writeFile(partialPathOf(output), '');
+    const journaled = {
+      miniBatchCount: 2,
+      states: Uint8Array.from([MiniBatchState.succeeded, MiniBatchState.leased]),
+      attempts: Uint32Array.from([1, 1]),
+    };
+    const step = makeStep({ runDir: join(root, 'run'), appendRowFile: output });
+    const sinks = await openStepSinks(step, 'job-1', 0, journaled);
+    expect(sinks.reconciled).toEqual({ kept: 1, dropped: 1, recovered: 0, overviewCut: 15, staleResultFiles: 2 });
+    expect(await readFile(layout.processedMiniBatchesCsv, 'utf8')).toBe(
+      `${csvHeaderLine()}0,1,n1,p0,,2,2,0,0.010,0.010,RUN_DONE,,\n`,
+    );
+    expect(await readFile(layout.progressOverview, 'utf8')).toBe(
+      '2026-01-01T00:00:00.000Z Processed 2 of 2 mini batches\n',
+    );
+    expect(existsSync(layout.jobResult) || existsSync(layout.summaryJson)).toBe(false);
+    sinks.overview('resumed', 0);
+    await sinks.finish(reportOf(cancelledOutcome('stop', 1)));
+    expect(await readFile(layout.progressOverview, 'utf8')).toMatch(
+      /mini batches\n1970-01-01T00:00:00\.000Z resumed\n$/,
+    );
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The PostgreSQL journal against a real server (test/helpers/postgres-server.ts): replay gives back
+ * The PostgreSQL journal against a real server (cluster/fault/postgres-server.ts): replay gives back
  * what was written, a batch is one transaction, nothing is durable before its COMMIT, a standby takes
  * over when the active one goes, and a coordinator that lost its lock or its epoch can write nothing.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { findPostgres, type PostgresServer, startPostgres } from '../../../../cluster/fault/postgres-server.js';
 import { CoordinatorJournal } from '../../../../src/coordinator/journal/coordinator-journal.js';
 import type { JournalRecord } from '../../../../src/coordinator/journal/frame.js';
 import type { OpenedJournalStore } from '../../../../src/coordinator/journal/journal-store.js';
@@ -16,7 +17,6 @@ import {
 } from '../../../../src/coordinator/journal/postgres-journal.js';
 import { createRandomTokens, grantLeases } from '../../../../src/coordinator/ledger/decisions.js';
 import { applyLedgerEvent } from '../../../../src/coordinator/ledger/ledger.js';
-import { findPostgres, type PostgresServer, startPostgres } from '../../../helpers/postgres-server.js';
 
 const logger = pino({ level: 'silent' });
 const found = findPostgres();

@@ -1,5 +1,5 @@
 /**
- * A throw-away PostgreSQL server for tests of the PostgreSQL journal: Debian's `postgresql` package
+ * A throw-away PostgreSQL server for tests and benchmarks of the PostgreSQL journal: Debian's `postgresql` package
  * (.ci/run installs it), initialised in a temporary folder and started on a free loopback port from a
  * test's setup, stopped and removed in its teardown. PostgreSQL refuses to run as root, so as root the
  * server runs as the `postgres` user the package creates.
@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 
 import pg from 'pg';
 
-import { freePort } from '../../cluster/fault/free-port.js';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 

@@ -619,11 +619,32 @@ export interface JobAssignment {
    * <log_dir>/sys/perf/<node>/ (src/monitor/resource-monitor.ts). 0 = off.
    */
   resourceMonitorIntervalMs: number;
+  /**
+   * Outputs the entry script writes itself (uri_folder, mltable, a uri_file that is not append_row_to):
+   * each attempt writes them in a staging folder of its own, committed into the output only when the
+   * coordinator accepts that attempt's result (src/storage/staging-layout.ts).
+   */
+  stagedOutputs: StagedOutput[];
 }
 
 export interface JobAssignment_EnvironmentVariablesEntry {
   key: string;
   value: string;
+}
+
+/**
+ * One output written through attempt staging. The entry script sees `<stage_root>/live/<node>/<process>`
+ * (for a uri_file: the file of the output's name in it) in place of `path`, in its argv and
+ * AZUREML_BI_OUTPUT_PATH; after each run() the worker renames that folder to `<stage_root>/<mini
+ * batch>-<token>`, and the coordinator moves the accepted attempt's files into `path`.
+ */
+export interface StagedOutput {
+  name: string;
+  /** The output's path as the job names it: a folder, or the file of a uri_file. */
+  path: string;
+  isFile: boolean;
+  /** A hidden folder beside the output (same filesystem, so that commits are renames). */
+  stageRoot: string;
 }
 
 export interface ByteRange {
@@ -3333,6 +3354,7 @@ function createBaseJobAssignment(): JobAssignment {
     jobName: "",
     taskOverheadTimeoutMs: 0,
     resourceMonitorIntervalMs: 0,
+    stagedOutputs: [],
   };
 }
 
@@ -3406,6 +3428,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     }
     if (message.resourceMonitorIntervalMs !== 0) {
       writer.uint32(184).uint32(message.resourceMonitorIntervalMs);
+    }
+    for (const v of message.stagedOutputs) {
+      StagedOutput.encode(v!, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -3610,6 +3635,14 @@ export const JobAssignment: MessageFns<JobAssignment> = {
             message.resourceMonitorIntervalMs = reader.uint32();
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.stagedOutputs.push(StagedOutput.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3755,6 +3788,11 @@ export const JobAssignment: MessageFns<JobAssignment> = {
         : isSet(object.resource_monitor_interval_ms)
         ? globalThis.Number(object.resource_monitor_interval_ms)
         : 0,
+      stagedOutputs: globalThis.Array.isArray(object?.stagedOutputs)
+        ? object.stagedOutputs.map((e: any) => StagedOutput.fromJSON(e))
+        : globalThis.Array.isArray(object?.staged_outputs)
+        ? object.staged_outputs.map((e: any) => StagedOutput.fromJSON(e))
+        : [],
     };
   },
 
@@ -3835,6 +3873,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     if (message.resourceMonitorIntervalMs !== 0) {
       obj.resourceMonitorIntervalMs = Math.round(message.resourceMonitorIntervalMs);
     }
+    if (message.stagedOutputs?.length) {
+      obj.stagedOutputs = message.stagedOutputs.map((e) => StagedOutput.toJSON(e));
+    }
     return obj;
   },
 
@@ -3872,6 +3913,7 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     message.jobName = object.jobName ?? "";
     message.taskOverheadTimeoutMs = object.taskOverheadTimeoutMs ?? 0;
     message.resourceMonitorIntervalMs = object.resourceMonitorIntervalMs ?? 0;
+    message.stagedOutputs = object.stagedOutputs?.map((e) => StagedOutput.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3961,6 +4003,131 @@ export const JobAssignment_EnvironmentVariablesEntry: MessageFns<JobAssignment_E
     const message = createBaseJobAssignment_EnvironmentVariablesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseStagedOutput(): StagedOutput {
+  return { name: "", path: "", isFile: false, stageRoot: "" };
+}
+
+export const StagedOutput: MessageFns<StagedOutput> = {
+  encode(message: StagedOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.isFile !== false) {
+      writer.uint32(24).bool(message.isFile);
+    }
+    if (message.stageRoot !== "") {
+      writer.uint32(34).string(message.stageRoot);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StagedOutput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStagedOutput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isFile = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stageRoot = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StagedOutput {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      isFile: isSet(object.isFile)
+        ? globalThis.Boolean(object.isFile)
+        : isSet(object.is_file)
+        ? globalThis.Boolean(object.is_file)
+        : false,
+      stageRoot: isSet(object.stageRoot)
+        ? globalThis.String(object.stageRoot)
+        : isSet(object.stage_root)
+        ? globalThis.String(object.stage_root)
+        : "",
+    };
+  },
+
+  toJSON(message: StagedOutput): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.isFile !== false) {
+      obj.isFile = message.isFile;
+    }
+    if (message.stageRoot !== "") {
+      obj.stageRoot = message.stageRoot;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StagedOutput>, I>>(base?: I): StagedOutput {
+    return StagedOutput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StagedOutput>, I>>(object: I): StagedOutput {
+    const message = createBaseStagedOutput();
+    message.name = object.name ?? "";
+    message.path = object.path ?? "";
+    message.isFile = object.isFile ?? false;
+    message.stageRoot = object.stageRoot ?? "";
     return message;
   },
 };

@@ -8,6 +8,8 @@
  *   <stage root>/<mini batch>-<token>/    one attempt's files, as its worker left them
  *   <stage root>/accepted/<mb>-<token>/   an accepted attempt's files, renamed there before its
  *                                         completion is journaled (so a restart knows which to commit)
+ *   <stage root>/.parajob-stage-id        the step run's wire id: a node that reads it sees the folder
+ *                                         (else it stages locally and ships attempts over gRPC)
  *
  * Pure path functions, shared by the coordinator (commits) and the node (writes); the lease token in
  * the name makes attempt folders unique across retries and coordinator restarts.
@@ -42,4 +44,9 @@ export function liveFolder(stageRoot: string, nodeId: string, processName: strin
 /** Where the script sees the output: the live folder itself, or for a uri_file the file in it. */
 export function livePathOf(output: { readonly path: string; readonly isFile: boolean }, live: string): string {
   return output.isFile ? join(live, basename(output.path)) : live;
+}
+
+/** The file holding the step run's id in a staging root (see the module comment). */
+export function stageMarkerOf(stageRoot: string): string {
+  return join(stageRoot, '.parajob-stage-id');
 }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { principalOf } from '../../auth/interceptor.js';
 import type { InputChunk, InputsServer, ReadInputRequest } from '../../gen/parajob/v1/parajob.js';
 import { grpcError } from '../grpc-error.js';
+import { type StagedOutputsServed, writeOutput } from './output-upload.js';
 import { servedPathOf } from './served-path.js';
 
 /** Bytes per chunk: large enough that per-message costs vanish, well under gRPC's 4 MiB message limit. */
@@ -24,9 +25,12 @@ export interface InputRoots {
   inputRootsServedTo(nodeId: string, owner: string, jobId: string): readonly string[] | undefined;
 }
 
-/** The Inputs service over `roots`. */
-export function inputsService(roots: InputRoots, logger: Logger): InputsServer {
+/** The Inputs service over `roots` (and, the other way, staged outputs shipped by nodes: output-upload.ts). */
+export function inputsService(roots: InputRoots & StagedOutputsServed, logger: Logger): InputsServer {
   return {
+    writeOutput(call, callback) {
+      writeOutput(roots, logger, call, callback);
+    },
     read(call) {
       serveRead(roots, call).catch((error: unknown) => {
         logger.warn({ err: error, path: call.request.path, jobId: call.request.jobId }, 'input read failed');

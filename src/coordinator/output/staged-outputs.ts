@@ -16,12 +16,12 @@
  *
  * Every filesystem step runs on one chain, in order, off the machine's path.
  */
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import type { StagedOutput } from '../../gen/parajob/v1/parajob.js';
 import { listFolderFiles } from '../../input/files.js';
-import { acceptedFolder, attemptFolder, attemptKey } from '../../storage/staging-layout.js';
+import { acceptedFolder, attemptFolder, attemptKey, stageMarkerOf } from '../../storage/staging-layout.js';
 
 /** Rejections of the chain are kept here (the step's outcome reports them); the chain goes on. */
 export class StagedOutputs {
@@ -38,10 +38,12 @@ export class StagedOutputs {
    * Opens the staging of `outputs`. A fresh step run (`resuming` false) starts from empty staging
    * roots; a resumed one keeps them for `recover`.
    */
-  static async open(outputs: readonly StagedOutput[], resuming: boolean): Promise<StagedOutputs> {
+  static async open(outputs: readonly StagedOutput[], resuming: boolean, jobId: string): Promise<StagedOutputs> {
     for (const output of outputs) {
       if (!resuming) await rm(output.stageRoot, { recursive: true, force: true });
       await mkdir(join(output.stageRoot, 'accepted'), { recursive: true });
+      // A node that reads this back sees the folder itself; any other ships its attempts (Inputs.WriteOutput).
+      await writeFile(stageMarkerOf(output.stageRoot), jobId);
     }
     return new StagedOutputs(outputs);
   }
@@ -126,7 +128,8 @@ export class StagedOutputs {
             else await rm(acceptedFolder(output.stageRoot, key), { recursive: true, force: true });
           }
           for (const entry of await readdir(output.stageRoot)) {
-            if (entry !== 'accepted') await rm(join(output.stageRoot, entry), { recursive: true, force: true });
+            if (entry !== 'accepted' && entry !== basename(stageMarkerOf(output.stageRoot)))
+              await rm(join(output.stageRoot, entry), { recursive: true, force: true });
           }
         }
       }),

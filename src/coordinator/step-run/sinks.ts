@@ -88,7 +88,7 @@ export async function openStepSinks(
     appendRowFile === undefined
       ? undefined
       : await SerialFileWriter.open(partialPathOf(appendRowFile), { resumeAt: resumeOutputAt });
-  const staged = await StagedOutputs.open(stagedOutputsOf(step), resuming);
+  const staged = await StagedOutputs.open(stagedOutputsOf(step), resuming, jobId);
   const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv, { truncate: !resuming });
   const overview = await SerialFileWriter.open(layout.progressOverview, { truncate: !resuming });
   if (!resuming || csv.endOffset === 0) csv.write(csvHeaderLine());

@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import { ParajobError } from '../../errors.js';
 import type { InputChunk, InputsClient } from '../../gen/parajob/v1/parajob.js';
 import { type CachedFile, discard, type InputCache } from './input-cache.js';
+import { type ChunkWritten, shipAttemptFolder,type ShippedAttempt } from './output-shipping.js';
 import type { SeesPath } from './visibility.js';
 
 /** Files of one lease fetched at once: small files cost a round trip each, so enough to hide it. */
@@ -27,11 +28,22 @@ export interface LeaseInputs {
 /** The node's remote inputs: one cache and client, bound per job with `forJob`. */
 export interface NodeInputs {
   forJob(jobId: string, nodeId: string): LeaseInputs;
+  /** The other way: ships an attempt's staged output folder to the coordinator and removes it (output-shipping.ts). */
+  shipOutput(attempt: ShippedAttempt, folder: string): Promise<void>;
 }
 
-/** NodeInputs over the Inputs service of the coordinator in use (`client()`: the current one). */
-export function remoteInputs(client: () => InputsClient, cache: InputCache, sees: SeesPath): NodeInputs {
+/**
+ * NodeInputs over the Inputs service of the coordinator in use (`client()`: the current one);
+ * `chunkWritten`: the chaos hook of output uploads.
+ */
+export function remoteInputs(
+  client: () => InputsClient,
+  cache: InputCache,
+  sees: SeesPath,
+  chunkWritten?: ChunkWritten,
+): NodeInputs {
   return {
+    shipOutput: (attempt, folder) => shipAttemptFolder(client(), attempt, folder, chunkWritten),
     forJob: (jobId, nodeId) => ({
       sees,
       fetch: async (paths, signal) => {

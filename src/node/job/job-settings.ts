@@ -46,6 +46,8 @@ export interface JobSettings {
   readonly outputDir: string;
   /** Outputs each attempt writes in its own staging folder (staged-outputs.ts); empty for none. */
   readonly stagedOutputs: readonly StagedOutput[];
+  /** Names of the staged outputs this node does not see: staged locally, shipped over gRPC (prepareJob). */
+  readonly shippedOutputs: readonly string[];
   readonly logDir: string;
   readonly layout: ReturnType<typeof logDirLayout>;
   readonly loggingLevel: 'DEBUG' | 'INFO' | 'WARNING';
@@ -99,6 +101,7 @@ export function compileJobSettings(assignment: JobAssignment, node: NodeFacts): 
     taskOverheadTimeoutMs: assignment.taskOverheadTimeoutMs,
     outputDir: assignment.outputDir,
     stagedOutputs: assignment.stagedOutputs,
+    shippedOutputs: [],
     logDir: assignment.logDir,
     layout: logDirLayout(assignment.logDir),
     loggingLevel: loggingLevelOf(assignment.loggingLevel),

@@ -38,6 +38,7 @@ import { INITIAL_TUNER, noteGranted, noteRun } from '../processor/prefetch-tuner
 import { processorMachine } from '../processor/processor.machine.js';
 import { type ProcessorLifecycleEvent, wireProcessorEvent } from '../processor/processor-events.js';
 import { type SettledEvent, SettleFeed } from '../processor/settle-feed.js';
+import { shippingSink } from '../processor/shipping-sink.js';
 import {
   CANCEL_RUN_GRACE_MS,
   dispatchLeases,
@@ -116,7 +117,7 @@ export const jobMachine = setup({
               ...(node.python === undefined ? {} : { python: node.python }),
               logger: context.logger,
               parent: self,
-              sink: context.feed,
+              sink: shippingSink(context.feed, settings, node.nodeId, context.input.inputs),
               loader: loaderOf(index),
             },
           }),

@@ -4,8 +4,11 @@
  * script's outputDir is replaced by the processor's live folder, and each attempt's `run` frame names
  * the folder its files are renamed to. Pure functions of the settings and the processor's identity.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import type { Lease, StagedOutput } from '../../gen/parajob/v1/parajob.js';
-import { attemptFolder, attemptKey, liveFolder, livePathOf } from '../../storage/staging-layout.js';
+import { attemptFolder, attemptKey, liveFolder, livePathOf, stageMarkerOf } from '../../storage/staging-layout.js';
 import type { StageFolders } from '../../worker/protocol.js';
 
 /** Who writes: the node and the processor (its `processNNN` name). */
@@ -54,4 +57,32 @@ export function stageFoldersOf(
 ): StageFolders[] {
   const key = attemptKey(lease.miniBatchId, lease.token);
   return outputs.map((output) => ({ live: liveOf(output, writer), attempt: attemptFolder(output.stageRoot, key) }));
+}
+
+/**
+ * The staged outputs as this node writes them: an output whose staging root the node sees (it is
+ * under a `--shared-fs` prefix or, without one, holds the file with this step run's id) is written in
+ * place; any other gets a local staging root under `localRoot` and is shipped (its name listed in
+ * `shipped`). `sees` undefined: the node reads everything itself.
+ */
+export async function localStaging(
+  outputs: readonly StagedOutput[],
+  jobId: string,
+  localRoot: string,
+  sees: ((path: string) => boolean) | undefined,
+): Promise<{ readonly outputs: StagedOutput[]; readonly shipped: string[] }> {
+  const placed: StagedOutput[] = [];
+  const shipped: string[] = [];
+  for (const [index, output] of outputs.entries()) {
+    const marker = stageMarkerOf(output.stageRoot);
+    const seen =
+      sees === undefined || (sees(marker) && (await readFile(marker, 'utf8').catch(() => undefined)) === jobId);
+    if (seen) {
+      placed.push(output);
+      continue;
+    }
+    placed.push({ ...output, stageRoot: join(localRoot, String(index)) });
+    shipped.push(output.name);
+  }
+  return { outputs: placed, shipped };
 }

@@ -45,7 +45,7 @@ async function filesOf(folder: string): Promise<string[]> {
 
 describe('StagedOutputs', () => {
   it('commits an accepted attempt after its completion is durable, never a discarded one', async () => {
-    const staged = await StagedOutputs.open([output], false);
+    const staged = await StagedOutputs.open([output], false, 'job');
     await stageAttempt(0, 11, ['a.txt', 'sub/b.txt']);
     await stageAttempt(1, 12, ['late.txt']);
     staged.accept(0, 11);
@@ -63,7 +63,7 @@ describe('StagedOutputs', () => {
   });
 
   it('commits nothing when the journal fails before the completion is durable', async () => {
-    const staged = await StagedOutputs.open([output], false);
+    const staged = await StagedOutputs.open([output], false, 'job');
     await stageAttempt(0, 11, ['a.txt']);
     staged.accept(0, 11);
     staged.commitWhen(() => Promise.reject(new Error('journal failed')));
@@ -73,7 +73,7 @@ describe('StagedOutputs', () => {
   });
 
   it('on recovery commits the accepted folders of succeeded mini-batches (finishing a half-done commit) and removes the rest', async () => {
-    const before = await StagedOutputs.open([output], false);
+    const before = await StagedOutputs.open([output], false, 'job');
     await stageAttempt(0, 21, ['a.txt', 'b.txt']);
     await stageAttempt(1, 22, ['lost.txt']);
     await stageAttempt(2, 23, ['unmarked.txt']);
@@ -83,7 +83,7 @@ describe('StagedOutputs', () => {
     // The crash: a.txt was renamed into the output, b.txt not yet; mini-batch 1's completion never reached the journal.
     await mkdir(output.path, { recursive: true });
     await rename(join(acceptedFolder(output.stageRoot, attemptKey(0, 21)), 'a.txt'), join(output.path, 'a.txt'));
-    const after = await StagedOutputs.open([output], true);
+    const after = await StagedOutputs.open([output], true, 'job');
     after.recover((miniBatchId) => miniBatchId === 0);
     await after.close();
     expect(await filesOf(output.path)).toEqual(['a.txt', 'b.txt']);
@@ -93,7 +93,7 @@ describe('StagedOutputs', () => {
   it('a uri_file output takes the one file of its name from the accepted attempt', async () => {
     const path = join(dir, 'report', 'summary.json');
     output = { name: 'report', path, isFile: true, stageRoot: stageRootOf(path) };
-    const staged = await StagedOutputs.open([output], false);
+    const staged = await StagedOutputs.open([output], false, 'job');
     await stageAttempt(0, 5, ['summary.json', 'scratch.tmp']);
     staged.accept(0, 5);
     staged.commitWhen(async () => undefined);

@@ -14,7 +14,9 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
   type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -1080,6 +1082,29 @@ export interface DatastoreAsset {
 export interface ListDatastoresResponse {
   /** Every datastore, workspaceblobstore first, then by name. */
   datastores: DatastoreAsset[];
+}
+
+export interface OutputChunk {
+  /**
+   * Set on the first chunk: the calling node, the wire job id, the attempt (mini-batch, token) and
+   * the staged output's name.
+   */
+  nodeId: string;
+  jobId: string;
+  miniBatchId: number;
+  token: number;
+  outputName: string;
+  /**
+   * The file these bytes belong to, relative to the attempt's folder, '/'-separated; chunks of one
+   * file come in order, and a new path starts the next file (an empty file is one chunk, no data).
+   */
+  path: string;
+  data: Uint8Array;
+}
+
+export interface WriteOutputReply {
+  files: number;
+  bytes: number;
 }
 
 export interface ReadInputRequest {
@@ -9532,6 +9557,272 @@ export const ListDatastoresResponse: MessageFns<ListDatastoresResponse> = {
   },
 };
 
+function createBaseOutputChunk(): OutputChunk {
+  return { nodeId: "", jobId: "", miniBatchId: 0, token: 0, outputName: "", path: "", data: new Uint8Array(0) };
+}
+
+export const OutputChunk: MessageFns<OutputChunk> = {
+  encode(message: OutputChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(18).string(message.jobId);
+    }
+    if (message.miniBatchId !== 0) {
+      writer.uint32(24).uint32(message.miniBatchId);
+    }
+    if (message.token !== 0) {
+      writer.uint32(33).double(message.token);
+    }
+    if (message.outputName !== "") {
+      writer.uint32(42).string(message.outputName);
+    }
+    if (message.path !== "") {
+      writer.uint32(50).string(message.path);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(58).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OutputChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOutputChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.miniBatchId = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.token = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.outputName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.data = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OutputChunk {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      miniBatchId: isSet(object.miniBatchId)
+        ? globalThis.Number(object.miniBatchId)
+        : isSet(object.mini_batch_id)
+        ? globalThis.Number(object.mini_batch_id)
+        : 0,
+      token: isSet(object.token) ? globalThis.Number(object.token) : 0,
+      outputName: isSet(object.outputName)
+        ? globalThis.String(object.outputName)
+        : isSet(object.output_name)
+        ? globalThis.String(object.output_name)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      data: isSet(object.data) ? bytesFromBase64(object.data) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: OutputChunk): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.miniBatchId !== 0) {
+      obj.miniBatchId = Math.round(message.miniBatchId);
+    }
+    if (message.token !== 0) {
+      obj.token = floatToJson(message.token);
+    }
+    if (message.outputName !== "") {
+      obj.outputName = message.outputName;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OutputChunk>, I>>(base?: I): OutputChunk {
+    return OutputChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OutputChunk>, I>>(object: I): OutputChunk {
+    const message = createBaseOutputChunk();
+    message.nodeId = object.nodeId ?? "";
+    message.jobId = object.jobId ?? "";
+    message.miniBatchId = object.miniBatchId ?? 0;
+    message.token = object.token ?? 0;
+    message.outputName = object.outputName ?? "";
+    message.path = object.path ?? "";
+    message.data = object.data ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseWriteOutputReply(): WriteOutputReply {
+  return { files: 0, bytes: 0 };
+}
+
+export const WriteOutputReply: MessageFns<WriteOutputReply> = {
+  encode(message: WriteOutputReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.files !== 0) {
+      writer.uint32(8).uint32(message.files);
+    }
+    if (message.bytes !== 0) {
+      writer.uint32(16).uint64(message.bytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteOutputReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteOutputReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.files = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WriteOutputReply {
+    return {
+      files: isSet(object.files) ? globalThis.Number(object.files) : 0,
+      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
+    };
+  },
+
+  toJSON(message: WriteOutputReply): unknown {
+    const obj: any = {};
+    if (message.files !== 0) {
+      obj.files = Math.round(message.files);
+    }
+    if (message.bytes !== 0) {
+      obj.bytes = Math.round(message.bytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteOutputReply>, I>>(base?: I): WriteOutputReply {
+    return WriteOutputReply.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteOutputReply>, I>>(object: I): WriteOutputReply {
+    const message = createBaseWriteOutputReply();
+    message.files = object.files ?? 0;
+    message.bytes = object.bytes ?? 0;
+    return message;
+  },
+};
+
 function createBaseReadInputRequest(): ReadInputRequest {
   return { nodeId: "", jobId: "", path: "", start: 0, end: 0, cachedSize: 0, cachedMtimeMs: 0 };
 }
@@ -10636,10 +10927,34 @@ export const InputsService = {
     responseSerialize: (value: InputChunk): Buffer => Buffer.from(InputChunk.encode(value).finish()),
     responseDeserialize: (value: Buffer): InputChunk => InputChunk.decode(value),
   },
+  /**
+   * The other way: a node that does not see a staged output's folder ships each accepted-to-be
+   * attempt's files (its staging folder) before it sends the attempt's result. The coordinator writes
+   * them under a temporary name in the output's staging root and renames the whole folder to the
+   * attempt's when the stream ends whole; a stream that breaks off leaves nothing the commit would
+   * take. Only for a job the calling node serves, only to that job's staged outputs.
+   */
+  writeOutput: {
+    path: "/parajob.v1.Inputs/WriteOutput" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: OutputChunk): Buffer => Buffer.from(OutputChunk.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OutputChunk => OutputChunk.decode(value),
+    responseSerialize: (value: WriteOutputReply): Buffer => Buffer.from(WriteOutputReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WriteOutputReply => WriteOutputReply.decode(value),
+  },
 } as const;
 
 export interface InputsServer extends UntypedServiceImplementation {
   read: handleServerStreamingCall<ReadInputRequest, InputChunk>;
+  /**
+   * The other way: a node that does not see a staged output's folder ships each accepted-to-be
+   * attempt's files (its staging folder) before it sends the attempt's result. The coordinator writes
+   * them under a temporary name in the output's staging root and renames the whole folder to the
+   * attempt's when the stream ends whole; a stream that breaks off leaves nothing the commit would
+   * take. Only for a job the calling node serves, only to that job's staged outputs.
+   */
+  writeOutput: handleClientStreamingCall<OutputChunk, WriteOutputReply>;
 }
 
 export interface InputsClient extends Client {
@@ -10649,6 +10964,29 @@ export interface InputsClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<InputChunk>;
+  /**
+   * The other way: a node that does not see a staged output's folder ships each accepted-to-be
+   * attempt's files (its staging folder) before it sends the attempt's result. The coordinator writes
+   * them under a temporary name in the output's staging root and renames the whole folder to the
+   * attempt's when the stream ends whole; a stream that breaks off leaves nothing the commit would
+   * take. Only for a job the calling node serves, only to that job's staged outputs.
+   */
+  writeOutput(
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
+  writeOutput(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
+  writeOutput(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
+  writeOutput(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
 }
 
 export const InputsClient = makeGenericClientConstructor(InputsService, "parajob.v1.Inputs") as unknown as {

@@ -10,7 +10,7 @@ import { open } from 'node:fs/promises';
 import { ParajobError } from '../../errors.js';
 import type { InputChunk, InputsClient } from '../../gen/parajob/v1/parajob.js';
 import { type CachedFile, discard, type InputCache } from './input-cache.js';
-import { type ChunkWritten, shipAttemptFolder,type ShippedAttempt } from './output-shipping.js';
+import { type ChunkWritten, shipAttemptFolder, type ShippedAttempt } from './output-shipping.js';
 import type { SeesPath } from './visibility.js';
 
 /** Files of one lease fetched at once: small files cost a round trip each, so enough to hide it. */

@@ -7,6 +7,9 @@
  *   mute-heartbeats:after=10:for=3000  once 10 results are written, the node sends no heartbeat for
  *                                      3000 ms (its other messages still flow); a node with nothing
  *                                      else to say then goes silent and the coordinator deems it lost
+ *   kill-mid-upload:after=0            the node SIGKILLs itself inside an output upload (Inputs.WriteOutput)
+ *                                      once its first file chunk is written, in the upload after the
+ *                                      first `after` uploads finished
  * `after` counts results written (≥ 1 for kill-node; 0 allowed for mute-heartbeats: from the start).
  * The faults of a job's run() calls are another plan (model.ts), given with the job.
  */
@@ -15,6 +18,7 @@ import { ChaosSyntaxError } from './model.js';
 /** One node fault. Counts are results written to the coordinator stream; durations in milliseconds. */
 export type NodeFault =
   | { readonly action: 'kill-node'; readonly afterResults: number; readonly text: string }
+  | { readonly action: 'kill-mid-upload'; readonly afterUploads: number; readonly text: string }
   | {
       readonly action: 'mute-heartbeats';
       readonly afterResults: number;
@@ -26,7 +30,7 @@ export interface NodeChaosPlan {
   readonly faults: readonly NodeFault[];
 }
 
-const NODE_ACTIONS = ['kill-node', 'mute-heartbeats'] as const;
+const NODE_ACTIONS = ['kill-node', 'mute-heartbeats', 'kill-mid-upload'] as const;
 
 /** Parses the text form; the empty string is the empty plan. Throws ChaosSyntaxError naming the part at fault. */
 export function parseNodeChaosPlan(text: string): NodeChaosPlan {
@@ -62,7 +66,9 @@ function parseNodeFault(text: string): NodeFault {
   const fault: NodeFault =
     action === 'kill-node'
       ? { action, afterResults: wholeNumber('after', 1), text }
-      : { action: 'mute-heartbeats', afterResults: wholeNumber('after', 0), forMs: wholeNumber('for', 1), text };
+      : action === 'kill-mid-upload'
+        ? { action, afterUploads: wholeNumber('after', 0), text }
+        : { action: 'mute-heartbeats', afterResults: wholeNumber('after', 0), forMs: wholeNumber('for', 1), text };
   if (options.size > 0)
     throw new ChaosSyntaxError(`node chaos: unknown option(s) ${[...options.keys()].join(', ')} in "${text}"`);
   return fault;

@@ -13,7 +13,7 @@ import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
-import type { JobStatus } from '../gen/parajob/v1/parajob.js';
+import type { JobStatus, StagedOutput } from '../gen/parajob/v1/parajob.js';
 import {
   type DeleteJobResponse,
   FailureKind,
@@ -48,6 +48,7 @@ import type { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { DurableJob } from './journal/durable-state.js';
 import { createRandomTokens, type TokenSource } from './ledger/decisions.js';
 import { ReuseIndex } from './pipeline/reuse-index.js';
+import { stagedOutputsOf } from './step-run/assignment.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
 import type { StepRunMachine } from './step-run/step-run.machine.js';
@@ -238,6 +239,13 @@ export class CoordinatorCore {
     const stepRun = this.stepRuns.get(jobId)?.getSnapshot().context;
     if (stepRun === undefined || !stepRun.run.nodes.has(nodeId)) return undefined;
     return stepRun.step.inputs.flatMap((input) => (input.kind === 'data' && !isS3Uri(input.path) ? [input.path] : []));
+  }
+
+  /** The staged outputs of step run `jobId` when live node `nodeId` (credential `owner`) serves it: what Inputs.WriteOutput may write. */
+  stagedOutputsServedTo(nodeId: string, owner: string, jobId: string): readonly StagedOutput[] | undefined {
+    if (this.inputRootsServedTo(nodeId, owner, jobId) === undefined) return undefined;
+    const stepRun = this.stepRuns.get(jobId)?.getSnapshot().context;
+    return stepRun === undefined ? undefined : stagedOutputsOf(stepRun.step);
   }
 
   /** A live node's last heartbeat; undefined before its first. */

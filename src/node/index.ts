@@ -92,14 +92,20 @@ export async function startNode(options: NodeOptions, internals: NodeInternals =
   const tableReaders = internals.readTableBatch === undefined ? new TableReadPool(compiled.cores) : undefined;
 
   const hostSampler = new HostSampler();
+  const chaos = compiled.chaos.faults.length > 0 ? new NodeChaosAgent(compiled.chaos, logger) : undefined;
   const actor = createActor(nodeMachine, {
     input: {
       options: compiled,
       coordinator,
       ensureCode: (hash: string) => ensureCode(coordinator.code, compiled.cacheDir, hash),
-      outbox: new NodeOutbox(compiled.chaos.faults.length > 0 ? new NodeChaosAgent(compiled.chaos, logger) : undefined),
+      outbox: new NodeOutbox(chaos),
       readTableBatch: internals.readTableBatch ?? (tableReaders as TableReadPool).read,
-      inputs: remoteInputs(() => coordinator.inputs, inputCache, inputVisibility(compiled.sharedFs)),
+      inputs: remoteInputs(
+        () => coordinator.inputs,
+        inputCache,
+        inputVisibility(compiled.sharedFs),
+        chaos === undefined ? undefined : (finished) => chaos.uploadChunkWritten(finished),
+      ),
       timing,
       version: packageVersion(),
       host: hostname(),

@@ -71,6 +71,20 @@ export class NodeChaosAgent implements OutboxHooks {
     }
   }
 
+  /**
+   * An output upload wrote its first file chunk (Inputs.WriteOutput): kills the process when a
+   * kill-mid-upload fault is due, before the upload can end. `finished`: uploads finished before it.
+   */
+  async uploadChunkWritten(finished: number): Promise<void> {
+    const kill = this.plan.faults.find((fault) => fault.action === 'kill-mid-upload' && finished >= fault.afterUploads);
+    if (kill === undefined || this.killed) return;
+    this.killed = true;
+    this.logger.warn({ fault: kill.text, uploadsFinished: finished }, 'chaos: killing this node mid-upload (SIGKILL)');
+    this.logger.flush(() => setImmediate(this.kill));
+    // The upload never goes on: the process dies with its stream half sent.
+    await new Promise<never>(() => undefined);
+  }
+
   private startDueMutes(): void {
     for (const fault of this.plan.faults) {
       if (

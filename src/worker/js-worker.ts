@@ -16,6 +16,7 @@ import { applyFaultToReturn, injectBeforeRun } from './js/fault.js';
 import { loadMiniBatch } from './js/mini-batch.js';
 import { formatRows, formatTabularRows } from './js/rows.js';
 import { createRunContext, enterMiniBatch, type RunContext } from './js/run-context.js';
+import { makeLiveFolders, openStage, sealStage } from './js/stage.js';
 import { AppendFile, createEntryScriptLogger, errorLogPathFor } from './js/user-log.js';
 import { toWireError } from './js/wire-error.js';
 import type { HostMessage, InitMessage, ResultMessage, RunMessage, WorkerMessage } from './protocol.js';
@@ -43,7 +44,7 @@ async function handle(message: HostMessage): Promise<void> {
       return initialise(message);
     case 'run':
       // The result is with the host before the next run starts (see HostChannel.send).
-      return channel.send(await runMiniBatch(message));
+      return channel.send(await runStaged(message));
     case 'shutdown':
       return shutdown();
   }
@@ -52,6 +53,7 @@ async function handle(message: HostMessage): Promise<void> {
 async function initialise(message: InitMessage): Promise<void> {
   // The script parses its arguments from process.argv, as a Python script would from sys.argv.
   process.argv = [process.execPath, message.entryScript, ...message.argv];
+  await makeLiveFolders(message.stageLive);
   const outcome = await loadEntryScript(message.entryScript);
   if (!outcome.ok) {
     void channel.send({ type: 'initFailed', error: outcome.error, invalidEntryScript: outcome.invalidEntryScript });
@@ -77,6 +79,20 @@ async function initialise(message: InitMessage): Promise<void> {
     errorLog: new AppendFile(errorLogPathFor(message.userLogFile)),
   };
   void channel.send({ type: 'ready', pid: process.pid });
+}
+
+/** runMiniBatch between emptying the staged outputs' live folders and handing them to the attempt (js/stage.ts). */
+async function runStaged(message: RunMessage): Promise<ResultMessage> {
+  if (message.stage === undefined) return runMiniBatch(message);
+  const openError = await openStage(message.stage);
+  if (openError !== undefined) {
+    const { miniBatchId, attempt } = message;
+    const unrun = { total: 0, returned: 0, succeeded: 0, rows: '', rowCount: 0, runMs: 0 };
+    return { type: 'result', miniBatchId, attempt, ...unrun, error: openError };
+  }
+  const result = await runMiniBatch(message);
+  const stageError = await sealStage(message.stage);
+  return stageError === undefined || result.error !== undefined ? result : { ...result, error: stageError };
 }
 
 async function runMiniBatch(message: RunMessage): Promise<ResultMessage> {

@@ -51,6 +51,17 @@ export interface InitMessage {
   readonly inputKind: 'files' | 'tabular';
   /** MLTable read settings for tabular input (shape owned by src/input). */
   readonly tabularReader?: unknown;
+  /** Live folders of the staged outputs (src/storage/staging-layout.ts): made before init(). */
+  readonly stageLive?: readonly string[];
+}
+
+/**
+ * One staged output of an attempt: the worker empties `live` before run() and renames it to `attempt`
+ * after run() ends (however it ends), before it writes the result, then makes `live` again.
+ */
+export interface StageFolders {
+  readonly live: string;
+  readonly attempt: string;
 }
 
 export interface RunMessage {
@@ -74,6 +85,8 @@ export interface RunMessage {
    * process (SIGKILL to itself) inside run(). Absent in normal runs.
    */
   readonly fault?: RunFault;
+  /** The attempt's staged outputs (absent when the step has none). */
+  readonly stage?: readonly StageFolders[];
 }
 
 export interface ShutdownMessage {

@@ -7,17 +7,20 @@
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 
-import { type ServerWritableStream, status } from '@grpc/grpc-js';
+import { type ServerReadableStream, type ServerWritableStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { principalOf } from '../../auth/interceptor.js';
 import {
   type InputChunk,
   InputsService,
+  type OutputChunk,
   type ReadFilesRequest,
   type ReadInputRequest,
+  type WriteOutputReply,
 } from '../../gen/parajob/v1/parajob.js';
 import { grpcError } from '../grpc-error.js';
+import { type StagedOutputsServed, writeOutput } from './output-upload.js';
 import { RefusedInput, sendFiles } from './read-files.js';
 import { resolvedRoots, servedPathOf } from './served-path.js';
 
@@ -39,15 +42,25 @@ export const InputsWireService = {
   readFiles: { ...InputsService.readFiles, responseSerialize: (encoded: Buffer): Buffer => encoded },
 } as const;
 
-/** The implementation of {@link InputsWireService} over `roots`. */
+/**
+ * The implementation of {@link InputsWireService} over `roots` (and, the other way, staged outputs
+ * shipped by nodes: output-upload.ts).
+ */
 export function inputsService(
-  roots: InputRoots,
+  roots: InputRoots & StagedOutputsServed,
   logger: Logger,
 ): {
   read(call: ServerWritableStream<ReadInputRequest, InputChunk>): void;
   readFiles(call: ServerWritableStream<ReadFilesRequest, Buffer>): void;
+  writeOutput(
+    call: ServerReadableStream<OutputChunk, WriteOutputReply>,
+    callback: (error: Error | null, reply?: WriteOutputReply) => void,
+  ): void;
 } {
   return {
+    writeOutput(call, callback) {
+      writeOutput(roots, logger, call, callback);
+    },
     read(call) {
       serveRead(roots, call).catch((error: unknown) => {
         logger.warn({ err: error, path: call.request.path, jobId: call.request.jobId }, 'input read failed');

@@ -1,9 +1,10 @@
 /** The JobAssignment a node gets when a step run takes it (proto `JobAssignment`, sent after `Welcome`). */
 import { dirname } from 'node:path';
 
-import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';
+import type { JobAssignment, StagedOutput } from '../../gen/parajob/v1/parajob.js';
 import type { CompiledParallelStep } from '../../jobspec/model.js';
 import { runDirLayout } from '../../log/layout.js';
+import { stageRootOf } from '../../storage/staging-layout.js';
 import type { NodeInfo } from '../cluster/node-directory.js';
 import type { StepRunSettings } from './settings.js';
 
@@ -29,6 +30,21 @@ export function stepOutputDir(step: CompiledParallelStep): string {
   if (step.task.appendRowFile !== undefined) return dirname(step.task.appendRowFile);
   const folder = step.outputs.find((output) => output.type === 'uri_folder');
   return folder?.path ?? runDirLayout(step.runDir).outputs;
+}
+
+/**
+ * The outputs a step's scripts write themselves, staged per attempt (src/storage/staging-layout.ts):
+ * every output but the append_row one, whose rows travel in results.
+ */
+export function stagedOutputsOf(step: CompiledParallelStep): StagedOutput[] {
+  return step.outputs
+    .filter((output) => output.name !== step.task.appendRowTo)
+    .map((output) => ({
+      name: output.name,
+      path: output.path,
+      isFile: output.type === 'uri_file',
+      stageRoot: stageRootOf(output.path),
+    }));
 }
 
 /** The assignment for `node`: processors = max_concurrency_per_instance, or 0 (= the node's cores). */
@@ -59,5 +75,6 @@ export function buildAssignment(source: AssignmentSource, node: NodeInfo): JobAs
     restartIntensity: settings.restartIntensity,
     restartPeriodMs: settings.restartPeriodMs,
     jobName: source.jobName,
+    stagedOutputs: stagedOutputsOf(step),
   };
 }

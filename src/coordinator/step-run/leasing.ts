@@ -135,6 +135,7 @@ export function acceptResults(
       run.droppedResults += 1;
       const { miniBatchId, attempt, token } = result;
       run.fencingLog.dropped(deps.logger, { nodeId, miniBatchId, attempt, token, reason: decision.reason });
+      sinks.staged.discard(miniBatchId, token);
       continue;
     }
     const lease = ledger.leases.get(result.miniBatchId) as LeaseRecord;
@@ -152,6 +153,8 @@ export function acceptResults(
     const where = { miniBatchId: result.miniBatchId, attempt: lease.attempt, nodeId, processName: result.processName };
     if (event.type === 'batch.completed') {
       if (result.rows.length > 0) sinks.appendRows(result.rows);
+      // Its staged files are marked with the rows' sync, before the journal records the completion.
+      sinks.staged.accept(result.miniBatchId, result.token);
       deps.journal?.record(event, sinks.outputEnd);
       if (itemCountWarning !== undefined)
         run.errors.recordItemCountWarning(
@@ -159,7 +162,11 @@ export function acceptResults(
           { ...where, message: row.errorMessage },
           itemCountWarning.count,
         );
-    } else if (event.type === 'lease.revoked') {
+    } else {
+      // The attempt does not count: what it wrote never reaches the output.
+      sinks.staged.discard(result.miniBatchId, result.token);
+    }
+    if (event.type === 'lease.revoked') {
       requeued += 1;
     } else if (event.type === 'attempt.failed' || event.type === 'batch.failed') {
       const final = event.type === 'batch.failed';
@@ -173,6 +180,8 @@ export function acceptResults(
     sinks.recordAttempt(row);
     deps.onAttempt?.(receivedAtMs - lease.grantedAtMs, result.runMs);
   }
+  // Accepted attempts' staged files go into their outputs once their completions are durable.
+  sinks.staged.commitWhen(async () => deps.journal?.durable());
   const nowMs = Date.now();
   if (accepted > 0) {
     run.lastProgressAtMs = nowMs;

@@ -4,7 +4,7 @@
  * cut, and progress is written to the overview while running and once at the end. Each function
  * changes `context.run` in place (see context.ts) and writes through the sinks and the logger.
  */
-import { createLedger, finishedCount } from '../ledger/ledger.js';
+import { createLedger, finishedCount, MiniBatchState } from '../ledger/ledger.js';
 import { itemCountOf, knownItemsTotal } from '../partition/partition-input.js';
 import { NO_TASK_PROCESSED_TEXT, processedText, schedulingFinishedText } from '../reports/progress-overview.js';
 import { stepMessage, type StepRunContext, type StepRunMessage } from './context.js';
@@ -35,6 +35,8 @@ export function openRunLedger(context: StepRunContext): void {
     'scheduling finished',
   );
   if (context.run.resumedOnRestart) {
+    // Staged files of completions the journal kept are committed; the rest are removed (staged-outputs.ts).
+    context.sinks?.staged.recover((id) => ledger.states[id] === MiniBatchState.succeeded);
     const running = awaitJournaledLeases(context);
     context.sinks?.overview(resumedText(context) ?? '', nowMs);
     // What the reports held beyond the journal (reconciled when the step run's files were opened).

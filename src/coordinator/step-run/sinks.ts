@@ -10,11 +10,13 @@ import { runDirLayout } from '../../log/layout.js';
 import { partialPathOf, publishPartial, reclaimPartial } from '../output/publish-file.js';
 import { publishRemoteOutputs } from '../output/publish-outputs.js';
 import { SerialFileWriter } from '../output/serial-file-writer.js';
+import { StagedOutputs } from '../output/staged-outputs.js';
 import { type AttemptRow, csvAttemptLine, csvHeaderLine } from '../reports/processed-mini-batches-csv.js';
 import { overviewLine } from '../reports/progress-overview.js';
 import { logsReadmeText } from '../reports/readme.js';
 import type { AttemptsLedger } from '../reports/rebuild-attempts-csv.js';
 import { type ReconciledReports, reconcileReportsOnResume } from '../reports/reconcile-on-resume.js';
+import { stagedOutputsOf } from './assignment.js';
 import { type StepReport, writeStepReports } from './report.js';
 
 /** The files a running step writes (see the module comment); never blocks the machine. */
@@ -27,6 +29,12 @@ export interface StepSinks {
   overview(text: string, atMs: number): void;
   /** Hands queued report lines to the files (not waiting for them). */
   flushReports(): void;
+  /**
+   * Attempt staging of the outputs the scripts write themselves (staged-outputs.ts): `accept` before
+   * the completion goes to the journal, `commitWhen` with the promise of its durability, `discard` for
+   * an attempt that will never count, `recover` once a resumed run's ledger is known.
+   */
+  readonly staged: Pick<StagedOutputs, 'accept' | 'commitWhen' | 'discard' | 'recover'>;
   /** The append_row output's length once every queued row is written (0 without an output). */
   readonly outputEnd: number;
   /** Writes the queued rows of the append_row output and makes them durable (fdatasync). */
@@ -49,6 +57,14 @@ export interface StepSinks {
   /** A step run resumed after a coordinator restart: what reconciling its reports with the journal changed. */
   readonly reconciled?: ReconciledReports;
 }
+
+/** The staging of a step without staged outputs (and of in-memory sinks in tests): nothing to do. */
+export const NO_STAGING: StepSinks['staged'] = {
+  accept: () => undefined,
+  commitWhen: () => undefined,
+  discard: () => undefined,
+  recover: () => undefined,
+};
 
 /** Bytes queued for one file (not yet written) at which the run stops granting leases. */
 export const BACKLOG_HIGH_BYTES = 32 * 1024 * 1024;
@@ -80,6 +96,7 @@ export async function openStepSinks(
     appendRowFile === undefined
       ? undefined
       : await SerialFileWriter.open(partialPathOf(appendRowFile), { resumeAt: resumeOutputAt });
+  const staged = await StagedOutputs.open(stagedOutputsOf(step), resuming, jobId);
   const csv = await SerialFileWriter.open(layout.processedMiniBatchesCsv, { truncate: !resuming });
   const overview = await SerialFileWriter.open(layout.progressOverview, { truncate: !resuming });
   if (!resuming || csv.endOffset === 0) csv.write(csvHeaderLine());
@@ -119,9 +136,13 @@ export async function openStepSinks(
     get outputEnd() {
       return output?.endOffset ?? 0;
     },
-    syncOutput: async () => output?.sync(),
+    staged,
+    // Accepted attempts' staged files are marked (and fsynced) with the rows, before their completions are journaled.
+    syncOutput: async () => {
+      await Promise.all([output?.sync(), staged.mark()]);
+    },
     get outputError() {
-      return output?.error;
+      return output?.error ?? staged.error;
     },
     get backlogged() {
       return backlogged;
@@ -133,7 +154,12 @@ export async function openStepSinks(
     async finish(report) {
       // Close everything even when one fails; a failed output fsync must turn success into failure
       // (the caller rewrites the result files then), so the result files are written last.
-      const closed = await Promise.allSettled([output?.close({ fsync: true }), csv.close(), overview.close()]);
+      const closed = await Promise.allSettled([
+        output?.close({ fsync: true }),
+        csv.close(),
+        overview.close(),
+        staged.close(),
+      ]);
       const failure = closed.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure !== undefined) throw failure.reason;
       // Outputs are published only once the step's results are all in and accepted: the local file

@@ -57,8 +57,10 @@ function sendMail(context: StepRunContext, mail: readonly NodeMail[]): void {
  */
 function dropResults(context: StepRunContext, params: EventOf<'results.received'>, reason: string): void {
   context.run.droppedResults += params.results.length;
-  for (const { miniBatchId, attempt, token } of params.results)
+  for (const { miniBatchId, attempt, token } of params.results) {
     context.run.fencingLog.dropped(context.deps.logger, { nodeId: params.nodeId, miniBatchId, attempt, token, reason });
+    context.sinks?.staged.discard(miniBatchId, token);
+  }
   acknowledgeResults(context, params.nodeId, params.results);
 }
 

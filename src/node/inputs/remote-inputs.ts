@@ -11,6 +11,7 @@ import type { TabularReader } from '../../input/mltable/model.js';
 import type { ByteRangeItem } from '../../worker/protocol.js';
 import { fetchFiles, type FetchTarget } from './fetch-files.js';
 import type { CachedFile, InputCache } from './input-cache.js';
+import { type ChunkWritten, shipAttemptFolder, type ShippedAttempt } from './output-shipping.js';
 import { stageRanges } from './stage-ranges.js';
 import type { SeesPath } from './visibility.js';
 
@@ -38,16 +39,27 @@ export interface LeaseInputs {
 /** The node's remote inputs: one cache and client, bound per job with `forJob`. */
 export interface NodeInputs {
   forJob(jobId: string, nodeId: string): LeaseInputs;
+  /** The other way: ships an attempt's staged output folder to the coordinator and removes it (output-shipping.ts). */
+  shipOutput(attempt: ShippedAttempt, folder: string): Promise<void>;
 }
 
-/** NodeInputs over the Inputs service of the coordinator in use (`client()`: the current one). */
-export function remoteInputs(client: () => InputsClient, cache: InputCache, sees: SeesPath): NodeInputs {
+/**
+ * NodeInputs over the Inputs service of the coordinator in use (`client()`: the current one);
+ * `chunkWritten`: the chaos hook of output uploads.
+ */
+export function remoteInputs(
+  client: () => InputsClient,
+  cache: InputCache,
+  sees: SeesPath,
+  chunkWritten?: ChunkWritten,
+): NodeInputs {
   /**
    * Files prefetched (or being prefetched) for a lease not loaded yet. The copy is taken as current by
    * the load that uses it, without revalidation: it was read moments before, for that very lease.
    */
   const prefetched = new Map<string, Promise<CachedFile | undefined>>();
   return {
+    shipOutput: (attempt, folder) => shipAttemptFolder(client(), attempt, folder, chunkWritten),
     forJob: (jobId, nodeId) => {
       const target = { jobId, nodeId };
       return {

@@ -3,6 +3,8 @@
  * processors tell a job, the job's context, and the steps that compute with the lease book
  * (lease-book.ts) and then enqueue their assign and effects (enqueue-step.ts).
  */
+import { join } from 'node:path';
+
 import type { Logger } from 'pino';
 import { type ActorRefFrom, fromPromise } from 'xstate';
 
@@ -19,6 +21,7 @@ import type { ReadTableBatch } from '../tabular/table-batches.js';
 import { checkJobPython } from './job-python.js';
 import { compileJobSettings, type JobSettings } from './job-settings.js';
 import { clearQueue, creditToRequest, dispatch, type LeaseBook, requested, revokeQueued } from './lease-book.js';
+import { localStaging } from './staged-outputs.js';
 /** Node facts a job needs. */
 export interface JobNodeFacts {
   readonly nodeId: string;
@@ -162,7 +165,15 @@ export const prepareJob = fromPromise<JobSettings, JobInput>(async ({ input }) =
     codeDir,
     cacheDir: input.node.cacheDir,
   });
+  // Staged outputs whose folder this node does not see are staged locally and shipped (staged-outputs.ts).
+  const staging = await localStaging(
+    settings.stagedOutputs,
+    settings.jobId,
+    join(settings.workDir, 'staging'),
+    input.inputs?.forJob(settings.jobId, input.node.nodeId).sees,
+  );
+  const staged = { ...settings, stagedOutputs: staging.outputs, shippedOutputs: staging.shipped };
   // A Python job fails here, once, when its interpreter is missing or lacks pandas for tabular input.
-  const python = await checkJobPython(settings, input.node.python);
-  return python === undefined ? settings : { ...settings, python };
+  const python = await checkJobPython(staged, input.node.python);
+  return python === undefined ? staged : { ...staged, python };
 });

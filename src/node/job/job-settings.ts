@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { type ChaosPlan, parseChaosPlan } from '../../chaos/model.js';
 import { ParajobError } from '../../errors.js';
-import type { JobAssignment } from '../../gen/parajob/v1/parajob.js';
+import type { JobAssignment, StagedOutput } from '../../gen/parajob/v1/parajob.js';
 import { logDirLayout } from '../../log/layout.js';
 
 /** Default restart backoff after an init failure or crash (`init_backoff_ms` 0). */
@@ -44,6 +44,10 @@ export interface JobSettings {
   /** --task_overhead_timeout: loading a mini-batch and handing it to run() (the processor's `loading`); 0 = unlimited. */
   readonly taskOverheadTimeoutMs: number;
   readonly outputDir: string;
+  /** Outputs each attempt writes in its own staging folder (staged-outputs.ts); empty for none. */
+  readonly stagedOutputs: readonly StagedOutput[];
+  /** Names of the staged outputs this node does not see: staged locally, shipped over gRPC (prepareJob). */
+  readonly shippedOutputs: readonly string[];
   readonly logDir: string;
   readonly layout: ReturnType<typeof logDirLayout>;
   readonly loggingLevel: 'DEBUG' | 'INFO' | 'WARNING';
@@ -96,6 +100,8 @@ export function compileJobSettings(assignment: JobAssignment, node: NodeFacts): 
     runTimeoutMs: assignment.runTimeoutMs,
     taskOverheadTimeoutMs: assignment.taskOverheadTimeoutMs,
     outputDir: assignment.outputDir,
+    stagedOutputs: assignment.stagedOutputs,
+    shippedOutputs: [],
     logDir: assignment.logDir,
     layout: logDirLayout(assignment.logDir),
     loggingLevel: loggingLevelOf(assignment.loggingLevel),

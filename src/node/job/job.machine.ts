@@ -26,7 +26,6 @@
  *                that can still take it). processor.stopped of them all, or after stopGrace → left
  * left           job_left sent; the node is told (job.left to the parent) and stops the actor.
  */
-import { join } from 'node:path';
 
 import { type ActorRefFrom, assign, type EventObject, fromCallback, sendParent, setup } from 'xstate';
 
@@ -34,11 +33,12 @@ import { ParajobError } from '../../errors.js';
 import type { Lease } from '../../gen/parajob/v1/parajob.js';
 import { type ResourceMonitorOptions, startResourceMonitor } from '../../monitor/resource-monitor.js';
 import type { HeldLease } from '../processor/batch-results.js';
-import { leaseLoader, withFaultPlan } from '../processor/lease-loader.js';
+import { processorLoader } from '../processor/lease-loader.js';
 import { INITIAL_TUNER, noteGranted, noteRun } from '../processor/prefetch-tuner.js';
 import { processorMachine } from '../processor/processor.machine.js';
 import { type ProcessorLifecycleEvent, wireProcessorEvent } from '../processor/processor-events.js';
 import { type SettledEvent, SettleFeed } from '../processor/settle-feed.js';
+import { shippingSink } from '../processor/shipping-sink.js';
 import {
   CANCEL_RUN_GRACE_MS,
   dispatchLeases,
@@ -105,10 +105,7 @@ export const jobMachine = setup({
         // The job's fault plan is applied here, to what the processors load and send: they know nothing of it.
         const inputs = context.input.inputs?.forJob(settings.jobId, node.nodeId);
         const loaderOf = (index: number) =>
-          withFaultPlan(
-            leaseLoader(settings, context.input.readTableBatch, join(settings.workDir, 'input', `p${index}`), inputs),
-            settings.chaos,
-          );
+          processorLoader(settings, context.input.readTableBatch, inputs, { nodeId: node.nodeId, index });
         return Array.from({ length: settings.processors }, (_, index) =>
           spawn('processor', {
             id: `processor-${index}`,
@@ -120,7 +117,7 @@ export const jobMachine = setup({
               ...(node.python === undefined ? {} : { python: node.python }),
               logger: context.logger,
               parent: self,
-              sink: context.feed,
+              sink: shippingSink(context.feed, settings, node.nodeId, context.input.inputs),
               loader: loaderOf(index),
             },
           }),

@@ -4,13 +4,17 @@
  * where input comes from or of injected faults: the job builds its processors' loader, with its fault
  * plan applied (`withFaultPlan`), where it creates them.
  */
+import { join } from 'node:path';
+
 import { type ChaosPlan, faultFor, loadFaultFor } from '../../chaos/model.js';
-import type { Lease } from '../../gen/parajob/v1/parajob.js';
+import type { Lease, StagedOutput } from '../../gen/parajob/v1/parajob.js';
 import { tabularSettingsOf } from '../../input/tabular/tabular-settings.js';
+import { processName } from '../../log/layout.js';
 import { type ByteRangeItem, encodeRunFrame, type RunMessage } from '../../worker/protocol.js';
 import type { LeaseInputs } from '../inputs/remote-inputs.js';
 import { isPythonJob } from '../job/job-python.js';
 import type { JobSettings } from '../job/job-settings.js';
+import { stageFoldersOf, type StagingWriter } from '../job/staged-outputs.js';
 import {
   type LoadedTable,
   nodeReadsTables,
@@ -141,6 +145,22 @@ export function withFaultPlan(loader: LeaseLoader, plan: ChaosPlan): LeaseLoader
   };
 }
 
+/**
+ * `loader` whose `run` frames name each attempt's staging folders (staged-outputs.ts): the worker
+ * hands what the script wrote to the attempt. The plain loader when the job has no staged output.
+ */
+export function withStagedOutputs(
+  loader: LeaseLoader,
+  outputs: readonly StagedOutput[],
+  writer: StagingWriter,
+): LeaseLoader {
+  if (outputs.length === 0) return loader;
+  return {
+    ...loader,
+    runMessage: (held) => ({ ...loader.runMessage(held), stage: stageFoldersOf(outputs, writer, held.lease) }),
+  };
+}
+
 /** The `run` frame of a lease: its message, or with a tabular lease's rows spliced in already encoded. */
 export function runFrame(
   loader: LeaseLoader,
@@ -148,4 +168,23 @@ export function runFrame(
 ): RunMessage | Uint8Array {
   const message = loader.runMessage(run.held);
   return run.table === undefined ? message : encodeRunFrame(message, run.table.json);
+}
+
+/**
+ * The loader of processor `index` of a job on `nodeId`: input read into its own folder, the job's
+ * fault plan acted out, its staged outputs named in each `run` frame.
+ */
+export function processorLoader(
+  settings: Pick<JobSettings, 'inputKind' | 'tabularReader' | 'entryScript' | 'workDir' | 'chaos' | 'stagedOutputs'>,
+  read: ReadTableBatch,
+  inputs: LeaseInputs | undefined,
+  processor: { readonly nodeId: string; readonly index: number },
+): LeaseLoader {
+  const stagingDir = join(settings.workDir, 'input', `p${processor.index}`);
+  const writer = { nodeId: processor.nodeId, processName: processName(processor.index) };
+  return withStagedOutputs(
+    withFaultPlan(leaseLoader(settings, read, stagingDir, inputs), settings.chaos),
+    settings.stagedOutputs,
+    writer,
+  );
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import type { InitMessage } from '../../worker/protocol.js';
 import type { JobSettings } from '../job/job-settings.js';
+import { liveFolders, stagedText } from '../job/staged-outputs.js';
 import type { WorkerLaunch } from './worker-host.js';
 
 /** Who a worker is. `index` is the processor index (0-based); `gpus` the node's GPU count. */
@@ -29,7 +30,7 @@ export function workerEnvironment(
   const env: NodeJS.ProcessEnv = {
     ...base,
     ...settings.environment,
-    AZUREML_BI_OUTPUT_PATH: settings.outputDir,
+    AZUREML_BI_OUTPUT_PATH: stagedText(settings.outputDir, settings.stagedOutputs, who),
     PARAJOB_JOB_ID: settings.jobId,
     PARAJOB_NODE_ID: who.nodeId,
     PARAJOB_PROCESS_NAME: who.processName,
@@ -66,12 +67,14 @@ export function initMessage(settings: JobSettings, who: WorkerIdentity): InitMes
     nodeId: who.nodeId,
     processName: who.processName,
     entryScript: settings.entryScript,
-    argv: settings.argv,
-    outputDir: settings.outputDir,
+    // Staged outputs: the script writes in its processor's live folder, never in the output itself.
+    argv: settings.argv.map((word) => stagedText(word, settings.stagedOutputs, who)),
+    outputDir: stagedText(settings.outputDir, settings.stagedOutputs, who),
     userLogFile: settings.layout.userEntryScriptLog(who.nodeId, who.processName),
     loggingLevel: settings.loggingLevel,
     appendRow: settings.appendRow,
     inputKind: settings.inputKind,
     ...(settings.tabularReader === undefined ? {} : { tabularReader: settings.tabularReader }),
+    ...(settings.stagedOutputs.length === 0 ? {} : { stageLive: liveFolders(settings.stagedOutputs, who) }),
   };
 }

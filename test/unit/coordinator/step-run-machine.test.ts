@@ -10,7 +10,7 @@ import type { Partition } from '../../../src/coordinator/partition/partition-inp
 import type { AttemptRow } from '../../../src/coordinator/reports/processed-mini-batches-csv.js';
 import type { StepRunMessage } from '../../../src/coordinator/step-run/context.js';
 import type { StepReport } from '../../../src/coordinator/step-run/report.js';
-import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
+import { NO_STAGING, type StepSinks } from '../../../src/coordinator/step-run/sinks.js';
 import {
   type FinishStepInput,
   type PartitionInputInput,
@@ -65,6 +65,7 @@ function startHarness(
     recordAttempt: (row) => attempts.push(row),
     overview: () => undefined,
     flushReports: () => undefined,
+    staged: NO_STAGING,
     outputEnd: 0,
     syncOutput: async () => undefined,
     outputError: undefined,

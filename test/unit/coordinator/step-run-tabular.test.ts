@@ -13,7 +13,7 @@ import { type Actor, fromPromise, waitFor } from 'xstate';
 
 import type { NodeInfo } from '../../../src/coordinator/cluster/node-directory.js';
 import type { StepReport } from '../../../src/coordinator/step-run/report.js';
-import type { StepSinks } from '../../../src/coordinator/step-run/sinks.js';
+import { NO_STAGING, type StepSinks } from '../../../src/coordinator/step-run/sinks.js';
 import {
   type FinishStepInput,
   type StepRunMachine,
@@ -78,6 +78,7 @@ function start(tablePath: string, miniBatchSize: MiniBatchSize, maxRetries = 0):
     recordAttempt: () => undefined,
     overview: () => undefined,
     flushReports: () => undefined,
+    staged: NO_STAGING,
     outputEnd: 0,
     syncOutput: async () => undefined,
     outputError: undefined,

@@ -125,6 +125,7 @@ function assignment(setup: Setup, overrides: Partial<JobAssignment> = {}): JobAs
     restartIntensity: 0,
     restartPeriodMs: 0,
     jobName: 'job',
+    stagedOutputs: [],
     ...overrides,
   };
 }

@@ -22,7 +22,13 @@ let client: InputsClient;
 beforeAll(async () => {
   dir = await makeTempDir();
   server = new Server();
-  server.addService(InputsWireService, inputsService({ inputRootsServedTo: () => [dir] }, pino({ level: 'silent' })));
+  server.addService(
+    InputsWireService,
+    inputsService(
+      { inputRootsServedTo: () => [dir], stagedOutputsServedTo: () => undefined },
+      pino({ level: 'silent' }),
+    ),
+  );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),

@@ -14,7 +14,9 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
   type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -619,11 +621,32 @@ export interface JobAssignment {
    * <log_dir>/sys/perf/<node>/ (src/monitor/resource-monitor.ts). 0 = off.
    */
   resourceMonitorIntervalMs: number;
+  /**
+   * Outputs the entry script writes itself (uri_folder, mltable, a uri_file that is not append_row_to):
+   * each attempt writes them in a staging folder of its own, committed into the output only when the
+   * coordinator accepts that attempt's result (src/storage/staging-layout.ts).
+   */
+  stagedOutputs: StagedOutput[];
 }
 
 export interface JobAssignment_EnvironmentVariablesEntry {
   key: string;
   value: string;
+}
+
+/**
+ * One output written through attempt staging. The entry script sees `<stage_root>/live/<node>/<process>`
+ * (for a uri_file: the file of the output's name in it) in place of `path`, in its argv and
+ * AZUREML_BI_OUTPUT_PATH; after each run() the worker renames that folder to `<stage_root>/<mini
+ * batch>-<token>`, and the coordinator moves the accepted attempt's files into `path`.
+ */
+export interface StagedOutput {
+  name: string;
+  /** The output's path as the job names it: a folder, or the file of a uri_file. */
+  path: string;
+  isFile: boolean;
+  /** A hidden folder beside the output (same filesystem, so that commits are renames). */
+  stageRoot: string;
 }
 
 export interface ByteRange {
@@ -1059,6 +1082,29 @@ export interface DatastoreAsset {
 export interface ListDatastoresResponse {
   /** Every datastore, workspaceblobstore first, then by name. */
   datastores: DatastoreAsset[];
+}
+
+export interface OutputChunk {
+  /**
+   * Set on the first chunk: the calling node, the wire job id, the attempt (mini-batch, token) and
+   * the staged output's name.
+   */
+  nodeId: string;
+  jobId: string;
+  miniBatchId: number;
+  token: number;
+  outputName: string;
+  /**
+   * The file these bytes belong to, relative to the attempt's folder, '/'-separated; chunks of one
+   * file come in order, and a new path starts the next file (an empty file is one chunk, no data).
+   */
+  path: string;
+  data: Uint8Array;
+}
+
+export interface WriteOutputReply {
+  files: number;
+  bytes: number;
 }
 
 export interface ReadInputRequest {
@@ -3367,6 +3413,7 @@ function createBaseJobAssignment(): JobAssignment {
     jobName: "",
     taskOverheadTimeoutMs: 0,
     resourceMonitorIntervalMs: 0,
+    stagedOutputs: [],
   };
 }
 
@@ -3440,6 +3487,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     }
     if (message.resourceMonitorIntervalMs !== 0) {
       writer.uint32(184).uint32(message.resourceMonitorIntervalMs);
+    }
+    for (const v of message.stagedOutputs) {
+      StagedOutput.encode(v!, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -3644,6 +3694,14 @@ export const JobAssignment: MessageFns<JobAssignment> = {
             message.resourceMonitorIntervalMs = reader.uint32();
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.stagedOutputs.push(StagedOutput.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3789,6 +3847,11 @@ export const JobAssignment: MessageFns<JobAssignment> = {
         : isSet(object.resource_monitor_interval_ms)
         ? globalThis.Number(object.resource_monitor_interval_ms)
         : 0,
+      stagedOutputs: globalThis.Array.isArray(object?.stagedOutputs)
+        ? object.stagedOutputs.map((e: any) => StagedOutput.fromJSON(e))
+        : globalThis.Array.isArray(object?.staged_outputs)
+        ? object.staged_outputs.map((e: any) => StagedOutput.fromJSON(e))
+        : [],
     };
   },
 
@@ -3869,6 +3932,9 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     if (message.resourceMonitorIntervalMs !== 0) {
       obj.resourceMonitorIntervalMs = Math.round(message.resourceMonitorIntervalMs);
     }
+    if (message.stagedOutputs?.length) {
+      obj.stagedOutputs = message.stagedOutputs.map((e) => StagedOutput.toJSON(e));
+    }
     return obj;
   },
 
@@ -3906,6 +3972,7 @@ export const JobAssignment: MessageFns<JobAssignment> = {
     message.jobName = object.jobName ?? "";
     message.taskOverheadTimeoutMs = object.taskOverheadTimeoutMs ?? 0;
     message.resourceMonitorIntervalMs = object.resourceMonitorIntervalMs ?? 0;
+    message.stagedOutputs = object.stagedOutputs?.map((e) => StagedOutput.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3995,6 +4062,131 @@ export const JobAssignment_EnvironmentVariablesEntry: MessageFns<JobAssignment_E
     const message = createBaseJobAssignment_EnvironmentVariablesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseStagedOutput(): StagedOutput {
+  return { name: "", path: "", isFile: false, stageRoot: "" };
+}
+
+export const StagedOutput: MessageFns<StagedOutput> = {
+  encode(message: StagedOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.isFile !== false) {
+      writer.uint32(24).bool(message.isFile);
+    }
+    if (message.stageRoot !== "") {
+      writer.uint32(34).string(message.stageRoot);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StagedOutput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStagedOutput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isFile = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stageRoot = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StagedOutput {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      isFile: isSet(object.isFile)
+        ? globalThis.Boolean(object.isFile)
+        : isSet(object.is_file)
+        ? globalThis.Boolean(object.is_file)
+        : false,
+      stageRoot: isSet(object.stageRoot)
+        ? globalThis.String(object.stageRoot)
+        : isSet(object.stage_root)
+        ? globalThis.String(object.stage_root)
+        : "",
+    };
+  },
+
+  toJSON(message: StagedOutput): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.isFile !== false) {
+      obj.isFile = message.isFile;
+    }
+    if (message.stageRoot !== "") {
+      obj.stageRoot = message.stageRoot;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StagedOutput>, I>>(base?: I): StagedOutput {
+    return StagedOutput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StagedOutput>, I>>(object: I): StagedOutput {
+    const message = createBaseStagedOutput();
+    message.name = object.name ?? "";
+    message.path = object.path ?? "";
+    message.isFile = object.isFile ?? false;
+    message.stageRoot = object.stageRoot ?? "";
     return message;
   },
 };
@@ -9399,6 +9591,272 @@ export const ListDatastoresResponse: MessageFns<ListDatastoresResponse> = {
   },
 };
 
+function createBaseOutputChunk(): OutputChunk {
+  return { nodeId: "", jobId: "", miniBatchId: 0, token: 0, outputName: "", path: "", data: new Uint8Array(0) };
+}
+
+export const OutputChunk: MessageFns<OutputChunk> = {
+  encode(message: OutputChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(18).string(message.jobId);
+    }
+    if (message.miniBatchId !== 0) {
+      writer.uint32(24).uint32(message.miniBatchId);
+    }
+    if (message.token !== 0) {
+      writer.uint32(33).double(message.token);
+    }
+    if (message.outputName !== "") {
+      writer.uint32(42).string(message.outputName);
+    }
+    if (message.path !== "") {
+      writer.uint32(50).string(message.path);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(58).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OutputChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOutputChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.miniBatchId = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.token = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.outputName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.data = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OutputChunk {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      miniBatchId: isSet(object.miniBatchId)
+        ? globalThis.Number(object.miniBatchId)
+        : isSet(object.mini_batch_id)
+        ? globalThis.Number(object.mini_batch_id)
+        : 0,
+      token: isSet(object.token) ? globalThis.Number(object.token) : 0,
+      outputName: isSet(object.outputName)
+        ? globalThis.String(object.outputName)
+        : isSet(object.output_name)
+        ? globalThis.String(object.output_name)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      data: isSet(object.data) ? bytesFromBase64(object.data) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: OutputChunk): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.miniBatchId !== 0) {
+      obj.miniBatchId = Math.round(message.miniBatchId);
+    }
+    if (message.token !== 0) {
+      obj.token = floatToJson(message.token);
+    }
+    if (message.outputName !== "") {
+      obj.outputName = message.outputName;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OutputChunk>, I>>(base?: I): OutputChunk {
+    return OutputChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OutputChunk>, I>>(object: I): OutputChunk {
+    const message = createBaseOutputChunk();
+    message.nodeId = object.nodeId ?? "";
+    message.jobId = object.jobId ?? "";
+    message.miniBatchId = object.miniBatchId ?? 0;
+    message.token = object.token ?? 0;
+    message.outputName = object.outputName ?? "";
+    message.path = object.path ?? "";
+    message.data = object.data ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseWriteOutputReply(): WriteOutputReply {
+  return { files: 0, bytes: 0 };
+}
+
+export const WriteOutputReply: MessageFns<WriteOutputReply> = {
+  encode(message: WriteOutputReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.files !== 0) {
+      writer.uint32(8).uint32(message.files);
+    }
+    if (message.bytes !== 0) {
+      writer.uint32(16).uint64(message.bytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteOutputReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteOutputReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.files = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WriteOutputReply {
+    return {
+      files: isSet(object.files) ? globalThis.Number(object.files) : 0,
+      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
+    };
+  },
+
+  toJSON(message: WriteOutputReply): unknown {
+    const obj: any = {};
+    if (message.files !== 0) {
+      obj.files = Math.round(message.files);
+    }
+    if (message.bytes !== 0) {
+      obj.bytes = Math.round(message.bytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WriteOutputReply>, I>>(base?: I): WriteOutputReply {
+    return WriteOutputReply.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WriteOutputReply>, I>>(object: I): WriteOutputReply {
+    const message = createBaseWriteOutputReply();
+    message.files = object.files ?? 0;
+    message.bytes = object.bytes ?? 0;
+    return message;
+  },
+};
+
 function createBaseReadInputRequest(): ReadInputRequest {
   return { nodeId: "", jobId: "", path: "", start: 0, end: 0, cachedSize: 0, cachedMtimeMs: 0 };
 }
@@ -10940,6 +11398,22 @@ export const InputsService = {
     responseSerialize: (value: InputFileParts): Buffer => Buffer.from(InputFileParts.encode(value).finish()),
     responseDeserialize: (value: Buffer): InputFileParts => InputFileParts.decode(value),
   },
+  /**
+   * The other way: a node that does not see a staged output's folder ships each accepted-to-be
+   * attempt's files (its staging folder) before it sends the attempt's result. The coordinator writes
+   * them under a temporary name in the output's staging root and renames the whole folder to the
+   * attempt's when the stream ends whole; a stream that breaks off leaves nothing the commit would
+   * take. Only for a job the calling node serves, only to that job's staged outputs.
+   */
+  writeOutput: {
+    path: "/parajob.v1.Inputs/WriteOutput" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: OutputChunk): Buffer => Buffer.from(OutputChunk.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OutputChunk => OutputChunk.decode(value),
+    responseSerialize: (value: WriteOutputReply): Buffer => Buffer.from(WriteOutputReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WriteOutputReply => WriteOutputReply.decode(value),
+  },
 } as const;
 
 export interface InputsServer extends UntypedServiceImplementation {
@@ -10949,6 +11423,14 @@ export interface InputsServer extends UntypedServiceImplementation {
    * packed several to a message, so a mini-batch of small files costs one round trip, not one each.
    */
   readFiles: handleServerStreamingCall<ReadFilesRequest, InputFileParts>;
+  /**
+   * The other way: a node that does not see a staged output's folder ships each accepted-to-be
+   * attempt's files (its staging folder) before it sends the attempt's result. The coordinator writes
+   * them under a temporary name in the output's staging root and renames the whole folder to the
+   * attempt's when the stream ends whole; a stream that breaks off leaves nothing the commit would
+   * take. Only for a job the calling node serves, only to that job's staged outputs.
+   */
+  writeOutput: handleClientStreamingCall<OutputChunk, WriteOutputReply>;
 }
 
 export interface InputsClient extends Client {
@@ -10968,6 +11450,29 @@ export interface InputsClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<InputFileParts>;
+  /**
+   * The other way: a node that does not see a staged output's folder ships each accepted-to-be
+   * attempt's files (its staging folder) before it sends the attempt's result. The coordinator writes
+   * them under a temporary name in the output's staging root and renames the whole folder to the
+   * attempt's when the stream ends whole; a stream that breaks off leaves nothing the commit would
+   * take. Only for a job the calling node serves, only to that job's staged outputs.
+   */
+  writeOutput(
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
+  writeOutput(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
+  writeOutput(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
+  writeOutput(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteOutputReply) => void,
+  ): ClientWritableStream<OutputChunk>;
 }
 
 export const InputsClient = makeGenericClientConstructor(InputsService, "parajob.v1.Inputs") as unknown as {

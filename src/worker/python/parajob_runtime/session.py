@@ -10,7 +10,7 @@ import traceback
 from time import perf_counter
 from typing import Any, Dict, Optional
 
-from . import user_logs
+from . import staging, user_logs
 from .entry_loader import InitFailure, LoadedScript, load_entry_script
 from .mini_batch import InputError, TabularNeedsPandas, build_context, build_mini_batch, load_pandas
 from .returns import BadReturnType, summarize_return
@@ -73,7 +73,7 @@ class Session:
             # shutdown() is not watched, so a host that sends `shutdown` and hangs up still gets it run.
             if kind == "run":
                 channel.begin_busy()
-                reply = self._run(message)
+                reply = self._run_staged(message)
                 channel.end_busy()
                 channel.send(reply)
             elif kind == "init":
@@ -100,6 +100,7 @@ class Session:
         os.chdir(self.working_dir)
         sys.path.insert(0, os.path.dirname(os.path.abspath(entry_script)))
         os.environ["AZUREML_BI_OUTPUT_PATH"] = message["outputDir"]
+        staging.make_live_folders(message.get("stageLive"))
         level = message.get("loggingLevel", "INFO")
         user_logs.configure_root_logging(level)
         # Already imported by parajob_worker.py, before the user's folder could shadow it.
@@ -123,6 +124,31 @@ class Session:
                 "invalidEntryScript": failure.invalid,
             }
         return {"type": "ready", "pid": os.getpid()}
+
+    def _run_staged(self, message: Dict[str, Any]) -> Dict[str, Any]:
+        """_run between emptying the staged outputs' live folders and handing them to the attempt."""
+        stage = message.get("stage")
+        if stage is None:
+            return self._run(message)
+        open_error = staging.open_stage(stage)
+        if open_error is not None:
+            return {
+                "type": "result",
+                "miniBatchId": message["miniBatchId"],
+                "attempt": message["attempt"],
+                "total": 0,
+                "returned": 0,
+                "succeeded": 0,
+                "rows": "",
+                "rowCount": 0,
+                "runMs": 0,
+                "error": open_error,
+            }
+        result = self._run(message)
+        seal_error = staging.seal_stage(stage)
+        if seal_error is not None and "error" not in result:
+            result["error"] = seal_error
+        return result
 
     def _run(self, message: Dict[str, Any]) -> Dict[str, Any]:
         mini_batch_id = message["miniBatchId"]

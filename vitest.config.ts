@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { configDefaults, defineConfig } from 'vitest/config';
@@ -5,6 +6,24 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // `npm run test:slurm` sets this: the Slurm test installs Debian packages and starts daemons, so it
 // is opt-in and left out of `npm test`.
 const slurm = process.env.PARAJOB_TEST_SLURM === '1';
+
+/**
+ * The interpreter `python3` on PATH runs, as a path, for $PARAJOB_PYTHON in the tests (unless it is set):
+ * where python3 is a pyenv shim, every start runs the shim's bash scripts first (about 0.1 s of CPU,
+ * a second on a loaded machine), and the suite starts Python workers and probes about a hundred times.
+ * undefined: no python3 (the Python tests skip themselves).
+ */
+function resolvedPython3(): string | undefined {
+  if (process.env.PARAJOB_PYTHON) return undefined;
+  const probe = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const path = probe.status === 0 ? probe.stdout.trim() : '';
+  return path === '' ? undefined : path;
+}
+
+const python = resolvedPython3();
 
 export default defineConfig({
   // A test that imports an example imports the package by name ('parajob'): the sources, as
@@ -17,5 +36,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    env: python === undefined ? {} : { PARAJOB_PYTHON: python },
   },
 });

@@ -21,6 +21,12 @@ interface JobCommandOptions {
   caHash?: string;
 }
 
+/** A job command's options as its command function takes them: the address resolved, the credentials read. */
+type Dialing<T extends JobCommandOptions> = Omit<T, 'coordinator'> & { coordinator: string; auth: DialAuth };
+
+/** The command functions of src/cli/commands/job.ts. */
+type JobCommands = Awaited<ReturnType<typeof loadJob>>;
+
 /** The option builders main.ts shares with the job commands. */
 export interface JobProgramOptions {
   readonly coordinatorOption: () => Option;
@@ -34,6 +40,26 @@ export function addJobCommands(
   setExitCode: (code: number) => void,
   { coordinatorOption, authOf }: JobProgramOptions,
 ): Command {
+  const dialing = <T extends JobCommandOptions>(options: T): Dialing<T> => ({
+    ...options,
+    coordinator: resolveCoordinatorAddress(options.coordinator),
+    auth: authOf(options),
+  });
+  /** The action of a command without arguments: loads the commands, runs one, sets the exit code. */
+  const action =
+    <T extends JobCommandOptions>(run: (commands: JobCommands, options: Dialing<T>) => Promise<number>) =>
+    async (options: T): Promise<void> => {
+      const dialed = dialing(options);
+      setExitCode(await run(await loadJob(), dialed));
+    };
+  /** The same for a command whose argument is a job id. */
+  const jobAction =
+    <T extends JobCommandOptions>(run: (commands: JobCommands, id: string, options: Dialing<T>) => Promise<number>) =>
+    async (id: string, options: T): Promise<void> => {
+      const dialed = dialing(options);
+      setExitCode(await run(await loadJob(), id, dialed));
+    };
+
   const job = program.command('job').description('submit, follow, inspect and cancel jobs on a running coordinator');
   job
     .command('create')
@@ -56,21 +82,16 @@ export function addJobCommands(
       parseJobChaosOption,
     )
     .action(
-      async (options: {
-        file: string;
-        coordinator?: string;
-        runDir?: string;
-        chaos?: string;
-        set?: string[];
-        dataDir?: string;
-        forceRerun?: boolean;
-        token?: string;
-        ca?: string;
-        caHash?: string;
-      }) => {
-        const coordinator = resolveCoordinatorAddress(options.coordinator);
-        setExitCode(await (await loadJob()).jobCreateCommand({ ...options, coordinator, auth: authOf(options) }, io));
-      },
+      action<
+        JobCommandOptions & {
+          file: string;
+          runDir?: string;
+          chaos?: string;
+          set?: string[];
+          dataDir?: string;
+          forceRerun?: boolean;
+        }
+      >((commands, options) => commands.jobCreateCommand(options, io)),
     );
   job
     .command('stream')
@@ -80,15 +101,9 @@ export function addJobCommands(
     .option('--json', 'print the final status as JSON on stdout')
     .option('--logs', "also print the output of the job's command steps as it is written")
     .action(
-      async (
-        id: string,
-        options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean; logs?: boolean },
-      ) => {
-        const coordinator = resolveCoordinatorAddress(options.coordinator);
-        setExitCode(
-          await (await loadJob()).jobStreamCommand(id, { ...options, coordinator, auth: authOf(options) }, io),
-        );
-      },
+      jobAction<JobCommandOptions & { json?: boolean; logs?: boolean }>((commands, id, options) =>
+        commands.jobStreamCommand(id, options, io),
+      ),
     );
   job
     .command('show')
@@ -97,23 +112,18 @@ export function addJobCommands(
     .addOption(coordinatorOption())
     .option('--json', 'print the status as JSON')
     .action(
-      async (
-        id: string,
-        options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean },
-      ) => {
-        const coordinator = resolveCoordinatorAddress(options.coordinator);
-        setExitCode(await (await loadJob()).jobShowCommand(id, { ...options, coordinator, auth: authOf(options) }, io));
-      },
+      jobAction<JobCommandOptions & { json?: boolean }>((commands, id, options) =>
+        commands.jobShowCommand(id, options, io),
+      ),
     );
   job
     .command('list')
     .description('list the jobs the coordinator knows')
     .addOption(coordinatorOption())
     .option('--json', 'print the jobs as JSON')
-    .action(async (options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean }) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobListCommand({ ...options, coordinator, auth: authOf(options) }, io));
-    });
+    .action(
+      action<JobCommandOptions & { json?: boolean }>((commands, options) => commands.jobListCommand(options, io)),
+    );
   job
     .command('cancel')
     .description('cancel a job')
@@ -121,15 +131,9 @@ export function addJobCommands(
     .addOption(coordinatorOption())
     .option('--json', 'print the status as JSON')
     .action(
-      async (
-        id: string,
-        options: { coordinator?: string; token?: string; ca?: string; caHash?: string; json?: boolean },
-      ) => {
-        const coordinator = resolveCoordinatorAddress(options.coordinator);
-        setExitCode(
-          await (await loadJob()).jobCancelCommand(id, { ...options, coordinator, auth: authOf(options) }, io),
-        );
-      },
+      jobAction<JobCommandOptions & { json?: boolean }>((commands, id, options) =>
+        commands.jobCancelCommand(id, options, io),
+      ),
     );
   job
     .command('rerun')
@@ -139,19 +143,17 @@ export function addJobCommands(
     .argument('<id>', 'job id')
     .addOption(coordinatorOption())
     .option('--from-scratch', 'reuse nothing: run every step and every mini-batch again')
-    .action(async (id: string, options: JobCommandOptions & { fromScratch?: boolean }) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobRerunCommand(id, { ...options, coordinator, auth: authOf(options) }, io));
-    });
+    .action(
+      jobAction<JobCommandOptions & { fromScratch?: boolean }>((commands, id, options) =>
+        commands.jobRerunCommand(id, options, io),
+      ),
+    );
   job
     .command('delete')
     .description('delete an ended job: the coordinator forgets it and removes its run directory')
     .argument('<id>', 'job id')
     .addOption(coordinatorOption())
-    .action(async (id: string, options: JobCommandOptions) => {
-      const coordinator = resolveCoordinatorAddress(options.coordinator);
-      setExitCode(await (await loadJob()).jobDeleteCommand(id, { ...options, coordinator, auth: authOf(options) }, io));
-    });
+    .action(jobAction((commands, id, options) => commands.jobDeleteCommand(id, options, io)));
 
   return job;
 }

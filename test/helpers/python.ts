@@ -28,6 +28,14 @@ export const NO_PYTHON = '(skipped: no python3 on PATH and no $PARAJOB_PYTHON)';
  * when neither can.
  */
 export function pandasPython(): string {
+  // Asked once per test file: each probe starts an interpreter that imports pandas (seconds under load).
+  pandasPythonFound ??= findPandasPython();
+  return pandasPythonFound;
+}
+
+let pandasPythonFound: string | undefined;
+
+function findPandasPython(): string {
   const candidates = [
     ...new Set([TEST_PYTHON, '/usr/bin/python3'].filter((python): python is string => python !== undefined)),
   ];

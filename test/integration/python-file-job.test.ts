@@ -103,8 +103,8 @@ describe.skipIf(TEST_PYTHON === undefined)(
     });
 
     it('parse_known_args with allow_abbrev=False leaves the system arguments unknown and reads the user ones', async () => {
-      // Whichever worker ran init() first: a worker still starting when the job ended never logged.
-      const log = await firstEntryScriptLog(runDir);
+      // The log of a worker that ran mini-batches, so its init() ran to the end (see entryScriptLogs).
+      const log = (await entryScriptLogs(runDir)).find((entry) => entry.runLines > 0)?.lines ?? [];
       expect(log).toContainEqual(expect.stringMatching(/\|args min_length=3 output_folder=unset$/));
       const unknown = log.find((line) => line.includes('|unknown ')) ?? '';
       expect(unknown).toContain('--output_action append_row');
@@ -113,26 +113,31 @@ describe.skipIf(TEST_PYTHON === undefined)(
     });
 
     it("writes EntryScript().logger to logs/user/entry_script_log/<node>/<process>.log.txt in Azure's format, print() to the stdout log", async () => {
-      let runLines = 0;
-      for (const node of ['node-1', 'node-2']) {
-        // A worker that was still starting when the last mini-batch finished never logged: each node
-        // has one file per worker that ran init(), named after its process.
-        const files = (await readdir(join(runDir, 'logs', 'user', 'entry_script_log', node))).sort();
-        expect(files.length).toBeGreaterThan(0);
-        expect(files.every((file) => /^process00[01]\.log\.txt$/.test(file))).toBe(true);
-        for (const file of files) {
-          const process = file.replace('.log.txt', '');
-          const log = await logLines(runDir, 'user', 'entry_script_log', node, file);
-          expect(log[0]).toMatch(
-            /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\|ParallelRunStep\|init\(\)\|INFO\|args min_length=3 output_folder=unset$/,
-          );
-          // Which process runs which mini-batch is up to scheduling; every mini-batch is logged once.
-          runLines += log.filter((line) => /\|ParallelRunStep\|run\(\)\|INFO\|run: 2 files$/.test(line)).length;
+      const logs = await entryScriptLogs(runDir);
+      // One file per worker that logged, named after its process; both nodes ran mini-batches.
+      expect(logs.every(({ file }) => /^process00[01]\.log\.txt$/.test(file))).toBe(true);
+      expect(new Set(logs.filter((log) => log.runLines > 0).map((log) => log.node))).toEqual(
+        new Set(['node-1', 'node-2']),
+      );
+      for (const { node, file, lines, runLines } of logs) {
+        const process = file.replace('.log.txt', '');
+        if (runLines > 0) {
+          // A worker that ran mini-batches finished init(): its log starts with init()'s lines, and
+          // its print() is in its stdout log.
+          expect(lines[0]).toMatch(INIT_ARGS_LINE);
+          expect(lines[1]).toMatch(INIT_UNKNOWN_LINE);
           const stdout = await logLines(runDir, 'user', 'stdout', node, `${process}.stdout.txt`);
           expect(stdout).toContain(`init done in ${process}`);
+        } else {
+          // A worker still in init() when the last mini-batch finished is killed where it stands (its
+          // log even empty, when the kill came between the file's creation and its first line): it
+          // holds init()'s first lines and nothing else.
+          expect(lines.length).toBeLessThanOrEqual(2);
+          lines.forEach((line, index) => expect(line).toMatch(index === 0 ? INIT_ARGS_LINE : INIT_UNKNOWN_LINE));
         }
       }
-      expect(runLines).toBe(FILES / 2);
+      // Which process runs which mini-batch is up to scheduling; every mini-batch is logged once.
+      expect(logs.reduce((sum, log) => sum + log.runLines, 0)).toBe(FILES / 2);
     });
   },
 );
@@ -169,12 +174,32 @@ describe.skipIf(TEST_PYTHON === undefined)(`examples/python-scoring ${TEST_PYTHO
   }, 120_000);
 });
 
-/** The lines of the first entry-script log (by node, then process name) of the run. */
-async function firstEntryScriptLog(runDir: string): Promise<string[]> {
+const INIT_ARGS_LINE =
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\|ParallelRunStep\|init\(\)\|INFO\|args min_length=3 output_folder=unset$/;
+const INIT_UNKNOWN_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\|ParallelRunStep\|init\(\)\|INFO\|unknown /;
+const RUN_LINE = /\|ParallelRunStep\|run\(\)\|INFO\|run: 2 files$/;
+
+/** One worker's entry-script log: where it is, its lines, and how many of them run() wrote. */
+interface EntryScriptLog {
+  readonly node: string;
+  readonly file: string;
+  readonly lines: string[];
+  readonly runLines: number;
+}
+
+/**
+ * Every entry-script log of the run, by node, then process name. A worker that ran a mini-batch had
+ * finished init(); one still starting when the job ended was killed there, so its log may hold only
+ * part of init()'s lines, or none (the file is created with the first line's write).
+ */
+async function entryScriptLogs(runDir: string): Promise<EntryScriptLog[]> {
   const root = join(runDir, 'logs', 'user', 'entry_script_log');
+  const logs: EntryScriptLog[] = [];
   for (const node of (await readdir(root)).sort()) {
-    const files = (await readdir(join(root, node))).filter((file) => file.endsWith('.log.txt')).sort();
-    if (files.length > 0) return logLines(runDir, 'user', 'entry_script_log', node, files[0] as string);
+    for (const file of (await readdir(join(root, node))).sort()) {
+      const lines = await logLines(runDir, 'user', 'entry_script_log', node, file);
+      logs.push({ node, file, lines, runLines: lines.filter((line) => RUN_LINE.test(line)).length });
+    }
   }
-  throw new Error(`no entry-script log under ${root}`);
+  return logs;
 }

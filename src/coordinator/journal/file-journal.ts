@@ -12,6 +12,8 @@
  * Segments: a new one is started when the current one would pass `segmentBytes`, and at every snapshot.
  * The old one is synced before the new one is created, so only the last segment can have a torn tail.
  *
+ * The queue, the flush loop and the waiters are group-commit.ts's, shared with the PostgreSQL journal.
+ *
  * Failure: a write or sync that fails leaves the journal failed for good (after a failed fsync the
  * kernel may have dropped the dirty pages: retrying could acknowledge data that is gone). Every waiter
  * and every later call gets the error; the coordinator must stop.
@@ -19,7 +21,8 @@
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { encodeFrame, encodeSegmentHeader, type JournalRecord, MAX_BODY_BYTES, SEGMENT_HEADER_BYTES } from './frame.js';
+import { encodeFrame, encodeSegmentHeader, type JournalRecord, SEGMENT_HEADER_BYTES } from './frame.js';
+import { checkJournalRecord, GroupCommit, JournalUnavailableError } from './group-commit.js';
 import { type JournalIo, listJournal, segmentFileName, snapshotFileName, SYSTEM_JOURNAL_IO } from './journal-files.js';
 import { type RecoveredJournal, recoverJournal } from './recover.js';
 import { encodeSnapshot } from './snapshot-file.js';
@@ -34,10 +37,7 @@ export interface FileJournalOptions {
   readonly onSync?: (seconds: number) => void;
 }
 
-/** The journal failed (a write or sync error) or was closed: nothing more can be made durable. */
-export class JournalUnavailableError extends Error {
-  override readonly name: string = 'JournalUnavailableError';
-}
+export { JournalUnavailableError };
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
@@ -46,26 +46,12 @@ type QueuedWrite =
   | { readonly kind: 'frames'; readonly frames: Buffer[]; bytes: number }
   | { readonly kind: 'segment'; readonly firstLsn: number; readonly seed: number };
 
-interface Waiter {
-  /** Resolved once `flushedSerial` reaches this. */
-  readonly serial: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-}
-
 /** The file journal (see the module comment). Open with FileJournal.open. */
 export class FileJournal {
-  private queue: QueuedWrite[] = [];
+  private readonly commits = new GroupCommit<QueuedWrite>({ flushBatch: (batch) => this.flushBatch(batch) });
   /** Bytes the newest segment will have once the queue is written. */
   private queuedSegmentBytes: number;
-  /** Counts queued writes; each record's serial is its place in this count. */
-  private enqueuedSerial = 0;
-  private flushedSerial = 0;
-  /** Callers waiting for a flush, in serial order. */
-  private readonly waiters: Waiter[] = [];
   private closed = false;
-  private flushing: Promise<void> | undefined;
-  private failure: Error | undefined;
   private snapshotting: Promise<unknown> = Promise.resolve();
   private durableLsnValue: number;
 
@@ -125,16 +111,13 @@ export class FileJournal {
    * JournalUnavailableError once the journal failed or closed.
    */
   write(record: JournalRecord): number {
-    if (this.failure !== undefined) throw this.failure;
-    if (record.type < 1 || record.type > 255 || !Number.isInteger(record.type))
-      throw new RangeError(`journal record type must be 1..255, got ${record.type}`);
-    if (record.payload.length >= MAX_BODY_BYTES)
-      throw new RangeError(`journal record payload of ${record.payload.length} bytes is too large`);
+    if (this.commits.failure !== undefined) throw this.commits.failure;
+    checkJournalRecord(record);
     const { frame, crc } = encodeFrame(record, this.chainCrc);
     if (this.queuedSegmentBytes + frame.length > this.segmentBytes && this.queuedSegmentBytes > SEGMENT_HEADER_BYTES) {
       this.enqueue({ kind: 'segment', firstLsn: this.nextLsnValue, seed: this.chainCrc });
     }
-    const last = this.queue[this.queue.length - 1];
+    const last = this.commits.last;
     if (last?.kind === 'frames') {
       last.frames.push(frame);
       last.bytes += frame.length;
@@ -148,7 +131,7 @@ export class FileJournal {
 
   /** Resolves once every record written so far is durable (rejects if the journal fails first). */
   durable(): Promise<void> {
-    return this.whenFlushed(this.enqueuedSerial);
+    return this.commits.flushed();
   }
 
   /** Writes `records` and resolves with the last one's lsn once they are durable. */
@@ -165,14 +148,14 @@ export class FileJournal {
    * segments and snapshots it makes redundant. Resolves with the lsn it covers up to (exclusive).
    */
   snapshot(payload: readonly Uint8Array[]): Promise<number> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.commits.failure !== undefined) return Promise.reject(this.commits.failure);
     const lsn = this.nextLsnValue;
     const chainCrc = this.chainCrc;
     // The segment that starts at `lsn` is queued now, so every record after the snapshot lands in it
     // and every segment before it is wholly covered once the snapshot is durable.
     if (this.queuedSegmentBytes > SEGMENT_HEADER_BYTES)
       this.enqueue({ kind: 'segment', firstLsn: lsn, seed: chainCrc });
-    const flushed = this.whenFlushed(this.enqueuedSerial);
+    const flushed = this.commits.flushed();
     const done = this.snapshotting.then(async () => {
       await flushed;
       await this.writeSnapshot(lsn, chainCrc, payload);
@@ -188,64 +171,41 @@ export class FileJournal {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.failure === undefined) {
+      if (this.commits.failure === undefined) {
         await this.durable();
         await this.snapshotting;
       }
     } finally {
-      this.failure ??= new JournalUnavailableError('journal closed');
+      this.commits.close();
       await this.active.handle.close().catch(() => undefined);
     }
   }
 
   private enqueue(write: QueuedWrite): void {
-    this.queue.push(write);
-    this.enqueuedSerial += 1;
     if (write.kind === 'segment') this.queuedSegmentBytes = SEGMENT_HEADER_BYTES;
-    this.flushing ??= this.flushLoop();
+    this.commits.enqueue(write);
   }
 
-  private whenFlushed(serial: number): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.flushedSerial >= serial) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ serial, resolve, reject }));
-  }
-
-  /** Writes and syncs batches until nothing is queued (see the module comment). */
-  private async flushLoop(): Promise<void> {
-    // One turn of the event loop gathers the records written with this one (a whole batch of results).
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        const serial = this.enqueuedSerial;
-        const lsn = this.nextLsnValue;
-        this.queue = [];
-        let createdSegment = false;
-        for (const write of batch) {
-          if (write.kind === 'segment') {
-            await this.startSegment(write.firstLsn, write.seed);
-            createdSegment = true;
-          } else {
-            const bytes =
-              write.frames.length === 1 ? (write.frames[0] as Buffer) : Buffer.concat(write.frames, write.bytes);
-            await writeAll(this.active.handle, bytes, this.active.size);
-            this.active.size += bytes.length;
-          }
-        }
-        const syncStarted = performance.now();
-        await this.io.syncFile(this.active.handle);
-        this.onSync?.((performance.now() - syncStarted) / 1000);
-        if (createdSegment) await this.io.syncDirectory(this.dir);
-        this.flushedSerial = serial;
-        this.durableLsnValue = lsn;
-        this.settleWaiters();
+  /** Writes one batch of the group commit and makes it durable with one sync (see the module comment). */
+  private async flushBatch(batch: readonly QueuedWrite[]): Promise<void> {
+    const lsn = this.nextLsnValue;
+    let createdSegment = false;
+    for (const write of batch) {
+      if (write.kind === 'segment') {
+        await this.startSegment(write.firstLsn, write.seed);
+        createdSegment = true;
+      } else {
+        const bytes =
+          write.frames.length === 1 ? (write.frames[0] as Buffer) : Buffer.concat(write.frames, write.bytes);
+        await writeAll(this.active.handle, bytes, this.active.size);
+        this.active.size += bytes.length;
       }
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.flushing = undefined;
     }
+    const syncStarted = performance.now();
+    await this.io.syncFile(this.active.handle);
+    this.onSync?.((performance.now() - syncStarted) / 1000);
+    if (createdSegment) await this.io.syncDirectory(this.dir);
+    this.durableLsnValue = lsn;
   }
 
   private async startSegment(firstLsn: number, seed: number): Promise<void> {
@@ -253,19 +213,6 @@ export class FileJournal {
     await this.io.syncFile(this.active.handle);
     await this.active.handle.close();
     this.active = { handle: await createSegment(this.dir, firstLsn, seed, this.io, false), size: SEGMENT_HEADER_BYTES };
-  }
-
-  private settleWaiters(): void {
-    let settled = 0;
-    while (settled < this.waiters.length && (this.waiters[settled] as Waiter).serial <= this.flushedSerial) settled++;
-    for (const waiter of this.waiters.splice(0, settled)) waiter.resolve();
-  }
-
-  private fail(error: unknown): void {
-    const cause = error instanceof Error ? error.message : String(error);
-    this.failure = new JournalUnavailableError(`journal write failed: ${cause}`, { cause: error });
-    this.queue = [];
-    for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
   }
 
   private async writeSnapshot(lsn: number, chainCrc: number, payload: readonly Uint8Array[]): Promise<void> {

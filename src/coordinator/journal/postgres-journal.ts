@@ -6,7 +6,8 @@
  * Group commit, as in the file journal: write() only queues a record and returns its lsn; a flush loop
  * takes everything queued and commits it in ONE transaction (the epoch checked first), while the next
  * records gather for the next one. durable() resolves only after the COMMIT that covers every record
- * written before it returned: nothing is acknowledged before it is committed.
+ * written before it returned: nothing is acknowledged before it is committed. The queue, the flush loop
+ * and the waiters are group-commit.ts's, shared with the file journal.
  *
  * Failure is for good, as in the file journal: a failed transaction, a lost connection or a newer
  * epoch leaves the store failed (every waiter and later call gets the error) and rejects `lost`, so
@@ -15,8 +16,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 
-import { JournalUnavailableError } from './file-journal.js';
-import { type JournalEntry, type JournalRecord, MAX_BODY_BYTES } from './frame.js';
+import type { JournalEntry, JournalRecord } from './frame.js';
+import { checkJournalRecord, GroupCommit, JournalUnavailableError } from './group-commit.js';
 import type { JournalStore, OpenJournalStore } from './journal-store.js';
 import { becomeActive, currentEpoch, insertRecords, insertSnapshot, readJournal } from './postgres-schema.js';
 
@@ -38,21 +39,12 @@ type QueuedWrite =
       readonly resolve: (lsn: number) => void;
     };
 
-interface Waiter {
-  /** Resolved once `committedSerial` reaches this. */
-  readonly serial: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-}
-
 /** The PostgreSQL journal (see the module comment). Open with postgresJournalStore. */
 export class PostgresJournal implements JournalStore {
-  private queue: QueuedWrite[] = [];
-  private enqueuedSerial = 0;
-  private committedSerial = 0;
-  private readonly waiters: Waiter[] = [];
-  private flushing: Promise<void> | undefined;
-  private failure: Error | undefined;
+  private readonly commits = new GroupCommit<QueuedWrite>({
+    flushBatch: (batch) => this.commitBatch(batch),
+    onFailure: (error) => this.lose(error),
+  });
   private closing = false;
   private rejectLost: (error: Error) => void = () => undefined;
   /** Rejects once the store failed for good (see the module comment). */
@@ -69,9 +61,9 @@ export class PostgresJournal implements JournalStore {
     this.lost = new Promise<never>((_resolve, reject) => (this.rejectLost = reject));
     // Nobody need listen: the error reaches every caller too.
     this.lost.catch(() => undefined);
-    client.on('error', (error) => this.fail(error));
+    client.on('error', (error) => this.commits.fail(error));
     client.on('end', () => {
-      if (!this.closing) this.fail(new Error('the connection to PostgreSQL ended'));
+      if (!this.closing) this.commits.fail(new Error('the connection to PostgreSQL ended'));
     });
   }
 
@@ -81,76 +73,46 @@ export class PostgresJournal implements JournalStore {
   }
 
   write(record: JournalRecord): number {
-    if (this.failure !== undefined) throw this.failure;
-    if (record.type < 1 || record.type > 255 || !Number.isInteger(record.type))
-      throw new RangeError(`journal record type must be 1..255, got ${record.type}`);
-    if (record.payload.length >= MAX_BODY_BYTES)
-      throw new RangeError(`journal record payload of ${record.payload.length} bytes is too large`);
+    if (this.commits.failure !== undefined) throw this.commits.failure;
+    checkJournalRecord(record);
     const entry = { lsn: this.nextLsnValue, type: record.type, payload: record.payload };
-    const last = this.queue[this.queue.length - 1];
+    const last = this.commits.last;
     if (last?.kind === 'records') last.entries.push(entry);
-    else this.enqueue({ kind: 'records', entries: [entry] });
+    else this.commits.enqueue({ kind: 'records', entries: [entry] });
     return this.nextLsnValue++;
   }
 
   durable(): Promise<void> {
-    return this.whenCommitted(this.enqueuedSerial);
+    return this.commits.flushed();
   }
 
   snapshot(payload: readonly Uint8Array[]): Promise<number> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.commits.failure !== undefined) return Promise.reject(this.commits.failure);
     const bytes = Buffer.concat(payload.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength)));
     return new Promise<number>((resolve, reject) => {
-      this.enqueue({ kind: 'snapshot', lsn: this.nextLsnValue, payload: bytes, resolve });
-      this.whenCommitted(this.enqueuedSerial).catch(reject);
+      this.commits.enqueue({ kind: 'snapshot', lsn: this.nextLsnValue, payload: bytes, resolve });
+      this.commits.flushed().catch(reject);
     });
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     try {
-      if (this.failure === undefined) await this.durable();
+      if (this.commits.failure === undefined) await this.durable();
     } finally {
       this.closing = true;
-      this.failure ??= new JournalUnavailableError('journal closed');
+      this.commits.close();
       // Ending the session releases the advisory lock: a standby takes over at once.
       await this.client.end().catch(() => undefined);
     }
   }
 
-  private enqueue(write: QueuedWrite): void {
-    this.queue.push(write);
-    this.enqueuedSerial += 1;
-    this.flushing ??= this.flushLoop();
-  }
-
-  private whenCommitted(serial: number): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.committedSerial >= serial) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ serial, resolve, reject }));
-  }
-
-  /** Commits batches until nothing is queued: one transaction per batch (see the module comment). */
-  private async flushLoop(): Promise<void> {
-    // One turn of the event loop gathers the records written with this one (a whole batch of results).
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    try {
-      while (this.queue.length > 0 && this.failure === undefined) {
-        const batch = this.queue;
-        const serial = this.enqueuedSerial;
-        this.queue = [];
-        const commitStarted = performance.now();
-        await this.commit(batch);
-        this.onSync?.((performance.now() - commitStarted) / 1000);
-        this.committedSerial = serial;
-        for (const write of batch) if (write.kind === 'snapshot') write.resolve(write.lsn);
-        this.settleWaiters();
-      }
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.flushing = undefined;
-    }
+  /** Commits one batch of the group commit in one transaction, then answers its snapshots. */
+  private async commitBatch(batch: readonly QueuedWrite[]): Promise<void> {
+    const commitStarted = performance.now();
+    await this.commit(batch);
+    this.onSync?.((performance.now() - commitStarted) / 1000);
+    for (const write of batch) if (write.kind === 'snapshot') write.resolve(write.lsn);
   }
 
   private async commit(batch: readonly QueuedWrite[]): Promise<void> {
@@ -177,24 +139,9 @@ export class PostgresJournal implements JournalStore {
     }
   }
 
-  private settleWaiters(): void {
-    let settled = 0;
-    while (settled < this.waiters.length && (this.waiters[settled] as Waiter).serial <= this.committedSerial) settled++;
-    for (const waiter of this.waiters.splice(0, settled)) waiter.resolve();
-  }
-
-  private fail(error: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure =
-      error instanceof JournalUnavailableError
-        ? error
-        : new JournalUnavailableError(
-            `journal write failed: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          );
-    this.queue = [];
-    for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
-    this.rejectLost(this.failure);
+  /** The store failed for good (group-commit.ts rejected every waiter): `lost` rejects, the session ends. */
+  private lose(error: JournalUnavailableError): void {
+    this.rejectLost(error);
     // The session (and its lock, if it still had it) goes: nothing more can be written through it.
     if (!this.closing) {
       this.closing = true;

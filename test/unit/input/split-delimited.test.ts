@@ -50,7 +50,9 @@ describe('splitDelimited', () => {
       const records = splitDelimited(text, ',');
       if (records === undefined) continue;
       split++;
-      expect(records, JSON.stringify(text)).toEqual(csvParse(text));
+      const parsed = csvParse(text);
+      // expect() costs more than both parsers: call it only where the two differ, so it reports that text.
+      if (JSON.stringify(records) !== JSON.stringify(parsed)) expect(records, JSON.stringify(text)).toEqual(parsed);
     }
     // Most texts take the fast path.
     expect(split).toBeGreaterThan(10_000);

@@ -190,8 +190,18 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
       const expected = normaliseFlags(expectedRows(generated, variant.reader), flagColumn, inferred);
       expect(normaliseFlags(wholeBatch.rows, flagColumn, inferred)).toEqual(expected);
 
-      for (const size of [61, 500]) {
-        const ranges = await collect(cutByBytes(generated.file, size, variant.reader));
+      // Both cuts' ranges go to one Python interpreter (each start imports pandas: seconds under load).
+      const cuts = await Promise.all(
+        [61, 500].map(async (size) => ({
+          size,
+          ranges: await collect(cutByBytes(generated.file, size, variant.reader)),
+        })),
+      );
+      const python = readWithPython(
+        settings,
+        cuts.flatMap(({ ranges }) => ranges.map((range) => [range])),
+      );
+      for (const { size, ranges } of cuts) {
         expect(ranges.length).toBeGreaterThan(3);
 
         const jsRows: unknown[][] = [];
@@ -201,19 +211,16 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
         }
         expect(normaliseFlags(jsRows, flagColumn, inferred), `JS, ${size}-byte ranges`).toEqual(expected);
 
-        const python = readWithPython(
-          settings,
-          ranges.map((range) => [range]),
-        );
+        const batches = python.splice(0, ranges.length);
         const pyRows: unknown[][] = [];
-        for (const batch of python) {
+        for (const batch of batches) {
           expect(batch.error).toBeUndefined();
           expect(batch.columns).toEqual([...wholeBatch.columns]);
           pyRows.push(...(batch.rows ?? []));
         }
         expect(normaliseFlags(pyRows, flagColumn, inferred), `Python, ${size}-byte ranges`).toEqual(expected);
         // Same JSON type per cell in both languages (an int column is numbers in both, a null is null).
-        const pyTypes = python.flatMap((batch) => batch.types ?? []);
+        const pyTypes = batches.flatMap((batch) => batch.types ?? []);
         expect(pyTypes).toEqual(jsRows.map((row) => row.map(jsonType)));
       }
     });
@@ -253,17 +260,15 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
       [null, 'Infinity', false],
     ]);
     const ranges = await collect(cutByBytes(file, 700, reader));
-    const python = readWithPython(
-      { reader, transforms: [], schema },
-      ranges.map((range) => [range]),
-    );
-    expect(python.flatMap((batch) => batch.rows ?? [])).toEqual(js.rows);
     // Each alone in its mini-batch, where nothing else in the column is odd: a number with a blank
     // beside it, and "1.0" in an int column with a missing value, stay text.
     const alone = path.join(dir, 'alone.csv');
     writeFileSync(alone, 'int,float,flag\n1, 7,true\n2,1.5 ,false\n1.0,2.5,true\n,3,false\n');
-    const types = { reader, transforms: [], schema };
     const aloneRanges = await collect(cutByBytes(alone, 1 << 20, reader));
+    // One interpreter reads both files' mini-batches (the alone one last).
+    const python = readWithPython({ reader, transforms: [], schema }, [...ranges.map((range) => [range]), aloneRanges]);
+    const pyAlone = python.pop();
+    expect(python.flatMap((batch) => batch.rows ?? [])).toEqual(js.rows);
     const jsAlone = await readTableBatch(aloneRanges, reader, [], undefined, schema);
     expect(jsAlone.rows).toEqual([
       [1, ' 7', true],
@@ -271,7 +276,7 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
       ['1.0', 2.5, true],
       [null, 3, false],
     ]);
-    expect(readWithPython(types, [aloneRanges])[0]?.rows).toEqual(jsAlone.rows);
+    expect(pyAlone?.rows).toEqual(jsAlone.rows);
   });
 
   it('blanks inside quoted text leave numbers typed; a quoted number with a blank stays text, in both', async () => {
@@ -288,16 +293,16 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
       ['e\n f', 2, '3.5 '],
       ['x', 8, 4],
     ]);
-    const [py] = readWithPython({ reader, transforms: [], schema }, [ranges]);
-    expect(py?.rows).toEqual(js.rows);
-    expect(py?.types).toEqual(js.rows.map((row) => row.map(jsonType)));
     // Alone in its mini-batch, with no blank beside a delimiter anywhere.
     const alone = path.join(dir, 'quoted-number.csv');
     writeFileSync(alone, 'text,int,float\nx," 7",1.5\n');
     const aloneRanges = await collect(cutByBytes(alone, 1 << 20, reader));
+    const [py, pyAlone] = readWithPython({ reader, transforms: [], schema }, [ranges, aloneRanges]);
+    expect(py?.rows).toEqual(js.rows);
+    expect(py?.types).toEqual(js.rows.map((row) => row.map(jsonType)));
     const jsAlone = await readTableBatch(aloneRanges, reader, [], undefined, schema);
     expect(jsAlone.rows).toEqual([['x', ' 7', 1.5]]);
-    expect(readWithPython({ reader, transforms: [], schema }, [aloneRanges])[0]?.rows).toEqual(jsAlone.rows);
+    expect(pyAlone?.rows).toEqual(jsAlone.rows);
   });
 
   it('a line of blanks is a record in both (pandas alone would skip it)', async () => {
@@ -316,16 +321,19 @@ describe('workers read their own mini-batches: every byte range, JS and Python, 
     writeFileSync(wide, 'a,b\n1,2\n3,4,5\n');
     const latin = path.join(dir, 'latin.csv');
     writeFileSync(latin, Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0xe9]), Buffer.from('\n')]));
-    for (const file of [wide, latin]) {
-      const reader = delimited({ supportMultiLine: true });
-      const ranges = await collect(cutByBytes(file, 1 << 20, reader));
+    const reader = delimited({ supportMultiLine: true });
+    const batches = [
+      await collect(cutByBytes(wide, 1 << 20, reader)),
+      await collect(cutByBytes(latin, 1 << 20, reader)),
+    ];
+    const python = readWithPython({ reader, transforms: [] }, batches);
+    for (const [index, ranges] of batches.entries()) {
       const jsError = await readTableBatch(ranges, reader, []).then(
         () => undefined,
         (error: Error) => error.message,
       );
       expect(jsError).toBeDefined();
-      const [py] = readWithPython({ reader, transforms: [] }, [ranges]);
-      expect(py?.error).toBe(jsError);
+      expect(python[index]?.error).toBe(jsError);
     }
   });
 });

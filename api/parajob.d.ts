@@ -1323,6 +1323,19 @@ export interface PrepareSubmissionOptions {
  * spec loader's SpecErrors for an invalid spec, and an InputError for a code folder that cannot be read.
  */
 export declare function prepareSubmission(file: string, options: PrepareSubmissionOptions): Promise<PreparedSubmission>;
+/** A job file read and compiled, before its inputs are checked and its code snapshotted. */
+export interface CompiledSubmission {
+    readonly compiled: CompiledJob;
+    /** The YAML as validated (the `--set` overrides applied): exactly what is sent. */
+    readonly specYaml: string;
+    readonly specPath: string;
+}
+/**
+ * The first half of prepareSubmission: reads and compiles `file` (SpecErrors for an invalid spec).
+ * `parajob run` starts its node processes between the halves (it knows how many from the compiled
+ * spec), so their start-up overlaps the MLTable checks and code snapshots.
+ */
+export declare function compileSubmission(file: string, options: Omit<PrepareSubmissionOptions, 'coordinatorCode'>): Promise<CompiledSubmission>;
 /** Options of prepareJobSubmission. */
 export interface PrepareJobSubmissionOptions {
     /** Absolute run directory to ask for; undefined: the coordinator picks one. */
@@ -1338,6 +1351,11 @@ export interface PrepareJobSubmissionOptions {
  * (a ValidationError), its code folders snapshotted, its YAML (with `experimentName`) to send.
  */
 export declare function prepareJobSubmission(job: Job, options?: PrepareJobSubmissionOptions): Promise<PreparedSubmission>;
+/** The second half of prepareSubmission: checks the MLTable inputs, snapshots the code, builds the request. */
+export declare function finishSubmission(compiled: CompiledJob, specYaml: string, specPath: string, options: {
+    readonly runDir?: string | undefined;
+    readonly coordinatorCode?: (folder: string) => boolean;
+}): Promise<PreparedSubmission>;
 /**
  * Loads the MLTable of every step whose input_data is an mltable, and reads the first rows of a
  * tabular one, as the coordinator will: an invalid MLTable (SpecErrors naming the MLTable file, key

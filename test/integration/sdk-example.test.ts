@@ -103,7 +103,7 @@ describe('examples/sdk', () => {
       const events: JobStreamEvent[] = [];
       for await (const event of client.jobs.stream(rerun.jobId)) events.push(event);
       const final = await client.jobs.get(rerun.jobId);
-      expect(final.state).toBe(JobState.JOB_STATE_SUCCEEDED);
+      expect(final.state, final.stateReason).toBe(JobState.JOB_STATE_SUCCEEDED);
       expect(final.rerunOf).toBe(jobId);
       const prepare = stepOf(final, 'prepare');
       expect(prepare?.stepState).toBe(StepState.STEP_STATE_REUSED);

@@ -86,6 +86,8 @@ export class JobRun {
   readonly jobId: string;
   readonly createdAtMs: number;
   private endedAtMs = 0;
+  /** The journal holds the job's end (or there is no journal): status() may show it. */
+  private endDurable = false;
   private readonly slots: StepSlot[];
   private readonly byName = new Map<string, StepSlot>();
   private cancelReason: string | undefined;
@@ -161,8 +163,16 @@ export class JobRun {
     return this.endedAtMs !== 0;
   }
 
-  /** The job's status now. */
+  /**
+   * The job's status now. Its end shows only once the journal holds it (`endDurable`): a client told
+   * that the job ended may act on it (rerun it, stop the coordinator), and a restarted coordinator must
+   * agree. Until then the job is FINISHING.
+   */
   status(): JobStatus {
+    return this.statusEndedAt(this.endDurable ? this.endedAtMs : 0);
+  }
+
+  private statusEndedAt(endedAtMs: number): JobStatus {
     return jobStatusOf({
       jobId: this.jobId,
       name: this.name,
@@ -170,7 +180,7 @@ export class JobRun {
       job: this.submission.job,
       slots: this.slots,
       createdAtMs: this.createdAtMs,
-      endedAtMs: this.endedAtMs,
+      endedAtMs,
       cancelReason: this.cancelReason,
       nowMs: Date.now(),
       ...(this.origin.rerun === undefined ? {} : { rerunOf: this.origin.rerun.rerunOf }),
@@ -385,7 +395,7 @@ export class JobRun {
   private finishIfDone(): void {
     if (this.isTerminal || !this.slots.every((slot) => isEndPhase(slot.phase))) return;
     this.endedAtMs = Date.now();
-    const status = this.status();
+    const status = this.statusEndedAt(this.endedAtMs);
     this.deps.rootLogger.info(
       {
         jobId: this.jobId,
@@ -398,7 +408,10 @@ export class JobRun {
     writePipelineResult(this.submission.runDir, this.submission.job, status, this.deps.rootLogger);
     for (const slot of this.slots) for (const destination of slot.logDestinations) destination.end();
     this.journaling.jobEnded(status);
-    this.notifyChanged();
+    void this.journaling.settled().then(() => {
+      this.endDurable = true;
+      this.notifyChanged();
+    });
   }
 
   private notifyChanged(): void {

@@ -107,11 +107,21 @@ function resultFileOf(view: PipelineView, focus: StepSlot): string {
   return runDirLayout(focus.step.runDir).jobResult;
 }
 
+const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
+  JobState.JOB_STATE_SUCCEEDED,
+  JobState.JOB_STATE_FAILED,
+  JobState.JOB_STATE_CANCELLED,
+]);
+
 function jobState(view: PipelineView, focus: StepSlot, steps: readonly StepStatus[]): JobState {
   const { slots } = view;
   if (view.endedAtMs === 0) {
     // A single parallel step shows its detailed state (validating, partitioning, ...).
-    if (slots.length === 1 && focus.parallel !== undefined) return steps[0]?.state ?? JobState.JOB_STATE_RUNNING;
+    if (slots.length === 1 && focus.parallel !== undefined) {
+      const state = steps[0]?.state ?? JobState.JOB_STATE_RUNNING;
+      // The step ended, the job's end is not journaled yet: not over for a client.
+      return TERMINAL_STATES.has(state) ? JobState.JOB_STATE_FINISHING : state;
+    }
     return slots.some((slot) => slot.phase !== 'waiting') ? JobState.JOB_STATE_RUNNING : JobState.JOB_STATE_VALIDATING;
   }
   if (slots.some((slot) => slot.phase === 'failed')) return JobState.JOB_STATE_FAILED;

@@ -48,6 +48,7 @@ import type { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { DurableJob } from './journal/durable-state.js';
 import { createRandomTokens, type TokenSource } from './ledger/decisions.js';
 import { ReuseIndex } from './pipeline/reuse-index.js';
+import { type ProcessorRestartListener,ProcessorRestarts } from './processor-restarts.js';
 import { stagedOutputsOf } from './step-run/assignment.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';
@@ -102,6 +103,7 @@ export class CoordinatorCore {
   private stopped = false;
   /** Who hears each accepted attempt's timing (the web UI's /metrics). */
   private readonly attemptListeners = new Set<(roundTripMs: number, runMs: number) => void>();
+  private readonly processorRestarts = new ProcessorRestarts();
   /** Each node's last heartbeat (what it runs, its host sample), for the web UI. */
   private readonly heartbeats = new Map<string, Heartbeat>();
 
@@ -146,7 +148,10 @@ export class CoordinatorCore {
             for (const { nodeId, results } of this.waitingResults.take(wireJobId))
               queueMicrotask(() => actor.send({ type: 'results.received', nodeId, results }));
           },
-          unregister: (wireJobId) => this.stepRuns.delete(wireJobId),
+          unregister: (wireJobId) => {
+            this.processorRestarts.forget(wireJobId);
+            this.stepRuns.delete(wireJobId);
+          },
           registerCommand: (wireJobId, actor) => this.commandSteps.set(wireJobId, actor),
           unregisterCommand: (wireJobId) => this.commandSteps.delete(wireJobId),
         },
@@ -221,6 +226,11 @@ export class CoordinatorCore {
   /** The live nodes, in attach order. */
   liveNodes(): readonly NodeInfo[] {
     return this.directory.liveNodes();
+  }
+
+  /** Adds a listener of processor restarts (processor-restarts.ts); returns its removal. */
+  onProcessorRestart(listener: ProcessorRestartListener): () => void {
+    return this.processorRestarts.on(listener);
   }
 
   /** Adds a listener of accepted attempts' timings (lease round trip, run()); returns its removal. */
@@ -304,8 +314,11 @@ export class CoordinatorCore {
       case 'processorEvent': {
         // Typed once, here, where it enters the coordinator: the step run has one event per kind.
         const event = stepRunEventOf(nodeId, kind.value);
-        if (event !== undefined) this.stepRuns.get(kind.value.jobId)?.send(event);
-        else
+        const stepRun = this.stepRuns.get(kind.value.jobId);
+        if (event !== undefined) {
+          stepRun?.send(event);
+          if (stepRun !== undefined) this.processorRestarts.heard(kind.value.jobId, event);
+        } else
           this.logger.debug(
             { nodeId, jobId: kind.value.jobId, kind: kind.value.kind },
             'unknown processor event dropped',

@@ -37,6 +37,7 @@ export function coordinatorWebSource(
         };
       }),
     onAttempt: (listener) => core.onAttempt(listener),
+    onProcessorRestart: (listener) => core.onProcessorRestart(listener),
     ...(journalSyncListeners === undefined
       ? {}
       : {

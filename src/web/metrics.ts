@@ -6,7 +6,7 @@
  * duration are histograms fed as results are accepted (WebSource.onAttempt); the journal's fsync
  * latency one is fed by each group commit (WebSource.onJournalSync), when there is a journal.
  */
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { JobState } from '../gen/parajob/v1/parajob.js';
 import { jobStateName } from './job-views.js';
@@ -130,11 +130,19 @@ export function createWebMetrics(source: WebSource): WebMetrics {
     runDuration.observe(runMs / 1000);
   });
   const stopJournal = journalSyncHistogram(registry, source);
+  const restarts = new Counter({
+    name: 'parajob_processor_restarts_total',
+    help: 'Workers a processor started again: worker_replaced (it crashed, timed out, was revoked or exited) or init_failed.',
+    labelNames: ['node', 'cause'],
+    registers: [registry],
+  });
+  const stopRestarts = source.onProcessorRestart((cause, nodeId) => restarts.inc({ node: nodeId, cause }));
   return {
     registry,
     close: () => {
       stopListening();
       stopJournal();
+      stopRestarts();
     },
   };
 }

@@ -46,6 +46,11 @@ export interface WebSource {
   /** Adds a listener of accepted mini-batch attempts' timings, in ms; returns its removal. */
   onAttempt(listener: (roundTripMs: number, runMs: number) => void): () => void;
   /**
+   * Adds a listener of processor restarts (a worker replaced, or a failed init tried again), with the
+   * node; returns its removal.
+   */
+  onProcessorRestart(listener: (cause: 'worker_replaced' | 'init_failed', nodeId: string) => void): () => void;
+  /**
    * Adds a listener of the journal's group commits: how long each one's fdatasync (file journal) or
    * transaction (PostgreSQL) took, in seconds; returns its removal. Absent without a journal.
    */

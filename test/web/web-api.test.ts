@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { takeSnapshot } from '../../src/code/snapshot.js';
 import { type Coordinator, startCoordinator } from '../../src/coordinator/index.js';
-import { JobsClient, type SubmitJobResponse } from '../../src/gen/parajob/v1/parajob.js';
+import { JobsClient, ProcessorEventKind, type SubmitJobResponse } from '../../src/gen/parajob/v1/parajob.js';
 import { GpuSampler } from '../../src/monitor/gpu-sampler.js';
 import { startResourceMonitor } from '../../src/monitor/resource-monitor.js';
 import { CHANNEL_OPTIONS, deadlineIn } from '../../src/rpc/options.js';
@@ -120,9 +120,12 @@ describe('the web API over a real coordinator', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runToEnd(): Promise<string> {
+  /** Submits the job and runs it on a fake node; `onAssign` may speak for its processors first. */
+  async function runToEnd(onAssign?: (node: FakeNode, wireJobId: string) => void): Promise<string> {
     const { jobId } = await submit(jobs, dir, specPath);
-    nodes.push(new FakeNode(coordinator.address, 'alpha', echoFiles));
+    const node = new FakeNode(coordinator.address, 'alpha', echoFiles);
+    if (onAssign !== undefined) node.on('assign', (assignment: { jobId: string }) => onAssign(node, assignment.jobId));
+    nodes.push(node);
     await expect
       .poll(async () => (await getJson<JobView>(session, `/api/jobs/${jobId}`)).body.state, { timeout: WAIT_MS })
       .toBe('succeeded');
@@ -338,7 +341,14 @@ describe('the web API over a real coordinator', () => {
   });
 
   it('exposes /metrics in Prometheus text format and the pending mini-batches per compute pool', async () => {
-    const jobId = await runToEnd();
+    // The node's first processor reports a worker ready, a failed init, then a worker ready again (a
+    // restart); its second processor's first worker is no restart.
+    const jobId = await runToEnd((node, assignedJobId) => {
+      node.processorEvent(assignedJobId, ProcessorEventKind.PROCESSOR_EVENT_KIND_READY, 'process000');
+      node.processorEvent(assignedJobId, ProcessorEventKind.PROCESSOR_EVENT_KIND_INIT_FAILED, 'process000');
+      node.processorEvent(assignedJobId, ProcessorEventKind.PROCESSOR_EVENT_KIND_READY, 'process000');
+      node.processorEvent(assignedJobId, ProcessorEventKind.PROCESSOR_EVENT_KIND_READY, 'process001');
+    });
     expect(jobId).not.toBe('');
     const response = await fetch(`${session.base}/metrics`, { headers: { cookie: session.cookie } });
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -371,6 +381,14 @@ describe('the web API over a real coordinator', () => {
     expect(Number(syncs.count)).toBeGreaterThan(0);
     expect(Number(syncs.sum)).toBeGreaterThan(0);
     expect(syncs.buckets?.['+Inf']).toBe(syncs.count);
+    expect(families.find((family) => family.name === 'parajob_processor_restarts_total')?.type).toBe('COUNTER');
+    const nodeId = nodes.at(-1)?.nodeId ?? '';
+    expect(value('parajob_processor_restarts_total', { node: nodeId, cause: 'worker_replaced' })).toMatchObject({
+      value: '1',
+    });
+    expect(value('parajob_processor_restarts_total', { node: nodeId, cause: 'init_failed' })).toMatchObject({
+      value: '1',
+    });
     const pending = await getJson<{ pending: Record<string, number> }>(session, '/api/pending');
     expect(pending.body).toEqual({ pending: { local: 0 } });
   });

@@ -100,6 +100,7 @@ describe('the web UI’s binding rule', () => {
       nodes: () => [],
       coordinatorResources: () => undefined,
       onAttempt: () => () => undefined,
+      onProcessorRestart: () => () => undefined,
     };
     await expect(
       startWebServer({ host: '0.0.0.0', port: 0, source, logger: pino({ level: 'silent' }) }),

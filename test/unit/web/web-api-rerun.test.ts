@@ -15,6 +15,7 @@ function source(rerun?: WebSource['rerun']): WebSource {
     nodes: () => [],
     coordinatorResources: () => undefined,
     onAttempt: () => () => undefined,
+    onProcessorRestart: () => () => undefined,
     ...(rerun === undefined ? {} : { rerun }),
   };
 }

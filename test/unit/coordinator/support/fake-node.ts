@@ -14,6 +14,7 @@ import {
   type JobAssignment,
   type Lease,
   type NodeMessage,
+  type ProcessorEventKind,
 } from '../../../../src/gen/parajob/v1/parajob.js';
 import { CHANNEL_OPTIONS } from '../../../../src/rpc/options.js';
 import { resultFor } from './batch-result.js';
@@ -70,6 +71,16 @@ export class FakeNode extends EventEmitter {
   async welcomed(): Promise<string> {
     if (this.nodeId === undefined) await once(this, 'welcome');
     return this.nodeId as string;
+  }
+
+  /** Sends a processor event of step run `jobId`, as a processor of a real node would. */
+  processorEvent(jobId: string, kind: ProcessorEventKind, processName: string): void {
+    this.send({
+      kind: {
+        $case: 'processorEvent',
+        value: { jobId, kind, processName, message: '', pid: process.pid, exitCode: 0, signal: '' },
+      },
+    });
   }
 
   /** Cuts the stream abruptly (like a crashed node). */

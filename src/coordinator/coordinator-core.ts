@@ -48,7 +48,7 @@ import type { CoordinatorJournal } from './journal/coordinator-journal.js';
 import type { DurableJob } from './journal/durable-state.js';
 import { createRandomTokens, type TokenSource } from './ledger/decisions.js';
 import { ReuseIndex } from './pipeline/reuse-index.js';
-import { type ProcessorRestartListener,ProcessorRestarts } from './processor-restarts.js';
+import { type ProcessorRestartListener, ProcessorRestarts } from './processor-restarts.js';
 import { stagedOutputsOf } from './step-run/assignment.js';
 import { stepRunEventOf } from './step-run/processor-event.js';
 import type { StepRunSettings } from './step-run/settings.js';

@@ -125,7 +125,7 @@ export class JobRun {
 
   /** Cancels every running step; steps not started yet end cancelled at once. */
   cancel(reason: string): void {
-    if (this.isTerminal || this.cancelReason !== undefined) return;
+    if (this.ended || this.cancelReason !== undefined) return;
     this.cancelReason = reason || 'cancelled by the user';
     for (const slot of this.slots) {
       if (slot.phase === 'waiting') this.endSlot(slot, 'cancelled', this.cancelReason);
@@ -159,7 +159,13 @@ export class JobRun {
     return this.journaling.settled();
   }
 
+  /** The job ended and the journal holds its end: what clients, watchers and retention go by. */
   get isTerminal(): boolean {
+    return this.endDurable;
+  }
+
+  /** Every step ended and the job's end is decided (maybe not yet journaled): nothing more runs. */
+  private get ended(): boolean {
     return this.endedAtMs !== 0;
   }
 
@@ -189,7 +195,7 @@ export class JobRun {
 
   /** Applies the graph's next moves; ends the job when every step has ended. */
   private advance(): void {
-    if (this.isTerminal) return;
+    if (this.ended) return;
     if (this.cancelReason === undefined) {
       const phases = new Map(this.slots.map((slot) => [slot.step.name, slot.phase]));
       const { continueOnStepFailure } = this.submission.job.settings;
@@ -393,7 +399,7 @@ export class JobRun {
   }
 
   private finishIfDone(): void {
-    if (this.isTerminal || !this.slots.every((slot) => isEndPhase(slot.phase))) return;
+    if (this.ended || !this.slots.every((slot) => isEndPhase(slot.phase))) return;
     this.endedAtMs = Date.now();
     const status = this.statusEndedAt(this.endedAtMs);
     this.deps.rootLogger.info(

@@ -19,9 +19,23 @@ export function codeDirFor(cacheDir: string, hash: string): string {
  * Makes sure snapshot `hash` is in the cache and returns its folder. Fetches it when missing and
  * checks the content hash; throws ParajobError when the fetch fails or the content does not match.
  */
-export async function ensureCode(client: CodeClient, cacheDir: string, hash: string): Promise<string> {
-  if (!/^[0-9a-f]{16,128}$/.test(hash)) throw new ParajobError(`code hash "${hash}" is not a hex digest`);
+export function ensureCode(client: CodeClient, cacheDir: string, hash: string): Promise<string> {
+  if (!/^[0-9a-f]{16,128}$/.test(hash))
+    return Promise.reject(new ParajobError(`code hash "${hash}" is not a hex digest`));
   const dir = codeDirFor(cacheDir, hash);
+  // One check-or-fetch per folder at a time: two steps of a pipeline preparing the same code at once
+  // must not both move it aside or write it.
+  const pending = ensuring.get(dir);
+  if (pending !== undefined) return pending;
+  const ensured = ensureCodeNow(client, dir, hash).finally(() => ensuring.delete(dir));
+  ensuring.set(dir, ensured);
+  return ensured;
+}
+
+/** The check-or-fetch under way per snapshot folder (this process's). */
+const ensuring = new Map<string, Promise<string>>();
+
+async function ensureCodeNow(client: CodeClient, dir: string, hash: string): Promise<string> {
   if (await exists(dir)) {
     // Reused only if it still holds what its name says (a folder edited or planted in the cache is not).
     if ((await takeSnapshot(dir).catch(() => undefined))?.hash === hash) return dir;

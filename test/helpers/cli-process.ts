@@ -253,3 +253,15 @@ export async function killAllCli(graceMs = 10_000): Promise<void> {
     }),
   );
 }
+
+/**
+ * `parajob token create --role ROLE --data-dir DIR [extra...]`: the new token (the command prints it
+ * alone on its last line). Throws with the command's output when it fails.
+ */
+export async function createToken(dataDir: string, role: string, ...extra: string[]): Promise<string> {
+  const made = await runCli(['token', 'create', '--role', role, ...extra, '--data-dir', dataDir]);
+  const token = made.stdoutLines.at(-1);
+  if (made.exit?.code !== 0 || token === undefined)
+    throw new Error(`parajob token create --role ${role} failed:\n${made.describeOutput()}`);
+  return token;
+}

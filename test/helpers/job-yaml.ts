@@ -12,6 +12,10 @@ export interface ParallelJobYamlOptions {
   readonly entryScript?: string;
   /** uri_file output path for append_row_to, relative to the YAML file; undefined: summary_only. */
   readonly appendRowFile?: string;
+  /** uri_folder output `folder` at this path, relative to the YAML file (written by the script itself). */
+  readonly folderOutput?: string;
+  /** The task's `program_arguments`, verbatim. */
+  readonly programArguments?: string;
   readonly maxRetries?: number;
   readonly timeoutS?: number;
   /** Extra top-level lines, verbatim. */
@@ -28,8 +32,12 @@ export function parallelJobYaml(options: ParallelJobYamlOptions = {}): string {
     '    type: uri_folder',
     `    path: ${options.inputPath ?? './data'}`,
   ];
+  if (options.appendRowFile !== undefined || options.folderOutput !== undefined) lines.push('outputs:');
   if (options.appendRowFile !== undefined) {
-    lines.push('outputs:', '  result:', '    type: uri_file', `    path: ${options.appendRowFile}`);
+    lines.push('  result:', '    type: uri_file', `    path: ${options.appendRowFile}`);
+  }
+  if (options.folderOutput !== undefined) {
+    lines.push('  folder:', '    type: uri_folder', `    path: ${options.folderOutput}`);
   }
   lines.push(
     'input_data: ${{inputs.files}}',
@@ -45,6 +53,7 @@ export function parallelJobYaml(options: ParallelJobYamlOptions = {}): string {
     `  code: ${options.code ?? './code'}`,
     `  entry_script: ${options.entryScript ?? 'list.mjs'}`,
   );
+  if (options.programArguments !== undefined) lines.push(`  program_arguments: ${options.programArguments}`);
   if (options.appendRowFile !== undefined) lines.push('  append_row_to: ${{outputs.result}}');
   if (options.extra) lines.push(options.extra);
   return `${lines.join('\n')}\n`;

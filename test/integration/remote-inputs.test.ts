@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
+import { assertBuilt, createToken, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
 import { parallelJobYaml } from '../helpers/job-yaml.js';
 import { tabularJobYaml } from '../helpers/tabular-job.js';
@@ -214,8 +214,7 @@ describe('Inputs.Read', () => {
       dir,
     ]);
     const address = `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`;
-    const token = async (role: string): Promise<string> =>
-      (await runCli(['token', 'create', '--role', role, '--data-dir', dataDir])).stdoutLines.at(-1) ?? '';
+    const token = (role: string): Promise<string> => createToken(dataDir, role);
 
     const nodeClient = new WireClient(address, { token: await token('node') });
     const otherNode = new WireClient(address, { token: await token('node') });

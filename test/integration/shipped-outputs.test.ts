@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { assertBuilt, killAllCli, runCli, spawnCli, startCoordinatorCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
+import { parallelJobYaml } from '../helpers/job-yaml.js';
 
 /** Larger than one 1 MiB chunk: the killed upload has sent part of a file. */
 const FILE_BYTES = 1536 * 1024;
@@ -36,30 +37,13 @@ export function run(miniBatch) {
 }
 `;
 
-const JOB_YML = `type: parallel
-compute: azureml:cpu
-inputs:
-  files:
-    type: uri_folder
-    path: ./data
-outputs:
-  folder:
-    type: uri_folder
-    path: ./out
-input_data: \${{inputs.files}}
-mini_batch_size: "1"
-resources:
-  instance_count: 1
-max_concurrency_per_instance: 1
-retry_settings:
-  max_retries: 2
-  timeout: 30
-task:
-  type: run_function
-  code: ./code
-  entry_script: copy.mjs
-  program_arguments: --out \${{outputs.folder}}
-`;
+const JOB_YML = parallelJobYaml({
+  folderOutput: './out',
+  miniBatchSize: '"1"',
+  maxRetries: 2,
+  entryScript: 'copy.mjs',
+  programArguments: '--out ${{outputs.folder}}',
+});
 
 let root: string;
 beforeAll(async () => {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { assertBuilt, killAllCli, runCli } from '../helpers/cli-process.js';
 import { makeTempDir, writeText } from '../helpers/input-files.js';
+import { parallelJobYaml } from '../helpers/job-yaml.js';
 import { NO_PYTHON, TEST_PYTHON } from '../helpers/python.js';
 
 /** Input files; `hang-*` hang on their first attempt (run timeout), the others throw. */
@@ -79,30 +80,15 @@ def run(mini_batch):
 `;
 
 function jobYaml(entryScript: string, markers: string): string {
-  return `type: parallel
-compute: azureml:cpu
-inputs:
-  files:
-    type: uri_folder
-    path: ./data
-outputs:
-  folder:
-    type: uri_folder
-    path: ./out
-input_data: \${{inputs.files}}
-mini_batch_size: "1"
-resources:
-  instance_count: 1
-max_concurrency_per_instance: 2
-retry_settings:
-  max_retries: 1
-  timeout: 2
-task:
-  type: run_function
-  code: ./code
-  entry_script: ${entryScript}
-  program_arguments: --out \${{outputs.folder}} --markers ${markers}
-`;
+  return parallelJobYaml({
+    folderOutput: './out',
+    miniBatchSize: '"1"',
+    maxConcurrencyPerInstance: 2,
+    maxRetries: 1,
+    timeoutS: 2,
+    entryScript,
+    programArguments: `--out \${{outputs.folder}} --markers ${markers}`,
+  });
 }
 
 /** Every file under `dir`, as sorted relative paths. */

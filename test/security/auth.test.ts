@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, type CliProcess, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, type CliProcess, createToken, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { firstAttachOutcome, WireClient } from './wire-client.js';
 
 let root: string;
@@ -38,10 +38,8 @@ async function coordinator(name: string, args: readonly string[]): Promise<{ cli
   return { cli, port: match[1] ?? '' };
 }
 
-async function token(name: string, role: string): Promise<string> {
-  const made = await runCli(['token', 'create', '--role', role, '--data-dir', join(root, name)]);
-  expect(made.exit?.code, made.describeOutput()).toBe(0);
-  return made.stdoutLines.at(-1) ?? '';
+function token(name: string, role: string): Promise<string> {
+  return createToken(join(root, name), role);
 }
 
 describe('a standalone coordinator on loopback (the default)', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, createToken, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { writeGatedJob } from './gated-job.js';
 import { HandNode, WireClient } from './wire-client.js';
 
@@ -26,12 +26,6 @@ afterAll(async () => {
   await killAllCli();
   await rm(root, { recursive: true, force: true });
 });
-
-async function token(dataDir: string, role: string): Promise<string> {
-  const made = await runCli(['token', 'create', '--role', role, '--data-dir', dataDir]);
-  expect(made.exit?.code, made.describeOutput()).toBe(0);
-  return made.stdoutLines.at(-1) ?? '';
-}
 
 /** Every mini-batch reported COMPLETED with a forged row, under each guessed token. */
 function forgedResults(jobId: string, tokens: readonly number[]): object {
@@ -71,18 +65,18 @@ describe('forged results', () => {
     const address = `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`;
     const realNode = spawnCli(
       ['node', '--coordinator', address, '--name', 'n1', '--compute', 'cpu', '--cache-dir', join(root, 'cache')],
-      { env: { PARAJOB_TOKEN: await token(dataDir, 'node') } },
+      { env: { PARAJOB_TOKEN: await createToken(dataDir, 'node') } },
     );
     await realNode.waitFor(/parajob node n1 attached/);
     const intruders = [
-      new WireClient(address, { token: await token(dataDir, 'node') }),
-      new WireClient(address, { token: await token(dataDir, 'node') }),
+      new WireClient(address, { token: await createToken(dataDir, 'node') }),
+      new WireClient(address, { token: await createToken(dataDir, 'node') }),
     ];
     const [otherPoolClient, samePoolClient] = intruders as [WireClient, WireClient];
     const hello = { cores: 1, gpus: 0, host: 'evil', pid: 1, version: '0' };
     const otherPool = await HandNode.attach(otherPoolClient, { ...hello, name: 'gpu-forger', compute: 'gpu' });
     const samePool = await HandNode.attach(samePoolClient, { ...hello, name: 'cpu-forger', compute: 'cpu' });
-    const clientToken = await token(dataDir, 'client');
+    const clientToken = await createToken(dataDir, 'client');
     const watcher = new WireClient(address, { token: clientToken });
     try {
       const created = await runCli(['job', 'create', '--file', join(root, 'job.yml'), '--coordinator', address], {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, createToken, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { firstAttachOutcome, WireClient } from './wire-client.js';
 
 let root: string;
@@ -21,11 +21,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function token(dataDir: string, role: string): Promise<string> {
-  const made = await runCli(['token', 'create', '--role', role, '--data-dir', dataDir]);
-  return made.stdoutLines.at(-1) ?? '';
-}
-
 describe('node identity', () => {
   it("a hello with another credential's node id gets a new id; the real node keeps its stream", async () => {
     const dataDir = join(root, 'data');
@@ -33,11 +28,11 @@ describe('node identity', () => {
     const port = (await coordinator.waitFor(/listening on \S+:(\d+)/))[1];
     const address = `127.0.0.1:${port}`;
     const node = spawnCli(['node', '--coordinator', address, '--name', 'n1', '--cache-dir', join(root, 'cache')], {
-      env: { PARAJOB_TOKEN: await token(dataDir, 'node') },
+      env: { PARAJOB_TOKEN: await createToken(dataDir, 'node') },
     });
     await node.waitFor(/parajob node n1 attached/);
 
-    const intruder = new WireClient(address, { token: await token(dataDir, 'node') });
+    const intruder = new WireClient(address, { token: await createToken(dataDir, 'node') });
     try {
       const stream = intruder.attach();
       stream.write({ hello: { name: 'n1', nodeId: 'n1', compute: 'local', cores: 1, host: 'evil', pid: 1 } });

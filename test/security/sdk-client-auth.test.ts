@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ParajobClient, UnauthenticatedError } from '../../src/sdk/index.js';
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, createToken, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { writeText } from '../helpers/input-files.js';
 
 let root: string;
@@ -39,10 +39,8 @@ async function coordinator(name: string, args: readonly string[]): Promise<strin
   return `127.0.0.1:${match[1] ?? ''}`;
 }
 
-async function clientToken(name: string): Promise<string> {
-  const made = await runCli(['token', 'create', '--role', 'client', '--data-dir', join(root, name)]);
-  expect(made.exit?.code, made.describeOutput()).toBe(0);
-  return made.stdoutLines.at(-1) ?? '';
+function clientToken(name: string): Promise<string> {
+  return createToken(join(root, name), 'client');
 }
 
 describe('ParajobClient credentials', () => {

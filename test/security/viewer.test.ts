@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, createToken, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
 import { writeGatedJob } from './gated-job.js';
 import { firstAttachOutcome, WireClient } from './wire-client.js';
 
@@ -25,12 +25,6 @@ afterAll(async () => {
   await killAllCli();
   await rm(root, { recursive: true, force: true });
 });
-
-async function token(dataDir: string, role: string): Promise<string> {
-  const made = await runCli(['token', 'create', '--role', role, '--data-dir', dataDir]);
-  expect(made.exit?.code, made.describeOutput()).toBe(0);
-  return made.stdoutLines.at(-1) ?? '';
-}
 
 describe('a viewer token', () => {
   it('lists, gets and watches jobs and reads assets; may not submit, cancel, register or attach', async () => {
@@ -48,8 +42,8 @@ describe('a viewer token', () => {
       root,
     ]);
     const address = `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`;
-    const clientToken = await token(dataDir, 'client');
-    const viewerToken = await token(dataDir, 'viewer');
+    const clientToken = await createToken(dataDir, 'client');
+    const viewerToken = await createToken(dataDir, 'viewer');
     const viewer = new WireClient(address, { token: viewerToken });
     const client = new WireClient(address, { token: clientToken });
     try {

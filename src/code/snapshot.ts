@@ -9,16 +9,10 @@ import { dirname, join, relative, sep } from 'node:path';
 
 import { InputError } from '../errors.js';
 import type { CodeFile, CodeSnapshot } from '../gen/parajob/v1/parajob.js';
+import { isCompiledEntryName } from './compiled-entry.js';
 
 /** Folders never worth shipping. */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.parajob', '.venv']);
-
-/**
- * A TypeScript entry script's compiled module (and its temp file), which the node writes beside the
- * script in its cached snapshot (src/worker/js/typescript-entry.ts): parajob's product, not the
- * user's code, so neither shipped nor counted when a cached snapshot's hash is checked before reuse.
- */
-const COMPILED_ENTRY = /^\..+\.parajob\.mjs(\.\d+\.tmp)?$/;
 
 /** Refuse code folders bigger than this: they belong in an input, not in the code. */
 export const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
@@ -43,7 +37,7 @@ export async function takeSnapshot(dir: string): Promise<CodeSnapshot> {
       const full = join(folder, entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) await walk(full);
-      } else if (entry.isFile() && !COMPILED_ENTRY.test(entry.name)) {
+      } else if (entry.isFile() && !isCompiledEntryName(entry.name)) {
         const [content, info] = await Promise.all([readFile(full), stat(full)]);
         total += content.length;
         if (total > MAX_SNAPSHOT_BYTES) {

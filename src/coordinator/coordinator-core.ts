@@ -9,16 +9,13 @@
  * command_log to the command step of that id. Node attach and loss, emitted by the cluster machine,
  * are offered / reported to every live step run and command step.
  */
-import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type Actor, createActor } from 'xstate';
 
 import type { JobStatus, StagedOutput } from '../gen/parajob/v1/parajob.js';
 import {
   type DeleteJobResponse,
-  FailureKind,
   type Heartbeat,
-  JobState,
   type NodeMessage,
   type SubmitJobRequest,
   type SubmitJobResponse,
@@ -30,22 +27,12 @@ import type { NodeDirectory, NodeInfo } from './cluster/node-directory.js';
 import { CodeStore } from './code/code-store.js';
 import type { CommandStepMachine } from './command-step/command-step.machine.js';
 import { JobBook } from './jobs/job-book.js';
-import type { JobStart } from './jobs/job-slots.js';
-import { EndedJob, type JobView, unresumableStatus } from './jobs/job-view.js';
+import type { JobView } from './jobs/job-view.js';
 import type { SubmitLimits } from './jobs/limits.js';
-import { isWithin, outputPathsOf, type PathPolicy } from './jobs/path-policy.js';
-import { acceptRerun, resumedRerunPlan } from './jobs/rerun.js';
-import { deletionRefusal, JobRetention, removeRunDir, type RetentionOptions } from './jobs/retention.js';
-import {
-  acceptSubmission,
-  type CompileJob,
-  resumeSubmission,
-  type Submission,
-  type SubmissionContext,
-  SubmitRejected,
-} from './jobs/submission.js';
+import type { PathPolicy } from './jobs/path-policy.js';
+import type { RetentionOptions } from './jobs/retention.js';
+import type { CompileJob } from './jobs/submission.js';
 import type { CoordinatorJournal } from './journal/coordinator-journal.js';
-import type { DurableJob } from './journal/durable-state.js';
 import { createRandomTokens, type TokenSource } from './ledger/decisions.js';
 import { ReuseIndex } from './pipeline/reuse-index.js';
 import { type ProcessorRestartListener, ProcessorRestarts } from './processor-restarts.js';
@@ -107,7 +94,7 @@ export class CoordinatorCore {
   /** Each node's last heartbeat (what it runs, its host sample), for the web UI. */
   private readonly heartbeats = new Map<string, Heartbeat>();
 
-  constructor(private readonly options: CoordinatorCoreOptions) {
+  constructor(options: CoordinatorCoreOptions) {
     this.logger = options.logger;
     // Unguessable tokens (a result is fenced by its token); across a restart a new token equals an old one
     // of the same mini-batch with probability 2^-53, so the journal need not reserve ranges.

@@ -26,7 +26,6 @@ import {
   type AssetResolver,
   formatAssetReference,
   type Lookup,
-  NO_ASSETS,
   type RegisteredComponent,
   type RegisteredData,
 } from '../jobspec/assets/resolver.js';

@@ -7,15 +7,7 @@
  * as a live lease) or, while the step runs, when its attempt number is within retry_settings.max_retries
  * (its retry waits in the queue); else failed. Live leases are the running bars.
  */
-import type {
-  AttemptView,
-  BarStatus,
-  MetricsBucket,
-  StepLive,
-  TimelineBar,
-  TimelineLane,
-  TimelineView,
-} from './api-types.js';
+import type { AttemptView, BarStatus, MetricsBucket, StepLive, TimelineBar, TimelineView } from './api-types.js';
 
 /** Most bars one timeline answer holds (the newest). */
 export const MAX_BARS = 5_000;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assertBuilt, createToken, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, createToken, killAllCli, spawnCli } from '../helpers/cli-process.js';
 import { firstAttachOutcome, WireClient } from './wire-client.js';
 
 let root: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ParajobClient, UnauthenticatedError } from '../../src/sdk/index.js';
-import { assertBuilt, createToken, killAllCli, runCli, spawnCli } from '../helpers/cli-process.js';
+import { assertBuilt, createToken, killAllCli, spawnCli } from '../helpers/cli-process.js';
 import { writeText } from '../helpers/input-files.js';
 
 let root: string;

@@ -9,10 +9,12 @@
  */
 import { existsSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Plugin } from 'esbuild';
+
+import { compiledPathOf, compileTempPathOf } from '../../code/compiled-entry.js';
 
 /** Extensions compiled as TypeScript. */
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
@@ -25,11 +27,6 @@ export function isTypeScriptEntry(entryScript: string): boolean {
 /** A TypeScript entry script that does not compile: file, line and column of each problem. */
 export class TypeScriptCompileError extends SyntaxError {
   override readonly name = 'TypeScriptCompileError';
-}
-
-/** The compiled module's path for `entryScript`. */
-export function compiledPathOf(entryScript: string): string {
-  return join(dirname(entryScript), `.${basename(entryScript)}.parajob.mjs`);
 }
 
 async function mtimeMs(path: string): Promise<number | undefined> {
@@ -75,7 +72,7 @@ export async function compileTypeScriptEntry(entryScript: string): Promise<strin
   if (outputTime !== undefined && sourceTime !== undefined && outputTime >= sourceTime) return output;
   // Loaded only for TypeScript scripts: JavaScript and Python jobs never pay for it.
   const esbuild = await import('esbuild');
-  const temp = `${output}.${process.pid}.tmp`;
+  const temp = compileTempPathOf(output, process.pid);
   try {
     await esbuild.build({
       entryPoints: [entryScript],
